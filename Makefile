@@ -1,0 +1,50 @@
+# tinhso — two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install install-test demo test test-sqlite test-postgres test-e2e lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+install-test: $(TEST_STAMP)
+
+demo: $(STAMP)
+	$(BIN)/tinhso demo --host $(HOST) --port $(PORT)
+
+# The whole suite: SQLite always; PostgreSQL when its binaries are on the machine
+# (scripts/with-postgres starts a throwaway cluster on 127.0.0.1 and removes it after).
+test: $(TEST_STAMP)
+	$(BIN)/ruff check tinhso tests bench
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: $(TEST_STAMP)
+	$(BIN)/python -m pytest
+
+test-postgres: $(TEST_STAMP)
+	@if scripts/with-postgres true >/dev/null 2>&1; then \
+		scripts/with-postgres $(BIN)/python -m pytest -m "not e2e"; \
+	elif [ -n "$$CI" ]; then echo "PostgreSQL is required in CI but could not be started" >&2; exit 1; \
+	else echo "PostgreSQL binaries not found: skipped the PostgreSQL run (bash .ci/run installs them)"; fi
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check tinhso tests bench
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3*

@@ -1,0 +1,107 @@
+"""The one command-line entry point: ``tinhso``.
+
+Platform commands live here (``init``, ``demo``, ``serve``); each app adds its own group
+(``units``/``geo`` from :mod:`tinhso.geo.cli`, ``reports``, ``indicators``) through a
+``register(subparsers)`` function. Every command is a thin door onto a service module.
+User errors print their Vietnamese and English messages and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+# Apps that contribute a command group, an init step and/or demo data, in dependency order.
+APP_MODULES = ["tinhso.geo", "tinhso.reports", "tinhso.indicators"]
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tinhso.settings")
+    import django
+
+    django.setup()
+
+
+def _optional(module: str):
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    for app in APP_MODULES:
+        setup = _optional(f"{app}.setup")
+        if setup and hasattr(setup, "init"):
+            setup.init(out=print)
+    print("Database ready / Cơ sở dữ liệu sẵn sàng.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    cmd_init(args)
+    for app in APP_MODULES:
+        setup = _optional(f"{app}.setup")
+        if setup and hasattr(setup, "load_demo"):
+            setup.load_demo(out=print)
+    if args.no_serve:
+        return 0
+    return cmd_serve(args)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from tinhso.core.serve import serve
+
+    return serve(args.host, args.port, workers=args.workers)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tinhso", description="Tỉnh số — IOC platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="create/migrate the database and load the unit registry (idempotent)")
+    p.set_defaults(func=cmd_init)
+
+    for name, func, help_text in [
+        ("demo", cmd_demo, "init, load the demo data (idempotent), then serve"),
+        ("serve", cmd_serve, "serve the platform over HTTP"),
+    ]:
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores + 1)")
+        if name == "demo":
+            p.add_argument("--no-serve", action="store_true", help="load everything, then exit")
+        p.set_defaults(func=func)
+
+    for app in APP_MODULES:
+        cli = _optional(f"{app}.cli")
+        if cli and hasattr(cli, "register"):
+            cli.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    _setup_django()
+    from tinhso.core.errors import UserError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UserError as err:
+        print(f"Lỗi / Error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

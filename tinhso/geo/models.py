@@ -1,0 +1,138 @@
+"""Administrative units (current and legacy structures), the 2025 crosswalk, and boundaries.
+
+Two structures live side by side:
+
+- ``legacy``: 63 provinces → 696 districts → ~10,035 communes, valid until 30 June 2025;
+- ``current``: 34 provinces → 3,321 communes (xã / phường / đặc khu), valid from 1 July 2025,
+  with no district level.
+
+Official statistics-office codes are strings with their zero padding ("68", "00070"). The same
+code can name different units in the two structures (province "68" is the old Lâm Đồng and the
+new, larger one), so a unit is identified by (structure, code).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models
+
+from tinhso.core.text import fold
+
+REORGANISATION_DATE = dt.date(2025, 7, 1)
+
+
+class Structure(models.TextChoices):
+    CURRENT = "current", "Hiện hành (từ 1/7/2025) / Current"
+    LEGACY = "legacy", "Trước 1/7/2025 / Legacy"
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", "Tỉnh / Province"
+    DISTRICT = "district", "Huyện / District"
+    COMMUNE = "commune", "Xã / Commune"
+
+
+class Unit(models.Model):
+    structure = models.CharField(max_length=8, choices=Structure.choices)
+    level = models.CharField(max_length=8, choices=Level.choices)
+    code = models.CharField(max_length=8, help_text="Official GSO/NSO code with zero padding")
+    unit_type = models.CharField(max_length=32, help_text="e.g. tỉnh, thành phố, huyện, quận, xã, phường, đặc khu")
+    name = models.CharField(max_length=128, help_text="Full name in Vietnamese (NFC), e.g. Phường Phan Thiết")
+    short_name = models.CharField(max_length=128, help_text="Name without the type, e.g. Phan Thiết")
+    name_ascii = models.CharField(max_length=128, db_index=True, help_text="Folded search key")
+    name_en = models.CharField(max_length=128, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    province_code = models.CharField(max_length=4, db_index=True)
+    lat = models.FloatField(null=True, blank=True, help_text="Centroid latitude (registry), WGS84")
+    lon = models.FloatField(null=True, blank=True, help_text="Centroid longitude (registry), WGS84")
+    area_km2 = models.FloatField(null=True, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True, help_text="Last day the unit existed; empty if it still does")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["structure", "code"], name="geo_unit_structure_code")]
+        indexes = [models.Index(fields=["structure", "level", "province_code"])]
+        ordering = ["structure", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code}, {self.structure})"
+
+    def save(self, *args, **kwargs):
+        self.name_ascii = fold(self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_current(self) -> bool:
+        return self.structure == Structure.CURRENT
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+class Succession(models.Model):
+    """One edge of the old→new crosswalk (many-to-many).
+
+    ``whole`` means the entire old unit went into ``new``; otherwise only part of it did and
+    the old unit has several successors.
+    """
+
+    old = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="successions_as_old")
+    new = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="successions_as_new")
+    whole = models.BooleanField(default=True)
+    is_default = models.BooleanField(
+        default=False, help_text="For split units: the successor the source names as default"
+    )
+    effective = models.DateField(default=REORGANISATION_DATE)
+    source = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["old", "new"], name="geo_succession_old_new")]
+
+    def __str__(self) -> str:
+        return f"{self.old.code} → {self.new.code} ({'whole' if self.whole else 'partial'})"
+
+
+class RegistryLoad(models.Model):
+    """Which registry data set is loaded (source, version, licence), for provenance."""
+
+    source = models.CharField(max_length=128)
+    version = models.CharField(max_length=32)
+    licence = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+    counts = models.JSONField(default=dict)
+
+
+class BoundaryQuality(models.TextChoices):
+    OFFICIAL = "official", "Chính thức / Official"
+    APPROXIMATE = "approximate", "Gần đúng / Approximate"
+
+
+class BoundaryVersion(models.Model):
+    """One import of commune polygons. Imports never overwrite: the newest active one is used."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=255, help_text="File name or generator")
+    sha256 = models.CharField(max_length=64, blank=True)
+    quality = models.CharField(max_length=16, choices=BoundaryQuality.choices)
+    feature_count = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"v{self.pk} {self.quality} ({self.feature_count} communes, {self.source})"
+
+
+class Boundary(models.Model):
+    """A commune polygon in one boundary version, stored as WKB (WGS84) so SQLite and PostgreSQL both hold it."""
+
+    version = models.ForeignKey(BoundaryVersion, on_delete=models.CASCADE, related_name="boundaries")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="boundaries")
+    wkb = models.BinaryField()
+    area_km2 = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "unit"], name="geo_boundary_version_unit")]

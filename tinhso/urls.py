@@ -1,0 +1,24 @@
+"""Root URL map: pages (web), admin, the native API, Open311 and each app's pages."""
+
+import importlib
+
+from django.contrib import admin
+from django.urls import include, path
+
+from tinhso.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+# App page modules (each optional until the app ships pages).
+for _module in ["tinhso.reports.open311.urls", "tinhso.reports.urls", "tinhso.indicators.urls", "tinhso.web.urls"]:
+    try:
+        importlib.import_module(_module)
+    except ModuleNotFoundError as exc:
+        if exc.name != _module:
+            raise
+        continue
+    urlpatterns.append(path("", include(_module)))
