@@ -14,7 +14,7 @@ import os
 import sys
 
 # Apps that contribute a command group, an init step and/or demo data, in dependency order.
-APP_MODULES = ["tinhso.geo", "tinhso.reports", "tinhso.indicators"]
+APP_MODULES = ["tinhso.core", "tinhso.geo", "tinhso.reports", "tinhso.indicators"]
 
 
 def _setup_django() -> None:
