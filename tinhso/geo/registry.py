@@ -101,9 +101,10 @@ def _latin(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def english_name(unit_type: str, short_name: str) -> str:
+def english_name(unit_type: str, full_name: str) -> str:
+    """English name from the type and the full Vietnamese name ("Quận 1" → "District 1")."""
     word = ENGLISH_TYPES[unit_type]
-    rest = _latin(short_name)
+    rest = _latin(full_name[len(unit_type) + 1 :].strip())
     if rest.isdigit():
         return f"{word} {rest}"
     return f"{rest} {word}"
@@ -152,7 +153,7 @@ class UnitRecord:
             "name": self.name,
             "short_name": self.short_name,
             "name_ascii": fold(self.name),
-            "name_en": english_name(self.unit_type, self.short_name),
+            "name_en": english_name(self.unit_type, self.name),
             "province_code": self.province_code,
             "lat": self.lat,
             "lon": self.lon,
