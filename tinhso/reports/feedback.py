@@ -1,0 +1,46 @@
+"""Citizen rating of the result (1–5, once): satisfied → closed; unhappy with a reason → reopened.
+
+A rating ≤ 2 *with* a reason requests reopening (the IOC re-forwards it); without a reason the
+rating is recorded and the report closes. A rating is accepted once the report is resolved
+(or was closed automatically without a rating).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from django.utils import timezone
+
+from tinhso.core.errors import UserError
+from tinhso.reports import workflow
+from tinhso.reports.models import Report, State
+from tinhso.reports.permissions import Actor, citizen
+
+REOPEN_MAX_RATING = 2
+
+
+def rate(report: Report, rating, *, comment: str = "", actor: Actor | None = None,
+         now: dt.datetime | None = None) -> Report:
+    actor = actor or citizen()
+    try:
+        value = int(rating)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= 5 or str(rating).strip() not in {str(value)}:
+        raise UserError("bad_rating", "Điểm đánh giá phải từ 1 đến 5.", "The rating must be 1 to 5.", field="rating")
+    if report.rating is not None:
+        raise UserError("already_rated", "Phản ánh này đã được đánh giá.", "This report has already been rated.",
+                        field="rating", status=409)
+    comment = unicodedata.normalize("NFC", comment or "").strip()[:2000]
+    now = now or timezone.now()
+    changes = {"rating": value, "rating_comment": comment, "rated_at": now}
+    data = {"rating": value}
+    if value <= REOPEN_MAX_RATING and comment:
+        action = "request_reopen"
+    elif report.state == State.RESOLVED:
+        action = "close"
+    else:
+        action = "rate"
+    workflow.transition(report, action, actor, note=comment, now=now, changes=changes, data=data)
+    return report

@@ -1,0 +1,204 @@
+"""Submitting a report: validate everything at the edge, then store it in one transaction.
+
+Checks, each failing with a 400 :class:`UserError` naming the field:
+
+- ``category``: an active category code (Open311 ``service_code``);
+- ``description``: required, at most 4,000 characters after NFC normalisation (line breaks kept);
+- ``lat``/``lon``: numbers in range, inside the province ``settings.PROVINCE_CODE`` (through
+  :func:`tinhso.geo.locator.locate`);
+- ``photos``: at most 5, each a JPEG/PNG/WebP by content, at most 10 MB; stored re-encoded
+  without EXIF (:mod:`tinhso.reports.media`);
+- contact: optional name, phone, e-mail (validated when given).
+
+A retried submission with the same idempotency key (per client) returns the first report
+(``created=False``). The report, its first history event, its photos and, for auto-forward
+categories, the routing and assignment are committed together, so an acknowledged submission
+is on disk (SQLite runs WAL + synchronous=FULL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tinhso.core.errors import UserError
+from tinhso.core.text import nfc
+from tinhso.reports import media, routing, sla, workflow
+from tinhso.reports.models import Category, Channel, PhotoKind, Report, ReportEvent, Severity, State
+from tinhso.reports.permissions import Actor, citizen, system
+
+MAX_DESCRIPTION = 4000
+_PHONE = re.compile(r"^\+?[0-9 .\-()]{8,20}$")
+
+
+@dataclass
+class Submission:
+    report: Report
+    created: bool  # False: an earlier submission with the same idempotency key was returned
+    duplicates: list[Report] = field(default_factory=list)  # nearby open reports, same category
+
+
+@dataclass(frozen=True)
+class Location:
+    lat: float
+    lon: float
+    commune_id: int | None
+    commune_code: str | None
+    province_code: str
+    boundary_version_id: int | None
+
+
+def clean_description(text) -> str:
+    text = unicodedata.normalize("NFC", str(text or "")).strip()
+    if not text:
+        raise UserError("description_required", "Cần mô tả nội dung phản ánh.", "A description is required.",
+                        field="description")
+    if len(text) > MAX_DESCRIPTION:
+        raise UserError("description_too_long",
+                        f"Mô tả dài {len(text)} ký tự, tối đa {MAX_DESCRIPTION}.",
+                        f"The description has {len(text)} characters; at most {MAX_DESCRIPTION} are allowed.",
+                        field="description", details={"length": len(text), "max": MAX_DESCRIPTION})
+    return text
+
+
+def get_category(code) -> Category:
+    code = str(code or "").strip()
+    category = Category.objects.filter(code=code, active=True).first() if code else None
+    if category is None:
+        raise UserError("unknown_category", f"Lĩnh vực “{code}” không tồn tại.",
+                        f"Unknown category (service_code) {code!r}.", field="category", status=400)
+    return category
+
+
+def parse_coordinate(value, name: str, low: float, high: float) -> float:
+    try:
+        number = float(str(value).strip().replace(",", ".")) if value is not None and str(value).strip() else None
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number):
+        raise UserError("bad_coordinates", f"Tọa độ {name} không hợp lệ: “{value}”.",
+                        f"Coordinate {name} is not a number: {value!r}.", field=name)
+    if not low <= number <= high:
+        raise UserError("bad_coordinates", f"Tọa độ {name}={number} nằm ngoài khoảng [{low}, {high}].",
+                        f"Coordinate {name}={number} is outside [{low}, {high}].", field=name)
+    return number
+
+
+def locate_in_province(lat, lon) -> Location:
+    """Locate the point; 400 when it is outside the installation's province."""
+    from tinhso.geo.locator import locate
+
+    lat_f = parse_coordinate(lat, "lat", -90, 90)
+    lon_f = parse_coordinate(lon, "lon", -180, 180)
+    found = locate(lat_f, lon_f)
+    province = (found.get("province") or {}).get("code")
+    if found.get("status") != "ok" or province != settings.PROVINCE_CODE or not found.get("commune"):
+        raise UserError(
+            "outside_province",
+            f"Vị trí ({lat_f}, {lon_f}) nằm ngoài địa bàn tỉnh (mã {settings.PROVINCE_CODE}).",
+            f"The position ({lat_f}, {lon_f}) is outside the province (code {settings.PROVINCE_CODE}).",
+            field="lat", details={"located_province": province},
+        )
+    from tinhso.geo.models import Unit
+
+    code = found["commune"]["code"]
+    commune_id = Unit.objects.filter(structure="current", code=code).values_list("pk", flat=True).first()
+    version = (found.get("boundary") or {}).get("version")
+    return Location(lat_f, lon_f, commune_id, code, province, version if isinstance(version, int) else None)
+
+
+def clean_contact(name="", phone="", email="") -> tuple[str, str, str]:
+    name, phone, email = nfc(name or ""), nfc(phone or ""), (email or "").strip()
+    if len(name) > 120:
+        raise UserError("name_too_long", "Họ tên tối đa 120 ký tự.", "The name is at most 120 characters.",
+                        field="reporter_name")
+    if phone and not _PHONE.match(phone):
+        raise UserError("bad_phone", f"Số điện thoại không hợp lệ: “{phone}”.", f"Invalid phone number {phone!r}.",
+                        field="reporter_phone")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise UserError("bad_email", f"Địa chỉ email không hợp lệ: “{email}”.", f"Invalid e-mail {email!r}.",
+                            field="reporter_email") from None
+    return name, phone, email
+
+
+def submit_report(*, category: str, description: str, lat, lon, photos=(), reporter_name: str = "",
+                  reporter_phone: str = "", reporter_email: str = "", public: bool = True, address: str = "",
+                  severity: str | None = None, channel: str = Channel.WEB, api_client=None,
+                  idempotency_key: str = "", idempotency_scope: str | None = None,
+                  actor: Actor | None = None, now: dt.datetime | None = None) -> Submission:
+    """Validate and store a citizen report. See the module docstring for the rules."""
+    key = (idempotency_key or "").strip()[:100]
+    scope = idempotency_scope or (f"client:{api_client.pk}" if api_client else "web")
+    if key:
+        existing = Report.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+        if existing is not None:
+            return Submission(existing, created=False)
+
+    cat = get_category(category)
+    text = clean_description(description)
+    where = locate_in_province(lat, lon)
+    name, phone, email = clean_contact(reporter_name, reporter_phone, reporter_email)
+    if severity and severity not in Severity.values:
+        raise UserError("bad_severity", f"Mức độ không hợp lệ: {severity}.", f"Unknown severity {severity!r}.",
+                        field="severity")
+    if channel not in Channel.values:
+        raise UserError("bad_channel", f"Kênh không hợp lệ: {channel}.", f"Unknown channel {channel!r}.",
+                        field="channel")
+    clean_photos = media.clean_uploads(photos)
+    actor = actor or (citizen(f"api:{api_client.name}") if api_client else citizen())
+    now = now or timezone.now()
+
+    try:
+        with transaction.atomic():
+            report = Report(
+                category=cat, description=text, address=nfc(address or "")[:255], lat=where.lat, lon=where.lon,
+                commune_id=where.commune_id, province_code=where.province_code,
+                boundary_version_id=where.boundary_version_id, severity=severity or cat.default_severity,
+                channel=channel, api_client=api_client, idempotency_scope=scope if key else "",
+                idempotency_key=key, reporter_name=name, reporter_phone=phone, reporter_email=email,
+                public=bool(public), created_at=now, updated_at=now, state=State.SUBMITTED, is_open=True,
+            )
+            sla.start_accept_clock(report, now)
+            report.save()
+            ReportEvent.objects.create(report=report, at=now, actor=actor.user, actor_label=actor.label[:120],
+                                       actor_role="citizen", action="submit", from_state="",
+                                       to_state=State.SUBMITTED, public=True,
+                                       data={"channel": channel, "commune": where.commune_code})
+            for photo in clean_photos:
+                media.save_photo(report, photo, PhotoKind.CITIZEN)
+            if cat.auto_forward:
+                auto_forward(report, now=now)
+    except IntegrityError:
+        # The same idempotency key committed by a concurrent request: return that report.
+        if key:
+            existing = Report.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+            if existing is not None:
+                return Submission(existing, created=False)
+        raise
+    from tinhso.reports import duplicates
+
+    return Submission(report, created=True, duplicates=duplicates.find_nearby(report))
+
+
+def auto_forward(report: Report, *, now: dt.datetime | None = None) -> bool:
+    """Route and assign without IOC triage (Điện Biên model). False if no unit could be found."""
+    found = routing.route_report(report)
+    if found.unit is None:
+        return False
+    workflow.transition(report, "auto_assign", system(), now=now,
+                        changes={"handling_unit": found.unit, "routing_rule": found.rule},
+                        note=f"Chuyển tự động đến {found.unit.name}.",
+                        data={"unit": found.unit.code, "rule": found.rule.pk if found.rule else None})
+    return True

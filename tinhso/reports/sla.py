@@ -1,0 +1,261 @@
+"""Deadlines of the two timed steps (accept, handle), near-due/overdue flags, overdue notices.
+
+Allowed time comes from :class:`~tinhso.reports.models.DeadlineRule` rows (category-specific
+first, then the general rule for the severity), else from :data:`DEFAULT_DEADLINES`, the
+Vietnamese pattern (iHanoi Decision 1207/QĐ-UBND 2025 and similar provincial rules):
+
+=========  ======================  ======================
+severity   accept                  handle
+=========  ======================  ======================
+urgent     2 working hours         4 working hours
+normal     8 working hours         5 working days
+complex    8 working hours         15 working days
+=========  ======================  ======================
+
+Clocks: the accept clock starts when the report is received (IOC verification counts against
+it, as in Hà Nội's rule) and restarts when the report is reassigned, returned or reopened; the
+handle clock starts when the unit accepts and is paused while the unit waits for the citizen
+(``info_requested``): the waiting working time is added to ``handle_due`` when handling resumes.
+
+Working time uses :class:`tinhso.core.workcalendar.WorkCalendar` with the holiday library plus
+the :class:`~tinhso.reports.models.CalendarException` table; working hours come from the
+``WORKING_HOURS`` setting (default ``"07:30-11:30,13:30-17:00"``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from tinhso.core.workcalendar import DEFAULT_PERIODS, WorkCalendar, parse_periods
+from tinhso.reports.models import (
+    CalendarException,
+    DeadlineRule,
+    Measure,
+    Membership,
+    Report,
+    Role,
+    Severity,
+    State,
+    Step,
+)
+
+DEFAULT_DEADLINES: dict[tuple[str, str], tuple[Decimal, str]] = {
+    (Severity.URGENT, Step.ACCEPT): (Decimal(2), Measure.WORKING_HOURS),
+    (Severity.URGENT, Step.HANDLE): (Decimal(4), Measure.WORKING_HOURS),
+    (Severity.NORMAL, Step.ACCEPT): (Decimal(8), Measure.WORKING_HOURS),
+    (Severity.NORMAL, Step.HANDLE): (Decimal(5), Measure.WORKING_DAYS),
+    (Severity.COMPLEX, Step.ACCEPT): (Decimal(8), Measure.WORKING_HOURS),
+    (Severity.COMPLEX, Step.HANDLE): (Decimal(15), Measure.WORKING_DAYS),
+}
+NEAR_DUE_FRACTION = 0.2  # the last 20 % of the allowed time
+AUTO_CLOSE_WORKING_DAYS = 5  # a resolved report nobody rated is closed after this long
+
+ACCEPT_STATES = frozenset({State.SUBMITTED, State.VERIFIED, State.ASSIGNED, State.RETURNED_TO_IOC,
+                           State.REOPENED})
+HANDLE_STATES = frozenset({State.IN_PROGRESS, State.INFO_REQUESTED})
+# Actions after which a (new) unit or the IOC gets a fresh accept window.
+RESTART_ACCEPT = frozenset({"reassign", "return_to_ioc", "reopen", "request_reopen"})
+
+
+def build_calendar() -> WorkCalendar:
+    periods = getattr(settings, "WORKING_HOURS", None)
+    extra_off, extra_on = set(), set()
+    for day, kind in CalendarException.objects.values_list("date", "kind"):
+        (extra_off if kind == CalendarException.Kind.HOLIDAY else extra_on).add(day)
+    return WorkCalendar(periods=parse_periods(periods) if periods else DEFAULT_PERIODS,
+                        extra_holidays=frozenset(extra_off), extra_working_days=frozenset(extra_on))
+
+
+@dataclass
+class Policy:
+    """Deadline rules and calendar loaded once; pass it around when computing many deadlines."""
+
+    calendar: WorkCalendar
+    rules: dict[tuple[int | None, str, str], tuple[Decimal, str]]
+
+    @classmethod
+    def load(cls) -> Policy:
+        rules = {(r.category_id, r.severity, r.step): (r.amount, r.measure)
+                 for r in DeadlineRule.objects.filter(active=True)}
+        return cls(calendar=build_calendar(), rules=rules)
+
+    def allowance(self, category_id: int | None, severity: str, step: str) -> tuple[Decimal, str]:
+        for key in ((category_id, severity, step), (None, severity, step)):
+            if key in self.rules:
+                return self.rules[key]
+        return DEFAULT_DEADLINES[(Severity(severity), Step(step))]
+
+    def add(self, start: dt.datetime, amount: Decimal, measure: str) -> dt.datetime:
+        if measure == Measure.CALENDAR_HOURS:
+            return start + dt.timedelta(hours=float(amount))
+        if measure == Measure.WORKING_DAYS:
+            return self.calendar.add_working_time(start, days=float(amount))
+        return self.calendar.add_working_time(start, hours=float(amount))
+
+    def due(self, category_id: int | None, severity: str, step: str, start: dt.datetime) -> dt.datetime:
+        amount, measure = self.allowance(category_id, severity, step)
+        return self.add(start, amount, measure)
+
+    def elapsed(self, start: dt.datetime, end: dt.datetime, measure: str) -> dt.timedelta:
+        if measure == Measure.CALENDAR_HOURS:
+            return end - start
+        return self.calendar.working_time_between(start, end)
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping the due times of a report
+
+
+def start_accept_clock(report: Report, start: dt.datetime, policy: Policy | None = None) -> None:
+    policy = policy or Policy.load()
+    report.accept_started_at = start
+    report.accept_due = policy.due(report.category_id, report.severity, Step.ACCEPT, start)
+    report.accepted_at = None
+    report.handle_due = None
+    report.paused_at = None
+
+
+def on_transition(report: Report, action: str, from_state: str, now: dt.datetime,
+                  policy: Policy | None = None) -> None:
+    """Update the due times for a transition (called by :func:`tinhso.reports.workflow.apply`)."""
+    if action in RESTART_ACCEPT or (action == "forward" and from_state == State.RETURNED_TO_IOC):
+        start_accept_clock(report, now, policy)
+    elif action == "accept":
+        policy = policy or Policy.load()
+        report.accepted_at = now
+        report.handle_due = policy.due(report.category_id, report.severity, Step.HANDLE, now)
+    elif action == "request_info":
+        report.paused_at = now
+    elif action in ("provide_info", "resume") and report.paused_at and report.handle_due:
+        policy = policy or Policy.load()
+        _, measure = policy.allowance(report.category_id, report.severity, Step.HANDLE)
+        waited = policy.elapsed(report.paused_at, now, measure)
+        report.handle_due = (report.handle_due + waited if measure == Measure.CALENDAR_HOURS
+                             else policy.calendar.add_working_time(report.handle_due,
+                                                                   hours=waited.total_seconds() / 3600))
+        report.paused_at = None
+
+
+def recompute_after_correction(report: Report, policy: Policy | None = None) -> None:
+    """Category or severity changed before acceptance: the accept deadline follows the new rule."""
+    if report.accept_started_at and report.accepted_at is None:
+        policy = policy or Policy.load()
+        report.accept_due = policy.due(report.category_id, report.severity, Step.ACCEPT,
+                                       report.accept_started_at)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading deadlines
+
+
+def current_step(report: Report) -> str | None:
+    if report.state in ACCEPT_STATES:
+        return Step.ACCEPT
+    if report.state in HANDLE_STATES:
+        return Step.HANDLE
+    return None
+
+
+def expected_datetime(report: Report, policy: Policy | None = None) -> dt.datetime | None:
+    """When the report is expected to be handled (Open311 ``expected_datetime``).
+
+    Once accepted, the handle deadline; before that, the accept deadline plus the handle
+    allowance (the latest date the rules allow).
+    """
+    if report.handle_due:
+        return report.handle_due
+    if report.state in (State.REJECTED, State.MERGED):
+        return None
+    if report.accept_due:
+        policy = policy or Policy.load()
+        return policy.due(report.category_id, report.severity, Step.HANDLE, report.accept_due)
+    return None
+
+
+@dataclass(frozen=True)
+class DeadlineStatus:
+    step: str | None
+    due: dt.datetime | None
+    near_due: bool
+    overdue: bool
+    paused: bool
+
+    def as_dict(self) -> dict:
+        return {"step": self.step, "due": self.due, "near_due": self.near_due, "overdue": self.overdue,
+                "paused": self.paused}
+
+
+def deadline_status(report: Report, now: dt.datetime | None = None,
+                    policy: Policy | None = None) -> DeadlineStatus:
+    """Which step's clock runs, its due time, and whether it is near due or overdue."""
+    now = now or timezone.now()
+    step = current_step(report)
+    if step is None:
+        return DeadlineStatus(None, None, False, False, False)
+    due = report.accept_due if step == Step.ACCEPT else report.handle_due
+    start = report.accept_started_at if step == Step.ACCEPT else report.accepted_at
+    paused = report.paused_at is not None
+    if due is None or start is None:
+        return DeadlineStatus(step, due, False, False, paused)
+    at = report.paused_at if paused else now
+    overdue = at > due
+    near = False
+    if not overdue:
+        policy = policy or Policy.load()
+        _, measure = policy.allowance(report.category_id, report.severity, step)
+        allowed = policy.elapsed(start, due, measure).total_seconds()
+        remaining = policy.elapsed(at, due, measure).total_seconds()
+        near = allowed > 0 and remaining <= NEAR_DUE_FRACTION * allowed
+    return DeadlineStatus(step, due, near, overdue, paused)
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Database filter for reports whose running clock is past due (paused clocks excluded)."""
+    return (Q(state__in=ACCEPT_STATES, accept_due__lt=now)
+            | Q(state__in=HANDLE_STATES, paused_at__isnull=True, handle_due__lt=now))
+
+
+# ---------------------------------------------------------------------------------------------
+# Periodic check
+
+
+def supervisors_for(report: Report) -> list:
+    """Supervisors of the report's unit, else the province-wide supervisors."""
+    members = Membership.objects.filter(role=Role.SUPERVISOR, active=True, user__is_active=True)
+    users = [m.user for m in members.filter(unit_id=report.handling_unit_id).select_related("user")] \
+        if report.handling_unit_id else []
+    return users or [m.user for m in members.filter(unit__isnull=True).select_related("user")]
+
+
+def check_deadlines(now: dt.datetime | None = None, *, policy: Policy | None = None) -> dict[str, int]:
+    """Create one overdue notification per (report, step, supervisor); close stale resolved reports.
+
+    Idempotent: running it again creates nothing new for the same overdue steps.
+    """
+    from tinhso.reports import notifications, workflow
+    from tinhso.reports.permissions import system
+
+    now = now or timezone.now()
+    policy = policy or Policy.load()
+    created = 0
+    overdue = Report.objects.filter(overdue_q(now)).select_related("handling_unit", "category")
+    for report in overdue.iterator(chunk_size=500):
+        step = current_step(report)
+        for user in supervisors_for(report):
+            created += notifications.notify_overdue(report, step, user, now)
+    closed = 0
+    for report in Report.objects.filter(state=State.RESOLVED, resolved_at__isnull=False,
+                                        resolved_at__lt=now - dt.timedelta(days=1)).iterator():
+        if policy.calendar.add_working_time(report.resolved_at, days=AUTO_CLOSE_WORKING_DAYS) <= now:
+            workflow.transition(report, "close", system(), now=now,
+                                note="Tự động đóng: người dân không đánh giá trong thời hạn. / "
+                                     "Closed automatically: no rating within the period.")
+            closed += 1
+    sent = notifications.deliver_pending()
+    return {"overdue_notifications": created, "auto_closed": closed, "delivered": sent}
