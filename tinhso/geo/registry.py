@@ -62,6 +62,7 @@ ENGLISH_TYPES = {
 
 LEVEL_ORDER = {Level.PROVINCE: 0, Level.DISTRICT: 1, Level.COMMUNE: 2}
 STRUCTURE_ORDER = {Structure.CURRENT: 0, Structure.LEGACY: 1}
+STRUCTURE_VI = {Structure.CURRENT: "hiện hành (từ 1/7/2025)", Structure.LEGACY: "cũ (trước 1/7/2025)"}
 CODE_WIDTHS = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
 MAX_LIMIT = 500
 
@@ -508,7 +509,7 @@ def get_unit(code: str, structure: str = Structure.CURRENT) -> Unit:
                         f"Code {text!r} matches several units ({codes}); give the zero padding.",
                         field="code", status=404)
     raise UserError("unit_not_found",
-                    f"Không có đơn vị hành chính mã {text!r} trong cơ cấu {structure}.",
+                    f"Không có đơn vị hành chính mã {text!r} trong danh mục {STRUCTURE_VI[structure]}.",
                     f"No administrative unit with code {text!r} in the {structure} structure.",
                     field="code", status=404)
 
@@ -525,9 +526,53 @@ def predecessors(unit: Unit) -> list[Succession]:
 
 
 def province_of(unit: Unit) -> Unit | None:
-    if unit.level == Level.PROVINCE:
-        return unit
-    return Unit.objects.filter(structure=unit.structure, level=Level.PROVINCE, code=unit.province_code).first()
+    """The province containing ``unit`` (itself for a province), walking the loaded parent chain."""
+    node = unit
+    while node is not None and node.level != Level.PROVINCE:
+        node = node.parent
+    return node
+
+
+# --------------------------------------------------------------------------------------------
+# Plain-data views shared by the API and the CLI (one shape for both)
+# --------------------------------------------------------------------------------------------
+
+
+def _ref(unit: Unit | None) -> dict | None:
+    return None if unit is None else {"code": unit.code, "name": unit.name}
+
+
+def unit_as_dict(unit: Unit) -> dict:
+    return {
+        "code": unit.code,
+        "name": unit.name,
+        "short_name": unit.short_name,
+        "name_en": unit.name_en,
+        "level": unit.level,
+        "unit_type": unit.unit_type,
+        "structure": unit.structure,
+        "province": _ref(province_of(unit)),
+        "parent": _ref(unit.parent),
+        "lat": unit.lat,
+        "lon": unit.lon,
+        "area_km2": unit.area_km2,
+        "valid_from": unit.valid_from,
+        "valid_to": unit.valid_to,
+    }
+
+
+def _edge_as_dict(edge: Succession, other: Unit) -> dict:
+    return {"code": other.code, "name": other.name, "level": other.level, "structure": other.structure,
+            "whole": edge.whole, "is_default": edge.is_default}
+
+
+def unit_detail(unit: Unit) -> dict:
+    """A unit with the crosswalk on both sides: ``predecessors`` (legacy units it came from) and
+    ``successors`` (current units it went into)."""
+    return unit_as_dict(unit) | {
+        "predecessors": [_edge_as_dict(e, e.old) for e in predecessors(unit)],
+        "successors": [_edge_as_dict(e, e.new) for e in successors(unit)],
+    }
 
 
 # --------------------------------------------------------------------------------------------
