@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import path
 
 from tinhso.api import api
 
-# Only the API is mounted, so these tests do not depend on other apps' page modules.
-urlpatterns = [path("api/v1/", api.urls)]
+# Only the API (and the admin, checked at the end) are mounted, so these tests do not depend on
+# other apps' page modules.
+urlpatterns = [path("api/v1/", api.urls), path("admin/", admin.site.urls)]
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
@@ -108,3 +111,31 @@ def test_bad_structure_on_detail_is_400(client):
     response = client.get("/api/v1/units/68", {"structure": "new"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_structure"
+
+
+# --- the admin shows the registry read-only ------------------------------------------------------
+
+
+@pytest.fixture
+def staff_client():
+    user = get_user_model().objects.create_superuser("geo-admin", "geo@example.org", "x-test-only")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_admin_lists_units_with_folded_search_and_no_editing(staff_client):
+    response = staff_client.get("/admin/geo/unit/", {"q": "Phan Thiết"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Phường Phan Thiết" in page and "Thành phố Phan Thiết" in page
+    assert staff_client.get("/admin/geo/unit/add/").status_code == 403
+    unit_id = response.context["cl"].result_list[0].pk
+    detail = staff_client.get(f"/admin/geo/unit/{unit_id}/change/")
+    assert detail.status_code == 200 and 'name="_save"' not in detail.content.decode()
+
+
+def test_admin_registers_registry_models_but_not_polygons(staff_client):
+    for model in ("unit", "succession", "registryload", "boundaryversion"):
+        assert staff_client.get(f"/admin/geo/{model}/").status_code == 200
+    assert staff_client.get("/admin/geo/boundary/").status_code == 404
