@@ -5,11 +5,10 @@ Each app contributes a router from its ``api`` module; user errors become 4xx JS
 
 from __future__ import annotations
 
-import importlib
-
 from ninja import NinjaAPI
 
 from tinhso.core.errors import UserError
+from tinhso.core.modules import optional_import
 
 api = NinjaAPI(title="tinhso API", version="1", urls_namespace="api-v1",
                description="Tỉnh số — administrative geography, field reports, plan indicators")
@@ -21,10 +20,6 @@ def _user_error(request, exc: UserError):
 
 
 for _app, _prefix in [("geo", "/"), ("reports", "/reports/"), ("indicators", "/")]:
-    try:
-        _module = importlib.import_module(f"tinhso.{_app}.api")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"tinhso.{_app}.api":
-            raise
-        continue
-    api.add_router(_prefix, _module.router, tags=[_app])
+    _module = optional_import(f"tinhso.{_app}.api")
+    if _module is not None:
+        api.add_router(_prefix, _module.router, tags=[_app])

@@ -9,9 +9,10 @@ User errors print their Vietnamese and English messages and exit 2, never a trac
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
+
+from tinhso.core.modules import optional_import
 
 # Apps that contribute a command group, an init step and/or demo data, in dependency order.
 APP_MODULES = ["tinhso.core", "tinhso.geo", "tinhso.reports", "tinhso.indicators"]
@@ -24,21 +25,12 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _optional(module: str):
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-
-
 def cmd_init(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
     for app in APP_MODULES:
-        setup = _optional(f"{app}.setup")
+        setup = optional_import(f"{app}.setup")
         if setup and hasattr(setup, "init"):
             setup.init(out=print)
     print("Database ready / Cơ sở dữ liệu sẵn sàng.")
@@ -48,7 +40,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     cmd_init(args)
     for app in APP_MODULES:
-        setup = _optional(f"{app}.setup")
+        setup = optional_import(f"{app}.setup")
         if setup and hasattr(setup, "load_demo"):
             setup.load_demo(out=print)
     if args.no_serve:
@@ -82,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
 
     for app in APP_MODULES:
-        cli = _optional(f"{app}.cli")
+        cli = optional_import(f"{app}.cli")
         if cli and hasattr(cli, "register"):
             cli.register(sub)
     return parser

@@ -1,11 +1,10 @@
 """Root URL map: pages (web), admin, the native API, Open311 and each app's pages."""
 
-import importlib
-
 from django.contrib import admin
 from django.urls import include, path
 
 from tinhso.api import api
+from tinhso.core.modules import optional_import
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,10 +14,5 @@ urlpatterns = [
 
 # App page modules (each optional until the app ships pages).
 for _module in ["tinhso.reports.open311.urls", "tinhso.reports.urls", "tinhso.indicators.urls", "tinhso.web.urls"]:
-    try:
-        importlib.import_module(_module)
-    except ModuleNotFoundError as exc:
-        if exc.name != _module:
-            raise
-        continue
-    urlpatterns.append(path("", include(_module)))
+    if optional_import(_module) is not None:
+        urlpatterns.append(path("", include(_module)))

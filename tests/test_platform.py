@@ -1,0 +1,65 @@
+"""The platform as a user meets it: the `tinhso` command, init twice, the landing page, admin."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TINHSO = str(Path(sys.executable).with_name("tinhso"))
+
+
+def run_cli(*args: str, var_dir: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TINHSO_VAR_DIR": str(var_dir)}
+    return subprocess.run([TINHSO, *args], capture_output=True, text=True, env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("var")
+    first = run_cli("init", var_dir=var_dir)
+    assert first.returncode == 0, first.stderr
+    return var_dir, first
+
+
+def test_init_is_safe_to_run_twice(initialised):
+    var_dir, first = initialised
+    second = run_cli("init", var_dir=var_dir)
+    assert second.returncode == 0, second.stderr
+    if "TINHSO_DATABASE_URL" not in os.environ:
+        assert (var_dir / "tinhso.sqlite3").exists()
+    found = run_cli("units", "search", "phan thiet", "--json", var_dir=var_dir)
+    assert found.returncode == 0, found.stderr
+    assert "Phan Thiết" in found.stdout
+
+
+def test_user_error_exits_2_without_traceback(initialised):
+    var_dir, _ = initialised
+    result = run_cli("geo", "locate", "abc", "108.1", "--json", var_dir=var_dir)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert (result.stdout + result.stderr).strip()
+
+
+@pytest.mark.django_db
+def test_landing_page_says_what_is_there(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "3321" in html.replace(",", "").replace(".", "") and "34" in html
+
+
+@pytest.mark.django_db
+def test_openapi_docs_are_served(client):
+    schema = client.get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    assert "/api/v1/units" in schema.json()["paths"]
+
+
+@pytest.mark.django_db
+def test_admin_requires_login(client):
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
