@@ -1,0 +1,418 @@
+"""Bulk entry and export: the Excel template, tidy CSV (Open SDG style) import, CSV/XLSX/JSON export.
+
+The tidy layout follows Open SDG's data format: ``Year`` first, ``Value`` last, ``GeoCode`` just
+before it, disaggregation and observation-attribute columns in between; a blank ``Level`` means the
+whole unit (Open SDG's "blank = total"). Columns are found by header name, in any order.
+
+Import is all-or-nothing: every row is checked first; if any row has an error, nothing is written and
+the error lists each problem as ``{"row", "column", "reason"}`` (row numbers as the spreadsheet or
+the text editor shows them, the header being row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io as _stdio
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from tinhso.core.errors import UserError
+from tinhso.core.text import nfc
+from tinhso.indicators import observations, status
+from tinhso.indicators.models import AdminLevel, Comparator, Indicator, Observation, Plan, Source
+
+COLUMNS = ["Year", "Indicator", "Level", "Qualifier", "MetMilestone", "Source", "SourceTitle", "SourceURL",
+           "SourceDate", "PeriodLabel", "Quote", "Note", "GeoCode", "Value"]
+REQUIRED = ["Year", "Indicator", "GeoCode", "Source"]
+COLUMN_HELP = {
+    "Year": ("Năm số liệu (bắt buộc)", "Year the figure describes (required)"),
+    "Indicator": ("Mã chỉ tiêu, xem trang Indicators (bắt buộc)", "Indicator code, see the Indicators sheet (required)"),
+    "Level": ("Cấp: để trống = toàn đơn vị; province / district / commune",
+              "Level: blank = whole unit; province / district / commune"),
+    "Qualifier": ("Để trống, hoặc > (trên), >= (tối thiểu), < (dưới), <= (tối đa), ~ (khoảng)",
+                  "Blank, or > (above), >= (at least), < (below), <= (at most), ~ (about)"),
+    "MetMilestone": ("Nguồn chỉ nói đã đạt chỉ tiêu mốc này, không có số (để trống Value)",
+                     "The source only says this milestone's target was met, no figure (leave Value blank)"),
+    "Source": ("Mã nguồn (bắt buộc); mã mới thì ghi SourceTitle", "Source key (required); a new key needs SourceTitle"),
+    "SourceTitle": ("Tên tài liệu/bài viết (cho nguồn mới)", "Document/article title (for a new source)"),
+    "SourceURL": ("Địa chỉ web của nguồn", "Source URL"),
+    "SourceDate": ("Ngày phát hành nguồn YYYY-MM-DD", "Source publication date YYYY-MM-DD"),
+    "PeriodLabel": ("Cách nguồn ghi kỳ, ví dụ 'đầu năm 2024'", "The source's wording of the period"),
+    "Quote": ("Câu trích từ nguồn", "The sentence quoted from the source"),
+    "Note": ("Ghi chú", "Note"),
+    "GeoCode": ("Đơn vị: legacy:60 (Bình Thuận cũ) hoặc mã hiện hành 68 (bắt buộc)",
+                "Unit: legacy:60 (former Bình Thuận) or a current code such as 68 (required)"),
+    "Value": ("Giá trị số (dấu thập phân . hoặc ,)", "Numeric value (decimal point . or ,)"),
+}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "reason": self.reason}
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def _rows_from_csv(content: bytes) -> list[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError("bad_encoding", "Tệp CSV phải mã hóa UTF-8", "The CSV file must be UTF-8 encoded",
+                        field="file") from exc
+    return [row for row in csv.reader(_stdio.StringIO(text))]
+
+
+def _rows_from_xlsx(content: bytes) -> list[list]:
+    try:
+        wb = load_workbook(_stdio.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise UserError("bad_workbook", f"Không đọc được tệp Excel: {exc}", f"Cannot read the Excel file: {exc}",
+                        field="file") from exc
+    sheet = wb["Observations"] if "Observations" in wb.sheetnames else wb.worksheets[0]
+    return [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def read_table(content: bytes, filename: str) -> list[list]:
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _rows_from_xlsx(content)
+    if suffix in (".csv", ".txt"):
+        return _rows_from_csv(content)
+    raise UserError("unknown_format", f"Định dạng {suffix!r} không được hỗ trợ (.csv hoặc .xlsx)",
+                    f"Unsupported format {suffix!r} (.csv or .xlsx)", field="file")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.strftime("%Y-%m-%d")
+    return nfc(str(value))
+
+
+def _number(text: str) -> float:
+    cleaned = text.strip().replace("\u00a0", "")
+    if "," in cleaned and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    value = float(cleaned)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+# --- import ---------------------------------------------------------------------------------
+
+def parse(content: bytes, filename: str) -> tuple[list[observations.ObservationInput], list[dict], list[RowError]]:
+    """Check every row; returns (inputs, new sources, errors). Writes nothing."""
+    table = [row for row in read_table(content, filename)]
+    errors: list[RowError] = []
+    while table and not any(_cell(c) for c in table[-1]):
+        table.pop()
+    if not table:
+        raise UserError("empty_file", "Tệp không có dữ liệu", "The file has no rows", field="file")
+    header = [_cell(c) for c in table[0]]
+    index = {name.lower(): i for i, name in enumerate(header) if name}
+    for name in REQUIRED + ["Value"]:
+        if name.lower() not in index:
+            errors.append(RowError(1, name, f"thiếu cột / missing column {name!r}"))
+    unknown = [h for h in header if h and h.lower() not in {c.lower() for c in COLUMNS}]
+    for name in unknown:
+        errors.append(RowError(1, name, f"cột không biết / unknown column {name!r} (expected {', '.join(COLUMNS)})"))
+    if errors:
+        return [], [], errors
+
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    sources = {s.key: s for s in Source.objects.all()}
+    new_sources: dict[str, dict] = {}
+    units: dict[str, object] = {}
+    seen: dict[tuple, int] = {}
+    inputs: list[observations.ObservationInput] = []
+
+    for rownum, raw in enumerate(table[1:], start=2):
+        cells = {name: _cell(raw[i]) if i < len(raw) else "" for name, i in index.items()}
+        if not any(cells.values()):
+            continue
+
+        def get(col: str, cells: dict = cells) -> str:
+            return cells.get(col.lower(), "")
+
+        row_errors: list[RowError] = []
+        for col in REQUIRED:
+            if not get(col):
+                row_errors.append(RowError(rownum, col, "bắt buộc / required"))
+        year = None
+        if get("Year"):
+            try:
+                year = int(_number(get("Year")))
+                if not 1900 <= year <= 2100 or _number(get("Year")) != year:
+                    raise ValueError
+            except ValueError:
+                row_errors.append(RowError(rownum, "Year", f"năm không hợp lệ / not a year: {get('Year')!r}"))
+                year = None
+        indicator = indicators.get(get("Indicator"))
+        if get("Indicator") and indicator is None:
+            row_errors.append(RowError(rownum, "Indicator", f"không có chỉ tiêu mã / unknown indicator {get('Indicator')!r}"))
+        level = get("Level") or AdminLevel.ALL
+        if level not in AdminLevel.values:
+            row_errors.append(RowError(rownum, "Level", f"cấp không hợp lệ / unknown level {level!r} "
+                                       f"(blank, province, district, commune)"))
+        qualifier = get("Qualifier")
+        if qualifier not in Comparator.values:
+            row_errors.append(RowError(rownum, "Qualifier", f"dấu không hợp lệ / unknown qualifier {qualifier!r}"))
+        value = None
+        if get("Value"):
+            try:
+                value = _number(get("Value"))
+            except ValueError:
+                row_errors.append(RowError(rownum, "Value", f"không phải số / not a number: {get('Value')!r}"))
+        met = None
+        if get("MetMilestone"):
+            try:
+                met = int(_number(get("MetMilestone")))
+            except ValueError:
+                row_errors.append(RowError(rownum, "MetMilestone", f"không phải năm / not a year: {get('MetMilestone')!r}"))
+        if not get("Value") and met is None:
+            row_errors.append(RowError(rownum, "Value", "thiếu giá trị (hoặc MetMilestone) / value required "
+                                       "(or MetMilestone)"))
+        unit = None
+        ref = get("GeoCode")
+        if ref:
+            if ref not in units:
+                try:
+                    units[ref] = observations.resolve_unit(ref)
+                except UserError as exc:
+                    units[ref] = exc
+            if isinstance(units[ref], UserError):
+                row_errors.append(RowError(rownum, "GeoCode", units[ref].message_vi + " / " + units[ref].message_en))
+            else:
+                unit = units[ref]
+        key = get("Source")
+        source = sources.get(key)
+        if key and source is None:
+            if key in new_sources:
+                source = new_sources[key]["obj"]
+            elif not get("SourceTitle"):
+                row_errors.append(RowError(rownum, "Source", f"nguồn mới {key!r} cần SourceTitle / a new source "
+                                           f"{key!r} needs SourceTitle"))
+            else:
+                published = None
+                if get("SourceDate"):
+                    try:
+                        published = dt.date.fromisoformat(get("SourceDate"))
+                    except ValueError:
+                        row_errors.append(RowError(rownum, "SourceDate", f"ngày không hợp lệ / not a date "
+                                                   f"YYYY-MM-DD: {get('SourceDate')!r}"))
+                source = Source(key=key[:64], title=get("SourceTitle"), url=get("SourceURL"), published=published)
+                new_sources[key] = {"obj": source, "row": rownum}
+        if year is not None and indicator and unit is not None and level in AdminLevel.values:
+            dup_key = (indicator.code, unit.pk, level, year)
+            if dup_key in seen:
+                row_errors.append(RowError(rownum, "Year", f"trùng kỳ với dòng {seen[dup_key]} / duplicate period: "
+                                           f"same indicator, unit, level and year as row {seen[dup_key]}"))
+            else:
+                seen[dup_key] = rownum
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        inputs.append(observations.ObservationInput(
+            indicator=indicator, unit=unit, period=year, source=source, value=value, level=level,
+            qualifier=qualifier, reported_met_milestone=met, period_label=get("PeriodLabel"),
+            quote=get("Quote"), note=get("Note")))
+    return inputs, [v["obj"] for v in new_sources.values()], errors
+
+
+def import_file(content: bytes, filename: str, *, entered_by=None, entered_by_name: str = "") -> dict:
+    """Import a CSV/XLSX file: all rows or none. Returns counts; raises UserError listing every error."""
+    inputs, new_sources, errors = parse(content, filename)
+    if errors:
+        raise UserError("import_invalid",
+                        f"Tệp có {len(errors)} lỗi; không nhập dòng nào. Dòng {errors[0].row}, cột "
+                        f"{errors[0].column}: {errors[0].reason}",
+                        f"The file has {len(errors)} error(s); nothing was imported. Row {errors[0].row}, "
+                        f"column {errors[0].column}: {errors[0].reason}",
+                        field="file", details=[e.as_dict() for e in errors])
+    if not inputs:
+        raise UserError("empty_file", "Tệp không có dòng dữ liệu", "The file has no data rows", field="file")
+    counts = {"created": 0, "revised": 0, "unchanged": 0, "sources_created": 0}
+    with transaction.atomic():
+        for src in new_sources:
+            src.save()
+            counts["sources_created"] += 1
+        for data in inputs:
+            _, outcome = observations.record(data, entered_by=entered_by, entered_by_name=entered_by_name)
+            counts[outcome] += 1
+    counts["rows"] = len(inputs)
+    return counts
+
+
+# --- template -------------------------------------------------------------------------------
+
+def template(plan: Plan | None = None) -> bytes:
+    """The Excel template: an Observations sheet to fill, plus reference sheets and instructions."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Observations"
+    ws.append(COLUMNS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for i, name in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(12, len(name) + 4)
+    codes = [pi.indicator.code for pi in plan.items.select_related("indicator")] if plan else \
+        list(Indicator.objects.values_list("code", flat=True))
+
+    ref = wb.create_sheet("Indicators")
+    ref.append(["Code", "Tên (vi)", "Name (en)", "Đơn vị / Unit", "Hướng / Direction", "Giới hạn / Limit",
+                "Trụ cột / Pillar", "Chỉ tiêu / Targets"])
+    for c in ref[1]:
+        c.font = Font(bold=True)
+    rows = plan.items.select_related("indicator", "pillar").prefetch_related("targets") if plan else None
+    if rows is not None:
+        for pi in rows:
+            ind = pi.indicator
+            targets = "; ".join(f"{t.milestone}{'' if t.level == 'all' else ' ' + t.level}: {t.comparator}{t.value:g}"
+                                for t in pi.targets.all())
+            ref.append([ind.code, ind.name_vi, ind.name_en, ind.unit_of_measure, ind.direction,
+                        ind.natural_limit, pi.pillar.name_vi, targets])
+    else:
+        for ind in Indicator.objects.all():
+            ref.append([ind.code, ind.name_vi, ind.name_en, ind.unit_of_measure, ind.direction,
+                        ind.natural_limit, "", ""])
+
+    src = wb.create_sheet("Sources")
+    src.append(["Key", "Title", "Publisher", "URL", "Published"])
+    for s in Source.objects.all():
+        src.append([s.key, s.title, s.publisher, s.url, s.published.isoformat() if s.published else ""])
+
+    guide = wb.create_sheet("Hướng dẫn - Guide")
+    guide.append(["Cột / Column", "Hướng dẫn", "Guide"])
+    for name in COLUMNS:
+        vi, en = COLUMN_HELP[name]
+        guide.append([name, vi, en])
+    guide.append([])
+    guide.append(["", "Tệp có bất kỳ lỗi nào sẽ không được nhập dòng nào; lỗi ghi rõ dòng, cột, lý do.",
+                  "A file with any error imports nothing; each error names the row, the column and the reason."])
+    guide.append(["", "Nhập lại cùng kỳ với giá trị khác tạo bản sửa đổi; lịch sử được giữ nguyên.",
+                  "Importing the same period again with another value adds a revision; history is kept."])
+
+    if codes:
+        ind_list = DataValidation(type="list", formula1=f"=Indicators!$A$2:$A${len(codes) + 1}", allow_blank=True)
+        ws.add_data_validation(ind_list)
+        ind_list.add("B2:B1000")
+    level_list = DataValidation(type="list", formula1='"province,district,commune"', allow_blank=True)
+    ws.add_data_validation(level_list)
+    level_list.add("C2:C1000")
+    if plan is not None:
+        # One example row pre-filled with the plan's unit, so the GeoCode format is clear.
+        ws.append(["", codes[0] if codes else "", "", "", "", "", "", "", "", "", "", "",
+                   observations.unit_ref(plan.unit), ""])
+    out = _stdio.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- export ---------------------------------------------------------------------------------
+
+def series_rows(plan: Plan) -> list[dict]:
+    """Every current observation of the plan's indicators for the plan's unit, tidy layout."""
+    rows = []
+    for pi in plan.items.select_related("indicator").order_by("pillar__order", "order"):
+        for obs in observations.current_rows(pi.indicator, plan.unit):
+            rows.append(_obs_row(obs))
+    return rows
+
+
+def _obs_row(obs: Observation) -> dict:
+    s = obs.source
+    return {
+        "Year": obs.period, "Indicator": obs.indicator.code,
+        "Level": "" if obs.level == AdminLevel.ALL else obs.level, "Qualifier": obs.qualifier,
+        "MetMilestone": obs.reported_met_milestone or "", "Source": s.key, "SourceTitle": s.title,
+        "SourceURL": s.url, "SourceDate": s.published.isoformat() if s.published else "",
+        "PeriodLabel": obs.period_label, "Quote": obs.quote, "Note": obs.note,
+        "GeoCode": observations.unit_ref(obs.unit), "Value": "" if obs.value is None else obs.value,
+    }
+
+
+STATUS_COLUMNS = ["code", "name", "pillar", "level", "status", "score", "target", "comparator", "latest_value",
+                  "latest_period", "cagr_projected", "cagr_ratio", "regression_projected", "regression_gap",
+                  "level_abolished_on", "method"]
+
+
+def status_rows(report: dict) -> list[dict]:
+    rows = []
+    for e in report["indicators"]:
+        for lv in e["levels"] or [dict(e, level="all", level_abolished_on=None)]:
+            latest = lv["latest"] or {}
+            fc = lv["forecast"] or {}
+            rows.append({
+                "code": e["code"], "name": e["name"], "pillar": e["pillar"], "level": lv["level"],
+                "status": lv["status"], "score": lv.get("score"), "target": lv["target"],
+                "comparator": lv.get("comparator"), "latest_value": latest.get("value"),
+                "latest_period": latest.get("period"),
+                "cagr_projected": fc.get("cagr", {}).get("projected"), "cagr_ratio": fc.get("cagr", {}).get("ratio"),
+                "regression_projected": fc.get("regression", {}).get("projected"),
+                "regression_gap": fc.get("regression", {}).get("gap"),
+                "level_abolished_on": lv.get("level_abolished_on"), "method": lv["method"]})
+    return rows
+
+
+def _csv(rows: list[dict], columns: list[str]) -> bytes:
+    out = _stdio.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+EXPORT_FORMATS = ("csv", "xlsx", "json")
+
+
+def export(plan_code: str, milestone: int | str, fmt: str, what: str = "series") -> tuple[bytes, str]:
+    """Returns (content, content type). CSV carries one table (``what`` = series|status)."""
+    if fmt not in EXPORT_FORMATS:
+        raise UserError("unknown_format", f"Định dạng {fmt!r} không hỗ trợ ({', '.join(EXPORT_FORMATS)})",
+                        f"Unsupported format {fmt!r} ({', '.join(EXPORT_FORMATS)})", field="format")
+    if what not in ("series", "status"):
+        raise UserError("unknown_table", f"Bảng {what!r} không có (series|status)",
+                        f"Unknown table {what!r} (series|status)", field="what")
+    plan = status.get_plan(plan_code)
+    report = status.plan_status(plan_code, milestone)
+    series = series_rows(plan)
+    if fmt == "json":
+        body = {"plan": plan.code, "milestone": report["milestone"], "series": series, "status": report}
+        return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8"), "application/json"
+    if fmt == "csv":
+        content = _csv(series, COLUMNS) if what == "series" else _csv(status_rows(report), STATUS_COLUMNS)
+        return content, "text/csv; charset=utf-8"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Series"
+    ws.append(COLUMNS)
+    for row in series:
+        ws.append([row[c] for c in COLUMNS])
+    st = wb.create_sheet("Status")
+    st.append(STATUS_COLUMNS)
+    for row in status_rows(report):
+        st.append([row[c] for c in STATUS_COLUMNS])
+    for sheet in (ws, st):
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+    out = _stdio.BytesIO()
+    wb.save(out)
+    return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

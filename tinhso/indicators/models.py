@@ -1,0 +1,257 @@
+"""Plan indicators: plans, pillars, indicator definitions, targets, observations and sources.
+
+The shape follows Open SDG's split between an indicator *definition* (a catalogue entry that any
+province can report against) and a *plan* that picks indicators, groups them into pillars and sets
+targets per milestone and administrative level:
+
+- :class:`Indicator` is a catalogue entry (code, names, unit of measure, direction, natural limit,
+  aggregation rule for merged units). Observations belong to an indicator and a unit, so the same
+  definition can hold Bình Thuận's, Điện Biên's and Phú Thọ's figures side by side.
+- :class:`Plan` is a document (issuer, number, date) that applies to one unit — legacy or current.
+- :class:`PlanIndicator` puts an indicator in a plan under a pillar; :class:`Target` gives its value
+  for a milestone year and, where the plan says so, per administrative level.
+- :class:`Observation` is append-only: a correction is a new row that supersedes the old one; the
+  latest row for (indicator, unit, level, period) counts and the whole history stays visible.
+- :class:`ThresholdSet` holds the assessment thresholds as data (admin-editable).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+
+from tinhso.core.history import AppendOnlyModel
+from tinhso.geo.models import REORGANISATION_DATE, Unit
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "Càng cao càng tốt / Higher is better"
+    LOWER = "lower", "Càng thấp càng tốt / Lower is better"
+    BAND = "band", "Trong khoảng / Within a band"
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", "Cộng / Sum"
+    WEIGHTED_MEAN = "weighted_mean", "Bình quân gia quyền / Weighted mean"
+    NOT_AGGREGABLE = "not_aggregable", "Không cộng gộp được / Not aggregable"
+
+
+class AdminLevel(models.TextChoices):
+    """The tier of government a figure or target refers to ("all" = the unit as a whole)."""
+
+    ALL = "all", "Toàn đơn vị / Whole unit"
+    PROVINCE = "province", "Cấp tỉnh / Provincial level"
+    DISTRICT = "district", "Cấp huyện / District level"
+    COMMUNE = "commune", "Cấp xã / Commune level"
+
+
+# The district tier was abolished by the 2025 reorganisation: a district-level target whose
+# milestone falls after this date can no longer be measured. Shown, never hidden.
+ABOLISHED_LEVELS = {AdminLevel.DISTRICT.value: REORGANISATION_DATE}
+
+
+class Comparator(models.TextChoices):
+    """How a target or an observed figure is worded: "đạt 80%", "tối thiểu 10%", "trên 80%"."""
+
+    EXACT = "", "="
+    AT_LEAST = ">=", "≥ (tối thiểu / at least)"
+    ABOVE = ">", "> (trên / above)"
+    AT_MOST = "<=", "≤ (tối đa / at most)"
+    BELOW = "<", "< (dưới / below)"
+    ABOUT = "~", "≈ (khoảng / about)"
+
+
+class Source(models.Model):
+    """Where a figure or a target comes from: a document, an article, a statistics release."""
+
+    key = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    published = models.DateField(null=True, blank=True, help_text="Publication date, if the source states it")
+    reference = models.CharField(max_length=300, blank=True,
+                                 help_text="Archive reference, e.g. the seed article file it was transcribed from")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("key",)
+
+    def __str__(self) -> str:
+        return self.title
+
+    def citation(self) -> str:
+        parts = [self.title]
+        if self.publisher:
+            parts.append(self.publisher)
+        if self.published:
+            parts.append(self.published.strftime("%d/%m/%Y"))
+        if self.url:
+            parts.append(self.url)
+        return " — ".join(parts)
+
+
+class Pillar(models.Model):
+    code = models.SlugField(max_length=32, unique=True)
+    name_vi = models.CharField(max_length=120)
+    name_en = models.CharField(max_length=120)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("order", "code",)
+
+    def __str__(self) -> str:
+        return self.name_vi
+
+
+class ThresholdSet(models.Model):
+    """Assessment thresholds and method options, editable as data (defaults in data/methods.toml)."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    is_default = models.BooleanField(default=False)
+    params = models.JSONField(default=dict, help_text="See tinhso/indicators/data/methods.toml for the keys")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Indicator(models.Model):
+    code = models.SlugField(max_length=64, unique=True)
+    name_vi = models.CharField(max_length=300)
+    name_en = models.CharField(max_length=300)
+    unit_of_measure = models.CharField(max_length=32, help_text="e.g. %, điểm, hạng")
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.HIGHER)
+    natural_limit = models.FloatField(null=True, blank=True, help_text="e.g. 100 for a percentage")
+    aggregation = models.CharField(max_length=16, choices=Aggregation.choices, default=Aggregation.NOT_AGGREGABLE)
+    weight_name = models.CharField(max_length=64, blank=True,
+                                   help_text="For a weighted mean: the weight series, e.g. 'population-18plus'")
+    aggregation_note = models.TextField(blank=True, help_text="Why this rule (shown in the merged view)")
+    definition_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_vi}"
+
+
+class Plan(models.Model):
+    code = models.SlugField(max_length=64, unique=True)
+    title_vi = models.CharField(max_length=300)
+    title_en = models.CharField(max_length=300)
+    issuer = models.CharField(max_length=200)
+    document_type = models.CharField(max_length=64, blank=True)
+    document_number = models.CharField(max_length=64)
+    document_date = models.DateField()
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="plans")
+    period_start = models.PositiveSmallIntegerField()
+    period_end = models.PositiveSmallIntegerField()
+    base_year = models.PositiveSmallIntegerField(help_text="t₀ for distance travelled and growth rates")
+    milestones = models.JSONField(default=list, help_text="Milestone years, e.g. [2025, 2030]")
+    thresholds = models.ForeignKey(ThresholdSet, null=True, blank=True, on_delete=models.PROTECT,
+                                   help_text="Empty: the default threshold set")
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title_vi}"
+
+
+class PlanIndicator(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="plan_items")
+    pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="plan_items")
+    order = models.PositiveSmallIntegerField(default=0)
+    wording_vi = models.TextField(blank=True, help_text="The plan's own wording of the target")
+
+    class Meta:
+        ordering = ("plan", "pillar__order", "order",)
+        constraints = (models.UniqueConstraint(fields=["plan", "indicator"], name="ind_planindicator_unique"),)
+
+    def __str__(self) -> str:
+        return f"{self.plan.code}/{self.indicator.code}"
+
+
+class Target(models.Model):
+    item = models.ForeignKey(PlanIndicator, on_delete=models.CASCADE, related_name="targets")
+    milestone = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=8, choices=AdminLevel.choices, default=AdminLevel.ALL)
+    value = models.FloatField()
+    value_high = models.FloatField(null=True, blank=True, help_text="Upper end for a band target")
+    comparator = models.CharField(max_length=2, choices=Comparator.choices, blank=True, default=Comparator.AT_LEAST)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT)
+    quote = models.TextField(blank=True, help_text="The sentence of the source that sets the target")
+
+    class Meta:
+        ordering = ("item", "milestone", "level",)
+        constraints = (models.UniqueConstraint(fields=["item", "milestone", "level"], name="ind_target_unique"),)
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.milestone} {self.level}: {self.comparator}{self.value}"
+
+    @property
+    def milestone_end(self) -> dt.date:
+        return dt.date(self.milestone, 12, 31)
+
+    @property
+    def level_abolished_on(self) -> dt.date | None:
+        """The day the level ceased to exist, if that is before the milestone."""
+        abolished = ABOLISHED_LEVELS.get(self.level)
+        return abolished if abolished and abolished <= self.milestone_end else None
+
+
+class Observation(AppendOnlyModel):
+    """One reported figure. Append-only: a revision is a new row with ``supersedes`` set.
+
+    ``value`` may be empty only when the source states that the target of ``reported_met_milestone``
+    was met without giving a figure ("5 chỉ tiêu hoàn thành, đạt và vượt"): that statement is
+    recorded as such, never turned into an invented number.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="indicator_observations")
+    level = models.CharField(max_length=8, choices=AdminLevel.choices, default=AdminLevel.ALL)
+    period = models.PositiveSmallIntegerField(help_text="Year the figure describes")
+    period_label = models.CharField(max_length=64, blank=True, help_text="Source wording, e.g. 'đầu năm 2024'")
+    value = models.FloatField(null=True, blank=True)
+    qualifier = models.CharField(max_length=2, choices=Comparator.choices, blank=True, default=Comparator.EXACT,
+                                 help_text="'>' when the source says 'trên 75%', '~' for 'khoảng'")
+    reported_met_milestone = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The source states this milestone's target was met (no figure)")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="observations")
+    quote = models.TextField(blank=True, help_text="The sentence of the source that gives the figure")
+    note = models.TextField(blank=True)
+    supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="superseded_by")
+    revision_note = models.CharField(max_length=300, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    entered_by_name = models.CharField(max_length=150, help_text="Who entered it (user or loader name)")
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("indicator", "unit", "level", "period", "id",)
+        indexes = (models.Index(fields=["indicator", "unit", "level", "period"]),)
+
+    def __str__(self) -> str:
+        shown = self.value if self.value is not None else f"met {self.reported_met_milestone}"
+        return f"{self.indicator.code} {self.unit.code} {self.period}: {shown}"
+
+
+class WeightValue(AppendOnlyModel):
+    """A value of a named weight series (population, households, GRDP…) for the merged view."""
+
+    name = models.SlugField(max_length=64)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="indicator_weights")
+    period = models.PositiveSmallIntegerField()
+    value = models.FloatField()
+    source = models.ForeignKey(Source, on_delete=models.PROTECT)
+    entered_by_name = models.CharField(max_length=150)
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name", "unit", "period", "id",)

@@ -1,0 +1,124 @@
+"""Plan pages: the list at /ke-hoach, one page per plan grouped by pillar, history, merged view,
+downloads (template, exports) and the import form. Thin: figures come from the service modules."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
+
+from tinhso.core.errors import UserError
+from tinhso.geo import registry
+from tinhso.indicators import io, merged, observations, progress, status
+from tinhso.indicators.models import Indicator, Plan
+
+
+def _error_page(request, err: UserError):
+    return render(request, "indicators/error.html", {"error": err}, status=err.status)
+
+
+def plan_list(request):
+    plans = Plan.objects.select_related("unit").order_by("-document_date")
+    return render(request, "indicators/plan_list.html", {"plans": plans})
+
+
+def _labels():
+    english = (get_language() or "vi").startswith("en")
+    return {k: (en if english else vi) for k, (vi, en) in progress.CLASS_LABELS.items()}, english
+
+
+def plan_detail(request, code: str):
+    try:
+        plan = status.get_plan(code)
+        milestone = request.GET.get("moc") or plan.milestones[0]
+        report = status.plan_status(code, milestone)
+    except UserError as err:
+        return _error_page(request, err)
+    labels, english = _labels()
+    pillars = []
+    for pillar in report["summary"]["pillars"]:
+        rows = [dict(e, status_label=labels[e["status"]],
+                     levels=[dict(lv, status_label=labels[lv["status"]]) for lv in e["levels"]])
+                for e in report["indicators"] if e["pillar"] == pillar["code"]]
+        pillars.append({**pillar, "rows": rows,
+                        "counts_labelled": [(labels[k], k, v) for k, v in pillar["counts"].items() if v]})
+    summary = report["summary"]
+    successors = registry.successors(plan.unit) if plan.unit.structure == "legacy" else []
+    return render(request, "indicators/plan_detail.html", {
+        "plan": plan, "report": report, "pillars": pillars, "english": english,
+        "summary_counts": [(labels[k], k, v) for k, v in summary["counts"].items()],
+        "successors": successors, "unit_ref": observations.unit_ref(plan.unit),
+    })
+
+
+def plan_template(request, code: str):
+    try:
+        content = io.template(status.get_plan(code))
+    except UserError as err:
+        return _error_page(request, err)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{code}-mau-nhap-lieu.xlsx"'
+    return response
+
+
+def plan_export(request, code: str, fmt: str):
+    try:
+        milestone = request.GET.get("moc") or status.get_plan(code).milestones[0]
+        content, content_type = io.export(code, milestone, fmt, what=request.GET.get("bang", "series"))
+    except UserError as err:
+        return _error_page(request, err)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{code}-{milestone}.{fmt}"'
+    return response
+
+
+@require_POST
+@staff_member_required
+def plan_import(request, code: str):
+    upload = request.FILES.get("file")
+    try:
+        status.get_plan(code)
+        if upload is None:
+            raise UserError("file_required", "Chưa chọn tệp", "No file chosen", field="file")
+        counts = io.import_file(upload.read(), upload.name, entered_by=request.user)
+    except UserError as err:
+        return render(request, "indicators/import_result.html", {"code": code, "error": err}, status=err.status)
+    messages.success(request, f"Đã nhập {counts['rows']} dòng: mới {counts['created']}, sửa đổi {counts['revised']}, "
+                              f"không đổi {counts['unchanged']} / Imported {counts['rows']} rows")
+    return redirect("indicators:plan", code=code)
+
+
+def indicator_history(request, code: str, indicator: str):
+    try:
+        plan = status.get_plan(code)
+        ind = Indicator.objects.filter(code=indicator).first()
+        if ind is None:
+            raise UserError("indicator_not_found", f"Không có chỉ tiêu {indicator!r}", f"No indicator {indicator!r}",
+                            status=404)
+        unit = observations.resolve_unit(request.GET.get("unit")) if request.GET.get("unit") else plan.unit
+    except UserError as err:
+        return _error_page(request, err)
+    rows = observations.history(ind, unit)
+    superseded = {o.supersedes_id for o in rows if o.supersedes_id}
+    return render(request, "indicators/history.html", {
+        "plan": plan, "indicator": ind, "unit": unit, "superseded": superseded, "rows": rows})
+
+
+def plan_merged(request, code: str):
+    try:
+        plan = status.get_plan(code)
+        edges = registry.successors(plan.unit) if plan.unit.structure == "legacy" else []
+        target = edges[0].new if edges else plan.unit
+        codes = [pi.indicator.code for pi in plan.items.select_related("indicator")]
+        view = merged.merged_view(observations.unit_ref(target), indicator_codes=codes)
+    except UserError as err:
+        return _error_page(request, err)
+    english = (get_language() or "vi").startswith("en")
+    labels = {k: (en if english else vi) for k, (vi, en) in merged.STATUS_LABELS.items()}
+    for ind in view["indicators"]:
+        for year in ind["series"]:
+            year["status_label"] = labels[year["status"]]
+    return render(request, "indicators/merged.html", {"plan": plan, "view": view, "english": english})
