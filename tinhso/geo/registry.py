@@ -599,10 +599,9 @@ def _resolve_province(province: str) -> list[str]:
     return codes
 
 
-def _match_rank(unit: Unit, key: str, tokens: list[str]) -> int:
+def _match_rank(name: str, short_name: str, key: str, tokens: list[str]) -> int:
     """0 exact name, 1 the query starts a word of the name, 2 every word matches the name, 3 via a parent."""
-    name = unit.name_ascii
-    if key in (name, fold(unit.short_name)):
+    if key in (name, fold(short_name)):
         return 0
     if name.startswith(key) or f" {key}" in name:
         return 1
@@ -658,10 +657,14 @@ def search(q: str, *, level: str | None = None, province: str | None = None, at=
     for token in tokens:
         qs = qs.filter(_word_prefix("name_ascii", token) | _word_prefix("parent__name_ascii", token)
                        | _word_prefix("parent__parent__name_ascii", token))
-    units = list(qs)
-    units.sort(key=lambda u: (_match_rank(u, key, tokens), STRUCTURE_ORDER[u.structure], LEVEL_ORDER[u.level],
-                              u.name_ascii, u.code))
-    return units[:limit]
+    # Rank on a few columns of every match, then load the full rows of the best ``limit`` only:
+    # a one-word query such as "xa" matches thousands of units.
+    matches = qs.values_list("pk", "name_ascii", "short_name", "structure", "level", "code")
+    ranked = sorted(matches, key=lambda m: (_match_rank(m[1], m[2], key, tokens), STRUCTURE_ORDER[m[3]],
+                                            LEVEL_ORDER[m[4]], m[1], m[5]))
+    best = [m[0] for m in ranked[:limit]]
+    by_pk = Unit.objects.select_related("parent", "parent__parent").in_bulk(best)
+    return [by_pk[pk] for pk in best]
 
 
 def structure_on(day: dt.date) -> str:
