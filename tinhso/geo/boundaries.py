@@ -103,20 +103,19 @@ def _pick(props: dict, keys: tuple[str, ...]) -> Any:
 
 
 def _normalise_code(value: Any) -> tuple[str | None, str | None]:
-    """Commune codes are five-digit zero-padded strings; numbers (e.g. 6970 from a DBF) are padded.
+    """Commune codes are five-digit zero-padded strings. A *number* (e.g. 6970 from a DBF or an INTEGER
+    column, where the padding cannot be stored) is padded; text is taken exactly as written.
 
     Returns (code, note) where note says the code was padded, so the import can report it.
     """
     if value is None:
         return None, None
-    if isinstance(value, bool):
-        return str(value), None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = nfc(str(value))
-    if text.isdigit() and len(text) < 5:
-        return text.zfill(5), f"{text!r} → {text.zfill(5)}"
-    return text, None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 100_000:
+        padded = f"{value:05d}"
+        return padded, (f"{value} → {padded}" if padded != str(value) else None)
+    return nfc(str(value)), None
 
 
 def _read_bytes(path: Path) -> bytes:

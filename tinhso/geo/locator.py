@@ -15,7 +15,9 @@ farther is ``status: "outside"``.
 The province comes from the commune's registry row (never from province polygons). The legacy commune
 comes through the crosswalk: the predecessors of the located commune (``Succession``); when there are
 several (a commune merged from several old ones, or an old one split across several), the one whose
-registry centroid is nearest to the point; its district and province are its parents.
+registry centroid is nearest to the point; its district and province are its parents. Five đặc khu
+(island districts such as Côn Đảo) had no communes before 2025: their legacy answer is the district,
+with ``commune: null``.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def _in_range(lat: float, lon: float) -> bool:
 
 @dataclass(frozen=True)
 class LegacyChoice:
-    commune: dict
+    commune: dict | None
     district: dict | None
     province: dict | None
     lat: float
@@ -112,6 +114,10 @@ class _UnitRow:
 
     def ref(self) -> dict:
         return {"code": self.code, "name": self.name}
+
+
+def _lat_lon(unit: _UnitRow) -> tuple[float, float]:
+    return (unit.lat if unit.lat is not None else math.nan, unit.lon if unit.lon is not None else math.nan)
 
 
 def _ref_or_none(unit: _UnitRow | None) -> dict | None:
@@ -143,16 +149,25 @@ class LocatorIndex:
         self.provinces = [_ref_or_none(provinces.get(units[i].province_code)) for i in unit_ids]
         position = {unit_id: i for i, unit_id in enumerate(unit_ids)}
         self.legacy: list[list[LegacyChoice]] = [[] for _ in unit_ids]
+        # Districts that had no communes (island districts such as Côn Đảo, Bạch Long Vĩ) are the
+        # predecessors of today's đặc khu directly: they answer with commune = None.
+        whole_districts: list[list[LegacyChoice]] = [[] for _ in unit_ids]
         for old_id, new_id in sorted(Succession.objects.values_list("old_id", "new_id"),
                                      key=lambda edge: units[edge[0]].code):
             old = units[old_id]
-            if new_id not in position or old.structure != Structure.LEGACY or old.level != Level.COMMUNE:
+            if new_id not in position or old.structure != Structure.LEGACY:
                 continue
-            district = units.get(old.parent_id)
-            province = units.get(district.parent_id) if district is not None else None
-            self.legacy[position[new_id]].append(LegacyChoice(
-                old.ref(), _ref_or_none(district), _ref_or_none(province),
-                old.lat if old.lat is not None else math.nan, old.lon if old.lon is not None else math.nan))
+            if old.level == Level.COMMUNE:
+                district = units.get(old.parent_id)
+                province = units.get(district.parent_id) if district is not None else None
+                self.legacy[position[new_id]].append(LegacyChoice(
+                    old.ref(), _ref_or_none(district), _ref_or_none(province), *_lat_lon(old)))
+            elif old.level == Level.DISTRICT:
+                whole_districts[position[new_id]].append(LegacyChoice(
+                    None, old.ref(), _ref_or_none(units.get(old.parent_id)), *_lat_lon(old)))
+        for i, choices in enumerate(self.legacy):
+            if not choices:
+                self.legacy[i] = whole_districts[i]
         self._legacy_coords = [np.array([(c.lat, c.lon) for c in choices], dtype=float).reshape(-1, 2)
                                for choices in self.legacy]
 
@@ -248,7 +263,8 @@ class LocatorIndex:
         if legacy is not None:
             legacy_block = {"commune": legacy.commune, "district": legacy.district, "province": legacy.province,
                             "candidates": candidates,
-                            "method": "nearest_centroid" if candidates > 1 else "only_predecessor"}
+                            "method": ("district_without_communes" if legacy.commune is None
+                                       else "nearest_centroid" if candidates > 1 else "only_predecessor")}
         return {"status": "ok", "lat": lat, "lon": lon, "commune": self.communes[position],
                 "province": self.provinces[position], "legacy": legacy_block, "boundary": self.boundary,
                 "flags": flags, "distance_m": round(metres, 1)}
