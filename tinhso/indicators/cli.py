@@ -92,10 +92,15 @@ def _history(args: argparse.Namespace) -> int:
     if indicator is None:
         raise UserError("indicator_not_found", f"Không có chỉ tiêu {args.indicator!r}",
                         f"No indicator {args.indicator!r}", field="indicator", status=404)
-    for o in observations.history(indicator, observations.resolve_unit(args.unit)):
-        mark = "" if not o.superseded_by.exists() else "  (superseded)"
-        print(f"{o.period} {o.level:<8} {o.qualifier}{o.value} [{o.source.key}] by {o.entered_by_name} "
-              f"at {o.entered_at:%Y-%m-%d %H:%M}Z{mark} {o.revision_note}")
+    from django.utils import timezone
+
+    rows = observations.history(indicator, observations.resolve_unit(args.unit))
+    superseded = {o.supersedes_id for o in rows if o.supersedes_id}
+    for o in rows:
+        mark = "  (superseded)" if o.pk in superseded else ""
+        shown = f"{o.qualifier}{o.value:g}" if o.value is not None else f"target {o.reported_met_milestone} met"
+        print(f"{o.period} {o.level:<8} {shown} [{o.source.key}] by {o.entered_by_name} "
+              f"at {timezone.localtime(o.entered_at):%Y-%m-%d %H:%M} (Asia/Ho_Chi_Minh){mark} {o.revision_note}")
     return 0
 
 

@@ -75,9 +75,11 @@ def _assess_target(item: PlanIndicator, target: Target | None, level: str, rows:
         direction=ind.direction, limit=ind.natural_limit,
         comparator=target.comparator if target else ">=", target_high=target.value_high if target else None,
         reported_met=bool(statements), params=params)
-    shown = numeric[-1] if numeric else (statements[-1] if statements else None)
-    if numeric and statements and statements[-1].period > numeric[-1].period:
-        shown = statements[-1]
+    # Shown as "latest": the newest figure, or a newer "target met" statement (for any milestone).
+    any_statements = [o for o in rows if o.level in (level, AdminLevel.ALL) and o.value is None]
+    shown = numeric[-1] if numeric else (any_statements[-1] if any_statements else None)
+    if numeric and any_statements and any_statements[-1].period > numeric[-1].period:
+        shown = any_statements[-1]
     abolished = target.level_abolished_on if target else None
     return {
         "level": level,

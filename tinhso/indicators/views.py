@@ -13,7 +13,14 @@ from django.views.decorators.http import require_POST
 from tinhso.core.errors import UserError
 from tinhso.geo import registry
 from tinhso.indicators import io, merged, observations, progress, status
-from tinhso.indicators.models import Indicator, Plan
+from tinhso.indicators.models import AdminLevel, Indicator, Plan
+
+SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈", "": ""}
+
+
+def _level_label(level: str, english: bool) -> str:
+    vi, _, en = AdminLevel(level).label.partition(" / ")
+    return en if english else vi
 
 
 def _error_page(request, err: UserError):
@@ -40,8 +47,9 @@ def plan_detail(request, code: str):
     labels, english = _labels()
     pillars = []
     for pillar in report["summary"]["pillars"]:
-        rows = [dict(e, status_label=labels[e["status"]],
-                     levels=[dict(lv, status_label=labels[lv["status"]]) for lv in e["levels"]])
+        rows = [dict(e, status_label=labels[e["status"]], comparator=SYMBOLS.get(e["comparator"], ""),
+                     levels=[dict(lv, status_label=labels[lv["status"]], comparator=SYMBOLS.get(lv["comparator"], ""),
+                                  level_label=_level_label(lv["level"], english)) for lv in e["levels"]])
                 for e in report["indicators"] if e["pillar"] == pillar["code"]]
         pillars.append({**pillar, "rows": rows,
                         "counts_labelled": [(labels[k], k, v) for k, v in pillar["counts"].items() if v]})
