@@ -11,7 +11,8 @@ from django.test import Client
 
 from tinhso import cli
 from tinhso.indicators import datafiles, setup, status
-from tinhso.indicators.models import Indicator, Observation, Plan, Target
+from tinhso.indicators.models import Indicator, Observation, Plan, Source, Target
+from tinhso.indicators.observations import ObservationInput, record, resolve_unit
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 PLAN = "bt-nq10-2022"
@@ -144,3 +145,29 @@ def test_every_quote_is_in_its_seed_article(demo):
 def test_demo_files_parse_and_reference_known_codes():
     for name in datafiles.DEMO_FILES + ["methods.toml"]:
         assert datafiles._read(datafiles.DATA_DIR / name)
+
+
+def test_summaries_rank_what_needs_action_first(demo):
+    source = Source.objects.create(key="test-series", title="Test series")
+    bt = resolve_unit("legacy:60")
+    series = {"digital-data-share": [(2022, 40), (2024, 42)],        # R ≈ 0.23 → off track
+              "inspections-digital": [(2022, 30), (2024, 25)],       # falling → deteriorating
+              "basic-digital-skills-14plus": [(2022, 50), (2024, 60)]}  # R ≈ 1.3 → on track
+    for code, points in series.items():
+        for year, value in points:
+            record(ObservationInput(indicator=Indicator.objects.get(code=code), unit=bt, period=year,
+                                    value=value, source=source), entered_by_name="test")
+    report = status.plan_status(PLAN, 2030)
+    rows = _by_code(report)
+    assert rows["digital-data-share"]["status"] == "off_track"
+    assert rows["inspections-digital"]["status"] == "deteriorating"
+    assert rows["basic-digital-skills-14plus"]["status"] == "on_track"
+    assert rows["digital-data-share"]["forecast"]["cagr"]["ratio"] == pytest.approx(
+        ((42 / 40) ** 0.5 - 1) / ((90 / 40) ** (1 / 8) - 1))
+    summary = report["summary"]
+    assert summary["needs_action_first"] == ["inspections-digital", "digital-data-share"]
+    government = next(p for p in summary["pillars"] if p["code"] == "chinh-quyen-so")
+    assert government["counts"]["off_track"] == 1 and government["counts"]["deteriorating"] == 1
+    assert government["needs_action_first"] == ["inspections-digital", "digital-data-share"]
+    scored = [e["score"] for e in report["indicators"] if e["score"] is not None]
+    assert summary["mean_score"] == pytest.approx(sum(scored) / len(scored), abs=1e-3)

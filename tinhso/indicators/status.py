@@ -146,10 +146,12 @@ def summarise(entries: list[dict]) -> dict:
     counts = Counter(e["status"] for e in entries)
     urgent = [e for e in entries if e["status"] in (progress.DETERIORATING, progress.OFF_TRACK, progress.AT_RISK)]
     urgent.sort(key=lambda e: (progress.SEVERITY.index(e["status"]), e["score"] if e["score"] is not None else 0))
+    mean_score = _mean([e["score"] for e in entries])
     return {
         "indicators": len(entries),
+        "mean_score": mean_score,
+        "mean_class": progress.class_from_score(mean_score) if mean_score is not None else None,
         "counts": {status: counts.get(status, 0) for status in progress.CLASSES},
-        "mean_score": _mean([e["score"] for e in entries]),
         "needs_action_first": [e["code"] for e in urgent[:5]],
         "needs_data": [e["code"] for e in entries if e["status"] == progress.INSUFFICIENT],
     }
