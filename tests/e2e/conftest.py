@@ -1,0 +1,110 @@
+"""Browser-test fixtures: a real ``tinhso serve`` on its own var dir, and Debian's chromium.
+
+The server gets a fresh ``TINHSO_VAR_DIR`` (its own SQLite database and media), is initialised
+with ``tinhso init`` and the small world of :mod:`tests.e2e.seed`, and is stopped at the end of
+the session. Nothing here touches the pytest-django test database. Tests are skipped (with the
+reason) only when chromium or Playwright is missing; CI installs chromium (``.ci/run``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run(args: list[str], env: dict, log: Path) -> None:
+    with log.open("a") as fh:
+        done = subprocess.run(args, check=False, env=env, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT, timeout=300)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}); see {log}:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"Debian chromium not found at {CHROMIUM} (apt-get install -y chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip("playwright (python) is not installed: make install-test")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def server(chromium_path, tmp_path_factory):
+    """``tinhso serve`` on a free port, with the e2e world loaded; yields base URL and facts."""
+    var_dir = tmp_path_factory.mktemp("e2e-var")
+    log = var_dir / "server.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") and k != "DJANGO_SETTINGS_MODULE"}
+    env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_ACCESS_LOG="off", TINHSO_WORKERS="1",
+               TINHSO_THREADS="4", PYTHONUNBUFFERED="1")
+    python = sys.executable
+    _run([python, "-m", "tinhso.cli", "init"], env, log)
+    facts_path = var_dir / "facts.json"
+    _run([python, str(REPO / "tests" / "e2e" / "seed.py"), str(facts_path)], env, log)
+    port = _free_port()
+    with log.open("a") as fh:
+        proc = subprocess.Popen([python, "-m", "tinhso.cli", "serve", "--port", str(port), "--workers", "1"],
+                                env=env, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/phan-anh", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"tinhso serve did not start; log:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield {"base": base, "facts": json.loads(facts_path.read_text()), "log": log}
+    finally:
+        # gunicorn: SIGTERM to the master (its own session) stops the workers gracefully.
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser, server):
+    """A fresh browser profile (cookies, session) per test, phone-sized, Vietnamese."""
+    ctx = browser.new_context(base_url=server["base"], viewport={"width": 412, "height": 900}, locale="vi-VN")
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    ctx.close()

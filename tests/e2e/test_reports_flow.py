@@ -1,0 +1,149 @@
+"""The field-report journey in a real browser against ``tinhso serve``.
+
+1. A citizen (phone-sized window) files a report: category, text, a pin placed by clicking the
+   map at a ward's centroid, a photo; sees the tracking code and the status.
+2. The ward's handler signs in, sees only their ward's reports (another ward's report: 404),
+   accepts the new one and resolves it with a result photo.
+3. The citizen opens the tracking page, sees the result and its photo, and rates it.
+
+The steps share the tracking code through the module-scoped ``journey`` dict, in file order.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.e2e
+
+CODE_RE = re.compile(r"PA-[0-9A-Z]{5}-[0-9A-Z]{5}")
+
+
+def jpeg(color=(180, 40, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (80, 60), color).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def journey() -> dict:
+    return {}
+
+
+def _needs(journey: dict, key: str):
+    if key not in journey:
+        pytest.fail(f"needs {key!r} from an earlier step of the journey (run the whole file)")
+    return journey[key]
+
+
+def _image_loaded(page, selector: str) -> bool:
+    return page.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 0")
+
+
+def test_citizen_submits_with_map_pin_and_photo(context, server, journey):
+    from playwright.sync_api import expect
+
+    facts = server["facts"]
+    ward = facts["wards"]["phan_thiet"]
+    page = context.new_page()
+    page.goto("/phan-anh")
+    page.select_option("#id_category", facts["category"])
+    page.fill("#id_description", "Rác thải đổ trộm ở góc đường, bốc mùi.")
+    page.wait_for_selector("#picker-map[data-ready='1']")
+    page.locator("#picker-map").scroll_into_view_if_needed()
+    # Click the map exactly where the ward's centroid is drawn.
+    point = page.evaluate(
+        """([lat, lon]) => { const m = document.getElementById('picker-map').tinhsoMap;
+            m.setView([lat, lon], 15, {animate: false});
+            const p = m.latLngToContainerPoint([lat, lon]); return {x: p.x, y: p.y}; }""",
+        [ward["lat"], ward["lon"]],
+    )
+    box = page.locator("#picker-map").bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    expect(page.locator("#picker-map .leaflet-marker-icon")).to_have_count(1)
+    assert abs(float(page.input_value("#id_lat")) - ward["lat"]) < 0.0005
+    assert abs(float(page.input_value("#id_lon")) - ward["lon"]) < 0.0005
+    expect(page.locator("#position-status")).to_contain_text(ward["name"])
+    page.set_input_files("#id_photos", files=[{"name": "rac.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
+    page.fill("#id_reporter_name", "Nguyễn Văn Thử")
+    page.fill("#id_reporter_phone", "0912 345 678")
+    page.click("#submit-report")
+
+    page.wait_for_url(re.compile(r"/phan-anh/PA-[0-9A-Z]{5}-[0-9A-Z]{5}$"))
+    code = page.inner_text("#tracking-code").strip()
+    assert CODE_RE.fullmatch(code)
+    expect(page.locator(".messages")).to_contain_text(code)
+    # The test category is forwarded automatically to the ward where the pin was placed.
+    expect(page.locator("#report-state")).to_have_attribute("data-state", "assigned")
+    expect(page.locator(".facts")).to_contain_text(ward["unit"])
+    assert page.locator(".photos img").count() == 1
+    assert _image_loaded(page, ".photos img")
+    journey["code"] = code
+
+
+def test_unit_sees_only_its_reports_and_resolves_with_photo(context, server, journey):
+    from playwright.sync_api import expect
+
+    code = _needs(journey, "code")
+    facts = server["facts"]
+    user = facts["users"]["handler_phan_thiet"]
+    page = context.new_page()
+    page.goto("/don-vi/phan-anh")
+    page.wait_for_url(re.compile(r"/dang-nhap\?next="))
+    page.fill("#id_username", user["username"])
+    page.fill("#id_password", user["password"])
+    page.click("form.narrow button[type=submit]")
+    page.wait_for_url(re.compile(r"/don-vi/phan-anh$"))
+
+    expect(page.locator(f"tr[data-code='{code}']")).to_have_count(1)
+    expect(page.locator(f"tr[data-code='{facts['other_report']}']")).to_have_count(0)
+    other = page.goto(f"/don-vi/phan-anh/{facts['other_report']}")
+    assert other.status == 404
+
+    page.goto(f"/don-vi/phan-anh/{code}")
+    body = page.inner_text("main")
+    assert "Nguyễn Văn Thử" not in body and "0912 345 678" not in body  # contact data: IOC only
+    page.click("#action-accept button[type=submit]")
+    expect(page.locator("#report-state")).to_have_attribute("data-state", "in_progress")
+
+    # Resolving without a photo is refused next to the form, the text kept.
+    page.fill("#result-text", "Đã thu gom rác và vệ sinh khu vực.")
+    page.click("#action-resolve button[type=submit]")
+    expect(page.locator("#action-resolve .error")).to_be_visible()
+    expect(page.locator("#result-text")).to_have_value("Đã thu gom rác và vệ sinh khu vực.")
+
+    page.set_input_files("#result-photos", files=[{"name": "xong.jpg", "mimeType": "image/jpeg",
+                                                   "buffer": jpeg((40, 160, 60))}])
+    page.click("#action-resolve button[type=submit]")
+    expect(page.locator("#report-state")).to_have_attribute("data-state", "resolved")
+    assert page.locator(".photos img").count() == 2  # the citizen's and the result photo
+
+
+def test_citizen_sees_result_and_rates(context, server, journey):
+    from playwright.sync_api import expect
+
+    code = _needs(journey, "code")
+    page = context.new_page()
+    page.goto("/phan-anh/tra-cuu")
+    page.fill("#id_ma", code.lower())
+    page.click("form.narrow button[type=submit]")
+    page.wait_for_url(re.compile(rf"/phan-anh/{code}$"))
+    expect(page.locator("#result-text")).to_contain_text("Đã thu gom rác")
+    expect(page.locator("#report-state")).to_have_attribute("data-state", "resolved")
+    result_photo = "h2:has-text('Kết quả xử lý') + p + .photos img"
+    expect(page.locator(result_photo)).to_have_count(1)
+    assert _image_loaded(page, result_photo)
+
+    page.check("#rating input[value='5']")
+    page.fill("#rating textarea[name=comment]", "Xử lý nhanh, cảm ơn.")
+    page.click("#rating button[type=submit]")
+    expect(page.locator("#rating-value")).to_have_text("5/5")
+    expect(page.locator("#report-state")).to_have_attribute("data-state", "closed")
+    expect(page.locator("#rating")).to_have_count(0)
+
+    # The same page in English (language switch in the top bar).
+    page.click(".lang button[value=en]")
+    expect(page.locator("#report-state")).to_have_text("Closed")

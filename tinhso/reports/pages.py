@@ -1,0 +1,675 @@
+"""Server-rendered pages of field reports: citizen, IOC operator, handling unit, public.
+
+Thin views: every rule lives in a service module (``intake``, ``triage``, ``handling``,
+``feedback``, ``duplicates``, ``queries``, ``privacy``, ``stats``). A view parses the request,
+calls one service and renders what :mod:`tinhso.reports.privacy` allows that reader to see:
+
+- the citizen and the public get :func:`privacy.public_view` (never contact data);
+- the handling unit gets :func:`privacy.handler_view` (no contact data either, even for a
+  user who is also an operator: the unit page is the unit's view);
+- only the IOC pages use :func:`privacy.operator_view`.
+
+A :class:`UserError` from a service is shown next to the field it names, in the reader's
+language, with the input kept; "not found or not yours" is a plain 404 (a unit cannot learn
+that another unit's report exists). Staff actions are dispatched through two tables
+(:data:`OPERATOR_ACTIONS`, :data:`UNIT_ACTIONS`) that map a workflow action to its service call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tinhso.core.errors import UserError
+from tinhso.core.text import nfc
+from tinhso.reports import duplicates, feedback, handling, privacy, queries, sla, stats, triage, workflow
+from tinhso.reports.forms import LookupForm, ProvideInfoForm, RatingForm, ReportForm, user_message
+from tinhso.reports.intake import submit_report
+from tinhso.reports.models import Category, HandlingUnit, Photo, Report, Severity, State
+from tinhso.reports.permissions import (
+    HANDLER,
+    OPERATOR,
+    SUPERVISOR,
+    Actor,
+    actor_for_user,
+    citizen,
+    get_report_for,
+)
+
+LOGIN_URL = "/dang-nhap"
+PAGE_SIZE = 50
+# Optional raster tiles for the maps (e.g. an internal tile server). Off by default: the IOC
+# runs on a closed network, so the basemap is the province's commune polygons from our own data.
+MAP_TILE_URL_SETTING = "REPORTS_MAP_TILE_URL"
+BASEMAP_CACHE_SECONDS = 6 * 3600
+BASEMAP_TOLERANCE_DEG = 0.0008  # ~90 m: plenty for placing a pin, keeps the file small
+
+# Reasons an operator may give when rejecting; the label is prefixed to the note the citizen sees.
+REJECT_REASONS = {
+    "spam": ("Tin rác", "Spam"),
+    "duplicate": ("Trùng lặp", "Duplicate"),
+    "out_of_scope": ("Không thuộc phạm vi xử lý", "Out of scope"),
+    "other": ("Lý do khác", "Other reason"),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def is_english() -> bool:
+    return (get_language() or "vi").startswith("en")
+
+
+def pick(vi: str, en: str) -> str:
+    return en if is_english() and en else vi
+
+
+def split_label(label: str) -> str:
+    """``"Mới tiếp nhận / Submitted"`` → the half in the reader's language."""
+    vi, _sep, en = str(label).partition(" / ")
+    return pick(vi, en)
+
+
+def state_label(state: str) -> str:
+    return split_label(State(state).label) if state in State.values else state
+
+
+def severity_label(severity: str) -> str:
+    return split_label(Severity(severity).label) if severity in Severity.values else severity
+
+
+def category_name(category) -> str:
+    if isinstance(category, dict):
+        return pick(category.get("name", ""), category.get("name_en", ""))
+    return pick(category.name_vi, category.name_en)
+
+
+def action_label(action: str) -> str:
+    t = workflow.BY_ACTION.get(action)
+    return pick(t.label_vi, t.label_en) if t else action
+
+
+def category_choices() -> list[tuple[str, str]]:
+    return [(c.code, category_name(c)) for c in Category.objects.filter(active=True)]
+
+
+def map_context() -> dict:
+    return {"map_page": True, "basemap_url": "/phan-anh/ban-do/xa.geojson",
+            "tile_url": getattr(settings, MAP_TILE_URL_SETTING, "") or ""}
+
+
+def error_page(request, err: UserError):
+    return render(request, "reports/error.html", {"message": user_message(err), "code": err.code},
+                  status=err.status)
+
+
+def _history(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        row["action_label"] = action_label(row["action"]) if row["action"] != "submit" else _("Gửi phản ánh")
+        row["to_label"] = state_label(row["to_state"])
+    return rows
+
+
+def _decorate(view: dict) -> dict:
+    """Labels in the reader's language for a privacy view (dict) before rendering."""
+    view["category_label"] = category_name(view["category"])
+    view["state_text"] = state_label(view["state"])
+    view["severity_text"] = severity_label(view.get("severity", ""))
+    _history(view.get("history") or [])
+    if view.get("parent"):
+        view["parent"]["state_text"] = state_label(view["parent"]["state"])
+    return view
+
+
+def _report_or_404(code: str) -> Report:
+    report = (Report.objects.select_related("category", "handling_unit", "commune", "parent")
+              .prefetch_related("photos", "events").filter(code=code.strip().upper()).first())
+    if report is None:
+        raise Http404(code)
+    return report
+
+
+def staff_page(*roles: str):
+    """Login required (our login page), and one of ``roles``; otherwise a 403 page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect(f"{LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
+            actor = actor_for_user(request.user)
+            if not actor.roles & set(roles):
+                return error_page(request, UserError(
+                    "forbidden", "Tài khoản của bạn không có quyền xem trang này.",
+                    "Your account may not open this page.", status=403))
+            try:
+                return view(request, actor, *args, **kwargs)
+            except UserError as err:
+                return error_page(request, err)
+
+        return wrapper
+
+    return decorator
+
+
+def _page(request, qs):
+    paginator = Paginator(qs, PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _filter_query(request, *names: str) -> str:
+    """The current filters as a query string, for pagination links."""
+    return urlencode({n: request.GET[n] for n in names if request.GET.get(n)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Citizen
+
+
+def submit(request):
+    """``/phan-anh``: the citizen's form; on success, the tracking page of the new report."""
+    form = ReportForm(request.POST or None, request.FILES or None, categories=category_choices())
+    if request.method == "POST" and form.is_valid():
+        try:
+            ip = request.META.get("REMOTE_ADDR", "")
+            submission = submit_report(**form.service_kwargs(), channel="web",
+                                       idempotency_scope=f"web:{ip}"[:40])
+        except UserError as err:
+            form.add_user_error(err)
+        else:
+            code = submission.report.code
+            messages.success(request, _("Đã nhận phản ánh. Mã theo dõi của bạn: %(code)s — hãy lưu lại mã này.")
+                             % {"code": code})
+            return redirect("reports-track", code=code)
+    photos_lost = request.method == "POST" and bool(request.FILES)
+    return render(request, "reports/submit.html", {"form": form, "photos_lost": photos_lost, **map_context()},
+                  status=400 if request.method == "POST" else 200)
+
+
+def lookup(request):
+    """``/phan-anh/tra-cuu?ma=CODE``: find a report by its tracking code."""
+    form = LookupForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        code = form.cleaned_data["ma"].strip().upper()
+        if Report.objects.filter(code=code).exists():
+            return redirect("reports-track", code=code)
+        form.add_error("ma", _("Không tìm thấy phản ánh có mã %(code)s.") % {"code": code})
+    return render(request, "reports/lookup.html", {"form": form}, status=404 if form.errors else 200)
+
+
+def _citizen_photo_urls(view: dict) -> dict:
+    """The holder may see their own photos before verification: serve them through this page."""
+    code = view["code"]
+    for photo in view["photos"]:
+        photo["url"] = f"/phan-anh/{code}/anh/{photo['id']}"
+    return view
+
+
+def _track_context(report: Report, *, rating_form=None, info_form=None) -> dict:
+    view = _decorate(_citizen_photo_urls(privacy.public_view(report, citizen=True)))
+    can_rate = report.rating is None and report.state in workflow.BY_ACTION["rate"].sources
+    return {
+        "report": view,
+        "rating_form": rating_form or (RatingForm() if can_rate else None),
+        "info_form": info_form or (ProvideInfoForm() if report.state == State.INFO_REQUESTED else None),
+        "info_question": report.status_note if report.state == State.INFO_REQUESTED else "",
+        "result_photos": [p for p in view["photos"] if p["kind"] == "result"],
+        "citizen_photos": [p for p in view["photos"] if p["kind"] != "result"],
+        **map_context(),
+    }
+
+
+def track(request, code: str):
+    """``/phan-anh/<code>``: the tracking-code holder's page (status, response, result, rating)."""
+    if code != code.upper():
+        return redirect("reports-track", code=code.upper())
+    report = _report_or_404(code)
+    return render(request, "reports/track.html", _track_context(report))
+
+
+@require_POST
+def rate(request, code: str):
+    report = _report_or_404(code)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            feedback.rate(report, form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
+        except UserError as err:
+            form.add_user_error(err)
+        else:
+            messages.success(request, _("Cảm ơn bạn đã đánh giá."))
+            return redirect("reports-track", code=report.code)
+    return render(request, "reports/track.html", _track_context(report, rating_form=form), status=400)
+
+
+@require_POST
+def provide_info(request, code: str):
+    report = _report_or_404(code)
+    form = ProvideInfoForm(request.POST)
+    if form.is_valid():
+        try:
+            handling.provide_info(report, citizen(), answer=form.cleaned_data["answer"])
+        except UserError as err:
+            form.add_user_error(err)
+        else:
+            messages.success(request, _("Đã gửi thông tin bổ sung."))
+            return redirect("reports-track", code=report.code)
+    return render(request, "reports/track.html", _track_context(report, info_form=form), status=400)
+
+
+def citizen_photo(request, code: str, photo_id: int):
+    """A photo of the report, for whoever holds its tracking code (privacy rules apply)."""
+    photo = Photo.objects.select_related("report").filter(pk=photo_id, report__code=code.upper()).first()
+    if photo is None or not privacy.photo_visible(photo, citizen=True):
+        raise Http404("photo")
+    response = FileResponse(photo.file.open("rb"), content_type=photo.mime)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Public
+
+
+def public_list(request):
+    """``/phan-anh/cong-khai``: published reports (no personal data), list + map."""
+    filters = {"category": request.GET.get("category") or None, "status": request.GET.get("status") or None,
+               "q": request.GET.get("q") or None}
+    try:
+        qs = queries.public_reports(**filters)
+    except UserError as err:
+        return error_page(request, err)
+    page = _page(request, qs)
+    rows = [{"code": r.code, "category": category_name(r.category), "state": state_label(r.state),
+             "is_open": r.is_open, "commune": r.commune.name if r.commune_id else "",
+             "unit": r.handling_unit.name if r.handling_unit_id else "", "created_at": r.created_at,
+             "description": r.description, "synthetic": r.synthetic} for r in page]
+    geojson_query = urlencode({k: v for k, v in filters.items() if v and k != "q"})
+    return render(request, "reports/public_list.html", {
+        "page": page, "rows": rows, "categories": category_choices(), "filters": filters,
+        "filter_query": _filter_query(request, "category", "status", "q"),
+        "points_url": "/api/v1/reports/public.geojson" + (f"?{geojson_query}" if geojson_query else ""),
+        "any_synthetic": any(r["synthetic"] for r in rows), **map_context(),
+    })
+
+
+def public_detail(request, code: str):
+    """``/phan-anh/cong-khai/<code>``: one published report as the public sees it."""
+    report = _report_or_404(code)
+    if not Report.objects.filter(queries.public_q(), pk=report.pk).exists():
+        raise Http404(code)
+    view = _decorate(privacy.public_view(report))
+    return render(request, "reports/public_detail.html", {"report": view, **map_context()})
+
+
+def _parse_day(value: str, name: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError("bad_date", f"Ngày không hợp lệ: “{value}” (dạng YYYY-MM-DD).",
+                        f"Invalid date {value!r} (use YYYY-MM-DD).", field=name) from None
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def statistics(request):
+    """``/phan-anh/thong-ke``: figures per unit and per category, with CSV links."""
+    since_text, until_text = request.GET.get("since", ""), request.GET.get("until", "")
+    errors, since, until = {}, None, None
+    for name, text in (("since", since_text), ("until", until_text)):
+        try:
+            value = _parse_day(text, name)
+        except UserError as err:
+            errors[name] = user_message(err)
+            continue
+        if name == "since":
+            since = value
+        else:
+            until = value + dt.timedelta(days=1) if value else None  # the "until" day is included
+    units = stats.unit_stats(since=since, until=until)
+    categories = stats.category_stats(since=since, until=until)
+    names = {c.code: category_name(c) for c in Category.objects.all()}
+    for row in categories:
+        row["name"] = names.get(row["key"], row["name"])
+    query = urlencode({k: v for k, v in (("since", since_text), ("until", until_text)) if v and k not in errors})
+    return render(request, "reports/stats.html", {
+        "units": units, "categories": categories, "errors": errors, "since": since_text, "until": until_text,
+        "csv_unit": "/api/v1/reports/stats.csv?" + urlencode({"by": "unit"}) + (f"&{query}" if query else ""),
+        "csv_category": "/api/v1/reports/stats.csv?" + urlencode({"by": "category"}) + (f"&{query}" if query else ""),
+        "any_synthetic": Report.objects.filter(synthetic=True).exists(),
+    }, status=400 if errors else 200)
+
+
+def commune_polygons(request):
+    """The installation province's commune polygons (active boundary version), simplified.
+
+    The maps' basemap on a closed network: no external tiles. Cached per boundary version.
+    """
+    from tinhso.geo import boundaries
+
+    version = boundaries.active_version()
+    key = f"reports:basemap:{settings.PROVINCE_CODE}:{version.pk if version else 0}"
+    body = cache.get(key)
+    if body is None:
+        body = _province_geojson(version)
+        cache.set(key, body, BASEMAP_CACHE_SECONDS)
+    response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _province_geojson(version) -> str:
+    import shapely
+
+    from tinhso.geo.models import Boundary
+
+    features = []
+    if version is not None:
+        rows = (Boundary.objects.filter(version=version, unit__province_code=settings.PROVINCE_CODE)
+                .values_list("unit__code", "unit__name", "wkb").order_by("unit__code"))
+        for code, name, wkb in rows:
+            geometry = shapely.simplify(shapely.from_wkb(bytes(wkb)), BASEMAP_TOLERANCE_DEG, preserve_topology=True)
+            geometry = shapely.set_precision(geometry, 1e-5)
+            if geometry.is_empty:
+                continue
+            features.append({"type": "Feature", "properties": {"code": code, "name": name},
+                             "geometry": json.loads(shapely.to_geojson(geometry))})
+    meta = {"version": version.pk if version else None, "quality": version.quality if version else None}
+    return json.dumps({"type": "FeatureCollection", "boundary": meta, "features": features},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff: shared
+
+
+def staff_home(request):
+    """After login: the page for the user's role."""
+    if not request.user.is_authenticated:
+        return redirect(LOGIN_URL)
+    actor = actor_for_user(request.user)
+    if actor.is_operator:
+        return redirect("reports-ioc-queue")
+    if actor.roles & {HANDLER, SUPERVISOR}:
+        return redirect("reports-unit-inbox")
+    return redirect("/")
+
+
+def _queue_rows(reports) -> list[dict]:
+    now, policy = timezone.now(), sla.Policy.load()
+    rows = []
+    for r in reports:
+        deadline = sla.deadline_status(r, now, policy)
+        rows.append({"code": r.code, "category": category_name(r.category), "state": r.state,
+                     "state_text": state_label(r.state), "commune": r.commune.name if r.commune_id else "",
+                     "unit": r.handling_unit.name if r.handling_unit_id else "", "created_at": r.created_at,
+                     "due": deadline.due, "overdue": deadline.overdue, "near_due": deadline.near_due,
+                     "paused": deadline.paused, "severity": severity_label(r.severity), "synthetic": r.synthetic,
+                     "description": r.description})
+    return rows
+
+
+def _run_action(request, actor: Actor, code: str, table: dict, *, detail: Callable, done_url: Callable):
+    """Dispatch one POSTed action through ``table``; on a UserError re-render with the input kept."""
+    action = request.POST.get("action", "")
+    handler = table.get(action)
+    report = get_report_for(actor, code)
+    if handler is None:
+        raise UserError("unknown_action", f"Thao tác không hợp lệ: {action}.", f"Unknown action: {action}.",
+                        field="action")
+    try:
+        note = handler(report, actor, _clean_post(request.POST), request.FILES)
+    except UserError as err:
+        if err.status == 404:
+            raise
+        return detail(request, actor, report.code, action_error={"action": action, "field": err.field,
+                                                                 "message": user_message(err)},
+                      posted=request.POST, status=err.status)
+    messages.success(request, note or _("Đã thực hiện: %(action)s.") % {"action": action_label(action)})
+    return redirect(done_url(actor, report))
+
+
+def _clean_post(post) -> dict:
+    return {k: nfc(v).strip() for k, v in post.items()}
+
+
+def _units() -> list[HandlingUnit]:
+    return list(HandlingUnit.objects.filter(active=True).order_by("kind", "name"))
+
+
+def _staff_detail_context(report: Report, view: dict, actor: Actor, action_error, posted) -> dict:
+    allowed = workflow.allowed_actions(report, actor)
+    _decorate(view)
+    deadline = view.get("deadline") or {}
+    return {
+        "report": view, "allowed": allowed, "action_labels": {a: action_label(a) for a in allowed},
+        "deadline": deadline, "action_error": action_error or {}, "posted": posted or {},
+        "units": _units(), **map_context(),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# IOC operator
+
+
+@staff_page(OPERATOR)
+def ioc_queue(request, actor: Actor):
+    """``/ioc/phan-anh``: the operator's queue, overdue first (open reports unless a state is picked)."""
+    state = request.GET.get("state") or None
+    overdue_only = request.GET.get("overdue") == "1"
+    qs = queries.operator_queue(actor, state=state, overdue_only=overdue_only, q=request.GET.get("q") or None)
+    page = _page(request, qs)
+    rows = _queue_rows(page)
+    return render(request, "reports/ioc_queue.html", {
+        "page": page, "rows": rows, "states": [(s.value, state_label(s.value)) for s in State],
+        "state": state or "", "overdue_only": overdue_only, "q": request.GET.get("q", ""),
+        "filter_query": _filter_query(request, "state", "overdue", "q"),
+        "any_synthetic": any(r["synthetic"] for r in rows),
+    })
+
+
+def _ioc_detail(request, actor: Actor, code: str, *, action_error=None, posted=None, status=200):
+    report = get_report_for(actor, code)
+    view = privacy.operator_view(report)
+    context = _staff_detail_context(report, view, actor, action_error, posted)
+    context.update({
+        "suggested": duplicates.find_nearby(report, now=timezone.now()) if "merge" in context["allowed"] else [],
+        "categories": category_choices(),
+        "severities": [(s.value, severity_label(s.value)) for s in Severity],
+        "reject_reasons": [(k, pick(*v)) for k, v in REJECT_REASONS.items()],
+        "route_hint": _route_hint(report) if {"verify", "forward"} & set(context["allowed"]) else None,
+    })
+    return render(request, "reports/ioc_detail.html", context, status=status)
+
+
+def _route_hint(report: Report) -> str:
+    from tinhso.reports import routing
+
+    found = routing.route_report(report)
+    return found.unit.name if found.unit else ""
+
+
+@staff_page(OPERATOR)
+def ioc_detail(request, actor: Actor, code: str):
+    return _ioc_detail(request, actor, code)
+
+
+def _verify(report, actor, post, files):
+    triage.verify(report, actor, note=post.get("note", ""), forward_now=post.get("forward_now") == "1",
+                  unit_code=post.get("unit") or None)
+    if report.state == State.ASSIGNED:
+        return _("Đã xác minh và chuyển đến %(unit)s.") % {"unit": report.handling_unit.name}
+    return _("Đã xác minh.")
+
+
+def _forward(report, actor, post, files):
+    triage.forward(report, actor, unit_code=post.get("unit") or None, note=post.get("note", ""))
+    return _("Đã chuyển đến %(unit)s.") % {"unit": report.handling_unit.name}
+
+
+def _reassign(report, actor, post, files):
+    triage.reassign(report, actor, unit_code=post.get("unit", ""), reason=post.get("reason", ""))
+    return _("Đã chuyển sang %(unit)s.") % {"unit": report.handling_unit.name}
+
+
+def _reject(report, actor, post, files):
+    kind = post.get("reason_kind", "")
+    if kind not in REJECT_REASONS:
+        raise UserError("reason_kind_required", "Chọn lý do từ chối.", "Choose why the report is rejected.",
+                        field="reason_kind")
+    if not post.get("reason"):
+        raise UserError("reason_required", "Cần ghi lý do từ chối (người dân sẽ thấy).",
+                        "Write the reason (the citizen will see it).", field="reason")
+    vi, en = REJECT_REASONS[kind]
+    triage.reject(report, actor, reason=f"{vi} / {en}: {post['reason']}")
+    return _("Đã từ chối phản ánh.")
+
+
+def _correct(report, actor, post, files):
+    category = post.get("category") or None
+    severity = post.get("severity") or None
+    lat, lon = post.get("lat") or None, post.get("lon") or None
+    moved = _moved(lat, lon, report)
+    triage.correct(report, actor, note=post.get("note", ""),
+                   category=category if category and category != report.category.code else None,
+                   severity=severity if severity and severity != report.severity else None,
+                   lat=lat if moved else None, lon=lon if moved else None)
+    return _("Đã sửa thông tin phản ánh.")
+
+
+def _moved(lat, lon, report) -> bool:
+    """Whether the posted position differs from the stored one (bad numbers: let the service say so)."""
+    if lat is None and lon is None:
+        return False
+    try:
+        return (round(float(lat), 6), round(float(lon), 6)) != (round(report.lat, 6), round(report.lon, 6))
+    except (TypeError, ValueError):
+        return True
+
+
+def _merge(report, actor, post, files):
+    code = post.get("parent", "").upper()
+    parent = Report.objects.filter(code=code).first() if code else None
+    if parent is None:
+        raise UserError("parent_not_found", f"Không tìm thấy phản ánh gốc “{code}”.",
+                        f"No report with code {code!r} to merge into.", field="parent")
+    duplicates.merge(report, parent, actor, note=post.get("note", ""))
+    return _("Đã gộp vào %(code)s.") % {"code": parent.code}
+
+
+def _transition(action: str, field: str = "note"):
+    def run(report, actor, post, files):
+        workflow.transition(report, action, actor, note=post.get(field, ""))
+
+    return run
+
+
+OPERATOR_ACTIONS: dict[str, Callable] = {
+    "verify": _verify,
+    "forward": _forward,
+    "reassign": _reassign,
+    "reject": _reject,
+    "correct": _correct,
+    "merge": _merge,
+    "reopen": _transition("reopen"),
+    "close": _transition("close"),
+}
+
+
+@require_POST
+@staff_page(OPERATOR)
+def ioc_action(request, actor: Actor, code: str):
+    return _run_action(request, actor, code, OPERATOR_ACTIONS, detail=_ioc_detail,
+                       done_url=lambda a, r: f"/ioc/phan-anh/{r.code}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Handling unit
+
+
+@staff_page(HANDLER, SUPERVISOR)
+def unit_inbox(request, actor: Actor):
+    """``/don-vi/phan-anh``: reports assigned to the user's unit (open unless a state is picked)."""
+    state = request.GET.get("state") or None
+    qs = queries.unit_inbox(actor, state=state, q=request.GET.get("q") or None)
+    page = _page(request, qs)
+    rows = _queue_rows(page)
+    units = HandlingUnit.objects.filter(pk__in=actor.unit_ids)
+    return render(request, "reports/unit_inbox.html", {
+        "page": page, "rows": rows, "units": units, "states": [(s.value, state_label(s.value)) for s in State],
+        "state": state or "", "q": request.GET.get("q", ""),
+        "filter_query": _filter_query(request, "state", "q"),
+        "any_synthetic": any(r["synthetic"] for r in rows),
+    })
+
+
+def _unit_detail(request, actor: Actor, code: str, *, action_error=None, posted=None, status=200):
+    report = get_report_for(actor, code)
+    view = privacy.handler_view(report)  # the unit's view: never the reporter's contact data
+    unit_actor = Actor(label=actor.label, roles=actor.roles & {HANDLER, SUPERVISOR}, user=actor.user,
+                       unit_ids=actor.unit_ids, province_wide=actor.province_wide)
+    context = _staff_detail_context(report, view, unit_actor, action_error, posted)
+    return render(request, "reports/unit_detail.html", context, status=status)
+
+
+@staff_page(HANDLER, SUPERVISOR)
+def unit_detail(request, actor: Actor, code: str):
+    return _unit_detail(request, actor, code)
+
+
+def _resolve(report, actor, post, files):
+    handling.resolve(report, actor, result_text=post.get("result_text", ""), photos=files.getlist("photos"))
+    return _("Đã hoàn thành xử lý; người dân sẽ được mời đánh giá.")
+
+
+def _return(report, actor, post, files):
+    handling.return_to_ioc(report, actor, reason=post.get("reason", ""))
+    return _("Đã trả lại IOC.")
+
+
+def _unit_step(service: Callable, argument: str, field: str) -> Callable:
+    """An action whose service takes one text argument, read from POST field ``field``."""
+
+    def run(report, actor, post, files):
+        service(report, actor, **{argument: post.get(field, "")})
+
+    return run
+
+
+UNIT_ACTIONS: dict[str, Callable] = {
+    "accept": _unit_step(handling.accept, "note", "note"),
+    "request_info": _unit_step(handling.request_info, "question", "note"),
+    "resume": _unit_step(handling.resume, "note", "note"),
+    "respond": _unit_step(handling.respond, "text", "text"),
+    "return_to_ioc": _return,
+    "resolve": _resolve,
+}
+
+
+def _unit_done_url(actor: Actor, report: Report) -> str:
+    # After returning it to the IOC the report is no longer the unit's: back to the inbox.
+    return "/don-vi/phan-anh" if not actor.can_see(report) else f"/don-vi/phan-anh/{report.code}"
+
+
+@require_POST
+@staff_page(HANDLER, SUPERVISOR)
+def unit_action(request, actor: Actor, code: str):
+    unit_actor = Actor(label=actor.label, roles=actor.roles & {HANDLER, SUPERVISOR}, user=actor.user,
+                       unit_ids=actor.unit_ids, province_wide=actor.province_wide)
+    return _run_action(request, unit_actor, code, UNIT_ACTIONS, detail=_unit_detail, done_url=_unit_done_url)
