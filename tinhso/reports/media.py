@@ -32,9 +32,6 @@ class CleanPhoto:
     height: int
     sha256: str
 
-    def as_file(self, stem: str) -> ContentFile:
-        return ContentFile(self.content, name=f"{stem}.{self.extension}")
-
 
 def read_upload(upload, *, field: str = "photos") -> bytes:
     """Bytes of an uploaded file (Django ``UploadedFile``, file object or ``bytes``), ≤ 10 MB."""
@@ -95,7 +92,8 @@ def save_photo(report, clean: CleanPhoto, kind: str):
 
     photo = Photo(report=report, kind=kind, mime=clean.mime, size=len(clean.content), width=clean.width,
                   height=clean.height, sha256=clean.sha256)
-    photo.file.save(clean.as_file(f"{report.code}-{kind}-{clean.sha256[:10]}"), save=False)
+    stem = f"{report.code}-{kind}-{clean.sha256[:10]}"
+    photo.file.save(f"{stem}.{clean.extension}", ContentFile(clean.content), save=False)
     photo.save()
     return photo
 

@@ -1,0 +1,32 @@
+"""Reports built directly in a given state (for state-machine and permission tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from tinhso.reports import sla
+from tinhso.reports.models import OPEN_STATES, Report, State
+
+
+def make_report(w, state=State.SUBMITTED, *, unit=None, category=None, lat=None, lon=None, now=None, **fields):
+    now = now or timezone.now()
+    unit = unit if unit is not None else (None if state in (State.SUBMITTED, State.VERIFIED,
+                                                               State.RETURNED_TO_IOC) else w.pt)
+    report = Report(category=category or w.traffic, description="Đèn đường hỏng", lat=lat or w.phan_thiet.lat,
+                    lon=lon or w.phan_thiet.lon, commune=w.phan_thiet, province_code="68", handling_unit=unit,
+                    state=state, is_open=state in OPEN_STATES, created_at=now, updated_at=now,
+                    reporter_name="Trần Thị B", reporter_phone="0987654321", reporter_email="b@example.org")
+    sla.start_accept_clock(report, now)
+    if state in (State.IN_PROGRESS, State.INFO_REQUESTED, State.RESOLVED, State.CLOSED):
+        report.accepted_at = now
+        report.handle_due = now + dt.timedelta(days=7)
+    if state == State.INFO_REQUESTED:
+        report.paused_at = now
+    if state in (State.RESOLVED, State.CLOSED):
+        report.resolved_at = now
+    for k, v in fields.items():
+        setattr(report, k, v)
+    report.save()
+    return report

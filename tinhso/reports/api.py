@@ -1,0 +1,591 @@
+"""Native JSON API of field reports, mounted at ``/api/v1/reports/`` (OpenAPI at /api/v1/docs).
+
+Public (no login; rate-limited per client IP, see :mod:`tinhso.reports.ratelimit`):
+
+- ``GET  categories``                     active categories
+- ``POST submit``                         multipart: category, description, lat, lon, photos[] (≤ 5),
+                                          reporter_name/phone/email, public, address,
+                                          idempotency_key (or header ``Idempotency-Key``) → 201
+                                          (200 with ``created: false`` for a retried key)
+- ``GET  nearby``                         possible duplicates before submitting
+- ``GET  track/{code}``                   the tracking-code holder's view (status, response, result photos)
+- ``POST track/{code}/rate``              rating 1–5 once resolved; ≤ 2 with a comment reopens
+- ``POST track/{code}/info``              answer a request for information
+- ``GET  public`` / ``GET public.geojson`` published reports, no personal data (filters, pages)
+- ``GET  photos/{id}``                    a photo (EXIF-free), if the caller may see it
+- ``GET  stats`` / ``GET stats.csv``      per unit or per category
+
+Staff (Django session; CSRF token required on POST): ``me``, ``queue`` (IOC, overdue first),
+``inbox`` (unit), ``units``, ``staff/{code}`` (view + allowed actions) and one POST per action
+under ``staff/{code}/…``. A unit asking for another unit's report gets 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import FileResponse, HttpResponse
+from ninja import Field, File, Form, Router, Schema, UploadedFile
+from ninja.security import SessionAuth
+
+from tinhso.core.errors import UserError
+from tinhso.reports import (
+    duplicates,
+    feedback,
+    handling,
+    intake,
+    privacy,
+    queries,
+    ratelimit,
+    stats,
+    triage,
+    workflow,
+)
+from tinhso.reports.models import Category, HandlingUnit, Photo, Report
+from tinhso.reports.permissions import actor_for_user, citizen, get_report_for, not_found, require_staff
+
+router = Router()
+staff_auth = SessionAuth()  # csrf checked on unsafe methods
+MAX_PAGE_SIZE = 200
+
+
+# ---------------------------------------------------------------------------------------------
+# Schemas
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    description: str = ""
+    group: str = ""
+    auto_forward: bool = False
+    default_severity: str = "normal"
+
+
+class Ref(Schema):
+    code: str
+    name: str
+
+
+class UnitRef(Ref):
+    kind: str
+
+
+class CategoryRef(Ref):
+    name_en: str
+
+
+class PhotoOut(Schema):
+    id: int
+    kind: str
+    url: str
+    mime: str
+    width: int
+    height: int
+
+
+class EventOut(Schema):
+    at: dt.datetime
+    action: str
+    from_state: str
+    to_state: str
+    note: str
+
+
+class StaffEventOut(EventOut):
+    actor: str
+    role: str
+    public: bool
+    data: dict
+
+
+class ParentOut(Schema):
+    code: str
+    state: str
+    status: str
+    response_text: str
+    result_text: str
+    photos: list[PhotoOut]
+
+
+class PublicReportOut(Schema):
+    code: str
+    category: CategoryRef
+    state: str
+    state_label: str
+    status: str
+    severity: str
+    description: str | None
+    lat: float
+    lon: float
+    address: str
+    commune: Ref | None
+    handling_unit: UnitRef | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    expected_datetime: dt.datetime | None
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    status_note: str
+    response_text: str
+    result_text: str
+    rating: int | None
+    photos: list[PhotoOut]
+    synthetic: bool
+    parent: ParentOut | None
+    history: list[EventOut] = Field(default_factory=list)
+
+
+class DeadlineOut(Schema):
+    step: str | None
+    due: dt.datetime | None
+    near_due: bool
+    overdue: bool
+    paused: bool
+
+
+class StaffReportOut(PublicReportOut):
+    public: bool
+    channel: str
+    routing_rule: int | None
+    verified_at: dt.datetime | None
+    assigned_at: dt.datetime | None
+    accept_due: dt.datetime | None
+    accepted_at: dt.datetime | None
+    handle_due: dt.datetime | None
+    deadline: DeadlineOut
+    rating_comment: str
+    reopen_count: int
+    history: list[StaffEventOut] = Field(default_factory=list)
+    allowed_actions: list[str] = Field(default_factory=list)
+
+
+class OperatorReportOut(StaffReportOut):
+    reporter_name: str
+    reporter_phone: str
+    reporter_email: str
+    api_client: str | None
+
+
+class NearbyOut(Schema):
+    code: str
+    state: str
+    status: str
+    distance_m: float
+    created_at: dt.datetime
+
+
+class SubmitOut(Schema):
+    created: bool
+    report: PublicReportOut
+    duplicates: list[NearbyOut]
+
+
+class SubmitIn(Schema):
+    # Strings, validated by the service so every error names its field in both languages.
+    category: str = ""
+    description: str = ""
+    lat: str = ""
+    lon: str = ""
+    address: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reporter_email: str = ""
+    public: bool = True
+    idempotency_key: str = ""
+
+
+class RateIn(Schema):
+    rating: int
+    comment: str = ""
+
+
+class TextIn(Schema):
+    text: str = ""
+
+
+class VerifyIn(Schema):
+    note: str = ""
+    forward: bool = True
+    unit: str | None = None
+
+
+class ForwardIn(Schema):
+    unit: str | None = None
+    note: str = ""
+
+
+class ReassignIn(Schema):
+    unit: str
+    reason: str = ""
+
+
+class CorrectIn(Schema):
+    category: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    severity: str | None = None
+    note: str = ""
+
+
+class MergeIn(Schema):
+    parent: str
+    note: str = ""
+
+
+class ListOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[PublicReportOut]
+
+
+class StaffListItem(Schema):
+    code: str
+    category: str
+    state: str
+    severity: str
+    commune: str | None
+    handling_unit: str | None
+    created_at: dt.datetime
+    accept_due: dt.datetime | None
+    handle_due: dt.datetime | None
+    overdue: bool
+    synthetic: bool
+
+
+class StaffListOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[StaffListItem]
+
+
+class MeOut(Schema):
+    username: str
+    roles: list[str]
+    units: list[UnitRef]
+    province_wide: bool
+
+
+class StatsRow(Schema):
+    key: str | None
+    name: str
+    received: int
+    resolved: int
+    on_time: int
+    on_time_rate: float | None
+    overdue_backlog: int
+    median_handling_hours: float | None
+    rated: int
+    avg_rating: float | None
+    satisfaction_rate: float | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _page(qs, page: int, page_size: int):
+    page = max(1, page)
+    page_size = max(1, min(MAX_PAGE_SIZE, page_size))
+    total = qs.count()
+    return total, page, page_size, list(qs[(page - 1) * page_size: page * page_size])
+
+
+def _public_report(code: str) -> Report:
+    report = (Report.objects.select_related("category", "handling_unit", "commune", "parent")
+              .prefetch_related("photos", "events").filter(code=code.strip().upper()).first())
+    if report is None:
+        raise not_found(code)
+    return report
+
+
+def _staff(request):
+    actor = actor_for_user(request.auth)
+    require_staff(actor)
+    return actor
+
+
+def _staff_report(request, code: str):
+    actor = _staff(request)
+    return actor, get_report_for(actor, code)
+
+
+def _staff_out(actor, report):
+    view = privacy.view_for(actor, report)
+    view["allowed_actions"] = workflow.allowed_actions(report, actor)
+    return view
+
+
+def _parse_time(value: str | None, field: str) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError("bad_datetime", f"Thời điểm {field} không hợp lệ: {value}.",
+                        f"Invalid {field} datetime {value!r} (ISO 8601 expected).", field=field) from None
+    if moment.tzinfo is None:
+        from tinhso.core.workcalendar import VIETNAM_TZ
+
+        moment = moment.replace(tzinfo=VIETNAM_TZ)
+    return moment
+
+
+# ---------------------------------------------------------------------------------------------
+# Public
+
+
+@router.get("/categories", response=list[CategoryOut])
+def list_categories(request):
+    return [{"code": c.code, "name": c.name_vi, "name_en": c.name_en, "description": c.description_vi,
+             "group": c.group, "auto_forward": c.auto_forward, "default_severity": c.default_severity}
+            for c in Category.objects.filter(active=True)]
+
+
+@router.post("/submit", response={200: SubmitOut, 201: SubmitOut})
+def submit(request, payload: Form[SubmitIn], photos: File[list[UploadedFile]] = None):
+    ratelimit.check(request, "submit")
+    key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
+    result = intake.submit_report(
+        category=payload.category, description=payload.description, lat=payload.lat, lon=payload.lon,
+        photos=photos or [], reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone,
+        reporter_email=payload.reporter_email, public=payload.public, address=payload.address,
+        idempotency_key=key,
+    )
+    report = _public_report(result.report.code)
+    body = {"created": result.created, "report": privacy.public_view(report, citizen=True),
+            "duplicates": [_nearby(r) for r in result.duplicates]}
+    return (201 if result.created else 200), body
+
+
+def _nearby(report: Report) -> dict:
+    return {"code": report.code, "state": report.state, "status": workflow.open311_status(report.state),
+            "distance_m": getattr(report, "distance_m", 0.0), "created_at": report.created_at}
+
+
+@router.get("/nearby", response=list[NearbyOut])
+def nearby(request, category: str, lat: float, lon: float):
+    cat = intake.get_category(category)
+    found = duplicates.find_nearby(category_id=cat.pk, lat=lat, lon=lon)
+    return [_nearby(r) for r in found if r.public]
+
+
+@router.get("/track/{code}", response=PublicReportOut)
+def track(request, code: str):
+    ratelimit.check(request, "track")
+    return privacy.public_view(_public_report(code), citizen=True)
+
+
+@router.post("/track/{code}/rate", response=PublicReportOut)
+def rate(request, code: str, payload: RateIn):
+    ratelimit.check(request, "rate")
+    report = _public_report(code)
+    feedback.rate(report, payload.rating, comment=payload.comment)
+    return privacy.public_view(_public_report(code), citizen=True)
+
+
+@router.post("/track/{code}/info", response=PublicReportOut)
+def provide_info(request, code: str, payload: TextIn):
+    ratelimit.check(request, "rate")
+    report = _public_report(code)
+    handling.provide_info(report, citizen(), answer=payload.text)
+    return privacy.public_view(_public_report(code), citizen=True)
+
+
+@router.get("/public", response=ListOut)
+def public_list(request, category: str | None = None, commune: str | None = None, unit: str | None = None,
+                status: str | None = None, state: str | None = None, since: str | None = None,
+                until: str | None = None, q: str | None = None, bbox: str | None = None, page: int = 1,
+                page_size: int = 50):
+    qs = queries.public_reports(category=category, commune=commune, unit=unit, status=status, state=state,
+                                since=_parse_time(since, "since"), until=_parse_time(until, "until"), q=q,
+                                bbox=bbox).prefetch_related("photos", "events")
+    total, page, page_size, rows = _page(qs, page, page_size)
+    return {"count": total, "page": page, "page_size": page_size,
+            "results": [privacy.public_view(r, with_history=False) for r in rows]}
+
+
+@router.get("/public.geojson")
+def public_geojson(request, category: str | None = None, commune: str | None = None, status: str | None = None,
+                   since: str | None = None, until: str | None = None, bbox: str | None = None,
+                   limit: int = 5000):
+    qs = queries.public_reports(category=category, commune=commune, status=status,
+                                since=_parse_time(since, "since"), until=_parse_time(until, "until"), bbox=bbox)
+    rows = qs.values("code", "lat", "lon", "state", "is_open", "category__code", "category__name_vi",
+                     "created_at", "synthetic")[: max(1, min(limit, 20000))]
+    features = [{
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+        "properties": {"code": r["code"], "state": r["state"], "status": "open" if r["is_open"] else "closed",
+                       "category": r["category__code"], "category_name": r["category__name_vi"],
+                       "created_at": r["created_at"].isoformat(), "synthetic": r["synthetic"]},
+    } for r in rows]
+    import json
+
+    return HttpResponse(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
+                        content_type="application/geo+json; charset=utf-8")
+
+
+@router.get("/photos/{photo_id}")
+def photo(request, photo_id: int):
+    item = Photo.objects.select_related("report").filter(pk=photo_id).first()
+    actor = actor_for_user(request.user) if request.user.is_authenticated else None
+    if item is None or not privacy.photo_visible(item, actor):
+        raise UserError("photo_not_found", "Không tìm thấy ảnh.", "Photo not found.", status=404)
+    response = FileResponse(item.file.open("rb"), content_type=item.mime)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@router.get("/stats", response=list[StatsRow])
+def get_stats(request, by: str = "unit", since: str | None = None, until: str | None = None):
+    return _stats_rows(by, since, until)
+
+
+def _stats_rows(by, since, until):
+    if by not in ("unit", "category"):
+        raise UserError("bad_group", "by phải là unit hoặc category.", "by must be unit or category.", field="by")
+    fn = stats.unit_stats if by == "unit" else stats.category_stats
+    return fn(since=_parse_time(since, "since"), until=_parse_time(until, "until"))
+
+
+@router.get("/stats.csv")
+def get_stats_csv(request, by: str = "unit", since: str | None = None, until: str | None = None):
+    import io
+
+    buffer = io.StringIO()
+    stats.write_csv(_stats_rows(by, since, until), buffer)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="reports-stats-{by}.csv"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff
+
+
+@router.get("/me", response=MeOut, auth=staff_auth)
+def me(request):
+    actor = actor_for_user(request.auth)
+    units = HandlingUnit.objects.filter(pk__in=actor.unit_ids)
+    return {"username": actor.label, "roles": sorted(actor.roles), "province_wide": actor.province_wide,
+            "units": [{"code": u.code, "name": u.name, "kind": u.kind} for u in units]}
+
+
+@router.get("/units", response=list[UnitRef], auth=staff_auth)
+def units(request):
+    _staff(request)
+    return [{"code": u.code, "name": u.name, "kind": u.kind} for u in HandlingUnit.objects.filter(active=True)]
+
+
+def _list_item(r) -> dict:
+    return {"code": r.code, "category": r.category.name_vi, "state": r.state, "severity": r.severity,
+            "commune": r.commune.name if r.commune_id else None,
+            "handling_unit": r.handling_unit.name if r.handling_unit_id else None,
+            "created_at": r.created_at, "accept_due": r.accept_due, "handle_due": r.handle_due,
+            "overdue": getattr(r, "overdue", False), "synthetic": r.synthetic}
+
+
+@router.get("/queue", response=StaffListOut, auth=staff_auth)
+def queue(request, state: str | None = None, overdue: bool = False, q: str | None = None, page: int = 1,
+          page_size: int = 50):
+    actor = _staff(request)
+    total, page, page_size, rows = _page(queries.operator_queue(actor, state=state, overdue_only=overdue, q=q),
+                                         page, page_size)
+    return {"count": total, "page": page, "page_size": page_size, "results": [_list_item(r) for r in rows]}
+
+
+@router.get("/inbox", response=StaffListOut, auth=staff_auth)
+def inbox(request, state: str | None = None, q: str | None = None, page: int = 1, page_size: int = 50):
+    actor = _staff(request)
+    total, page, page_size, rows = _page(queries.unit_inbox(actor, state=state, q=q), page, page_size)
+    return {"count": total, "page": page, "page_size": page_size, "results": [_list_item(r) for r in rows]}
+
+
+@router.get("/staff/{code}", response=OperatorReportOut | StaffReportOut, auth=staff_auth)
+def staff_report(request, code: str):
+    actor, report = _staff_report(request, code)
+    return _staff_out(actor, report)
+
+
+def _act(request, code, fn, **kwargs):
+    actor, report = _staff_report(request, code)
+    fn(report, actor, **kwargs)
+    return _staff_out(actor, get_report_for(actor, code) if actor.can_see(report) else report)
+
+
+STAFF_RESPONSE = {200: OperatorReportOut | StaffReportOut}
+
+
+@router.post("/staff/{code}/verify", response=STAFF_RESPONSE, auth=staff_auth)
+def verify(request, code: str, payload: VerifyIn):
+    return _act(request, code, triage.verify, note=payload.note, forward_now=payload.forward, unit_code=payload.unit)
+
+
+@router.post("/staff/{code}/reject", response=STAFF_RESPONSE, auth=staff_auth)
+def reject(request, code: str, payload: TextIn):
+    return _act(request, code, triage.reject, reason=payload.text)
+
+
+@router.post("/staff/{code}/forward", response=STAFF_RESPONSE, auth=staff_auth)
+def forward(request, code: str, payload: ForwardIn):
+    return _act(request, code, triage.forward, unit_code=payload.unit, note=payload.note)
+
+
+@router.post("/staff/{code}/reassign", response=STAFF_RESPONSE, auth=staff_auth)
+def reassign(request, code: str, payload: ReassignIn):
+    return _act(request, code, triage.reassign, unit_code=payload.unit, reason=payload.reason)
+
+
+@router.post("/staff/{code}/correct", response=STAFF_RESPONSE, auth=staff_auth)
+def correct(request, code: str, payload: CorrectIn):
+    return _act(request, code, triage.correct, category=payload.category, lat=payload.lat, lon=payload.lon,
+                severity=payload.severity, note=payload.note)
+
+
+@router.post("/staff/{code}/merge", response=STAFF_RESPONSE, auth=staff_auth)
+def merge(request, code: str, payload: MergeIn):
+    actor, report = _staff_report(request, code)
+    parent = get_report_for(actor, payload.parent)
+    duplicates.merge(report, parent, actor, note=payload.note)
+    return _staff_out(actor, get_report_for(actor, code))
+
+
+@router.post("/staff/{code}/reopen", response=STAFF_RESPONSE, auth=staff_auth)
+def reopen(request, code: str, payload: TextIn):
+    actor, report = _staff_report(request, code)
+    workflow.transition(report, "reopen", actor, note=payload.text)
+    return _staff_out(actor, get_report_for(actor, code))
+
+
+@router.post("/staff/{code}/accept", response=STAFF_RESPONSE, auth=staff_auth)
+def accept(request, code: str, payload: TextIn):
+    return _act(request, code, handling.accept, note=payload.text)
+
+
+@router.post("/staff/{code}/request-info", response=STAFF_RESPONSE, auth=staff_auth)
+def request_info(request, code: str, payload: TextIn):
+    return _act(request, code, handling.request_info, question=payload.text)
+
+
+@router.post("/staff/{code}/resume", response=STAFF_RESPONSE, auth=staff_auth)
+def resume(request, code: str, payload: TextIn):
+    return _act(request, code, handling.resume, note=payload.text)
+
+
+@router.post("/staff/{code}/respond", response=STAFF_RESPONSE, auth=staff_auth)
+def respond(request, code: str, payload: TextIn):
+    return _act(request, code, handling.respond, text=payload.text)
+
+
+@router.post("/staff/{code}/return", response=STAFF_RESPONSE, auth=staff_auth)
+def return_to_ioc(request, code: str, payload: TextIn):
+    return _act(request, code, handling.return_to_ioc, reason=payload.text)
+
+
+@router.post("/staff/{code}/resolve", response=STAFF_RESPONSE, auth=staff_auth)
+def resolve(request, code: str, result_text: Form[str] = "", photos: File[list[UploadedFile]] = None):
+    return _act(request, code, handling.resolve, result_text=result_text, photos=photos or [])

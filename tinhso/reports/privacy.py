@@ -1,0 +1,150 @@
+"""The three views of a report, and which photos may be shown to whom.
+
+- **public** (anyone; also the tracking-code holder with ``citizen=True``): no personal data ever
+  (no name, phone, e-mail, API client, idempotency key, internal notes or staff names). The
+  description and the citizen's photos only once a person has checked the report (IOC
+  verification, or acceptance by the unit for auto-forwarded categories); rejected reports never
+  show them. The tracking-code holder sees their own description. Result photos and public
+  notes are always shown. A merged report shows the status of the report it follows.
+- **handler** (the assigned unit): the whole report and history, but no reporter contact data.
+- **operator** (IOC): everything, including contact data.
+
+Photos are stored EXIF-free in every case (see :mod:`tinhso.reports.media`).
+"""
+
+from __future__ import annotations
+
+from tinhso.reports import sla, workflow
+from tinhso.reports.models import Photo, PhotoKind, Report, State
+from tinhso.reports.permissions import Actor
+
+PHOTO_URL = "/api/v1/reports/photos/{id}"
+CONTACT_FIELDS = ("reporter_name", "reporter_phone", "reporter_email")
+
+
+def description_public(report: Report) -> bool:
+    checked = report.verified_at is not None or report.accepted_at is not None
+    return checked and report.state != State.REJECTED
+
+
+def photo_visible(photo: Photo, actor: Actor | None = None, *, citizen: bool = False) -> bool:
+    report = photo.report
+    if actor is not None and actor.is_staff_actor and actor.can_see(report):
+        return True
+    if photo.kind == PhotoKind.RESULT:
+        return True
+    return citizen or (report.public and description_public(report))
+
+
+def _photo(photo: Photo) -> dict:
+    return {"id": photo.pk, "kind": photo.kind, "url": PHOTO_URL.format(id=photo.pk), "mime": photo.mime,
+            "width": photo.width, "height": photo.height}
+
+
+def _category(report: Report) -> dict:
+    c = report.category
+    return {"code": c.code, "name": c.name_vi, "name_en": c.name_en}
+
+
+def _unit(report: Report) -> dict | None:
+    u = report.handling_unit
+    return {"code": u.code, "name": u.name, "kind": u.kind} if u else None
+
+
+def _commune(report: Report) -> dict | None:
+    c = report.commune
+    return {"code": c.code, "name": c.name} if c else None
+
+
+def _events(report: Report, *, public_only: bool) -> list[dict]:
+    rows = []
+    for e in report.events.all():
+        if public_only and not e.public:
+            continue
+        row = {"at": e.at, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
+               "note": e.note if (e.public or not public_only) else ""}
+        if not public_only:
+            row.update(actor=e.actor_label, role=e.actor_role, public=e.public, data=e.data)
+        rows.append(row)
+    return rows
+
+
+def public_view(report: Report, *, citizen: bool = False, with_history: bool = True) -> dict:
+    """What the public (or, with ``citizen=True``, the tracking-code holder) may see."""
+    from tinhso.reports.duplicates import root
+
+    show_text = citizen or description_public(report)
+    photos = [p for p in report.photos.all() if photo_visible(p, citizen=citizen)]
+    view = {
+        "code": report.code,
+        "category": _category(report),
+        "state": report.state,
+        "state_label": State(report.state).label,
+        "status": workflow.open311_status(report.state),
+        "severity": report.severity,
+        "description": report.description if show_text else None,
+        "lat": report.lat,
+        "lon": report.lon,
+        "address": report.address if show_text else "",
+        "commune": _commune(report),
+        "handling_unit": _unit(report),
+        "created_at": report.created_at,
+        "updated_at": report.updated_at,
+        "expected_datetime": sla.expected_datetime(report),
+        "resolved_at": report.resolved_at,
+        "closed_at": report.closed_at,
+        "status_note": report.status_note,
+        "response_text": report.response_text,
+        "result_text": report.result_text,
+        "rating": report.rating,
+        "photos": [_photo(p) for p in photos],
+        "synthetic": report.synthetic,
+        "parent": None,
+    }
+    if report.parent_id:
+        parent = root(report)
+        view["parent"] = {"code": parent.code, "state": parent.state,
+                          "status": workflow.open311_status(parent.state),
+                          "response_text": parent.response_text, "result_text": parent.result_text,
+                          "photos": [_photo(p) for p in parent.photos.all() if p.kind == PhotoKind.RESULT]}
+    if with_history:
+        view["history"] = _events(report, public_only=True)
+    return view
+
+
+def handler_view(report: Report, *, now=None) -> dict:
+    """The unit's view: everything about the case, no reporter contact data."""
+    view = public_view(report, citizen=True, with_history=False)
+    view.update({
+        "description": report.description,
+        "address": report.address,
+        "public": report.public,
+        "channel": report.channel,
+        "routing_rule": report.routing_rule_id,
+        "verified_at": report.verified_at,
+        "assigned_at": report.assigned_at,
+        "accept_due": report.accept_due,
+        "accepted_at": report.accepted_at,
+        "handle_due": report.handle_due,
+        "deadline": sla.deadline_status(report, now).as_dict(),
+        "rating_comment": report.rating_comment,
+        "reopen_count": report.reopen_count,
+        "photos": [_photo(p) for p in report.photos.all()],
+        "history": _events(report, public_only=False),
+    })
+    return view
+
+
+def operator_view(report: Report, *, now=None) -> dict:
+    view = handler_view(report, now=now)
+    view.update({name: getattr(report, name) for name in CONTACT_FIELDS})
+    view["api_client"] = report.api_client.name if report.api_client_id else None
+    return view
+
+
+def view_for(actor: Actor | None, report: Report, *, now=None) -> dict:
+    if actor is not None and actor.is_operator:
+        return operator_view(report, now=now)
+    if actor is not None and actor.is_staff_actor and actor.can_see(report):
+        return handler_view(report, now=now)
+    return public_view(report)

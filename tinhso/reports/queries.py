@@ -1,0 +1,109 @@
+"""Lists of reports: the IOC queue (overdue first), a unit's inbox, the public list.
+
+All return querysets so the API and the pages paginate them; the overdue-first order is an
+annotation computed in the database with :func:`tinhso.reports.sla.overdue_q`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from tinhso.core.errors import UserError
+from tinhso.core.text import fold
+from tinhso.reports import sla
+from tinhso.reports.models import OPEN_STATES, Report, State
+from tinhso.reports.permissions import Actor, require_operator, visible_reports
+
+PUBLIC_HIDDEN_STATES = (State.REJECTED, State.MERGED)
+
+
+def _ordered(qs: QuerySet, now: dt.datetime) -> QuerySet:
+    return qs.annotate(
+        overdue=Case(When(sla.overdue_q(now), then=Value(True)), default=Value(False), output_field=BooleanField()),
+    ).order_by(F("overdue").desc(), F("accept_due").asc(nulls_last=True), "-created_at")
+
+
+def _state_filter(qs: QuerySet, state: str | None) -> QuerySet:
+    if not state:
+        return qs
+    states = [s.strip() for s in state.split(",") if s.strip()]
+    bad = [s for s in states if s not in State.values]
+    if bad:
+        raise UserError("bad_state", f"Trạng thái không hợp lệ: {', '.join(bad)}.", f"Unknown state(s): {bad}.",
+                        field="state")
+    return qs.filter(state__in=states)
+
+
+def _text_filter(qs: QuerySet, q: str | None) -> QuerySet:
+    if not q:
+        return qs
+    q = q.strip()
+    if q.upper().startswith("PA-"):
+        return qs.filter(code__istartswith=q.upper())
+    # Descriptions are stored as typed; icontains handles case, and a folded pass covers the
+    # commune/category names (diacritic-insensitive).
+    key = fold(q)
+    return qs.filter(Q(description__icontains=q) | Q(commune__name_ascii__contains=key)
+                     | Q(category__name_vi__icontains=q))
+
+
+def operator_queue(actor: Actor, *, state: str | None = None, overdue_only: bool = False, q: str | None = None,
+                   now: dt.datetime | None = None) -> QuerySet:
+    """The IOC's queue: open reports by default, overdue first, then by accept deadline."""
+    require_operator(actor)
+    now = now or timezone.now()
+    qs = Report.objects.select_related("category", "handling_unit", "commune")
+    qs = _state_filter(qs, state) if state else qs.filter(state__in=OPEN_STATES)
+    if overdue_only:
+        qs = qs.filter(sla.overdue_q(now))
+    return _ordered(_text_filter(qs, q), now)
+
+
+def unit_inbox(actor: Actor, *, state: str | None = None, q: str | None = None,
+               now: dt.datetime | None = None) -> QuerySet:
+    """Reports assigned to the actor's unit(s) (all, for province-wide staff)."""
+    now = now or timezone.now()
+    qs = visible_reports(actor).select_related("category", "handling_unit", "commune")
+    qs = _state_filter(qs, state) if state else qs.filter(state__in=OPEN_STATES)
+    return _ordered(_text_filter(qs, q), now)
+
+
+def public_q() -> Q:
+    """Reports the public may list: published by the citizen, checked by a person, not spam."""
+    return (Q(public=True) & (Q(verified_at__isnull=False) | Q(accepted_at__isnull=False))
+            & ~Q(state__in=PUBLIC_HIDDEN_STATES))
+
+
+def public_reports(*, category: str | None = None, commune: str | None = None, status: str | None = None,
+                   state: str | None = None, since: dt.datetime | None = None, until: dt.datetime | None = None,
+                   q: str | None = None, bbox: str | None = None, unit: str | None = None) -> QuerySet:
+    qs = Report.objects.filter(public_q()).select_related("category", "handling_unit", "commune")
+    if category:
+        qs = qs.filter(category__code__in=[c.strip() for c in category.split(",")])
+    if commune:
+        qs = qs.filter(commune__code=commune.strip())
+    if unit:
+        qs = qs.filter(handling_unit__code=unit.strip())
+    if status:
+        if status not in ("open", "closed"):
+            raise UserError("bad_status", "Trạng thái phải là open hoặc closed.", "status must be open or closed.",
+                            field="status")
+        qs = qs.filter(is_open=(status == "open"))
+    qs = _state_filter(qs, state)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    if until:
+        qs = qs.filter(created_at__lte=until)
+    if bbox:
+        try:
+            west, south, east, north = (float(x) for x in bbox.split(","))
+        except ValueError:
+            raise UserError("bad_bbox", "bbox phải là tây,nam,đông,bắc.", "bbox must be west,south,east,north.",
+                            field="bbox") from None
+        qs = qs.filter(lon__range=(west, east), lat__range=(south, north))
+    if q:
+        qs = qs.filter(Q(code__istartswith=q.strip().upper()) | Q(description__icontains=q.strip()))
+    return qs.order_by("-created_at")
