@@ -1,0 +1,136 @@
+"""Admin: configuration tables editable; reports read-mostly; history read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from tinhso.reports.models import (
+    ApiClient,
+    CalendarException,
+    Category,
+    DeadlineRule,
+    HandlingUnit,
+    Membership,
+    Notification,
+    Photo,
+    Report,
+    ReportEvent,
+    RoutingRule,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_vi", "name_en", "group", "auto_forward", "default_severity", "active", "order")
+    list_editable = ("auto_forward", "active", "order")
+    search_fields = ("code", "name_vi", "name_en")
+
+
+@admin.register(HandlingUnit)
+class HandlingUnitAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "commune", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("code", "name")
+    raw_id_fields = ("commune",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "unit", "active")
+    list_filter = ("role", "active")
+    raw_id_fields = ("user", "unit")
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ("order", "name", "category", "commune", "severity", "target", "active")
+    list_editable = ("active",)
+    list_filter = ("active", "category")
+    raw_id_fields = ("commune", "target")
+
+
+@admin.register(DeadlineRule)
+class DeadlineRuleAdmin(admin.ModelAdmin):
+    list_display = ("category", "severity", "step", "amount", "measure", "active")
+    list_filter = ("severity", "step", "measure")
+
+
+@admin.register(CalendarException)
+class CalendarExceptionAdmin(admin.ModelAdmin):
+    list_display = ("date", "kind", "name", "source")
+    list_filter = ("kind",)
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = ("name", "key_prefix", "active", "created_at", "last_used_at")
+    readonly_fields = ("key_prefix", "key_hash", "created_at", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False  # keys are created with `tinhso reports create-api-key NAME`, which shows the key once
+
+
+class PhotoInline(admin.TabularInline):
+    model = Photo
+    extra = 0
+    can_delete = False
+    readonly_fields = ("kind", "file", "mime", "size", "width", "height", "sha256", "created_at")
+
+
+class EventInline(admin.TabularInline):
+    model = ReportEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("at", "actor_label", "actor_role", "action", "from_state", "to_state", "note", "public", "data")
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """Read-mostly: state changes go through the workflow (the staff pages / API), never a form."""
+
+    list_display = ("code", "category", "state", "severity", "handling_unit", "commune", "created_at", "synthetic")
+    list_filter = ("state", "severity", "channel", "synthetic", "category")
+    search_fields = ("code", "description")
+    date_hierarchy = "created_at"
+    inlines = (PhotoInline, EventInline)
+    raw_id_fields = ("commune", "parent", "handling_unit", "routing_rule", "api_client", "boundary_version")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only the publication flag may be edited here (e.g. to unpublish personal data posted by mistake).
+        return [f.name for f in Report._meta.fields if f.name != "public"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportEvent)
+class ReportEventAdmin(admin.ModelAdmin):
+    list_display = ("report", "at", "action", "from_state", "to_state", "actor_label")
+    list_filter = ("action",)
+    search_fields = ("report__code",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in ReportEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("kind", "report", "step", "recipient", "created_at", "sent_at")
+    list_filter = ("kind", "sent_at")
+    raw_id_fields = ("report", "recipient")

@@ -1,0 +1,150 @@
+"""Init and demo steps of the reports app (``tinhso init`` / ``tinhso demo``). Both idempotent.
+
+``init`` writes the default deadline rules as editable rows. ``load_demo`` sets up the demo
+province (``settings.PROVINCE_CODE``): categories, the IOC, one People's Committee per current
+commune, provincial departments with routing rules, demo staff accounts, and ~2,000 synthetic
+reports over the last six months (:mod:`tinhso.reports.synthetic`, seeded).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.db import transaction
+
+from tinhso.core.demo_accounts import ensure_account
+from tinhso.reports import sla
+from tinhso.reports.models import (
+    Category,
+    DeadlineRule,
+    HandlingUnit,
+    Membership,
+    Report,
+    Role,
+    RoutingRule,
+    Severity,
+    UnitKind,
+)
+
+DEMO_REPORTS = 2000
+
+# code, Vietnamese name, English name, group, auto_forward, default severity, department competence
+CATEGORIES = [
+    ("traffic", "Giao thông", "Traffic", "Hạ tầng / Infrastructure", False, Severity.NORMAL, False),
+    ("urban-order", "Trật tự đô thị", "Urban order", "Đô thị / Urban", False, Severity.NORMAL, False),
+    ("environment", "Môi trường", "Environment", "Môi trường / Environment", True, Severity.NORMAL, False),
+    ("health", "Y tế, an toàn thực phẩm", "Health and food safety", "Xã hội / Social", False, Severity.NORMAL, True),
+    ("education", "Giáo dục", "Education", "Xã hội / Social", False, Severity.NORMAL, True),
+    ("electricity-water", "Điện, nước", "Electricity and water", "Hạ tầng / Infrastructure", True,
+     Severity.NORMAL, True),
+    ("land-construction", "Đất đai, xây dựng", "Land and construction", "Đô thị / Urban", False,
+     Severity.COMPLEX, False),
+    ("security-order", "An ninh, trật tự", "Security and public order", "An ninh / Security", False,
+     Severity.URGENT, False),
+    ("other", "Khác", "Other", "Khác / Other", False, Severity.NORMAL, False),
+]
+
+# code, name, English name
+DEPARTMENTS = [
+    ("so-xay-dung", "Sở Xây dựng", "Department of Construction"),
+    ("so-nong-nghiep-moi-truong", "Sở Nông nghiệp và Môi trường", "Department of Agriculture and Environment"),
+    ("so-y-te", "Sở Y tế", "Department of Health"),
+    ("so-giao-duc-dao-tao", "Sở Giáo dục và Đào tạo", "Department of Education and Training"),
+    ("cong-an-tinh", "Công an tỉnh", "Provincial Police"),
+    ("dien-luc", "Công ty Điện lực", "Power company"),
+]
+
+# order, name, category, severity ("" = any), target department
+ROUTING = [
+    (10, "Y tế → Sở Y tế", "health", "", "so-y-te"),
+    (20, "Giáo dục → Sở GD&ĐT", "education", "", "so-giao-duc-dao-tao"),
+    (30, "Điện, nước → Điện lực", "electricity-water", "", "dien-luc"),
+    (40, "An ninh khẩn cấp → Công an tỉnh", "security-order", "urgent", "cong-an-tinh"),
+    (50, "Đất đai, xây dựng phức tạp → Sở Xây dựng", "land-construction", "complex", "so-xay-dung"),
+    (60, "Giao thông phức tạp → Sở Xây dựng", "traffic", "complex", "so-xay-dung"),
+    (70, "Môi trường phức tạp → Sở NN&MT", "environment", "complex", "so-nong-nghiep-moi-truong"),
+]
+
+
+def init(out=print) -> None:
+    created = 0
+    for (severity, step), (amount, measure) in sla.DEFAULT_DEADLINES.items():
+        _, new = DeadlineRule.objects.get_or_create(category=None, severity=severity, step=step,
+                                                    defaults={"amount": amount, "measure": measure})
+        created += new
+    if created:
+        out(f"Reports: {created} default deadline rules written (editable in the admin).")
+
+
+def _demo_reference(out) -> HandlingUnit | None:
+    from tinhso.geo.models import Unit
+
+    province = settings.PROVINCE_CODE
+    for order, (code, vi, en, group, auto, severity, dept) in enumerate(CATEGORIES):
+        Category.objects.update_or_create(code=code, defaults={
+            "name_vi": vi, "name_en": en, "group": group, "auto_forward": auto, "default_severity": severity,
+            "department_competence": dept, "order": (order + 1) * 10, "description_vi": f"Phản ánh về {vi.lower()}.",
+            "description_en": f"Reports about {en.lower()}."})
+    HandlingUnit.objects.update_or_create(code="ioc", defaults={
+        "name": "Trung tâm Giám sát, điều hành thông minh tỉnh", "name_en": "Provincial Intelligent Operations Center",
+        "kind": UnitKind.IOC})
+    communes = list(Unit.objects.filter(structure="current", level="commune", province_code=province))
+    existing = set(HandlingUnit.objects.filter(kind=UnitKind.COMMUNE_COMMITTEE).values_list("commune_id", flat=True))
+    HandlingUnit.objects.bulk_create([
+        HandlingUnit(code=f"ubnd-{c.code}", name=f"UBND {c.name}", name_en=f"People's Committee of {c.name_en or c.name}",
+                     kind=UnitKind.COMMUNE_COMMITTEE, commune=c) for c in communes if c.pk not in existing])
+    for code, name, en in DEPARTMENTS:
+        HandlingUnit.objects.update_or_create(code=code, defaults={"name": name, "name_en": en, "kind": UnitKind.DEPARTMENT})
+    for order, name, category, severity, target in ROUTING:
+        RoutingRule.objects.update_or_create(name=name, defaults={
+            "order": order, "category": Category.objects.get(code=category), "severity": severity,
+            "target": HandlingUnit.objects.get(code=target), "commune": None, "active": True})
+    out(f"Reports: {len(CATEGORIES)} categories, {len(communes)} commune committees, {len(DEPARTMENTS)} departments, "
+        f"{len(ROUTING)} routing rules.")
+    home = next((c for c in communes if c.name == "Phường Phan Thiết"), None) or min(communes, key=lambda c: c.code,
+                                                                                     default=None)
+    return HandlingUnit.objects.filter(commune=home, kind=UnitKind.COMMUNE_COMMITTEE).first() if home else None
+
+
+def _demo_accounts(home: HandlingUnit | None, out) -> None:
+    accounts = [("ioc-operator", "Điều hành viên IOC (demo)", Role.OPERATOR, None)]
+    if home:
+        accounts += [("handler-commune", f"Cán bộ {home.name} (demo)", Role.HANDLER, home),
+                     ("supervisor-commune", f"Lãnh đạo {home.name} (demo)", Role.SUPERVISOR, home)]
+    accounts.append(("handler-so-y-te", "Cán bộ Sở Y tế (demo)", Role.HANDLER, HandlingUnit.objects.get(code="so-y-te")))
+    for username, full_name, role, unit in accounts:
+        # Staff flag so the shared login page (the admin's) admits them; admin rights come from groups.
+        user, password = ensure_account(username, staff=True, full_name=full_name, groups=(f"reports-{role}",))
+        Membership.objects.get_or_create(user=user, role=role, unit=unit)
+        where = unit.name if unit else "toàn tỉnh / province-wide"
+        out(f"Demo {role}: {username} / {password}  ({where})")
+
+
+def load_demo(out=print) -> None:
+    with transaction.atomic():
+        init(out)
+        home = _demo_reference(out)
+        _grant_admin_permissions()
+    _demo_accounts(home, out)
+    have = Report.objects.filter(synthetic=True).count()
+    if have >= DEMO_REPORTS:
+        out(f"Synthetic reports: {have} already present.")
+        return
+    from tinhso.reports import synthetic
+
+    started = time.monotonic()
+    made = synthetic.generate(DEMO_REPORTS - have, seed=synthetic.SEED + have)
+    out(f"Synthetic reports (labelled synthetic, seed {synthetic.SEED}): {made} generated over the last six months "
+        f"in {time.monotonic() - started:.1f} s.")
+
+
+def _grant_admin_permissions() -> None:
+    """IOC operators may edit the reports configuration tables in the admin."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=f"reports-{Role.OPERATOR}")
+    models = ["category", "handlingunit", "routingrule", "deadlinerule", "calendarexception", "membership",
+              "report", "reportevent", "notification"]
+    perms = Permission.objects.filter(content_type__app_label="reports", content_type__model__in=models)
+    group.permissions.add(*perms)
