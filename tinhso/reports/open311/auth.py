@@ -1,0 +1,70 @@
+"""Who may call: API keys for ``POST requests`` and per-minute rate limits.
+
+Keys belong to client applications (:class:`~tinhso.reports.models.ApiClient`), are created by
+``tinhso reports create-api-key NAME`` and checked by :func:`tinhso.reports.apikeys.authenticate`
+(only a hash is stored). A missing or unknown key is the spec's 403.
+
+Rate limits count requests per minute in the Django cache: ``POST requests`` per API key,
+everything else per client IP. Limits come from ``settings.OPEN311_RATE_LIMITS``
+(``{"post": N, "get": N}``) or the ``TINHSO_OPEN311_RATE_POST`` / ``TINHSO_OPEN311_RATE_GET``
+environment variables; ``0`` switches a limit off. The default cache is per process, so with
+several server workers a client may get up to limit × workers before being refused.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from tinhso.core.errors import UserError
+from tinhso.reports import apikeys
+
+DEFAULT_LIMITS = {"post": 300, "get": 1200}  # per minute
+clock = time.time  # replaceable in tests, so a window does not roll over mid-test
+
+
+def require_client(key: str):
+    """The active client with this key, else the spec's 403."""
+    if not key:
+        raise UserError("api_key_missing", "Thiếu api_key: cần khóa API để gửi phản ánh.",
+                        "api_key was not provided: an API key is required to create a request.",
+                        field="api_key", status=403)
+    client = apikeys.authenticate(key)
+    if client is None:
+        raise UserError("api_key_invalid", "api_key không hợp lệ hoặc đã bị thu hồi.",
+                        "Invalid api_key received (unknown or revoked) -- can't proceed with create_request.",
+                        field="api_key", status=403)
+    return client
+
+
+def limit_for(kind: str) -> int:
+    configured = getattr(settings, "OPEN311_RATE_LIMITS", None) or {}
+    if kind in configured:
+        return int(configured[kind])
+    env = os.environ.get(f"TINHSO_OPEN311_RATE_{kind.upper()}")
+    return int(env) if env not in (None, "") else DEFAULT_LIMITS[kind]
+
+
+def check_rate(kind: str, who: str) -> None:
+    """Count one call of ``who`` (``key:<id>`` or ``ip:<addr>``); 429 past the minute's limit."""
+    limit = limit_for(kind)
+    if limit <= 0:
+        return
+    now = clock()
+    window = int(now // 60)
+    name = f"open311-rate:{kind}:{who}:{window}"
+    cache.add(name, 0, timeout=70)
+    try:
+        count = cache.incr(name)
+    except ValueError:  # expired between add and incr
+        cache.set(name, 1, timeout=70)
+        count = 1
+    if count > limit:
+        retry = 60 - int(now % 60)
+        raise UserError("rate_limited", f"Quá {limit} yêu cầu mỗi phút; thử lại sau {retry} giây.",
+                        f"More than {limit} requests per minute; retry in {retry} s.",
+                        field="api_key" if who.startswith("key:") else None, status=429,
+                        details={"retry_after": retry})

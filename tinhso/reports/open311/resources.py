@@ -1,0 +1,342 @@
+"""The GeoReport v2 resources, built from the reports domain (no HTTP here).
+
+- :func:`discovery`, :func:`service_list`, :func:`service_definition`: from :class:`Category`;
+- :func:`create_request`: Open311 arguments → :func:`tinhso.reports.intake.submit_report`;
+- :func:`query_requests`, :func:`get_request`, :func:`token`: the public face of reports.
+
+Privacy: a request never carries the reporter's name, phone, e-mail, the client application or
+internal notes. ``description``, ``address`` and citizen photos follow
+:func:`tinhso.reports.privacy.description_public` (shown once a person has checked the report);
+``notes`` are the public history events only. Lists show the reports the public may list
+(:func:`tinhso.reports.queries.public_q`); a single request (by id) is any report, with the same
+field-level privacy, so a client can follow what it submitted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from tinhso.core.errors import UserError
+from tinhso.core.text import nfc
+from tinhso.reports import intake, privacy, sla, workflow
+from tinhso.reports.media import MAX_PHOTO_BYTES
+from tinhso.reports.models import Category, Channel, Report, ReportEvent, State
+from tinhso.reports.open311 import params as p
+from tinhso.reports.open311.serializers import timestamp
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-22T00:00:00+07:00"  # date of the last change to this endpoint's contract
+IDEMPOTENCY_ATTRIBUTE = "idempotency_key"
+CLOSED_STATES = frozenset({State.RESOLVED, State.CLOSED, State.REJECTED, State.MERGED})
+
+# Domain field → Open311 parameter, so an error names what the client sent.
+PARAMETER_NAMES = {"category": "service_code", "lat": "lat", "lon": "long", "description": "description",
+                   "reporter_email": "email", "reporter_phone": "phone", "reporter_name": "first_name",
+                   "photos": "media_url", "address": "address_string"}
+
+
+def _lang_en(lang: str | None) -> bool:
+    return bool(lang) and lang.lower().startswith("en")
+
+
+# ---------------------------------------------------------------------------------------------
+# Discovery and services
+
+
+def discovery(base_url: str) -> dict:
+    from tinhso.geo.registry import installation_province
+
+    province = installation_province()
+    name = province.name if province else f"tỉnh mã {settings.PROVINCE_CODE}"
+    contact = getattr(settings, "OPEN311_CONTACT", "") or \
+        f"Trung tâm Giám sát, điều hành đô thị thông minh (IOC) — {name} / Intelligent Operations Center of {name}"
+    return {
+        "changeset": CHANGESET,
+        "contact": contact,
+        "key_service": "Khóa API do quản trị viên IOC cấp (lệnh `tinhso reports create-api-key TÊN`) / "
+                       "API keys are issued by the IOC administrators (`tinhso reports create-api-key NAME`).",
+        "endpoints": [{
+            "specification": SPECIFICATION,
+            "url": base_url,
+            "changeset": CHANGESET,
+            "type": "production",
+            "formats": ["text/xml", "application/json"],
+        }],
+    }
+
+
+def _service(category: Category, en: bool) -> dict:
+    return {
+        "service_code": category.code,
+        "service_name": (category.name_en or category.name_vi) if en else category.name_vi,
+        "description": (category.description_en or category.description_vi) if en else category.description_vi,
+        "metadata": False,  # no extra attributes are required (idempotency_key is an optional extension)
+        "type": "realtime",
+        "keywords": category.keywords,
+        "group": category.group,
+    }
+
+
+def service_list(lang: str | None = None) -> list[dict]:
+    en = _lang_en(lang)
+    return [_service(c, en) for c in Category.objects.filter(active=True)]
+
+
+def unknown_service(code: str) -> UserError:
+    return UserError("unknown_service_code", f"Không có lĩnh vực (service_code) “{code}”; xem services.json.",
+                     f"Unknown service_code {code!r}; see services.json.", field="service_code", status=404)
+
+
+def service_definition(code: str) -> dict:
+    if not Category.objects.filter(code=code, active=True).exists():
+        raise unknown_service(code)
+    return {"service_code": code, "attributes": []}
+
+
+# ---------------------------------------------------------------------------------------------
+# Creating a request
+
+
+@dataclass
+class Created:
+    body: dict
+    created: bool  # False: an idempotent retry returned the first report
+    report: Report
+
+
+def fetch_media(url: str) -> bytes:
+    """Download ``media_url`` (http/https, ≤ 10 MB, 10 s). The bytes are checked by the domain."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise UserError("bad_media_url", f"media_url phải là địa chỉ http(s): “{url}”.",
+                        f"media_url must be an http(s) URL: {url!r}.", field="media_url")
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": "tinhso-open311"}),
+                                    timeout=10) as response:
+            data = response.read(MAX_PHOTO_BYTES + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise UserError("media_unreachable", f"Không tải được ảnh từ media_url: {exc}.",
+                        f"Could not download media_url: {exc}.", field="media_url") from None
+    return data
+
+
+def _location(args: p.Arguments) -> tuple[str, str, str]:
+    """(lat, long, notice): the coordinates sent, or the commune named in ``address_string``."""
+    lat, lon = args.get("lat"), args.get("long")
+    if lat or lon:
+        if not lat:
+            raise p.missing("lat", "phải gửi cả lat và long", "lat and long must both be sent")
+        if not lon:
+            raise p.missing("long", "phải gửi cả lat và long", "lat and long must both be sent")
+        return lat, lon, ""
+    address = args.get("address_string")
+    if address:
+        from tinhso.reports.open311.address import find_commune
+
+        place = find_commune(address)
+        return str(place.lat), str(place.lon), (
+            f"Vị trí lấy theo địa chỉ: trung tâm {place.name}. / "
+            f"Position taken from the address: the centre of {place.name}.")
+    if args.get("address_id"):
+        raise p.bad("address_id", "Hệ thống chưa có kho địa chỉ (address_id); hãy gửi lat/long hoặc address_string.",
+                    "address_id is not supported (no address repository); send lat/long or address_string.",
+                    code="address_id_unsupported")
+    raise p.missing("lat", "cần lat và long, hoặc address_string", "lat and long, or address_string, are required")
+
+
+def _rename_field(error: UserError, code: str) -> UserError:
+    """The domain's error, naming the Open311 parameter (unknown category → 404, as the spec says)."""
+    if error.code == "unknown_category":
+        return unknown_service(code)
+    if error.code == "outside_province":
+        error.field = "lat/long"
+    elif error.field in PARAMETER_NAMES:
+        error.field = PARAMETER_NAMES[error.field]
+    return error
+
+
+def create_request(args: p.Arguments, client, *, idempotency_key: str = "", uploads=(),
+                   now: dt.datetime | None = None) -> Created:
+    """``POST requests``: validate the Open311 arguments and submit through the domain."""
+    code = args.get("service_code")
+    if not code:
+        raise p.missing("service_code", "xem services.json", "see services.json")
+    if not Category.objects.filter(code=code, active=True).exists():
+        raise unknown_service(code)
+    key = idempotency_key.strip() or str(args.attributes.get(IDEMPOTENCY_ATTRIBUTE) or "").strip()
+    if len(key) > 100:
+        raise p.bad("Idempotency-Key", "Khóa chống gửi trùng tối đa 100 ký tự.",
+                    "The idempotency key is at most 100 characters.")
+    lat, lon, place_notice = _location(args)
+    photos = list(uploads)
+    if args.get("media_url"):
+        photos.append(fetch_media(args.get("media_url")))
+    name = nfc(" ".join(part for part in (args.get("first_name"), args.get("last_name")) if part))
+    try:
+        submission = intake.submit_report(
+            category=code, description=args.get("description"), lat=lat, lon=lon, photos=photos,
+            reporter_name=name, reporter_phone=args.get("phone"), reporter_email=args.get("email"),
+            address=args.get("address_string"), channel=Channel.OPEN311, api_client=client,
+            idempotency_key=key, now=now,
+        )
+    except UserError as error:
+        raise _rename_field(error, code) from None
+    report = submission.report
+    ignored = sorted(set(args.attributes) - {IDEMPOTENCY_ATTRIBUTE})
+    body = {
+        "service_request_id": report.code,
+        "service_notice": _notice(report, submission.duplicates, place_notice, ignored),
+        "account_id": args.get("account_id") or None,
+    }
+    return Created(body, submission.created, report)
+
+
+def _notice(report: Report, duplicates: list[Report], place_notice: str, ignored: list[str]) -> str:
+    expected = sla.expected_datetime(report)
+    when = expected.astimezone(timezone.get_default_timezone()).strftime("%d/%m/%Y %H:%M") if expected else "—"
+    parts = [(f"Đã tiếp nhận phản ánh {report.code}; hạn xử lý dự kiến {when}. / "
+              f"Report {report.code} received; expected to be handled by {when} (Asia/Ho_Chi_Minh).")]
+    if place_notice:
+        parts.append(place_notice)
+    if duplicates:
+        codes = ", ".join(d.code for d in duplicates)
+        parts.append(f"Có phản ánh tương tự gần đó: {codes}. / Similar reports nearby: {codes}.")
+    if ignored:
+        names = ", ".join(f"attribute[{a}]" for a in ignored)
+        parts.append(f"Không dùng các thuộc tính: {names}. / Attributes not used: {names}.")
+    return " ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading requests
+
+
+def _note(event: ReportEvent) -> dict:
+    transition = workflow.BY_ACTION.get(event.action)
+    if event.action == "submit":
+        kind, vi, en = "opened", "Tiếp nhận phản ánh", "Report received"
+    else:
+        closed = event.to_state in CLOSED_STATES and event.from_state not in CLOSED_STATES
+        kind = "closed" if closed else "activity"
+        vi = transition.label_vi if transition else event.action
+        en = transition.label_en if transition else event.action
+    return {"datetime": timestamp(event.at), "type": kind, "summary": f"{vi} / {en}",
+            "description": event.note, "state": event.to_state}
+
+
+def _media_url(report: Report, base_url: str) -> str | None:
+    for photo in report.photos.all():
+        if privacy.photo_visible(photo):
+            return base_url + privacy.PHOTO_URL.format(id=photo.pk)
+    return None
+
+
+def request_dict(report: Report, *, policy: sla.Policy, site_url: str, lang: str | None = None) -> dict:
+    """One GeoReport ``request`` (with the ``notes`` and ``extended_attributes`` extensions)."""
+    en = _lang_en(lang)
+    shown = privacy.description_public(report)
+    category, unit, commune = report.category, report.handling_unit, report.commune
+    state = State(report.state)
+    label_vi, _, label_en = state.label.partition(" / ")
+    return {
+        "service_request_id": report.code,
+        "status": workflow.open311_status(report.state),
+        "status_notes": report.status_note or None,
+        "service_name": (category.name_en or category.name_vi) if en else category.name_vi,
+        "service_code": category.code,
+        "description": report.description if shown else None,
+        "agency_responsible": ((unit.name_en or unit.name) if en else unit.name) if unit else None,
+        "service_notice": label_en if en else label_vi,
+        "requested_datetime": timestamp(report.created_at),
+        "updated_datetime": timestamp(report.updated_at),
+        "expected_datetime": timestamp(sla.expected_datetime(report, policy)),
+        "address": (report.address or None) if shown else None,
+        "lat": report.lat,
+        "long": report.lon,
+        "media_url": _media_url(report, site_url),
+        "notes": [_note(e) for e in report.events.all() if e.public],
+        "extended_attributes": {
+            "commune_code": commune.code if commune else None,
+            "commune_name": commune.name if commune else None,
+            "province_code": report.province_code,
+            "handling_unit": unit.code if unit else None,
+            "handling_unit_name": unit.name if unit else None,
+            "channel": report.channel,
+            "state": report.state,
+            "state_label": label_vi,
+            "state_label_en": label_en,
+            "severity": report.severity,
+            "parent_service_request_id": report.parent.code if report.parent_id else None,
+            "synthetic": report.synthetic,
+        },
+    }
+
+
+def _base_queryset():
+    return (Report.objects.select_related("category", "handling_unit", "commune", "parent")
+            .prefetch_related(Prefetch("events", queryset=ReportEvent.objects.filter(public=True)
+                                       .order_by("at", "id")), "photos"))
+
+
+def not_found(code: str) -> UserError:
+    return UserError("unknown_service_request_id", f"Không có phản ánh mã “{code}”.",
+                     f"No service request {code!r}.", field="service_request_id", status=404)
+
+
+def get_request(code: str, *, site_url: str, lang: str | None = None) -> list[dict]:
+    report = _base_queryset().filter(code=code.strip().upper()).first()
+    if report is None:
+        raise not_found(code)
+    return [request_dict(report, policy=sla.Policy.load(), site_url=site_url, lang=lang)]
+
+
+@dataclass
+class Page:
+    requests: list[dict]
+    has_more: bool
+    query: p.RequestQuery
+
+
+def query_requests(args: p.Arguments, *, site_url: str, lang: str | None = None,
+                   now: dt.datetime | None = None) -> Page:
+    """``GET requests``: newest first, at most ``page_size`` (≤ 1,000) per page."""
+    from tinhso.reports.queries import public_q
+
+    query = p.request_query(args, now or timezone.now())
+    qs = _base_queryset()
+    if query.ids:
+        qs = qs.filter(code__in=query.ids)
+    else:
+        qs = qs.filter(public_q())
+        if query.service_codes:
+            known = set(Category.objects.filter(code__in=query.service_codes).values_list("code", flat=True))
+            unknown = [c for c in query.service_codes if c not in known]
+            if unknown:
+                raise unknown_service(", ".join(unknown))
+            qs = qs.filter(category__code__in=query.service_codes)
+        if query.start:
+            qs = qs.filter(created_at__gte=query.start)
+        if query.end:
+            qs = qs.filter(created_at__lt=query.end)
+        if len(query.statuses) == 1:
+            qs = qs.filter(is_open=query.statuses[0] == "open")
+    offset = (query.page - 1) * query.page_size
+    reports = list(qs.order_by("-created_at", "-id")[offset:offset + query.page_size + 1])
+    policy = sla.Policy.load()
+    rows = [request_dict(r, policy=policy, site_url=site_url, lang=lang) for r in reports[:query.page_size]]
+    return Page(rows, len(reports) > query.page_size, query)
+
+
+def token(value: str) -> list[dict]:
+    """Requests here are ``realtime`` (the id comes back at once), so a token is the id itself."""
+    code = value.strip().upper()
+    if not Report.objects.filter(code=code).exists():
+        raise UserError("unknown_token", f"Không có token “{value}”.", f"Unknown token {value!r}.",
+                        field="token", status=404)
+    return [{"service_request_id": code, "token": value}]
