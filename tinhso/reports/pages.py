@@ -17,6 +17,7 @@ that another unit's report exists). Staff actions are dispatched through two tab
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -510,22 +511,27 @@ def ioc_detail(request, actor: Actor, code: str):
     return _ioc_detail(request, actor, code)
 
 
+def _unit_name(report: Report) -> str:
+    # Read by id: after a transition the report's cached ``handling_unit`` may be the old one.
+    return HandlingUnit.objects.filter(pk=report.handling_unit_id).values_list("name", flat=True).first() or ""
+
+
 def _verify(report, actor, post, files):
     triage.verify(report, actor, note=post.get("note", ""), forward_now=post.get("forward_now") == "1",
                   unit_code=post.get("unit") or None)
     if report.state == State.ASSIGNED:
-        return _("Đã xác minh và chuyển đến %(unit)s.") % {"unit": report.handling_unit.name}
+        return _("Đã xác minh và chuyển đến %(unit)s.") % {"unit": _unit_name(report)}
     return _("Đã xác minh.")
 
 
 def _forward(report, actor, post, files):
     triage.forward(report, actor, unit_code=post.get("unit") or None, note=post.get("note", ""))
-    return _("Đã chuyển đến %(unit)s.") % {"unit": report.handling_unit.name}
+    return _("Đã chuyển đến %(unit)s.") % {"unit": _unit_name(report)}
 
 
 def _reassign(report, actor, post, files):
     triage.reassign(report, actor, unit_code=post.get("unit", ""), reason=post.get("reason", ""))
-    return _("Đã chuyển sang %(unit)s.") % {"unit": report.handling_unit.name}
+    return _("Đã chuyển sang %(unit)s.") % {"unit": _unit_name(report)}
 
 
 def _reject(report, actor, post, files):
@@ -639,7 +645,12 @@ def _resolve(report, actor, post, files):
 
 
 def _return(report, actor, post, files):
-    handling.return_to_ioc(report, actor, reason=post.get("reason", ""))
+    reason = post.get("reason", "")
+    # Adapter: workflow.transition applies ``changes`` (handling_unit=None) before its rights check,
+    # so the unit would no longer "see" the report and get a 404. Check the real rights first,
+    # then act as a province-wide actor with the same identity and roles.
+    workflow.check(report, "return_to_ioc", actor, reason)
+    handling.return_to_ioc(report, dataclasses.replace(actor, province_wide=True), reason=reason)
     return _("Đã trả lại IOC.")
 
 
