@@ -7,18 +7,16 @@ import gzip
 import json
 import unicodedata
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from django.db.models import Count, F, Q
 
+from tests.paths import SHARED_BOUNDARIES
 from tinhso.core.errors import UserError
 from tinhso.geo import registry
 from tinhso.geo.models import Level, RegistryLoad, Structure, Succession, Unit
 
 pytestmark = pytest.mark.django_db
-
-SHARED_BOUNDARIES = Path("/work/shared/data/vn-communes-2025-s5m.geojson.gz")
 
 
 def units(structure, level):
