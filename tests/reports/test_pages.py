@@ -18,6 +18,10 @@ CONTACT = ("Trần Thị B", "0987654321", "b@example.org")
 def _fast_passwords(settings):
     # The ``world`` fixture creates five users; PBKDF2 would spend ~0.5 s on each.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate-limit counters live in the process-wide cache: start every test from zero.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def submit_form(w, **overrides) -> dict:
@@ -113,6 +117,15 @@ def test_photo_that_is_not_an_image_is_refused_in_english_too(client, world):
     text = html(response)
     assert 'data-field="photos">File virus.jpg is not a JPEG, PNG or WebP image.' in text
     assert Report.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_citizen_form_is_rate_limited_per_ip(client, world, settings):
+    settings.REPORTS_RATE_LIMITS = {"submit": 1}
+    assert client.post("/phan-anh", submit_form(world, key="a")).status_code == 302
+    second = client.post("/phan-anh", submit_form(world, key="b"))
+    assert second.status_code == 429 and "Quá nhiều yêu cầu" in html(second)
+    assert Report.objects.count() == 1
 
 
 @pytest.mark.django_db
@@ -368,3 +381,13 @@ def test_basemap_has_the_province_communes_only(client, world):
     assert len(names) == province_communes
     assert not any(f["properties"]["code"] == "00004" for f in data["features"])  # Ba Đình, Hà Nội
 
+
+
+@pytest.mark.django_db
+def test_pages_in_english_via_the_language_cookie(client, world):
+    client.cookies["django_language"] = "en"
+    text = html(client.get("/phan-anh"))
+    assert "Report a problem" in text and "Decree 13/2023" in text
+    report = make_report(world, State.RESOLVED)
+    text = html(client.get(f"/phan-anh/{report.code}"))
+    assert "Rate the result" in text and ">Resolved</span>" in text and "Traffic" in text

@@ -37,7 +37,18 @@ from django.views.decorators.http import require_POST
 
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
-from tinhso.reports import duplicates, feedback, handling, privacy, queries, sla, stats, triage, workflow
+from tinhso.reports import (
+    duplicates,
+    feedback,
+    handling,
+    privacy,
+    queries,
+    ratelimit,
+    sla,
+    stats,
+    triage,
+    workflow,
+)
 from tinhso.reports.forms import LookupForm, ProvideInfoForm, RatingForm, ReportForm, user_message
 from tinhso.reports.intake import submit_report
 from tinhso.reports.models import Category, HandlingUnit, Photo, Report, Severity, State
@@ -185,26 +196,35 @@ def _filter_query(request, *names: str) -> str:
 def submit(request):
     """``/phan-anh``: the citizen's form; on success, the tracking page of the new report."""
     form = ReportForm(request.POST or None, request.FILES or None, categories=category_choices())
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            ip = request.META.get("REMOTE_ADDR", "")
+            ratelimit.check(request, "submit")
             submission = submit_report(**form.service_kwargs(), channel="web",
-                                       idempotency_scope=f"web:{ip}"[:40])
+                                       idempotency_scope=f"web:{ratelimit.client_ip(request)}"[:40])
         except UserError as err:
             form.add_user_error(err)
+            status = err.status
         else:
             code = submission.report.code
             messages.success(request, _("Đã nhận phản ánh. Mã theo dõi của bạn: %(code)s — hãy lưu lại mã này.")
                              % {"code": code})
             return redirect("reports-track", code=code)
     photos_lost = request.method == "POST" and bool(request.FILES)
+    if request.method == "POST" and status == 200:
+        status = 400
     return render(request, "reports/submit.html", {"form": form, "photos_lost": photos_lost, **map_context()},
-                  status=400 if request.method == "POST" else 200)
+                  status=status)
 
 
 def lookup(request):
     """``/phan-anh/tra-cuu?ma=CODE``: find a report by its tracking code."""
     form = LookupForm(request.GET or None)
+    if form.is_bound:
+        try:
+            ratelimit.check(request, "track")
+        except UserError as err:
+            return error_page(request, err)
     if form.is_bound and form.is_valid():
         code = form.cleaned_data["ma"].strip().upper()
         if Report.objects.filter(code=code).exists():
@@ -239,6 +259,10 @@ def track(request, code: str):
     """``/phan-anh/<code>``: the tracking-code holder's page (status, response, result, rating)."""
     if code != code.upper():
         return redirect("reports-track", code=code.upper())
+    try:
+        ratelimit.check(request, "track")
+    except UserError as err:
+        return error_page(request, err)
     report = _report_or_404(code)
     return render(request, "reports/track.html", _track_context(report))
 
@@ -249,6 +273,7 @@ def rate(request, code: str):
     form = RatingForm(request.POST)
     if form.is_valid():
         try:
+            ratelimit.check(request, "rate")
             feedback.rate(report, form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
         except UserError as err:
             form.add_user_error(err)
@@ -264,6 +289,7 @@ def provide_info(request, code: str):
     form = ProvideInfoForm(request.POST)
     if form.is_valid():
         try:
+            ratelimit.check(request, "rate")
             handling.provide_info(report, citizen(), answer=form.cleaned_data["answer"])
         except UserError as err:
             form.add_user_error(err)
