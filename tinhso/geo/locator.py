@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from django.db import connection
 from shapely import STRtree
 
 from tinhso.core.errors import UserError
@@ -127,9 +128,9 @@ def _ref_or_none(unit: _UnitRow | None) -> dict | None:
 class LocatorIndex:
     """Prepared polygons of one boundary version, their STRtree, and what to answer for each."""
 
-    def __init__(self, version: BoundaryVersion):
+    def __init__(self, version: BoundaryVersion, version_key: tuple | None = None):
         self.version_id = version.pk
-        self.version_key = (version.pk, version.created_at)
+        self.version_key = version_key
         self.quality = version.quality
         self.boundary = {"version": version.pk, "quality": version.quality}
         # Plain value fetches joined in Python: SQLite plans the equivalent ORM joins badly (seconds).
@@ -144,6 +145,11 @@ class LocatorIndex:
         self.geometries = shapely.from_wkb([bytes(r[1]) for r in rows]) if rows else np.empty(0, dtype=object)
         del rows
         shapely.prepare(self.geometries)
+        # Build every polygon's point locator now (GEOS builds it lazily on first use), so that later
+        # lookups, possibly from several threads, only read it.
+        if len(self.geometries):
+            corners = shapely.bounds(self.geometries)
+            shapely.intersects_xy(self.geometries, corners[:, 0], corners[:, 1])
         self.tree = STRtree(self.geometries)
         self.communes = [units[i].ref() for i in unit_ids]
         self.provinces = [_ref_or_none(provinces.get(units[i].province_code)) for i in unit_ids]
@@ -190,6 +196,10 @@ class LocatorIndex:
         if n == 0 or len(self.codes) == 0:
             return found, distance, hits
         point_idx, poly_idx = self.tree.query(shapely.points(lon, lat))
+        # Test candidates polygon by polygon: each prepared polygon's point locator then stays in the CPU
+        # cache (about 4x faster than in point order on the real file).
+        by_polygon = np.argsort(poly_idx, kind="stable")
+        point_idx, poly_idx = point_idx[by_polygon], poly_idx[by_polygon]
         inside = shapely.intersects_xy(self.geometries[poly_idx], lon[point_idx], lat[point_idx])
         point_idx, poly_idx = point_idx[inside], poly_idx[inside]
         if len(point_idx):
@@ -206,13 +216,32 @@ class LocatorIndex:
             self._nearest_within(lat, lon, missing, found, distance)
         return found, distance, hits
 
+    def lookup_one(self, lat: float, lon: float) -> tuple[int, int]:
+        """Scalar fast path of :meth:`lookup` for a point inside a polygon: (position, hit count), or
+        (-1, 0) when no polygon contains it (the caller then takes the vectorised path for gaps)."""
+        if not len(self.codes):
+            return -1, 0
+        candidates = self.tree.query(shapely.Point(lon, lat))
+        if not len(candidates):
+            return -1, 0
+        inside = candidates[shapely.intersects_xy(self.geometries[candidates], lon, lat)]
+        return (int(inside.min()), len(inside)) if len(inside) else (-1, 0)
+
     def _nearest_within(self, lat, lon, missing, found, distance) -> None:
         lat_m, lon_m = lat[missing], lon[missing]
-        half_lon = GAP_SEARCH_DEG / np.maximum(np.cos(np.radians(lat_m)), 0.01)
+        cos = np.maximum(np.cos(np.radians(lat_m)), 0.01)
+        half_lon = GAP_SEARCH_DEG / cos
         boxes = shapely.box(lon_m - half_lon, lat_m - GAP_SEARCH_DEG, lon_m + half_lon, lat_m + GAP_SEARCH_DEG)
         box_idx, poly_idx = self.tree.query(boxes)
+        if not len(box_idx):
+            return
+        # Cheap vectorised filter in degrees first: metric distance ≥ cos(lat)·(m per degree)·(distance in
+        # degrees), so polygons farther than this many degrees are farther than 200 m (1 % margin).
+        limit_deg = 1.01 * GAP_TOLERANCE_M / (METRES_PER_DEGREE * cos[box_idx])
+        near = shapely.dwithin(self.geometries[poly_idx], shapely.points(lon_m[box_idx], lat_m[box_idx]),
+                               limit_deg)
         best: dict[int, tuple[float, int]] = {}
-        for b, p in zip(box_idx.tolist(), poly_idx.tolist()):
+        for b, p in zip(box_idx[near].tolist(), poly_idx[near].tolist()):
             metres = self.distance_m(float(lat_m[b]), float(lon_m[b]), p)
             if metres <= GAP_TOLERANCE_M and (b not in best or (metres, p) < best[b]):
                 best[b] = (metres, p)
@@ -285,22 +314,30 @@ def invalidate() -> None:
     _index = None
 
 
+def _active_version_key() -> tuple | None:
+    """(id, created_at) of the active version: one indexed query on every call, in plain SQL because the
+    ORM's own overhead would be most of a single lookup's time."""
+    table = connection.ops.quote_name(BoundaryVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, created_at FROM {table} WHERE is_active = %s ORDER BY id DESC LIMIT 1", [True])
+        return cursor.fetchone()
+
+
 def current_index() -> LocatorIndex:
     """The index of the active version, rebuilt if the active version changed since it was built."""
     global _index
-    active = (BoundaryVersion.objects.filter(is_active=True).order_by("-id")
-              .values_list("id", "created_at").first())
+    active = _active_version_key()
     if active is None:
         raise _error("no_boundaries", "Chưa có ranh giới xã nào; chạy `tinhso geo import-boundaries TỆP` "
                      "hoặc `tinhso demo`",
                      "No commune boundaries are active; run `tinhso geo import-boundaries FILE` or `tinhso demo`",
                      status=503)
     index = _index
-    if index is not None and index.version_key == tuple(active):
+    if index is not None and index.version_key == active:
         return index
     with _lock:
-        if _index is None or _index.version_key != tuple(active):
-            _index = LocatorIndex(BoundaryVersion.objects.get(pk=active[0]))
+        if _index is None or _index.version_key != active:
+            _index = LocatorIndex(BoundaryVersion.objects.get(pk=active[0]), version_key=active)
         return _index
 
 
@@ -352,7 +389,7 @@ def _locate_batch(index: LocatorIndex, points: list[tuple[Any, Any]]) -> list[di
     # Swap candidates: out of range, or in range but outside; only if (lon, lat) is a valid point.
     unresolved = np.concatenate([np.flatnonzero(parsed & ~in_range), good[found < 0]])
     swappable = unresolved[(np.abs(lon[unresolved]) <= 90) & (np.abs(lat[unresolved]) <= 180)]
-    swap_found = index.lookup(lon[swappable], lat[swappable])[0]
+    swap_found = index.lookup(lon[swappable], lat[swappable])[0] if len(swappable) else swappable
     swapped = dict(zip(swappable.tolist(), swap_found.tolist()))
     for i in np.flatnonzero(parsed & ~in_range).tolist():
         position = swapped.get(i, -1)
@@ -369,7 +406,14 @@ def _locate_batch(index: LocatorIndex, points: list[tuple[Any, Any]]) -> list[di
 
 def locate(lat: Any, lon: Any) -> dict:
     """Locate one point (numbers or numeric strings). Raises UserError 400 on bad input."""
-    result = _locate_batch(current_index(), [(lat, lon)])[0]
+    index = current_index()
+    lat_f, lon_f = _parse_point(lat, lon)
+    if _in_range(lat_f, lon_f):
+        position, hits = index.lookup_one(lat_f, lon_f)
+        if position >= 0:
+            return index.answer(lat_f, lon_f, position, 0.0, hits)
+    # Gaps, outside, out of range, swapped: the batch path holds those rules.
+    result = _locate_batch(index, [(lat_f, lon_f)])[0]
     if isinstance(result, UserError):
         raise result
     return result
