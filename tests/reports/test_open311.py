@@ -19,8 +19,11 @@ PRIVATE = {"email": "nguyen.van.a@example.vn", "phone": "0912345678", "first_nam
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    cache.clear()
+def _fresh_caches():
+    from tinhso.reports.open311 import resources
+
+    cache.clear()  # rate-limit counters
+    resources._policy_cache = None  # deadline rules differ between tests
 
 
 @pytest.fixture
@@ -361,7 +364,10 @@ def test_filters_and_defaults(client, world):
     assert codes(status="closed") == [closed.code]
     assert codes(status="open") == [health.code, recent.code]
     assert codes(status="open,closed") == [closed.code, health.code, recent.code]
-    day = lambda d: (now - dt.timedelta(days=d)).astimezone(sla.build_calendar().tz).date().isoformat()
+
+    def day(d):
+        return (now - dt.timedelta(days=d)).astimezone(sla.build_calendar().tz).date().isoformat()
+
     assert codes(start_date=day(101)) == [closed.code, health.code, recent.code, old.code]
     assert codes(start_date=day(101), end_date=day(50)) == [old.code]
     assert codes(end_date=day(4)) == [health.code, recent.code]  # the 90 days before end_date

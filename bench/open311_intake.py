@@ -1,0 +1,312 @@
+"""Open311 intake under load: 50 concurrent clients POST requests to a real ``tinhso serve``.
+
+    .venv/bin/python bench/open311_intake.py                             # SQLite (fresh temp database)
+    scripts/with-postgres .venv/bin/python bench/open311_intake.py       # PostgreSQL 15 (throwaway cluster)
+    options: --requests 3000 --clients 50 --workers N (default cores+1) --profile 300
+
+What it does, on a fresh database in a temporary TINHSO_VAR_DIR:
+
+1. ``tinhso init`` (migrations, unit registry, default deadline rules), approximate boundaries,
+   the demo categories / units / routing rules, and an API key from ``tinhso reports
+   create-api-key`` (the documented command);
+2. starts ``tinhso serve`` (gunicorn, threaded workers; rate limits off, access log off);
+3. baseline: ``GET /open311/v2/discovery.json`` (no database write) with the same clients;
+4. intake: ``POST /open311/v2/requests.json`` (form-encoded, points at commune centres of the
+   province, random categories; seeded), each client on its own keep-alive connection;
+5. SIGKILLs the whole server right after the last 201, restarts it, and counts the stored rows
+   of this client against the 201s received (lost reports must be 0), and reads a sample of
+   the acknowledged ids back through ``GET requests/{id}.json``.
+
+Prints requests/s, p50/p95/p99, errors, lost reports, and the intake/baseline throughput ratio.
+``--profile N`` also runs N submissions in-process under cProfile and prints where time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TINHSO = ROOT / ".venv" / "bin" / "tinhso"
+SEED = 311
+
+
+# ---------------------------------------------------------------------------------------------
+# Environment and server
+
+
+def prepare_environment(label: str) -> dict[str, str]:
+    """A fresh TINHSO_VAR_DIR (and SQLite database unless TINHSO_DATABASE_URL is set)."""
+    var_dir = tempfile.mkdtemp(prefix=f"tinhso-bench-{label}-")
+    env = dict(os.environ)
+    env.update({"TINHSO_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "tinhso.settings",
+                "TINHSO_ACCESS_LOG": "off", "TINHSO_OPEN311_RATE_POST": "0", "TINHSO_OPEN311_RATE_GET": "0",
+                "TINHSO_LOG_LEVEL": "ERROR"})
+    os.environ.update(env)
+    return env
+
+
+def database_label() -> str:
+    url = os.environ.get("TINHSO_DATABASE_URL", "")
+    return "postgresql" if url.startswith("postgres") else "sqlite"
+
+
+def run(env, *args) -> str:
+    done = subprocess.run([str(TINHSO), *args], env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"tinhso {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def setup_django():
+    import django
+
+    django.setup()
+
+
+def load_reference(out=lambda *a: None) -> None:
+    """Boundaries, the demo categories, units and routing rules (no synthetic reports)."""
+    setup_django()
+    from tinhso.geo import boundaries
+    from tinhso.reports import setup as reports_setup
+
+    boundaries.ensure_active(out=out)
+    # The demo reference data without the 2,000 synthetic reports (no public helper for that yet).
+    reports_setup._demo_reference(out)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``tinhso serve`` in its own process group, so SIGKILL reaches the master and every worker."""
+
+    def __init__(self, env, workers: int | None = None):
+        self.env, self.workers, self.port, self.process = env, workers, free_port(), None
+
+    def start(self, timeout: float = 60) -> Server:
+        args = [str(TINHSO), "serve", "--port", str(self.port)]
+        if self.workers:
+            args += ["--workers", str(self.workers)]
+        self.process = subprocess.Popen(args, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if request("GET", self.port, "/open311/v2/discovery.json")[0] == 200:
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        self.kill()
+        sys.exit("the server did not start")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def request(method: str, port: int, path: str, body: bytes | None = None, headers=None,
+            conn: http.client.HTTPConnection | None = None):
+    own = conn is None
+    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        if own:
+            conn.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Load
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def load(port: int, jobs: list[tuple[str, str, bytes | None, dict]], clients: int,
+         on_response=None) -> dict:
+    """Run the jobs with ``clients`` threads, each on its own keep-alive connection."""
+    local = threading.local()
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def one(job):
+        method, path, body, headers = job
+        if not hasattr(local, "conn"):
+            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        started = time.perf_counter()
+        try:
+            status, content = request(method, port, path, body, headers, conn=local.conn)
+        except (OSError, http.client.HTTPException) as exc:
+            local.conn.close()
+            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            status, content = f"{type(exc).__name__}", b""
+        elapsed = time.perf_counter() - started
+        with lock:
+            latencies.append(elapsed)
+            if status not in (200, 201):
+                errors[str(status)] = errors.get(str(status), 0) + 1
+        if on_response and status in (200, 201):
+            on_response(status, content)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(one, jobs))
+    wall = time.perf_counter() - started
+    return {"count": len(jobs), "seconds": wall, "rps": len(jobs) / wall, "p50_ms": percentile(latencies, 50) * 1000,
+            "p95_ms": percentile(latencies, 95) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
+            "errors": errors}
+
+
+def intake_jobs(key: str, count: int, rng: random.Random) -> list:
+    from django.conf import settings
+
+    from tinhso.geo.models import Unit
+    from tinhso.reports.models import Category
+
+    points = list(Unit.objects.filter(structure="current", level="commune", province_code=settings.PROVINCE_CODE)
+                  .values_list("lat", "lon"))
+    codes = list(Category.objects.filter(active=True).values_list("code", flat=True))
+    jobs = []
+    for i in range(count):
+        lat, lon = rng.choice(points)
+        form = {"api_key": key, "service_code": rng.choice(codes), "lat": f"{lat:.6f}", "long": f"{lon:.6f}",
+                "description": f"Phản ánh thử tải số {i}: đèn đường hỏng, ổ gà trước nhà số {rng.randint(1, 300)}.",
+                "email": f"bench{i}@example.org", "first_name": "Bench"}
+        jobs.append(("POST", "/open311/v2/requests.json", urllib.parse.urlencode(form).encode(),
+                     {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}))
+    return jobs
+
+
+def show(name: str, result: dict) -> None:
+    print(f"  {name:<34} {result['count']:>6} req in {result['seconds']:6.2f} s = {result['rps']:7.1f} req/s   "
+          f"p50 {result['p50_ms']:6.1f} ms  p95 {result['p95_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  "
+          f"errors {sum(result['errors'].values())} {result['errors'] or ''}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Profile (in-process, cProfile: no extra dependency)
+
+
+def profile(key: str, count: int) -> None:
+    import cProfile
+    import pstats
+
+    from django.test import Client
+
+    client = Client()
+    jobs = intake_jobs(key, count, random.Random(SEED + 1))
+    for _, path, body, headers in jobs[:5]:
+        client.post(path, body, content_type=headers["Content-Type"])
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for _, path, body, headers in jobs[5:]:
+        client.post(path, body, content_type=headers["Content-Type"])
+    profiler.disable()
+    per = (time.perf_counter() - started) / max(1, len(jobs) - 5) * 1000
+    print(f"\nProfile: {len(jobs) - 5} in-process submissions, {per:.1f} ms each (one thread, profiler on)")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(r"tinhso/(reports|geo|core)/", 25)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--profile", type=int, default=0, help="also profile N in-process submissions")
+    args = parser.parse_args()
+
+    db = database_label()
+    env = prepare_environment(db)
+    print(f"Open311 intake benchmark — {db}, {os.cpu_count()} cores, {args.clients} clients, "
+          f"{time.strftime('%Y-%m-%d %H:%M %Z')}")
+    started = time.perf_counter()
+    run(env, "init")
+    load_reference()
+    key = run(env, "reports", "create-api-key", f"bench-{int(time.time())}").strip().splitlines()[-1]
+    from django.db import connections
+
+    from tinhso.reports.apikeys import authenticate
+    from tinhso.reports.models import Report
+
+    client = authenticate(key)
+    rng = random.Random(SEED)
+    jobs = intake_jobs(key, args.requests, rng)
+    warmup = intake_jobs(key, 200, random.Random(SEED + 2))
+    connections.close_all()
+    print(f"  set-up: {time.perf_counter() - started:.1f} s")
+
+    server = Server(env, args.workers).start()
+    acknowledged: set[str] = set()
+    ack_lock = threading.Lock()
+
+    def remember(status, content):
+        if status == 201:
+            with ack_lock:
+                acknowledged.update(item["service_request_id"] for item in json.loads(content))
+
+    try:
+        # Warm-up: every worker loads its locator index and deadline calendar.
+        load(server.port, [("GET", "/open311/v2/discovery.json", None, {})] * 200, args.clients)
+        load(server.port, warmup, args.clients, remember)
+        baseline = load(server.port, [("GET", "/open311/v2/discovery.json", None, {})] * args.requests,
+                        args.clients)
+        intake = load(server.port, jobs, args.clients, remember)
+    finally:
+        server.kill()  # SIGKILL right after the last 201
+    killed_at = time.perf_counter()
+
+    show("baseline GET discovery.json", baseline)
+    show("POST requests.json", intake)
+    print(f"  intake / baseline throughput ratio: {intake['rps'] / baseline['rps']:.2f}")
+
+    server = Server(env, args.workers).start()
+    try:
+        stored = set(Report.objects.filter(api_client=client).values_list("code", flat=True))
+        lost = acknowledged - stored
+        sample = sorted(acknowledged)[:: max(1, len(acknowledged) // 50)]
+        readable = sum(request("GET", server.port, f"/open311/v2/requests/{code}.json")[0] == 200 for code in sample)
+    finally:
+        server.kill()
+    print(f"  SIGKILL after the last 201, restart ({time.perf_counter() - killed_at:.1f} s): "
+          f"201s received {len(acknowledged)}, rows stored {len(stored)}, lost {len(lost)}, "
+          f"unacknowledged extra rows {len(stored - acknowledged)}; {readable}/{len(sample)} sampled ids read back")
+    goal_rps, goal_p95 = 200, 100
+    verdict = "met" if intake["rps"] >= goal_rps and intake["p95_ms"] < goal_p95 else "MISSED"
+    print(f"  goal (PostgreSQL): >= {goal_rps} reports/s with p95 < {goal_p95} ms — {verdict} on {db}")
+    if args.profile:
+        profile(key, args.profile)
+    return 1 if lost else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
