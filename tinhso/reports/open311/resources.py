@@ -308,10 +308,10 @@ def request_dict(row: SimpleNamespace, notes: list[dict], photos: list[tuple[int
 def _requests(queryset, *, site_url: str, lang: str | None) -> list[dict]:
     """GeoReport requests for the rows of ``queryset`` (already filtered, ordered and sliced)."""
     rows = [SimpleNamespace(**values) for values in queryset.values(*ROW_FIELDS)]
-    ids = [row.id for row in rows]
-    notes: dict[int, list[dict]] = {pk: [] for pk in ids}
-    photos: dict[int, list[tuple[int, str]]] = {pk: [] for pk in ids}
-    if ids:
+    notes: dict[int, list[dict]] = {row.id: [] for row in rows}
+    photos: dict[int, list[tuple[int, str]]] = {row.id: [] for row in rows}
+    if rows:
+        ids = list(notes)
         events = (ReportEvent.objects.filter(report_id__in=ids, public=True).order_by("at", "id")
                   .values_list("report_id", "at", "action", "from_state", "to_state", "note"))
         for report_id, *event in events:

@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 from django.http import HttpResponse
 
 from tinhso.core.errors import UserError
-from tinhso.core.workcalendar import VIETNAM_TZ
 
 FORMATS = ("json", "xml")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -35,11 +34,16 @@ LIST_ITEMS = {
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+# Asia/Ho_Chi_Minh has kept UTC+07:00 without daylight saving since 1975; a fixed offset
+# converts several times faster than the zoneinfo rules, and a page carries thousands of times.
+LOCAL_OFFSET = dt.timezone(dt.timedelta(hours=7))
+
+
 def timestamp(value: dt.datetime | None) -> str | None:
     """ISO 8601 / W3C with the local offset, e.g. ``2026-03-02T08:15:00+07:00``."""
     if value is None:
         return None
-    return value.astimezone(VIETNAM_TZ).isoformat(timespec="seconds")
+    return value.astimezone(LOCAL_OFFSET).isoformat(timespec="seconds")
 
 
 def _text(value) -> str:
