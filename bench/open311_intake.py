@@ -248,7 +248,7 @@ def main() -> int:
     db = database_label()
     env = prepare_environment(db)
     print(f"Open311 intake benchmark — {db}, {os.cpu_count()} cores, {args.clients} clients, "
-          f"{time.strftime('%Y-%m-%d %H:%M %Z')}")
+          f"{time.strftime('%Y-%m-%d %H:%M %Z')}, load average {os.getloadavg()[0]:.1f}")
     started = time.perf_counter()
     run(env, "init")
     load_reference()
@@ -285,6 +285,7 @@ def main() -> int:
         server.kill()  # SIGKILL right after the last 201
     killed_at = time.perf_counter()
 
+    print(f"  load average after the runs: {os.getloadavg()[0]:.1f} (other processes share the 2 cores)")
     show("baseline GET discovery.json", baseline)
     show("POST requests.json", intake)
     print(f"  intake / baseline throughput ratio: {intake['rps'] / baseline['rps']:.2f}")

@@ -191,7 +191,7 @@ def main() -> int:
     db = common.database_label()
     env = common.prepare_environment(db + "-query")
     print(f"Open311 query benchmark — {db}, {os.cpu_count()} cores, {args.reports:,} reports, "
-          f"{time.strftime('%Y-%m-%d %H:%M %Z')}")
+          f"{time.strftime('%Y-%m-%d %H:%M %Z')}, load average {os.getloadavg()[0]:.1f}")
     common.run(env, "init")
     common.load_reference()
     from django.db import connections
@@ -218,6 +218,7 @@ def main() -> int:
                    for name, q in queries]
     finally:
         server.kill()
+    print(f"  load average after the runs: {os.getloadavg()[0]:.1f} (other processes share the 2 cores)")
     print(f"  {'baseline GET discovery.json':<38} p50 {baseline['p50_ms']:7.1f} ms  p95 {baseline['p95_ms']:7.1f} ms")
     print(f"  {'raw SQL of the filtered id query':<38} p95 {sql_p95:7.1f} ms")
     for name, r in results:

@@ -20,10 +20,11 @@ PRIVATE = {"email": "nguyen.van.a@example.vn", "phone": "0912345678", "first_nam
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    from tinhso.reports.open311 import resources
+    from tinhso.reports.open311 import auth, resources
 
     cache.clear()  # rate-limit counters
     resources._policy_cache = None  # deadline rules differ between tests
+    auth._known_keys.clear()
 
 
 @pytest.fixture
