@@ -1,8 +1,10 @@
 """The field-report journey in a real browser against ``tinhso serve``.
 
 1. A citizen (phone-sized window) files a report: category, text, a pin placed by clicking the
-   map at a ward's centroid, a photo; sees the tracking code and the status.
-2. The ward's handler signs in, sees only their ward's reports (another ward's report: 404),
+   map at a ward's centroid, a photo; sees the tracking code and the status. (The phone's GPS
+   button is checked separately with a faked browser position.)
+2. The IOC operator sees the report with the reporter's contact data and its history; the
+   ward's handler signs in, sees only their ward's reports (another ward's report: 404),
    accepts the new one and resolves it with a result photo.
 3. The citizen opens the tracking page, sees the result and its photo, and rates it.
 
@@ -82,6 +84,42 @@ def test_citizen_submits_with_map_pin_and_photo(context, server, journey):
     assert page.locator(".photos img").count() == 1
     assert _image_loaded(page, ".photos img")
     journey["code"] = code
+
+
+def test_phone_gps_fills_the_position(browser, server):
+    from playwright.sync_api import expect
+
+    ward = server["facts"]["wards"]["mui_ne"]
+    ctx = browser.new_context(base_url=server["base"], viewport={"width": 412, "height": 900}, locale="vi-VN",
+                              geolocation={"latitude": ward["lat"], "longitude": ward["lon"]},
+                              permissions=["geolocation"])
+    try:
+        page = ctx.new_page()
+        page.goto("/phan-anh")
+        page.wait_for_selector("#picker-map[data-ready='1']")
+        page.click("#use-gps")
+        expect(page.locator("#id_lat")).to_have_value(f"{ward['lat']:.6f}")
+        expect(page.locator("#id_lon")).to_have_value(f"{ward['lon']:.6f}")
+        expect(page.locator("#position-status")).to_contain_text(ward["name"])
+    finally:
+        ctx.close()
+
+
+def test_operator_sees_contact_and_history(context, server, journey):
+    from playwright.sync_api import expect
+
+    code = _needs(journey, "code")
+    user = server["facts"]["users"]["operator"]
+    page = context.new_page()
+    page.goto("/dang-nhap")
+    page.fill("#id_username", user["username"])
+    page.fill("#id_password", user["password"])
+    page.click("form.narrow button[type=submit]")
+    page.wait_for_url(re.compile(r"/ioc/phan-anh$"))
+    expect(page.locator(f"tr[data-code='{code}']")).to_have_count(1)
+    page.click(f"tr[data-code='{code}'] a")
+    expect(page.locator("#reporter-contact")).to_contain_text("0912 345 678")
+    expect(page.locator(".history li")).to_have_count(2)  # submitted, forwarded automatically
 
 
 def test_unit_sees_only_its_reports_and_resolves_with_photo(context, server, journey):
