@@ -132,7 +132,7 @@ def error_page(request, err: UserError):
 
 def _history(rows: list[dict]) -> list[dict]:
     for row in rows:
-        row["action_label"] = action_label(row["action"]) if row["action"] != "submit" else _("Gửi phản ánh")
+        row["action_label"] = action_label(row["action"]) if row["action"] != "submit" else _("Đã gửi phản ánh")
         row["to_label"] = state_label(row["to_state"])
     return rows
 
@@ -556,6 +556,9 @@ def _forward(report, actor, post, files):
 
 
 def _reassign(report, actor, post, files):
+    if not post.get("unit"):
+        raise UserError("unit_required", "Chọn đơn vị nhận phản ánh.", "Choose the unit to send the report to.",
+                        field="unit")
     triage.reassign(report, actor, unit_code=post.get("unit", ""), reason=post.get("reason", ""))
     return _("Đã chuyển sang %(unit)s.") % {"unit": _unit_name(report)}
 
