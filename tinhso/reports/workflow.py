@@ -160,7 +160,7 @@ def check(report: Report, action: str, actor: Actor, note: str = "") -> Transiti
 
 def apply(report: Report, action: str, actor: Actor, *, note: str = "", public: bool | None = None,
           data: dict | None = None, now: dt.datetime | None = None,
-          policy: sla.Policy | None = None) -> ReportEvent:
+          policy: sla.Policy | None = None, checked: Transition | None = None) -> ReportEvent:
     """Check and apply a transition **in memory**; return the (unsaved) event.
 
     :func:`transition` persists it; the synthetic-data generator bulk-creates many at once.
@@ -168,7 +168,7 @@ def apply(report: Report, action: str, actor: Actor, *, note: str = "", public: 
     ``report`` before calling; deadlines are updated here through :mod:`tinhso.reports.sla`.
     """
     note = nfc(note or "")
-    t = check(report, action, actor, note)
+    t = checked or check(report, action, actor, note)
     now = now or timezone.now()
     from_state = report.state
     target = t.target or from_state
@@ -209,12 +209,16 @@ def transition(report: Report, action: str, actor: Actor, *, note: str = "", pub
     """
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
+        # Rights are checked on the report as it is, before the changes (e.g. a unit returning a
+        # report clears its own handling_unit).
+        t = check(locked, action, actor, nfc(note or ""))
         for name, value in (changes or {}).items():
             setattr(locked, name, value)
-        event = apply(locked, action, actor, note=note, public=public, data=data, now=now)
+        event = apply(locked, action, actor, note=note, public=public, data=data, now=now, checked=t)
         locked.save()
         event.report = locked
         event.save()
     # Hand the caller the fresh state without making them re-query.
     report.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    report._state.fields_cache = dict(locked._state.fields_cache)
     return event
