@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import FileResponse, HttpResponse
-from ninja import Field, File, Form, Router, Schema, UploadedFile
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.security import SessionAuth
 
 from tinhso.core.errors import UserError
@@ -358,7 +358,7 @@ def submit(request, payload: Form[SubmitIn], photos: File[list[UploadedFile]] = 
     report = _public_report(result.report.code)
     body = {"created": result.created, "report": privacy.public_view(report, citizen=True),
             "duplicates": [_nearby(r) for r in result.duplicates]}
-    return (201 if result.created else 200), body
+    return Status(201 if result.created else 200, body)
 
 
 def _nearby(report: Report) -> dict:
