@@ -11,3 +11,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
         from tinhso.geo import registry
 
         registry.ensure_loaded(out=lambda *a, **k: None)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at production strength costs ~0.3 s per hash; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
