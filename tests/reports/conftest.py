@@ -32,9 +32,12 @@ def commune(name: str, province: str = "68"):
 
 
 @pytest.fixture
-def world(db, boundaries_ready):
-    """Categories, two ward committees, a department, routing rules, staff users."""
+def world(db, boundaries_ready, settings):
+    """Categories, two ward committees, a department, routing rules, staff users (password ``x-<name>``)."""
     from django.contrib.auth import get_user_model
+
+    # The default PBKDF2 hasher costs ~0.3 s per user; tests only need a working password.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
     phan_thiet = commune("Phường Phan Thiết")
     other = commune("Phường Mũi Né")
@@ -53,7 +56,7 @@ def world(db, boundaries_ready):
     users = {}
     for name, role, unit in [("op", Role.OPERATOR, None), ("h_pt", Role.HANDLER, pt), ("h_mn", Role.HANDLER, mn),
                              ("h_syt", Role.HANDLER, syt), ("sup_pt", Role.SUPERVISOR, pt)]:
-        user = User.objects.create_user(name, email=f"{name}@example.org")  # no password: hashing is slow
+        user = User.objects.create_user(name, password="x-" + name, email=f"{name}@example.org")
         Membership.objects.create(user=user, role=role, unit=unit)
         users[name] = user
 
