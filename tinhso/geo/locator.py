@@ -279,9 +279,11 @@ class LocatorIndex:
         return choices[int(np.argmin(d2))], len(choices)
 
     def answer(self, lat: float, lon: float, position: int, metres: float, hits: int) -> dict:
+        """The answer for one point. Nested dicts are fresh copies: callers may change what they get
+        without touching the cached index."""
         if position < 0:
             return {"status": "outside", "lat": lat, "lon": lon, "commune": None, "province": None,
-                    "legacy": None, "boundary": self.boundary, "flags": [], "distance_m": None}
+                    "legacy": None, "boundary": dict(self.boundary), "flags": [], "distance_m": None}
         flags = []
         if metres > 0:
             flags.append(GAP_FLAG)
@@ -290,13 +292,17 @@ class LocatorIndex:
         legacy, candidates = self.legacy_for(position, lat, lon)
         legacy_block = None
         if legacy is not None:
-            legacy_block = {"commune": legacy.commune, "district": legacy.district, "province": legacy.province,
-                            "candidates": candidates,
+            legacy_block = {"commune": _copy(legacy.commune), "district": _copy(legacy.district),
+                            "province": _copy(legacy.province), "candidates": candidates,
                             "method": ("district_without_communes" if legacy.commune is None
                                        else "nearest_centroid" if candidates > 1 else "only_predecessor")}
-        return {"status": "ok", "lat": lat, "lon": lon, "commune": self.communes[position],
-                "province": self.provinces[position], "legacy": legacy_block, "boundary": self.boundary,
-                "flags": flags, "distance_m": round(metres, 1)}
+        return {"status": "ok", "lat": lat, "lon": lon, "commune": dict(self.communes[position]),
+                "province": _copy(self.provinces[position]), "legacy": legacy_block,
+                "boundary": dict(self.boundary), "flags": flags, "distance_m": round(metres, 1)}
+
+
+def _copy(ref: dict | None) -> dict | None:
+    return dict(ref) if ref is not None else None
 
 
 # ---------------------------------------------------------------------------------------------------
