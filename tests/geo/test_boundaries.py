@@ -29,7 +29,7 @@ def quiet(*args, **kwargs):
 
 def feature(code, geometry, **props):
     return {"type": "Feature", "properties": {"code": code, **props},
-            "geometry": geometry if geometry is None or isinstance(geometry, dict) else mapping(geometry)}
+            "geometry": geometry if geometry is None or isinstance(geometry, (dict, str)) else mapping(geometry)}
 
 
 def write_geojson(path, features, *, gz=False):
@@ -120,6 +120,7 @@ def test_every_problem_is_reported_by_feature_and_nothing_is_imported(tmp_path):
         feature("22951", square_around(PHAN_THIET)),  # 8: a legacy commune code
         {"type": "Feature", "properties": {"name": "no code"}, "geometry": mapping(square_around(PHAN_THIET))},
         feature("22969", {"type": "Polygon", "coordinates": [[1, 2]]}),  # 10: unreadable
+        feature("22972", "POLYGON((0 0, 1 0, 1 1, 0 0))"),  # 11: geometry given as text
     ])
     problems = import_problems(path)
     by_feature = {p["feature"]: p for p in problems}
@@ -134,7 +135,8 @@ def test_every_problem_is_reported_by_feature_and_nothing_is_imported(tmp_path):
     assert by_feature[8]["problem"] == "unknown_code" and "legacy" in by_feature[8]["detail"]
     assert by_feature[9]["problem"] == "missing_code"
     assert by_feature[10]["problem"] == "unreadable_geometry"
-    assert len(problems) == 10
+    assert by_feature[11]["problem"] == "unreadable_geometry"
+    assert len(problems) == 11
     assert BoundaryVersion.objects.count() == 0 and Boundary.objects.count() == 0
 
 
@@ -198,6 +200,13 @@ def test_explicit_code_map(tmp_path):
     assert list(version.boundaries.values_list("unit__code", flat=True)) == [PHAN_THIET]
     with pytest.raises(UserError):
         boundaries.parse_code_map(["X1"])
+    # An explicit map wins even over a code the registry knows (and is reported).
+    notes = []
+    version = boundaries.import_boundaries(
+        write_geojson(tmp_path / "c.geojson", [feature(PHAN_THIET, square_around(HAM_THANG))]),
+        code_map={PHAN_THIET: HAM_THANG}, out=notes.append)
+    assert list(version.boundaries.values_list("unit__code", flat=True)) == [HAM_THANG]
+    assert any("by --code-map" in n for n in notes)
 
 
 # --- versioning --------------------------------------------------------------------------------

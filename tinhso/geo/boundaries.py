@@ -250,6 +250,41 @@ def parse_code_map(pairs: list[str] | None) -> dict[str, str]:
     return mapping
 
 
+def _resolve_code(feature: SourceFeature, code: str, current: dict[str, Unit], other: dict[str, Unit],
+                  code_map: dict[str, str], use_known_aliases: bool, present_codes: set) -> tuple:
+    """The registry commune a feature's code stands for: (unit, problem detail, notice).
+
+    Order: the operator's ``--code-map`` (explicit, wins even over a code the registry knows), the
+    code itself, then the table of known source discrepancies — applied only when the registry code
+    is not also in the file and the feature's name (when it has one) is the commune's name.
+    """
+    if code in code_map:
+        target = code_map[code]
+        if target not in current:
+            return None, f"--code-map {code}={target}: {target} is not a current commune", None
+        return current[target], None, f"code {code} → {target} ({current[target].name}) by --code-map"
+    if code in current:
+        return current[code], None, None
+    if use_known_aliases and code in KNOWN_SOURCE_CODE_ALIASES:
+        target, alias_name, why = KNOWN_SOURCE_CODE_ALIASES[code]
+        unit = current.get(target)
+        names = {fold(alias_name), fold(unit.name)} if unit else set()
+        if unit is None:
+            reason = f"{target} is not in the registry"
+        elif target in present_codes:
+            reason = f"the file also has {target}"
+        elif feature.name is not None and fold(feature.name) not in names:
+            reason = f"the feature is named {feature.name!r}, not {alias_name!r}"
+        else:
+            return unit, None, f"code {code} → {target} ({unit.name}): known source discrepancy — {why}"
+        return None, (f"{code} is not a current commune; the known alias {code}→{target} does not apply "
+                      f"because {reason}"), None
+    known = other.get(code)
+    if known is not None:
+        return None, f"{code} is a {known.structure} {known.level} ({known.name}), not a current commune", None
+    return None, f"{code} is not a current commune in the registry", None
+
+
 def validate_features(
     features: list[SourceFeature], *, code_map: dict[str, str] | None = None, use_known_aliases: bool = True
 ) -> ValidatedImport:
@@ -280,39 +315,19 @@ def validate_features(
             problems.append(_problem(feature, "missing_code",
                                      f"no commune code in properties {'/'.join(COMMUNE_CODE_PROPERTIES)}"))
             continue
-        unit = current.get(code)
-        if unit is None and code in code_map:
-            target = code_map[code]
-            unit = current.get(target)
-            if unit is None:
-                problems.append(_problem(feature, "unknown_code",
-                                         f"--code-map {code}={target}: {target} is not a current commune"))
-                continue
-            notices.append(f"code {code} → {target} ({unit.name}) by --code-map")
-        elif unit is None and use_known_aliases and code in KNOWN_SOURCE_CODE_ALIASES:
-            target, alias_name, why = KNOWN_SOURCE_CODE_ALIASES[code]
-            unit = current.get(target)
-            name_agrees = feature.name is None or fold(feature.name) in (fold(alias_name), fold(unit.name if unit
-                                                                                                 else ""))
-            if unit is None or target in present_codes or not name_agrees:
-                reason = ("the file also has " + target if target in present_codes
-                          else f"the feature is named {feature.name!r}, not {alias_name!r}" if not name_agrees
-                          else f"{target} is not in the registry")
-                problems.append(_problem(feature, "unknown_code",
-                                         f"{code} is not a current commune; the known alias {code}→{target} "
-                                         f"does not apply because {reason}"))
-                continue
-            notices.append(f"code {code} → {target} ({unit.name}): known source discrepancy — {why}")
+        unit, detail, notice = _resolve_code(feature, code, current, other, code_map,
+                                             use_known_aliases, present_codes)
         if unit is None:
-            known = other.get(code)
-            if known is not None:
-                detail = f"{code} is a {known.structure} {known.level} ({known.name}), not a current commune"
-            else:
-                detail = f"{code} is not a current commune in the registry"
             problems.append(_problem(feature, "unknown_code", detail))
             continue
+        if notice:
+            notices.append(notice)
         if feature.geometry is None:
             problems.append(_problem(feature, "missing_geometry", "the feature has no geometry"))
+            continue
+        if not isinstance(feature.geometry, (dict, bytes)):
+            problems.append(_problem(feature, "unreadable_geometry",
+                                     f"geometry is a {type(feature.geometry).__name__}, not a GeoJSON object"))
             continue
         try:
             if isinstance(feature.geometry, dict):
