@@ -155,7 +155,7 @@ def raw_sql_ms(query: str, repeat: int) -> tuple[float, str]:
     from django.db import connection
     from django.test import RequestFactory
 
-    from tinhso.reports.models import Report
+    from tinhso.reports.models import Category, Report
     from tinhso.reports.open311 import params as p
     from tinhso.reports.queries import public_q
 
@@ -163,7 +163,7 @@ def raw_sql_ms(query: str, repeat: int) -> tuple[float, str]:
     q = p.request_query(args, dt.datetime.now(dt.UTC))
     qs = Report.objects.filter(public_q(), created_at__gte=q.start, created_at__lt=q.end)
     if q.service_codes:
-        qs = qs.filter(category__code__in=q.service_codes)
+        qs = qs.filter(category_id__in=list(Category.objects.filter(code__in=q.service_codes).values_list("pk", flat=True)))
     if len(q.statuses) == 1:
         qs = qs.filter(is_open=q.statuses[0] == "open")
     qs = qs.order_by("-created_at", "-id").values_list("id", flat=True)[: q.page_size + 1]
