@@ -38,6 +38,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    os.environ["TINHSO_DEMO_URL"] = f"http://{args.host}:{args.port}"
     cmd_init(args)
     for app in APP_MODULES:
         setup = optional_import(f"{app}.setup")

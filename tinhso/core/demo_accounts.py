@@ -8,6 +8,7 @@ them on every run, and never committed. Production creates real accounts with
 from __future__ import annotations
 
 import json
+import os
 import secrets
 
 from django.conf import settings
@@ -15,6 +16,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 _STORE = settings.VAR_DIR / "demo-accounts.json"
+
+
+def demo_url(path: str) -> str:
+    """Absolute URL of ``path`` on the server `tinhso demo` is about to start (for console output)."""
+    return os.environ.get("TINHSO_DEMO_URL", "http://127.0.0.1:8000").rstrip("/") + path
 
 
 def _load() -> dict[str, str]:

@@ -1,8 +1,8 @@
 """Demo step of the core app: the admin account printed on the console."""
 
-from tinhso.core.demo_accounts import ensure_account
+from tinhso.core.demo_accounts import demo_url, ensure_account
 
 
 def load_demo(out=print) -> None:
     _, password = ensure_account("admin", superuser=True, full_name="Quản trị demo")
-    out(f"Demo admin / Tài khoản quản trị demo: admin / {password}  →  http://127.0.0.1:8000/admin/")
+    out(f"Demo admin / Tài khoản quản trị demo: admin / {password}  →  {demo_url('/admin/')}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tinhso.core.demo_accounts import demo_url
 from tinhso.indicators import datafiles
 
 
@@ -14,4 +15,4 @@ def load_demo(out=print) -> None:
     """Bình Thuận Resolution 10 with its targets and reported figures; Điện Biên and Phú Thọ figures."""
     counts = datafiles.load_demo_files(out)
     out(f"Plan indicators / Chỉ tiêu kế hoạch: bt-nq10-2022 loaded; observations created {counts['created']}, "
-        f"revised {counts['revised']}, already present {counts['unchanged']}  →  http://127.0.0.1:8000/ke-hoach/bt-nq10-2022")
+        f"revised {counts['revised']}, already present {counts['unchanged']}  →  {demo_url('/ke-hoach/bt-nq10-2022')}")
