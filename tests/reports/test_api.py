@@ -29,6 +29,9 @@ def test_full_journey_through_the_api(world):
     again = anon.post("/api/v1/reports/submit", data={**form, "photos": []})
     assert again.status_code == 200 and again.json()["report"]["code"] == code and not again.json()["created"]
     assert Report.objects.count() == 1
+    # A prompt retry gets a fresh secret (the first answer may be lost); the first one stops working.
+    first, token = body["citizen_token"], again.json()["citizen_token"]
+    assert token and token != first and again.json()["private_url"].endswith(f"/phan-anh/{code}?k={token}")
 
     op = Client()
     op.force_login(world.users["op"])
@@ -49,12 +52,16 @@ def test_full_journey_through_the_api(world):
                      data={"result_text": "Đã vá", "photos": [SimpleUploadedFile("r.png", png_bytes())]})
     assert r.status_code == 200 and r.json()["state"] == "resolved"
 
-    tracked = anon.get(f"/api/v1/reports/track/{code.lower()}").json()
+    tracked = anon.get(f"/api/v1/reports/track/{code.lower()}", headers={"X-Citizen-Token": token}).json()
     assert tracked["status"] == "closed" and tracked["result_text"] == "Đã vá"
     assert {p["kind"] for p in tracked["photos"]} == {"citizen", "result"}
-    r = post_json(anon, f"/api/v1/reports/track/{code}/rate", {"rating": 1, "comment": "Vẫn còn ổ gà"})
+    r = post_json(anon, f"/api/v1/reports/track/{code}/rate", {"rating": 1, "comment": "Vẫn còn ổ gà",
+                                                               "citizen_token": first})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "citizen_secret_wrong"
+    r = post_json(anon, f"/api/v1/reports/track/{code}/rate", {"rating": 1, "comment": "Vẫn còn ổ gà",
+                                                               "citizen_token": token})
     assert r.status_code == 200 and r.json()["state"] == "reopened"
-    r = post_json(anon, f"/api/v1/reports/track/{code}/rate", {"rating": 5})
+    r = post_json(anon, f"/api/v1/reports/track/{code}/rate", {"rating": 5, "citizen_token": token})
     assert r.status_code == 409 and r.json()["error"]["code"] == "already_rated"
     history = [e["action"] for e in anon.get(f"/api/v1/reports/track/{code}").json()["history"]]
     assert history == ["submit", "forward", "accept", "resolve", "request_reopen"]  # verify is internal

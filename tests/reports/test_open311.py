@@ -132,7 +132,7 @@ def test_post_form_encoded_creates_report(client, world, key):
                     **PRIVATE)
     assert response.status_code == 201
     body = jsn(response)
-    assert len(body) == 1 and set(body[0]) == {"service_request_id", "service_notice", "account_id"}
+    assert len(body) == 1 and set(body[0]) == {"service_request_id", "service_notice", "account_id", "citizen_token"}
     assert body[0]["account_id"] == "acc-7"
     report = Report.objects.get(code=body[0]["service_request_id"])
     assert report.channel == Channel.OPEN311

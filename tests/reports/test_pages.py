@@ -7,7 +7,7 @@ import json
 import pytest
 
 from tests.reports.conftest import actor, jpeg_with_exif, png_bytes
-from tests.reports.factories import make_report
+from tests.reports.factories import give_secret, make_report
 from tinhso.reports.intake import submit_report
 from tinhso.reports.models import Report, ReportEvent, State
 
@@ -56,7 +56,7 @@ def test_submit_creates_report_and_shows_tracking_code(client, world):
     response = client.post("/phan-anh", data)
     assert response.status_code == 302
     report = Report.objects.get()
-    assert response["Location"] == f"/phan-anh/{report.code}"
+    assert response["Location"].startswith(f"/phan-anh/{report.code}?k=")  # the private link
     assert report.commune == world.phan_thiet and report.reporter_phone == "0912 345 678"
     assert report.photos.count() == 1
     page = client.get(response["Location"])
@@ -64,10 +64,11 @@ def test_submit_creates_report_and_shows_tracking_code(client, world):
     assert report.code in text and "Mã theo dõi" in text  # the success message names the code
     assert "Ổ gà lớn" in text  # the holder sees their own text before verification
     assert "0912 345 678" not in text  # but the tracking page never shows contact data
-    # The holder's own (not yet public) photo is served through the tracking page.
+    # The submitter's own (not yet public) photo is served through their private page.
     photo_url = f"/phan-anh/{report.code}/anh/{report.photos.get().pk}"
-    assert photo_url in text
-    assert client.get(photo_url).status_code == 200
+    assert photo_url + "?k=" in text
+    assert client.get(f"{photo_url}?{response['Location'].partition('?')[2]}").status_code == 200
+    assert client.get(photo_url).status_code == 404  # without the secret: not public yet
     assert client.get(f"/phan-anh/{report.code}/anh/999999").status_code == 404
 
 
@@ -76,7 +77,12 @@ def test_same_form_posted_twice_gives_one_report(client, world):
     first = client.post("/phan-anh", submit_form(world, key="same"))
     second = client.post("/phan-anh", submit_form(world, key="same"))
     assert Report.objects.count() == 1
-    assert first["Location"] == second["Location"]
+    # Same report; the browser shows the second answer, so its (reissued) secret is the valid one.
+    code = Report.objects.get().code
+    assert first["Location"].startswith(f"/phan-anh/{code}?k=") and second["Location"].startswith(
+        f"/phan-anh/{code}?k=")
+    assert client.get(second["Location"]).status_code == 200
+    assert client.get(first["Location"]).status_code == 403
 
 
 @pytest.mark.django_db
@@ -317,23 +323,25 @@ def test_unit_returns_report_to_ioc_and_loses_it(client, world):
 def test_citizen_rating_closes_or_requests_reopening(client, world):
     happy = make_report(world, State.RESOLVED, result_text="Đã xử lý")
     unhappy = make_report(world, State.RESOLVED, result_text="Đã xử lý")
-    page = html(client.get(f"/phan-anh/{happy.code}"))
+    happy_key, unhappy_key = give_secret(happy), give_secret(unhappy)
+    page = html(client.get(f"/phan-anh/{happy.code}?k={happy_key}"))
     assert f'action="/phan-anh/{happy.code}/danh-gia"' in page
-    client.post(f"/phan-anh/{happy.code}/danh-gia", {"rating": "5"})
+    done = client.post(f"/phan-anh/{happy.code}/danh-gia", {"rating": "5", "k": happy_key})
+    assert done.status_code == 302 and done["Location"] == f"/phan-anh/{happy.code}?k={happy_key}"
     happy.refresh_from_db()
     assert (happy.rating, happy.state) == (5, State.CLOSED)
-    assert "danh-gia" not in html(client.get(f"/phan-anh/{happy.code}"))
-    client.post(f"/phan-anh/{unhappy.code}/danh-gia", {"rating": "1", "comment": "Ổ gà vẫn còn"})
+    assert "danh-gia" not in html(client.get(f"/phan-anh/{happy.code}?k={happy_key}"))
+    client.post(f"/phan-anh/{unhappy.code}/danh-gia", {"rating": "1", "comment": "Ổ gà vẫn còn", "k": unhappy_key})
     unhappy.refresh_from_db()
     assert (unhappy.rating, unhappy.state) == (1, State.REOPENED)
-    again = client.post(f"/phan-anh/{unhappy.code}/danh-gia", {"rating": "5"})
+    again = client.post(f"/phan-anh/{unhappy.code}/danh-gia", {"rating": "5", "k": unhappy_key})
     assert again.status_code == 400
 
 
 @pytest.mark.django_db
 def test_rating_without_choice_is_an_error(client, world):
     report = make_report(world, State.RESOLVED)
-    response = client.post(f"/phan-anh/{report.code}/danh-gia", {"comment": "?"})
+    response = client.post(f"/phan-anh/{report.code}/danh-gia", {"comment": "?", "k": give_secret(report)})
     assert response.status_code == 400
     report.refresh_from_db()
     assert report.rating is None
@@ -346,11 +354,12 @@ def test_citizen_answers_a_request_for_information(client, world):
     from tinhso.reports import handling
 
     handling.request_info(report, triage_actor, question="Ổ gà ở số nhà nào?")
-    page = html(client.get(f"/phan-anh/{report.code}"))
+    key = give_secret(report)
+    page = html(client.get(f"/phan-anh/{report.code}?k={key}"))
     assert "Ổ gà ở số nhà nào?" in page and "/bo-sung" in page
-    empty = client.post(f"/phan-anh/{report.code}/bo-sung", {"answer": ""})
+    empty = client.post(f"/phan-anh/{report.code}/bo-sung", {"answer": "", "k": key})
     assert empty.status_code == 400
-    client.post(f"/phan-anh/{report.code}/bo-sung", {"answer": "Trước số 12"})
+    client.post(f"/phan-anh/{report.code}/bo-sung", {"answer": "Trước số 12", "k": key})
     report.refresh_from_db()
     assert report.state == State.IN_PROGRESS
 
@@ -389,5 +398,5 @@ def test_pages_in_english_via_the_language_cookie(client, world):
     text = html(client.get("/phan-anh"))
     assert "Report a problem" in text and "Decree 13/2023" in text
     report = make_report(world, State.RESOLVED)
-    text = html(client.get(f"/phan-anh/{report.code}"))
+    text = html(client.get(f"/phan-anh/{report.code}?k={give_secret(report)}"))
     assert "Rate the result" in text and ">Resolved</span>" in text and "Traffic" in text

@@ -4,9 +4,9 @@ import datetime as dt
 from decimal import Decimal
 
 from tests.reports.conftest import actor, local
+from tests.reports.factories import submitter
 from tinhso.reports import handling, intake, sla, triage, workflow
 from tinhso.reports.models import CalendarException, DeadlineRule, Measure, Notification, State
-from tinhso.reports.permissions import citizen
 
 
 def submit(w, now, category="traffic"):
@@ -55,7 +55,7 @@ def test_info_request_pauses_the_handle_clock(world):
     handling.request_info(report, handler, question="Vị trí chính xác?", now=local(2025, 3, 4, 9, 0))
     status = sla.deadline_status(report, now=local(2025, 3, 20, 9, 0))
     assert status.paused and not status.overdue
-    handling.provide_info(report, citizen(), answer="Trước số 5", now=local(2025, 3, 5, 9, 0))
+    handling.provide_info(report, submitter(report), answer="Trước số 5", now=local(2025, 3, 5, 9, 0))
     # waited one working day (7.5 h): the deadline moves one working day later
     assert report.handle_due == local(2025, 3, 11, 9, 0)
 

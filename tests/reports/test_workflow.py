@@ -3,7 +3,7 @@
 import pytest
 
 from tests.reports.conftest import actor
-from tests.reports.factories import make_report
+from tests.reports.factories import make_report, submitter
 from tinhso.core.errors import UserError
 from tinhso.core.history import AppendOnlyError
 from tinhso.reports import workflow
@@ -13,9 +13,10 @@ from tinhso.reports.permissions import CITIZEN, HANDLER, OPERATOR, SUPERVISOR, S
 CASES = [(t, s) for t in workflow.TRANSITIONS for s in sorted(t.sources)]
 
 
-def actor_for_role(w, role):
+def actor_for_role(w, role, report):
     return {OPERATOR: lambda: actor(w.users["op"]), HANDLER: lambda: actor(w.users["h_pt"]),
-            SUPERVISOR: lambda: actor(w.users["sup_pt"]), CITIZEN: citizen, SYSTEM: system}[role]()
+            SUPERVISOR: lambda: actor(w.users["sup_pt"]), CITIZEN: lambda: submitter(report),
+            SYSTEM: system}[role]()
 
 
 def test_table_is_consistent():
@@ -37,7 +38,7 @@ def test_every_allowed_transition(world, transition, source):
         unit = world.pt if source not in (State.SUBMITTED, State.VERIFIED, State.RETURNED_TO_IOC,
                                           State.REOPENED) else None
         report = make_report(world, source, unit=unit)
-        who = actor_for_role(world, role)
+        who = actor_for_role(world, role, report)
         before = ReportEvent.objects.filter(report=report).count()
         changes = {"handling_unit": world.pt} if transition.target == State.ASSIGNED else None
         event = workflow.transition(report, transition.action, who, note="ghi chú", changes=changes)
@@ -56,7 +57,7 @@ ILLEGAL = [(t, s) for t in workflow.TRANSITIONS for s in State.values if s not i
 @pytest.mark.parametrize("transition,source", ILLEGAL, ids=[f"{t.action}-{s}" for t, s in ILLEGAL])
 def test_illegal_transitions_are_409(world, transition, source):
     report = make_report(world, source, unit=world.pt)
-    who = actor_for_role(world, sorted(transition.roles)[0])
+    who = actor_for_role(world, sorted(transition.roles)[0], report)
     with pytest.raises(UserError) as err:
         workflow.transition(report, transition.action, who, note="x")
     assert err.value.status == 409 and err.value.code == "illegal_transition"

@@ -99,9 +99,11 @@ class ReportAdmin(admin.ModelAdmin):
     inlines = (PhotoInline, EventInline)
     raw_id_fields = ("commune", "parent", "handling_unit", "routing_rule", "api_client", "boundary_version")
 
+    exclude = ("citizen_secret_hash",)  # useless to read, and nobody should copy it around
+
     def get_readonly_fields(self, request, obj=None):
         # Only the publication flag may be edited here (e.g. to unpublish personal data posted by mistake).
-        return [f.name for f in Report._meta.fields if f.name != "public"]
+        return [f.name for f in Report._meta.fields if f.name not in ("public", "citizen_secret_hash")]
 
     def has_add_permission(self, request):
         return False

@@ -7,10 +7,17 @@ Public (no login; rate-limited per client IP, see :mod:`tinhso.reports.ratelimit
                                           reporter_name/phone/email, public, address,
                                           idempotency_key (or header ``Idempotency-Key``) → 201
                                           (200 with ``created: false`` for a retried key)
+                                          The answer carries ``citizen_token``, the submitter's
+                                          secret, once (only its hash is stored) and ``private_url``
 - ``GET  nearby``                         possible duplicates before submitting
-- ``GET  track/{code}``                   the tracking-code holder's view (status, response, result photos)
-- ``POST track/{code}/rate``              rating 1–5 once resolved; ≤ 2 with a comment reopens
-- ``POST track/{code}/info``              answer a request for information
+- ``GET  track/{code}``                   public status; with the submitter's secret (header
+                                          ``X-Citizen-Token``) the submitter's view (own text and photos)
+- ``POST track/{code}/rate``              submitter only (``citizen_token``): rating 1–5 once resolved;
+                                          ≤ 2 with a comment reopens
+- ``POST track/{code}/info``              submitter only (``citizen_token``): answer a request for information
+
+The secret goes in the JSON body field ``citizen_token`` or the ``X-Citizen-Token`` header; missing
+or wrong → 403 (:mod:`tinhso.reports.citizen_secret`).
 - ``GET  public`` / ``GET public.geojson`` published reports, no personal data (filters, pages)
 - ``GET  photos/{id}``                    a photo (EXIF-free), if the caller may see it
 - ``GET  stats`` / ``GET stats.csv``      per unit or per category
@@ -30,6 +37,7 @@ from ninja.security import SessionAuth
 
 from tinhso.core.errors import UserError
 from tinhso.reports import (
+    citizen_secret,
     duplicates,
     feedback,
     handling,
@@ -42,7 +50,7 @@ from tinhso.reports import (
     workflow,
 )
 from tinhso.reports.models import Category, HandlingUnit, Photo, Report
-from tinhso.reports.permissions import actor_for_user, citizen, get_report_for, not_found, require_staff
+from tinhso.reports.permissions import actor_for_user, get_report_for, not_found, require_staff
 
 router = Router()
 staff_auth = SessionAuth()  # csrf checked on unsafe methods
@@ -180,6 +188,9 @@ class SubmitOut(Schema):
     created: bool
     report: PublicReportOut
     duplicates: list[NearbyOut]
+    # The submitter's secret, shown this once (null for a retry later than a few minutes).
+    citizen_token: str | None = None
+    private_url: str | None = None
 
 
 class SubmitIn(Schema):
@@ -199,6 +210,12 @@ class SubmitIn(Schema):
 class RateIn(Schema):
     rating: int
     comment: str = ""
+    citizen_token: str = ""
+
+
+class CitizenTextIn(Schema):
+    text: str = ""
+    citizen_token: str = ""
 
 
 class TextIn(Schema):
@@ -353,12 +370,20 @@ def submit(request, payload: Form[SubmitIn], photos: File[list[UploadedFile]] = 
         category=payload.category, description=payload.description, lat=payload.lat, lon=payload.lon,
         photos=photos or [], reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone,
         reporter_email=payload.reporter_email, public=payload.public, address=payload.address,
-        idempotency_key=key,
+        # Retries count per client IP: a key someone else chose cannot fetch their report (or secret).
+        idempotency_key=key, idempotency_scope=f"api:{ratelimit.client_ip(request)}"[:40],
     )
     report = _public_report(result.report.code)
+    secret = result.citizen_secret
     body = {"created": result.created, "report": privacy.public_view(report, citizen=True),
-            "duplicates": [_nearby(r) for r in result.duplicates]}
+            "duplicates": [_nearby(r) for r in result.duplicates], "citizen_token": secret,
+            "private_url": request.build_absolute_uri(citizen_secret.private_path(report.code, secret))
+            if secret else None}
     return Status(201 if result.created else 200, body)
+
+
+def _token(request, given: str = "") -> str:
+    return given or request.headers.get("X-Citizen-Token", "")
 
 
 def _nearby(report: Report) -> dict:
@@ -375,23 +400,30 @@ def nearby(request, category: str, lat: float, lon: float):
 
 @router.get("/track/{code}", response=PublicReportOut)
 def track(request, code: str):
+    """The public status; the submitter's view with the ``X-Citizen-Token`` header (wrong → 403)."""
     ratelimit.check(request, "track")
-    return privacy.public_view(_public_report(code), citizen=True)
+    report = _public_report(code)
+    token = _token(request)
+    if token:
+        citizen_secret.holder(report, token)
+    return privacy.public_view(report, citizen=bool(token))
 
 
 @router.post("/track/{code}/rate", response=PublicReportOut)
 def rate(request, code: str, payload: RateIn):
     ratelimit.check(request, "rate")
     report = _public_report(code)
-    feedback.rate(report, payload.rating, comment=payload.comment)
+    actor = citizen_secret.holder(report, _token(request, payload.citizen_token))
+    feedback.rate(report, payload.rating, comment=payload.comment, actor=actor)
     return privacy.public_view(_public_report(code), citizen=True)
 
 
 @router.post("/track/{code}/info", response=PublicReportOut)
-def provide_info(request, code: str, payload: TextIn):
+def provide_info(request, code: str, payload: CitizenTextIn):
     ratelimit.check(request, "rate")
     report = _public_report(code)
-    handling.provide_info(report, citizen(), answer=payload.text)
+    actor = citizen_secret.holder(report, _token(request, payload.citizen_token))
+    handling.provide_info(report, actor, answer=payload.text)
     return privacy.public_view(_public_report(code), citizen=True)
 
 

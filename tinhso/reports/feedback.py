@@ -3,6 +3,9 @@
 A rating ≤ 2 *with* a reason requests reopening (the IOC re-forwards it); without a reason the
 rating is recorded and the report closes. A rating is accepted once the report is resolved
 (or was closed automatically without a rating).
+
+Only the submitter rates: ``actor`` is the one :func:`tinhso.reports.citizen_secret.holder`
+returns for the report's secret; the workflow refuses any other citizen actor (403).
 """
 
 from __future__ import annotations
@@ -15,14 +18,14 @@ from django.utils import timezone
 from tinhso.core.errors import UserError
 from tinhso.reports import workflow
 from tinhso.reports.models import Report, State
-from tinhso.reports.permissions import Actor, citizen
+from tinhso.reports.permissions import Actor
 
 REOPEN_MAX_RATING = 2
 
 
-def rate(report: Report, rating, *, comment: str = "", actor: Actor | None = None,
-         now: dt.datetime | None = None) -> Report:
-    actor = actor or citizen()
+def rate(report: Report, rating, *, actor: Actor, comment: str = "", now: dt.datetime | None = None) -> Report:
+    # Rights first (the submitter only), whatever the rating says.
+    workflow.check_rights(report, "rate", actor)
     try:
         value = int(rating)
     except (TypeError, ValueError):

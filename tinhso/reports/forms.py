@@ -104,6 +104,8 @@ class ReportForm(UserErrorFormMixin, forms.Form):
 
 class LookupForm(forms.Form):
     ma = forms.CharField(label=_("Mã phản ánh"), max_length=40)
+    k = forms.CharField(label=_("Mã bí mật (nếu bạn là người gửi)"), max_length=40, required=False,
+                        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
 
 
 class RatingForm(UserErrorFormMixin, forms.Form):

@@ -37,7 +37,10 @@ def request_info(report: Report, actor: Actor, *, question: str, now: dt.datetim
 
 
 def provide_info(report: Report, actor: Actor, *, answer: str, now: dt.datetime | None = None) -> Report:
-    """The citizen (holding the tracking code) answers; the handle clock resumes, extended."""
+    """The submitter answers; the handle clock resumes, extended.
+
+    ``actor`` is :func:`tinhso.reports.citizen_secret.holder` for the report's secret (else 403).
+    """
     workflow.transition(report, "provide_info", actor, note=_text(answer, "note"), now=now)
     return report
 

@@ -10,8 +10,11 @@ Checks, each failing with a 400 :class:`UserError` naming the field:
   without EXIF (:mod:`tinhso.reports.media`);
 - contact: optional name, phone, e-mail (validated when given).
 
-A retried submission with the same idempotency key (per client) returns the first report
-(``created=False``). The report, its first history event, its photos and, for auto-forward
+Each new report gets the submitter's secret (:mod:`tinhso.reports.citizen_secret`), returned
+in clear once in :attr:`Submission.citizen_secret` (only its hash is stored); the submitter needs
+it to rate, ask to reopen or answer questions. A retried submission with the same idempotency
+key (per client) returns the first report (``created=False``) with a freshly reissued secret if
+it was made in the last few minutes (else none). The report, its first history event, its photos and, for auto-forward
 categories, the routing and assignment are committed together, so an acknowledged submission
 is on disk (SQLite runs WAL + synchronous=FULL).
 """
@@ -32,7 +35,7 @@ from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
-from tinhso.reports import media, routing, sla, workflow
+from tinhso.reports import citizen_secret, media, routing, sla, workflow
 from tinhso.reports.models import Category, Channel, PhotoKind, Report, ReportEvent, Severity, State
 from tinhso.reports.permissions import Actor, citizen, system
 
@@ -45,6 +48,8 @@ class Submission:
     report: Report
     created: bool  # False: an earlier submission with the same idempotency key was returned
     duplicates: list[Report] = field(default_factory=list)  # nearby open reports, same category
+    # The submitter's secret in clear, for this response only (None: a late retry gets none).
+    citizen_secret: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,7 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
     if key:
         existing = Report.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
         if existing is not None:
-            return Submission(existing, created=False)
+            return _replayed(existing, actor, api_client, now)
 
     cat = get_category(category)
     text = clean_description(description)
@@ -170,6 +175,7 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
                 idempotency_key=key, reporter_name=name, reporter_phone=phone, reporter_email=email,
                 public=bool(public), created_at=now, updated_at=now, state=State.SUBMITTED, is_open=True,
             )
+            secret = citizen_secret.issue(report)
             sla.start_accept_clock(report, now)
             report.save()
             ReportEvent.objects.create(report=report, at=now, actor=actor.user, actor_label=actor.label[:120],
@@ -185,11 +191,17 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
         if key:
             existing = Report.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
             if existing is not None:
-                return Submission(existing, created=False)
+                return _replayed(existing, actor, api_client, now)
         raise
     from tinhso.reports import duplicates
 
-    return Submission(report, created=True, duplicates=duplicates.find_nearby(report))
+    return Submission(report, created=True, duplicates=duplicates.find_nearby(report), citizen_secret=secret)
+
+
+def _replayed(report: Report, actor: Actor | None, api_client, now: dt.datetime | None) -> Submission:
+    """The first report of a retried submission, with a reissued secret while it is recent."""
+    label = actor.label if actor else (f"api:{api_client.name}" if api_client else "citizen")
+    return Submission(report, created=False, citizen_secret=citizen_secret.reissue(report, label=label, now=now))
 
 
 def auto_forward(report: Report, *, now: dt.datetime | None = None) -> bool:

@@ -304,6 +304,10 @@ class Report(models.Model):
     reporter_phone = models.CharField(max_length=32, blank=True)
     reporter_email = models.EmailField(blank=True)
     public = models.BooleanField(default=True, help_text="The citizen agrees to publish it (without personal data)")
+    # Only the submitter may rate, ask to reopen or answer questions: they prove it with the secret
+    # given once at submission (tinhso.reports.citizen_secret). Only its SHA-256 is kept; empty =
+    # none issued (synthetic demo rows, reports older than the secret), so nobody can act as the citizen.
+    citizen_secret_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField(db_index=True)

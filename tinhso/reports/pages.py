@@ -38,6 +38,7 @@ from django.views.decorators.http import require_POST
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
 from tinhso.reports import (
+    citizen_secret,
     duplicates,
     feedback,
     handling,
@@ -58,11 +59,12 @@ from tinhso.reports.permissions import (
     SUPERVISOR,
     Actor,
     actor_for_user,
-    citizen,
     get_report_for,
 )
 
 LOGIN_URL = "/dang-nhap"
+# Session key: "the report this browser just submitted", so its private page shows the secret box once.
+CONFIRM_SESSION_KEY = "reports_confirm"
 PAGE_SIZE = 50
 # Optional raster tiles for the maps (e.g. an internal tile server). Off by default: the IOC
 # runs on a closed network, so the basemap is the province's commune polygons from our own data.
@@ -206,10 +208,16 @@ def submit(request):
             form.add_user_error(err)
             status = err.status
         else:
-            code = submission.report.code
+            code, secret = submission.report.code, submission.citizen_secret
             messages.success(request, _("Đã nhận phản ánh. Mã theo dõi của bạn: %(code)s — hãy lưu lại mã này.")
                              % {"code": code})
-            return redirect("reports-track", code=code)
+            if secret is None:  # a retry long after the first answer: the secret was given then
+                messages.warning(request, _("Phản ánh này đã được gửi trước đó; mã bí mật chỉ hiển thị ở lần "
+                                            "gửi đầu tiên."))
+                return redirect("reports-track", code=code)
+            # The confirmation is the private page itself; the session only says "show the secret box".
+            request.session[CONFIRM_SESSION_KEY] = code
+            return redirect(citizen_secret.private_path(code, secret))
     photos_lost = request.method == "POST" and bool(request.FILES)
     if request.method == "POST" and status == 200:
         status = 400
@@ -228,81 +236,122 @@ def lookup(request):
     if form.is_bound and form.is_valid():
         code = form.cleaned_data["ma"].strip().upper()
         if Report.objects.filter(code=code).exists():
-            return redirect("reports-track", code=code)
+            secret = form.cleaned_data.get("k", "").strip()
+            return redirect(citizen_secret.private_path(code, secret) if secret else f"/phan-anh/{code}")
         form.add_error("ma", _("Không tìm thấy phản ánh có mã %(code)s.") % {"code": code})
     return render(request, "reports/lookup.html", {"form": form}, status=404 if form.errors else 200)
 
 
-def _citizen_photo_urls(view: dict) -> dict:
-    """The holder may see their own photos before verification: serve them through this page."""
+def _citizen_photo_urls(view: dict, secret: str | None) -> dict:
+    """Photos through this page; with the secret the submitter also sees their own, unverified ones."""
     code = view["code"]
+    query = f"?{urlencode({'k': secret})}" if secret else ""
     for photo in view["photos"]:
-        photo["url"] = f"/phan-anh/{code}/anh/{photo['id']}"
+        photo["url"] = f"/phan-anh/{code}/anh/{photo['id']}{query}"
     return view
 
 
-def _track_context(report: Report, *, rating_form=None, info_form=None) -> dict:
-    view = _decorate(_citizen_photo_urls(privacy.public_view(report, citizen=True)))
+def _track_context(request, report: Report, *, secret: str | None = None, rating_form=None, info_form=None,
+                   secret_error: str = "") -> dict:
+    """The tracking page: the submitter's (``secret`` proved) or the public status (no action forms)."""
+    submitter = secret is not None
+    view = _decorate(_citizen_photo_urls(privacy.public_view(report, citizen=submitter), secret))
     can_rate = report.rating is None and report.state in workflow.BY_ACTION["rate"].sources
+    can_answer = report.state == State.INFO_REQUESTED
+    private_url = request.build_absolute_uri(citizen_secret.private_path(report.code, secret)) if submitter else ""
     return {
         "report": view,
-        "rating_form": rating_form or (RatingForm() if can_rate else None),
-        "info_form": info_form or (ProvideInfoForm() if report.state == State.INFO_REQUESTED else None),
-        "info_question": report.status_note if report.state == State.INFO_REQUESTED else "",
+        "submitter": submitter,
+        "secret": secret or "",
+        "private_url": private_url,
+        "just_submitted": submitter and request.session.pop(CONFIRM_SESSION_KEY, None) == report.code,
+        "secret_error": secret_error,
+        "has_secret": bool(report.citizen_secret_hash),
+        "submitter_can_act": can_rate or can_answer,
+        "rating_form": (rating_form or (RatingForm() if can_rate else None)) if submitter else None,
+        "info_form": (info_form or (ProvideInfoForm() if can_answer else None)) if submitter else None,
+        "info_question": report.status_note if can_answer else "",
         "result_photos": [p for p in view["photos"] if p["kind"] == "result"],
         "citizen_photos": [p for p in view["photos"] if p["kind"] != "result"],
         **map_context(),
     }
 
 
+def _render_track(request, report: Report, *, status: int = 200, **kwargs):
+    response = render(request, "reports/track.html", _track_context(request, report, **kwargs), status=status)
+    if kwargs.get("secret"):
+        response["Cache-Control"] = "private, no-store"  # the page holds the private link
+    return response
+
+
+def _proved_secret(report: Report, given) -> tuple[str, Actor]:
+    """The submitter actor and ``given`` in its printed form, once proved (raises 403 otherwise)."""
+    actor = citizen_secret.holder(report, given)
+    raw = citizen_secret.normalize(given)
+    size = citizen_secret.GROUP_SIZE
+    return "-".join(raw[i:i + size] for i in range(0, len(raw), size)), actor
+
+
 def track(request, code: str):
-    """``/phan-anh/<code>``: the tracking-code holder's page (status, response, result, rating)."""
+    """``/phan-anh/<code>``: the public status; with ``?k=<secret>`` the submitter's page (rating, answers)."""
     if code != code.upper():
-        return redirect("reports-track", code=code.upper())
+        query = f"?{urlencode({'k': request.GET['k']})}" if request.GET.get("k") else ""
+        return redirect(f"/phan-anh/{code.upper()}{query}")
     try:
         ratelimit.check(request, "track")
     except UserError as err:
         return error_page(request, err)
     report = _report_or_404(code)
-    return render(request, "reports/track.html", _track_context(report))
+    given = request.GET.get("k", "")
+    if not given.strip():
+        return _render_track(request, report)
+    try:
+        secret, _actor = _proved_secret(report, given)
+    except UserError as err:
+        return _render_track(request, report, secret_error=user_message(err), status=err.status)
+    return _render_track(request, report, secret=secret)
+
+
+def _citizen_action(request, code: str, form, run: Callable, form_key: str, done: str):
+    """A submitter's POST: the secret (hidden field ``k``) first — 403 without it — then the form."""
+    report = _report_or_404(code)
+    try:
+        ratelimit.check(request, "rate")
+        secret, actor = _proved_secret(report, request.POST.get("k", ""))
+    except UserError as err:
+        return _render_track(request, report, secret_error=user_message(err), status=err.status)
+    if form.is_valid():
+        try:
+            run(report, actor, form.cleaned_data)
+        except UserError as err:
+            form.add_user_error(err)
+        else:
+            messages.success(request, done)
+            return redirect(citizen_secret.private_path(report.code, secret))
+    return _render_track(request, report, secret=secret, status=400, **{form_key: form})
 
 
 @require_POST
 def rate(request, code: str):
-    report = _report_or_404(code)
-    form = RatingForm(request.POST)
-    if form.is_valid():
-        try:
-            ratelimit.check(request, "rate")
-            feedback.rate(report, form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
-        except UserError as err:
-            form.add_user_error(err)
-        else:
-            messages.success(request, _("Cảm ơn bạn đã đánh giá."))
-            return redirect("reports-track", code=report.code)
-    return render(request, "reports/track.html", _track_context(report, rating_form=form), status=400)
+    return _citizen_action(
+        request, code, RatingForm(request.POST),
+        lambda report, actor, data: feedback.rate(report, data["rating"], comment=data["comment"], actor=actor),
+        "rating_form", _("Cảm ơn bạn đã đánh giá."))
 
 
 @require_POST
 def provide_info(request, code: str):
-    report = _report_or_404(code)
-    form = ProvideInfoForm(request.POST)
-    if form.is_valid():
-        try:
-            ratelimit.check(request, "rate")
-            handling.provide_info(report, citizen(), answer=form.cleaned_data["answer"])
-        except UserError as err:
-            form.add_user_error(err)
-        else:
-            messages.success(request, _("Đã gửi thông tin bổ sung."))
-            return redirect("reports-track", code=report.code)
-    return render(request, "reports/track.html", _track_context(report, info_form=form), status=400)
+    return _citizen_action(
+        request, code, ProvideInfoForm(request.POST),
+        lambda report, actor, data: handling.provide_info(report, actor, answer=data["answer"]),
+        "info_form", _("Đã gửi thông tin bổ sung."))
 
 
 def citizen_photo(request, code: str, photo_id: int):
-    """A photo of the report, for whoever holds its tracking code (privacy rules apply)."""
+    """A photo of the report: public rules, or with ``?k=<secret>`` the submitter's own photos too."""
     photo = Photo.objects.select_related("report").filter(pk=photo_id, report__code=code.upper()).first()
-    if photo is None or not privacy.photo_visible(photo, citizen=True):
+    submitter = photo is not None and citizen_secret.matches(photo.report, request.GET.get("k", ""))
+    if photo is None or not privacy.photo_visible(photo, citizen=submitter):
         raise Http404("photo")
     response = FileResponse(photo.file.open("rb"), content_type=photo.mime)
     response["Cache-Control"] = "private, max-age=3600"

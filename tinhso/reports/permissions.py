@@ -1,8 +1,9 @@
 """Who may see and act on which report.
 
 An :class:`Actor` is whoever causes a change: a staff user (with the roles and unit scope of
-their :class:`~tinhso.reports.models.Membership` rows), the citizen holding a tracking code, an
-Open311 client, or the system (deadline checks, automatic forwarding).
+their :class:`~tinhso.reports.models.Membership` rows), the citizen who sent a report (proved by
+its secret, see :mod:`tinhso.reports.citizen_secret`), an Open311 client, or the system
+(deadline checks, automatic forwarding).
 
 Scope rules:
 
@@ -35,6 +36,9 @@ class Actor:
     user: object | None = None
     unit_ids: frozenset[int] = field(default_factory=frozenset)
     province_wide: bool = False  # operator, superuser or a supervisor without a unit
+    # Tracking code of the report whose citizen secret this actor proved (citizen_secret.holder):
+    # citizen actions (rate, reopen request, answers) are refused on any other report.
+    holds_report: str = ""
 
     @property
     def is_operator(self) -> bool:

@@ -41,7 +41,6 @@ MARK = "[Mô phỏng] "
 
 OPERATOR_ACTOR = Actor("ioc-operator (mô phỏng)", frozenset({OPERATOR}), province_wide=True)
 HANDLER_ACTOR = Actor("can-bo-xu-ly (mô phỏng)", frozenset({HANDLER}), province_wide=True)
-CITIZEN_ACTOR = Actor("citizen", frozenset({CITIZEN}))
 SYSTEM_ACTOR = Actor("system", frozenset({SYSTEM}), province_wide=True)
 
 DESCRIPTIONS = {
@@ -147,6 +146,9 @@ def plan_report(rng: random.Random, policy: sla.Policy, category: Category, comm
     events = [ReportEvent(report=report, at=created, actor_label="citizen", actor_role="citizen", action="submit",
                           from_state="", to_state=State.SUBMITTED, public=True, data={"channel": report.channel})]
     photo = None
+    # The simulated submitter of this report. Synthetic reports get no secret (nobody could use it),
+    # so no one can act as their citizen on the live site; here the generator speaks for them.
+    citizen_actor = Actor("citizen", frozenset({CITIZEN}), holds_report=report.code)
 
     def step(action, actor, at, note="", **changes):
         if at > now:
@@ -186,7 +188,7 @@ def plan_report(rng: random.Random, policy: sla.Policy, category: Category, comm
         if rng.random() < 0.08:
             t = step("request_info", HANDLER_ACTOR, _working_offset(policy, t, rng, 0.5, 6),
                      note="Đề nghị cung cấp vị trí cụ thể hơn. / Please give a more precise location.")
-            t = step("provide_info", CITIZEN_ACTOR, t + dt.timedelta(hours=rng.uniform(2, 60)),
+            t = step("provide_info", citizen_actor, t + dt.timedelta(hours=rng.uniform(2, 60)),
                      note="Ngay trước cổng chợ. / Right in front of the market gate.")
         amount, measure = policy.allowance(category.pk, severity, "handle")
         allowed_h = float(amount) * (7.5 if measure == "working_days" else 1)
@@ -201,7 +203,7 @@ def plan_report(rng: random.Random, policy: sla.Policy, category: Category, comm
             rated = t + dt.timedelta(hours=rng.uniform(1, 72))
             comment = "Chưa xử lý triệt để. / Not properly fixed." if rating <= 2 and rng.random() < 0.5 else ""
             action = "request_reopen" if comment else "close"
-            step(action, CITIZEN_ACTOR, rated, note=comment, rating=rating, rating_comment=comment, rated_at=rated)
+            step(action, citizen_actor, rated, note=comment, rating=rating, rating_comment=comment, rated_at=rated)
             if comment:
                 step("forward", OPERATOR_ACTOR, _working_offset(policy, rated, rng, 0.2, 4),
                      note="Chuyển lại để xử lý dứt điểm.", handling_unit=found.unit, routing_rule=found.rule)

@@ -36,7 +36,8 @@ Allowed transitions (``action: from → to  [roles]  note?``)::
     reopen          resolved, closed, rejected                  → reopened        [operator]             note
 
 Handlers and supervisors act only on reports assigned to their unit (others: 404, see
-:mod:`tinhso.reports.permissions`). Every transition saves the report and appends one
+:mod:`tinhso.reports.permissions`). Citizen actions need an actor that proved the report's
+secret (:func:`tinhso.reports.citizen_secret.holder`); anyone else gets 403. Every transition saves the report and appends one
 :class:`~tinhso.reports.models.ReportEvent` in the same database transaction; an action not in
 the table for the current state is refused with a 409 :class:`UserError`.
 
@@ -129,6 +130,9 @@ def _role_ok(t: Transition, report: Report, actor: Actor) -> bool:
     matching = t.roles & actor.roles
     if not matching:
         return False
+    if matching == {CITIZEN}:
+        # The tracking code is public: only the submitter, proved by the report's secret, acts as citizen.
+        return bool(actor.holds_report) and actor.holds_report == report.code
     if matching <= UNIT_STAFF and not actor.province_wide:
         return report.handling_unit_id in actor.unit_ids
     return True
@@ -136,15 +140,7 @@ def _role_ok(t: Transition, report: Report, actor: Actor) -> bool:
 
 def check(report: Report, action: str, actor: Actor, note: str = "") -> Transition:
     """Raise the right :class:`UserError` unless ``actor`` may take ``action`` on ``report`` now."""
-    t = BY_ACTION.get(action)
-    if t is None:
-        raise UserError("unknown_action", f"Thao tác không hợp lệ: {action}.", f"Unknown action: {action}.",
-                        field="action")
-    if actor.is_staff_actor and not actor.can_see(report) and not (actor.roles & {CITIZEN, SYSTEM}):
-        raise not_found(report.code)
-    if not _role_ok(t, report, actor):
-        raise UserError("action_forbidden", f"Bạn không có quyền thực hiện thao tác “{t.label_vi}”.",
-                        f"You may not {t.label_en.lower()} this report.", status=403)
+    t = check_rights(report, action, actor)
     if report.state not in t.sources:
         raise UserError(
             "illegal_transition",
@@ -155,6 +151,25 @@ def check(report: Report, action: str, actor: Actor, note: str = "") -> Transiti
     if t.note_required and not note:
         raise UserError("note_required", f"Cần ghi lý do / nội dung cho thao tác “{t.label_vi}”.",
                         f"A note (reason or text) is required to {t.label_en.lower()}.", field="note")
+    return t
+
+
+def check_rights(report: Report, action: str, actor: Actor) -> Transition:
+    """Whether ``actor`` may ever take ``action`` on ``report`` (404 / 403), whatever its state."""
+    t = BY_ACTION.get(action)
+    if t is None:
+        raise UserError("unknown_action", f"Thao tác không hợp lệ: {action}.", f"Unknown action: {action}.",
+                        field="action")
+    if actor.is_staff_actor and not actor.can_see(report) and not (actor.roles & {CITIZEN, SYSTEM}):
+        raise not_found(report.code)
+    if not _role_ok(t, report, actor):
+        if t.roles & actor.roles == {CITIZEN}:
+            raise UserError("citizen_secret_required",
+                            f"Chỉ người gửi phản ánh {report.code} (có mã bí mật) mới được “{t.label_vi}”.",
+                            f"Only the sender of report {report.code} (holding its secret code) may "
+                            f"{t.label_en.lower()} it.", field="citizen_token", status=403)
+        raise UserError("action_forbidden", f"Bạn không có quyền thực hiện thao tác “{t.label_vi}”.",
+                        f"You may not {t.label_en.lower()} this report.", status=403)
     return t
 
 

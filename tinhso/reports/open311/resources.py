@@ -211,6 +211,8 @@ def create_request(args: p.Arguments, client, *, idempotency_key: str = "", uplo
         "service_request_id": report.code,
         "service_notice": _notice(report, submission.duplicates, place_notice, ignored),
         "account_id": args.get("account_id") or None,
+        # Extension: the submitter's secret, only in this answer (rate / answer through the native API).
+        "citizen_token": submission.citizen_secret,
     }
     return Created(body, submission.created, report)
 
