@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test demo test test-sqlite test-postgres test-e2e lint bench clean
+.PHONY: install install-test demo test test-sqlite test-postgres lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
