@@ -2,8 +2,8 @@
 
 The index is a shapely 2 ``STRtree`` over the active boundary version's polygons, each *prepared*
 (GEOS builds a point-in-polygon locator once per polygon). It is built from the database on first use,
-cached per process and rebuilt when the active version changes (checked on every call: one indexed
-query). A lookup is: bounding-box candidates from the tree for all points at once, then a vectorised
+cached per process and rebuilt when the active version changes (checked with one indexed query at
+most every :data:`VERSION_CHECK_SECONDS` per process, and on every call inside a transaction). A lookup is: bounding-box candidates from the tree for all points at once, then a vectorised
 ``intersects_xy`` against the prepared candidates (points on a shared edge count as inside; when two
 polygons contain a point the lower commune code wins, deterministically).
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import math
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,10 @@ METRES_PER_DEGREE = 6_371_008.8 * math.pi / 180
 GAP_SEARCH_DEG = 0.0025
 MAX_BATCH_POINTS = 10_000  # per API request; the CLI streams files of any size
 CSV_CHUNK_ROWS = 50_000
+# How long a process trusts its index without asking the database which version is active. A
+# submission's location was one query of three; another process activating a new version is
+# noticed this much later (this process's own imports call invalidate() at once).
+VERSION_CHECK_SECONDS = 5.0
 CSV_ADDED_COLUMNS = ["status", "commune_code", "province_code", "legacy_commune_code", "legacy_province_code",
                      "flags", "error"]
 
@@ -141,6 +146,7 @@ class LocatorIndex:
         rows = sorted(Boundary.objects.filter(version=version).values_list("unit_id", "wkb"),
                       key=lambda row: units[row[0]].code)
         unit_ids = [r[0] for r in rows]
+        self.unit_ids = unit_ids  # database id of each polygon's commune (callers store it as a key)
         self.codes = np.array([units[i].code for i in unit_ids], dtype=object)
         self.geometries = shapely.from_wkb([bytes(r[1]) for r in rows]) if rows else np.empty(0, dtype=object)
         del rows
@@ -311,13 +317,15 @@ def _copy(ref: dict | None) -> dict | None:
 
 _index: LocatorIndex | None = None
 _lock = threading.Lock()
+_checked_at = -math.inf  # time.monotonic() of the last check of the active version outside a transaction
 
 
 def invalidate() -> None:
     """Forget the cached index (called after an import in this process; other processes notice the
-    version change on their next call)."""
-    global _index
+    version change within :data:`VERSION_CHECK_SECONDS`)."""
+    global _index, _checked_at
     _index = None
+    _checked_at = -math.inf
 
 
 def _active_version_key() -> tuple | None:
@@ -329,22 +337,37 @@ def _active_version_key() -> tuple | None:
         return cursor.fetchone()
 
 
+def _in_transaction() -> bool:
+    return connection.in_atomic_block
+
+
 def current_index() -> LocatorIndex:
-    """The index of the active version, rebuilt if the active version changed since it was built."""
-    global _index
+    """The index of the active version, rebuilt if the active version changed since it was built.
+
+    Outside a transaction, an index checked less than :data:`VERSION_CHECK_SECONDS` ago is used
+    as is. Inside one (imports, tests) the database is asked every time: what it answers there may
+    be uncommitted or rolled back later, so it never starts the trusted period.
+    """
+    global _index, _checked_at
+    in_transaction = _in_transaction()
+    index = _index
+    if index is not None and not in_transaction and time.monotonic() - _checked_at < VERSION_CHECK_SECONDS:
+        return index
+    checked_at = time.monotonic()
     active = _active_version_key()
     if active is None:
         raise _error("no_boundaries", "Chưa có ranh giới xã nào; chạy `tinhso geo import-boundaries TỆP` "
                      "hoặc `tinhso demo`",
                      "No commune boundaries are active; run `tinhso geo import-boundaries FILE` or `tinhso demo`",
                      status=503)
-    index = _index
-    if index is not None and index.version_key == active:
-        return index
-    with _lock:
-        if _index is None or _index.version_key != active:
-            _index = LocatorIndex(BoundaryVersion.objects.get(pk=active[0]), version_key=active)
-        return _index
+    if index is None or index.version_key != active:
+        with _lock:
+            if _index is None or _index.version_key != active:
+                _index = LocatorIndex(BoundaryVersion.objects.get(pk=active[0]), version_key=active)
+            index = _index
+    if not in_transaction:
+        _checked_at = checked_at
+    return index
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -412,17 +435,27 @@ def _locate_batch(index: LocatorIndex, points: list[tuple[Any, Any]]) -> list[di
 
 def locate(lat: Any, lon: Any) -> dict:
     """Locate one point (numbers or numeric strings). Raises UserError 400 on bad input."""
+    return locate_commune(lat, lon)[0]
+
+
+def locate_commune(lat: Any, lon: Any) -> tuple[dict, int | None]:
+    """:func:`locate`, plus the database id of the located commune (``None`` when outside), so that
+    a caller storing it needs no second lookup by code."""
     index = current_index()
     lat_f, lon_f = _parse_point(lat, lon)
     if _in_range(lat_f, lon_f):
         position, hits = index.lookup_one(lat_f, lon_f)
         if position >= 0:
-            return index.answer(lat_f, lon_f, position, 0.0, hits)
+            return index.answer(lat_f, lon_f, position, 0.0, hits), index.unit_ids[position]
     # Gaps, outside, out of range, swapped: the batch path holds those rules.
     result = _locate_batch(index, [(lat_f, lon_f)])[0]
     if isinstance(result, UserError):
         raise result
-    return result
+    commune = result.get("commune")
+    unit_id = None
+    if commune is not None:
+        unit_id = index.unit_ids[int(np.searchsorted(index.codes, commune["code"]))]
+    return result, unit_id
 
 
 def _error_item(lat: Any, lon: Any, err: UserError) -> dict:
