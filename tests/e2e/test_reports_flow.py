@@ -1,12 +1,15 @@
 """The field-report journey in a real browser against ``tinhso serve``.
 
 1. A citizen (phone-sized window) files a report: category, text, a pin placed by clicking the
-   map at a ward's centroid, a photo; sees the tracking code and the status. (The phone's GPS
-   button is checked separately with a faked browser position.)
+   map at a ward's centroid, a photo; lands on their private page, which shows the tracking code,
+   the private link and the secret code once. (The phone's GPS button is checked separately with
+   a faked browser position.)
 2. The IOC operator sees the report with the reporter's contact data and its history; the
    ward's handler signs in, sees only their ward's reports (another ward's report: 404),
    accepts the new one and resolves it with a result photo.
-3. The citizen opens the tracking page, sees the result and its photo, and rates it.
+3. The citizen looks the report up: without the secret only the public status (no rating form);
+   with the tracking code and the secret typed in, their page, where they see the result and
+   its photo and rate it.
 
 The steps share the tracking code through the module-scoped ``journey`` dict, in file order.
 """
@@ -22,6 +25,7 @@ from PIL import Image
 pytestmark = pytest.mark.e2e
 
 CODE_RE = re.compile(r"PA-[0-9A-Z]{5}-[0-9A-Z]{5}")
+SECRET_RE = re.compile(r"[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}")
 
 
 def jpeg(color=(180, 40, 40)) -> bytes:
@@ -74,16 +78,21 @@ def test_citizen_submits_with_map_pin_and_photo(context, server, journey):
     page.fill("#id_reporter_phone", "0912 345 678")
     page.click("#submit-report")
 
-    page.wait_for_url(re.compile(r"/phan-anh/PA-[0-9A-Z]{5}-[0-9A-Z]{5}$"))
+    page.wait_for_url(re.compile(r"/phan-anh/PA-[0-9A-Z]{5}-[0-9A-Z]{5}\?k=[0-9A-Z-]{17}$"))
     code = page.inner_text("#tracking-code").strip()
     assert CODE_RE.fullmatch(code)
     expect(page.locator(".messages")).to_contain_text(code)
+    # The private link and the secret, shown this once, with the note to keep them.
+    secret = page.inner_text("#citizen-secret").strip()
+    assert SECRET_RE.fullmatch(secret)
+    expect(page.locator("#private-link")).to_contain_text("chỉ hiển thị một lần")
+    assert page.input_value("#private-url") == f"{server['base']}/phan-anh/{code}?k={secret}"
     # The test category is forwarded automatically to the ward where the pin was placed.
     expect(page.locator("#report-state")).to_have_attribute("data-state", "assigned")
     expect(page.locator(".facts")).to_contain_text(ward["unit"])
     assert page.locator(".photos img").count() == 1
     assert _image_loaded(page, ".photos img")
-    journey["code"] = code
+    journey["code"], journey["secret"] = code, secret
 
 
 def test_phone_gps_fills_the_position(browser, server):
@@ -163,12 +172,23 @@ def test_unit_sees_only_its_reports_and_resolves_with_photo(context, server, jou
 def test_citizen_sees_result_and_rates(context, server, journey):
     from playwright.sync_api import expect
 
-    code = _needs(journey, "code")
+    code, secret = _needs(journey, "code"), _needs(journey, "secret")
     page = context.new_page()
+    # With the tracking code alone (it is public): the status, but no rating form.
     page.goto("/phan-anh/tra-cuu")
     page.fill("#id_ma", code.lower())
     page.click("form.narrow button[type=submit]")
     page.wait_for_url(re.compile(rf"/phan-anh/{code}$"))
+    expect(page.locator("#result-text")).to_contain_text("Đã thu gom rác")
+    expect(page.locator("#rating")).to_have_count(0)
+    expect(page.locator("#secret-entry")).to_be_visible()
+    # The submitter types the code and the secret (any case) on the lookup page: their own page.
+    page.goto("/phan-anh/tra-cuu")
+    page.fill("#id_ma", code.lower())
+    page.fill("#id_k", secret.lower())
+    page.click("form.narrow button[type=submit]")
+    page.wait_for_url(re.compile(rf"/phan-anh/{code}\?k="))
+    expect(page.locator("#submitter-note")).to_be_visible()
     expect(page.locator("#result-text")).to_contain_text("Đã thu gom rác")
     expect(page.locator("#report-state")).to_have_attribute("data-state", "resolved")
     result_photo = "h2:has-text('Kết quả xử lý') + p + .photos img"
@@ -185,3 +205,4 @@ def test_citizen_sees_result_and_rates(context, server, journey):
     # The same page in English (language switch in the top bar).
     page.click(".lang button[value=en]")
     expect(page.locator("#report-state")).to_have_text("Closed")
+    expect(page.locator("#submitter-note")).to_contain_text("private link")  # the switch keeps the link

@@ -273,6 +273,9 @@ def test_status_page_without_secret_is_public_and_has_no_forms(client, world):
     assert "Mã bí mật không đúng" in body and "/danh-gia" not in body
     mine = client.get(f"/phan-anh/{report.code}?k={secret}").content.decode()
     assert "/danh-gia" in mine and 'id="secret-entry"' not in mine
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/phan-anh/{report.code}").content.decode()
+    assert "Did you send this report?" in english and "Secret code" in english
 
 
 @pytest.mark.parametrize("path,data", [("danh-gia", {"rating": "1", "comment": "Chưa xong"}),

@@ -2,8 +2,10 @@
 
 ``init`` writes the default deadline rules as editable rows. ``load_demo`` sets up the demo
 province (``settings.PROVINCE_CODE``): categories, the IOC, one People's Committee per current
-commune, provincial departments with routing rules, demo staff accounts, and ~2,000 synthetic
-reports over the last six months (:mod:`tinhso.reports.synthetic`, seeded).
+commune, provincial departments with routing rules, demo staff accounts (printed with their
+passwords and the page each one works on), and ~2,000 synthetic reports over the last six months
+(:mod:`tinhso.reports.synthetic`, seeded; they have no citizen secret, so nobody can rate them
+or answer for their "citizen" online).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 from django.conf import settings
 from django.db import transaction
 
-from tinhso.core.demo_accounts import ensure_account
+from tinhso.core.demo_accounts import demo_url, ensure_account
 from tinhso.reports import sla
 from tinhso.reports.models import (
     Category,
@@ -107,18 +109,30 @@ def _demo_reference(out) -> HandlingUnit | None:
     return HandlingUnit.objects.filter(commune=home, kind=UnitKind.COMMUNE_COMMITTEE).first() if home else None
 
 
+# Where each demo account works once signed in at /dang-nhap.
+LOGIN_PATH = "/dang-nhap"
+STAFF_PAGES = {Role.OPERATOR: "/ioc/phan-anh", Role.HANDLER: "/don-vi/phan-anh", Role.SUPERVISOR: "/don-vi/phan-anh"}
+
+
 def _demo_accounts(home: HandlingUnit | None, out) -> None:
     accounts = [("ioc-operator", "Điều hành viên IOC (demo)", Role.OPERATOR, None)]
     if home:
         accounts += [("handler-commune", f"Cán bộ {home.name} (demo)", Role.HANDLER, home),
                      ("supervisor-commune", f"Lãnh đạo {home.name} (demo)", Role.SUPERVISOR, home)]
     accounts.append(("handler-so-y-te", "Cán bộ Sở Y tế (demo)", Role.HANDLER, HandlingUnit.objects.get(code="so-y-te")))
+    # Overdue notices go to the supervisors of the report's unit, else to the province-wide ones
+    # (sla.supervisors_for). Only the home ward has its own supervisor in the demo, so without a
+    # province-wide supervisor the overdue reports of every other committee and department would
+    # notify nobody. A provincial leader who follows all units is also how provinces run it.
+    accounts.append(("supervisor-province", "Lãnh đạo giám sát toàn tỉnh (demo)", Role.SUPERVISOR, None))
+    out(f"Staff sign-in / Đăng nhập cán bộ: {demo_url(LOGIN_PATH)}  (IOC queue {demo_url(STAFF_PAGES[Role.OPERATOR])}, "
+        f"unit inbox {demo_url(STAFF_PAGES[Role.HANDLER])})")
     for username, full_name, role, unit in accounts:
         # Staff flag so the shared login page (the admin's) admits them; admin rights come from groups.
         user, password = ensure_account(username, staff=True, full_name=full_name, groups=(f"reports-{role}",))
         Membership.objects.get_or_create(user=user, role=role, unit=unit)
         where = unit.name if unit else "toàn tỉnh / province-wide"
-        out(f"Demo {role}: {username} / {password}  ({where})")
+        out(f"Demo {role}: {username} / {password}  ({where})  →  {demo_url(STAFF_PAGES[role])}")
 
 
 def load_demo(out=print) -> None:

@@ -1,0 +1,49 @@
+"""The demo set-up: every unit's overdue reports reach a supervisor; the console names the staff pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tinhso.reports import setup, sla
+from tinhso.reports.models import HandlingUnit, Membership, Report, Role, State
+
+
+@pytest.fixture
+def demo(db, boundaries_ready, settings, tmp_path, monkeypatch):
+    from tinhso.core import demo_accounts
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    monkeypatch.setattr(demo_accounts, "_STORE", tmp_path / "demo-accounts.json")  # not the real var/
+    monkeypatch.setattr(setup, "DEMO_REPORTS", 0)  # reference data and accounts only
+    lines: list[str] = []
+    setup.load_demo(out=lines.append)
+    return lines
+
+
+def test_overdue_notices_of_any_unit_reach_a_supervisor(demo):
+    supervisors = Membership.objects.filter(role=Role.SUPERVISOR, active=True)
+    assert supervisors.filter(unit__isnull=True).exists()  # a province-wide supervisor
+    home = supervisors.exclude(unit__isnull=True).get().unit
+    others = HandlingUnit.objects.exclude(pk=home.pk).exclude(kind="ioc")
+    assert others.count() > 6
+    category_id = Report._meta.get_field("category").related_model.objects.get(code="traffic").pk
+    for unit in (home, others.get(code="so-y-te"), others.filter(kind="commune_committee").first()):
+        report = Report(category_id=category_id, handling_unit=unit, lat=0, lon=0, province_code="68",
+                        state=State.ASSIGNED, created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+                        updated_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+        found = sla.supervisors_for(report)
+        assert found, unit.code
+        expected = "supervisor-commune" if unit == home else "supervisor-province"
+        assert [u.username for u in found] == [expected]
+
+
+def test_console_lists_accounts_with_their_pages(demo):
+    text = "\n".join(demo)
+    assert "/dang-nhap" in text
+    operator = next(line for line in demo if line.startswith("Demo operator: ioc-operator"))
+    assert operator.endswith("/ioc/phan-anh")
+    for name in ("handler-commune", "supervisor-commune", "handler-so-y-te", "supervisor-province"):
+        line = next(line for line in demo if f": {name} / " in line)
+        assert line.endswith("/don-vi/phan-anh")
