@@ -228,6 +228,11 @@ def test_secret_never_in_any_get(world):
         (anon, "/open311/v2/requests.json", {}), (anon, "/open311/v2/requests.xml", {}),
         (anon, f"/open311/v2/requests.json?service_request_id={code}&api_key={key}", {}),
     ]
+    from django.contrib.auth import get_user_model
+
+    admin = Client()
+    admin.force_login(get_user_model().objects.create_superuser("root", password="x"))
+    reads.append((admin, f"/admin/reports/report/{report.pk}/change/", {}))
     for client, path, headers in reads:
         response = client.get(path, headers=headers)
         assert response.status_code == 200, path

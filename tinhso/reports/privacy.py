@@ -1,10 +1,11 @@
 """The three views of a report, and which photos may be shown to whom.
 
-- **public** (anyone; also the tracking-code holder with ``citizen=True``): no personal data ever
+- **public** (anyone; with ``citizen=True`` the submitter, once their secret is proved — see
+  :mod:`tinhso.reports.citizen_secret`; the tracking code alone is public): no personal data ever
   (no name, phone, e-mail, API client, idempotency key, internal notes or staff names). The
   description and the citizen's photos only once a person has checked the report (IOC
   verification, or acceptance by the unit for auto-forwarded categories); rejected reports never
-  show them. The tracking-code holder sees their own description. Result photos and public
+  show them. The submitter sees their own description and photos. Result photos and public
   notes are always shown. A merged report shows the status of the report it follows.
 - **handler** (the assigned unit): the whole report and history, but no reporter contact data.
 - **operator** (IOC): everything, including contact data.
@@ -70,7 +71,7 @@ def _events(report: Report, *, public_only: bool) -> list[dict]:
 
 
 def public_view(report: Report, *, citizen: bool = False, with_history: bool = True) -> dict:
-    """What the public (or, with ``citizen=True``, the tracking-code holder) may see."""
+    """What the public (or, with ``citizen=True``, the submitter who proved the secret) may see."""
     from tinhso.reports.duplicates import root
 
     show_text = citizen or description_public(report)
