@@ -441,8 +441,8 @@ def locate(lat: Any, lon: Any) -> dict:
 def locate_commune(lat: Any, lon: Any) -> tuple[dict, int | None]:
     """:func:`locate`, plus the database id of the located commune (``None`` when outside), so that
     a caller storing it needs no second lookup by code."""
+    lat_f, lon_f = _parse_point(lat, lon)  # bad input is the user's first problem, before missing data
     index = current_index()
-    lat_f, lon_f = _parse_point(lat, lon)
     if _in_range(lat_f, lon_f):
         position, hits = index.lookup_one(lat_f, lon_f)
         if position >= 0:
