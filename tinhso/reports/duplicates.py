@@ -48,14 +48,23 @@ def find_nearby(report: Report | None = None, *, category_id: int | None = None,
     candidates = (Report.objects.filter(category_id=category_id, is_open=True, created_at__gte=now - dt.timedelta(days=days),
                                         created_at__lte=now + dt.timedelta(seconds=1),
                                         lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
-                  .exclude(state=State.MERGED).select_related("category"))
+                  .exclude(state=State.MERGED))
     if report is not None and report.pk:
         candidates = candidates.exclude(pk=report.pk)
-    scored = [(distance_m(lat, lon, r.lat, r.lon), r) for r in candidates[:500]]
-    scored = sorted((x for x in scored if x[0] <= radius_m), key=lambda x: (x[0], x[1].pk))
-    for d, r in scored:
+    # Coordinates only for the candidates (plain tuples, no model instances: this runs on every
+    # submission), then the few nearest as full reports.
+    scored = sorted((distance_m(lat, lon, r_lat, r_lon), pk)
+                    for pk, r_lat, r_lon in candidates.values_list("pk", "lat", "lon")[:500])
+    nearest = [(d, pk) for d, pk in scored if d <= radius_m][:limit]
+    if not nearest:
+        return []
+    found = Report.objects.select_related("category").in_bulk([pk for _, pk in nearest])
+    result = []
+    for d, pk in nearest:
+        r = found[pk]
         r.distance_m = round(d, 1)
-    return [r for _, r in scored[:limit]]
+        result.append(r)
+    return result
 
 
 def root(report: Report) -> Report:

@@ -100,11 +100,11 @@ def parse_coordinate(value, name: str, low: float, high: float) -> float:
 
 def locate_in_province(lat, lon) -> Location:
     """Locate the point; 400 when it is outside the installation's province."""
-    from tinhso.geo.locator import locate
+    from tinhso.geo.locator import locate_commune
 
     lat_f = parse_coordinate(lat, "lat", -90, 90)
     lon_f = parse_coordinate(lon, "lon", -180, 180)
-    found = locate(lat_f, lon_f)
+    found, commune_id = locate_commune(lat_f, lon_f)
     province = (found.get("province") or {}).get("code")
     if found.get("status") != "ok" or province != settings.PROVINCE_CODE or not found.get("commune"):
         raise UserError(
@@ -113,10 +113,7 @@ def locate_in_province(lat, lon) -> Location:
             f"The position ({lat_f}, {lon_f}) is outside the province (code {settings.PROVINCE_CODE}).",
             field="lat", details={"located_province": province},
         )
-    from tinhso.geo.models import Unit
-
     code = found["commune"]["code"]
-    commune_id = Unit.objects.filter(structure="current", code=code).values_list("pk", flat=True).first()
     version = (found.get("boundary") or {}).get("version")
     return Location(lat_f, lon_f, commune_id, code, province, version if isinstance(version, int) else None)
 
@@ -164,28 +161,38 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
     clean_photos = media.clean_uploads(photos)
     actor = actor or (citizen(f"api:{api_client.name}") if api_client else citizen())
     now = now or timezone.now()
+    # Read before the transaction (rules and calendar are cached per process outside one), so the
+    # write transaction holds its locks only for the inserts.
+    policy = sla.Policy.current()
+    severity = severity or cat.default_severity
+    found = (routing.route(category_id=cat.pk, commune_id=where.commune_id, severity=severity)
+             if cat.auto_forward else None)
 
     try:
         with transaction.atomic():
             report = Report(
                 category=cat, description=text, address=nfc(address or "")[:255], lat=where.lat, lon=where.lon,
                 commune_id=where.commune_id, province_code=where.province_code,
-                boundary_version_id=where.boundary_version_id, severity=severity or cat.default_severity,
+                boundary_version_id=where.boundary_version_id, severity=severity,
                 channel=channel, api_client=api_client, idempotency_scope=scope if key else "",
                 idempotency_key=key, reporter_name=name, reporter_phone=phone, reporter_email=email,
                 public=bool(public), created_at=now, updated_at=now, state=State.SUBMITTED, is_open=True,
             )
             secret = citizen_secret.issue(report)
-            sla.start_accept_clock(report, now)
+            sla.start_accept_clock(report, now, policy)
+            events = [ReportEvent(report=report, at=now, actor=actor.user, actor_label=actor.label[:120],
+                                  actor_role="citizen", action="submit", from_state="",
+                                  to_state=State.SUBMITTED, public=True,
+                                  data={"channel": channel, "commune": where.commune_code})]
+            if found is not None and found.unit is not None:
+                # Auto-forward categories: assigned in the same rows, no second locked update.
+                events.append(_assign(report, found, now, policy))
             report.save()
-            ReportEvent.objects.create(report=report, at=now, actor=actor.user, actor_label=actor.label[:120],
-                                       actor_role="citizen", action="submit", from_state="",
-                                       to_state=State.SUBMITTED, public=True,
-                                       data={"channel": channel, "commune": where.commune_code})
+            for event in events:
+                event.report = report
+            ReportEvent.objects.bulk_create(events)
             for photo in clean_photos:
                 media.save_photo(report, photo, PhotoKind.CITIZEN)
-            if cat.auto_forward:
-                auto_forward(report, now=now)
     except IntegrityError:
         # The same idempotency key committed by a concurrent request: return that report.
         if key:
@@ -202,6 +209,14 @@ def _replayed(report: Report, actor: Actor | None, api_client, now: dt.datetime 
     """The first report of a retried submission, with a reissued secret while it is recent."""
     label = actor.label if actor else (f"api:{api_client.name}" if api_client else "citizen")
     return Submission(report, created=False, citizen_secret=citizen_secret.reissue(report, label=label, now=now))
+
+
+def _assign(report: Report, found: routing.Route, now: dt.datetime, policy: sla.Policy) -> ReportEvent:
+    """Apply ``auto_assign`` to the (unsaved) report in memory; return its unsaved event."""
+    report.handling_unit, report.routing_rule = found.unit, found.rule
+    return workflow.apply(report, "auto_assign", system(), now=now, policy=policy,
+                          note=f"Chuyển tự động đến {found.unit.name}.",
+                          data={"unit": found.unit.code, "rule": found.rule.pk if found.rule else None})
 
 
 def auto_forward(report: Report, *, now: dt.datetime | None = None) -> bool:
