@@ -122,6 +122,52 @@ class Server:
             self.process.wait()
 
 
+def cpu_seconds(match) -> float:
+    """User + system CPU seconds of the live processes ``match(pid, stat_fields, comm)`` accepts (Linux
+    /proc). CPU per request is what the other sessions sharing the machine distort least."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()
+        if match(int(entry), fields, comm):
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def server_cpu(server) -> float:
+    pgid = server.process.pid
+    return cpu_seconds(lambda pid, fields, comm: int(fields[2]) == pgid)
+
+
+def database_cpu() -> float:
+    """CPU of this run's PostgreSQL (the postmaster on TINHSO_PG_PORT and its children); 0 on SQLite,
+    whose work is inside the server processes."""
+    port = os.environ.get("TINHSO_PG_PORT")
+    if not port or database_label() != "postgresql":
+        return 0.0
+    postmaster = None
+    for entry in (e for e in os.listdir("/proc") if e.isdigit()):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"postgres") and b"-p" in argv and port.encode() in argv:
+            postmaster = int(entry)
+            break
+    if postmaster is None:
+        return 0.0
+    return cpu_seconds(lambda pid, fields, comm: pid == postmaster or int(fields[1]) == postmaster)
+
+
 def request(method: str, port: int, path: str, body: bytes | None = None, headers=None,
             conn: http.client.HTTPConnection | None = None):
     own = conn is None
@@ -147,8 +193,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def load(port: int, jobs: list[tuple[str, str, bytes | None, dict]], clients: int,
-         on_response=None) -> dict:
+         on_response=None, server=None) -> dict:
     """Run the jobs with ``clients`` threads, each on its own keep-alive connection."""
+    cpu_before = (server_cpu(server), database_cpu(), time.process_time()) if server else None
     local = threading.local()
     latencies: list[float] = []
     errors: dict[str, int] = {}
@@ -177,9 +224,14 @@ def load(port: int, jobs: list[tuple[str, str, bytes | None, dict]], clients: in
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(one, jobs))
     wall = time.perf_counter() - started
-    return {"count": len(jobs), "seconds": wall, "rps": len(jobs) / wall, "p50_ms": percentile(latencies, 50) * 1000,
-            "p95_ms": percentile(latencies, 95) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
-            "errors": errors}
+    result = {"count": len(jobs), "seconds": wall, "rps": len(jobs) / wall,
+              "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
+              "p99_ms": percentile(latencies, 99) * 1000, "errors": errors}
+    if cpu_before:
+        result["server_cpu_ms"] = (server_cpu(server) - cpu_before[0]) / len(jobs) * 1000
+        result["database_cpu_ms"] = (database_cpu() - cpu_before[1]) / len(jobs) * 1000
+        result["client_cpu_ms"] = (time.process_time() - cpu_before[2]) / len(jobs) * 1000
+    return result
 
 
 def intake_jobs(key: str, count: int, rng: random.Random) -> list:
@@ -206,6 +258,9 @@ def show(name: str, result: dict) -> None:
     print(f"  {name:<34} {result['count']:>6} req in {result['seconds']:6.2f} s = {result['rps']:7.1f} req/s   "
           f"p50 {result['p50_ms']:6.1f} ms  p95 {result['p95_ms']:6.1f} ms  p99 {result['p99_ms']:6.1f} ms  "
           f"errors {sum(result['errors'].values())} {result['errors'] or ''}")
+    if "server_cpu_ms" in result:
+        print(f"  {'':<34} CPU per request: server {result['server_cpu_ms']:.1f} ms, "
+              f"database {result['database_cpu_ms']:.1f} ms, load generator {result['client_cpu_ms']:.1f} ms")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,6 +303,7 @@ def main() -> int:
     db = database_label()
     env = prepare_environment(db)
     print(f"Open311 intake benchmark — {db}, {os.cpu_count()} cores, {args.clients} clients, "
+          f"server workers {args.workers or 'default'} × threads {os.environ.get('TINHSO_THREADS', 'default')}, "
           f"{time.strftime('%Y-%m-%d %H:%M %Z')}, load average {os.getloadavg()[0]:.1f}")
     started = time.perf_counter()
     run(env, "init")
@@ -279,8 +335,8 @@ def main() -> int:
         load(server.port, [("GET", "/open311/v2/discovery.json", None, {})] * 200, args.clients)
         load(server.port, warmup, args.clients, remember)
         baseline = load(server.port, [("GET", "/open311/v2/discovery.json", None, {})] * args.requests,
-                        args.clients)
-        intake = load(server.port, jobs, args.clients, remember)
+                        args.clients, server=server)
+        intake = load(server.port, jobs, args.clients, remember, server=server)
     finally:
         server.kill()  # SIGKILL right after the last 201
     killed_at = time.perf_counter()
