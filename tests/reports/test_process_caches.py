@@ -11,19 +11,25 @@ from decimal import Decimal
 import pytest
 
 from tinhso.geo import boundaries, locator
-from tinhso.reports import sla
-from tinhso.reports.models import CalendarException, DeadlineRule, Measure
+from tinhso.reports import intake, process_cache, routing, sla
+from tinhso.reports.models import CalendarException, DeadlineRule, HandlingUnit, Measure
+
+
+def forget_all():
+    sla.forget_policy()
+    routing._table.forget()
+    intake._categories.forget()
+    locator.invalidate()
 
 
 @pytest.fixture
 def outside_transaction(monkeypatch):
-    monkeypatch.setattr(sla, "_in_transaction", lambda: False)
+    for module in (process_cache, intake, routing):
+        monkeypatch.setattr(module, "in_transaction", lambda: False)
     monkeypatch.setattr(locator, "_in_transaction", lambda: False)
-    sla.forget_policy()
-    locator.invalidate()
+    forget_all()
     yield
-    sla.forget_policy()
-    locator.invalidate()
+    forget_all()
 
 
 def test_policy_is_loaded_once_and_reloaded_after_an_edit(db, outside_transaction, django_assert_num_queries,
@@ -45,7 +51,7 @@ def test_policy_is_loaded_once_and_reloaded_after_an_edit(db, outside_transactio
 
 def test_policy_expires_after_the_ttl(db, outside_transaction, monkeypatch):
     first = sla.Policy.current()
-    monkeypatch.setattr(sla, "POLICY_TTL_SECONDS", 0.0)
+    monkeypatch.setattr(sla._policy_cache, "ttl", 0.0)
     assert sla.Policy.current() is not first
 
 
@@ -76,3 +82,28 @@ def test_locate_commune_returns_the_database_id(db):
     assert unit_id == Unit.objects.get(structure="current", code=answer["commune"]["code"]).pk
     outside, none = locator.locate_commune(21.0285, 105.8542)  # Hà Nội: another province, still located
     assert none == Unit.objects.get(structure="current", code=outside["commune"]["code"]).pk
+
+
+def test_categories_are_cached_and_a_deactivated_one_is_refused_at_once(world, outside_transaction,
+                                                                       django_assert_num_queries):
+    assert intake.get_category("traffic") == world.traffic
+    with django_assert_num_queries(0):
+        assert intake.get_category("traffic") == world.traffic
+    world.traffic.active = False
+    world.traffic.save()
+    with pytest.raises(intake.UserError) as caught:
+        intake.get_category("traffic")
+    assert caught.value.code == "unknown_category"
+
+
+def test_routing_table_is_cached_and_follows_edits(world, outside_transaction, django_assert_num_queries):
+    first = routing.route(category_id=world.traffic.pk, commune_id=world.phan_thiet.pk, severity="normal")
+    with django_assert_num_queries(0):
+        again = routing.route(category_id=world.traffic.pk, commune_id=world.phan_thiet.pk, severity="normal")
+    assert again == first
+    committee = HandlingUnit.objects.get(kind="commune_committee", commune=world.phan_thiet)
+    committee.active = False
+    committee.save()
+    after = routing.route(category_id=world.traffic.pk, commune_id=world.phan_thiet.pk, severity="normal")
+    assert first.rule is None and first.unit == committee  # no rule for traffic: the commune's committee
+    assert after.unit is None

@@ -38,6 +38,7 @@ from tinhso.core.text import nfc
 from tinhso.reports import citizen_secret, media, routing, sla, workflow
 from tinhso.reports.models import Category, Channel, PhotoKind, Report, ReportEvent, Severity, State
 from tinhso.reports.permissions import Actor, citizen, system
+from tinhso.reports.process_cache import ProcessCache, in_transaction
 
 MAX_DESCRIPTION = 4000
 _PHONE = re.compile(r"^\+?[0-9 .\-()]{8,20}$")
@@ -75,9 +76,23 @@ def clean_description(text) -> str:
     return text
 
 
+def _active_categories() -> dict[str, Category]:
+    return {c.code: c for c in Category.objects.filter(active=True)}
+
+
+# Read on every submission, edited a few times a year (see tinhso.reports.process_cache).
+_categories: ProcessCache[dict[str, Category]] = ProcessCache("intake-categories", _active_categories,
+                                                              ttl=60.0, models=(Category,))
+
+
 def get_category(code) -> Category:
     code = str(code or "").strip()
-    category = Category.objects.filter(code=code, active=True).first() if code else None
+    if not code:
+        category = None
+    elif in_transaction():  # fresh rows, and one is enough
+        category = Category.objects.filter(code=code, active=True).first()
+    else:
+        category = _categories.get().get(code)
     if category is None:
         raise UserError("unknown_category", f"Lĩnh vực “{code}” không tồn tại.",
                         f"Unknown category (service_code) {code!r}.", field="category", status=400)

@@ -4,6 +4,10 @@ Ordered :class:`~tinhso.reports.models.RoutingRule` rows; the first active rule 
 ``order``, then id) whose conditions all match wins, and it is recorded on the report. An empty
 condition matches anything. No match → the People's Committee of the commune where the report
 was located. No committee either → ``None`` (the IOC forwards by hand).
+
+The rules and the committee of each commune are kept per process
+(:class:`~tinhso.reports.process_cache.ProcessCache`, :data:`TABLE_TTL_SECONDS`): auto-forward
+categories route every submission.
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tinhso.reports.models import HandlingUnit, RoutingRule, UnitKind
+from tinhso.reports.process_cache import ProcessCache, in_transaction
+
+TABLE_TTL_SECONDS = 60.0  # an admin edit reaches the other server processes within this long
 
 
 @dataclass(frozen=True)
@@ -28,9 +35,10 @@ class Route:
 def route(*, category_id: int | None, commune_id: int | None, severity: str,
           rules: list[RoutingRule] | None = None) -> Route:
     """Pick the handling unit. ``rules`` may be preloaded (ordered) when routing many reports."""
+    # Inside a transaction the cache would reload the whole table for one report: query instead.
+    table = None if in_transaction() else _table.get()
     if rules is None:
-        rules = list(RoutingRule.objects.filter(active=True, target__active=True)
-                     .select_related("target").order_by("order", "id"))
+        rules = table.rules if table is not None else load_rules()
     for rule in rules:
         if rule.category_id is not None and rule.category_id != category_id:
             continue
@@ -39,11 +47,34 @@ def route(*, category_id: int | None, commune_id: int | None, severity: str,
         if rule.severity and rule.severity != severity:
             continue
         return Route(rule.target, rule)
-    committee = None
-    if commune_id is not None:
-        committee = HandlingUnit.objects.filter(kind=UnitKind.COMMUNE_COMMITTEE, commune_id=commune_id,
-                                                active=True).first()
-    return Route(committee, None)
+    if commune_id is None:
+        return Route(None, None)
+    if table is not None:
+        return Route(table.committees.get(commune_id), None)
+    return Route(HandlingUnit.objects.filter(kind=UnitKind.COMMUNE_COMMITTEE, commune_id=commune_id,
+                                             active=True).first(), None)
+
+
+@dataclass(frozen=True)
+class RoutingTable:
+    rules: list[RoutingRule]  # active, with an active target, in order
+    committees: dict[int, HandlingUnit]  # current commune id → its active People's Committee
+
+
+def load_rules() -> list[RoutingRule]:
+    return list(RoutingRule.objects.filter(active=True, target__active=True)
+                .select_related("target").order_by("order", "id"))
+
+
+def load_table() -> RoutingTable:
+    # At most one committee per commune (a database constraint).
+    committees = {unit.commune_id: unit for unit in HandlingUnit.objects.filter(
+        kind=UnitKind.COMMUNE_COMMITTEE, active=True, commune__isnull=False)}
+    return RoutingTable(load_rules(), committees)
+
+
+_table: ProcessCache[RoutingTable] = ProcessCache("routing-table", load_table, ttl=TABLE_TTL_SECONDS,
+                                                  models=(RoutingRule, HandlingUnit))
 
 
 def route_report(report, rules: list[RoutingRule] | None = None) -> Route:

@@ -21,27 +21,23 @@ Working time uses :class:`tinhso.core.workcalendar.WorkCalendar` with the holida
 the :class:`~tinhso.reports.models.CalendarException` table; working hours come from the
 ``WORKING_HOURS`` setting (default ``"07:30-11:30,13:30-17:00"``).
 
-The rules and calendar are read once per process (:meth:`Policy.current`), not per submission:
-loading them was two queries plus building the calendar, about a sixth of a submission's CPU.
-Saving or deleting a :class:`DeadlineRule` or :class:`CalendarException` in this process drops
-the cached copy (signals, at commit); other server processes notice within
-:data:`POLICY_TTL_SECONDS`. Trade-off: with several workers, a deadline rule edited in the admin
-applies to new reports in other workers up to that long later — acceptable for rules that
-change a few times a year, and the next due-time computation after it is exact again.
+The rules and calendar are read once per process (:meth:`Policy.current`, a
+:class:`~tinhso.reports.process_cache.ProcessCache`), not per submission: loading them was two
+queries plus building the calendar, about a sixth of a submission's CPU. Saving or deleting a
+:class:`DeadlineRule` or :class:`CalendarException` in this process drops the cached copy; other
+server processes notice within :data:`POLICY_TTL_SECONDS`. Trade-off: with several workers, a
+deadline rule edited in the admin applies to new reports in other workers up to that long later
+— acceptable for rules that change a few times a year.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from tinhso.core.workcalendar import DEFAULT_PERIODS, WorkCalendar, parse_periods
@@ -56,6 +52,7 @@ from tinhso.reports.models import (
     State,
     Step,
 )
+from tinhso.reports.process_cache import ProcessCache
 
 DEFAULT_DEADLINES: dict[tuple[str, str], tuple[Decimal, str]] = {
     (Severity.URGENT, Step.ACCEPT): (Decimal(2), Measure.WORKING_HOURS),
@@ -100,21 +97,9 @@ class Policy:
 
     @classmethod
     def current(cls) -> Policy:
-        """The process-wide copy, reloaded after a local edit or :data:`POLICY_TTL_SECONDS`.
-
-        Inside a transaction the rows read may be uncommitted (or about to be rolled back, as in
-        tests), so there it loads fresh and caches nothing.
-        """
-        global _cached
-        if _in_transaction():
-            return cls.load()
-        cached = _cached
-        if cached is not None and time.monotonic() - cached[0] < POLICY_TTL_SECONDS:
-            return cached[1]
-        with _cache_lock:
-            loaded_at, policy = time.monotonic(), cls.load()
-            _cached = (loaded_at, policy)
-        return policy
+        """The process-wide copy, reloaded after a local edit or :data:`POLICY_TTL_SECONDS`
+        (fresh inside a transaction; see :mod:`tinhso.reports.process_cache`)."""
+        return _policy_cache.get()
 
     def allowance(self, category_id: int | None, severity: str, step: str) -> tuple[Decimal, str]:
         for key in ((category_id, severity, step), (None, severity, step)):
@@ -139,29 +124,9 @@ class Policy:
         return self.calendar.working_time_between(start, end)
 
 
-_cached: tuple[float, Policy] | None = None
-_cache_lock = threading.Lock()
-
-
-def _in_transaction() -> bool:
-    return transaction.get_connection().in_atomic_block
-
-
-def forget_policy() -> None:
-    """Drop the cached policy; the next :meth:`Policy.current` reloads it."""
-    global _cached
-    _cached = None
-
-
-def _rules_changed(sender, **kwargs) -> None:
-    forget_policy()
-    # Also after the commit: a request in another thread may have reloaded the old rows meanwhile.
-    transaction.on_commit(forget_policy)
-
-
-for _model in (DeadlineRule, CalendarException):
-    post_save.connect(_rules_changed, sender=_model, dispatch_uid=f"sla-policy-save-{_model.__name__}")
-    post_delete.connect(_rules_changed, sender=_model, dispatch_uid=f"sla-policy-delete-{_model.__name__}")
+_policy_cache: ProcessCache[Policy] = ProcessCache("sla-policy", Policy.load, ttl=POLICY_TTL_SECONDS,
+                                                   models=(DeadlineRule, CalendarException))
+forget_policy = _policy_cache.forget
 
 
 # ---------------------------------------------------------------------------------------------
