@@ -25,6 +25,8 @@ RADIUS_M = 250
 WINDOW_DAYS = 30
 LIMIT = 5
 EARTH_RADIUS_M = 6_371_008.8
+SUGGESTION_FIELDS = ("id", "code", "state", "is_open", "public", "created_at", "lat", "lon", "category_id",
+                     "description", "parent_id")
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -51,17 +53,14 @@ def find_nearby(report: Report | None = None, *, category_id: int | None = None,
                   .exclude(state=State.MERGED))
     if report is not None and report.pk:
         candidates = candidates.exclude(pk=report.pk)
-    # Coordinates only for the candidates (plain tuples, no model instances: this runs on every
-    # submission), then the few nearest as full reports.
-    scored = sorted((distance_m(lat, lon, r_lat, r_lon), pk)
-                    for pk, r_lat, r_lon in candidates.values_list("pk", "lat", "lon")[:500])
-    nearest = [(d, pk) for d, pk in scored if d <= radius_m][:limit]
-    if not nearest:
-        return []
-    found = Report.objects.select_related("category").in_bulk([pk for _, pk in nearest])
+    # The columns suggestions show, not whole rows: this runs on every submission. Other fields
+    # still load on access (deferred), so callers see complete reports.
+    scored = sorted(((distance_m(lat, lon, r.lat, r.lon), r.pk, r) for r in candidates.only(*SUGGESTION_FIELDS)[:500]),
+                    key=lambda x: x[:2])
     result = []
-    for d, pk in nearest:
-        r = found[pk]
+    for d, _, r in scored:
+        if d > radius_m or len(result) == limit:
+            break
         r.distance_m = round(d, 1)
         result.append(r)
     return result
