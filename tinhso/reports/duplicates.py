@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from django.db import connection
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
@@ -25,8 +26,9 @@ RADIUS_M = 250
 WINDOW_DAYS = 30
 LIMIT = 5
 EARTH_RADIUS_M = 6_371_008.8
-SUGGESTION_FIELDS = ("id", "code", "state", "is_open", "public", "created_at", "lat", "lon", "category_id",
-                     "description", "parent_id")
+# The columns read for suggestions (attribute names).
+SUGGESTION_FIELDS = frozenset({"id", "code", "state", "is_open", "public", "created_at", "lat", "lon", "category_id",
+                               "description", "parent_id"})
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -47,16 +49,10 @@ def find_nearby(report: Report | None = None, *, category_id: int | None = None,
     now = now or timezone.now()
     dlat = radius_m / 111_320.0
     dlon = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
-    candidates = (Report.objects.filter(category_id=category_id, is_open=True, created_at__gte=now - dt.timedelta(days=days),
-                                        created_at__lte=now + dt.timedelta(seconds=1),
-                                        lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
-                  .exclude(state=State.MERGED))
-    if report is not None and report.pk:
-        candidates = candidates.exclude(pk=report.pk)
-    # The columns suggestions show, not whole rows: this runs on every submission. Other fields
-    # still load on access (deferred), so callers see complete reports.
-    scored = sorted(((distance_m(lat, lon, r.lat, r.lon), r.pk, r) for r in candidates.only(*SUGGESTION_FIELDS)[:500]),
-                    key=lambda x: x[:2])
+    candidates = _candidates(category_id, (lat - dlat, lat + dlat), (lon - dlon, lon + dlon),
+                             now - dt.timedelta(days=days), now + dt.timedelta(seconds=1),
+                             report.pk if report is not None and report.pk else None)
+    scored = sorted(((distance_m(lat, lon, r.lat, r.lon), r.pk, r) for r in candidates), key=lambda x: x[:2])
     result = []
     for d, _, r in scored:
         if d > radius_m or len(result) == limit:
@@ -64,6 +60,27 @@ def find_nearby(report: Report | None = None, *, category_id: int | None = None,
         r.distance_m = round(d, 1)
         result.append(r)
     return result
+
+
+def _candidates(category_id, lat_range, lon_range, since, until, exclude_pk) -> list[Report]:
+    """Open, unmerged reports of the category in the box and period, newest first, at most 500.
+
+    Raw SQL: this runs on every submission, and composing the equivalent queryset cost more than
+    the search itself. Only the columns suggestions show are read; the others still load on
+    access (deferred fields), so callers get complete reports.
+    """
+    meta = Report._meta
+    fields = [f for f in meta.concrete_fields if f.attname in SUGGESTION_FIELDS]
+    ops = connection.ops
+    column = {f.attname: ops.quote_name(f.column) for f in meta.concrete_fields}
+    sql = (f"SELECT {', '.join(column[f.attname] for f in fields)} FROM {ops.quote_name(meta.db_table)} "
+           f"WHERE {column['category_id']} = %s AND {column['is_open']} = %s AND {column['created_at']} >= %s "
+           f"AND {column['created_at']} <= %s AND {column['lat']} BETWEEN %s AND %s "
+           f"AND {column['lon']} BETWEEN %s AND %s AND {column['state']} <> %s AND {column['id']} <> %s "
+           f"ORDER BY {column['created_at']} DESC LIMIT 500")
+    params = [category_id, True, ops.adapt_datetimefield_value(since), ops.adapt_datetimefield_value(until),
+              *lat_range, *lon_range, State.MERGED, exclude_pk if exclude_pk is not None else -1]
+    return list(Report.objects.raw(sql, params))
 
 
 def root(report: Report) -> Report:
