@@ -159,3 +159,20 @@ def test_page_downloads_and_staff_only_import(demo, django_user_model):
     assert Observation.objects.get(indicator__code="fibre-coverage", period=2023).entered_by == staff
     history = client.get(f"/ke-hoach/{PLAN}/chi-tieu/fibre-coverage").content.decode()
     assert "planner" in history and "88" in history
+
+
+def test_overlong_text_bad_source_key_and_bad_milestone_are_row_errors_not_cut(demo):
+    """Nothing is shortened or left to the database: each problem names its row and column."""
+    before, sources = Observation.objects.count(), Source.objects.count()
+    header = "Year,Indicator,Source,SourceTitle,PeriodLabel,MetMilestone,GeoCode,Value\n"
+    content = (header
+               + "2023,fibre-coverage,ok-key,Tiêu đề,%s,,legacy:60,80\n" % ("x" * 65)
+               + "2023,mobile-broadband-4g5g,%s,Tiêu đề,,,legacy:60,90\n" % ("k" * 65)
+               + "2023,epayment-accounts-18plus,nguồn mới,Tiêu đề,,,legacy:60,60\n"
+               + "2023,digital-identity,ok-key,,,99999,legacy:60,\n"
+               + "2023,inspections-digital,ok-key,,,,legacy:60,10\n").encode()
+    with pytest.raises(UserError) as err:
+        io.import_file(content, "long.csv", entered_by_name="tester")
+    problems = {(e["row"], e["column"]) for e in err.value.details}
+    assert problems == {(2, "PeriodLabel"), (3, "Source"), (4, "Source"), (5, "MetMilestone")}
+    assert Observation.objects.count() == before and Source.objects.count() == sources

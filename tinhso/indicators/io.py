@@ -16,6 +16,7 @@ import datetime as dt
 import io as _stdio
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,7 +116,29 @@ def _number(text: str) -> float:
     return value
 
 
+def _year(text: str, rownum: int, column: str, errors: list[RowError]) -> int | None:
+    """A whole year 1900–2100, else a row error (the columns are small unsigned integers)."""
+    try:
+        number = _number(text)
+        if number.is_integer() and 1900 <= number <= 2100:
+            return int(number)
+    except ValueError:
+        pass
+    errors.append(RowError(rownum, column, f"năm không hợp lệ / not a year: {text!r}"))
+    return None
+
+
 # --- import ---------------------------------------------------------------------------------
+
+# Text columns stored in bounded fields: a longer value is an error, never cut (PostgreSQL would refuse
+# it with a database error, SQLite would store it whole past the declared size).
+TEXT_LIMITS = {
+    "SourceTitle": Source._meta.get_field("title").max_length,
+    "SourceURL": Source._meta.get_field("url").max_length,
+    "PeriodLabel": Observation._meta.get_field("period_label").max_length,
+}
+SOURCE_KEY = re.compile(rf"[-a-zA-Z0-9_]{{1,{Source._meta.get_field('key').max_length}}}")
+
 
 def parse(content: bytes, filename: str) -> tuple[list[observations.ObservationInput], list[dict], list[RowError]]:
     """Check every row; returns (inputs, new sources, errors). Writes nothing."""
@@ -155,15 +178,7 @@ def parse(content: bytes, filename: str) -> tuple[list[observations.ObservationI
         for col in REQUIRED:
             if not get(col):
                 row_errors.append(RowError(rownum, col, "bắt buộc / required"))
-        year = None
-        if get("Year"):
-            try:
-                year = int(_number(get("Year")))
-                if not 1900 <= year <= 2100 or _number(get("Year")) != year:
-                    raise ValueError
-            except ValueError:
-                row_errors.append(RowError(rownum, "Year", f"năm không hợp lệ / not a year: {get('Year')!r}"))
-                year = None
+        year = _year(get("Year"), rownum, "Year", row_errors) if get("Year") else None
         indicator = indicators.get(get("Indicator"))
         if get("Indicator") and indicator is None:
             row_errors.append(RowError(rownum, "Indicator", f"không có chỉ tiêu mã / unknown indicator {get('Indicator')!r}"))
@@ -180,13 +195,12 @@ def parse(content: bytes, filename: str) -> tuple[list[observations.ObservationI
                 value = _number(get("Value"))
             except ValueError:
                 row_errors.append(RowError(rownum, "Value", f"không phải số / not a number: {get('Value')!r}"))
-        met = None
-        if get("MetMilestone"):
-            try:
-                met = int(_number(get("MetMilestone")))
-            except ValueError:
-                row_errors.append(RowError(rownum, "MetMilestone", f"không phải năm / not a year: {get('MetMilestone')!r}"))
-        if not get("Value") and met is None:
+        met = _year(get("MetMilestone"), rownum, "MetMilestone", row_errors) if get("MetMilestone") else None
+        for col, limit in TEXT_LIMITS.items():
+            if len(get(col)) > limit:
+                row_errors.append(RowError(rownum, col, f"dài {len(get(col))} ký tự, tối đa {limit} / "
+                                           f"{len(get(col))} characters, at most {limit}"))
+        if not get("Value") and not get("MetMilestone"):
             row_errors.append(RowError(rownum, "Value", "thiếu giá trị (hoặc MetMilestone) / value required "
                                        "(or MetMilestone)"))
         unit = None
@@ -206,6 +220,10 @@ def parse(content: bytes, filename: str) -> tuple[list[observations.ObservationI
         if key and source is None:
             if key in new_sources:
                 source = new_sources[key]["obj"]
+            elif not SOURCE_KEY.fullmatch(key):
+                row_errors.append(RowError(rownum, "Source", f"mã nguồn mới {key!r} chỉ gồm chữ Latin không dấu, số, "
+                                           f"'-' và '_', tối đa 64 ký tự / a new source key {key!r} may only use "
+                                           f"ASCII letters, digits, '-' and '_', at most 64 characters"))
             elif not get("SourceTitle"):
                 row_errors.append(RowError(rownum, "Source", f"nguồn mới {key!r} cần SourceTitle / a new source "
                                            f"{key!r} needs SourceTitle"))
@@ -217,7 +235,7 @@ def parse(content: bytes, filename: str) -> tuple[list[observations.ObservationI
                     except ValueError:
                         row_errors.append(RowError(rownum, "SourceDate", f"ngày không hợp lệ / not a date "
                                                    f"YYYY-MM-DD: {get('SourceDate')!r}"))
-                source = Source(key=key[:64], title=get("SourceTitle"), url=get("SourceURL"), published=published)
+                source = Source(key=key, title=get("SourceTitle"), url=get("SourceURL"), published=published)
                 new_sources[key] = {"obj": source, "row": rownum}
         if year is not None and indicator and unit is not None and level in AdminLevel.values:
             dup_key = (indicator.code, unit.pk, level, year)
