@@ -77,6 +77,21 @@ def test_api_status(demo):
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "plan_not_found"
 
 
+def test_a_bad_threshold_set_is_refused_by_the_admin_and_reported_by_the_api(demo):
+    from django.core.exceptions import ValidationError
+
+    from tinhso.indicators.models import ThresholdSet
+
+    chosen = ThresholdSet.objects.get(is_default=True)
+    chosen.params = {**chosen.params, "cagr_high": chosen.params["cagr_med"]}
+    with pytest.raises(ValidationError) as err:
+        chosen.full_clean()
+    assert "cagr_high > cagr_med" in str(err.value)
+    chosen.save()  # written around the admin (a shell, a fixture): the API answers, no traceback
+    response = Client().get(f"/api/v1/plans/{PLAN}/status", {"milestone": 2030})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_threshold"
+
+
 def test_work_files_targets_per_level_show_the_abolished_district_level(demo):
     rows = _by_code(status.plan_status(PLAN, 2030))
     levels = {lv["level"]: lv for lv in rows["work-files-online"]["levels"]}

@@ -103,6 +103,20 @@ def test_thresholds_are_parameters():
     assert err.value.code == "unknown_threshold"
 
 
+@pytest.mark.parametrize("bad", [
+    {"cagr_high": 0.6},             # equal to cagr_med: the score divides by the gap
+    {"cagr_med": 1.0},              # above cagr_high
+    {"notarget_high": 0.005},       # equal to notarget_med
+    {"cagr_high": "0.9"},           # text typed in the admin's JSON
+    {"zero_replacement": 0},
+    {"primary_method": "median"},
+])
+def test_unusable_thresholds_are_a_clear_error(bad):
+    with pytest.raises(UserError) as err:
+        Params.from_dict(bad)
+    assert err.value.code == "invalid_threshold" and err.value.message_vi and err.value.message_en
+
+
 def test_lower_is_better_target():
     # Villages without fibre: 200 → 162 in two years (−10 %/yr); 2030 target 50 needs ≈ −12.9 %/yr.
     result = assess([(2020, 200.0), (2022, 162.0)], target=50, target_year=2030, base_year=2020,

@@ -20,8 +20,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from tinhso.core.errors import UserError
 from tinhso.core.history import AppendOnlyModel
 from tinhso.geo.models import REORGANISATION_DATE, Unit
 
@@ -115,6 +117,15 @@ class ThresholdSet(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # The admin shows a bad set here instead of every status page failing on it later.
+        from tinhso.indicators.progress import Params
+
+        try:
+            Params.from_dict(self.params)
+        except UserError as exc:
+            raise ValidationError({"params": f"{exc.message_vi} / {exc.message_en}"}) from exc
 
 
 class Indicator(models.Model):

@@ -75,7 +75,30 @@ class Params:
         if unknown:
             raise UserError("unknown_threshold", f"Tham số ngưỡng không hợp lệ: {sorted(unknown)}",
                             f"Unknown threshold parameters: {sorted(unknown)}", field="params")
-        return cls(**(data or {}))
+        for name, value in (data or {}).items():
+            numeric = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            if name != "primary_method" and not numeric:
+                raise UserError("invalid_threshold", f"Tham số ngưỡng {name} phải là số, nhận được {value!r}",
+                                f"Threshold parameter {name} must be a number, got {value!r}", field="params")
+        params = cls(**(data or {}))
+        params._check_order()
+        return params
+
+    def _check_order(self) -> None:
+        """The scores divide by the gaps between thresholds: equal or reversed ones would fail at assessment."""
+        rules = [
+            ("cagr_high > cagr_med > cagr_low", self.cagr_high > self.cagr_med > self.cagr_low),
+            ("notarget_high > notarget_med > notarget_low",
+             self.notarget_high > self.notarget_med > self.notarget_low),
+            ("regression_at_risk > regression_off_track", self.regression_at_risk > self.regression_off_track),
+            ("zero_replacement > 0", self.zero_replacement > 0),
+            ("limit_exponent > 0", self.limit_exponent > 0),
+            ("primary_method in {cagr, regression}", self.primary_method in ("cagr", "regression")),
+        ]
+        broken = [rule for rule, holds in rules if not holds]
+        if broken:
+            raise UserError("invalid_threshold", f"Tham số ngưỡng không hợp lệ, cần: {'; '.join(broken)}",
+                            f"Invalid threshold parameters, required: {'; '.join(broken)}", field="params")
 
     def describe(self) -> str:
         return (f"thresholds R {self.cagr_high}/{self.cagr_med}/{self.cagr_low}; no-target CAGR "
