@@ -176,3 +176,13 @@ def test_overlong_text_bad_source_key_and_bad_milestone_are_row_errors_not_cut(d
     problems = {(e["row"], e["column"]) for e in err.value.details}
     assert problems == {(2, "PeriodLabel"), (3, "Source"), (4, "Source"), (5, "MetMilestone")}
     assert Observation.objects.count() == before and Source.objects.count() == sources
+
+
+def test_a_nul_character_in_a_cell_is_a_row_error(demo):
+    before = Observation.objects.count()
+    content = (b"Year,Indicator,Source,Quote,GeoCode,Value\n"
+               b"2023,fibre-coverage,seed-000-bt-cau-truc-cds,before\x00after,legacy:60,80\n")
+    with pytest.raises(UserError) as err:
+        io.import_file(content, "nul.csv", entered_by_name="tester")
+    assert [(e["row"], e["column"]) for e in err.value.details] == [(2, "Quote")]
+    assert Observation.objects.count() == before
