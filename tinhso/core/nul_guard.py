@@ -1,0 +1,65 @@
+"""Refuse requests carrying a NUL character (0x00) before any view sees them.
+
+PostgreSQL text cannot hold NUL: a ``%00`` in a search box, a path or a form field otherwise reaches
+the database and fails there as a server error (SQLite would store it). Removing it would alter
+what the user sent, so the request is refused with a 400 naming where the character is, in the
+error format of the endpoint (the native API's JSON, Open311's error list, plain text for pages).
+Multipart and JSON bodies are left to their endpoints (a multipart text field can carry a file's raw
+bytes, which those endpoints judge themselves).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse, JsonResponse
+
+from tinhso.core.errors import UserError
+from tinhso.core.modules import optional_import
+
+NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded",)
+
+
+def nul_location(request) -> str | None:
+    """``"path"`` or the name of the first query/form field holding a NUL, else ``None``."""
+    if NUL in request.path:
+        return "path"
+    sources = [request.GET]
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        sources.append(request.POST)
+    for data in sources:
+        for name, values in data.lists():
+            if NUL in name or any(NUL in value for value in values):
+                return name.replace(NUL, "\\x00")
+    return None
+
+
+def nul_error(where: str) -> UserError:
+    return UserError("nul_character",
+                     f"Dữ liệu gửi lên chứa ký tự NUL (0x00) ở {where}; hãy bỏ ký tự đó rồi gửi lại.",
+                     f"The request contains a NUL character (0x00) in {where}; remove it and send again.",
+                     field=where, status=400)
+
+
+def _response(request, error: UserError) -> HttpResponse:
+    path = request.path.replace(NUL, "")
+    if path.startswith("/open311/"):
+        serializers = optional_import("tinhso.reports.open311.serializers")
+        if serializers is not None:
+            return serializers.error_response("xml" if path.endswith(".xml") else "json", [error])
+    if path.startswith("/api/"):
+        return JsonResponse({"error": error.as_dict()}, status=error.status,
+                            json_dumps_params={"ensure_ascii": False})
+    return HttpResponse(f"{error.message_vi}\n{error.message_en}\n", status=error.status,
+                        content_type="text/plain; charset=utf-8")
+
+
+class RejectNulMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = nul_location(request)
+        if where is not None:
+            return _response(request, nul_error(where))
+        return self.get_response(request)
+
