@@ -18,10 +18,12 @@ import datetime as dt
 import time
 import urllib.error
 import urllib.request
+from collections import namedtuple
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
@@ -240,7 +242,7 @@ def _notice(report: Report, duplicates: list[Report], place_notice: str, ignored
 # Reports are read as plain rows (``values()``), not model instances: a page of 1,000 requests
 # with their notes is mostly object construction otherwise. The domain's rules
 # (privacy.description_public / photo_visible, sla.expected_datetime) read attributes, so they
-# receive the rows as namespaces.
+# receive the rows as named tuples.
 ROW_FIELDS = (
     "id", "code", "state", "status_note", "description", "address", "lat", "lon", "created_at", "updated_at",
     "verified_at", "accepted_at", "accept_due", "handle_due", "category_id", "severity", "public",
@@ -248,6 +250,7 @@ ROW_FIELDS = (
     "category__name_en", "handling_unit__code", "handling_unit__name", "handling_unit__name_en", "commune__code",
     "commune__name", "parent__code",
 )
+Row = namedtuple("Row", ROW_FIELDS)  # attribute access for the domain's rules, cheap to build
 STATE_LABELS = {state.value: tuple(state.label.partition(" / ")[::2]) for state in State}
 
 
@@ -264,7 +267,7 @@ def _note(at, action: str, from_state: str, to_state: str, note: str) -> dict:
             "state": to_state}
 
 
-def request_dict(row: SimpleNamespace, notes: list[dict], photos: list[tuple[int, str]], *,
+def request_dict(row: Row, notes: list[dict], photos: list[tuple[int, str]], *,
                  policy: sla.Policy, site_url: str, lang: str | None = None) -> dict:
     """One GeoReport ``request`` (with the ``notes`` and ``extended_attributes`` extensions)."""
     en = _lang_en(lang)
@@ -307,15 +310,35 @@ def request_dict(row: SimpleNamespace, notes: list[dict], photos: list[tuple[int
     }
 
 
+def _fetch(queryset, fields) -> list[tuple]:
+    """``queryset.values_list(*fields)`` as a list of tuples.
+
+    On PostgreSQL the timestamps are read with psycopg's own (C) loader: Django's loader is a
+    Python subclass of it that only sets the same UTC tzinfo, at ~3 µs a value, and a page of
+    1,000 requests carries ~9,000 timestamps (about a third of the page's time). The values are
+    the same aware UTC datetimes (Django sets the session time zone to UTC).
+    """
+    values = queryset.values_list(*fields)
+    if connection.vendor != "postgresql" or connection.timezone_name != "UTC":
+        return list(values)
+    from psycopg.types.datetime import TimestamptzLoader
+
+    sql, params = values.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _requests(queryset, *, site_url: str, lang: str | None) -> list[dict]:
     """GeoReport requests for the rows of ``queryset`` (already filtered, ordered and sliced)."""
-    rows = [SimpleNamespace(**values) for values in queryset.values(*ROW_FIELDS)]
+    rows = [Row._make(values) for values in _fetch(queryset, ROW_FIELDS)]
     notes: dict[int, list[dict]] = {row.id: [] for row in rows}
     photos: dict[int, list[tuple[int, str]]] = {row.id: [] for row in rows}
     if rows:
         ids = list(notes)
-        events = (ReportEvent.objects.filter(report_id__in=ids, public=True).order_by("at", "id")
-                  .values_list("report_id", "at", "action", "from_state", "to_state", "note"))
+        events = _fetch(ReportEvent.objects.filter(report_id__in=ids, public=True).order_by("at", "id"),
+                        ("report_id", "at", "action", "from_state", "to_state", "note"))
         for report_id, *event in events:
             notes[report_id].append(_note(*event))
         for report_id, pk, kind in Photo.objects.filter(report_id__in=ids).order_by("id") \
