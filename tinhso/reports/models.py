@@ -271,6 +271,11 @@ class ApiClient(models.Model):
 # Reports
 
 OPEN_STATES = frozenset(State) - {State.RESOLVED, State.CLOSED, State.REJECTED, State.MERGED}
+# Reports the public may list (tinhso.reports.queries.public_q): published by the citizen, checked
+# by a person, not spam. Also the condition of the public-listing partial indexes below, so the
+# two cannot drift apart (the database uses such an index only when the query repeats it).
+PUBLIC_LISTING = (Q(public=True) & (Q(verified_at__isnull=False) | Q(accepted_at__isnull=False))
+                  & ~Q(state__in=(State.REJECTED, State.MERGED)))
 
 
 class Report(models.Model):
@@ -350,6 +355,11 @@ class Report(models.Model):
             models.Index(fields=["handling_unit", "state"]),
             models.Index(fields=["commune", "created_at"]),
             models.Index(fields=["lat", "lon"]),
+            # Public lists (Open311 GET requests, the public map): newest first, optionally by
+            # category and open/closed, over the listable reports only.
+            models.Index(fields=["-created_at", "-id"], condition=PUBLIC_LISTING, name="reports_public_recent"),
+            models.Index(fields=["category", "is_open", "-created_at", "-id"], condition=PUBLIC_LISTING,
+                         name="reports_public_category"),
         )
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from tinhso.core.errors import UserError
 from tinhso.core.text import fold
 from tinhso.reports import sla
-from tinhso.reports.models import OPEN_STATES, Report, State
+from tinhso.reports.models import OPEN_STATES, PUBLIC_LISTING, Report, State
 from tinhso.reports.permissions import Actor, require_operator, visible_reports
 
 PUBLIC_HIDDEN_STATES = (State.REJECTED, State.MERGED)
@@ -72,9 +72,9 @@ def unit_inbox(actor: Actor, *, state: str | None = None, q: str | None = None,
 
 
 def public_q() -> Q:
-    """Reports the public may list: published by the citizen, checked by a person, not spam."""
-    return (Q(public=True) & (Q(verified_at__isnull=False) | Q(accepted_at__isnull=False))
-            & ~Q(state__in=PUBLIC_HIDDEN_STATES))
+    """Reports the public may list: published by the citizen, checked by a person, not spam
+    (the condition of the public-listing partial indexes)."""
+    return PUBLIC_LISTING
 
 
 def public_reports(*, category: str | None = None, commune: str | None = None, status: str | None = None,
