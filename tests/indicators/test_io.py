@@ -186,3 +186,17 @@ def test_a_nul_character_in_a_cell_is_a_row_error(demo):
         io.import_file(content, "nul.csv", entered_by_name="tester")
     assert [(e["row"], e["column"]) for e in err.value.details] == [(2, "Quote")]
     assert Observation.objects.count() == before
+
+
+def test_a_corrected_quote_or_note_is_a_revision_not_unchanged(demo):
+    row = "2023,fibre-coverage,seed-000-bt-cau-truc-cds,{quote},legacy:60,85\n"
+    header = b"Year,Indicator,Source,Quote,GeoCode,Value\n"
+    first = io.import_file(header + row.format(quote="Phủ 85%").encode(), "a.csv", entered_by_name="tester")
+    assert first["created"] == 1
+    assert io.import_file(header + row.format(quote="Phủ 85%").encode(), "a.csv",
+                          entered_by_name="tester")["unchanged"] == 1
+    corrected = io.import_file(header + row.format(quote="Cáp quang phủ 85% hộ gia đình").encode(), "b.csv",
+                               entered_by_name="tester")
+    assert corrected["revised"] == 1
+    rows = Observation.objects.filter(indicator__code="fibre-coverage", period=2023).order_by("id")
+    assert [o.quote for o in rows] == ["Phủ 85%", "Cáp quang phủ 85% hộ gia đình"]

@@ -51,8 +51,11 @@ class ObservationInput:
     revision_note: str = ""
 
     def same_as(self, obs: Observation) -> bool:
+        """Says exactly what ``obs`` says (a changed quote, note or period wording is a revision too)."""
         return (obs.value == self.value and obs.qualifier == self.qualifier and obs.source_id == self.source.pk
-                and obs.reported_met_milestone == self.reported_met_milestone)
+                and obs.reported_met_milestone == self.reported_met_milestone
+                and (obs.period_label, obs.quote, obs.note) == (nfc(self.period_label), nfc(self.quote),
+                                                                nfc(self.note)))
 
 
 def validate(data: ObservationInput) -> None:
