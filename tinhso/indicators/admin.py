@@ -1,8 +1,11 @@
 """Admin: definitions, plans and thresholds are editable; observations and weights are append-only
 (added, never changed or deleted — a correction is a new row)."""
 
+from django import forms
 from django.contrib import admin
 
+from tinhso.core.errors import UserError
+from tinhso.indicators import observations
 from tinhso.indicators.models import (
     Indicator,
     Observation,
@@ -55,12 +58,44 @@ class AppendOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _observation_input(obj: Observation) -> observations.ObservationInput:
+    return observations.ObservationInput(
+        indicator=obj.indicator, unit=obj.unit, period=obj.period, source=obj.source, value=obj.value,
+        level=obj.level, qualifier=obj.qualifier, reported_met_milestone=obj.reported_met_milestone,
+        period_label=obj.period_label, quote=obj.quote, note=obj.note, revision_note=obj.revision_note)
+
+
+class ObservationForm(forms.ModelForm):
+    class Meta:
+        model = Observation
+        exclude = ("supersedes", "entered_by", "entered_by_name")
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            try:
+                observations.validate(_observation_input(Observation(**{
+                    k: v for k, v in data.items() if k in {f.name for f in Observation._meta.fields}})))
+            except UserError as err:
+                raise forms.ValidationError(f"{err.message_vi} / {err.message_en}") from err
+        return data
+
+
 @admin.register(Observation)
 class ObservationAdmin(AppendOnlyAdmin):
+    """Adding goes through :func:`observations.record`, as the loaders and imports do: the revision
+    chain (``supersedes``), NFC text and who entered it (the signed-in user) are set there, not typed."""
+
+    form = ObservationForm
     list_display = ("indicator", "unit", "level", "period", "value", "qualifier", "source", "entered_by_name",
                     "entered_at")
     list_filter = ("indicator",)
-    raw_id_fields = ("unit", "supersedes")
+    raw_id_fields = ("unit",)
+    readonly_fields = ("supersedes", "entered_by_name", "entered_at")
+
+    def save_model(self, request, obj, form, change):
+        saved, _ = observations.record(_observation_input(obj), entered_by=request.user)
+        obj.pk = saved.pk
 
 
 @admin.register(WeightValue)
