@@ -93,3 +93,19 @@ def test_merged_page_and_api(demo):
     assert "Thiếu số liệu của một số tỉnh cũ" in html  # fibre 2024: only Bình Thuận reported
     body = Client().get("/api/v1/indicators/merged", {"unit": "current:68"}).json()
     assert body["unit"]["ref"] == "current:68"
+
+
+def test_a_zero_weight_is_reported_and_refused_by_the_admin(demo, test_source):
+    from django.core.exceptions import ValidationError
+
+    for unit, value, households in [("legacy:67", 70, 0), ("legacy:68", 85, 0), ("legacy:60", 92, 0)]:
+        if unit != "legacy:60":
+            _obs("fibre-coverage", unit, 2024, value, test_source)
+        weight = WeightValue(name="households", unit=resolve_unit(unit), period=2024, value=households,
+                             source=test_source, entered_by_name="test")
+        with pytest.raises(ValidationError):
+            weight.full_clean()
+        weight.save()  # written around the admin: the view must still answer
+    year = _series(merged.merged_view("current:68", indicator_codes=["fibre-coverage"]), "fibre-coverage")[2024]
+    assert year["status"] == merged.BAD_WEIGHTS and year["value"] is None
+    assert set(year["bad_weights"]) == {"legacy:60", "legacy:67", "legacy:68"}

@@ -25,6 +25,7 @@ INCOMPLETE = "incomplete"
 NOT_COMPARABLE = "not_comparable"
 WEIGHTS_MISSING = "weights_missing"
 PARTIAL_TERRITORY = "partial_territory"
+BAD_WEIGHTS = "bad_weights"
 
 STATUS_LABELS = {
     COMBINED: ("Đã gộp", "Combined"),
@@ -32,6 +33,7 @@ STATUS_LABELS = {
     NOT_COMPARABLE: ("Không so sánh/gộp được", "Not comparable"),
     WEIGHTS_MISSING: ("Thiếu trọng số có nguồn", "Weights with a source are missing"),
     PARTIAL_TERRITORY: ("Đơn vị cũ chỉ nhập một phần: không cộng được", "A former unit only partly merged"),
+    BAD_WEIGHTS: ("Trọng số phải dương", "Weights must be positive"),
 }
 
 
@@ -91,6 +93,10 @@ def combine_year(indicator: Indicator, period: int, formers: list, edges: dict, 
         if any(w is None for w in weights):
             entry["status"] = WEIGHTS_MISSING
             entry["missing_weights"] = [unit_ref(u) for (u, _), w in zip(parts, weights) if w is None]
+            return entry
+        if any(w.value <= 0 for w in weights):  # a zero or negative weight has no meaning (and Σw may be 0)
+            entry["status"] = BAD_WEIGHTS
+            entry["bad_weights"] = [unit_ref(u) for (u, _), w in zip(parts, weights) if w.value <= 0]
             return entry
         total = sum(w.value for w in weights)
         entry.update(status=COMBINED, value=sum(w.value * v for w, v in zip(weights, values)) / total,

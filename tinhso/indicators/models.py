@@ -266,3 +266,7 @@ class WeightValue(AppendOnlyModel):
 
     class Meta:
         ordering = ("name", "unit", "period", "id",)
+
+    def clean(self) -> None:
+        if self.value is not None and self.value <= 0:
+            raise ValidationError({"value": "Trọng số phải dương / A weight must be positive"})
