@@ -13,6 +13,10 @@ from __future__ import annotations
 import os
 
 DEFAULT_THREADS = 8
+# Gunicorn's default access line logs the full request URI and the Referer. Query strings carry
+# secrets here (the citizen's private link ``/phan-anh/<code>?k=…``, an Open311 ``api_key``) and a page
+# opened by that link sends it on as the Referer of its own photos and scripts: log the path only.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 
 def serve(host: str, port: int, workers: int | None = None) -> int:
@@ -28,10 +32,11 @@ def serve(host: str, port: int, workers: int | None = None) -> int:
         "--worker-class", "gthread",
         "--threads", os.environ.get("TINHSO_THREADS", str(DEFAULT_THREADS)),
         "--timeout", "120",
+        "--access-logformat", ACCESS_LOG_FORMAT,
         "--access-logfile", os.environ.get("TINHSO_ACCESS_LOG", "-") or "-",
     ]
     if os.environ.get("TINHSO_ACCESS_LOG") == "off":
-        argv = argv[:-2]
+        argv = argv[:-4]
     import sys
 
     sys.argv = argv
