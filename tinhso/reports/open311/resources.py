@@ -310,6 +310,10 @@ def request_dict(row: Row, notes: list[dict], photos: list[tuple[int, str]], *,
     }
 
 
+def _fast_postgresql() -> bool:
+    return connection.vendor == "postgresql" and connection.timezone_name == "UTC"
+
+
 def _fetch(queryset, fields) -> list[tuple]:
     """``queryset.values_list(*fields)`` as a list of tuples.
 
@@ -319,15 +323,35 @@ def _fetch(queryset, fields) -> list[tuple]:
     the same aware UTC datetimes (Django sets the session time zone to UTC).
     """
     values = queryset.values_list(*fields)
-    if connection.vendor != "postgresql" or connection.timezone_name != "UTC":
+    if not _fast_postgresql():
         return list(values)
+    return _fetch_sql(*values.query.sql_with_params())
+
+
+def _fetch_sql(sql: str, params) -> list[tuple]:
     from psycopg.types.datetime import TimestamptzLoader
 
-    sql, params = values.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _of_reports(model, fields: tuple[str, ...], report_ids: list[int], order: tuple[str, ...], **equal) -> list[tuple]:
+    """Rows of ``model`` (events, photos) belonging to the page's reports, in ``order``.
+
+    On PostgreSQL the ids go as one array parameter (``= ANY(%s)``): Django composes ``IN`` with
+    a placeholder and a conversion per id, a few milliseconds for a page of 1,000.
+    """
+    if not _fast_postgresql():
+        return list(model.objects.filter(report_id__in=report_ids, **equal).order_by(*order).values_list(*fields))
+    quote = connection.ops.quote_name
+    column = {f.attname: quote(f.column) for f in model._meta.concrete_fields}
+    column["id"] = quote(model._meta.pk.column)
+    where = " AND ".join([f"{column['report_id']} = ANY(%s)", *(f"{column[name]} = %s" for name in equal)])
+    sql = (f"SELECT {', '.join(column[f] for f in fields)} FROM {quote(model._meta.db_table)} WHERE {where} "
+           f"ORDER BY {', '.join(column[f] for f in order)}")
+    return _fetch_sql(sql, [list(report_ids), *equal.values()])
 
 
 def _requests(queryset, *, site_url: str, lang: str | None) -> list[dict]:
@@ -337,12 +361,11 @@ def _requests(queryset, *, site_url: str, lang: str | None) -> list[dict]:
     photos: dict[int, list[tuple[int, str]]] = {row.id: [] for row in rows}
     if rows:
         ids = list(notes)
-        events = _fetch(ReportEvent.objects.filter(report_id__in=ids, public=True).order_by("at", "id"),
-                        ("report_id", "at", "action", "from_state", "to_state", "note"))
+        events = _of_reports(ReportEvent, ("report_id", "at", "action", "from_state", "to_state", "note"), ids,
+                             ("at", "id"), public=True)
         for report_id, *event in events:
             notes[report_id].append(_note(*event))
-        for report_id, pk, kind in Photo.objects.filter(report_id__in=ids).order_by("id") \
-                .values_list("report_id", "id", "kind"):
+        for report_id, pk, kind in _of_reports(Photo, ("report_id", "id", "kind"), ids, ("id",)):
             photos[report_id].append((pk, kind))
     rules = policy()
     return [request_dict(row, notes[row.id], photos[row.id], policy=rules, site_url=site_url, lang=lang)
