@@ -393,9 +393,14 @@ def _nearby(report: Report) -> dict:
 
 @router.get("/nearby", response=list[NearbyOut])
 def nearby(request, category: str, lat: float, lon: float):
+    """Similar open reports near a point, for the citizen form: only those the public may list
+    (published and checked by a person), so unverified reports are not revealed."""
+    ratelimit.check(request, "track")
     cat = intake.get_category(category)
     found = duplicates.find_nearby(category_id=cat.pk, lat=lat, lon=lon)
-    return [_nearby(r) for r in found if r.public]
+    listable = set(Report.objects.filter(queries.public_q(), pk__in=[r.pk for r in found])
+                   .values_list("pk", flat=True))
+    return [_nearby(r) for r in found if r.pk in listable]
 
 
 @router.get("/track/{code}", response=PublicReportOut)

@@ -7,7 +7,7 @@ handling unit's under ``/don-vi/phan-anh``; staff sign in at ``/dang-nhap``.
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from tinhso.reports import pages
+from tinhso.reports import pages, ratelimit
 
 # A tracking code, PA-XXXXX-XXXXX (any case: the view redirects to the upper-case form).
 CODE = r"(?P<code>[Pp][Aa]-[0-9A-Za-z]{5}-[0-9A-Za-z]{5})"
@@ -26,9 +26,9 @@ urlpatterns = [
     path("phan-anh/thong-ke", pages.statistics, name="reports-stats"),
     path("phan-anh/ban-do/xa.geojson", pages.commune_polygons, name="reports-basemap"),
     # Staff
-    path("dang-nhap", auth_views.LoginView.as_view(template_name="reports/login.html",
-                                                   redirect_authenticated_user=True,
-                                                   next_page="/can-bo"), name="reports-login"),
+    path("dang-nhap", ratelimit.limit_posts("login", auth_views.LoginView.as_view(
+        template_name="reports/login.html", redirect_authenticated_user=True, next_page="/can-bo")),
+        name="reports-login"),
     path("dang-xuat", auth_views.LogoutView.as_view(next_page="/"), name="reports-logout"),
     path("can-bo", pages.staff_home, name="reports-staff-home"),
     path("ioc/phan-anh", pages.ioc_queue, name="reports-ioc-queue"),
