@@ -41,3 +41,15 @@ def test_page_gets_plain_text_and_clean_requests_pass():
     response = Client().get("/ke-hoach", {"q": "\x00"})
     assert response.status_code == 400 and "NUL" in response.content.decode()
     assert Client().get("/api/v1/units", {"q": "phan thiet"}).status_code == 200
+
+
+def test_text_part_of_a_multipart_post():
+    response = Client().post("/api/v1/reports/submit", {"category": "traffic", "description": "ổ\x00gà"})
+    assert response.status_code == 400 and response.json()["error"]["field"] == "description"
+
+
+def test_json_body_with_an_escaped_nul():
+    body = '{"service_code": "traffic", "description": "a\\u0000b", "lat": 10.9, "long": 108.1}'
+    response = Client().post("/open311/v2/requests.json", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()[0]["code"] == 400 and "nul_character" in response.content.decode()

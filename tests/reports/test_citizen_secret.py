@@ -13,6 +13,7 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.reports.conftest import actor, png_bytes
@@ -205,7 +206,8 @@ def test_secret_never_in_any_get(world):
     anon = Client()
     body = anon.post("/api/v1/reports/submit", data={
         "category": "traffic", "description": "Ổ gà", "lat": str(world.phan_thiet.lat),
-        "lon": str(world.phan_thiet.lon), "photos": [png_bytes()]}).json()
+        "lon": str(world.phan_thiet.lon),
+        "photos": [SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")]}).json()
     code, token = body["report"]["code"], body["citizen_token"]
     report = Report.objects.get(code=code)
     triage.verify(report, actor(world.users["op"]))  # now listed publicly and in the unit's inbox
