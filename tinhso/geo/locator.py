@@ -3,7 +3,8 @@
 The index is a shapely 2 ``STRtree`` over the active boundary version's polygons, each *prepared*
 (GEOS builds a point-in-polygon locator once per polygon). It is built from the database on first use,
 cached per process and rebuilt when the active version changes (checked with one indexed query at
-most every :data:`VERSION_CHECK_SECONDS` per process, and on every call inside a transaction). A lookup is: bounding-box candidates from the tree for all points at once, then a vectorised
+most every :data:`VERSION_CHECK_SECONDS` per process, and on every call inside a transaction).
+A lookup is: bounding-box candidates from the tree for all points at once, then a vectorised
 ``intersects_xy`` against the prepared candidates (points on a shared edge count as inside; when two
 polygons contain a point the lower commune code wins, deterministically).
 
