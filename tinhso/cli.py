@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=8000)
-        p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores + 1)")
+        p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core, or TINHSO_WORKERS)")
         if name == "demo":
             p.add_argument("--no-serve", action="store_true", help="load everything, then exit")
         p.set_defaults(func=func)

@@ -23,6 +23,14 @@ PHAN_THIET = "22945"
 HAM_THANG = "22933"
 
 
+@pytest.fixture(autouse=True)
+def _no_boundaries_yet():
+    """Each test starts with no boundary versions, whatever ran before (the reports tests' session
+    fixture builds approximate ones); the test's transaction restores them afterwards."""
+    Boundary.objects.all().delete()
+    BoundaryVersion.objects.all().delete()
+
+
 def quiet(*args, **kwargs):
     return None
 
