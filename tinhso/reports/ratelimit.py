@@ -1,9 +1,6 @@
-"""Per-client-IP rate limits for the public endpoints (submit, track, rate), on Django's cache.
-
-A fixed one-minute window per (scope, IP). With the default ``LocMemCache`` the counters live in
-each worker process, so the effective limit is ``limit × workers``; configure a shared cache
-(Redis, database) for an exact limit. Limits come from the ``REPORTS_RATE_LIMITS`` setting
-(``{"submit": 20, "track": 120, "rate": 20, "login": 10}`` requests per minute by default; ``login``
+"""Per-client-IP rate limits for the public endpoints (submit, track, rate, login), counted by
+:mod:`tinhso.core.ratelimit` (one-minute windows, per worker process with the default cache).
+Limits come from the ``REPORTS_RATE_LIMITS`` setting (``{"submit": 20, "track": 120, "rate": 20, "login": 10}`` requests per minute by default; ``login``
 counts sign-in attempts on the staff and admin login pages); 0 disables one.
 The client IP is ``REMOTE_ADDR`` (the reverse proxy in front must set it; we do not trust
 ``X-Forwarded-For`` blindly).
@@ -11,13 +8,12 @@ The client IP is ``REMOTE_ADDR`` (the reverse proxy in front must set it; we do 
 
 from __future__ import annotations
 
-import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 
+from tinhso.core import ratelimit
 from tinhso.core.errors import UserError
 
 DEFAULT_LIMITS = {"submit": 20, "track": 120, "rate": 20, "login": 10}
@@ -29,23 +25,7 @@ def client_ip(request) -> str:
 
 def check(request, scope: str) -> None:
     limits = {**DEFAULT_LIMITS, **getattr(settings, "REPORTS_RATE_LIMITS", {})}
-    limit = limits.get(scope, 0)
-    if not limit:
-        return
-    window = int(time.time() // 60)
-    key = f"reports-rl:{scope}:{client_ip(request)}:{window}"
-    if cache.add(key, 1, timeout=70):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=70)
-            count = 1
-    if count > limit:
-        raise UserError("rate_limited", "Quá nhiều yêu cầu, vui lòng thử lại sau một phút.",
-                        "Too many requests; try again in a minute.", status=429,
-                        details={"limit_per_minute": limit, "scope": scope})
+    ratelimit.hit(f"reports:{scope}:ip:{client_ip(request)}", limits.get(scope, 0), details={"scope": scope})
 
 
 def limit_posts(scope: str, view):

@@ -18,8 +18,8 @@ import os
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 
+from tinhso.core import ratelimit
 from tinhso.core.errors import UserError
 from tinhso.reports import apikeys
 
@@ -69,21 +69,5 @@ def limit_for(kind: str) -> int:
 
 def check_rate(kind: str, who: str) -> None:
     """Count one call of ``who`` (``key:<id>`` or ``ip:<addr>``); 429 past the minute's limit."""
-    limit = limit_for(kind)
-    if limit <= 0:
-        return
-    now = clock()
-    window = int(now // 60)
-    name = f"open311-rate:{kind}:{who}:{window}"
-    cache.add(name, 0, timeout=70)
-    try:
-        count = cache.incr(name)
-    except ValueError:  # expired between add and incr
-        cache.set(name, 1, timeout=70)
-        count = 1
-    if count > limit:
-        retry = 60 - int(now % 60)
-        raise UserError("rate_limited", f"Quá {limit} yêu cầu mỗi phút; thử lại sau {retry} giây.",
-                        f"More than {limit} requests per minute; retry in {retry} s.",
-                        field="api_key" if who.startswith("key:") else None, status=429,
-                        details={"retry_after": retry})
+    ratelimit.hit(f"open311:{kind}:{who}", limit_for(kind), now=clock(),
+                  field="api_key" if who.startswith("key:") else None)

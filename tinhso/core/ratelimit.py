@@ -1,0 +1,38 @@
+"""Fixed-window request counters on Django's cache: the one mechanism behind every rate limit.
+
+A window is one minute; a bucket names who is counted for what (``"reports:submit:ip:1.2.3.4"``,
+``"open311:post:key:7"``). With the default local-memory cache the counters live in each worker
+process, so the effective limit is ``limit × workers``; configure a shared cache (Redis, database)
+for an exact limit.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+
+from tinhso.core.errors import UserError
+
+
+def hit(bucket: str, limit: int, *, now: float | None = None, field: str | None = None,
+        details: dict | None = None) -> None:
+    """Count one request in ``bucket``; raise a 429 :class:`UserError` past ``limit`` per minute.
+    A limit of 0 or less disables the bucket."""
+    if limit <= 0:
+        return
+    now = time.time() if now is None else now
+    name = f"rl:{bucket}:{int(now // 60)}"
+    if cache.add(name, 1, timeout=70):
+        count = 1
+    else:
+        try:
+            count = cache.incr(name)
+        except ValueError:  # expired between add and incr
+            cache.add(name, 1, timeout=70)
+            count = 1
+    if count > limit:
+        retry = 60 - int(now % 60)
+        raise UserError("rate_limited", f"Quá {limit} yêu cầu mỗi phút; thử lại sau {retry} giây.",
+                        f"More than {limit} requests per minute; retry in {retry} s.", field=field,
+                        status=429, details={"limit_per_minute": limit, "retry_after": retry, **(details or {})})
