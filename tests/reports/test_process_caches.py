@@ -107,3 +107,14 @@ def test_routing_table_is_cached_and_follows_edits(world, outside_transaction, d
     after = routing.route(category_id=world.traffic.pk, commune_id=world.phan_thiet.pk, severity="normal")
     assert first.rule is None and first.unit == committee  # no rule for traffic: the commune's committee
     assert after.unit is None
+
+
+def test_a_category_added_elsewhere_is_found_at_once(world, outside_transaction):
+    from tinhso.reports.models import Category
+
+    assert intake.get_category("traffic") == world.traffic  # the table is now cached
+    # Another process (the admin, `tinhso demo`) adds a category: no signal reaches this process.
+    Category.objects.bulk_create([Category(code="lighting", name_vi="Chiếu sáng", name_en="Lighting")])
+    assert intake.get_category("lighting").code == "lighting"
+    with pytest.raises(intake.UserError):
+        intake.get_category("no-such-category")

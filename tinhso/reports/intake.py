@@ -93,6 +93,12 @@ def get_category(code) -> Category:
         category = Category.objects.filter(code=code, active=True).first()
     else:
         category = _categories.get().get(code)
+        if category is None:
+            # A miss is never taken from the cache: the category may have been added in another
+            # process (the admin, `tinhso demo`) since this one loaded the table.
+            category = Category.objects.filter(code=code, active=True).first()
+            if category is not None:
+                _categories.forget()
     if category is None:
         raise UserError("unknown_category", f"Lĩnh vực “{code}” không tồn tại.",
                         f"Unknown category (service_code) {code!r}.", field="category", status=400)
