@@ -23,7 +23,9 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("TINHSO_VAR_DIR", Path.cwd() / "var")).resolve()
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+if not VAR_DIR.exists():
+    # The database, media and generated keys hold reporters' personal data: owner-only access.
+    VAR_DIR.mkdir(parents=True, mode=0o700)
 
 
 def _env_flag(name: str, default: bool) -> bool:
