@@ -64,3 +64,12 @@ def test_openapi_docs_are_served(client):
 def test_admin_requires_login(client):
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_command_on_an_uninitialised_database_says_run_init(tmp_path):
+    if "TINHSO_DATABASE_URL" in os.environ:
+        pytest.skip("the PostgreSQL run shares one initialised database")
+    result = run_cli("units", "summary", var_dir=tmp_path / "fresh")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "tinhso init" in result.stderr
+    assert oct((tmp_path / "fresh").stat().st_mode & 0o777) == "0o700"  # holds personal data

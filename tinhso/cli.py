@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     _setup_django()
+    from django.db import DatabaseError
+
     from tinhso.core.errors import UserError
 
     parser = build_parser()
@@ -91,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except UserError as err:
         print(f"Lỗi / Error: {err}", file=sys.stderr)
+        return 2
+    except DatabaseError as err:
+        # Most often a database that was never initialised (or is behind the code's migrations).
+        print(f"Lỗi cơ sở dữ liệu / Database error: {err}\n"
+              "Cơ sở dữ liệu đã được khởi tạo chưa? Chạy `tinhso init`. / "
+              "Is the database initialised and migrated? Run `tinhso init`.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -14,6 +14,7 @@ SQLite demo and a PostgreSQL production deployment:
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import secrets
@@ -23,9 +24,11 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("TINHSO_VAR_DIR", Path.cwd() / "var")).resolve()
-if not VAR_DIR.exists():
-    # The database, media and generated keys hold reporters' personal data: owner-only access.
-    VAR_DIR.mkdir(parents=True, mode=0o700)
+# The database, media and generated keys hold reporters' personal data: owner-only access when we
+# create the folder (an existing one keeps the permissions its administrator gave it).
+VAR_DIR.parent.mkdir(parents=True, exist_ok=True)
+with contextlib.suppress(FileExistsError):
+    VAR_DIR.mkdir(mode=0o700)
 
 
 def _env_flag(name: str, default: bool) -> bool:
