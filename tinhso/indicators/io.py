@@ -51,7 +51,10 @@ COLUMN_HELP = {
     "Note": ("Ghi chú", "Note"),
     "GeoCode": ("Đơn vị: legacy:60 (Bình Thuận cũ) hoặc mã hiện hành 68 (bắt buộc)",
                 "Unit: legacy:60 (former Bình Thuận) or a current code such as 68 (required)"),
-    "Value": ("Giá trị số (dấu thập phân . hoặc ,)", "Numeric value (decimal point . or ,)"),
+    "Value": ("Giá trị số: ô số của Excel, hoặc chữ số với một dấu thập phân . hoặc , (92,5; 0.125). "
+              "'1.234' hay '12,500' bị từ chối vì không rõ là hàng nghìn hay thập phân: ghi 1234 hoặc 1,2340",
+              "Numeric value: an Excel number cell, or digits with one decimal mark . or , (92,5; 0.125). "
+              "'1.234' or '12,500' is refused as it may be thousands or a decimal: write 1234 or 1,2340"),
 }
 
 
@@ -106,20 +109,69 @@ def _cell(value) -> str:
     return nfc(str(value))
 
 
+class NumberError(ValueError):
+    """A text that is not a number, or could be read as two different numbers; ``reason`` is vi / en."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# Vietnamese writes "1.234,5" where English writes "1,234.5": "." and "," are each either a thousands
+# separator or the decimal mark. Only a text whose reading is certain is accepted.
+_PLAIN = re.compile(r"[+-]?\d+")
+_ONE_MARK = re.compile(r"[+-]?\d*[.,]\d+")
+# One mark followed by exactly three digits after a 1–3 digit whole part: "1.234" is 1234 or 1,234.
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
+# Well-formed grouping, optionally followed by the other mark as the decimal: "1.234.567", "1.234,5".
+_GROUPED = {".": re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?"),
+            ",": re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")}
+
+
 def _number(text: str) -> float:
-    cleaned = text.strip().replace("\u00a0", "")
-    if "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    value = float(cleaned)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
+    """A number typed as text (CSV cell, text cell of a workbook); raises :class:`NumberError`.
+
+    Accepted: plain digits; one decimal mark, "." or "," ("92,5", "0.125"); thousands grouping that
+    cannot be a decimal ("1.234.567", "1.234,5", "1,234.5"). Refused: "1.234"/"12,500" (thousands or
+    decimal?) and any other mix of marks.
+    """
+    cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "")
+    if _PLAIN.fullmatch(cleaned):
+        return float(cleaned)
+    if _AMBIGUOUS.fullmatch(cleaned):
+        whole, decimal = cleaned.replace(",", "").replace(".", ""), cleaned.replace(",", ".")
+        raise NumberError(
+            f"số {text!r} không rõ nghĩa: dấu {cleaned[-4]!r} có thể là phân cách hàng nghìn ({whole}) hoặc "
+            f"dấu thập phân ({decimal}); hãy ghi {whole} (không phân cách) hoặc thêm chữ số 0 "
+            f"({cleaned}0) nếu là số thập phân / ambiguous number {text!r}: {cleaned[-4]!r} may separate "
+            f"thousands ({whole}) or be the decimal mark ({decimal}); write {whole} without separators, or "
+            f"add a trailing zero ({cleaned}0) for the decimal")
+    if _ONE_MARK.fullmatch(cleaned):
+        return float(cleaned.replace(",", "."))
+    for group, pattern in _GROUPED.items():
+        if pattern.fullmatch(cleaned):
+            decimal = "," if group == "." else "."
+            return float(cleaned.replace(group, "").replace(decimal, "."))
+    raise NumberError(
+        f"không phải số: {text!r} (chữ số, một dấu thập phân '.' hoặc ',', hoặc phân cách hàng nghìn rõ ràng như "
+        f"1.234,5) / not a number: {text!r} (digits, one decimal mark '.' or ',', or unambiguous thousands "
+        f"grouping such as 1.234,5 or 1,234.5)")
 
 
-def _year(text: str, rownum: int, column: str, errors: list[RowError]) -> int | None:
+def _cell_number(raw, text: str) -> float:
+    """A workbook's numeric cell is an exact number and taken as is; text goes through :func:`_number`."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        value = float(raw)
+        if not math.isfinite(value):
+            raise NumberError(f"không phải số hữu hạn / not a finite number: {raw!r}")
+        return value
+    return _number(text)
+
+
+def _year(text: str, rownum: int, column: str, errors: list[RowError], raw=None) -> int | None:
     """A whole year 1900–2100, else a row error (the columns are small unsigned integers)."""
     try:
-        number = _number(text)
+        number = _cell_number(raw, text)
         if number.is_integer() and 1900 <= number <= 2100:
             return int(number)
     except ValueError:
@@ -167,7 +219,9 @@ def parse(content: bytes, filename: str) -> tuple[list[observations.ObservationI
     inputs: list[observations.ObservationInput] = []
 
     for rownum, raw in enumerate(table[1:], start=2):
-        cells = {name: _cell(raw[i]) if i < len(raw) else "" for name, i in index.items()}
+        # The cell as read (a workbook's numeric cell stays a number) and its text.
+        originals = {name: raw[i] if i < len(raw) else None for name, i in index.items()}
+        cells = {name: _cell(value) for name, value in originals.items()}
         if not any(cells.values()):
             continue
 
@@ -181,7 +235,7 @@ def parse(content: bytes, filename: str) -> tuple[list[observations.ObservationI
         for col in REQUIRED:
             if not get(col):
                 row_errors.append(RowError(rownum, col, "bắt buộc / required"))
-        year = _year(get("Year"), rownum, "Year", row_errors) if get("Year") else None
+        year = _year(get("Year"), rownum, "Year", row_errors, originals.get("year")) if get("Year") else None
         indicator = indicators.get(get("Indicator"))
         if get("Indicator") and indicator is None:
             row_errors.append(RowError(rownum, "Indicator", f"không có chỉ tiêu mã / unknown indicator {get('Indicator')!r}"))
@@ -195,10 +249,11 @@ def parse(content: bytes, filename: str) -> tuple[list[observations.ObservationI
         value = None
         if get("Value"):
             try:
-                value = _number(get("Value"))
-            except ValueError:
-                row_errors.append(RowError(rownum, "Value", f"không phải số / not a number: {get('Value')!r}"))
-        met = _year(get("MetMilestone"), rownum, "MetMilestone", row_errors) if get("MetMilestone") else None
+                value = _cell_number(originals.get("value"), get("Value"))
+            except NumberError as exc:
+                row_errors.append(RowError(rownum, "Value", exc.reason))
+        met = (_year(get("MetMilestone"), rownum, "MetMilestone", row_errors, originals.get("metmilestone"))
+               if get("MetMilestone") else None)
         for col, limit in TEXT_LIMITS.items():
             if len(get(col)) > limit:
                 row_errors.append(RowError(rownum, col, f"dài {len(get(col))} ký tự, tối đa {limit} / "
