@@ -1,11 +1,12 @@
 """Admin: definitions, plans and thresholds are editable; observations and weights are append-only
-(added, never changed or deleted — a correction is a new row)."""
+(added, never changed or deleted — a correction is a new row). Targets are edited in place, but only
+through :mod:`targets`, which records each change as a read-only :class:`TargetRevision`."""
 
 from django import forms
 from django.contrib import admin
 
 from tinhso.core.errors import UserError
-from tinhso.indicators import observations
+from tinhso.indicators import observations, targets
 from tinhso.indicators.models import (
     Indicator,
     Observation,
@@ -14,21 +15,61 @@ from tinhso.indicators.models import (
     PlanIndicator,
     Source,
     Target,
+    TargetRevision,
     ThresholdSet,
     WeightValue,
 )
 
 
+class TargetForm(forms.ModelForm):
+    change_note = forms.CharField(required=False, max_length=300, label="Lý do thay đổi / Reason for the change")
+
+    class Meta:
+        model = Target
+        fields = "__all__"
+
+
 class TargetInline(admin.TabularInline):
     model = Target
+    form = TargetForm
     extra = 0
+
+
+class TargetRevisionInline(admin.TabularInline):
+    """The recorded changes of this item's targets, read-only."""
+
+    model = TargetRevision
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("changed_at", "changed_by_name", "kind", "milestone", "level", "previous", "new",
+                                "note")
+    verbose_name_plural = "Lịch sử chỉ tiêu / Target history"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(PlanIndicator)
 class PlanIndicatorAdmin(admin.ModelAdmin):
     list_display = ("plan", "indicator", "pillar", "order")
     list_filter = ("plan", "pillar")
-    inlines = (TargetInline,)
+    inlines = (TargetInline, TargetRevisionInline)
+
+    def save_formset(self, request, form, formset, change):
+        """Targets are saved through :mod:`targets` so every change is recorded with the signed-in user."""
+        if formset.model is not Target:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # sets new/changed/deleted_objects (the admin's change message reads them)
+        notes = {id(f.instance): f.cleaned_data.get("change_note", "") for f in formset.forms
+                 if getattr(f, "cleaned_data", None)}
+        for obj in formset.deleted_objects:
+            targets.delete(obj, by=request.user, note=notes.get(id(obj), ""))
+        for obj in [*formset.new_objects, *(o for o, _ in formset.changed_objects)]:
+            targets.change(obj, by=request.user, note=notes.get(id(obj), ""),
+                           **{name: getattr(obj, name) for name in targets.TRACKED})
 
 
 @admin.register(Plan)
@@ -96,6 +137,23 @@ class ObservationAdmin(AppendOnlyAdmin):
     def save_model(self, request, obj, form, change):
         saved, _ = observations.record(_observation_input(obj), entered_by=request.user)
         obj.pk = saved.pk
+
+
+@admin.register(TargetRevision)
+class TargetRevisionAdmin(admin.ModelAdmin):
+    """View only: written by :mod:`targets`, never added, changed or deleted by hand."""
+
+    list_display = ("item", "milestone", "level", "kind", "changed_by_name", "changed_at", "note")
+    list_filter = ("kind", "item__plan")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(WeightValue)

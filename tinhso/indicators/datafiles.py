@@ -6,7 +6,8 @@
   observations, each citing its source.
 
 Loading is idempotent: definitions are upserted by code, targets by (plan, indicator, milestone,
-level), and an observation already present in a row's history is not written again.
+level) through :mod:`targets` (a changed target is a recorded revision, an unchanged one writes
+nothing), and an observation already present in a row's history is not written again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db import transaction
 
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
-from tinhso.indicators import observations
+from tinhso.indicators import observations, targets
 from tinhso.indicators.models import (
     AdminLevel,
     Comparator,
@@ -28,7 +29,6 @@ from tinhso.indicators.models import (
     Plan,
     PlanIndicator,
     Source,
-    Target,
     ThresholdSet,
 )
 
@@ -80,7 +80,7 @@ def _load_catalogue(data: dict) -> None:
             "aggregation_note": _text(e, "aggregation_note"), "definition_note": _text(e, "definition_note")})
 
 
-def _load_plans(entries: list[dict]) -> None:
+def _load_plans(entries: list[dict], note: str = "") -> None:
     for e in entries:
         plan, _ = Plan.objects.update_or_create(code=e["code"], defaults={
             "title_vi": _text(e, "title_vi"), "title_en": _text(e, "title_en"), "issuer": _text(e, "issuer"),
@@ -97,13 +97,13 @@ def _load_plans(entries: list[dict]) -> None:
                     "pillar": Pillar.objects.get(code=item_entry["pillar"]), "order": order,
                     "wording_vi": _text(item_entry, "wording_vi")})
             for t in item_entry.get("targets", []):
-                Target.objects.update_or_create(
-                    item=item, milestone=t["milestone"], level=t.get("level", AdminLevel.ALL), defaults={
-                        "value": float(t["value"]), "value_high": t.get("value_high"),
-                        "comparator": t.get("comparator", Comparator.AT_MOST if item.indicator.direction == "lower"
-                                            else Comparator.AT_LEAST),
-                        "source": Source.objects.get(key=t["source"]) if t.get("source") else source,
-                        "quote": _text(t, "quote")})
+                targets.record(
+                    item, t["milestone"], t.get("level", AdminLevel.ALL), by_name=LOADER_NAME, note=note,
+                    value=float(t["value"]), value_high=t.get("value_high"),
+                    comparator=t.get("comparator", Comparator.AT_MOST if item.indicator.direction == "lower"
+                                     else Comparator.AT_LEAST),
+                    source=Source.objects.get(key=t["source"]) if t.get("source") else source,
+                    quote=_text(t, "quote"))
 
 
 def _load_observations(entries: list[dict]) -> dict[str, int]:
@@ -131,7 +131,7 @@ def load_file(path: Path) -> dict[str, int]:
     data = _read(path)
     _load_sources(data.get("source", []))
     _load_catalogue(data)
-    _load_plans(data.get("plan", []))
+    _load_plans(data.get("plan", []), note=path.name)
     return _load_observations(data.get("observation", []))
 
 

@@ -270,3 +270,35 @@ class WeightValue(AppendOnlyModel):
     def clean(self) -> None:
         if self.value is not None and self.value <= 0:
             raise ValidationError({"value": "Trọng số phải dương / A weight must be positive"})
+
+
+class TargetChange(models.TextChoices):
+    CREATED = "created", "Tạo mới / Created"
+    CHANGED = "changed", "Sửa / Changed"
+    DELETED = "deleted", "Xóa / Deleted"
+
+
+class TargetRevision(AppendOnlyModel):
+    """One change to a plan's target, written by :func:`tinhso.indicators.targets.change`. Append-only.
+
+    Keyed by the plan item and the target's (milestone, level) after the change (before it, for a
+    deletion) rather than by a foreign key to :class:`Target`: a deleted target keeps its history.
+    ``previous``/``new`` hold the tracked fields (empty for a creation/deletion respectively).
+    """
+
+    item = models.ForeignKey(PlanIndicator, on_delete=models.PROTECT, related_name="target_revisions")
+    milestone = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=8, choices=AdminLevel.choices)
+    kind = models.CharField(max_length=8, choices=TargetChange.choices)
+    previous = models.JSONField(default=dict, blank=True)
+    new = models.JSONField(default=dict, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    changed_by_name = models.CharField(max_length=150, help_text="Who changed it (user or loader name)")
+    changed_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ("item", "changed_at", "id",)
+
+    def __str__(self) -> str:
+        return f"{self.item} {self.milestone} {self.level}: {self.kind} by {self.changed_by_name}"

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from tinhso.core.errors import UserError
 from tinhso.geo import registry
-from tinhso.indicators import io, merged, observations, progress, status
+from tinhso.indicators import io, merged, observations, progress, status, targets
 from tinhso.indicators.models import AdminLevel, Indicator, Plan
 
 SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈", "": ""}
@@ -111,8 +111,10 @@ def indicator_history(request, code: str, indicator: str):
         return _error_page(request, err)
     rows = observations.history(ind, unit)
     superseded = {o.supersedes_id for o in rows if o.supersedes_id}
+    revisions = [{"revision": r, "differences": targets.differences(r)} for r in targets.history(plan, ind)]
     return render(request, "indicators/history.html", {
-        "plan": plan, "indicator": ind, "unit": unit, "superseded": superseded, "rows": rows})
+        "plan": plan, "indicator": ind, "unit": unit, "superseded": superseded, "rows": rows,
+        "target_revisions": revisions})
 
 
 def plan_merged(request, code: str):
