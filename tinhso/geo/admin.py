@@ -9,22 +9,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from tinhso.core.admin import ViewOnlyAdminMixin
 from tinhso.core.text import fold
 from tinhso.geo.models import BoundaryVersion, RegistryLoad, Succession, Unit
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    pass
 
 
-class PredecessorInline(admin.TabularInline):
+class PredecessorInline(ViewOnlyAdminMixin, admin.TabularInline):
     model = Succession
     fk_name = "new"
     fields = ("old", "whole", "is_default", "effective", "source")
@@ -32,15 +26,6 @@ class PredecessorInline(admin.TabularInline):
     extra = 0
     verbose_name = "predecessor / đơn vị trước đây"
     verbose_name_plural = "predecessors / đơn vị trước đây"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SuccessorInline(PredecessorInline):

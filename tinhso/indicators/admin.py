@@ -5,6 +5,7 @@ through :mod:`targets`, which records each change as a read-only :class:`TargetR
 from django import forms
 from django.contrib import admin
 
+from tinhso.core.admin import ViewOnlyAdminMixin
 from tinhso.core.errors import UserError
 from tinhso.indicators import observations, targets
 from tinhso.indicators.models import (
@@ -140,20 +141,11 @@ class ObservationAdmin(AppendOnlyAdmin):
 
 
 @admin.register(TargetRevision)
-class TargetRevisionAdmin(admin.ModelAdmin):
+class TargetRevisionAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """View only: written by :mod:`targets`, never added, changed or deleted by hand."""
 
     list_display = ("item", "milestone", "level", "kind", "changed_by_name", "changed_at", "note")
     list_filter = ("kind", "item__plan")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WeightValue)

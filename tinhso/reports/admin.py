@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from tinhso.core.admin import ViewOnlyAdminMixin
 from tinhso.reports.models import (
     ApiClient,
     CalendarException,
@@ -113,22 +114,13 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportEvent)
-class ReportEventAdmin(admin.ModelAdmin):
+class ReportEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("report", "at", "action", "from_state", "to_state", "actor_label")
     list_filter = ("action",)
     search_fields = ("report__code",)
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in ReportEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)
