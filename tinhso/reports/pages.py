@@ -17,7 +17,6 @@ that another unit's report exists). Staff actions are dispatched through two tab
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -723,12 +722,7 @@ def _resolve(report, actor, post, files):
 
 
 def _return(report, actor, post, files):
-    reason = post.get("reason", "")
-    # Adapter: workflow.transition applies ``changes`` (handling_unit=None) before its rights check,
-    # so the unit would no longer "see" the report and get a 404. Check the real rights first,
-    # then act as a province-wide actor with the same identity and roles.
-    workflow.check(report, "return_to_ioc", actor, reason)
-    handling.return_to_ioc(report, dataclasses.replace(actor, province_wide=True), reason=reason)
+    handling.return_to_ioc(report, actor, reason=post.get("reason", ""))
     return _("Đã trả lại IOC.")
 
 
