@@ -8,6 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from tinhso.core.errors import UserError
+from tinhso.core.tabular import NumberError, parse_number
 from tinhso.indicators import io, setup
 from tinhso.indicators.models import Observation
 
@@ -45,14 +46,14 @@ def _imported() -> float:
     ("1.234,5", 1234.5), ("1,234.5", 1234.5), ("1.234.567", 1234567.0),
 ])
 def test_text_numbers_that_have_one_reading(text, expected):
-    assert io._number(text) == expected
+    assert parse_number(text) == expected
 
 
 @pytest.mark.parametrize("text", ["1.234", "12,500", "-999.000", "+1,000", "1.23,4", "1,234,5", "1.234,567.8",
                                   "1e3", "nan", "1_000", "1 234"])
 def test_ambiguous_or_mixed_text_is_refused(text):
-    with pytest.raises(io.NumberError):
-        io._number(text)
+    with pytest.raises(NumberError):
+        parse_number(text)
 
 
 def test_ambiguous_text_in_csv_is_a_row_error_naming_the_value_and_both_readings(demo):

@@ -1,0 +1,132 @@
+"""Reading tidy tables from users: CSV or XLSX rows, row errors, and numbers typed as text.
+
+Shared by every import (plan indicators, composite-index inputs) so that a number is read the same way
+everywhere: an Excel number cell is exact; text is accepted only when its reading is certain.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io as _stdio
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from tinhso.core.errors import UserError
+from tinhso.core.text import nfc
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "reason": self.reason}
+
+
+# --- reading files --------------------------------------------------------------------------------
+
+def _rows_from_csv(content: bytes) -> list[list[str]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError("bad_encoding", "Tệp CSV phải mã hóa UTF-8", "The CSV file must be UTF-8 encoded",
+                        field="file") from exc
+    return [row for row in csv.reader(_stdio.StringIO(text))]
+
+
+def _rows_from_xlsx(content: bytes, preferred_sheets: tuple[str, ...]) -> list[list]:
+    try:
+        wb = load_workbook(_stdio.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise UserError("bad_workbook", f"Không đọc được tệp Excel: {exc}", f"Cannot read the Excel file: {exc}",
+                        field="file") from exc
+    sheet = next((wb[name] for name in preferred_sheets if name in wb.sheetnames), wb.worksheets[0])
+    return [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def read_table(content: bytes, filename: str, preferred_sheets: tuple[str, ...] = ()) -> list[list]:
+    """Rows of a CSV (UTF-8) or XLSX file; a workbook is read from the first preferred sheet it has."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _rows_from_xlsx(content, preferred_sheets)
+    if suffix in (".csv", ".txt"):
+        return _rows_from_csv(content)
+    raise UserError("unknown_format", f"Định dạng {suffix!r} không được hỗ trợ (.csv hoặc .xlsx)",
+                    f"Unsupported format {suffix!r} (.csv or .xlsx)", field="file")
+
+
+def cell_text(value) -> str:
+    """A cell as NFC text: whole floats without '.0', dates as YYYY-MM-DD, empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.strftime("%Y-%m-%d")
+    return nfc(str(value))
+
+
+class NumberError(ValueError):
+    """A text that is not a number, or could be read as two different numbers; ``reason`` is vi / en."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# Vietnamese writes "1.234,5" where English writes "1,234.5": "." and "," are each either a thousands
+# separator or the decimal mark. Only a text whose reading is certain is accepted.
+_PLAIN = re.compile(r"[+-]?\d+")
+_ONE_MARK = re.compile(r"[+-]?\d*[.,]\d+")
+# One mark followed by exactly three digits after a 1–3 digit whole part: "1.234" is 1234 or 1,234.
+_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
+# Well-formed grouping, optionally followed by the other mark as the decimal: "1.234.567", "1.234,5".
+_GROUPED = {".": re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?"),
+            ",": re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")}
+
+
+def parse_number(text: str) -> float:
+    """A number typed as text (CSV cell, text cell of a workbook); raises :class:`NumberError`.
+
+    Accepted: plain digits; one decimal mark, "." or "," ("92,5", "0.125"); thousands grouping that
+    cannot be a decimal ("1.234.567", "1.234,5", "1,234.5"). Refused: "1.234"/"12,500" (thousands or
+    decimal?) and any other mix of marks.
+    """
+    cleaned = text.strip().replace("\u00a0", "").replace("\u202f", "")
+    if _PLAIN.fullmatch(cleaned):
+        return float(cleaned)
+    if _AMBIGUOUS.fullmatch(cleaned):
+        whole, decimal = cleaned.replace(",", "").replace(".", ""), cleaned.replace(",", ".")
+        raise NumberError(
+            f"số {text!r} không rõ nghĩa: dấu {cleaned[-4]!r} có thể là phân cách hàng nghìn ({whole}) hoặc "
+            f"dấu thập phân ({decimal}); hãy ghi {whole} (không phân cách) hoặc thêm chữ số 0 "
+            f"({cleaned}0) nếu là số thập phân / ambiguous number {text!r}: {cleaned[-4]!r} may separate "
+            f"thousands ({whole}) or be the decimal mark ({decimal}); write {whole} without separators, or "
+            f"add a trailing zero ({cleaned}0) for the decimal")
+    if _ONE_MARK.fullmatch(cleaned):
+        return float(cleaned.replace(",", "."))
+    for group, pattern in _GROUPED.items():
+        if pattern.fullmatch(cleaned):
+            decimal = "," if group == "." else "."
+            return float(cleaned.replace(group, "").replace(decimal, "."))
+    raise NumberError(
+        f"không phải số: {text!r} (chữ số, một dấu thập phân '.' hoặc ',', hoặc phân cách hàng nghìn rõ ràng như "
+        f"1.234,5) / not a number: {text!r} (digits, one decimal mark '.' or ',', or unambiguous thousands "
+        f"grouping such as 1.234,5 or 1,234.5)")
+
+
+def cell_number(raw, text: str) -> float:
+    """A workbook's numeric cell is an exact number and taken as is; text goes through :func:`parse_number`."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        value = float(raw)
+        if not math.isfinite(value):
+            raise NumberError(f"không phải số hữu hạn / not a finite number: {raw!r}")
+        return value
+    return parse_number(text)
