@@ -12,7 +12,7 @@ from tinhso.core.errors import UserError
 from tinhso.core.modules import optional_import
 
 api = NinjaAPI(title="tinhso API", version="1", urls_namespace="api-v1",
-               description="Tỉnh số — administrative geography, field reports, plan indicators")
+               description="Tỉnh số — administrative geography, field reports, plan indicators, composite indices")
 
 
 @api.exception_handler(UserError)
@@ -58,7 +58,7 @@ def _invalid_input(request, exc: ValidationError):
     return _user_error(request, error)
 
 
-for _app, _prefix in [("geo", "/"), ("reports", "/reports/"), ("indicators", "/")]:
+for _app, _prefix in [("geo", "/"), ("reports", "/reports/"), ("indicators", "/"), ("indices", "/indices/")]:
     _module = optional_import(f"tinhso.{_app}.api")
     if _module is not None:
         api.add_router(_prefix, _module.router, tags=[_app])

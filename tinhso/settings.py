@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "tinhso.geo",
     "tinhso.reports",
     "tinhso.indicators",
+    "tinhso.indices",
     "tinhso.web",
 ]
 

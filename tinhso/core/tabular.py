@@ -130,3 +130,14 @@ def cell_number(raw, text: str) -> float:
             raise NumberError(f"không phải số hữu hạn / not a finite number: {raw!r}")
         return value
     return parse_number(text)
+
+
+def ambiguous_readings(text: str) -> tuple[float, float] | None:
+    """The two readings of a text like "6.313" (6313 with a thousands mark, or 6.313), else None.
+
+    An import that knows the valid range of a value can accept the one reading inside it.
+    """
+    cleaned = str(text).strip().replace("\u00a0", "").replace("\u202f", "")
+    if not _AMBIGUOUS.fullmatch(cleaned):
+        return None
+    return float(cleaned.replace(",", "").replace(".", "")), float(cleaned.replace(",", "."))

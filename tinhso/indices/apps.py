@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IndicesConfig(AppConfig):
+    name = "tinhso.indices"
+    label = "indices"
