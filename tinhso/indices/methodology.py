@@ -248,6 +248,11 @@ def load_method_text(text: str, name: str = "uploaded") -> Method:
     return _build(raw, name)
 
 
+def from_spec(spec: dict, name: str = "spec") -> Method:
+    """A method from an already-parsed mapping (same schema as the YAML files, ``extends`` allowed)."""
+    return _build(spec, name)
+
+
 def _read_yaml(path: Path) -> dict:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
