@@ -78,3 +78,46 @@ def component_rows(method: Method, n_units: int = 63, seed: int = 922, period: s
                 value = float(np.clip(rng.normal(skill, 0.15), 0, 1).round(4))
             rows.append({"unit": unit, "period": period, "indicator": node.code, "value": value})
     return rows
+
+
+def svc766_rows(n_units: int = 20, period: str = "2025-10", seed: int = 766) -> list[dict]:
+    """Rates in percent for every scored 766 indicator of ``n_units`` synthetic units (e.g. communes)."""
+    rng = np.random.default_rng(seed)
+    method = load_method("svc-766")
+    leaves = [n.code for n in (method.nodes[c] for c in method.score_tree()) if n.is_leaf and n.counts]
+    rows = []
+    for unit in unit_labels(n_units):
+        skill = rng.uniform(55, 98)
+        for code in leaves:
+            rate = float(np.clip(rng.normal(skill, 12), 0, 100).round(2))
+            rows.append({"unit": unit, "period": period, "indicator": code, "value": rate})
+    return rows
+
+
+EXAMPLES = {
+    "dti-922-synthetic-63.csv": lambda: dti_rows(63, ("2022", "2023"), seed=2022),
+    "svc-766-synthetic-20.csv": lambda: svc766_rows(20, "2025-10", seed=766),
+}
+
+
+def write_examples(folder) -> list[str]:
+    """(Re)write the synthetic example files shipped in ``tinhso/indices/examples``."""
+    import csv
+    from pathlib import Path
+
+    written = []
+    for name, make in EXAMPLES.items():
+        path = Path(folder) / name
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=["unit", "period", "indicator", "value", "source"])
+            writer.writeheader()
+            for row in make():
+                writer.writerow({**row, "source": "synthetic"})
+        written.append(str(path))
+    return written
+
+
+if __name__ == "__main__":  # python -m tinhso.indices.synthetic  → regenerates the example files
+    from pathlib import Path
+
+    print("\n".join(write_examples(Path(__file__).resolve().parent / "examples")))
