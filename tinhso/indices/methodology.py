@@ -409,8 +409,9 @@ def _build(raw: Any, source: str) -> Method:
             if child not in nodes:
                 raise _invalid(source, f"nút {node.code}: nút con {child!r} không có",
                                f"node {node.code}: child {child!r} is not defined")
-        _check_aggregate(source, node, nodes)
     order = _topological(source, nodes)
+    for node in nodes.values():
+        _check_aggregate(source, node, nodes)
     title_vi, title_en = _text_pair(spec.get("title"), str(spec.get("code", source)))
     notes_vi, notes_en = _text_pair(spec.get("notes"), "")
     return Method(code=str(spec.get("code") or Path(source).stem), title_vi=title_vi, title_en=title_en,
