@@ -114,3 +114,22 @@ nodes:
     assert method.code == "dti-922-bl"
     assert method.nodes["awareness"].children == ("aw_meetings", "aw_chair")
     assert method.nodes["awareness"].max == 100 and "econ_activity" in method.nodes
+
+
+def test_the_extension_example_in_the_docs_loads_and_computes(tmp_path):
+    from pathlib import Path
+
+    from tinhso.indices import dataset, results
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "indices.md").read_text(encoding="utf-8")
+    block = docs.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "dti-922-lamdong.yaml"
+    path.write_text(block, encoding="utf-8")
+    method = methodology.load_method(str(path))
+    rows = [{"unit": "A", "period": "2024", "indicator": n.code, "value": 0.5} for n in method.main_nodes()
+            if n.code != "awareness"]
+    rows += [{"unit": "A", "period": "2024", "indicator": "aw_meetings", "value": 3},
+             {"unit": "A", "period": "2024", "indicator": "aw_directives", "value": 0.5}]
+    unit = results.report(results.compute(dataset.from_records(method, rows)))["units"][0]
+    # 3 meetings → 15 of 20 points; half the directives → 40 of 80: awareness = 55 / 100
+    assert unit["nodes"]["awareness"]["value"] == 0.55
