@@ -107,7 +107,12 @@ class Model:
     def scores(self, weights: np.ndarray, normalisation: np.ndarray, aggregation: np.ndarray,
                normalisations: tuple[str, ...], aggregations: tuple[str, ...]) -> np.ndarray:
         """Scores (units × runs) for weight rows (runs × codes, each summing to 1) and, per run, the
-        index of its normalisation and aggregation in the given option tuples."""
+        index of its normalisation and aggregation in the given option tuples.
+
+        The products are einsum, not ``@``: these are thin (units × k × runs, k ≤ 10) and OpenBLAS
+        would spread them over both cores, which on a machine already busy made the whole analysis
+        4× slower at random (43 vs 180 ms for 10,000 runs); einsum's single loop takes ~3 ms in all.
+        """
         out = np.empty((len(self.units), len(weights)))
         for i, norm in enumerate(normalisations):
             values = self.normalised(norm)
@@ -117,11 +122,11 @@ class Model:
                 if runs.size == 0:
                     continue
                 if agg == "arithmetic":
-                    out[:, runs] = values @ weights[runs].T
+                    out[:, runs] = np.einsum("uk,rk->ur", values, weights[runs])
                 else:
                     if logs is None:
                         logs = np.log(np.maximum(values, GEOMETRIC_FLOOR))
-                    out[:, runs] = np.exp(logs @ weights[runs].T)
+                    out[:, runs] = np.exp(np.einsum("uk,rk->ur", logs, weights[runs]))
         return self.scale * out
 
     def ranks(self, scores: np.ndarray) -> np.ndarray:
