@@ -229,6 +229,13 @@ def test_bad_options_are_user_errors(pci, options, field):
     assert exc.value.message_vi and exc.value.message_en and exc.value.message_vi != exc.value.message_en
 
 
+def test_options_as_comma_text(pci):
+    doc = sensitivity.analyse(pci, runs=100, normalisations="published, minmax", aggregations="geometric",
+                              sobol=False)
+    assert doc["settings"]["normalisations"] == ["published", "minmax"]
+    assert doc["settings"]["aggregations"] == ["geometric"]
+
+
 def test_unit_by_name_without_diacritics(pci):
     doc = sensitivity.analyse(pci, runs=200, unit="ha noi", sobol=True)
     assert doc["unit"] == "Hà Nội" and doc["unit_sobol"]["unit"] == "Hà Nội"

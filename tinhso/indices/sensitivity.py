@@ -182,7 +182,7 @@ def _choice(u: np.ndarray, k: int) -> np.ndarray:
 
 
 def _options(given, allowed: tuple[str, ...], field: str, label_vi: str, label_en: str) -> tuple[str, ...]:
-    items = [given] if isinstance(given, str) else list(given)
+    items = given.split(",") if isinstance(given, str) else list(given)   # "published,minmax" too
     items = [nfc(str(x)).strip().lower() for x in items]
     unknown = [x for x in items if x not in allowed]
     if not items or unknown:
