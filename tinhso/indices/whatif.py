@@ -403,6 +403,7 @@ def analyse(comp: Computation, unit: str, *, target_rank: int | None = None, tar
     row = _find_unit(comp, result, unit)
     code = result.units[row]
     _check_targets(method, len(result.units), target_rank, target_score)
+    target_rank = None if target_rank is None else int(target_rank)
     if step is None:
         step = method.whatif_step
     if not math.isfinite(step) or step <= 0:
