@@ -108,6 +108,7 @@ def build(method: Method, rows: list[InputRow]) -> IndexDataset:
     accepted: list[tuple[str, str, str, float, int]] = []
     names: dict[str, str] = {}
     codes = list(method.nodes)
+    resolved: dict[str, str | None] = {}  # a table repeats the same indicator texts thousands of times
     for r in rows:
         if len(errors) >= MAX_ERRORS:
             break
@@ -119,7 +120,9 @@ def build(method: Method, rows: list[InputRow]) -> IndexDataset:
         if not period:
             errors.append(RowError(r.row, "period", "bắt buộc / required"))
         indicator_text = cell_text(r.indicator)
-        code = method.resolve(indicator_text) if indicator_text else None
+        if indicator_text not in resolved:
+            resolved[indicator_text] = method.resolve(indicator_text) if indicator_text else None
+        code = resolved[indicator_text]
         if not indicator_text:
             errors.append(RowError(r.row, "indicator", "bắt buộc / required"))
         elif code is None:
@@ -160,16 +163,19 @@ def build(method: Method, rows: list[InputRow]) -> IndexDataset:
     if not accepted:
         raise UserError("index_input_empty", "Không có dòng dữ liệu nào", "The input has no data rows", field="file")
     column = {c: i for i, c in enumerate(method.order)}
+    by_period: dict[str, list[tuple[str, str, float, int]]] = {}
+    for unit, period, code, value, rownum in accepted:
+        by_period.setdefault(period, []).append((unit, code, value, rownum))
     periods: dict[str, PeriodInput] = {}
-    for period in sorted({a[1] for a in accepted}, key=_period_key):
-        units = list(dict.fromkeys(a[0] for a in accepted if a[1] == period))
+    for period in sorted(by_period, key=_period_key):
+        entries = by_period[period]
+        units = list(dict.fromkeys(e[0] for e in entries))
         index = {u: i for i, u in enumerate(units)}
         given = np.full((len(units), len(method.order)), np.nan)
         where: dict[tuple[int, int], int] = {}
-        for unit, p, code, value, rownum in accepted:
-            if p == period:
-                given[index[unit], column[code]] = value
-                where[(index[unit], column[code])] = rownum
+        for unit, code, value, rownum in entries:
+            given[index[unit], column[code]] = value
+            where[(index[unit], column[code])] = rownum
         periods[period] = PeriodInput(units=units, given=given, rows=where)
     return IndexDataset(method=method, periods=periods, unit_names=names)
 

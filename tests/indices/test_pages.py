@@ -1,0 +1,193 @@
+"""The /chi-so pages with Django's test client: upload → ranked table, row errors, follow-up actions on
+the kept upload (Excel, what-if, sensitivity), the method page, example downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from tinhso.indices import dataset, methodology, results, synthetic, views
+
+pytestmark = pytest.mark.django_db  # sessions live in the database
+
+ROW_RE = re.compile(r'<tr data-unit="([^"]+)">\s*<td class="num rank">(\d+)</td>')
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    settings.INDICES_UPLOAD_DIR = str(tmp_path / "uploads")
+    settings.INDICES_RATE_LIMITS = {"compute": 0, "whatif": 0, "sensitivity": 0}
+
+
+def as_csv(rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def upload(client: Client, content: bytes, name: str = "input.csv", **fields):
+    f = io.BytesIO(content)
+    f.name = name
+    return client.post("/chi-so", {"method": "dti-922", "file": f, **fields})
+
+
+@pytest.fixture
+def rows() -> list[dict]:
+    return synthetic.dti_rows(n_units=15, periods=("2022", "2023"), seed=11)
+
+
+@pytest.fixture
+def uploaded(client, rows):
+    """The result page's path after uploading the synthetic two-period input."""
+    response = upload(client, as_csv(rows))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return response["Location"]
+
+
+def test_index_page_lists_methods_examples_and_form(client):
+    html = client.get("/chi-so").content.decode()
+    for code in methodology.available_methods():
+        assert f'href="/chi-so/phuong-phap/{code}"' in html
+        assert f'<option value="{code}"' in html
+    assert 'href="/chi-so/vi-du/dti-2022-published-sample.csv"' in html
+    assert 'href="/chi-so/vi-du/dti-922-synthetic-63.csv"' in html
+    assert 'name="csrfmiddlewaretoken"' in html and 'enctype="multipart/form-data"' in html
+    assert 'name="merge_provinces_2025"' in html
+    assert 'href="/chi-so"' in html  # the nav link
+
+
+def test_upload_shows_units_in_rank_order(client, rows, uploaded):
+    html = client.get(uploaded).content.decode()
+    shown = ROW_RE.findall(html)
+    expected = results.report(results.compute(dataset.from_records(methodology.load_method("dti-922"), rows)))
+    assert [(u, int(r)) for u, r in shown] == [(u["unit"], u["rank"]) for u in expected["units"]]
+    assert len(shown) == 15
+    assert "2023" in html and "2022" in html
+    # Rank changes since 2022 are marked ▲/▼ for the units that moved.
+    moved = [u for u in expected["units"] if u["change"]["rank"]]
+    table = html[html.index('id="ix-ranking"'):html.index("</table>", html.index('id="ix-ranking"'))]
+    assert moved and table.count("▲") + table.count("▼") == len(moved)
+    assert 'id="ix-legend"' in html and "15 đơn vị" in html
+
+
+def test_result_page_for_another_period(client, rows, uploaded):
+    html = client.get(uploaded + "?ky=2022").content.decode()
+    expected = results.report(results.compute(dataset.from_records(methodology.load_method("dti-922"), rows)), "2022")
+    assert [u for u, _ in ROW_RE.findall(html)] == [u["unit"] for u in expected["units"]]
+
+
+def test_row_errors_reshow_the_form_with_a_table(client, rows):
+    rows[1]["indicator"] = "no_such_index"
+    rows[4]["value"] = "x"
+    response = upload(client, as_csv(rows), period="2023")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="ix-error-rows"' in html
+    cells = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td>", html)
+    assert ("3", "indicator") in cells and ("6", "value") in cells
+    assert 'id="ix-upload"' in html and 'value="2023"' in html  # the form is back, with what was typed
+
+
+def test_missing_file_and_unknown_method(client):
+    response = client.post("/chi-so", {"method": "dti-922"})
+    assert response.status_code == 400 and "ix-error" in response.content.decode()
+    f = io.BytesIO(b"unit,period,indicator,value\n")
+    f.name = "x.csv"
+    response = client.post("/chi-so", {"method": "../methods/dti-922.yaml", "file": f})
+    assert response.status_code == 404
+
+
+def test_names_are_escaped(client):
+    rows = [{"unit": "X1", "unit_name": "<script>alert(1)</script>", "period": "2023", "indicator": code, "value": 0.5}
+            for code in ("awareness", "institutions", "infrastructure", "human_resources", "cybersecurity",
+                         "gov_activity", "econ_activity", "society_activity")]
+    location = upload(client, as_csv(rows))["Location"]
+    html = client.get(location).content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_excel_download_without_reupload(client, uploaded):
+    response = client.get(uploaded + "/ket-qua.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response["Content-Disposition"] == 'attachment; filename="dti-922-2023.xlsx"'
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert "Xếp hạng" in workbook.sheetnames
+
+
+def test_whatif_on_the_page_shows_the_allocation(client, rows, uploaded):
+    expected = results.report(results.compute(dataset.from_records(methodology.load_method("dti-922"), rows)))
+    last = expected["units"][-1]["unit"]
+    response = client.post(uploaded + "/what-if", {"unit": last, "target_rank": "5", "period": "2023"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="ix-whatif-result"' in html and 'id="ix-allocation"' in html
+    assert 'id="ix-per-step"' in html and 'id="ix-profile"' in html
+    assert re.search(r"hạng\s*5\b", html)
+    assert f'<option value="{last}" selected>' in html
+
+
+def test_whatif_error_stays_on_the_result_page(client, uploaded):
+    response = client.post(uploaded + "/what-if", {"unit": "Nobody", "target_rank": "1"})
+    assert response.status_code in (400, 404)
+    html = response.content.decode()
+    assert 'id="ix-error"' in html and 'id="ix-ranking"' in html
+
+
+def test_sensitivity_on_the_page(client, uploaded):
+    response = client.post(uploaded + "/do-nhay", {"runs": "300", "weights": "perturb"})
+    assert response.status_code == 200, response.content.decode()[:3000]
+    html = response.content.decode()
+    assert 'id="ix-rank-intervals"' in html and 'id="ix-sobol"' in html
+    assert html.count('class="ix-bar"') == 15
+
+
+def test_upload_is_tied_to_the_session_and_expires(client, uploaded, monkeypatch):
+    stranger = Client()
+    assert stranger.get(uploaded).status_code == 404
+    assert stranger.get(uploaded + "/ket-qua.xlsx").status_code == 404
+    monkeypatch.setattr(views, "STORE_SECONDS", -1)
+    response = client.get(uploaded)
+    assert response.status_code == 404 and "upload_expired" in response.content.decode()
+
+
+def test_page_posts_are_rate_limited(client, rows, settings):
+    settings.INDICES_RATE_LIMITS = {"compute": 1, "whatif": 0, "sensitivity": 0}
+    first = upload(client, as_csv(rows), REMOTE_ADDR="203.0.113.9")
+    second = upload(client, as_csv(rows), REMOTE_ADDR="203.0.113.9")
+    assert first.status_code == 302 and second.status_code == 429
+    assert "rate_limited" in second.content.decode()
+
+
+def test_method_page_lists_nodes_and_status_badges(client):
+    method = methodology.load_method("dti-922")
+    html = client.get("/chi-so/phuong-phap/dti-922").content.decode()
+    assert set(re.findall(r'data-node="([^"]+)"', html)) == set(method.nodes)
+    assert '<span class="badge inferred">' in html and '<span class="badge official">' in html
+    assert method.legal_basis in html
+    assert '<a href="https://dti.gov.vn/xep-hang-2022"' in html
+    svc = client.get("/chi-so/phuong-phap/svc-766").content.decode()
+    assert '<span class="badge third_party">' in svc
+    assert "threshold: min(1, x / " in svc
+    assert client.get("/chi-so/phuong-phap/nope").status_code == 404
+
+
+def test_example_download_only_from_the_examples_folder(client):
+    response = client.get("/chi-so/vi-du/dti-2022-published-sample.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert response.content == (views.EXAMPLES_DIR / "dti-2022-published-sample.csv").read_bytes()
+    assert client.get("/chi-so/vi-du/nope.csv").status_code == 404
+    assert client.get("/chi-so/vi-du/methodology.py").status_code == 404
+    assert client.get("/chi-so/vi-du/..%2Fmethodology.py").status_code == 404
+
+
+def test_english_page(client):
+    html = client.get("/chi-so", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Composite indices" in html
