@@ -33,6 +33,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from machine import cpu_model  # bench/machine.py (scripts run from bench/)
+
 from tinhso.indices import dataset, results, sensitivity, synthetic  # noqa: E402
 from tinhso.indices.methodology import Method  # noqa: E402
 from tinhso.indices.ranking import round_half_up  # noqa: E402
@@ -138,14 +140,7 @@ def baseline_monte_carlo(model: sensitivity.Model, runs: int, seed: int = 0) -> 
 
 
 def machine() -> dict:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     versions = {name: importlib.metadata.version(name) for name in ("numpy", "pandas", "scipy", "SALib")}
     return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), **versions}
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from machine import cpu_model  # bench/machine.py (scripts run from bench/)
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = Path("/work/shared/data/vn-communes-2025-s5m.geojson.gz")
@@ -242,14 +243,7 @@ def ensure_postgis() -> bool:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, shapely {shapely.__version__} "
             f"(GEOS {shapely.geos_version_string})")
 
