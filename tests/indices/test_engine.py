@@ -130,3 +130,17 @@ def test_dti_score_equals_the_points_formula_for_any_values(matrix):
     comp = results.compute(dataset.from_records(m, rows))
     weights = np.array([m.nodes[c].max for c in mains]) / 1000
     assert np.allclose(comp.period().scores, np.array(matrix) @ weights)
+
+
+def test_lower_is_better_inputs_score_and_rank_the_right_way():
+    m = _spec({"rule": {"kind": "threshold", "target": 5}, "direction": -1, "input_range": [0, 100]})
+    # a processing time at or under its 5-day target earns all 10 points; 10 days earns half
+    assert _leaf_values(m, [3.0, 5.0, 10.0]).tolist() == pytest.approx([10.0, 10.0, 5.0])
+    m = _spec({"rule": {"kind": "ratio", "full": 100}, "direction": -1})
+    assert _leaf_values(m, [20.0]).tolist() == pytest.approx([8.0])
+    svc = methodology.load_method("svc-766")
+    rows = [{"unit": u, "period": "2025", "indicator": "2.2", "value": days} for u, days in (("A", 12), ("B", 4))]
+    rows += [{"unit": u, "period": "2025", "indicator": "total", "value": 80} for u in ("A", "B")]
+    result = results.compute(dataset.from_records(svc, rows)).period()
+    ranks = result.ranks[:, result.column("2.2")]
+    assert ranks.tolist() == [2, 1]  # the shorter average processing time ranks first

@@ -54,10 +54,12 @@ def score_input(node: Node, raw: np.ndarray) -> np.ndarray:
             return np.where(np.isnan(x), np.nan, rule.high)
         spread = (x - lo) if rule.direction == 1 else (hi - x)
         return rule.low + (rule.high - rule.low) * spread / (hi - lo)
+    lower_better = rule.direction == -1
     if rule.kind == "ratio":
-        attainment = x / rule.full
+        attainment = (rule.full - x) / rule.full if lower_better else x / rule.full
     elif rule.kind == "threshold":
-        attainment = np.minimum(1.0, x / rule.target)
+        with np.errstate(divide="ignore"):
+            attainment = np.minimum(1.0, rule.target / x if lower_better else x / rule.target)
     elif rule.kind == "distance_to_target":
         attainment = np.clip((x - rule.base) / (rule.target - rule.base), 0.0, 1.0)
     else:  # tiers, highest first: the first tier reached decides
@@ -152,8 +154,9 @@ def compute_period(method: Method, period: str, units: list[str], given: np.ndar
                         f"Required indicators missing to compute {method.score}: {listed}{more}",
                         field="indicator", details=problems)
     decimals = np.array([method.node_decimals(c) for c in method.order])
+    sign = np.array([-1.0 if method.nodes[c].ranks_lowest_first else 1.0 for c in method.order])
     ranks = np.zeros(values.shape, dtype=np.int64)
     for d in np.unique(decimals):
         cols = np.flatnonzero(decimals == d)
-        ranks[:, cols] = competition_ranks(values[:, cols], int(d))
+        ranks[:, cols] = competition_ranks(values[:, cols] * sign[cols], int(d))
     return PeriodResult(method=method, period=period, units=list(units), given=given, values=values, ranks=ranks)

@@ -23,8 +23,10 @@ Scoring rules of an input (a leaf, or any node the user gives a raw value for):
   earns the maximum"); ``tiers``: the share of the first tier whose ``at_least`` the input reaches;
   ``distance_to_target``: attainment = clip((x − base) / (target − base), 0, 1).
   An attainment a gives value a (share), a × max (points) or a × scale (score).
-- ``minmax``: rescaled across the units of the period to [low, high] (PCI style, 1–10); ``direction: -1``
-  reverses it for "lower is better" inputs.
+- ``minmax``: rescaled across the units of the period to [low, high] (PCI style, 1–10).
+A node's ``direction: -1`` says a lower input is better (processing time, informal charges): ``ratio``
+scores (full − x) / full, ``threshold`` min(1, target / x) (at or under the target earns the maximum),
+``minmax`` is reversed, and a node kept as its raw value (``value`` rule) is ranked lowest-first.
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ class Rule:
     otherwise: float = 0.0            # tiers: share when no tier is reached
     low: float = 1.0                  # minmax
     high: float = 10.0
-    direction: int = 1                # minmax: -1 when lower input is better
+    direction: int = 1                # -1 when a lower input is better
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,11 @@ class Node:
     @property
     def is_leaf(self) -> bool:
         return not self.children
+
+    @property
+    def ranks_lowest_first(self) -> bool:
+        """A raw value where lower is better (e.g. processing time) ranks ascending; scored values never do."""
+        return self.rule.direction == -1 and self.rule.kind == "value"
 
     @property
     def counts(self) -> bool:
@@ -132,7 +139,9 @@ def _rule_dict(rule: Rule) -> dict[str, Any]:
         out["tiers"] = [{"at_least": a, "share": s} for a, s in rule.tiers]
         out["otherwise"] = rule.otherwise
     if rule.kind == "minmax":
-        out.update(low=rule.low, high=rule.high, direction=rule.direction)
+        out.update(low=rule.low, high=rule.high)
+    if rule.direction != 1:
+        out["direction"] = rule.direction
     return out
 
 
@@ -294,9 +303,9 @@ def _number(source: str, code: str, key: str, value: Any) -> float | None:
     return float(value)
 
 
-def _rule(source: str, code: str, spec: Any) -> Rule:
+def _rule(source: str, code: str, spec: Any, direction: int = 1) -> Rule:
     if spec is None:
-        return Rule()
+        spec = {"kind": "value"}
     if isinstance(spec, str):
         spec = {"kind": spec}
     kind = spec.get("kind", "value")
@@ -314,7 +323,7 @@ def _rule(source: str, code: str, spec: Any) -> Rule:
         tiers.append((at_least, share))
     rule = Rule(kind=kind, full=num("full", 1.0), target=num("target"), base=num("base", 0.0) or 0.0,
                 tiers=tuple(sorted(tiers, reverse=True)), otherwise=num("otherwise", 0.0) or 0.0,
-                low=num("low", 1.0), high=num("high", 10.0), direction=int(spec.get("direction", 1)))
+                low=num("low", 1.0), high=num("high", 10.0), direction=int(spec.get("direction", direction)))
     if kind in ("threshold", "distance_to_target") and (rule.target is None or rule.target == rule.base):
         raise _invalid(source, f"nút {code}: quy tắc {kind} cần target khác base",
                        f"node {code}: rule {kind} needs a target different from base")
@@ -322,9 +331,10 @@ def _rule(source: str, code: str, spec: Any) -> Rule:
         raise _invalid(source, f"nút {code}: full phải dương", f"node {code}: full must be positive")
     if kind == "tiers" and not tiers:
         raise _invalid(source, f"nút {code}: quy tắc tiers cần ít nhất một bậc", f"node {code}: tiers need a tier")
-    if kind == "minmax" and (rule.high <= rule.low or rule.direction not in (1, -1)):
-        raise _invalid(source, f"nút {code}: minmax cần low < high và direction 1 hoặc -1",
-                       f"node {code}: minmax needs low < high and direction 1 or -1")
+    if rule.direction not in (1, -1):
+        raise _invalid(source, f"nút {code}: direction phải là 1 hoặc -1", f"node {code}: direction must be 1 or -1")
+    if kind == "minmax" and rule.high <= rule.low:
+        raise _invalid(source, f"nút {code}: minmax cần low < high", f"node {code}: minmax needs low < high")
     return rule
 
 
@@ -365,7 +375,7 @@ def _node(source: str, spec: dict) -> Node:
         raise _invalid(source, f"nút {code}: đơn vị {unit} cần max ≥ 0", f"node {code}: unit {unit} needs max ≥ 0")
     if weight is not None and weight < 0:
         raise _invalid(source, f"nút {code}: trọng số âm", f"node {code}: negative weight")
-    rule = _rule(source, code, spec.get("rule"))
+    rule = _rule(source, code, spec.get("rule"), direction=int(spec.get("direction", 1)))
     value_range = _range(source, code, spec.get("range"))
     if value_range is None:
         value_range = {"share": (0.0, 1.0), "points": (0.0, max_points or 0.0)}.get(unit, (-math.inf, math.inf))
