@@ -9,7 +9,7 @@ import io
 import pytest
 from django.test import Client
 
-from tests.indices.published import DTI_2022, DTI_922_MAINS, records
+from tests.indices.published import DTI_922_MAINS, DTI_2022, records
 from tinhso.indices import api, synthetic
 
 UNIT_CODES = {"TP. Đà Nẵng": "48", "TP. Hồ Chí Minh": "79", "Quảng Ninh": "22"}

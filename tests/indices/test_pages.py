@@ -75,6 +75,7 @@ def test_upload_shows_units_in_rank_order(client, rows, uploaded):
     table = html[html.index('id="ix-ranking"'):html.index("</table>", html.index('id="ix-ranking"'))]
     assert moved and table.count("▲") + table.count("▼") == len(moved)
     assert 'id="ix-legend"' in html and "15 đơn vị" in html
+    assert 'id="ix-synthetic"' in html  # synthetic units are said to be synthetic
 
 
 def test_result_page_for_another_period(client, rows, uploaded):
@@ -111,6 +112,7 @@ def test_names_are_escaped(client):
     location = upload(client, as_csv(rows))["Location"]
     html = client.get(location).content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'id="ix-synthetic"' not in html
 
 
 def test_excel_download_without_reupload(client, uploaded):

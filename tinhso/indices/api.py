@@ -110,7 +110,7 @@ def coerce_option(name: str, kind: str, value: Any) -> Any:
         if isinstance(value, (dict, list, bool)):
             raise _bad_option(name, kind, value)
         return nfc(str(value).strip())
-    if isinstance(value, bool) or isinstance(value, (dict, list)):
+    if isinstance(value, (bool, dict, list)):
         raise _bad_option(name, kind, value)
     try:
         number = float(str(value).strip()) if kind == "float" else int(str(value).strip())

@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core.errors import UserError
-from tinhso.indices import api
+from tinhso.indices import api, synthetic
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 STORE_SECONDS = 3600
@@ -34,6 +34,7 @@ STATUS_LABELS = {"official": ("chính thức", "official"), "verified": ("đã k
                  "inferred": ("suy luận", "inferred"), "third_party": ("bên thứ ba", "third party"),
                  "user": ("người dùng", "user")}
 UNCERTAIN_STATUSES = ("inferred", "third_party", "user")
+STEP_UNITS = {"points": ("điểm", "points"), "score": ("điểm", "score points"), "share": ("đơn vị giá trị", "value")}
 
 
 def _english() -> bool:
@@ -233,6 +234,7 @@ def _result_page(request, token: str, *, whatif: dict | None = None, sensitivity
     context = {
         "token": token, "meta": meta, "method": method, "report": report, "table": _ranked_table(comp, report),
         "periods": list(comp.periods), "unit_count": len(report["units"]),
+        "synthetic": all(u["unit"].startswith(synthetic.LABEL + " ") for u in report["units"]),
         "method_title": _pick(method.title_vi, method.title_en), "notes": _pick(method.notes_vi, method.notes_en),
         "whatif": _whatif_view(comp, whatif) if whatif else None,
         "sensitivity": _sensitivity_view(sensitivity) if sensitivity else None,
@@ -312,7 +314,8 @@ def _whatif_view(comp, doc: dict) -> dict:
     profile.sort(key=lambda r: (not r.get("main"), r.get("rank") or 0))
     return {"doc": doc, "improvement": improvement if doc.get("improvement") else None,
             "per_step": named(doc.get("per_step")), "profile": profile,
-            "unit_label": doc.get("name") or doc.get("unit"), "step_unit": doc.get("step_unit", "")}
+            "unit_label": doc.get("name") or doc.get("unit"),
+            "step_unit": _pick(*STEP_UNITS.get(doc.get("step_unit", ""), (doc.get("step_unit", ""),) * 2))}
 
 
 def _sensitivity_view(doc: dict) -> dict:
