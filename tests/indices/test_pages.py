@@ -179,6 +179,11 @@ def test_method_page_lists_nodes_and_status_badges(client):
     assert '<span class="badge third_party">' in svc
     assert "threshold: min(1, x / " in svc
     assert client.get("/chi-so/phuong-phap/nope").status_code == 404
+    for code in methodology.available_methods():
+        other = methodology.load_method(code)
+        page = client.get(f"/chi-so/phuong-phap/{code}").content.decode()
+        assert set(re.findall(r'data-node="([^"]+)"', page)) == set(other.nodes), code
+    assert "weighted_sum" in client.get("/chi-so/phuong-phap/pci-2013").content.decode()
 
 
 def test_example_download_only_from_the_examples_folder(client):
@@ -193,3 +198,38 @@ def test_example_download_only_from_the_examples_folder(client):
 def test_english_page(client):
     html = client.get("/chi-so", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Composite indices" in html
+
+
+def test_missing_main_index_is_listed_per_unit(client, rows):
+    dropped = next(r for r in rows if r["period"] == "2023" and r["indicator"] == "cybersecurity")
+    rows.remove(dropped)
+    response = upload(client, as_csv(rows))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f"{dropped['unit']} (2023)" in html and "cybersecurity" in html
+
+
+def test_merge_provinces_2025_on_the_page(client):
+    mains = ("awareness", "institutions", "infrastructure", "human_resources", "cybersecurity", "gov_activity",
+             "econ_activity", "society_activity")
+    rows = [{"unit": unit, "period": "2022", "indicator": code, "value": value}
+            for unit, value in (("48", 0.8), ("49", 0.6), ("22", 0.65)) for code in mains]
+    location = upload(client, as_csv(rows), merge_provinces_2025="on")["Location"]
+    html = client.get(location).content.decode()
+    assert [u for u, _ in ROW_RE.findall(html)] == ["48", "22"]
+    assert "Thành phố Đà Nẵng" in html and "0,7000" in html  # the mean of 0.8 and 0.6
+
+
+def test_old_uploads_are_swept(client, rows, settings, monkeypatch):
+    from pathlib import Path
+
+    first = upload(client, as_csv(rows))["Location"]
+    monkeypatch.setattr(views, "STORE_SECONDS", -1)  # everything kept so far counts as expired
+    upload(client, as_csv(rows))
+    kept = {p.stem for p in Path(settings.INDICES_UPLOAD_DIR).glob("*.bin")}
+    assert len(kept) == 1 and first.rsplit("/", 1)[1] not in kept
+
+
+def test_page_upload_over_5_mb_is_413(client, rows):
+    response = upload(client, as_csv(rows) + b"#" * (views.api.MAX_UPLOAD_BYTES + 70 * 1024))
+    assert response.status_code == 413 and "input_too_large" in response.content.decode()

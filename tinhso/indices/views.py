@@ -63,14 +63,21 @@ class UploadStore:
         return self.root / f"{token}.bin", self.root / f"{token}.json"
 
     def _sweep(self, now: float) -> None:
-        entries = sorted((p for p in self.root.glob("*.bin")), key=lambda p: p.stat().st_mtime)
-        total = sum(p.stat().st_size for p in entries)
-        for content in entries:
-            expired = now - content.stat().st_mtime > STORE_SECONDS
-            if not expired and total <= STORE_MAX_BYTES:
+        """Remove expired uploads, then the oldest while all of them take more than STORE_MAX_BYTES."""
+        entries = []
+        for path in self.root.glob("*.bin"):
+            try:  # another worker may be sweeping at the same time
+                stat = path.stat()
+            except OSError:
+                continue
+            entries.append((stat.st_mtime, stat.st_size, path))
+        entries.sort()
+        total = sum(size for _, size, _ in entries)
+        for mtime, size, path in entries:
+            if now - mtime <= STORE_SECONDS and total <= STORE_MAX_BYTES:
                 break
-            total -= content.stat().st_size
-            for p in self._paths(content.stem):
+            total -= size
+            for p in self._paths(path.stem):
                 p.unlink(missing_ok=True)
 
     def put(self, request, content: bytes, meta: dict) -> str:
@@ -171,6 +178,9 @@ def _index_page(request, *, form: dict | None = None, error: UserError | None = 
 def index(request):
     if request.method == "GET":
         return _index_page(request)
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > api.MAX_UPLOAD_BYTES + 64 * 1024:  # refused before the body is parsed
+        return _index_page(request, error=api.too_large(length, api.MAX_UPLOAD_BYTES, "file"))
     form = {"method": request.POST.get("method", ""), "period": request.POST.get("period", "").strip(),
             "merge": request.POST.get("merge_provinces_2025") == "on"}
     try:
