@@ -232,9 +232,9 @@ def _ranked_table(comp, report: dict) -> dict:
 
 
 def _result_page(request, token: str, *, whatif: dict | None = None, sensitivity: dict | None = None,
-                 error: UserError | None = None, forms: dict | None = None):
+                 error: UserError | None = None, forms: dict | None = None, loaded: tuple | None = None):
     try:
-        comp, meta = _load(request, token)
+        comp, meta = loaded or _load(request, token)
         period = request.GET.get("ky") or (forms or {}).get("period") or meta.get("period") or None
         report = api.run_compute(comp, {"period": period})
     except UserError as err:
@@ -285,14 +285,15 @@ def _form_options(request, names: tuple[str, ...]) -> dict:
 def result_whatif(request, token: str):
     raw = _form_options(request, ("unit", "target_rank", "target_score", "period"))
     forms = {"whatif": raw, "period": raw.get("period", "")}
+    loaded = None
     try:
         api.check_rate(request, "whatif")
         options = api.parse_options("whatif", raw)
-        comp, _ = _load(request, token)
-        analysis = api.run_whatif(comp, options)
+        loaded = _load(request, token)
+        analysis = api.run_whatif(loaded[0], options)
     except UserError as err:
-        return _result_page(request, token, error=err, forms=forms)
-    return _result_page(request, token, whatif=analysis, forms=forms)
+        return _result_page(request, token, error=err, forms=forms, loaded=loaded)
+    return _result_page(request, token, whatif=analysis, forms=forms, loaded=loaded)
 
 
 @require_POST
@@ -300,15 +301,16 @@ def result_sensitivity(request, token: str):
     raw = _form_options(request, ("runs", "weights", "period", "seed"))
     forms = {"runs": raw.get("runs", PAGE_DEFAULT_RUNS), "weights": raw.get("weights", "perturb"),
              "period": raw.get("period", "")}
+    loaded = None
     try:
         api.check_rate(request, "sensitivity")
         options = api.parse_options("sensitivity", raw)
         options.setdefault("runs", PAGE_DEFAULT_RUNS)
-        comp, _ = _load(request, token)
-        analysis = api.run_sensitivity(comp, options)
+        loaded = _load(request, token)
+        analysis = api.run_sensitivity(loaded[0], options)
     except UserError as err:
-        return _result_page(request, token, error=err, forms=forms)
-    return _result_page(request, token, sensitivity=analysis, forms=forms)
+        return _result_page(request, token, error=err, forms=forms, loaded=loaded)
+    return _result_page(request, token, sensitivity=analysis, forms=forms, loaded=loaded)
 
 
 # --- what-if and sensitivity documents, arranged for the template ----------------------------------
