@@ -3,6 +3,9 @@
 Kept in test code (the product ships only small cited samples in tinhso/indices/examples).
 """
 
+import csv
+import io
+
 DTI_922_MAINS = ["awareness", "institutions", "infrastructure", "human_resources", "cybersecurity",
                  "gov_activity", "econ_activity", "society_activity"]
 
@@ -34,3 +37,12 @@ PCI_2020 = {
 def records(table: dict, codes: list[str], period: str) -> list[dict]:
     return [{"unit": unit, "period": period, "indicator": code, "value": value}
             for unit, (values, _) in table.items() for code, value in zip(codes, values)]
+
+
+def as_csv(rows: list[dict]) -> bytes:
+    """Tidy records as the bytes of a UTF-8 CSV upload."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")

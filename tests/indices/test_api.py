@@ -3,13 +3,12 @@ HTTP, row errors, size and rate limits, unknown methods, what-if and sensitivity
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pytest
 from django.test import Client
 
-from tests.indices.published import DTI_922_MAINS, DTI_2022, records
+from tests.indices.published import DTI_922_MAINS, DTI_2022, as_csv, records
 from tinhso.indices import api, synthetic
 
 UNIT_CODES = {"TP. Đà Nẵng": "48", "TP. Hồ Chí Minh": "79", "Quảng Ninh": "22"}
@@ -31,14 +30,6 @@ def dti_rows() -> list[dict]:
     for r in rows:
         r["unit_name"], r["unit"] = r["unit"], UNIT_CODES[r["unit"]]
     return rows
-
-
-def as_csv(rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
 
 
 def assert_published(doc: dict) -> None:

@@ -3,7 +3,6 @@ the kept upload (Excel, what-if, sensitivity), the method page, example download
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 
@@ -11,6 +10,7 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+from tests.indices.published import as_csv
 from tinhso.indices import dataset, methodology, results, synthetic, views
 
 pytestmark = pytest.mark.django_db  # sessions live in the database
@@ -22,14 +22,6 @@ ROW_RE = re.compile(r'<tr data-unit="([^"]+)">\s*<td class="num rank">(\d+)</td>
 def _isolated(settings, tmp_path):
     settings.INDICES_UPLOAD_DIR = str(tmp_path / "uploads")
     settings.INDICES_RATE_LIMITS = {"compute": 0, "whatif": 0, "sensitivity": 0}
-
-
-def as_csv(rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
 
 
 def upload(client: Client, content: bytes, name: str = "input.csv", **fields):
