@@ -59,9 +59,7 @@ def test_the_registry_gives_the_2025_province_groups_and_names_resolve():
 
 @pytest.mark.django_db
 def test_merging_by_names_with_the_registry_groups():
-    groups, names = merge.province_groups_2025()
     data = dataset.from_records(DTI, _rows({"Bình Thuận": 0.5, "Đắk Nông": 0.7, "Lâm Đồng": 0.6}))
-    only_68 = {"68": groups["68"]}
-    result = results.compute(merge.merge_dataset(data, only_68, names)).period()
+    result = results.compute(merge.merge_provinces_2025(data)).period()
     assert result.units == ["68"]
     assert result.value("68", "awareness") == pytest.approx(0.6)

@@ -21,6 +21,7 @@ from ninja import Router, Schema
 from tinhso.core import ratelimit
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
+from tinhso.indices import methodology
 
 router = Router()
 
@@ -199,17 +200,6 @@ def read_request(request) -> Upload:
                     "multipart/form-data or text/csv", field="Content-Type", status=415)
 
 
-def known_method(code: str):
-    """A shipped method by code only: a path in the URL must never reach the YAML loader."""
-    from tinhso.indices import methodology
-
-    if code not in methodology.available_methods():
-        available = ", ".join(methodology.available_methods())
-        raise UserError("method_not_found", f"Không có phương pháp {code!r}; hiện có: {available}",
-                        f"Unknown method {code!r}; available: {available}", field="method", status=404)
-    return methodology.load_method(code)
-
-
 def computation(method, upload: Upload, *, merge_provinces_2025: bool = False):
     """The computation for an upload: rows or file checked row by row, merged if asked, computed."""
     from tinhso.indices import dataset, merge, results
@@ -219,13 +209,13 @@ def computation(method, upload: Upload, *, merge_provinces_2025: bool = False):
     else:
         data = dataset.read_file(method, upload.content or b"", upload.filename)
     if merge_provinces_2025:
-        data = merge.merge_dataset(data, *merge.province_groups_2025())
+        data = merge.merge_provinces_2025(data)
     return results.compute(data)
 
 
 def _prepare(request, method_code: str, operation: str):
     check_rate(request, operation)
-    method = known_method(method_code)
+    method = methodology.load_method(method_code, allow_files=False)
     upload = read_request(request)
     options = parse_options(operation, upload.options or {})
     merged = bool(options.pop("merge_provinces_2025", False))
@@ -311,8 +301,6 @@ _ERRORS = {400: ErrorOut, 404: ErrorOut, 413: ErrorOut, 415: ErrorOut, 429: Erro
 
 @router.get("/methods", response=list[MethodOut], summary="Shipped index methodologies")
 def list_methods(request):
-    from tinhso.indices import methodology
-
     return [{"code": m.code, "title": m.title_vi, "title_en": m.title_en, "used_for": m.used_for, "score": m.score}
             for m in (methodology.load_method(c) for c in methodology.available_methods())]
 
@@ -320,7 +308,7 @@ def list_methods(request):
 @router.get("/methods/{code}", response={200: dict[str, Any], 404: ErrorOut},
             summary="One methodology: tree, points or weights, rules, status, sources")
 def get_method(request, code: str):
-    return known_method(code).as_dict()
+    return methodology.load_method(code, allow_files=False).as_dict()
 
 
 @router.post("/{method}/compute", response={200: dict[str, Any], **_ERRORS}, summary="Compute an index",

@@ -41,7 +41,7 @@ def load(args: argparse.Namespace):
             raise UserError("file_not_found", f"Không có tệp {merge_path}", f"No such file {merge_path}", field="merge")
         data = merge.merge_dataset(data, merge.read_groups(merge_path.read_bytes(), merge_path.name))
     elif getattr(args, "merge_provinces_2025", False):
-        data = merge.merge_dataset(data, *merge.province_groups_2025())
+        data = merge.merge_provinces_2025(data)
     return results.compute(data)
 
 

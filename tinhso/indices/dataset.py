@@ -162,7 +162,7 @@ def build(method: Method, rows: list[InputRow]) -> IndexDataset:
                         field="file", details=[e.as_dict() for e in errors])
     if not accepted:
         raise UserError("index_input_empty", "Không có dòng dữ liệu nào", "The input has no data rows", field="file")
-    column = {c: i for i, c in enumerate(method.order)}
+    column = method.columns
     by_period: dict[str, list[tuple[str, str, float, int]]] = {}
     for unit, period, code, value, rownum in accepted:
         by_period.setdefault(period, []).append((unit, code, value, rownum))
@@ -180,14 +180,18 @@ def build(method: Method, rows: list[InputRow]) -> IndexDataset:
     return IndexDataset(method=method, periods=periods, unit_names=names)
 
 
+def _header_key(title: str) -> str:
+    return " ".join(fold(title).replace("_", " ").split())
+
+
 def _header_map(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
-    lookup = {name: col for col, names in COLUMN_NAMES.items() for name in names}
+    lookup = {_header_key(name): col for col, names in COLUMN_NAMES.items() for name in names}
     found: dict[str, int] = {}
     errors: list[RowError] = []
     for i, title in enumerate(header):
         if not title:
             continue
-        col = lookup.get(" ".join(fold(title).replace("_", " ").split())) or lookup.get(fold(title))
+        col = lookup.get(_header_key(title))
         if col is None:
             errors.append(RowError(1, title, f"cột không biết / unknown column {title!r} (unit, period, indicator, "
                                              "value; tùy chọn / optional: unit_name, source, note)"))

@@ -29,7 +29,7 @@ class PeriodResult:
     ranks: np.ndarray     # competition ranks per node (0 when the unit has no value)
 
     def column(self, code: str) -> int:
-        return self.method.order.index(code)
+        return self.method.columns[code]
 
     def value(self, unit: str, code: str) -> float:
         return float(self.values[self.units.index(unit), self.column(code)])
@@ -102,7 +102,7 @@ def aggregate(method: Method, node: Node, child_values: dict[str, np.ndarray],
 def evaluate(method: Method, given: np.ndarray) -> np.ndarray:
     """Every node's value from the given matrix (units × nodes in ``method.order``; NaN = not given)."""
     values = np.full(given.shape, np.nan)
-    column = {code: i for i, code in enumerate(method.order)}
+    column = method.columns
     for code in method.order:
         node = method.nodes[code]
         j = column[code]
@@ -118,7 +118,7 @@ def evaluate(method: Method, given: np.ndarray) -> np.ndarray:
 def missing_inputs(method: Method, values: np.ndarray, row: int, code: str) -> list[str]:
     """The highest nodes that stop ``code`` from being computed for one unit: a node with nothing at all
     below it is reported itself; one with some of its inputs is searched for the missing ones."""
-    column = {c: i for i, c in enumerate(method.order)}
+    column = method.columns
 
     def has_value(c: str) -> bool:
         return not np.isnan(values[row, column[c]])
@@ -141,7 +141,7 @@ def compute_period(method: Method, period: str, units: list[str], given: np.ndar
     """Values and ranks for one period; raises a UserError naming each unit whose score cannot be
     computed and the nodes it lacks."""
     values = evaluate(method, given)
-    score_col = method.order.index(method.score)
+    score_col = method.columns[method.score]
     problems = []
     for row in np.flatnonzero(np.isnan(values[:, score_col])):
         lacking = missing_inputs(method, values, int(row), method.score)

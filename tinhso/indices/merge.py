@@ -2,8 +2,9 @@
 arithmetic mean of its former provinces' main-index values (the DTI 2024 practice), then ranked among
 the merged provinces. It works with any method: the "main indices" are the score node's children.
 
-Groups come from a CSV (``new_unit,old_unit`` rows) or from the unit registry's province crosswalk
-(63 → 34). A unit of the input that belongs to no group stands for itself. A group is merged only when
+Groups come from a CSV (``new_unit,old_unit`` rows, matched to the input's unit labels as written) or
+from the unit registry's province crosswalk (63 → 34; :func:`merge_provinces_2025`, where the input may
+name provinces by code or by name). A unit of the input that belongs to no group stands for itself. A group is merged only when
 every former unit has a value in the period: a mean over some of them would not be the published rule,
 so a missing member is an error naming it.
 """
@@ -92,22 +93,21 @@ def legacy_province_codes(labels: list[str]) -> dict[str, str]:
     return found
 
 
-def merge_dataset(data: IndexDataset, groups: dict[str, list[str]], names: dict[str, str] | None = None) -> IndexDataset:
-    """A new dataset whose units are the merged ones, given at the main-index level."""
-    method = data.method
-    mains = [c for c in method.score_node.children]
-    columns = [method.order.index(c) for c in mains]
+def merge_provinces_2025(data: IndexDataset) -> IndexDataset:
+    """The 2025 merger applied with the registry: former provinces by code or name → the 34 provinces."""
+    groups, names = province_groups_2025()
     labels = sorted({u for p in data.periods.values() for u in p.units})
-    # Labels may be names; map them to the group members' codes when the groups use codes.
+    return merge_dataset(data, groups, names, aliases=legacy_province_codes(labels))
+
+
+def merge_dataset(data: IndexDataset, groups: dict[str, list[str]], names: dict[str, str] | None = None,
+                  aliases: dict[str, str] | None = None) -> IndexDataset:
+    """A new dataset whose units are the merged ones, given at the main-index level; ``aliases`` maps
+    input labels (e.g. province names) to the group members' codes."""
+    method = data.method
+    columns = [method.columns[c] for c in method.score_node.children]
     members = {old for olds in groups.values() for old in olds}
-    label_code = {u: u for u in labels if u in members}
-    unknown = [u for u in labels if u not in members]
-    if unknown:
-        try:
-            resolved = legacy_province_codes(unknown)
-        except Exception:  # no registry (e.g. a custom grouping without Django data): labels stay as they are
-            resolved = {}
-        label_code.update({u: c for u, c in resolved.items() if c in members})
+    label_code = {u: c for u, c in (aliases or {}).items() if c in members and u not in members}
     group_of = {old: new for new, olds in groups.items() for old in olds}
     periods: dict[str, PeriodInput] = {}
     problems = []

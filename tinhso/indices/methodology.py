@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +165,11 @@ class Method:
     source_file: str = ""
     lookup: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
+    @cached_property
+    def columns(self) -> dict[str, int]:
+        """Each node's column in the units × nodes matrices, which follow ``order``."""
+        return {code: i for i, code in enumerate(self.order)}
+
     @property
     def score_node(self) -> Node:
         return self.nodes[self.score]
@@ -225,17 +230,18 @@ def available_methods() -> list[str]:
     return sorted(p.stem for p in METHODS_DIR.glob("*.yaml"))
 
 
-def load_method(ref: str | Path) -> Method:
-    """A shipped method by code (``dti-922``) or a YAML file by path; raises UserError when unknown/invalid."""
+def load_method(ref: str | Path, *, allow_files: bool = True) -> Method:
+    """A shipped method by code (``dti-922``) or, when ``allow_files``, a YAML file by path; raises UserError
+    when unknown/invalid. Web callers pass ``allow_files=False``: a name from a URL must never open a file."""
     ref_text = str(ref)
     path = Path(ref_text)
-    if ref_text.endswith((".yaml", ".yml")) or path.is_file():
+    if allow_files and (ref_text.endswith((".yaml", ".yml")) or path.is_file()):
         if not path.is_file():
             raise UserError("method_not_found", f"Không có tệp phương pháp {ref_text}",
                             f"No method file {ref_text}", field="method", status=404)
         return _load_file(path.resolve())
     shipped = METHODS_DIR / f"{ref_text}.yaml"
-    if not shipped.is_file():
+    if ref_text not in available_methods():
         raise UserError("method_not_found",
                         f"Không có phương pháp {ref_text!r}; hiện có: {', '.join(available_methods())}",
                         f"Unknown method {ref_text!r}; available: {', '.join(available_methods())}",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tinhso.core.errors import UserError
+from tinhso.core.text import fold, nfc
 from tinhso.indices import engine
 from tinhso.indices.dataset import IndexDataset
 from tinhso.indices.methodology import Method
@@ -32,6 +33,21 @@ class Computation:
                             f"No period {period!r} in the input (have: {', '.join(self.periods)})", field="period",
                             status=404)
         return self.periods[period]
+
+    def unit_row(self, units: list[str], unit: str, period: str) -> int:
+        """The row of a unit given by its label, or by its label or name in any case and with or without
+        diacritics when that matches exactly one unit; 404 listing (up to 10 of) the units otherwise."""
+        text = nfc(str(unit)).strip()
+        if text in units:
+            return units.index(text)
+        key = fold(text)
+        matches = [i for i, u in enumerate(units) if key and key in (fold(u), fold(self.unit_names.get(u, "")))]
+        if len(matches) == 1:
+            return matches[0]
+        listed = ", ".join(f"{u} ({self.unit_names[u]})" if u in self.unit_names else u for u in units[:10])
+        more = f" … (+{len(units) - 10})" if len(units) > 10 else ""
+        raise UserError("unit_not_found", f"Không có đơn vị {text!r} trong kỳ {period}; có: {listed}{more}",
+                        f"No unit {text!r} in period {period}; units: {listed}{more}", field="unit", status=404)
 
     def previous(self, period: str) -> engine.PeriodResult | None:
         keys = list(self.periods)
@@ -84,7 +100,7 @@ def period_report(comp: Computation, period: str | None = None) -> dict:
             item["change"] = {"previous_period": before.period, "score": nodes[method.score].get("change"),
                               "rank": nodes[method.score].get("rank_change")}
         units.append(item)
-    order = np.lexsort((np.array(result.units, dtype=object).astype(str), result.ranks[:, score_col]))
+    order = sorted(range(len(units)), key=lambda i: (result.ranks[i, score_col], result.units[i]))
     return {"method": method.code, "method_title": method.title_vi, "period": result.period,
             "previous_period": before.period if before else None, "decimals": method.decimals,
             "units": [units[i] for i in order]}

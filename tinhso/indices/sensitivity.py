@@ -38,7 +38,7 @@ import numpy as np
 from scipy import stats
 
 from tinhso.core.errors import UserError
-from tinhso.core.text import fold, nfc
+from tinhso.core.text import nfc
 from tinhso.indices.methodology import Method
 from tinhso.indices.ranking import competition_ranks
 from tinhso.indices.results import Computation, clean
@@ -196,18 +196,6 @@ def _options(given, allowed: tuple[str, ...], field: str, label_vi: str, label_e
     return tuple(items)
 
 
-def _find_unit(comp: Computation, units: list[str], text: str) -> int:
-    if text in units:
-        return units.index(text)
-    key = fold(nfc(text)).strip()
-    matches = [i for i, u in enumerate(units)
-               if fold(u).strip() == key or fold(comp.unit_names.get(u, "")).strip() == key]
-    if len(matches) == 1:
-        return matches[0]
-    raise _bad("unit_not_found", f"Không có đơn vị {text!r} trong kỳ này",
-               f"No unit {text!r} in this period", "unit", status=404)
-
-
 def _check_number(value, low: float, high: float, inclusive: bool, field: str, vi: str, en: str) -> float:
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and (
         low <= value <= high if inclusive else low < value < high)
@@ -260,7 +248,7 @@ def analyse(comp: Computation, *, period: str | None = None, runs: int = 10000, 
                    f"seed must be a non-negative integer (got {seed!r})", "seed")
 
     model = build_model(comp, period)
-    focus = _find_unit(comp, model.units, unit) if unit is not None else None
+    focus = comp.unit_row(model.units, unit, model.period) if unit is not None else None
     k = len(model.codes)
     names = [f"weight:{c}" for c in model.codes] + ["normalisation", "aggregation"]
 

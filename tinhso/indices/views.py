@@ -12,6 +12,7 @@ import json
 import re
 import secrets
 import time
+from functools import cache
 from pathlib import Path
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core.errors import UserError
-from tinhso.indices import api, synthetic
+from tinhso.indices import api, methodology, synthetic
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 STORE_SECONDS = 3600
@@ -117,13 +118,12 @@ class UploadStore:
 # --- shared page pieces ------------------------------------------------------------------------
 
 def _methods() -> list:
-    from tinhso.indices import methodology
-
     return [methodology.load_method(c) for c in methodology.available_methods()]
 
 
+@cache
 def _examples() -> list[dict]:
-    """Example files with the README's 'real or synthetic' and provenance columns."""
+    """Example files with the README's 'real or synthetic' and provenance columns (package data: read once)."""
     described: dict[str, tuple[str, str]] = {}
     readme = EXAMPLES_DIR / "README.md"
     if readme.is_file():
@@ -190,7 +190,7 @@ def index(request):
             raise UserError("file_required", "Chưa chọn tệp CSV hoặc XLSX", "No CSV or XLSX file chosen", field="file")
         if upload.size > api.MAX_UPLOAD_BYTES:
             raise api.too_large(upload.size, api.MAX_UPLOAD_BYTES, "file")
-        method = api.known_method(form["method"])
+        method = methodology.load_method(form["method"], allow_files=False)
         content = upload.read()
         comp = api.computation(method, api.Upload(content=content, filename=upload.name), merge_provinces_2025=form["merge"])
         comp.period(form["period"] or None)  # an unknown period is an error now, not on the result page
@@ -204,7 +204,7 @@ def index(request):
 def _load(request, token: str):
     """The stored upload's computation and its metadata."""
     content, meta = UploadStore().get(request, token)
-    method = api.known_method(meta["method"])
+    method = methodology.load_method(meta["method"], allow_files=False)
     comp = api.computation(method, api.Upload(content=content, filename=meta["filename"]),
                            merge_provinces_2025=bool(meta.get("merge")))
     return comp, meta
@@ -390,7 +390,7 @@ def _node_row(method, code: str, depth: int) -> dict:
 @require_GET
 def method_page(request, code: str):
     try:
-        method = api.known_method(code)
+        method = methodology.load_method(code, allow_files=False)
     except UserError as err:
         return _index_page(request, error=err)
     rows: list[dict] = []

@@ -20,7 +20,6 @@ import math
 import numpy as np
 
 from tinhso.core.errors import UserError
-from tinhso.core.text import fold, nfc
 from tinhso.indices import engine, ranking
 from tinhso.indices.methodology import Method, Node, Rule
 from tinhso.indices.results import Computation, clean
@@ -77,7 +76,7 @@ class _Scorer:
         self.flat = _flat_method(method)
         self.levers = levers
         self.row = row
-        self.score_col = method.order.index(method.score)
+        self.score_col = method.columns[method.score]
         self.decimals = method.node_decimals(method.score)
         self.all_scores = result.scores.astype(float).copy()
         self.base = np.array([lv.current for lv in levers])
@@ -104,23 +103,6 @@ class _Scorer:
 
 
 # --- finding the unit and checking the request -----------------------------------------------------
-
-def _find_unit(comp: Computation, result: engine.PeriodResult, unit: str) -> int:
-    text = nfc(str(unit)).strip()
-    if text in result.units:
-        return result.units.index(text)
-    key = " ".join(fold(text).split())
-    by_name = [i for i, u in enumerate(result.units)
-               if key and key in (" ".join(fold(u).split()), " ".join(fold(comp.unit_names.get(u, "")).split()))]
-    if len(by_name) == 1:
-        return by_name[0]
-    listed = ", ".join(f"{u} ({comp.unit_names[u]})" if u in comp.unit_names else u for u in result.units[:10])
-    more = f" … (+{len(result.units) - 10})" if len(result.units) > 10 else ""
-    raise UserError("unit_not_found",
-                    f"Không có đơn vị {text!r} trong kỳ {result.period}; có: {listed}{more}",
-                    f"No unit {text!r} in period {result.period}; units: {listed}{more}",
-                    field="unit", status=404)
-
 
 def _check_targets(method: Method, n_units: int, target_rank: int | None, target_score: float | None) -> None:
     if target_rank is not None and target_score is not None:
@@ -400,7 +382,7 @@ def analyse(comp: Computation, unit: str, *, target_rank: int | None = None, tar
     """The what-if document for one unit (see the module docstring); raises UserError for a bad request."""
     method = comp.method
     result = comp.period(period)
-    row = _find_unit(comp, result, unit)
+    row = comp.unit_row(result.units, unit, result.period)
     code = result.units[row]
     _check_targets(method, len(result.units), target_rank, target_score)
     target_rank = None if target_rank is None else int(target_rank)
