@@ -4,10 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# Front-end libraries (ECharts, Leaflet plugins, hls.js, PMTiles) from npm with the committed lock
+# file, copied into tinhso/web/static/vendor (git-ignored): the pages never load a CDN.
+ASSETS := tinhso/web/static/vendor/versions.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test demo test test-sqlite test-postgres lint clean
+.PHONY: install install-test assets demo test test-sqlite test-postgres lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,21 +23,27 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-install: $(STAMP)
+$(ASSETS): frontend/package.json frontend/package-lock.json frontend/assets.mjs
+	cd frontend && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	node frontend/assets.mjs
 
-install-test: $(TEST_STAMP)
+assets: $(ASSETS)
 
-demo: $(STAMP)
+install: $(STAMP) $(ASSETS)
+
+install-test: $(TEST_STAMP) $(ASSETS)
+
+demo: $(STAMP) $(ASSETS)
 	$(BIN)/tinhso demo --host $(HOST) --port $(PORT)
 
 # The whole suite: SQLite always; PostgreSQL when its binaries are on the machine
 # (scripts/with-postgres starts a throwaway cluster on 127.0.0.1 and removes it after).
-test: $(TEST_STAMP)
+test: $(TEST_STAMP) $(ASSETS)
 	$(BIN)/ruff check tinhso tests bench
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
-test-sqlite: $(TEST_STAMP)
+test-sqlite: $(TEST_STAMP) $(ASSETS)
 	$(BIN)/python -m pytest
 
 test-postgres: $(TEST_STAMP)
@@ -47,4 +56,4 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check tinhso tests bench
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3*
+	rm -rf $(VENV) var/*.sqlite3* frontend/node_modules tinhso/web/static/vendor
