@@ -58,7 +58,7 @@ def _invalid_input(request, exc: ValidationError):
     return _user_error(request, error)
 
 
-for _app, _prefix in [("geo", "/"), ("reports", "/reports/"), ("indicators", "/"), ("indices", "/indices/")]:
+for _app, _prefix in [("geo", "/"), ("reports", "/reports/"), ("indicators", "/"), ("indices", "/indices/"), ("ioc", "/ioc/")]:
     _module = optional_import(f"tinhso.{_app}.api")
     if _module is not None:
         api.add_router(_prefix, _module.router, tags=[_app])

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "tinhso.reports",
     "tinhso.indicators",
     "tinhso.indices",
+    "tinhso.ioc",
     "tinhso.web",
 ]
 
@@ -149,6 +150,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/dang-nhap"
+# Street basemap for every map: an XYZ raster tile URL on the province's own network, e.g.
+# "https://tiles.example.gov.vn/{z}/{x}/{y}.png" (see README). Empty: commune boundaries only.
+TINHSO_BASEMAP_TILES = os.environ.get("TINHSO_BASEMAP_TILES", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

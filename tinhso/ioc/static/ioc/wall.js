@@ -1,0 +1,334 @@
+/* The IOC wall: fills the tiles from /api/v1/ioc/summary, draws ECharts charts and Leaflet maps,
+ * refreshes every few seconds without reloading, and rotates the screens in TV mode.
+ * Every drawn chart/map marks its container with data-drawn="1" (the browser tests check it). */
+(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("ioc-config").textContent);
+  var figures = JSON.parse(document.getElementById("ioc-figures").textContent);
+  var i18n = document.getElementById("ioc-i18n").dataset;
+  var lang = document.documentElement.lang === "en" ? "en" : "vi";
+  var locale = lang === "en" ? "en-GB" : "vi-VN";
+  var fmtInt = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  var fmtNum = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+  var fmtPct = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
+  var charts = {};
+  var maps = {};
+  var STATUS_COLORS = { achieved: "#2e9d5b", on_track: "#59b0e8", at_risk: "#e0a526", off_track: "#e0662b",
+                        deteriorating: "#c8323b", insufficient_data: "#7b8794" };
+
+  function get(obj, path) {
+    return path.split(".").reduce(function (o, k) { return o == null ? o : o[k]; }, obj);
+  }
+  function format(value, kind) {
+    if (value === null || value === undefined) { return "—"; }
+    if (kind === "pct") { return fmtPct.format(value); }
+    if (kind === "pp") { return (value > 0 ? "+" : "") + fmtNum.format(value * 100) + " " + (lang === "en" ? "pp" : "điểm %"); }
+    if (kind === "int") { return fmtInt.format(value); }
+    return fmtNum.format(value);
+  }
+  function text(el, value) { if (el.textContent !== value) { el.textContent = value; } }
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { node.textContent = attrs[k]; } else if (k === "className") { node.className = attrs[k]; }
+      else { node.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { node.appendChild(c); });
+    return node;
+  }
+
+  /* ---- tiles ---- */
+  function fillTiles() {
+    document.querySelectorAll("[data-figure]").forEach(function (node) {
+      var value = get(figures, node.dataset.figure);
+      node.dataset.value = value === null || value === undefined ? "" : String(value);
+      text(node, format(value, node.dataset.format));
+    });
+    document.querySelectorAll("[data-change]").forEach(function (node) {
+      var value = get(figures, node.dataset.change);
+      node.dataset.value = value === null || value === undefined ? "" : String(value);
+      node.classList.toggle("up", value > 0);
+      node.classList.toggle("down", value < 0);
+      var shown = value === null || value === undefined ? "" : (node.dataset.format === "pp" ? format(value, "pp")
+        : (value > 0 ? "+" : "") + format(value, node.dataset.format));
+      text(node, shown);
+    });
+    var stamp = document.getElementById("updated-at");
+    var at = new Date(figures.generated_at);
+    stamp.setAttribute("datetime", figures.generated_at);
+    text(stamp, at.toLocaleTimeString(locale));
+  }
+
+  /* ---- charts ---- */
+  function chart(id) {
+    var node = document.getElementById(id);
+    if (!node || typeof echarts === "undefined") { return null; }
+    if (!charts[id]) {
+      charts[id] = echarts.init(node, "dark", { locale: lang === "en" ? "EN" : "VI", renderer: "canvas" });
+      charts[id].on("finished", function () { node.dataset.drawn = "1"; });
+    }
+    return charts[id];
+  }
+  function drawTrend() {
+    var c = chart("chart-trend"), s = figures.reports.series;
+    if (!c) { return; }
+    c.setOption({
+      backgroundColor: "transparent", tooltip: { trigger: "axis" }, legend: { top: 0, data: [i18n.received, i18n.resolved] },
+      grid: { left: 48, right: 16, top: 40, bottom: 28 },
+      xAxis: { type: "category", data: s.days.map(function (d) { return d.slice(5); }) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ name: i18n.received, type: "line", smooth: true, data: s.received, areaStyle: { opacity: 0.15 } },
+               { name: i18n.resolved, type: "line", smooth: true, data: s.resolved }]
+    });
+  }
+  function statusLabel(key) {
+    var plan = (figures.indicators.plans || [])[0], label = plan && plan.classes && plan.classes[key];
+    return label ? label[lang] : key;
+  }
+  function drawPillars() {
+    var c = chart("chart-pillars"), plans = figures.indicators.plans || [];
+    if (!c) { return; }
+    var plan = plans[0];
+    if (!plan) { c.setOption({ title: { text: i18n.none, left: "center", top: "middle" } }); return; }
+    var statuses = Object.keys(STATUS_COLORS);
+    c.setOption({
+      backgroundColor: "transparent", tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { type: "scroll", bottom: 0 }, grid: { left: 120, right: 16, top: 28, bottom: 48 },
+      title: { text: plan.code + " · " + i18n.milestone + " " + plan.milestone, textStyle: { fontSize: 13 } },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: plan.pillars.map(function (p) { return lang === "en" ? p.name_en : p.name; }) },
+      series: statuses.map(function (st) {
+        return { name: statusLabel(st), type: "bar", stack: "n", itemStyle: { color: STATUS_COLORS[st] },
+                 data: plan.pillars.map(function (p) { return p.counts[st] || 0; }) };
+      })
+    });
+  }
+  function drawCategories() {
+    var c = chart("chart-categories"), cats = (figures.reports.categories || []).slice(0, 10).reverse();
+    if (!c) { return; }
+    c.setOption({
+      backgroundColor: "transparent", tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      grid: { left: 140, right: 16, top: 8, bottom: 24 },
+      xAxis: { type: "value", minInterval: 1 },
+      yAxis: { type: "category", data: cats.map(function (r) { return lang === "en" && r.name_en ? r.name_en : r.name; }) },
+      series: [{ type: "bar", data: cats.map(function (r) { return r.received; }), itemStyle: { color: "#59b0e8" } }]
+    });
+  }
+
+  /* ---- tables and lists ---- */
+  function fillLeague() {
+    var body = document.querySelector("#league tbody");
+    if (!body) { return; }
+    body.textContent = "";
+    (figures.reports.units || []).forEach(function (u) {
+      body.appendChild(el("tr", { className: u.overdue ? "late" : "" }, [
+        el("th", { scope: "row", text: u.name }), el("td", { text: format(u.received, "int") }),
+        el("td", { text: format(u.on_time_rate, "pct") }), el("td", { text: format(u.overdue, "int") }),
+        el("td", { text: format(u.median_handling_hours, "num") }), el("td", { text: format(u.satisfaction_rate, "pct") })
+      ]));
+    });
+    var rising = document.getElementById("rising");
+    rising.textContent = "";
+    var rows = figures.reports.rising || [];
+    if (!rows.length) { rising.appendChild(el("li", { text: i18n.none })); }
+    rows.forEach(function (r) {
+      rising.appendChild(el("li", { text: r.name + ": " + format(r.this_week, "int") + " (" + format(r.baseline, "num") + ")" }));
+    });
+  }
+  function fillRankings() {
+    var r = figures.rankings || {};
+    ["rankings-summary", "rankings-history"].forEach(function (id) {
+      var box = document.getElementById(id);
+      if (!box) { return; }
+      box.textContent = "";
+      var series = r.series || [];
+      if (!series.length) { box.appendChild(el("p", { className: "empty", text: i18n.missing })); return; }
+      series.forEach(function (s) {
+        var items = s.points.map(function (p) {
+          return el("li", { text: p.period + ": " + (p.rank === null ? "—" : i18n.rank + " " + p.rank + (p.of ? "/" + p.of : "")) });
+        });
+        box.appendChild(el("div", { className: "rank-series" }, [el("h4", { text: s.label }), el("ul", {}, items)]));
+      });
+      box.dataset.drawn = "1";
+    });
+  }
+  function fillPlans() {
+    var box = document.getElementById("plans-board");
+    if (!box) { return; }
+    box.textContent = "";
+    (figures.indicators.plans || []).forEach(function (plan) {
+      var pillars = plan.pillars.map(function (p) {
+        var chips = plan.indicators.filter(function (i) { return i.pillar === p.code; }).map(function (i) {
+          return el("li", { className: "chip " + i.status, title: statusLabel(i.status) + (i.latest !== null && i.latest !== undefined ? " · " + format(i.latest, "num") : "") },
+                    [el("span", { text: i.name })]);
+        });
+        return el("div", { className: "pillar" }, [el("h4", { text: lang === "en" ? p.name_en : p.name }), el("ul", {}, chips)]);
+      });
+      box.appendChild(el("article", { className: "plan" }, [
+        el("h3", {}, [el("a", { href: "/ke-hoach/" + plan.code, text: (lang === "en" ? plan.title_en : plan.title) + " · " + i18n.milestone + " " + plan.milestone })]),
+        el("div", { className: "pillars" }, pillars)
+      ]));
+    });
+    box.dataset.drawn = "1";
+  }
+
+  /* ---- maps ---- */
+  function colour(value, max) {
+    if (value === null || value === undefined) { return "#2b3440"; }
+    var t = max > 0 ? Math.min(1, value / max) : 0;
+    var stops = [[26, 58, 92], [38, 120, 178], [240, 180, 41], [214, 62, 48]];
+    var pos = t * (stops.length - 1), i = Math.min(stops.length - 2, Math.floor(pos)), f = pos - i;
+    var c = stops[i].map(function (v, k) { return Math.round(v + (stops[i + 1][k] - v) * f); });
+    return "rgb(" + c.join(",") + ")";
+  }
+  function baseMap(id) {
+    var node = document.getElementById(id);
+    if (!node || typeof L === "undefined") { return null; }
+    if (maps[id]) { return maps[id]; }
+    var map = L.map(node, { attributionControl: !!config.tiles, preferCanvas: true, minZoom: 5, maxZoom: 18 });
+    map.setView([11.5, 108], 8);
+    if (config.tiles) {
+      L.tileLayer(config.tiles, { maxZoom: 19 }).addTo(map);
+      var note = document.getElementById("basemap-note");
+      if (note) { note.hidden = true; }
+    }
+    maps[id] = { map: map, node: node };
+    return maps[id];
+  }
+  var communesPromise = null;
+  function communes() {
+    if (!communesPromise) {
+      communesPromise = fetch(config.communes_url, { credentials: "same-origin" }).then(function (r) { return r.json(); });
+    }
+    return communesPromise;
+  }
+  var choropleth = null, clusters = null;
+  function drawReportsMap() {
+    var m = baseMap("map-reports");
+    if (!m) { return; }
+    var metric = document.getElementById("metric").value;
+    var byCode = {};
+    (figures.reports.communes || []).forEach(function (c) { byCode[c.code] = c; });
+    var values = Object.keys(byCode).map(function (k) { return byCode[k][metric]; }).filter(function (v) { return v !== null; });
+    var max = values.length ? Math.max.apply(null, values) : 0;
+    communes().then(function (gj) {
+      if (choropleth) { m.map.removeLayer(choropleth); }
+      choropleth = L.geoJSON(gj, {
+        style: function (f) {
+          var row = byCode[f.properties.code];
+          return { color: "#0d1117", weight: 0.6, fillOpacity: 0.75, fillColor: colour(row ? row[metric] : null, max) };
+        },
+        onEachFeature: function (f, layer) {
+          var row = byCode[f.properties.code];
+          layer.bindTooltip(f.properties.name + ": " + (row ? format(row[metric], metric === "on_time_rate" ? "pct" : "int") : "—"), { sticky: true });
+        }
+      }).addTo(m.map);
+      choropleth.bringToBack();
+      if (!m.fitted && choropleth.getBounds().isValid()) { m.map.fitBounds(choropleth.getBounds()); m.fitted = true; }
+      var legend = document.getElementById("map-legend");
+      legend.textContent = "0 – " + format(max, metric === "on_time_rate" ? "pct" : "int");
+      m.node.dataset.drawn = "1";
+    }).catch(function () { m.node.dataset.failed = "1"; });
+    if (config.open_reports_url && typeof L.markerClusterGroup === "function") {
+      var url = config.open_reports_url + (figures.unit ? "?unit=" + encodeURIComponent(figures.unit) : "");
+      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (gj) {
+        if (clusters) { m.map.removeLayer(clusters); }
+        clusters = L.markerClusterGroup({ chunkedLoading: true });
+        L.geoJSON(gj, {
+          pointToLayer: function (f, latlng) {
+            var late = f.properties.overdue;
+            return L.circleMarker(latlng, { radius: 6, weight: 1, color: "#0d1117", fillOpacity: 0.95,
+                                            fillColor: late ? "#e5484d" : (f.properties.state === "submitted" ? "#f5d90a" : "#3dd68c") })
+              .bindPopup(el("a", { href: "/ioc/phan-anh/" + f.properties.code,
+                                   text: f.properties.code + " · " + f.properties.category + (late ? " · " + i18n.overdue : "") }));
+          }
+        }).eachLayer(function (l) { clusters.addLayer(l); });
+        clusters.addTo(m.map);
+      });
+    }
+  }
+  function drawCameras() {
+    var m = baseMap("map-cameras"), list = document.getElementById("camera-list");
+    if (!m) { return; }
+    list.textContent = "";
+    var cams = config.cameras || [];
+    if (!cams.length) { list.appendChild(el("li", { text: i18n.noCameras })); }
+    communes().then(function (gj) {
+      var layer = L.geoJSON(gj, { style: { color: "#3b4756", weight: 0.6, fillColor: "#1b2330", fillOpacity: 0.8 } }).addTo(m.map);
+      if (!m.fitted && layer.getBounds().isValid()) { m.map.fitBounds(layer.getBounds()); m.fitted = true; }
+      m.node.dataset.drawn = "1";
+    });
+    cams.forEach(function (cam) {
+      var marker = L.circleMarker([cam.lat, cam.lon], { radius: 8, color: "#0d1117", weight: 1, fillOpacity: 1,
+                                                       fillColor: cam.status === "online" ? "#3dd68c" : "#7b8794" }).addTo(m.map);
+      var item = el("li", {}, [el("button", { type: "button", text: cam.name + " · " + cam.status_label })]);
+      function open() { play(cam); }
+      marker.on("click", open);
+      item.firstChild.addEventListener("click", open);
+      list.appendChild(item);
+    });
+  }
+  var hls = null;
+  function play(cam) {
+    var video = document.getElementById("camera-player"), info = document.getElementById("camera-info");
+    document.getElementById("camera-title").textContent = cam.name;
+    info.textContent = [cam.owner, cam.status_label].filter(Boolean).join(" · ");
+    if (hls) { hls.destroy(); hls = null; }
+    video.removeAttribute("src");
+    if (!cam.url) { info.textContent += " · " + i18n.offline; return; }
+    if (cam.kind === "link") { info.appendChild(el("a", { href: cam.url, target: "_blank", rel: "noopener", text: " " + i18n.openLink })); return; }
+    if (video.canPlayType("application/vnd.apple.mpegurl")) { video.src = cam.url; }
+    else if (window.Hls && Hls.isSupported()) { hls = new Hls(); hls.loadSource(cam.url); hls.attachMedia(video); }
+    video.play().catch(function () {});
+  }
+
+  /* ---- screens, TV mode, refresh ---- */
+  var order = ["summary", "reports", "services", "plans", "cameras"];
+  var current = order.indexOf(config.screen) >= 0 ? config.screen : (location.hash.slice(1) || "summary");
+  if (order.indexOf(current) < 0) { current = "summary"; }
+  function show(name) {
+    current = name;
+    document.querySelectorAll("section.screen").forEach(function (s) { s.hidden = s.dataset.screen !== name; });
+    document.querySelectorAll(".screens-nav button").forEach(function (b) {
+      if (b.dataset.screen === name) { b.setAttribute("aria-current", "true"); } else { b.removeAttribute("aria-current"); }
+    });
+    drawScreen(name);
+    Object.keys(charts).forEach(function (k) { charts[k].resize(); });
+    Object.keys(maps).forEach(function (k) { maps[k].map.invalidateSize(); });
+  }
+  function drawScreen(name) {
+    if (name === "summary") { drawTrend(); drawPillars(); fillRankings(); }
+    if (name === "reports") { drawReportsMap(); fillLeague(); drawCategories(); }
+    if (name === "plans") { fillPlans(); fillRankings(); }
+    if (name === "cameras" && !maps["map-cameras"]) { drawCameras(); }
+  }
+  document.querySelectorAll(".screens-nav button").forEach(function (b) {
+    b.addEventListener("click", function () { show(b.dataset.screen); history.replaceState(null, "", "#" + b.dataset.screen); });
+  });
+  document.getElementById("metric").addEventListener("change", drawReportsMap);
+  var tvTimer = null;
+  function tv(on) {
+    var button = document.getElementById("tv-toggle");
+    button.setAttribute("aria-pressed", on ? "true" : "false");
+    document.body.classList.toggle("tv", on);
+    if (tvTimer) { clearInterval(tvTimer); tvTimer = null; }
+    if (on) {
+      tvTimer = setInterval(function () { show(order[(order.indexOf(current) + 1) % order.length]); }, config.tv_seconds * 1000);
+    }
+  }
+  document.getElementById("tv-toggle").addEventListener("click", function () { tv(!tvTimer); });
+
+  function refresh() {
+    var params = new URLSearchParams({ period: config.period });
+    if (figures.unit && !config.public) { params.set("unit", figures.unit); }
+    fetch(config.summary_url + "?" + params.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (data) { figures = data; fillTiles(); drawScreen(current); document.body.classList.remove("stale"); })
+      .catch(function () { document.body.classList.add("stale"); });
+  }
+  fillTiles();
+  show(current);
+  if (config.tv) { tv(true); }
+  setInterval(refresh, config.refresh_seconds * 1000);
+  window.addEventListener("resize", function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });
+})();
