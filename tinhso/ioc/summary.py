@@ -260,17 +260,22 @@ def indicator_block() -> dict:
         year = timezone.localdate().year
         for plan in Plan.objects.order_by("code"):
             milestones = sorted(int(m) for m in plan.milestones or [])
-            upcoming = [m for m in milestones if m >= year] or milestones[-1:]
-            if not upcoming:
+            if not milestones:
                 continue
-            result = status.plan_status(plan.code, upcoming[0])
+            # The milestone just passed while its final figures come in (the year after it), else the next one.
+            just_passed = [m for m in milestones if year - 1 <= m <= year]
+            upcoming = [m for m in milestones if m > year]
+            chosen = just_passed[-1] if just_passed else (upcoming[0] if upcoming else milestones[-1])
+            result = status.plan_status(plan.code, chosen)
             plans.append({
                 "code": plan.code, "title": plan.title_vi, "title_en": plan.title_en, "milestone": result["milestone"],
                 "pillars": [{"code": p["code"], "name": p["name"], "name_en": p["name_en"], "counts": p["counts"]}
                             for p in result["summary"]["pillars"]],
                 "counts": result["summary"]["counts"],
-                "indicators": [{"code": e["code"], "name": e["name"], "pillar": e["pillar"], "status": e["status"],
-                                "latest": (e["latest"] or {}).get("value"), "target": e["target"]}
+                "indicators": [{"code": e["code"], "name": e["name"], "name_en": e["name_en"], "pillar": e["pillar"],
+                                "status": e["status"], "latest": (e["latest"] or {}).get("value"),
+                                "target": e["target"], "unit_of_measure": e["unit_of_measure"],
+                                "series": e["series"], "forecast": e["forecast"]}
                                for e in result["indicators"]],
                 "classes": result["summary"]["classes"],
             })
@@ -320,7 +325,7 @@ def summary(*, period: str = "today", unit: str | None = None, today: dt.date | 
 
 def rankings_block() -> dict:
     """Published DTI/PCI/766 ranks (a sourced dataset); missing ranks are shown as missing."""
-    published = optional_import("tinhso.ioc.published")
+    published = optional_import("tinhso.indices.published")
     if published is None:
         return {"available": False, "series": []}
     return published.rank_history(settings.PROVINCE_CODE)

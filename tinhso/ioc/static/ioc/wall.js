@@ -148,9 +148,47 @@
           return el("li", { text: p.period + ": " + (p.rank === null ? "—" : i18n.rank + " " + p.rank + (p.of ? "/" + p.of : "")) });
         });
         box.appendChild(el("div", { className: "rank-series" }, [el("h4", { text: s.label }), el("ul", {}, items)]));
+        s.points.forEach(function (p, k) { if (p.source) { items[k].title = p.source; } });
       });
       box.dataset.drawn = "1";
     });
+  }
+  var SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    return node;
+  }
+  /* Observed values (solid), the forecast to the milestone (dashed) and the target (a tick). */
+  function sparkline(ind, milestone) {
+    var pts = (ind.series || []).slice();
+    var f = ind.forecast || {}, projected = null;
+    ["weighted_regression", "cagr"].forEach(function (k) {
+      if (projected === null && f[k] && typeof f[k].projected === "number" && isFinite(f[k].projected)) { projected = f[k].projected; }
+    });
+    var box = svg("svg", { viewBox: "0 0 120 32", width: 120, height: 32, "class": "spark", role: "img",
+                           "aria-label": pts.map(function (p) { return p[0] + ": " + p[1]; }).join(", ") });
+    if (!pts.length) { return box; }
+    var xs = pts.map(function (p) { return p[0]; }).concat([milestone]);
+    var ys = pts.map(function (p) { return p[1]; });
+    if (projected !== null) { ys.push(projected); }
+    if (typeof ind.target === "number") { ys.push(ind.target); }
+    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    function X(x) { return 4 + (x1 === x0 ? 56 : (x - x0) / (x1 - x0) * 112); }
+    function Y(y) { return 28 - (y1 === y0 ? 12 : (y - y0) / (y1 - y0) * 24); }
+    box.appendChild(svg("polyline", { points: pts.map(function (p) { return X(p[0]) + "," + Y(p[1]); }).join(" "),
+                                      fill: "none", stroke: "#59b0e8", "stroke-width": 2 }));
+    var last = pts[pts.length - 1];
+    if (projected !== null) {
+      box.appendChild(svg("line", { x1: X(last[0]), y1: Y(last[1]), x2: X(milestone), y2: Y(projected),
+                                    stroke: "#9aa7b4", "stroke-width": 1.5, "stroke-dasharray": "3 2" }));
+    }
+    if (typeof ind.target === "number") {
+      box.appendChild(svg("line", { x1: X(milestone) - 4, y1: Y(ind.target), x2: X(milestone) + 4, y2: Y(ind.target),
+                                    stroke: "#3dd68c", "stroke-width": 2 }));
+    }
+    pts.forEach(function (p) { box.appendChild(svg("circle", { cx: X(p[0]), cy: Y(p[1]), r: 2, fill: "#e6edf3" })); });
+    return box;
   }
   function fillPlans() {
     var box = document.getElementById("plans-board");
@@ -159,8 +197,13 @@
     (figures.indicators.plans || []).forEach(function (plan) {
       var pillars = plan.pillars.map(function (p) {
         var chips = plan.indicators.filter(function (i) { return i.pillar === p.code; }).map(function (i) {
-          return el("li", { className: "chip " + i.status, title: statusLabel(i.status) + (i.latest !== null && i.latest !== undefined ? " · " + format(i.latest, "num") : "") },
-                    [el("span", { text: i.name })]);
+          var latest = i.latest !== null && i.latest !== undefined ? format(i.latest, "num") + " " + (i.unit_of_measure || "") : "—";
+          var target = typeof i.target === "number" ? " → " + format(i.target, "num") : "";
+          return el("li", { className: "chip " + i.status }, [
+            el("span", { className: "name", text: lang === "en" && i.name_en ? i.name_en : i.name }),
+            el("span", { className: "meta", text: statusLabel(i.status) + " · " + latest + target }),
+            sparkline(i, plan.milestone)
+          ]);
         });
         return el("div", { className: "pillar" }, [el("h4", { text: lang === "en" ? p.name_en : p.name }), el("ul", {}, chips)]);
       });
@@ -170,6 +213,28 @@
       ]));
     });
     box.dataset.drawn = "1";
+    drawRankChart();
+  }
+  function drawRankChart() {
+    var c = chart("chart-ranks"), series = (figures.rankings || {}).series || [];
+    if (!c) { return; }
+    var periods = [];
+    series.forEach(function (s) { s.points.forEach(function (p) { if (periods.indexOf(p.period) < 0) { periods.push(p.period); } }); });
+    periods.sort();
+    c.setOption({
+      backgroundColor: "transparent", tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 },
+      grid: { left: 40, right: 16, top: 40, bottom: 28 },
+      xAxis: { type: "category", data: periods },
+      yAxis: { type: "value", inverse: true, min: 1, name: i18n.rank,
+               max: Math.max.apply(null, [10].concat(series.map(function (s) {
+                 return Math.max.apply(null, s.points.map(function (p) { return p.of || p.rank || 1; })); }))) },
+      series: series.map(function (s) {
+        var byPeriod = {};
+        s.points.forEach(function (p) { byPeriod[p.period] = p.rank; });
+        return { name: s.label, type: "line", connectNulls: false, symbolSize: 8,
+                 data: periods.map(function (p) { return byPeriod[p] === undefined ? null : byPeriod[p]; }) };
+      })
+    }, true);
   }
 
   /* ---- maps ---- */
