@@ -194,6 +194,7 @@
     var box = document.getElementById("plans-board");
     if (!box) { return; }
     box.textContent = "";
+    if (!(figures.indicators.plans || []).length) { box.appendChild(el("p", { className: "empty", text: i18n.none })); }
     (figures.indicators.plans || []).forEach(function (plan) {
       var pillars = plan.pillars.map(function (p) {
         var chips = plan.indicators.filter(function (i) { return i.pillar === p.code; }).map(function (i) {
