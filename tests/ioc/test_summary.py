@@ -8,14 +8,14 @@ import random
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db.models import Q
+from django.db.models import Sum
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.reports.factories import make_report
 from tinhso.ioc import aggregates, summary
-from tinhso.ioc.models import DirtyDay, ReportDay
+from tinhso.ioc.models import ReportDay
 from tinhso.reports.models import Report, State
 
 pytestmark = pytest.mark.django_db
@@ -87,21 +87,20 @@ def test_backlog_is_a_snapshot_of_open_reports(world):
 def test_changes_reach_the_aggregates_incrementally(world):
     day = timezone.localdate() - dt.timedelta(days=2)
     report = make_report(world, State.IN_PROGRESS, unit=world.pt, now=_local(day))
-    aggregates.refresh()
-    assert not DirtyDay.objects.exists()
+    make_report(world, State.IN_PROGRESS, unit=world.pt, now=_local(day - dt.timedelta(days=5)))
+    assert aggregates.rebuild() == 2
     one_day = lambda: summary._totals(None, day, day + dt.timedelta(days=1))  # noqa: E731
-    before = one_day()
-    assert (before["received"], before["resolved"]) == (1, 0)
-    # Resolve it late and rate it: only its day is marked, recomputed, and the figures follow.
+    assert (one_day()["received"], one_day()["resolved"]) == (1, 0)
+    assert aggregates.refresh() == 0  # nothing changed since
+    # Resolve it late and rate it (the workflow stamps updated_at): only its day is recomputed.
     report.state, report.is_open = State.RESOLVED, False
     report.resolved_at = report.handle_due + dt.timedelta(hours=1)
     report.rating = 5
+    report.updated_at = timezone.now()
     report.save()
-    assert list(DirtyDay.objects.values_list("day", flat=True)) == [day]
-    aggregates.refresh()
+    assert aggregates.refresh() == 1
     after = one_day()
     assert (after["received"], after["resolved"], after["on_time_rate"], after["satisfaction_rate"]) == (1, 1, 0.0, 1.0)
-    assert not DirtyDay.objects.exists()
 
 
 def test_rebuild_gives_the_same_rows_as_incremental_refresh(world):
@@ -109,7 +108,7 @@ def test_rebuild_gives_the_same_rows_as_incremental_refresh(world):
     _populate(world, today, n=40, seed=3)
     aggregates.refresh()
     key = lambda r: (r.day, r.handling_unit_id, r.commune_id, r.category_id)  # noqa: E731
-    fields = ("received", "resolved", "on_time", "rated", "rating_sum", "satisfied", "hours_hist")
+    fields = ("received", "resolved", "on_time", "rated", "rating_sum", "satisfied", *aggregates.HIST_FIELDS)
     incremental = {key(r): tuple(getattr(r, f) for f in fields) for r in ReportDay.objects.all()}
     aggregates.rebuild()
     rebuilt = {key(r): tuple(getattr(r, f) for f in fields) for r in ReportDay.objects.all()}
@@ -214,8 +213,27 @@ def test_wall_page_redirects_anonymous_and_refuses_without_permission(world, cli
     assert client.get("/ioc").status_code == 403
 
 
-def test_report_saves_mark_only_their_own_day(world):
-    day = timezone.localdate() - dt.timedelta(days=10)
-    make_report(world, State.SUBMITTED, now=_local(day, 23))
-    assert set(DirtyDay.objects.values_list("day", flat=True)) == {day}
-    assert Report.objects.filter(~Q(created_at=None)).count() == 1
+def test_refresh_is_throttled_but_a_rebuild_is_not(world):
+    from django.core.cache import cache
+
+    make_report(world, State.SUBMITTED)
+    assert aggregates.refresh_if_due() == 1
+    make_report(world, State.SUBMITTED)
+    assert aggregates.refresh_if_due() == 0  # within REFRESH_EVERY seconds of the last one
+    cache.delete("ioc:refresh-lease")
+    assert aggregates.refresh_if_due() == 1
+    assert ReportDay.objects.aggregate(n=Sum("received"))["n"] == Report.objects.count() == 2
+
+
+def test_rising_categories_compare_this_week_with_the_four_before(world):
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    for w in range(1, 5):  # one environment report in each of the four previous weeks
+        make_report(world, State.SUBMITTED, category=world.environment, now=_local(monday - dt.timedelta(days=7 * w)))
+    for i in range(6):  # six this week: 6 ≥ 5 and 6 ≥ 1.5 × 1
+        make_report(world, State.SUBMITTED, category=world.environment, now=_local(monday, 8 + i))
+    for w in range(0, 5):  # traffic is flat: two a week
+        for i in range(2):
+            make_report(world, State.SUBMITTED, category=world.traffic, now=_local(monday - dt.timedelta(days=7 * w), 9 + i))
+    rising = summary.summary(period="week")["reports"]["rising"]
+    assert [(r["code"], r["this_week"], r["baseline"]) for r in rising] == [("environment", 6, 1.0)]

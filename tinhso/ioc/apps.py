@@ -5,8 +5,3 @@ class IocConfig(AppConfig):
     name = "tinhso.ioc"
     label = "ioc"
     verbose_name = "IOC wall / Màn hình điều hành"
-
-    def ready(self) -> None:
-        from tinhso.ioc import aggregates
-
-        aggregates.connect_signals()

@@ -2,7 +2,7 @@
 
 The wall never scans the raw report table per request: :class:`ReportDay` holds one row per
 (local day of receipt, handling unit, commune, category) with the counts the wall needs, kept
-fresh by :mod:`tinhso.ioc.aggregates` (a saved report marks its day dirty; dirty days are
+fresh by :mod:`tinhso.ioc.aggregates` (the days of the reports changed since the last refresh are
 recomputed from that day's reports only).
 """
 
@@ -16,8 +16,8 @@ class ReportDay(models.Model):
 
     Cohort counts (as the published statistics of ``tinhso.reports.stats``): ``resolved``,
     ``on_time`` and the ratings are those of the reports *received* that day, as they stand now.
-    ``hours_hist`` counts resolved reports per handling-time bucket (:data:`HOURS_EDGES`), so a
-    median over any period is read from summed histograms.
+    ``h0``…``h16`` count resolved reports per handling-time bucket, so a median over any period is
+    read from summed histograms.
     """
 
     day = models.DateField()
@@ -32,7 +32,25 @@ class ReportDay(models.Model):
     rating_sum = models.PositiveIntegerField(default=0)
     satisfied = models.PositiveIntegerField(default=0)
     synthetic = models.PositiveIntegerField(default=0, help_text="How many of the received are synthetic")
-    hours_hist = models.JSONField(default=list)
+    # Resolved reports per handling-time bucket (tinhso.ioc.aggregates.HOURS_EDGES): columns, so
+    # that a median over any period and grouping is one SUM query.
+    h0 = models.PositiveIntegerField(default=0)
+    h1 = models.PositiveIntegerField(default=0)
+    h2 = models.PositiveIntegerField(default=0)
+    h3 = models.PositiveIntegerField(default=0)
+    h4 = models.PositiveIntegerField(default=0)
+    h5 = models.PositiveIntegerField(default=0)
+    h6 = models.PositiveIntegerField(default=0)
+    h7 = models.PositiveIntegerField(default=0)
+    h8 = models.PositiveIntegerField(default=0)
+    h9 = models.PositiveIntegerField(default=0)
+    h10 = models.PositiveIntegerField(default=0)
+    h11 = models.PositiveIntegerField(default=0)
+    h12 = models.PositiveIntegerField(default=0)
+    h13 = models.PositiveIntegerField(default=0)
+    h14 = models.PositiveIntegerField(default=0)
+    h15 = models.PositiveIntegerField(default=0)
+    h16 = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = (models.Index(fields=["day", "handling_unit"]),)
@@ -41,11 +59,11 @@ class ReportDay(models.Model):
         )
 
 
-class DirtyDay(models.Model):
-    """A local day whose :class:`ReportDay` rows must be recomputed."""
+class RefreshMark(models.Model):
+    """Up to when the pre-aggregates of ``name`` were last brought up to date (a high-water mark)."""
 
-    day = models.DateField(primary_key=True)
-    marked_at = models.DateTimeField()
+    name = models.CharField(max_length=32, primary_key=True)
+    at = models.DateTimeField()
 
 
 class Camera(models.Model):

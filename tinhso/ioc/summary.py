@@ -13,22 +13,23 @@ week, ``month`` (1st to today) vs the same days of last month.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Sum
+from django.db import connection
+from django.db.models import Count
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.core.modules import optional_import
 from tinhso.ioc import aggregates
-from tinhso.ioc.aggregates import HOURS_EDGES
+from tinhso.ioc.aggregates import HIST_FIELDS, HOURS_EDGES
 from tinhso.ioc.models import ReportDay
 
 PERIODS = ("today", "week", "month")
 BACKLOG_SECONDS = 10
 INDICATORS_SECONDS = 60
+NAMES_SECONDS = 60
 SERIES_DAYS = 30
 RISING_MIN = 5          # a category needs at least this many reports this week to be "rising"
 RISING_RATIO = 1.5      # … and this many times its mean of the four previous weeks
@@ -89,32 +90,68 @@ def median_from_hist(hist: list[int]) -> float | None:
     return None
 
 
-def _scope(qs, unit: str | None):
-    return qs.filter(handling_unit__code=unit) if unit else qs
+def _scope(qs, unit_id: int | None):
+    return qs.filter(handling_unit_id=unit_id) if unit_id else qs
 
 
-def _totals(unit: str | None, start: dt.date, end: dt.date) -> dict:
-    qs = _scope(ReportDay.objects.filter(day__gte=start, day__lt=end), unit)
-    t = qs.aggregate(received=Sum("received"), resolved=Sum("resolved"), on_time=Sum("on_time"),
-                     rated=Sum("rated"), rating_sum=Sum("rating_sum"), satisfied=Sum("satisfied"),
-                     synthetic=Sum("synthetic"))
-    t = {k: v or 0 for k, v in t.items()}
-    hist = [0] * len(HOURS_EDGES)
-    for row in qs.exclude(resolved=0).values_list("hours_hist", flat=True):
-        for i, n in enumerate(row):
-            hist[i] += n
+SUMS = ("received", "resolved", "on_time", "rated", "rating_sum", "satisfied", "synthetic") + HIST_FIELDS
+
+
+def _figures(row: dict, prefix: str = "") -> dict:
+    g = {name: row.get(f"{prefix}{name}") or 0 for name in SUMS}
     return {
-        "received": t["received"], "resolved": t["resolved"], "on_time": t["on_time"],
-        "on_time_rate": _rate(t["on_time"], t["resolved"]),
-        "rated": t["rated"], "avg_rating": round(t["rating_sum"] / t["rated"], 2) if t["rated"] else None,
-        "satisfaction_rate": _rate(t["satisfied"], t["rated"]),
-        "median_handling_hours": median_from_hist(hist), "synthetic": t["synthetic"],
+        "received": g["received"], "resolved": g["resolved"], "on_time": g["on_time"],
+        "on_time_rate": _rate(g["on_time"], g["resolved"]),
+        "rated": g["rated"], "avg_rating": round(g["rating_sum"] / g["rated"], 2) if g["rated"] else None,
+        "satisfied": g["satisfied"], "satisfaction_rate": _rate(g["satisfied"], g["rated"]),
+        "median_handling_hours": median_from_hist([g[h] for h in HIST_FIELDS]), "synthetic": g["synthetic"],
     }
 
 
-def backlog(unit: str | None = None) -> dict:
-    """Open and overdue reports now, per handling unit and commune (cached :data:`BACKLOG_SECONDS`)."""
-    key = f"ioc:backlog:{unit or '*'}"
+class _Query:
+    """Plain ANSI SQL over :class:`ReportDay` (the same text on SQLite and PostgreSQL): building
+    these grouped sums through the ORM cost more CPU than running them."""
+
+    def __init__(self, unit_id: int | None):
+        self.table = connection.ops.quote_name(ReportDay._meta.db_table)
+        self.unit_id = unit_id
+
+    @staticmethod
+    def day(value: dt.date):
+        return connection.ops.adapt_datefield_value(value)
+
+    def rows(self, select: str, where: str, params: list, group: str = "") -> list[dict]:
+        sql = f"SELECT {select} FROM {self.table} WHERE {where}"
+        if self.unit_id:
+            sql += " AND handling_unit_id = %s"
+            params = [*params, self.unit_id]
+        if group:
+            sql += f" GROUP BY {group}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [c[0] for c in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def sums(self, names, prefix: str = "", lo: dt.date | None = None, hi: dt.date | None = None):
+        """``SUM(col)`` (or ``SUM(CASE WHEN day in [lo, hi) …)``) for each name, and its parameters."""
+        if lo is None:
+            return ", ".join(f"SUM({n}) AS {prefix}{n}" for n in names), []
+        parts, params = [], []
+        for n in names:
+            parts.append(f"SUM(CASE WHEN day >= %s AND day < %s THEN {n} ELSE 0 END) AS {prefix}{n}")
+            params += [self.day(lo), self.day(hi)]
+        return ", ".join(parts), params
+
+
+def _totals(unit_id: int | None, start: dt.date, end: dt.date) -> dict:
+    q = _Query(unit_id)
+    select, params = q.sums(SUMS)
+    return _figures(q.rows(select, "day >= %s AND day < %s", [*params, q.day(start), q.day(end)])[0])
+
+
+def backlog(unit_id: int | None = None) -> dict:
+    """Open and overdue reports now, per handling unit and commune id (cached :data:`BACKLOG_SECONDS`)."""
+    key = f"ioc:backlog:{unit_id or '*'}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -122,15 +159,17 @@ def backlog(unit: str | None = None) -> dict:
     from tinhso.reports.models import Report
 
     now = timezone.now()
-    open_qs = _scope(Report.objects.filter(is_open=True).exclude(state="merged"), unit)
+    open_qs = _scope(Report.objects.filter(is_open=True).exclude(state="merged"), unit_id)
     overdue_qs = open_qs.filter(sla.overdue_q(now))
+    open_by_unit = dict(open_qs.values_list("handling_unit_id").order_by().annotate(n=Count("id")))
+    overdue_by_unit = dict(overdue_qs.values_list("handling_unit_id").order_by().annotate(n=Count("id")))
     out = {
         "as_of": now.isoformat(),
-        "open": open_qs.count(),
-        "overdue": overdue_qs.count(),
-        "overdue_by_unit": dict(overdue_qs.values_list("handling_unit__code").annotate(n=Count("id"))),
-        "open_by_unit": dict(open_qs.values_list("handling_unit__code").annotate(n=Count("id"))),
-        "overdue_by_commune": dict(overdue_qs.values_list("commune__code").annotate(n=Count("id"))),
+        "open": sum(open_by_unit.values()),
+        "overdue": sum(overdue_by_unit.values()),
+        "overdue_by_unit": overdue_by_unit,
+        "open_by_unit": open_by_unit,
+        "overdue_by_commune": dict(overdue_qs.values_list("commune_id").order_by().annotate(n=Count("id"))),
     }
     cache.set(key, out, BACKLOG_SECONDS)
     return out
@@ -142,66 +181,97 @@ def _change(now_value, before_value):
     return round(now_value - before_value, 4)
 
 
-def report_block(unit: str | None, bounds: dict, today: dt.date) -> dict:
-    cur = _totals(unit, bounds["start"], bounds["end"])
-    prev = _totals(unit, bounds["prev_start"], bounds["prev_end"])
-    snap = backlog(unit)
-    period_rows = _scope(ReportDay.objects.filter(day__gte=bounds["start"], day__lt=bounds["end"]), unit)
+def _names():
+    """Codes and names of handling units, categories and the province's communes (cached briefly)."""
+    names = cache.get("ioc:names")
+    if names is None:
+        from tinhso.geo.models import Unit
+        from tinhso.reports.models import Category, HandlingUnit
 
-    # League table per handling unit.
-    league = []
-    per_unit = (period_rows.values("handling_unit__code", "handling_unit__name")
-                .annotate(received=Sum("received"), resolved=Sum("resolved"), on_time=Sum("on_time"),
-                          rated=Sum("rated"), satisfied=Sum("satisfied")))
-    hists: dict[str | None, list[int]] = defaultdict(lambda: [0] * len(HOURS_EDGES))
-    for code, hist in period_rows.exclude(resolved=0).values_list("handling_unit__code", "hours_hist"):
-        for i, n in enumerate(hist):
-            hists[code][i] += n
-    for r in per_unit:
-        code = r["handling_unit__code"]
-        league.append({
-            "code": code, "name": r["handling_unit__name"] or "—", "received": r["received"],
-            "resolved": r["resolved"], "on_time_rate": _rate(r["on_time"], r["resolved"]),
-            "overdue": snap["overdue_by_unit"].get(code, 0), "open": snap["open_by_unit"].get(code, 0),
-            "median_handling_hours": median_from_hist(hists[code]) if code in hists else None,
-            "satisfaction_rate": _rate(r["satisfied"], r["rated"]),
-        })
-    listed = {row["code"] for row in league}
-    missing = [code for code in snap["open_by_unit"] if code not in listed]
-    if missing:
-        from tinhso.reports.models import HandlingUnit
+        names = {
+            "units": {pk: (code, name) for pk, code, name in HandlingUnit.objects.values_list("pk", "code", "name")},
+            "categories": {pk: (code, vi, en) for pk, code, vi, en in
+                           Category.objects.values_list("pk", "code", "name_vi", "name_en")},
+            "communes": {pk: (code, name) for pk, code, name in Unit.objects.filter(
+                structure="current", level="commune", province_code=settings.PROVINCE_CODE)
+                .values_list("pk", "code", "name")},
+        }
+        cache.set("ioc:names", names, NAMES_SECONDS)
+    return names
 
-        names = dict(HandlingUnit.objects.filter(code__in=[c for c in missing if c]).values_list("code", "name"))
-        for code in missing:
-            league.append({"code": code, "name": names.get(code, "—"), "received": 0, "resolved": 0,
-                           "on_time_rate": None, "overdue": snap["overdue_by_unit"].get(code, 0),
-                           "open": snap["open_by_unit"][code], "median_handling_hours": None,
-                           "satisfaction_rate": None})
-    league.sort(key=lambda r: (-r["overdue"], -r["received"], r["name"]))
+
+def report_block(unit_id: int | None, bounds: dict, today: dt.date) -> dict:
+    names = _names()
+    snap = backlog(unit_id)
+    q = _Query(unit_id)
+    start, end, prev_start, prev_end = bounds["start"], bounds["end"], bounds["prev_start"], bounds["prev_end"]
+    period = ("day >= %s AND day < %s", [q.day(start), q.day(end)])
+
+    # Totals of the period and of the previous one: one query.
+    cur_sql, cur_params = q.sums(SUMS, "c_", start, end)
+    prev_sql, prev_params = q.sums(SUMS, "p_", prev_start, prev_end)
+    both = q.rows(f"{cur_sql}, {prev_sql}", "day >= %s AND day < %s",
+                  [*cur_params, *prev_params, q.day(min(start, prev_start)), q.day(max(end, prev_end))])[0]
+    cur, prev = _figures(both, "c_"), _figures(both, "p_")
+
+    # League table per handling unit (and every unit with open reports).
+    select, params = q.sums(SUMS)
+    league = {r["handling_unit_id"]: _figures(r) for r in
+              q.rows(f"handling_unit_id, {select}", period[0], [*params, *period[1]], group="handling_unit_id")}
+    for uid in set(snap["open_by_unit"]) - set(league):
+        league[uid] = _figures({})
+    units = []
+    for uid, f in league.items():
+        code, name = names["units"].get(uid, (None, "—"))
+        units.append({"code": code, "name": name, "received": f["received"], "resolved": f["resolved"],
+                      "on_time_rate": f["on_time_rate"], "overdue": snap["overdue_by_unit"].get(uid, 0),
+                      "open": snap["open_by_unit"].get(uid, 0), "median_handling_hours": f["median_handling_hours"],
+                      "satisfaction_rate": f["satisfaction_rate"]})
+    units.sort(key=lambda r: (-r["overdue"], -r["received"], r["name"]))
 
     # Per commune, for the choropleth.
     communes = []
-    for r in (period_rows.values("commune__code", "commune__name")
-              .annotate(received=Sum("received"), resolved=Sum("resolved"), on_time=Sum("on_time"))):
-        if r["commune__code"] is None:
+    for r in q.rows("commune_id, SUM(received) AS received, SUM(resolved) AS resolved, SUM(on_time) AS on_time",
+                    period[0] + " AND commune_id IS NOT NULL", period[1], group="commune_id"):
+        code, name = names["communes"].get(r["commune_id"], (None, None))
+        if code is None:
             continue
-        communes.append({"code": r["commune__code"], "name": r["commune__name"], "received": r["received"],
+        communes.append({"code": code, "name": name, "received": r["received"],
                          "on_time_rate": _rate(r["on_time"], r["resolved"]),
-                         "overdue": snap["overdue_by_commune"].get(r["commune__code"], 0)})
+                         "overdue": snap["overdue_by_commune"].get(r["commune_id"], 0)})
 
-    # Per category, this period vs the previous one.
-    prev_cat = dict(_scope(ReportDay.objects.filter(day__gte=bounds["prev_start"], day__lt=bounds["prev_end"]), unit)
-                    .values_list("category__code").annotate(n=Sum("received")))
-    categories = [{"code": r["category__code"], "name": r["category__name_vi"], "name_en": r["category__name_en"],
-                   "received": r["received"], "previous": prev_cat.get(r["category__code"], 0)}
-                  for r in period_rows.values("category__code", "category__name_vi", "category__name_en")
-                  .annotate(received=Sum("received")).order_by("-received")]
+    # Per category: this period vs the previous one, and this week vs the 4 weeks before (rising).
+    week_start = today - dt.timedelta(days=today.weekday())
+    span = (today - week_start).days + 1
+    windows = [("cur", start, end), ("prev", prev_start, prev_end)] + [
+        (f"w{w}", week_start - dt.timedelta(days=7 * w), week_start - dt.timedelta(days=7 * w - span))
+        for w in range(5)]
+    parts, params = [], []
+    for label, lo, hi in windows:
+        parts.append(f"SUM(CASE WHEN day >= %s AND day < %s THEN received ELSE 0 END) AS {label}")
+        params += [q.day(lo), q.day(hi)]
+    lowest, highest = min(w[1] for w in windows), max(w[2] for w in windows)
+    categories, rising = [], []
+    for r in q.rows("category_id, " + ", ".join(parts), "day >= %s AND day < %s",
+                    [*params, q.day(lowest), q.day(highest)], group="category_id"):
+        code, vi, en = names["categories"].get(r["category_id"], ("?", "?", "?"))
+        if r["cur"]:
+            categories.append({"code": code, "name": vi, "name_en": en, "received": r["cur"],
+                               "previous": r["prev"] or 0})
+        this_week, baseline = r["w0"] or 0, sum(r[f"w{w}"] or 0 for w in range(1, 5)) / 4
+        if this_week >= RISING_MIN and this_week >= RISING_RATIO * max(baseline, 1e-9):
+            rising.append({"code": code, "name": vi, "name_en": en, "this_week": this_week,
+                           "baseline": round(baseline, 1), "ratio": round(this_week / baseline, 2) if baseline else None})
+    categories.sort(key=lambda r: -r["received"])
+    rising.sort(key=lambda r: -(r["ratio"] or 1e9))
 
     # Daily series for the last SERIES_DAYS days.
     first = today - dt.timedelta(days=SERIES_DAYS - 1)
-    by_day = {d: (rec, res) for d, rec, res in
-              _scope(ReportDay.objects.filter(day__gte=first, day__lte=today), unit)
-              .values_list("day").annotate(rec=Sum("received"), res=Sum("resolved")).order_by("day")}
+    by_day = {}
+    for r in q.rows("day, SUM(received) AS rec, SUM(resolved) AS res", "day >= %s AND day <= %s",
+                    [q.day(first), q.day(today)], group="day"):
+        day = r["day"] if isinstance(r["day"], dt.date) else dt.date.fromisoformat(str(r["day"]))
+        by_day[day] = (r["rec"], r["res"])
     days = [first + dt.timedelta(days=i) for i in range(SERIES_DAYS)]
     series = {"days": [d.isoformat() for d in days],
               "received": [by_day.get(d, (0, 0))[0] for d in days],
@@ -219,32 +289,8 @@ def report_block(unit: str | None, bounds: dict, today: dt.date) -> dict:
         "median_handling_hours": cur["median_handling_hours"],
         "overdue_backlog": snap["overdue"], "open_backlog": snap["open"], "backlog_as_of": snap["as_of"],
         "synthetic": cur["synthetic"],
-        "units": league, "communes": communes, "categories": categories,
-        "rising": rising_categories(unit, today), "series": series,
+        "units": units, "communes": communes, "categories": categories, "rising": rising, "series": series,
     }
-
-
-def rising_categories(unit: str | None, today: dt.date) -> list[dict]:
-    """Categories whose count this week (Monday to today) rose well above the 4 previous weeks."""
-    week_start = today - dt.timedelta(days=today.weekday())
-    span = (today - week_start).days + 1
-    counts = defaultdict(lambda: [0] * 5)
-    names = {}
-    for w in range(5):
-        start = week_start - dt.timedelta(days=7 * w)
-        rows = (_scope(ReportDay.objects.filter(day__gte=start, day__lt=start + dt.timedelta(days=span)), unit)
-                .values_list("category__code", "category__name_vi").annotate(n=Sum("received")))
-        for code, name, n in rows:
-            counts[code][w] = n
-            names[code] = name
-    out = []
-    for code, c in counts.items():
-        baseline = sum(c[1:]) / 4
-        if c[0] >= RISING_MIN and c[0] >= RISING_RATIO * max(baseline, 1e-9):
-            out.append({"code": code, "name": names[code], "this_week": c[0], "baseline": round(baseline, 1),
-                        "ratio": round(c[0] / baseline, 2) if baseline else None})
-    out.sort(key=lambda r: -(r["ratio"] or 1e9))
-    return out
 
 
 def indicator_block() -> dict:
@@ -298,13 +344,13 @@ def summary(*, period: str = "today", unit: str | None = None, today: dt.date | 
     """The wall's figures for ``period`` (``today``/``week``/``month``), optionally one handling unit."""
     today = today or timezone.localdate()
     bounds = period_bounds(period, today)
+    unit_id = None
     if unit:
-        from tinhso.reports.models import HandlingUnit
-
-        if not HandlingUnit.objects.filter(code=unit).exists():
+        unit_id = next((pk for pk, (code, _) in _names()["units"].items() if code == unit), None)
+        if unit_id is None:
             raise UserError("unknown_unit", f"Không có đơn vị {unit!r}", f"No unit {unit!r}", field="unit", status=404)
-    aggregates.refresh()
-    reports = report_block(unit, bounds, today)
+    aggregates.refresh_if_due()
+    reports = report_block(unit_id, bounds, today)
     if public:
         for row in reports["units"]:
             row.pop("open", None)

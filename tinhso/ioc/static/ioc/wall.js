@@ -43,6 +43,8 @@
       var value = get(figures, node.dataset.figure);
       node.dataset.value = value === null || value === undefined ? "" : String(value);
       text(node, format(value, node.dataset.format));
+      var tile = node.closest(".tile.alert");
+      if (tile) { tile.classList.toggle("hot", typeof value === "number" && value > 0); }
     });
     document.querySelectorAll("[data-change]").forEach(function (node) {
       var value = get(figures, node.dataset.change);
@@ -77,8 +79,8 @@
       grid: { left: 48, right: 16, top: 40, bottom: 28 },
       xAxis: { type: "category", data: s.days.map(function (d) { return d.slice(5); }) },
       yAxis: { type: "value", minInterval: 1 },
-      series: [{ name: i18n.received, type: "line", smooth: true, data: s.received, areaStyle: { opacity: 0.15 } },
-               { name: i18n.resolved, type: "line", smooth: true, data: s.resolved }]
+      series: [{ name: i18n.received, type: "line", smooth: false, data: s.received, areaStyle: { opacity: 0.15 } },
+               { name: i18n.resolved, type: "line", smooth: false, data: s.resolved }]
     });
   }
   function statusLabel(key) {
