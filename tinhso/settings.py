@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tinhso.web.basemap.context",
             ],
         },
     },
@@ -150,9 +151,12 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/dang-nhap"
-# Street basemap for every map: an XYZ raster tile URL on the province's own network, e.g.
-# "https://tiles.example.gov.vn/{z}/{x}/{y}.png" (see README). Empty: commune boundaries only.
+# Street basemap for every map (tinhso.web.basemap; README "Street maps on a closed network"):
+# an XYZ raster tile URL on the province's own network, or a local PMTiles archive served by
+# tinhso with HTTP Range. Neither: commune boundaries only.
 TINHSO_BASEMAP_TILES = os.environ.get("TINHSO_BASEMAP_TILES", "")
+TINHSO_BASEMAP_PMTILES = os.environ.get("TINHSO_BASEMAP_PMTILES", "")
+TINHSO_BASEMAP_ATTRIBUTION = os.environ.get("TINHSO_BASEMAP_ATTRIBUTION", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

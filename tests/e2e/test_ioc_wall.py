@@ -77,6 +77,11 @@ def test_wall_screens_draw_and_match_the_api(wall_context, server):
             assert _canvas_has_ink(page, "#chart-trend") and _canvas_has_ink(page, "#chart-pillars")
         if screen == "reports":
             _drawn(page, "#map-reports")
+            # The street basemap (a local PMTiles archive, fetched by byte ranges from tinhso itself).
+            assert page.get_attribute("#map-reports", "data-basemap") == "pmtiles-raster"
+            page.wait_for_function("""() => [...document.querySelectorAll('#map-reports .leaflet-tile-pane img')]
+                                        .some(img => img.complete && img.naturalWidth > 0)""")
+            assert page.locator("#basemap-note").is_hidden()
             assert page.locator("#map-reports path.leaflet-interactive, #map-reports canvas").count() > 0
             assert page.locator("#league tbody tr").count() == len(api["reports"]["units"])
         if screen == "plans":

@@ -19,6 +19,7 @@ from tinhso.core import ratelimit
 from tinhso.core.errors import UserError
 from tinhso.ioc import access, summary
 from tinhso.ioc.models import Camera
+from tinhso.web import basemap
 
 PUBLIC_CACHE_SECONDS = 30
 PUBLIC_LIMIT_PER_MINUTE = 120
@@ -93,7 +94,7 @@ def _render_wall(request, figures: dict, *, public: bool):
         "period": figures["period"], "unit": figures["unit"], "public": public,
         "refresh_seconds": REFRESH_SECONDS, "tv_seconds": TV_SECONDS,
         "tv": request.GET.get("tv") == "1", "screen": request.GET.get("screen", ""),
-        "tiles": getattr(settings, "TINHSO_BASEMAP_TILES", "") or "",
+        "basemap": basemap.config(),
         "cameras": _cameras(public),
     }
     from django.utils import translation

@@ -253,10 +253,21 @@
     var node = document.getElementById(id);
     if (!node || typeof L === "undefined") { return null; }
     if (maps[id]) { return maps[id]; }
-    var map = L.map(node, { attributionControl: !!config.tiles, preferCanvas: true, minZoom: 5, maxZoom: 18 });
+    var base = config.basemap || { kind: "none" };
+    var map = L.map(node, { attributionControl: base.kind !== "none", preferCanvas: true, minZoom: 5, maxZoom: 18 });
     map.setView([11.5, 108], 8);
-    if (config.tiles) {
-      L.tileLayer(config.tiles, { maxZoom: 19 }).addTo(map);
+    var street = null;
+    if (base.kind === "xyz") {
+      street = L.tileLayer(base.url, { maxZoom: 19, attribution: base.attribution });
+    } else if (base.kind === "pmtiles" && base.tiles === "raster" && window.pmtiles) {
+      street = pmtiles.leafletRasterLayer(new pmtiles.PMTiles(base.url), { maxNativeZoom: base.max_zoom, maxZoom: 19,
+                                                                          attribution: base.attribution });
+    } else if (base.kind === "pmtiles" && base.tiles === "vector" && window.protomapsL) {
+      street = protomapsL.leafletLayer({ url: base.url, flavor: "dark", lang: lang, attribution: base.attribution });
+    }
+    if (street) {
+      street.addTo(map);
+      node.dataset.basemap = base.kind + (base.tiles ? "-" + base.tiles : "");
       var note = document.getElementById("basemap-note");
       if (note) { note.hidden = true; }
     }
@@ -281,10 +292,12 @@
     var max = values.length ? Math.max.apply(null, values) : 0;
     communes().then(function (gj) {
       if (choropleth) { m.map.removeLayer(choropleth); }
+      var street = !!m.node.dataset.basemap;
       choropleth = L.geoJSON(gj, {
         style: function (f) {
           var row = byCode[f.properties.code];
-          return { color: "#0d1117", weight: 0.6, fillOpacity: 0.75, fillColor: colour(row ? row[metric] : null, max) };
+          return { color: street ? "#e6edf3" : "#0d1117", weight: street ? 1 : 0.6, fillOpacity: street ? 0.45 : 0.75,
+                   fillColor: colour(row ? row[metric] : null, max) };
         },
         onEachFeature: function (f, layer) {
           var row = byCode[f.properties.code];
