@@ -256,6 +256,7 @@
     var base = config.basemap || { kind: "none" };
     var map = L.map(node, { attributionControl: base.kind !== "none", preferCanvas: true, minZoom: 5, maxZoom: 18 });
     map.setView([11.5, 108], 8);
+    if (map.attributionControl) { map.attributionControl.setPrefix("Leaflet"); }
     var street = null;
     if (base.kind === "xyz") {
       street = L.tileLayer(base.url, { maxZoom: 19, attribution: base.attribution });
