@@ -226,3 +226,17 @@ def test_citizen_photos_follow_the_same_rule_on_every_route(world):
     # Not published by the citizen: still hidden from the public, on both routes.
     assert privacy.public_view(report)["photos"] == []
     assert [anon.get(url).status_code for url in routes] == [404, 404]
+
+
+def test_the_admin_links_photos_through_the_checked_route(world):
+    from django.contrib.auth import get_user_model
+
+    report = resolved(world)
+    photo = report.photos.get()
+    admin = Client()
+    admin.force_login(get_user_model().objects.create_superuser("root", password="x"))
+    page = admin.get(f"/admin/reports/report/{report.pk}/change/").content.decode()
+    assert f'href="/api/v1/reports/photos/{photo.token}"' in page
+    assert "/media/" not in page
+    assert admin.get(f"/api/v1/reports/photos/{photo.token}").status_code == 200
+    assert admin.get(f"/media/{photo.file.name}").status_code == 404  # media files are never served as such
