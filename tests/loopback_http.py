@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -103,8 +104,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LoopbackServer:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.httpd = ThreadingHTTPServer((host, 0), _Handler)
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.scheme = "https" if tls is not None else "http"
         self.httpd.daemon_threads = True
         self.httpd.paths = []
         self.httpd.stopping = threading.Event()
@@ -117,7 +121,7 @@ class LoopbackServer:
         return self.httpd.paths
 
     def url(self, path: str, host: str | None = None) -> str:
-        return f"http://{host or self.host}:{self.port}{path}"
+        return f"{self.scheme}://{host or self.host}:{self.port}{path}"
 
     def __enter__(self) -> LoopbackServer:
         self.thread.start()

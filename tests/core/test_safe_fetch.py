@@ -167,3 +167,36 @@ def test_bad_urls(url):
     with pytest.raises(FetchError) as caught:
         fetch(url, max_bytes=10)
     assert caught.value.reason == safe_fetch.BAD_URL
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate for ``anh.example.vn``, and a
+    client context trusting it."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=anh.example.vn", "-addext", "subjectAltName=DNS:anh.example.vn",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    client_side = ssl.create_default_context(cafile=str(cert))
+    with LoopbackServer(tls=server_side) as s:
+        yield s, client_side
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_name(tls_server):
+    server, trust = tls_server
+    got = fetch(f"https://anh.example.vn:{server.port}/img.jpg", max_bytes=10_000, allow=only(server),
+                resolver=public_name(), tls=trust)
+    assert got.body == image_bytes("JPEG")
+    # The certificate is checked against the name asked for, not the address connected to.
+    with pytest.raises(FetchError) as caught:
+        fetch(f"https://other.example.vn:{server.port}/img.jpg", max_bytes=10_000, allow=only(server),
+              resolver=public_name("other.example.vn"), tls=trust)
+    assert caught.value.reason == safe_fetch.UNREACHABLE and "certificate" in caught.value.detail.lower()

@@ -168,11 +168,12 @@ def _checked_address(host: str, port: int, allow: Policy, resolver: Resolver, cl
     return addresses[0]
 
 
-def _connection(scheme: str, host: str, port: int, ip: Address, timeout: float) -> http.client.HTTPConnection:
+def _connection(scheme: str, host: str, port: int, ip: Address, timeout: float,
+                tls: ssl.SSLContext | None) -> http.client.HTTPConnection:
     """A connection to ``ip`` (the checked address) that still speaks to ``host`` (Host, SNI, cert)."""
     if scheme == "https":
         conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-            host, port, timeout=timeout, context=ssl.create_default_context())
+            host, port, timeout=timeout, context=tls or ssl.create_default_context())
     else:
         conn = http.client.HTTPConnection(host, port, timeout=timeout)
 
@@ -228,8 +229,11 @@ def _read_body(response: http.client.HTTPResponse, max_bytes: int, watchdog: _Wa
 def fetch(url: str, *, max_bytes: int, deadline: float = DEFAULT_DEADLINE,
           max_redirects: int = DEFAULT_MAX_REDIRECTS, content_types: Iterable[str] | None = None,
           allow: Policy | None = None, resolver: Resolver | None = None,
-          user_agent: str = "tinhso") -> Fetched:
-    """GET ``url`` under the rules of this module; the body (≤ ``max_bytes``) or :class:`FetchError`."""
+          user_agent: str = "tinhso", tls: ssl.SSLContext | None = None) -> Fetched:
+    """GET ``url`` under the rules of this module; the body (≤ ``max_bytes``) or :class:`FetchError`.
+
+    ``tls``: the context for https (default: the system's CAs, host name checked).
+    """
     allow = allow or public_address
     resolver = resolver or system_resolver
     accepted = {t.lower() for t in content_types} if content_types is not None else None
@@ -238,7 +242,7 @@ def fetch(url: str, *, max_bytes: int, deadline: float = DEFAULT_DEADLINE,
         for _hop in range(max_redirects + 1):
             scheme, host, port, target = _split(url)
             ip = _checked_address(host, port, allow, resolver, clock)
-            conn = _connection(scheme, host, port, ip, clock.left())
+            conn = _connection(scheme, host, port, ip, clock.left(), tls)
             response = None
             with _Watchdog(conn, clock) as watchdog:
                 try:
