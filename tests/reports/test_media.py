@@ -100,6 +100,8 @@ CASES = {
     "jpeg XMP": lambda: encode(picture(), "JPEG", xmp=b"<x:xmpmeta>" + SECRET + b"</x:xmpmeta>"),
     "jpeg EXIF": lambda: encode(picture(), "JPEG", exif=exif()),
     "jpeg APP13 (IPTC)": lambda: jpeg_segment(SECRET, b"\xff\xed"),
+    "jpeg CMYK + comment": lambda: encode(picture().convert("CMYK"), "JPEG", comment=SECRET),
+    "jpeg grey + comment": lambda: encode(picture("L"), "JPEG", comment=SECRET),
     "png ICC profile": lambda: encode(picture(), "PNG", icc_profile=SRGB + SECRET),
     "png text chunks": lambda: encode(picture(), "PNG", pnginfo=png_text()),
     "png EXIF": lambda: encode(picture(), "PNG", exif=exif()),
@@ -127,7 +129,7 @@ def test_no_metadata_survives_cleaning(case):
         assert out.size == (40, 30)
 
 
-def test_an_icc_profile_is_applied_before_it_is_dropped():
+def test_an_srgb_or_unusable_icc_profile_keeps_the_colours():
     """Pixels tagged sRGB keep their colours; an unusable profile is dropped without an error."""
     image = Image.new("RGB", (8, 8), (200, 40, 120))
     for data in (encode(image, "PNG", icc_profile=SRGB), encode(image, "PNG", icc_profile=b"not a profile")):
@@ -135,6 +137,45 @@ def test_an_icc_profile_is_applied_before_it_is_dropped():
         with Image.open(io.BytesIO(clean.content)) as out:
             assert "icc_profile" not in out.info
             assert all(abs(a - b) <= 2 for a, b in zip(out.convert("RGB").getpixel((3, 3)), (200, 40, 120)))
+
+
+def _s15(v: float) -> bytes:
+    return struct.pack(">i", round(v * 65536))
+
+
+def _xyz(x: float, y: float, z: float) -> bytes:
+    return b"XYZ " + b"\0" * 4 + _s15(x) + _s15(y) + _s15(z)
+
+
+def swapped_profile() -> bytes:
+    """A small ICC v2 RGB display profile whose red and blue primaries are swapped: a pixel stored
+    as (255, 0, 0) under it *is* blue. Built by hand (header, tag table, tags)."""
+    text = b"red-blue swapped RGB\0"
+    desc = b"desc" + b"\0" * 4 + struct.pack(">I", len(text)) + text + b"\0" * 8 + b"\0" * 3 + b"\0" * 67
+    curve = b"curv" + b"\0" * 4 + struct.pack(">IH", 1, round(2.2 * 256)) + b"\0\0"
+    red, green, blue = (0.4361, 0.2225, 0.0139), (0.3851, 0.7169, 0.0971), (0.1431, 0.0606, 0.7141)  # D50
+    tags = [(b"desc", desc), (b"wtpt", _xyz(0.9642, 1.0, 0.8249)), (b"rXYZ", _xyz(*blue)), (b"gXYZ", _xyz(*green)),
+            (b"bXYZ", _xyz(*red)), (b"rTRC", curve), (b"gTRC", curve), (b"bTRC", curve)]
+    offset = 128 + 4 + 12 * len(tags)
+    table, data = b"", b""
+    for sig, body in tags:
+        body += b"\0" * (-len(body) % 4)
+        table += sig + struct.pack(">II", offset + len(data), len(body))
+        data += body
+    header = (struct.pack(">I", offset + len(data)) + b"\0" * 4 + struct.pack(">I", 0x02100000) + b"mntrRGB XYZ "
+              + b"\0" * 12 + b"acsp" + b"\0" * 28 + _s15(0.9642) + _s15(1.0) + _s15(0.8249))
+    return header + b"\0" * (128 - len(header)) + struct.pack(">I", len(tags)) + table + data
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_an_icc_profile_is_converted_to_srgb_before_it_is_dropped(fmt):
+    tagged = encode(Image.new("RGB", (16, 16), (255, 0, 0)), fmt, icc_profile=swapped_profile(),
+                    **({"lossless": True} if fmt == "WEBP" else {}))
+    clean = media.clean_photo(tagged)
+    with Image.open(io.BytesIO(clean.content)) as out:
+        assert "icc_profile" not in out.info
+        red, green, blue = out.convert("RGB").getpixel((8, 8))
+    assert blue > 200 and red < 60 and green < 60  # shown as the blue it is, not as red
 
 
 def huge_png(width: int, height: int) -> bytes:
