@@ -106,6 +106,8 @@ CASES = {
     "png text chunks": lambda: encode(picture(), "PNG", pnginfo=png_text()),
     "png EXIF": lambda: encode(picture(), "PNG", exif=exif()),
     "png palette + ICC": lambda: encode(picture().convert("P"), "PNG", icc_profile=SRGB + SECRET),
+    "png palette + transparency + ICC": lambda: encode(picture().convert("P"), "PNG", transparency=0,
+                                                       icc_profile=SRGB + SECRET),
     "png grey + alpha + text": lambda: encode(picture("L").convert("LA"), "PNG", pnginfo=png_text()),
     "webp ICC + EXIF + XMP": lambda: encode(picture(), "WEBP", icc_profile=SRGB + SECRET, exif=exif(),
                                             xmp=b"<x>" + SECRET + b"</x>"),
@@ -127,6 +129,17 @@ def test_no_metadata_survives_cleaning(case):
         assert out.getexif() == {}
         assert not [k for k in out.info if isinstance(out.info[k], (str, bytes)) and SECRET.decode() in str(out.info[k])]
         assert out.size == (40, 30)
+
+
+def test_transparency_survives_the_icc_conversion():
+    image = Image.new("RGBA", (8, 8), (200, 40, 120, 255))
+    image.putpixel((0, 0), (0, 0, 0, 0))
+    for source in (image, image.convert("P")):
+        options = {"transparency": source.getpixel((0, 0))} if source.mode == "P" else {}
+        clean = media.clean_photo(encode(source, "PNG", icc_profile=SRGB, **options))
+        with Image.open(io.BytesIO(clean.content)) as out:
+            rgba = out.convert("RGBA")
+            assert rgba.getpixel((0, 0))[3] == 0 and rgba.getpixel((4, 4))[3] == 255
 
 
 def test_an_srgb_or_unusable_icc_profile_keeps_the_colours():

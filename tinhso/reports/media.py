@@ -97,8 +97,10 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     icc = image.info.get("icc_profile")
     if not icc:
         return image
-    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA", "PA") else None
-    base = image.convert({"LA": "L", "PA": "RGB", "P": "RGB", "RGBA": "RGB"}.get(image.mode, image.mode))
+    if image.mode in ("P", "PA"):  # a palette (with its transparency, if any) to plain pixels first
+        image = image.convert("RGBA" if image.mode == "PA" or "transparency" in image.info else "RGB")
+    alpha = image.getchannel("A") if image.mode in ("RGBA", "LA") else None
+    base = image.convert({"LA": "L", "RGBA": "RGB"}.get(image.mode, image.mode))
     try:
         converted = ImageCms.profileToProfile(base, ImageCms.ImageCmsProfile(io.BytesIO(icc)), _SRGB,
                                               outputMode="RGB")
