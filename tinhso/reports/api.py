@@ -19,7 +19,7 @@ Public (no login; rate-limited per client IP, see :mod:`tinhso.reports.ratelimit
 The secret goes in the JSON body field ``citizen_token`` or the ``X-Citizen-Token`` header; missing
 or wrong → 403 (:mod:`tinhso.reports.citizen_secret`).
 - ``GET  public`` / ``GET public.geojson`` published reports, no personal data (filters, pages)
-- ``GET  photos/{id}``                    a photo (EXIF-free), if the caller may see it
+- ``GET  photos/{token}``                 a photo (metadata-free), if the caller may see it
 - ``GET  stats`` / ``GET stats.csv``      per unit or per category
 
 Staff (Django session; CSRF token required on POST): ``me``, ``queue`` (IOC, overdue first),
@@ -85,7 +85,7 @@ class CategoryRef(Ref):
 
 
 class PhotoOut(Schema):
-    id: int
+    token: str
     kind: str
     url: str
     mime: str
@@ -466,9 +466,9 @@ def public_geojson(request, category: str | None = None, commune: str | None = N
                         content_type="application/geo+json; charset=utf-8")
 
 
-@router.get("/photos/{photo_id}")
-def photo(request, photo_id: int):
-    item = Photo.objects.select_related("report").filter(pk=photo_id).first()
+@router.get("/photos/{token}")
+def photo(request, token: str):
+    item = Photo.objects.select_related("report").filter(token=token).first()
     actor = actor_for_user(request.user) if request.user.is_authenticated else None
     if item is None or not privacy.photo_visible(item, actor):
         raise UserError("photo_not_found", "Không tìm thấy ảnh.", "Photo not found.", status=404)

@@ -19,7 +19,7 @@ urlpatterns = [
     re_path(rf"^phan-anh/{CODE}$", pages.track, name="reports-track"),
     re_path(rf"^phan-anh/{CODE}/danh-gia$", pages.rate, name="reports-rate"),
     re_path(rf"^phan-anh/{CODE}/bo-sung$", pages.provide_info, name="reports-provide-info"),
-    re_path(rf"^phan-anh/{CODE}/anh/(?P<photo_id>[0-9]+)$", pages.citizen_photo, name="reports-citizen-photo"),
+    re_path(rf"^phan-anh/{CODE}/anh/(?P<token>[0-9A-Za-z_-]{{8,32}})$", pages.citizen_photo, name="reports-citizen-photo"),
     # Public
     path("phan-anh/cong-khai", pages.public_list, name="reports-public"),
     re_path(rf"^phan-anh/cong-khai/{CODE}$", pages.public_detail, name="reports-public-detail"),
