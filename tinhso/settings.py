@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI's files itself (/api/v1/docs works offline, no CDN)
     "tinhso.core",
     "tinhso.geo",
     "tinhso.reports",
