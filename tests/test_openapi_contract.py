@@ -46,8 +46,10 @@ def test_every_operation_documents_its_errors_with_the_one_error_schema():
             expected = {400} | ({404} if "{" in path else set()) | ({401, 403} if operation.get("security") else set())
             if not expected <= set(responses):
                 missing.append((method, path, sorted(expected - set(responses))))
+            # 414: gunicorn refuses an over-long request line before Django, with its own HTML page.
+            assert "content" not in responses[414], (method, path)
             for status, response in responses.items():
-                if status >= 400:
+                if status >= 400 and status != 414:
                     assert response["content"]["application/json"]["schema"] == error_ref, (method, path, status)
     assert missing == []
     assert "ErrorBody" not in schema["components"]["schemas"]

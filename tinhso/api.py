@@ -82,7 +82,9 @@ def _invalid_input(request, exc: ValidationError):
 def _document_platform_errors(router) -> None:
     """Add to every operation the error answers the platform gives whatever the view does: 400 (input
     that fails the schema, a NUL character, a ``UserError`` without a status), 404 when the path names
-    an object, 401 and 403 on staff endpoints (not signed in; not staff, or no CSRF token). A view's own
+    an object, 401 and 403 on staff endpoints (not signed in; not staff, or no CSRF token), and 414 (a
+    request line over the HTTP server's limit, refused by gunicorn before Django, with its own small HTML
+    page: documented without a body schema). A view's own
     statuses (409, 413, 429, ...) are declared by its router with :func:`tinhso.core.api_schemas.errors`."""
     for child in getattr(router, "_routers", []):  # (prefix, router, tags) of nested routers
         _document_platform_errors(child[1])
@@ -96,6 +98,7 @@ def _document_platform_errors(router) -> None:
             for status in sorted(statuses - set(operation.response_models)):
                 # ninja wraps each response model the same way when it reads ``response={...}``.
                 operation.response_models[status] = operation._create_response_model(ErrorOut)
+            operation.response_models.setdefault(414, None)
 
 
 for _app, _prefix in [("geo", "/"), ("reports", "/reports/"), ("indicators", "/"), ("indices", "/indices/")]:

@@ -32,7 +32,21 @@ def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     return dict.fromkeys(statuses, ErrorOut)
 
 
-def file_answer(*media_types: str) -> dict:
-    """``openapi_extra`` of a view that answers 200 with its own HttpResponse (a file, CSV, GeoJSON)."""
-    body = {"schema": {"type": "string", "format": "binary"}}
-    return {"responses": {200: {"description": "OK", "content": dict.fromkeys(media_types, body)}}}
+def file_answer(*media_types: str, json_schema: dict | None = None) -> dict:
+    """``openapi_extra`` of a view that answers 200 with its own HttpResponse (a file, CSV, GeoJSON):
+    bytes, except JSON media types, which are described by ``json_schema`` (any object by default)."""
+    content = {media: {"schema": (json_schema or {"type": "object"}) if media.endswith("json")
+                       else {"type": "string", "format": "binary"}} for media in media_types}
+    return {"responses": {200: {"description": "OK", "content": content}}}
+
+
+GEOJSON_POINTS = {
+    "type": "object", "required": ["type", "features"],
+    "properties": {"type": {"type": "string", "enum": ["FeatureCollection"]}, "features": {"type": "array", "items": {
+        "type": "object", "required": ["type", "geometry", "properties"],
+        "properties": {"type": {"type": "string", "enum": ["Feature"]}, "properties": {"type": "object"},
+                       "geometry": {"type": "object", "required": ["type", "coordinates"], "properties": {
+                           "type": {"type": "string", "enum": ["Point"]},
+                           "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2,
+                                           "maxItems": 2}}}}}}},
+}

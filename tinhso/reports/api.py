@@ -35,7 +35,7 @@ from django.http import FileResponse, HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.security import SessionAuth
 
-from tinhso.core.api_schemas import errors, file_answer
+from tinhso.core.api_schemas import GEOJSON_POINTS, errors, file_answer
 from tinhso.core.errors import UserError
 from tinhso.reports import (
     citizen_secret,
@@ -446,7 +446,7 @@ def public_list(request, category: str | None = None, commune: str | None = None
             "results": [privacy.public_view(r, with_history=False) for r in rows]}
 
 
-@router.get("/public.geojson", openapi_extra=file_answer("application/geo+json"))
+@router.get("/public.geojson", openapi_extra=file_answer("application/geo+json", json_schema=GEOJSON_POINTS))
 def public_geojson(request, category: str | None = None, commune: str | None = None, status: str | None = None,
                    since: str | None = None, until: str | None = None, bbox: str | None = None,
                    limit: int = 5000):
