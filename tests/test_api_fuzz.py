@@ -43,8 +43,8 @@ indicators_setup.load_demo(out=quiet)
 import json
 from tinhso.indicators.models import Indicator
 from tinhso.reports.models import Report
-reports = [code for state in ("new", "verified", "assigned", "in_progress", "resolved")
-           for code in Report.objects.filter(state=state).values_list("code", flat=True)[:2]]
+states = ("submitted", "assigned", "in_progress", "info_requested", "resolved", "closed", "rejected")
+reports = [code for state in states for code in Report.objects.filter(state=state).values_list("code", flat=True)[:2]]
 print(json.dumps({"reports": reports, "indicators": list(Indicator.objects.values_list("code", flat=True)[:5])}))
 """
 
@@ -103,6 +103,7 @@ def test_the_served_api_keeps_its_openapi_contract(tmp_path):
     with installation(var_dir, DJANGO_SETTINGS_MODULE="tests.fuzz_settings") as env:
         tinhso(env, "init")
         known = json.loads(python(env, SEED).strip().splitlines()[-1])
+        assert known["reports"] and known["indicators"], known
         log = tmp_path / "server.log"
         with served(env, log) as base:
             cookie, csrf = _staff_session(base, var_dir)

@@ -84,8 +84,8 @@ def _document_platform_errors(router) -> None:
     that fails the schema, a NUL character, a ``UserError`` without a status), 404 when the path names
     an object, 401 and 403 on staff endpoints (not signed in; not staff, or no CSRF token), and 414 (a
     request line over the HTTP server's limit, refused by gunicorn before Django, with its own small HTML
-    page: documented without a body schema). A view's own
-    statuses (409, 413, 429, ...) are declared by its router with :func:`tinhso.core.api_schemas.errors`."""
+    page: documented without a body schema). A view's own statuses (409, 413, 429, ...) are declared by
+    its router with :func:`tinhso.core.api_schemas.errors`; tests/test_openapi_contract.py checks both."""
     for child in getattr(router, "_routers", []):  # (prefix, router, tags) of nested routers
         _document_platform_errors(child[1])
     for path, path_view in router.path_operations.items():

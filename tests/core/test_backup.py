@@ -8,12 +8,14 @@ import hashlib
 import io
 import json
 import stat
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from tests.installation import installation, on_postgresql, python, tinhso
+from tests.installation import REPO, installation, on_postgresql, python, tinhso
 
 COUNT_ROWS = """
 import json, os
@@ -37,6 +39,22 @@ django.setup()
 from django.contrib.auth.models import Group
 for i in range(25):
     Group.objects.create(name=f"backup-test-{i}")
+"""
+
+# Writes rows until the file named by argv[1] exists (a server busy while the backup runs).
+WRITER = """
+import os, sys, pathlib
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tinhso.settings")
+import django
+django.setup()
+from django.contrib.auth.models import Group
+stop, i = pathlib.Path(sys.argv[1]), 0
+while not stop.exists():
+    Group.objects.create(name=f"written-during-backup-{i}")
+    i += 1
+    if i == 1:
+        print("writing", flush=True)
+print(i)
 """
 
 FILES = {"media/photos/2026/a.jpg": b"\xff\xd8\xff photo bytes", "media/empty.txt": b"",
@@ -79,7 +97,7 @@ def source(tmp_path_factory):
         archive = root / "out" / "tinhso.tar"
         tinhso(env, "backup", str(archive))
         yield {"root": root, "var": var_dir, "archive": archive, "counts": json.loads(python(env, COUNT_ROWS)),
-               "hashes": _hashes(var_dir)}
+               "hashes": _hashes(var_dir), "env": env}
 
 
 def test_the_archive_is_owner_only_with_a_manifest_of_rows_and_hashes(source):
@@ -147,3 +165,25 @@ def test_backup_refuses_to_overwrite_an_existing_file(source):
     with installation(source["var"]) as env:
         done = tinhso(env, "backup", str(source["archive"]), check=False)
     assert done.returncode == 2 and "already exists" in done.stderr
+
+
+def test_a_backup_taken_while_rows_are_written_is_one_consistent_state(source):
+    """The row counts of the manifest come from the same snapshot as the database file: a restore of
+    an archive taken under writes finds exactly those counts (restore compares every table)."""
+    env, root = source["env"], source["root"]
+    stop = root / "stop-writer"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(stop)], env=env, cwd=REPO, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert writer.stdout.readline().strip() == "writing"
+        archive = root / "under-writes.tar"
+        tinhso(env, "backup", str(archive))
+    finally:
+        stop.touch()
+        written = int(writer.communicate(timeout=60)[0].strip() or 0)
+    manifest = _manifest(archive)
+    in_archive = manifest["row_counts"]["auth_group"] - source["counts"]["auth_group"]
+    assert 0 < in_archive <= written, (in_archive, written)
+    with installation(root / "dst-under-writes") as target:
+        tinhso(target, "restore", str(archive))
+        assert json.loads(python(target, COUNT_ROWS))["auth_group"] == manifest["row_counts"]["auth_group"]
