@@ -55,6 +55,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, workers=args.workers)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from tinhso.core import backup
+
+    backup.create(args.out)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from tinhso.core import backup
+
+    backup.restore(args.archive, force=args.force)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinhso", description="Tỉnh số — IOC platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -73,6 +87,14 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "demo":
             p.add_argument("--no-serve", action="store_true", help="load everything, then exit")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("backup", help="database + media/dossiers in one owner-only archive with a manifest of hashes")
+    p.add_argument("out", metavar="OUT", help="archive to write (.tar); refused if it exists")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore an archive of `tinhso backup` (verifies hashes and row counts)")
+    p.add_argument("archive", metavar="IN")
+    p.add_argument("--force", action="store_true", help="overwrite a non-empty installation (stop the server first)")
+    p.set_defaults(func=cmd_restore)
 
     for app in APP_MODULES:
         cli = optional_import(f"{app}.cli")

@@ -19,6 +19,7 @@ from django.conf import settings
 from ninja import Router, Schema
 
 from tinhso.core import ratelimit
+from tinhso.core.api_schemas import ErrorOut
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
 from tinhso.indices import methodology
@@ -40,10 +41,6 @@ OPTIONS: dict[str, dict[str, str]] = {
                     "unit": "text", "period": "text"},
 }
 COMMON_OPTIONS = {"merge_provinces_2025": "bool"}
-
-
-class ErrorOut(Schema):
-    error: dict[str, Any]
 
 
 class MethodOut(Schema):
