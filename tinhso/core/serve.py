@@ -57,16 +57,10 @@ def require_production_key() -> None:
         raise ImproperlyConfigured(error.message_en)
 
 
-def serve(host: str, port: int, workers: int | None = None) -> int:
+def gunicorn_argv(host: str, port: int, workers: int | None = None) -> list[str]:
     from django.conf import settings
-    from gunicorn.app.wsgiapp import WSGIApplication
-
-    error = production_key_error()
-    if error is not None:
-        raise error
 
     workers = workers or int(os.environ.get("TINHSO_WORKERS", os.cpu_count() or 1))
-    print(f"tinhso: serving on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     argv = [
         "gunicorn",
         "tinhso.wsgi:application",
@@ -85,8 +79,18 @@ def serve(host: str, port: int, workers: int | None = None) -> int:
     ]
     if os.environ.get("TINHSO_ACCESS_LOG") == "off":
         argv = argv[:-4]
+    return argv
+
+
+def serve(host: str, port: int, workers: int | None = None) -> int:
     import sys
 
-    sys.argv = argv
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    error = production_key_error()
+    if error is not None:
+        raise error
+    sys.argv = gunicorn_argv(host, port, workers)
+    print(f"tinhso: serving on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
     WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
     return 0
