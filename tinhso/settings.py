@@ -151,6 +151,15 @@ CONTENT_SECURITY_POLICY = {
 }
 if HTTPS:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+# Map tiles under the report maps (none by default: the basemap is the province's own polygons).
+# A tile server, e.g. https://{s}.tile.example.org/{z}/{x}/{y}.png, is allowed as an image source.
+REPORTS_MAP_TILE_URL = os.environ.get("TINHSO_MAP_TILE_URL", "").strip()
+if REPORTS_MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(REPORTS_MAP_TILE_URL.replace("{s}.", "sub."))
+    _host = _tiles.netloc.replace("sub.", "*.", 1) if "{s}." in REPORTS_MAP_TILE_URL else _tiles.netloc
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_host}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
