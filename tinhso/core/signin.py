@@ -98,8 +98,6 @@ def _on_login_failed(sender, credentials, request=None, **kwargs):
     if request is None:
         return  # not a web sign-in (a shell, a management command)
     username = credentials.get("username", "") if isinstance(credentials, dict) else ""
-    if getattr(request, "_tinhso_signin_refused", False):
-        return  # already logged by guard()
     record_failure(request, username)
 
 
@@ -131,8 +129,7 @@ def guard(view):
             username = request.POST.get("username", "")
             error = refusal(request, username)
             if error is not None:
-                record_failure(request, username, refused=True)
-                request._tinhso_signin_refused = True
+                record_failure(request, username, refused=True)  # authenticate() is not called
                 response = HttpResponse(f"{error.message_vi}\n{error.message_en}\n", status=429,
                                         content_type="text/plain; charset=utf-8")
                 response["Retry-After"] = str(error.details["retry_after"])
