@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tinhso.core.history import AppendOnlyError
 from tinhso.core.models import FailedSignIn
 
 DOORS = ["/dang-nhap", "/admin/login/"]
@@ -85,8 +86,10 @@ def test_failures_are_logged_without_passwords_and_shown_read_only_in_the_admin(
         assert not any("secret-guess" in str(value) for value in row.values())
     row = FailedSignIn.objects.first()
     row.username = "edited"
-    with pytest.raises(ValueError):
+    with pytest.raises(AppendOnlyError):
         row.save()
+    with pytest.raises(AppendOnlyError):
+        row.delete()
 
     admin = get_user_model().objects.create_superuser("quantri", password=PASSWORD)
     client = Client()

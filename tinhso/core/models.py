@@ -6,8 +6,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core.history import AppendOnlyModel
 
-class FailedSignIn(models.Model):
+
+class FailedSignIn(AppendOnlyModel):
     """One failed sign-in on the staff page or the admin: who was tried, from where, when.
     Never the password. Append-only: written by :mod:`tinhso.core.signin`, read in the admin."""
 
@@ -27,8 +29,3 @@ class FailedSignIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} @ {self.address}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("FailedSignIn rows are append-only")
-        super().save(*args, **kwargs)
