@@ -29,6 +29,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)  # the shared cache of rate-limit counters
     for app in APP_MODULES:
         setup = optional_import(f"{app}.setup")
         if setup and hasattr(setup, "init"):
@@ -104,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.umask(0o077)  # files under var/ (database, keys, media, logs) are the owner's only
+    args_given = sys.argv[1:] if argv is None else argv
+    if args_given[:1] == ["demo"]:
+        # Demo mode (settings.DEMO): the server may run on the generated per-install secret key.
+        os.environ["TINHSO_DEMO"] = "1"
     _setup_django()
     from django.db import DatabaseError
 
