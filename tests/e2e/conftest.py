@@ -61,7 +61,8 @@ def server(chromium_path, tmp_path_factory):
 
     basemap = var_dir / "basemap.pmtiles"
     raster_archive(basemap)  # a real (two-tile) street basemap served by tinhso with HTTP Range
-    env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_ACCESS_LOG="off", TINHSO_WORKERS="1",
+    # TINHSO_DEMO: a throwaway server may run on the key generated in its var dir.
+    env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_DEMO="1", TINHSO_ACCESS_LOG="off", TINHSO_WORKERS="1",
                TINHSO_THREADS="4", PYTHONUNBUFFERED="1", TINHSO_BASEMAP_PMTILES=str(basemap))
     python = sys.executable
     _run([python, "-m", "tinhso.cli", "init"], env, log)

@@ -19,7 +19,7 @@ PRIVATE = {"email": "nguyen.van.a@example.vn", "phone": "0912345678", "first_nam
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches():
+def _fresh_caches(db):  # the rate-limit counters live in the database cache
     from tinhso.reports.open311 import auth, resources
 
     cache.clear()  # rate-limit counters
@@ -251,7 +251,7 @@ def test_media_upload_and_media_url(client, world, key, monkeypatch):
     assert jsn(client.get(f"{BASE}/requests/{report.code}.json"))[0]["media_url"] is None
     triage.verify(report, actor(world.users["op"]))
     url = jsn(client.get(f"{BASE}/requests/{report.code}.json"))[0]["media_url"]
-    assert url == f"http://testserver/api/v1/reports/photos/{report.photos.get().pk}"
+    assert url == f"http://testserver/api/v1/reports/photos/{report.photos.get().token}"
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -262,6 +262,64 @@ def test_media_upload_and_media_url(client, world, key, monkeypatch):
     monkeypatch.undo()
     assert_error(post(client, api_key=key, service_code="traffic", description="x", **point(world),
                       media_url="file:///etc/passwd"), 400, mentions=["media_url"])
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_media_url_on_loopback_is_refused_without_fetching(client, world, key):
+    from tests.loopback_http import LoopbackServer
+
+    with LoopbackServer() as server:
+        response = post(client, api_key=key, service_code="traffic", description="Ảnh nội bộ", **point(world),
+                        media_url=server.url("/img.jpg"))
+        assert server.paths == []  # never fetched: an internal image cannot become a citizen photo
+    assert_error(response, 400, mentions=["media_url"])
+    assert not Report.objects.exists()
+
+
+def test_media_url_errors_do_not_tell_an_open_port_from_a_closed_one(client, world, key):
+    from tests.loopback_http import LoopbackServer
+
+    with LoopbackServer() as server:
+        answers = [post(client, api_key=key, service_code="traffic", description="x", **point(world),
+                        media_url=url).content
+                   for url in (server.url("/html"), f"http://127.0.0.1:{_closed_port()}/x.jpg",
+                               "http://169.254.169.254/latest/meta-data/")]
+        assert server.paths == []
+    assert answers[0] == answers[1] == answers[2]
+    assert b"Errno" not in answers[0] and b"refused" not in answers[0].lower()
+
+
+def test_fetch_media_checks_size_type_and_keeps_errors_generic(world):
+    """Through a server the address policy allows (as an installation's allow-list would)."""
+    from tests.loopback_http import LoopbackServer, image_bytes
+    from tinhso.core.errors import UserError
+    from tinhso.reports.media import MAX_PHOTO_BYTES
+    from tinhso.reports.open311.resources import fetch_media
+
+    with LoopbackServer() as server:
+        allow = {"allow": lambda ip, port: str(ip) == "127.0.0.1"}
+        assert fetch_media(server.url("/img.png"), **allow) == image_bytes("PNG")
+
+        def error(url, **options):
+            with pytest.raises(UserError) as caught:
+                fetch_media(url, **allow, **options)
+            return caught.value
+
+        assert error(server.url(f"/big?n={MAX_PHOTO_BYTES + 70_000}")).code == "photo_too_large"
+        assert error(server.url("/html")).code == "photo_type"
+        assert error(server.url("/fake.jpg")).code == "photo_type"  # declared image/jpeg, HTML inside
+        missing, closed = error(server.url("/missing")), error(f"http://127.0.0.1:{_closed_port()}/x.jpg")
+        slow = error(server.url("/drip-body"), deadline=0.3)
+    assert missing.code == closed.code == slow.code == "media_unreachable"
+    assert missing.message_en == closed.message_en == slow.message_en
+    assert "404" not in missing.message_en and "Errno" not in closed.message_en
 
 
 def test_rate_limit_per_key(client, world, key, settings, monkeypatch):

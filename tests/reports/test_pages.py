@@ -65,11 +65,11 @@ def test_submit_creates_report_and_shows_tracking_code(client, world):
     assert "Ổ gà lớn" in text  # the holder sees their own text before verification
     assert "0912 345 678" not in text  # but the tracking page never shows contact data
     # The submitter's own (not yet public) photo is served through their private page.
-    photo_url = f"/phan-anh/{report.code}/anh/{report.photos.get().pk}"
+    photo_url = f"/phan-anh/{report.code}/anh/{report.photos.get().token}"
     assert photo_url + "?k=" in text
     assert client.get(f"{photo_url}?{response['Location'].partition('?')[2]}").status_code == 200
     assert client.get(photo_url).status_code == 404  # without the secret: not public yet
-    assert client.get(f"/phan-anh/{report.code}/anh/999999").status_code == 404
+    assert client.get(f"/phan-anh/{report.code}/anh/nosuchphotoatall").status_code == 404
 
 
 @pytest.mark.django_db

@@ -110,10 +110,10 @@ def test_photo_endpoint_respects_visibility(world):
                                   lon=world.phan_thiet.lon, photos=[png_bytes()]).report
     photo = report.photos.get()
     anon = Client()
-    assert anon.get(f"/api/v1/reports/photos/{photo.pk}").status_code == 404
+    assert anon.get(f"/api/v1/reports/photos/{photo.token}").status_code == 404
     op = Client()
     op.force_login(world.users["op"])
-    response = op.get(f"/api/v1/reports/photos/{photo.pk}")
+    response = op.get(f"/api/v1/reports/photos/{photo.token}")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     triage.verify(report, actor(world.users["op"]))
-    assert anon.get(f"/api/v1/reports/photos/{photo.pk}").status_code == 200
+    assert anon.get(f"/api/v1/reports/photos/{photo.token}").status_code == 200

@@ -15,7 +15,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from tinhso.core import ratelimit
+from tinhso.core import clientaddr, ratelimit
 from tinhso.core.errors import UserError
 from tinhso.ioc import access, summary
 from tinhso.ioc.models import Camera
@@ -31,10 +31,6 @@ TV_SECONDS = 20
 def _period(request) -> str:
     period = request.GET.get("period", "today")
     return period if period in summary.PERIODS else "today"
-
-
-def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _error_page(request, err: UserError):
@@ -65,7 +61,7 @@ def wall(request):
 def public_figures(request, period: str) -> dict:
     if period not in summary.PERIODS:
         period = "today"
-    ratelimit.hit(f"ioc:public:ip:{_client(request)}", PUBLIC_LIMIT_PER_MINUTE, details={"scope": "ioc-public"})
+    ratelimit.hit(f"ioc:public:ip:{clientaddr.client_ip(request)}", PUBLIC_LIMIT_PER_MINUTE, details={"scope": "ioc-public"})
     key = f"ioc:public:{period}:{timezone.localdate().isoformat()}"
     figures = cache.get(key)
     if figures is None:

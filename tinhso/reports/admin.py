@@ -75,7 +75,17 @@ class PhotoInline(admin.TabularInline):
     model = Photo
     extra = 0
     can_delete = False
-    readonly_fields = ("kind", "file", "mime", "size", "width", "height", "sha256", "created_at")
+    fields = readonly_fields = ("kind", "photo", "mime", "size", "width", "height", "sha256", "created_at")
+
+    @admin.display(description="photo")
+    def photo(self, obj):
+        # Through the checked route (by token), not the file's /media/ URL: media are never served as files.
+        from django.utils.html import format_html
+
+        from tinhso.reports.privacy import PHOTO_URL
+
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', PHOTO_URL.format(token=obj.token),
+                           obj.token)
 
 
 class EventInline(admin.TabularInline):

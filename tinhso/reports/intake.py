@@ -6,8 +6,8 @@ Checks, each failing with a 400 :class:`UserError` naming the field:
 - ``description``: required, at most 4,000 characters after NFC normalisation (line breaks kept);
 - ``lat``/``lon``: numbers in range, inside the province ``settings.PROVINCE_CODE`` (through
   :func:`tinhso.geo.locator.locate`);
-- ``photos``: at most 5, each a JPEG/PNG/WebP by content, at most 10 MB; stored re-encoded
-  without EXIF (:mod:`tinhso.reports.media`);
+- ``photos``: at most 5, each a JPEG/PNG/WebP by content, at most 10 MB and 50 megapixels,
+  60 megapixels together; stored re-encoded without any metadata (:mod:`tinhso.reports.media`);
 - contact: optional name, phone, e-mail (validated when given).
 
 Each new report gets the submitter's secret (:mod:`tinhso.reports.citizen_secret`), returned

@@ -366,10 +366,20 @@ class Report(models.Model):
         return self.code
 
 
+def new_photo_token() -> str:
+    """An unguessable photo name (128 random bits): photo URLs cannot be enumerated."""
+    return secrets.token_urlsafe(16)
+
+
 class Photo(models.Model):
-    """A stored photo: always re-encoded without EXIF (GPS, device) by :mod:`tinhso.reports.media`."""
+    """A stored photo: always re-encoded without metadata by :mod:`tinhso.reports.media`.
+
+    Served only by ``token`` (never by the sequential id, which would let anyone walk through
+    every photo) and only to whom :func:`tinhso.reports.privacy.photo_visible` allows.
+    """
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    token = models.CharField(max_length=32, unique=True, default=new_photo_token, editable=False)
     kind = models.CharField(max_length=8, choices=PhotoKind.choices, default=PhotoKind.CITIZEN)
     file = models.FileField(upload_to="reports/%Y/%m/")
     mime = models.CharField(max_length=32)

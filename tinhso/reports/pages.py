@@ -246,7 +246,7 @@ def _citizen_photo_urls(view: dict, secret: str | None) -> dict:
     code = view["code"]
     query = f"?{urlencode({'k': secret})}" if secret else ""
     for photo in view["photos"]:
-        photo["url"] = f"/phan-anh/{code}/anh/{photo['id']}{query}"
+        photo["url"] = f"/phan-anh/{code}/anh/{photo['token']}{query}"
     return view
 
 
@@ -346,9 +346,9 @@ def provide_info(request, code: str):
         "info_form", _("Đã gửi thông tin bổ sung."))
 
 
-def citizen_photo(request, code: str, photo_id: int):
+def citizen_photo(request, code: str, token: str):
     """A photo of the report: public rules, or with ``?k=<secret>`` the submitter's own photos too."""
-    photo = Photo.objects.select_related("report").filter(pk=photo_id, report__code=code.upper()).first()
+    photo = Photo.objects.select_related("report").filter(token=token, report__code=code.upper()).first()
     submitter = photo is not None and citizen_secret.matches(photo.report, request.GET.get("k", ""))
     if photo is None or not privacy.photo_visible(photo, citizen=submitter):
         raise Http404("photo")

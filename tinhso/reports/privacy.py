@@ -10,7 +10,10 @@
 - **handler** (the assigned unit): the whole report and history, but no reporter contact data.
 - **operator** (IOC): everything, including contact data.
 
-Photos are stored EXIF-free in every case (see :mod:`tinhso.reports.media`).
+Photos are stored without metadata in every case (see :mod:`tinhso.reports.media`) and served
+only by their unguessable token, which appears only in the views above: a photo's URL is known
+to whoever may see the report's view listing it, and :func:`photo_visible` is checked again when
+it is served.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from tinhso.reports import sla, workflow
 from tinhso.reports.models import Photo, PhotoKind, Report, State
 from tinhso.reports.permissions import Actor
 
-PHOTO_URL = "/api/v1/reports/photos/{id}"
+# Photos are addressed by their unguessable token, never by the sequential id (enumerable).
+PHOTO_URL = "/api/v1/reports/photos/{token}"
 CONTACT_FIELDS = ("reporter_name", "reporter_phone", "reporter_email")
 
 
@@ -38,7 +42,7 @@ def photo_visible(photo: Photo, actor: Actor | None = None, *, citizen: bool = F
 
 
 def _photo(photo: Photo) -> dict:
-    return {"id": photo.pk, "kind": photo.kind, "url": PHOTO_URL.format(id=photo.pk), "mime": photo.mime,
+    return {"token": photo.token, "kind": photo.kind, "url": PHOTO_URL.format(token=photo.token), "mime": photo.mime,
             "width": photo.width, "height": photo.height}
 
 

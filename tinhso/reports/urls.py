@@ -7,6 +7,7 @@ handling unit's under ``/don-vi/phan-anh``; staff sign in at ``/dang-nhap``.
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
+from tinhso.core import signin
 from tinhso.reports import pages, ratelimit
 
 # A tracking code, PA-XXXXX-XXXXX (any case: the view redirects to the upper-case form).
@@ -19,15 +20,15 @@ urlpatterns = [
     re_path(rf"^phan-anh/{CODE}$", pages.track, name="reports-track"),
     re_path(rf"^phan-anh/{CODE}/danh-gia$", pages.rate, name="reports-rate"),
     re_path(rf"^phan-anh/{CODE}/bo-sung$", pages.provide_info, name="reports-provide-info"),
-    re_path(rf"^phan-anh/{CODE}/anh/(?P<photo_id>[0-9]+)$", pages.citizen_photo, name="reports-citizen-photo"),
+    re_path(rf"^phan-anh/{CODE}/anh/(?P<token>[0-9A-Za-z_-]{{8,32}})$", pages.citizen_photo, name="reports-citizen-photo"),
     # Public
     path("phan-anh/cong-khai", pages.public_list, name="reports-public"),
     re_path(rf"^phan-anh/cong-khai/{CODE}$", pages.public_detail, name="reports-public-detail"),
     path("phan-anh/thong-ke", pages.statistics, name="reports-stats"),
     path("phan-anh/ban-do/xa.geojson", pages.commune_polygons, name="reports-basemap"),
     # Staff
-    path("dang-nhap", ratelimit.limit_posts("login", auth_views.LoginView.as_view(
-        template_name="reports/login.html", redirect_authenticated_user=True, next_page="/can-bo")),
+    path("dang-nhap", ratelimit.limit_posts("login", signin.guard(auth_views.LoginView.as_view(
+        template_name="reports/login.html", redirect_authenticated_user=True, next_page="/can-bo"))),
         name="reports-login"),
     path("dang-xuat", auth_views.LogoutView.as_view(next_page="/"), name="reports-logout"),
     path("can-bo", pages.staff_home, name="reports-staff-home"),

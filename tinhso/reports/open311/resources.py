@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import urllib.error
-import urllib.request
 from collections import namedtuple
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -133,19 +131,53 @@ class Created:
     report: Report
 
 
-def fetch_media(url: str) -> bytes:
-    """Download ``media_url`` (http/https, ≤ 10 MB, 10 s). The bytes are checked by the domain."""
-    if not url.lower().startswith(("http://", "https://")):
-        raise UserError("bad_media_url", f"media_url phải là địa chỉ http(s): “{url}”.",
-                        f"media_url must be an http(s) URL: {url!r}.", field="media_url")
+MEDIA_FETCH_SECONDS = 10.0  # the whole download, redirects included
+MEDIA_TYPES = ("image/jpeg", "image/jpg", "image/pjpeg", "image/png", "image/webp")
+_MEDIA_UNREACHABLE = UserError(
+    "media_unreachable",
+    "Không tải được ảnh từ media_url (địa chỉ không được phép, không truy cập được, quá chậm hoặc trả lỗi).",
+    "Could not download media_url (address not allowed, unreachable, too slow or an error answer).",
+    field="media_url")
+
+
+def _image_magic(data: bytes) -> bool:
+    return data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def fetch_media(url: str, **options) -> bytes:
+    """Download ``media_url`` through :mod:`tinhso.core.safe_fetch` (public addresses only, every
+    redirect hop checked, ≤ 10 MB, one 10 s deadline, an image type and signature).
+
+    The error never says why a download failed beyond what the client can know anyway (a size or
+    type from a public server): whether an internal address answers is not revealed. ``options``
+    go to :func:`safe_fetch.fetch` (tests pass an address policy).
+    """
+    from tinhso.core import safe_fetch
+
+    if not url.strip().lower().startswith(("http://", "https://")):
+        raise UserError("bad_media_url", "media_url phải là địa chỉ http(s).",
+                        "media_url must be an http(s) URL.", field="media_url")
     try:
-        with urllib.request.urlopen(urllib.request.Request(url, headers={"User-Agent": "tinhso-open311"}),
-                                    timeout=10) as response:
-            data = response.read(MAX_PHOTO_BYTES + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise UserError("media_unreachable", f"Không tải được ảnh từ media_url: {exc}.",
-                        f"Could not download media_url: {exc}.", field="media_url") from None
-    return data
+        fetched = safe_fetch.fetch(url, max_bytes=MAX_PHOTO_BYTES, deadline=options.pop("deadline", MEDIA_FETCH_SECONDS),
+                                   content_types=MEDIA_TYPES, user_agent="tinhso-open311", **options)
+    except safe_fetch.FetchError as err:
+        if err.reason == safe_fetch.BAD_URL:
+            raise UserError("bad_media_url", "media_url không phải địa chỉ http(s) hợp lệ.",
+                            "media_url is not a valid http(s) URL.", field="media_url") from None
+        if err.reason == safe_fetch.TOO_LARGE:
+            raise UserError("photo_too_large", "Ảnh tại media_url lớn hơn 10 MB.",
+                            "The photo at media_url is larger than 10 MB.", field="media_url") from None
+        if err.reason == safe_fetch.BAD_TYPE:
+            raise _not_an_image() from None
+        raise _MEDIA_UNREACHABLE from None
+    if not _image_magic(fetched.body):
+        raise _not_an_image()
+    return fetched.body
+
+
+def _not_an_image() -> UserError:
+    return UserError("photo_type", "media_url không trỏ tới ảnh JPEG, PNG hoặc WebP.",
+                     "media_url does not point to a JPEG, PNG or WebP image.", field="media_url")
 
 
 def _location(args: p.Arguments) -> tuple[str, str, str]:
@@ -267,13 +299,13 @@ def _note(at, action: str, from_state: str, to_state: str, note: str) -> dict:
             "state": to_state}
 
 
-def request_dict(row: Row, notes: list[dict], photos: list[tuple[int, str]], *,
+def request_dict(row: Row, notes: list[dict], photos: list[tuple[str, str]], *,
                  policy: sla.Policy, site_url: str, lang: str | None = None) -> dict:
     """One GeoReport ``request`` (with the ``notes`` and ``extended_attributes`` extensions)."""
     en = _lang_en(lang)
     shown = privacy.description_public(row)
     label_vi, label_en = STATE_LABELS[row.state]
-    media = next((site_url + privacy.PHOTO_URL.format(id=pk) for pk, kind in photos
+    media = next((site_url + privacy.PHOTO_URL.format(token=token) for token, kind in photos
                   if privacy.photo_visible(SimpleNamespace(kind=kind, report=row))), None)
     unit_name = row.handling_unit__name
     return {
@@ -358,15 +390,15 @@ def _requests(queryset, *, site_url: str, lang: str | None) -> list[dict]:
     """GeoReport requests for the rows of ``queryset`` (already filtered, ordered and sliced)."""
     rows = [Row._make(values) for values in _fetch(queryset, ROW_FIELDS)]
     notes: dict[int, list[dict]] = {row.id: [] for row in rows}
-    photos: dict[int, list[tuple[int, str]]] = {row.id: [] for row in rows}
+    photos: dict[int, list[tuple[str, str]]] = {row.id: [] for row in rows}
     if rows:
         ids = list(notes)
         events = _of_reports(ReportEvent, ("report_id", "at", "action", "from_state", "to_state", "note"), ids,
                              ("at", "id"), public=True)
         for report_id, *event in events:
             notes[report_id].append(_note(*event))
-        for report_id, pk, kind in _of_reports(Photo, ("report_id", "id", "kind"), ids, ("id",)):
-            photos[report_id].append((pk, kind))
+        for report_id, token, kind in _of_reports(Photo, ("report_id", "token", "kind"), ids, ("id",)):
+            photos[report_id].append((token, kind))
     rules = policy()
     return [request_dict(row, notes[row.id], photos[row.id], policy=rules, site_url=site_url, lang=lang)
             for row in rows]
