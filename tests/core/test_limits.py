@@ -261,3 +261,28 @@ def test_gunzip_is_bounded_and_reports_damage(settings):
         with pytest.raises(UserError) as caught:
             limits.gunzip(damaged, "a.gz")
         assert caught.value.code == "unreadable_file"
+
+
+@pytest.mark.django_db
+def test_indicator_import_refuses_an_oversized_upload_before_reading_it(settings):
+    from django.contrib.auth.models import User
+
+    from tinhso.indicators import setup
+
+    setup.load_demo(out=lambda *a, **k: None)
+    settings.TINHSO_FILE_LIMITS = {"table_file_bytes": 100}
+    client = Client()
+    client.force_login(User.objects.create_superuser("admin-limits", "a@example.org", "x"))
+    plan = "bt-nq10-2022"
+    upload = io.BytesIO(b"Indicator,Unit,Year,Value\n" + b"x,y,2024,1\n" * 20)
+    upload.name = "obs.csv"
+    response = client.post(f"/ke-hoach/{plan}/nhap", {"file": upload})
+    assert response.status_code == 413
+    assert "table_file_bytes = 100" in response.content.decode()
+
+
+def test_read_table_refuses_a_file_over_the_size_limit(settings):
+    settings.TINHSO_FILE_LIMITS = {"table_file_bytes": 10}
+    with pytest.raises(UserError) as caught:
+        read_table(b"a,b\n1,2\n3,4\n", "x.csv")
+    assert caught.value.code == "file_too_large" and caught.value.status == 413

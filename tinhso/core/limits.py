@@ -35,6 +35,7 @@ MiB = 1024 * 1024
 
 DEFAULTS: dict[str, int] = {
     # Tables (CSV and XLSX uploads, the CLI's input files).
+    "table_file_bytes": 20 * MiB,    # the file as given (an API may set a lower limit of its own)
     "table_rows": 250_000,           # rows of a table, the header included
     "table_columns": 256,            # the last column a row may use (IV)
     "table_cells": 4_000_000,        # cells held in memory for a table (each row up to its last cell)
@@ -132,6 +133,13 @@ class _TableBudget:
             raise too_large("table_cell_too_long", f"Ô dòng {number} cột {column} dài {len(value)} ký tự",
                             f"The cell at row {number}, column {column} is {len(value)} characters long",
                             "cell_chars", row=number, column=column)
+
+
+def check_file_size(size: int, name: str = "table_file_bytes", field: str = "file") -> None:
+    """Refuse a file of ``size`` bytes over the limit ``name`` (before reading it, when the size is known)."""
+    if size > limit(name):
+        raise too_large("file_too_large", f"Tệp có {_mib(size)}", f"The file is {_mib(size)}", name,
+                        field=field, size=size)
 
 
 def csv_rows(content: bytes) -> list[list[str]]:

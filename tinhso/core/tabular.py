@@ -35,6 +35,7 @@ def read_table(content: bytes, filename: str, preferred_sheets: tuple[str, ...] 
     Read within the limits of :mod:`tinhso.core.limits` (rows, columns, cells, uncompressed bytes); a
     row runs to its last non-empty cell (rows are not padded to a common width)."""
     suffix = Path(filename).suffix.lower()
+    limits.check_file_size(len(content))
     if suffix in (".xlsx", ".xlsm"):
         return limits.xlsx_rows(content, preferred_sheets)
     if suffix in (".csv", ".txt"):
