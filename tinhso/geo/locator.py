@@ -37,7 +37,7 @@ import shapely
 from django.db import connection
 from shapely import STRtree
 
-from tinhso.core import limits
+from tinhso.core import cellsafe, limits
 from tinhso.core.errors import UserError
 from tinhso.geo.models import Boundary, BoundaryVersion, Level, Structure, Succession, Unit
 
@@ -576,4 +576,5 @@ def _write_chunk(index, chunk, width, lat_col, lon_col, writer, counts) -> None:
         added = {"status": "error", "error": malformed[i]} if i in malformed else _row_columns(result)
         counts["rows"] += 1
         counts[added["status"]] += 1
-        writer.writerow(row + [added.get(c, "") for c in CSV_ADDED_COLUMNS])
+        # The input's own cells are copied as given; the added ones are written as text (cellsafe).
+        writer.writerow(row + cellsafe.csv_row(added.get(c, "") for c in CSV_ADDED_COLUMNS))
