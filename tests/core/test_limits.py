@@ -286,3 +286,13 @@ def test_read_table_refuses_a_file_over_the_size_limit(settings):
     with pytest.raises(UserError) as caught:
         read_table(b"a,b\n1,2\n3,4\n", "x.csv")
     assert caught.value.code == "file_too_large" and caught.value.status == 413
+
+
+def test_xml_entity_expansion_in_a_sheet_is_refused():
+    entities = '<!ENTITY a0 "xxxxxxxxxx">' + "".join(f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">'
+                                                     for i in range(1, 10))
+    xml = sheet(row(1, {"A": "&a9;"})).replace("<worksheet", f"<!DOCTYPE worksheet [{entities}]><worksheet", 1)
+    result, peak = peak_bytes(read_table, workbook_with_sheet(xml), "x.xlsx")
+    assert isinstance(result, UserError) and result.code == "bad_workbook", result
+    assert "declares a DTD" in result.message_en
+    assert peak < 8 * 1024 * 1024, peak

@@ -215,6 +215,24 @@ def _sheet_cells(parser, source, budget: _TableBudget) -> Iterator[tuple[int, li
             yield number, values
 
 
+_PROLOG_BYTES = 64 * 1024
+_ROOT_TAG = re.compile(rb"<[A-Za-z_]")
+
+
+def _refuse_doctypes(archive: zipfile.ZipFile) -> None:
+    """An XLSX part never has a DTD; one that declares one (entity expansion, "billion laughs") is refused
+    before any XML parser sees it. The root element must start within the first 64 KiB."""
+    for info in archive.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        with archive.open(info) as member:
+            head = member.read(_PROLOG_BYTES)
+        root = _ROOT_TAG.search(head)
+        if b"<!DOCTYPE" in head[:root.start() if root else len(head)] or (root is None and len(head) == _PROLOG_BYTES):
+            raise UserError("bad_workbook", f"Tệp Excel có phần {info.filename!r} khai báo DTD (không được phép)",
+                            f"The Excel file's part {info.filename!r} declares a DTD (not allowed)", field="file")
+
+
 def xlsx_rows(content: bytes, preferred_sheets: tuple[str, ...] = ()) -> list[list]:
     """Rows of a workbook's first preferred sheet (else its first sheet): cell values up to each row's
     last non-empty cell; a missing row is an empty list. Within the zip and table limits."""
@@ -228,6 +246,7 @@ def xlsx_rows(content: bytes, preferred_sheets: tuple[str, ...] = ()) -> list[li
                         field="file") from exc
     check_zip(archive)
     try:
+        _refuse_doctypes(archive)
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = next((wb[name] for name in preferred_sheets if name in wb.sheetnames), wb.worksheets[0])
         parser = WorkSheetParser(None, sheet._shared_strings, data_only=True, epoch=wb.epoch,
