@@ -296,3 +296,33 @@ def test_xml_entity_expansion_in_a_sheet_is_refused():
     assert isinstance(result, UserError) and result.code == "bad_workbook", result
     assert "declares a DTD" in result.message_en
     assert peak < 8 * 1024 * 1024, peak
+
+
+# --- YAML method files (CLI --method) -------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ('a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]\n'
+     + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+               for i in range(12)), "YAML aliases (*name) are not allowed"),
+    ("code: " + "[" * 5000 + "]" * 5000 + "\n", "nested"),
+    ("code: x\nname: \"\\ud800\"\n", "lone surrogate"),
+])
+def test_hostile_method_files_are_refused(tmp_path, text, reason):
+    from tinhso.indices import methodology
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text(text)
+    with pytest.raises(UserError) as caught:
+        methodology.load_method(str(path))
+    assert caught.value.code in ("method_invalid", "json_too_deep") and reason in caught.value.message_en
+
+
+def test_a_method_file_over_the_size_limit_is_refused(tmp_path, settings):
+    from tinhso.indices import methodology
+
+    settings.TINHSO_FILE_LIMITS = {"method_file_bytes": 100}
+    path = tmp_path / "big.yaml"
+    path.write_text("code: x\n" + "# padding\n" * 20)
+    with pytest.raises(UserError) as caught:
+        methodology.load_method(str(path))
+    assert caught.value.code == "file_too_large" and "method_file_bytes = 100" in caught.value.message_en

@@ -44,6 +44,8 @@ DEFAULTS: dict[str, int] = {
     "xlsx_members": 1_000,           # files inside the zip
     "xlsx_uncompressed_bytes": 64 * MiB,   # all members together, as declared and as read
     "xlsx_ratio": 100,               # uncompressed / compressed, for a member larger than 1 MiB
+    # Composite-index method files (YAML, CLI --method).
+    "method_file_bytes": 1 * MiB,
     # JSON bodies and files.
     "json_depth": 64,                # nested arrays/objects
     # Boundary files (GeoJSON[.gz], GeoPackage) imported by an administrator.
@@ -288,7 +290,7 @@ def check_json_value(data, what: str = "JSON", field: str = "body", code: str = 
             if depth > max_depth:
                 break
             for key, item in value.items():
-                if _SURROGATE.search(key):
+                if isinstance(key, str) and _SURROGATE.search(key):
                     raise _invalid_json(what, f"khóa {key.encode('utf-8', 'backslashreplace').decode()!r} chứa "
                                         "ký tự thay thế đơn lẻ (\\ud800–\\udfff), không phải văn bản hợp lệ",
                                         f"key {key.encode('utf-8', 'backslashreplace').decode()!r} holds a lone "
