@@ -9,10 +9,10 @@ JSON, as an ``"attribute": {"code": value}`` object.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 
+from tinhso.core import limits
 from tinhso.core.errors import UserError
 from tinhso.core.workcalendar import VIETNAM_TZ
 
@@ -72,10 +72,10 @@ def from_querydict(*querydicts) -> Arguments:
 def from_json(body: bytes, query) -> Arguments:
     """A JSON object body (plus the query string, e.g. ``api_key``)."""
     try:
-        data = json.loads(body.decode("utf-8") or "{}")
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise bad("body", f"Nội dung JSON không hợp lệ: {exc}.", f"The JSON body is invalid: {exc}.",
-                  code="bad_json") from None
+        data = limits.load_json(body or b"{}", "JSON", field="body")
+    except UserError as exc:  # not JSON, nested too deep, or text that cannot be stored
+        raise bad("body", f"Nội dung JSON không hợp lệ — {exc.message_vi}.",
+                  f"The JSON body is invalid — {exc.message_en}.", code="bad_json") from None
     if not isinstance(data, dict):
         raise bad("body", "Nội dung JSON phải là một đối tượng {…}.", "The JSON body must be an object {…}.",
                   code="bad_json")
