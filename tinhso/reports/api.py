@@ -118,15 +118,16 @@ class ParentOut(Schema):
 
 
 class PublicReportOut(Schema):
+    # A report that is not public shows the public only its code, state and dates (privacy.minimal_view).
     code: str
-    category: CategoryRef
+    category: CategoryRef | None
     state: str
     state_label: str
     status: str
-    severity: str
+    severity: str | None
     description: str | None
-    lat: float
-    lon: float
+    lat: float | None
+    lon: float | None
     address: str
     commune: Ref | None
     handling_unit: UnitRef | None
@@ -397,10 +398,7 @@ def nearby(request, category: str, lat: float, lon: float):
     (published and checked by a person), so unverified reports are not revealed."""
     ratelimit.check(request, "track")
     cat = intake.get_category(category)
-    found = duplicates.find_nearby(category_id=cat.pk, lat=lat, lon=lon)
-    listable = set(Report.objects.filter(queries.public_q(), pk__in=[r.pk for r in found])
-                   .values_list("pk", flat=True))
-    return [_nearby(r) for r in found if r.pk in listable]
+    return [_nearby(r) for r in duplicates.listable(duplicates.find_nearby(category_id=cat.pk, lat=lat, lon=lon))]
 
 
 @router.get("/track/{code}", response=PublicReportOut)

@@ -48,7 +48,8 @@ _PHONE = re.compile(r"^\+?[0-9 .\-()]{8,20}$")
 class Submission:
     report: Report
     created: bool  # False: an earlier submission with the same idempotency key was returned
-    duplicates: list[Report] = field(default_factory=list)  # nearby open reports, same category
+    # Nearby open reports of the same category that the public may list (shown to the submitter).
+    duplicates: list[Report] = field(default_factory=list)
     # The submitter's secret in clear, for this response only (None: a late retry gets none).
     citizen_secret: str | None = None
 
@@ -223,7 +224,8 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
         raise
     from tinhso.reports import duplicates
 
-    return Submission(report, created=True, duplicates=duplicates.find_nearby(report), citizen_secret=secret)
+    return Submission(report, created=True, duplicates=duplicates.listable(duplicates.find_nearby(report)),
+                      citizen_secret=secret)
 
 
 def _replayed(report: Report, actor: Actor | None, api_client, now: dt.datetime | None) -> Submission:

@@ -140,9 +140,9 @@ def _history(rows: list[dict]) -> list[dict]:
 
 def _decorate(view: dict) -> dict:
     """Labels in the reader's language for a privacy view (dict) before rendering."""
-    view["category_label"] = category_name(view["category"])
+    view["category_label"] = category_name(view["category"]) if view["category"] else ""
     view["state_text"] = state_label(view["state"])
-    view["severity_text"] = severity_label(view.get("severity", ""))
+    view["severity_text"] = severity_label(view.get("severity") or "")
     _history(view.get("history") or [])
     if view.get("parent"):
         view["parent"]["state_text"] = state_label(view["parent"]["state"])
