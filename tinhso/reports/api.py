@@ -6,7 +6,10 @@ Public (no login; rate-limited per client IP, see :mod:`tinhso.reports.ratelimit
 - ``POST submit``                         multipart: category, description, lat, lon, photos[] (≤ 5),
                                           reporter_name/phone/email, public, address,
                                           idempotency_key (or header ``Idempotency-Key``) → 201
-                                          (200 with ``created: false`` for a retried key)
+                                          (200 with ``created: false`` for a retried key from the
+                                          same client: same ``X-Client-Token`` header or
+                                          ``client_token`` field, or session; without either a
+                                          retried key is a 409 without the report)
                                           The answer carries ``citizen_token``, the submitter's
                                           secret, once (only its hash is stored) and ``private_url``
 - ``GET  nearby``                         possible duplicates before submitting
@@ -41,6 +44,7 @@ from tinhso.reports import (
     duplicates,
     feedback,
     handling,
+    idempotency,
     intake,
     privacy,
     queries,
@@ -206,6 +210,7 @@ class SubmitIn(Schema):
     reporter_email: str = ""
     public: bool = True
     idempotency_key: str = ""
+    client_token: str = ""
 
 
 class RateIn(Schema):
@@ -367,12 +372,16 @@ def list_categories(request):
 def submit(request, payload: Form[SubmitIn], photos: File[list[UploadedFile]] = None):
     ratelimit.check(request, "submit")
     key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
+    session = getattr(request, "session", None)
+    scope = idempotency.scope("api", client_token=payload.client_token or request.headers.get("X-Client-Token", ""),
+                              session_key=session.session_key if session is not None else None)
     result = intake.submit_report(
         category=payload.category, description=payload.description, lat=payload.lat, lon=payload.lon,
         photos=photos or [], reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone,
         reporter_email=payload.reporter_email, public=payload.public, address=payload.address,
-        # Retries count per client IP: a key someone else chose cannot fetch their report (or secret).
-        idempotency_key=key, idempotency_scope=f"api:{ratelimit.client_ip(request)}"[:40],
+        # Scoped to what proves the client (never its address): a key someone else chose cannot
+        # fetch their report or secret (tinhso.reports.idempotency).
+        idempotency_key=key, idempotency_scope=scope,
     )
     report = _public_report(result.report.code)
     secret = result.citizen_secret

@@ -13,8 +13,10 @@ Checks, each failing with a 400 :class:`UserError` naming the field:
 Each new report gets the submitter's secret (:mod:`tinhso.reports.citizen_secret`), returned
 in clear once in :attr:`Submission.citizen_secret` (only its hash is stored); the submitter needs
 it to rate, ask to reopen or answer questions. A retried submission with the same idempotency
-key (per client) returns the first report (``created=False``) with a freshly reissued secret if
-it was made in the last few minutes (else none). The report, its first history event, its photos and, for auto-forward
+key (at most 100 characters; longer is a 400, never cut) in the same scope — what proves the
+client, see :mod:`tinhso.reports.idempotency` — returns the first report (``created=False``) with
+a freshly reissued secret if it was made in the last few minutes (else none); in the anonymous
+scope a retry is a 409 without the report. The report, its first history event, its photos and, for auto-forward
 categories, the routing and assignment are committed together, so an acknowledged submission
 is on disk (SQLite runs WAL + synchronous=FULL).
 """
@@ -35,7 +37,7 @@ from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
-from tinhso.reports import citizen_secret, media, routing, sla, workflow
+from tinhso.reports import citizen_secret, idempotency, media, routing, sla, workflow
 from tinhso.reports.models import Category, Channel, PhotoKind, Report, ReportEvent, Severity, State
 from tinhso.reports.permissions import Actor, citizen, system
 from tinhso.reports.process_cache import ProcessCache, in_transaction
@@ -163,12 +165,12 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
                   idempotency_key: str = "", idempotency_scope: str | None = None,
                   actor: Actor | None = None, now: dt.datetime | None = None) -> Submission:
     """Validate and store a citizen report. See the module docstring for the rules."""
-    key = (idempotency_key or "").strip()[:100]
-    scope = idempotency_scope or (f"client:{api_client.pk}" if api_client else "web")
+    key = idempotency.clean_key(idempotency_key)
+    scope = idempotency_scope or (f"client:{api_client.pk}" if api_client else idempotency.ANONYMOUS)
     if key:
         existing = Report.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
         if existing is not None:
-            return _replayed(existing, actor, api_client, now)
+            return _replayed(existing, scope, actor, api_client, now)
 
     cat = get_category(category)
     text = clean_description(description)
@@ -220,7 +222,7 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
         if key:
             existing = Report.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
             if existing is not None:
-                return _replayed(existing, actor, api_client, now)
+                return _replayed(existing, scope, actor, api_client, now)
         raise
     from tinhso.reports import duplicates
 
@@ -228,8 +230,11 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
                       citizen_secret=secret)
 
 
-def _replayed(report: Report, actor: Actor | None, api_client, now: dt.datetime | None) -> Submission:
-    """The first report of a retried submission, with a reissued secret while it is recent."""
+def _replayed(report: Report, scope: str, actor: Actor | None, api_client, now: dt.datetime | None) -> Submission:
+    """The first report of a retried submission, with a reissued secret while it is recent; a 409
+    in the anonymous scope (anyone may send the same key)."""
+    if scope == idempotency.ANONYMOUS:
+        raise idempotency.replay_refused(report.idempotency_key)
     label = actor.label if actor else (f"api:{api_client.name}" if api_client else "citizen")
     return Submission(report, created=False, citizen_secret=citizen_secret.reissue(report, label=label, now=now))
 

@@ -41,6 +41,7 @@ from tinhso.reports import (
     duplicates,
     feedback,
     handling,
+    idempotency,
     privacy,
     queries,
     ratelimit,
@@ -196,13 +197,16 @@ def _filter_query(request, *names: str) -> str:
 
 def submit(request):
     """``/phan-anh``: the citizen's form; on success, the tracking page of the new report."""
+    if not request.session.session_key:
+        request.session.save()  # the form's retries are scoped to this browser's session (see idempotency)
     form = ReportForm(request.POST or None, request.FILES or None, categories=category_choices())
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
             ratelimit.check(request, "submit")
-            submission = submit_report(**form.service_kwargs(), channel="web",
-                                       idempotency_scope=f"web:{ratelimit.client_ip(request)}"[:40])
+            # Retries are this browser's (its session), never every visitor behind the same address.
+            submission = submit_report(**form.service_kwargs(), channel="web", idempotency_scope=idempotency.scope(
+                "web", session_key=request.session.session_key))
         except UserError as err:
             form.add_user_error(err)
             status = err.status
