@@ -39,6 +39,7 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.security import SessionAuth
 
 from tinhso.core.errors import UserError
+from tinhso.core.timebounds import check_year
 from tinhso.reports import (
     citizen_secret,
     duplicates,
@@ -59,6 +60,7 @@ from tinhso.reports.permissions import actor_for_user, get_report_for, not_found
 router = Router()
 staff_auth = SessionAuth()  # csrf checked on unsafe methods
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -311,6 +313,8 @@ class StatsRow(Schema):
 
 
 def _page(qs, page: int, page_size: int):
+    if page > MAX_PAGE:  # an offset the database cannot take was a 500
+        raise UserError("bad_page", f"page tối đa {MAX_PAGE}.", f"page is at most {MAX_PAGE}.", field="page")
     page = max(1, page)
     page_size = max(1, min(MAX_PAGE_SIZE, page_size))
     total = qs.count()
@@ -350,6 +354,7 @@ def _parse_time(value: str | None, field: str) -> dt.datetime | None:
     except ValueError:
         raise UserError("bad_datetime", f"Thời điểm {field} không hợp lệ: {value}.",
                         f"Invalid {field} datetime {value!r} (ISO 8601 expected).", field=field) from None
+    check_year(moment, field, value)
     if moment.tzinfo is None:
         from tinhso.core.workcalendar import VIETNAM_TZ
 
@@ -407,6 +412,7 @@ def nearby(request, category: str, lat: float, lon: float):
     (published and checked by a person), so unverified reports are not revealed."""
     ratelimit.check(request, "track")
     cat = intake.get_category(category)
+    lat, lon = intake.parse_coordinate(lat, "lat", -90, 90), intake.parse_coordinate(lon, "lon", -180, 180)
     return [_nearby(r) for r in duplicates.listable(duplicates.find_nearby(category_id=cat.pk, lat=lat, lon=lon))]
 
 

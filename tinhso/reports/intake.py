@@ -8,7 +8,10 @@ Checks, each failing with a 400 :class:`UserError` naming the field:
   :func:`tinhso.geo.locator.locate`);
 - ``photos``: at most 5, each a JPEG/PNG/WebP by content, at most 10 MB; stored re-encoded
   without EXIF (:mod:`tinhso.reports.media`);
-- contact: optional name, phone, e-mail (validated when given).
+- ``address``: optional, at most 255 characters;
+- contact: optional name (≤ 120), phone, e-mail (≤ 254; validated when given).
+
+Text longer than its limit is refused with its length, never cut.
 
 Each new report gets the submitter's secret (:mod:`tinhso.reports.citizen_secret`), returned
 in clear once in :attr:`Submission.citizen_secret` (only its hash is stored); the submitter needs
@@ -43,6 +46,8 @@ from tinhso.reports.permissions import Actor, citizen, system
 from tinhso.reports.process_cache import ProcessCache, in_transaction
 
 MAX_DESCRIPTION = 4000
+# The columns' sizes (Report.address, reporter_name, reporter_email): longer input is refused.
+MAX_ADDRESS, MAX_NAME, MAX_EMAIL = 255, 120, 254
 _PHONE = re.compile(r"^\+?[0-9 .\-()]{8,20}$")
 
 
@@ -142,11 +147,27 @@ def locate_in_province(lat, lon) -> Location:
     return Location(lat_f, lon_f, commune_id, code, province, version if isinstance(version, int) else None)
 
 
+def too_long(field: str, text: str, limit: int, vi_what: str, en_what: str) -> UserError:
+    return UserError(f"{field.removeprefix('reporter_')}_too_long",
+                     f"{vi_what} dài {len(text)} ký tự, tối đa {limit}.",
+                     f"The {en_what} has {len(text)} characters; at most {limit} are allowed.",
+                     field=field, details={"length": len(text), "max": limit})
+
+
+def clean_address(address) -> str:
+    """The typed address (NFC); over :data:`MAX_ADDRESS` characters is refused, never cut."""
+    address = nfc(address or "")
+    if len(address) > MAX_ADDRESS:
+        raise too_long("address", address, MAX_ADDRESS, "Địa chỉ", "address")
+    return address
+
+
 def clean_contact(name="", phone="", email="") -> tuple[str, str, str]:
     name, phone, email = nfc(name or ""), nfc(phone or ""), (email or "").strip()
-    if len(name) > 120:
-        raise UserError("name_too_long", "Họ tên tối đa 120 ký tự.", "The name is at most 120 characters.",
-                        field="reporter_name")
+    if len(name) > MAX_NAME:
+        raise too_long("reporter_name", name, MAX_NAME, "Họ tên", "name")
+    if len(email) > MAX_EMAIL:  # the column's size: longer was cut or refused by the database
+        raise too_long("reporter_email", email, MAX_EMAIL, "Địa chỉ email", "e-mail address")
     if phone and not _PHONE.match(phone):
         raise UserError("bad_phone", f"Số điện thoại không hợp lệ: “{phone}”.", f"Invalid phone number {phone!r}.",
                         field="reporter_phone")
@@ -176,6 +197,7 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
     text = clean_description(description)
     where = locate_in_province(lat, lon)
     name, phone, email = clean_contact(reporter_name, reporter_phone, reporter_email)
+    address = clean_address(address)
     if severity and severity not in Severity.values:
         raise UserError("bad_severity", f"Mức độ không hợp lệ: {severity}.", f"Unknown severity {severity!r}.",
                         field="severity")
@@ -195,7 +217,7 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
     try:
         with transaction.atomic():
             report = Report(
-                category=cat, description=text, address=nfc(address or "")[:255], lat=where.lat, lon=where.lon,
+                category=cat, description=text, address=address, lat=where.lat, lon=where.lon,
                 commune_id=where.commune_id, province_code=where.province_code,
                 boundary_version_id=where.boundary_version_id, severity=severity,
                 channel=channel, api_client=api_client, idempotency_scope=scope if key else "",

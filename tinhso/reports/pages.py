@@ -36,6 +36,7 @@ from django.views.decorators.http import require_POST
 
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
+from tinhso.core.timebounds import check_year
 from tinhso.reports import (
     citizen_secret,
     duplicates,
@@ -404,6 +405,7 @@ def _parse_day(value: str, name: str) -> dt.datetime | None:
     except ValueError:
         raise UserError("bad_date", f"Ngày không hợp lệ: “{value}” (dạng YYYY-MM-DD).",
                         f"Invalid date {value!r} (use YYYY-MM-DD).", field=name) from None
+    check_year(day, name, value)
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
