@@ -48,6 +48,7 @@ from tinhso.reports import (
     idempotency,
     intake,
     privacy,
+    public_cache,
     queries,
     ratelimit,
     stats,
@@ -312,11 +313,14 @@ class StatsRow(Schema):
 # Helpers
 
 
-def _page(qs, page: int, page_size: int):
+def _page_numbers(page: int, page_size: int) -> tuple[int, int]:
     if page > MAX_PAGE:  # an offset the database cannot take was a 500
         raise UserError("bad_page", f"page tối đa {MAX_PAGE}.", f"page is at most {MAX_PAGE}.", field="page")
-    page = max(1, page)
-    page_size = max(1, min(MAX_PAGE_SIZE, page_size))
+    return max(1, page), max(1, min(MAX_PAGE_SIZE, page_size))
+
+
+def _page(qs, page: int, page_size: int):
+    page, page_size = _page_numbers(page, page_size)
     total = qs.count()
     return total, page, page_size, list(qs[(page - 1) * page_size: page * page_size])
 
@@ -450,33 +454,46 @@ def public_list(request, category: str | None = None, commune: str | None = None
                 status: str | None = None, state: str | None = None, since: str | None = None,
                 until: str | None = None, q: str | None = None, bbox: str | None = None, page: int = 1,
                 page_size: int = 50):
-    qs = queries.public_reports(category=category, commune=commune, unit=unit, status=status, state=state,
-                                since=_parse_time(since, "since"), until=_parse_time(until, "until"), q=q,
-                                bbox=bbox).prefetch_related("photos", "events")
-    total, page, page_size, rows = _page(qs, page, page_size)
-    return {"count": total, "page": page, "page_size": page_size,
-            "results": [privacy.public_view(r, with_history=False) for r in rows]}
+    ratelimit.check(request, "list")
+    filters = {"category": category, "commune": commune, "unit": unit, "status": status, "state": state,
+               "since": _parse_time(since, "since"), "until": _parse_time(until, "until"), "q": q, "bbox": bbox}
+    page, page_size = _page_numbers(page, page_size)
+
+    def compute():
+        qs = queries.public_reports(**filters).prefetch_related("photos", "events")
+        total, _, _, rows = _page(qs, page, page_size)
+        return {"count": total, "page": page, "page_size": page_size,
+                "results": [privacy.public_view(r, with_history=False) for r in rows]}
+
+    return public_cache.remember("api-public", (filters, page, page_size), compute)
 
 
 @router.get("/public.geojson")
 def public_geojson(request, category: str | None = None, commune: str | None = None, status: str | None = None,
                    since: str | None = None, until: str | None = None, bbox: str | None = None,
                    limit: int = 5000):
-    qs = queries.public_reports(category=category, commune=commune, status=status,
-                                since=_parse_time(since, "since"), until=_parse_time(until, "until"), bbox=bbox)
-    rows = qs.values("code", "lat", "lon", "state", "is_open", "category__code", "category__name_vi",
-                     "created_at", "synthetic")[: max(1, min(limit, 20000))]
-    features = [{
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-        "properties": {"code": r["code"], "state": r["state"], "status": "open" if r["is_open"] else "closed",
-                       "category": r["category__code"], "category_name": r["category__name_vi"],
-                       "created_at": r["created_at"].isoformat(), "synthetic": r["synthetic"]},
-    } for r in rows]
-    import json
+    ratelimit.check(request, "list")
+    filters = {"category": category, "commune": commune, "status": status, "since": _parse_time(since, "since"),
+               "until": _parse_time(until, "until"), "bbox": bbox}
+    limit = max(1, min(limit, 20000))
 
-    return HttpResponse(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-                        content_type="application/geo+json; charset=utf-8")
+    def compute() -> str:
+        import json
+
+        rows = queries.public_reports(**filters).values(
+            "code", "lat", "lon", "state", "is_open", "category__code", "category__name_vi", "created_at",
+            "synthetic")[:limit]
+        features = [{
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+            "properties": {"code": r["code"], "state": r["state"], "status": "open" if r["is_open"] else "closed",
+                           "category": r["category__code"], "category_name": r["category__name_vi"],
+                           "created_at": r["created_at"].isoformat(), "synthetic": r["synthetic"]},
+        } for r in rows]
+        return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+    body = public_cache.remember("api-geojson", (filters, limit), compute)
+    return HttpResponse(body, content_type="application/geo+json; charset=utf-8")
 
 
 @router.get("/photos/{photo_id}")
@@ -492,20 +509,24 @@ def photo(request, photo_id: int):
 
 @router.get("/stats", response=list[StatsRow])
 def get_stats(request, by: str = "unit", since: str | None = None, until: str | None = None):
+    ratelimit.check(request, "stats")
     return _stats_rows(by, since, until)
 
 
 def _stats_rows(by, since, until):
+    """The figures for ``by``, kept briefly in the shared cache (tinhso.reports.public_cache)."""
     if by not in ("unit", "category"):
         raise UserError("bad_group", "by phải là unit hoặc category.", "by must be unit or category.", field="by")
     fn = stats.unit_stats if by == "unit" else stats.category_stats
-    return fn(since=_parse_time(since, "since"), until=_parse_time(until, "until"))
+    since, until = _parse_time(since, "since"), _parse_time(until, "until")
+    return public_cache.remember("stats", (by, since, until), lambda: fn(since=since, until=until))
 
 
 @router.get("/stats.csv")
 def get_stats_csv(request, by: str = "unit", since: str | None = None, until: str | None = None):
     import io
 
+    ratelimit.check(request, "stats")
     buffer = io.StringIO()
     stats.write_csv(_stats_rows(by, since, until), buffer)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

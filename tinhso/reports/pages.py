@@ -44,6 +44,7 @@ from tinhso.reports import (
     handling,
     idempotency,
     privacy,
+    public_cache,
     queries,
     ratelimit,
     sla,
@@ -410,7 +411,12 @@ def _parse_day(value: str, name: str) -> dt.datetime | None:
 
 
 def statistics(request):
-    """``/phan-anh/thong-ke``: figures per unit and per category, with CSV links."""
+    """``/phan-anh/thong-ke``: figures per unit and per category, with CSV links (kept briefly in the
+    shared cache, rate-limited per client: see :mod:`tinhso.reports.public_cache`)."""
+    try:
+        ratelimit.check(request, "stats")
+    except UserError as err:
+        return error_page(request, err)
     since_text, until_text = request.GET.get("since", ""), request.GET.get("until", "")
     errors, since, until = {}, None, None
     for name, text in (("since", since_text), ("until", until_text)):
@@ -423,17 +429,22 @@ def statistics(request):
             since = value
         else:
             until = value + dt.timedelta(days=1) if value else None  # the "until" day is included
-    units = stats.unit_stats(since=since, until=until)
-    categories = stats.category_stats(since=since, until=until)
-    names = {c.code: category_name(c) for c in Category.objects.all()}
+    figures = public_cache.remember("stats-page", (since, until), lambda: {
+        "units": stats.unit_stats(since=since, until=until),
+        "categories": stats.category_stats(since=since, until=until),
+        "names": {code: (vi, en) for code, vi, en in Category.objects.values_list("code", "name_vi", "name_en")},
+        "any_synthetic": Report.objects.filter(synthetic=True).exists(),
+    })
+    units, categories = figures["units"], figures["categories"]
     for row in categories:
-        row["name"] = names.get(row["key"], row["name"])
+        if row["key"] in figures["names"]:
+            row["name"] = pick(*figures["names"][row["key"]])
     query = urlencode({k: v for k, v in (("since", since_text), ("until", until_text)) if v and k not in errors})
     return render(request, "reports/stats.html", {
         "units": units, "categories": categories, "errors": errors, "since": since_text, "until": until_text,
         "csv_unit": "/api/v1/reports/stats.csv?" + urlencode({"by": "unit"}) + (f"&{query}" if query else ""),
         "csv_category": "/api/v1/reports/stats.csv?" + urlencode({"by": "category"}) + (f"&{query}" if query else ""),
-        "any_synthetic": Report.objects.filter(synthetic=True).exists(),
+        "any_synthetic": figures["any_synthetic"],
     }, status=400 if errors else 200)
 
 

@@ -451,6 +451,20 @@ def query_requests(args: p.Arguments, *, site_url: str, lang: str | None = None,
     return Page(found[:query.page_size], len(found) > query.page_size, query)
 
 
+def list_key(args: p.Arguments, now: dt.datetime) -> tuple:
+    """``GET requests``' arguments, validated and normalised: equal for queries with the same answer
+    (the cache key of :mod:`tinhso.reports.public_cache`). A default window ("the last 90 days")
+    is named, not dated, so the key does not change every second."""
+    query = p.request_query(args, now)
+
+    def utc(moment: dt.datetime | None, given: bool) -> str | None:
+        return moment.astimezone(dt.UTC).isoformat() if moment is not None and given else None
+
+    return (query.ids, sorted(query.service_codes),
+            utc(query.start, bool(args.get("start_date") or args.get("end_date"))),
+            utc(query.end, bool(args.get("end_date"))), sorted(set(query.statuses)), query.page, query.page_size)
+
+
 def token(value: str) -> list[dict]:
     """Requests here are ``realtime`` (the id comes back at once), so a token is the id itself."""
     code = value.strip().upper()
