@@ -75,3 +75,20 @@ def test_web_form_retries_are_per_browser_session(world):
     codes = {r["Location"].split("?")[0] for r in (first, again, other)}
     assert Report.objects.count() == 2 and len(codes) == 2
     assert other["Location"].split("?")[0] != first["Location"].split("?")[0]
+
+
+def test_migration_replaces_stored_ip_scopes_by_hashes(world):
+    import importlib
+
+    from django.apps import apps
+
+    from tests.reports.factories import make_report
+
+    migration = importlib.import_module("tinhso.reports.migrations.0004_idempotency_scope_privacy")
+    kept = {"client:3", "api:t:" + "a" * 32, "web:s:" + "b" * 32, "anon"}
+    for scope in ("web:203.0.113.7", "api:2001:db8::1", "api:unknown", *kept):
+        make_report(world, idempotency_scope=scope, idempotency_key="k")
+    migration.hide_addresses(apps, None)
+    scopes = set(Report.objects.values_list("idempotency_scope", flat=True))
+    assert kept < scopes and len(scopes) == 7
+    assert not any("203.0.113.7" in s or "2001:db8" in s or s == "api:unknown" for s in scopes)
