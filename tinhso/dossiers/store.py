@@ -1,0 +1,132 @@
+"""The dossier store: Parquet files partitioned by month, append-mostly, read by DuckDB or Spark.
+
+Layout under ``settings.DOSSIER_STORE_DIR`` (default ``var/dossiers``)::
+
+    month=2025-10/imp-00000042.parquet     rows of import #42 whose dossier was received in 2025-10
+    month=2025-11/imp-00000042.parquet
+    month=2025-10/imp-00000043.parquet     a later import touching the same month
+
+An import never rewrites a file: it adds one file per month it touches, every row carrying the
+import's sequence number (``import_seq``, the id of its :class:`~tinhso.dossiers.models.DossierImport`
+row). Sync semantics keyed by ``MaHoSo`` are applied **on read**: the current version of a dossier is
+its row with the highest ``import_seq`` (:data:`LATEST_SQL`), so a re-import updates a dossier even
+when its month changed. :func:`compact` rewrites the store keeping only current rows, when the
+superseded rows are worth the disk. Files are written under a temporary name and renamed into
+place, so a reader never sees half a file and a failed import leaves nothing behind.
+
+The month is that of ``NgayTiepNhan`` (else of submission or end); queries read every month,
+because an unfinished dossier received long ago is still carried into today's period.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from django.conf import settings
+
+SCHEMA = pa.schema([
+    ("ma_ho_so", pa.string()), ("ma_tthc", pa.string()), ("agency", pa.string()), ("officer", pa.string()),
+    ("channel", pa.int8()), ("status", pa.int8()),
+    ("submitted_at", pa.timestamp("s")), ("received_at", pa.timestamp("s")), ("due_at", pa.timestamp("s")),
+    ("end_at", pa.timestamp("s")), ("returned_at", pa.timestamp("s")),
+    ("received_date", pa.date32()), ("end_date", pa.date32()),
+    ("due_pause_at", pa.timestamp("s")), ("due_pause_date", pa.date32()),
+    ("due_restart_at", pa.timestamp("s")), ("due_restart_date", pa.date32()),
+    ("sup_count", pa.int16()), ("sup_open_date", pa.date32()), ("work_days", pa.int32()),
+    ("paid_online", pa.bool_()), ("fee_info", pa.bool_()), ("fee_all_zero", pa.bool_()), ("reuse", pa.bool_()),
+    ("attached", pa.bool_()), ("e_result", pa.bool_()), ("from_store", pa.bool_()), ("vneid", pa.bool_()),
+    ("unhappy", pa.bool_()), ("synthetic", pa.bool_()), ("import_seq", pa.int64()),
+])
+COLUMNS = [f.name for f in SCHEMA]
+
+LATEST_SQL = ("SELECT * FROM (SELECT f.*, ROW_NUMBER() OVER (PARTITION BY ma_ho_so ORDER BY import_seq DESC) AS rn "
+              "FROM dossier_files f) latest WHERE rn = 1")
+"""The current version of every dossier (sync semantics keyed by MaHoSo, latest import wins)."""
+
+
+def root() -> Path:
+    return Path(settings.DOSSIER_STORE_DIR)
+
+
+def files(base: Path | None = None) -> list[Path]:
+    base = base or root()
+    return sorted(base.glob("month=*/*.parquet")) if base.is_dir() else []
+
+
+def write_import(rows: list[dict], seq: int, synthetic: bool, base: Path | None = None) -> list[str]:
+    """Write one import's rows (already normalised) as one file per month; returns the months."""
+    base = base or root()
+    base.mkdir(parents=True, exist_ok=True)
+    by_month: dict[str, list[dict]] = {}
+    for row in rows:
+        by_month.setdefault(row["month"], []).append(row)
+    staging = base / f".staging-{seq}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    written: list[Path] = []
+    try:
+        for month, chunk in sorted(by_month.items()):
+            for row in chunk:
+                row["synthetic"] = synthetic or bool(row.get("synthetic"))
+                row["import_seq"] = seq
+            table = pa.Table.from_pylist(chunk, schema=SCHEMA)
+            pq.write_table(table, staging / f"{month}.parquet", compression="zstd")
+        for month in sorted(by_month):
+            target_dir = base / f"month={month}"
+            target_dir.mkdir(exist_ok=True)
+            target = target_dir / f"imp-{seq:08d}.parquet"
+            os.replace(staging / f"{month}.parquet", target)
+            written.append(target)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return sorted(by_month)
+
+
+def remove_import(seq: int, base: Path | None = None) -> None:
+    """Undo a write whose database record could not be committed."""
+    for path in (base or root()).glob(f"month=*/imp-{seq:08d}.parquet"):
+        path.unlink(missing_ok=True)
+
+
+def compact(base: Path | None = None) -> int:
+    """Rewrite every month keeping only current rows (one file per month, named after its highest
+    import); returns the number of rows dropped. Not safe to run beside an import."""
+    import duckdb
+
+    base = base or root()
+    paths = files(base)
+    if not paths:
+        return 0
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW dossier_files AS SELECT * FROM read_parquet({[str(p) for p in paths]!r}, "
+                "hive_partitioning = true, union_by_name = true)")
+    before = con.execute("SELECT COUNT(*) FROM dossier_files").fetchone()[0]
+    current = con.execute(f"SELECT {', '.join(COLUMNS)}, month FROM ({LATEST_SQL}) t").to_arrow_table()
+    dropped = before - current.num_rows
+    if dropped == 0:
+        return 0
+    staging = base / f".compact-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    months = sorted(set(current.column("month").to_pylist()))
+    for month in months:
+        part = current.filter(pc.equal(current.column("month"), month)).drop(["month"])
+        seq = max(part.column("import_seq").to_pylist())
+        pq.write_table(part.cast(SCHEMA), staging / f"{month}-{seq:08d}.parquet", compression="zstd")
+    for path in paths:
+        path.unlink()
+    for month in months:
+        (src,) = staging.glob(f"{month}-*.parquet")
+        seq = src.stem.rsplit("-", 1)[1]
+        (base / f"month={month}").mkdir(exist_ok=True)
+        os.replace(src, base / f"month={month}" / f"imp-{seq}.parquet")
+    shutil.rmtree(staging, ignore_errors=True)
+    return dropped
