@@ -99,6 +99,7 @@ def spark_session():
             builder = (SparkSession.builder.appName("tinhso-dossiers")
                        .master(os.environ.get("TINHSO_SPARK_MASTER", "local[2]"))
                        .config("spark.ui.enabled", "false")
+                       .config("spark.ui.showConsoleProgress", "false")
                        .config("spark.driver.memory", os.environ.get("TINHSO_SPARK_MEMORY", "512m"))
                        .config("spark.driver.bindAddress", "127.0.0.1")
                        .config("spark.driver.host", "127.0.0.1")

@@ -47,9 +47,7 @@ def read(path: Path) -> Iterator[tuple[str, object]]:
     if size > MAX_FILE_BYTES:
         raise _too_big(f"{size} byte > {MAX_FILE_BYTES}", f"{size} bytes > {MAX_FILE_BYTES}")
     reader = {"json": _json, "jsonl": _jsonl, "csv": _csv, "xlsx": _xlsx, "parquet": _parquet}[fmt]
-    count = 0
-    for item in reader(path):
-        count += 1
+    for count, item in enumerate(reader(path), start=1):
         if count > MAX_RECORDS:
             raise _too_big(f"hơn {MAX_RECORDS} bản ghi", f"more than {MAX_RECORDS} records")
         yield item

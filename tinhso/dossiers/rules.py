@@ -207,7 +207,7 @@ def period_columns(start: dt.date, end: dt.date, mode: str) -> dict[str, str]:
     received_in = f"(received_date >= {s})"
     once = "(sup_count <= 1)"
     judged = f"(CASE WHEN sup_open_date IS NOT NULL AND sup_open_date < {e} THEN sup_open_date ELSE {e} END)"
-    paused = f"(status IN (5, 6) AND end_date IS NULL)"
+    paused = "(status IN (5, 6) AND end_date IS NULL)"
     cols = {
         "in_scope": "TRUE",
         "carried_over": f"NOT {received_in}",
