@@ -107,10 +107,11 @@ def compact(base: Path | None = None) -> int:
     if not paths:
         return 0
     con = duckdb.connect()
-    con.execute(f"CREATE VIEW dossier_files AS SELECT * FROM read_parquet({[str(p) for p in paths]!r}, "
-                "hive_partitioning = true, union_by_name = true)")
-    before = con.execute("SELECT COUNT(*) FROM dossier_files").fetchone()[0]
-    current = con.execute(f"SELECT {', '.join(COLUMNS)}, month FROM ({LATEST_SQL}) t").to_arrow_table()
+    pattern = str(base / "month=*" / "*.parquet").replace("'", "''")
+    con.sql(f"CREATE VIEW dossier_files AS SELECT * FROM read_parquet('{pattern}', "
+            "hive_partitioning = true, union_by_name = true)")
+    before = con.sql("SELECT COUNT(*) FROM dossier_files").fetchall()[0][0]
+    current = con.sql(f"SELECT {', '.join(COLUMNS)}, month FROM ({LATEST_SQL}) t").to_arrow_table()
     dropped = before - current.num_rows
     if dropped == 0:
         return 0
