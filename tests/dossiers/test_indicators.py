@@ -46,6 +46,12 @@ def test_groups_total_and_competition_ranks(catalogue, tmp_path):
     assert health["indicators"]["2.1"]["rate"] == 100.0
     assert health["total"] == 100.0  # every supplied value is 100 in the fixture
     assert health["rank"] == 1 and justice["rank"] == 2
+    # the province counts every agency's dossiers, also of a procedure several agencies handle
+    (province,) = service.indicators(PERIOD, "province")["units"]
+    agencies = [u for level in ("agency", "commune") for u in service.indicators(PERIOD, level)["units"]
+                if u["indicators"]]
+    for code in ("2.1", "3.3", "3.6", "4.2", "4.5b", "5.4"):
+        assert province["indicators"][code]["numerator"] == sum(u["indicators"][code]["numerator"] for u in agencies)
     # departments without dossiers are listed without a score
     assert by_code["so-noi-vu"]["total"] is None and by_code["so-noi-vu"]["rank"] is None
     # communes are ranked among communes: two tie on top (1, 1), the late one third
@@ -92,3 +98,16 @@ def test_bad_period_level_and_empty_store(catalogue, cli):
     doc = service.indicators(PERIOD, "agency")
     assert all(u["total"] is None for u in doc["units"])
     assert service.due_soon(24)["count"] == 0
+
+
+def test_a_period_not_over_is_judged_today(catalogue, tmp_path):
+    service.import_file(write_json(tmp_path / "r.json", KNOWN))
+
+    def buckets(**kw):
+        return next(u for u in service.indicators(PERIOD, **kw)["units"] if u["code"] == AGENCY)["buckets"]
+
+    ended = buckets()
+    assert (ended["in_progress_within"], ended["in_progress_over"]) == (1, 2)
+    # on 15 October, HS-08 (due 20 October) is not late yet; HS-13 (due 30 September) is
+    middle = buckets(today=dt.date(2025, 10, 15))
+    assert (middle["in_progress_within"], middle["in_progress_over"]) == (2, 1)

@@ -42,9 +42,9 @@ PUBLICATION_WORKING_DAYS = 5
 takes effect; publicised within 5 working days of that decision [DVCQG-F 1.1, 1.2; ministries 20 / 10]."""
 
 
-def counts_sql(period: Period, mode: str) -> str:
+def counts_sql(period: Period, mode: str, today: dt.date | None = None) -> str:
     """The one query of the indicators: rule columns summed per agency × procedure (DuckDB dialect)."""
-    cols = rules.period_columns(period.start, period.end, mode)
+    cols = rules.period_columns(period.start, period.end, mode, today)
     sums = [f"SUM(CASE WHEN {expr} THEN 1 ELSE 0 END) AS {name}" for name, expr in cols.items()]
     work = rules.SUMMED["work_days"].format(e=f"DATE '{period.end.isoformat()}'")
     sums.append(f"SUM({work}) AS work_days")
@@ -52,8 +52,8 @@ def counts_sql(period: Period, mode: str) -> str:
             f"WHERE {rules.in_scope(period.start, period.end)} GROUP BY agency, ma_tthc ORDER BY agency, ma_tthc")
 
 
-def count_rows(period: Period, mode: str, engine: str = "duckdb") -> list[dict]:
-    names, rows = engines.run(counts_sql(period, mode), engine)
+def count_rows(period: Period, mode: str, engine: str = "duckdb", today: dt.date | None = None) -> list[dict]:
+    names, rows = engines.run(counts_sql(period, mode, today or engines.today_local()), engine)
     return engines.as_dicts(names, rows)
 
 
@@ -106,12 +106,13 @@ class _Catalogue:
 
 
 def _unit_indicators(rows: list[dict], catalogue: _Catalogue, supplied) -> tuple[dict[str, Indicator], dict]:
-    total = defaultdict(int)
+    total: dict[str, int] = defaultdict(int)
+    procs: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # per procedure, over agencies
     for r in rows:
         for k, v in r.items():
             if k not in ("agency", "ma_tthc"):
                 total[k] += int(v or 0)
-    procs = {r["ma_tthc"]: r for r in rows}
+                procs[r["ma_tthc"]][k] += int(v or 0)
     cat = catalogue.procedures
 
     def known(code):
@@ -191,8 +192,10 @@ def _round(x, digits=4):
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), digits)
 
 
-def compute(period: str, level: str = "agency", engine: str = "duckdb", mode: str | None = None) -> dict:
-    """The indicators JSON of one period and level (see docs/dossiers.md)."""
+def compute(period: str, level: str = "agency", engine: str = "duckdb", mode: str | None = None,
+            today: dt.date | None = None) -> dict:
+    """The indicators JSON of one period and level (see docs/dossiers.md); ``today`` (default: the date in
+    Vietnam) is when a period that has not ended is judged."""
     from tinhso.dossiers.importer import calendar
     from tinhso.indices import engine as index_engine
     from tinhso.indices.methodology import load_method
@@ -206,7 +209,7 @@ def compute(period: str, level: str = "agency", engine: str = "duckdb", mode: st
         raise UserError("bad_supplement_mode", f"DOSSIER_SUPPLEMENT_MODE phải là pause hoặc restart, không phải {mode!r}",
                         f"DOSSIER_SUPPLEMENT_MODE must be pause or restart, not {mode!r}", field="mode")
     p = parse_period(period)
-    rows = count_rows(p, mode, engine)
+    rows = count_rows(p, mode, engine, today)
     agencies = {a.code: a for a in Agency.objects.select_related("unit")}
     units: list[tuple[str, str, int | None, list[dict]]] = []
     if level == "province":

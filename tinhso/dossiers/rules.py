@@ -179,7 +179,7 @@ def in_scope(start: dt.date, end: dt.date) -> str:
             f"AND (end_date IS NULL OR end_date >= {_date(start)})")
 
 
-def period_columns(start: dt.date, end: dt.date, mode: str) -> dict[str, str]:
+def period_columns(start: dt.date, end: dt.date, mode: str, today: dt.date | None = None) -> dict[str, str]:
     """0/1 SQL expressions over one in-scope dossier row; the engine sums them per agency and procedure.
 
     Progress buckets [OSS-766 ``QuyetDinh766ChiTieuTienDoWhereBuilder``]:
@@ -198,15 +198,17 @@ def period_columns(start: dt.date, end: dt.date, mode: str) -> dict[str, str]:
       "if the only status is one 'Yêu cầu bổ sung', its timestamp is the end time"] (when the request is
       after the period's end, the period's end).
     The store holds each dossier's latest state, so a past period is judged from today's record, as the
-    portal recomputes it.
+    portal recomputes it. A period that is not over yet is judged at ``today``: a dossier due next week
+    is not overdue at the end of a month that has not ended.
     """
     due = due_column(mode)
     s, e = _date(start), _date(end)
+    j = _date(min(end, today)) if today else e  # the day unfinished dossiers are judged at
     finished = f"(end_date IS NOT NULL AND end_date <= {e})"
     unfinished = f"(end_date IS NULL OR end_date > {e})"
     received_in = f"(received_date >= {s})"
     once = "(sup_count <= 1)"
-    judged = f"(CASE WHEN sup_open_date IS NOT NULL AND sup_open_date < {e} THEN sup_open_date ELSE {e} END)"
+    judged = f"(CASE WHEN sup_open_date IS NOT NULL AND sup_open_date < {j} THEN sup_open_date ELSE {j} END)"
     paused = "(status IN (5, 6) AND end_date IS NULL)"
     cols = {
         "in_scope": "TRUE",
@@ -219,8 +221,8 @@ def period_columns(start: dt.date, end: dt.date, mode: str) -> dict[str, str]:
         "finished_on_due": f"{finished} AND {once} AND end_date = {due}",
         "finished_late": f"{finished} AND (NOT {once} OR end_date > {due})",
         "paused": f"{unfinished} AND {paused}",
-        "in_progress_within": f"{unfinished} AND NOT {paused} AND {once} AND {due} >= {e}",
-        "in_progress_over": f"{unfinished} AND NOT {paused} AND (NOT {once} OR {due} < {e})",
+        "in_progress_within": f"{unfinished} AND NOT {paused} AND {once} AND {due} >= {j}",
+        "in_progress_over": f"{unfinished} AND NOT {paused} AND (NOT {once} OR {due} < {j})",
         "paused_on_time": f"{unfinished} AND {paused} AND {once} AND {judged} <= {due}",
         # 3.3, 3.6, 4.2–4.5b count dossiers received in the period [DVCQG-F 3.3 "received in period",
         # 3.6 "start date in period", 4.3/4.4 "received in period"].
@@ -238,7 +240,7 @@ def period_columns(start: dt.date, end: dt.date, mode: str) -> dict[str, str]:
         "with_result_e_result": f"{finished} AND status IN (9, 10) AND e_result",
         # 5.4: unhappy (rated unsatisfactory or with feedback) or overdue [766 5.4; DVCQG-F 5.4].
         "unhappy_or_late": f"unhappy OR ({finished} AND (NOT {once} OR end_date > {due})) "
-                           f"OR ({unfinished} AND NOT {paused} AND (NOT {once} OR {due} < {e}))",
+                           f"OR ({unfinished} AND NOT {paused} AND (NOT {once} OR {due} < {j}))",
     }
     return cols
 

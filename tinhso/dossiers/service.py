@@ -32,8 +32,9 @@ def import_file(path: Path, synthetic: bool = False) -> dict:
     return importer.import_file(Path(path), synthetic=synthetic).as_dict()
 
 
-def indicators(period: str, level: str = "agency", engine: str = "duckdb", mode: str | None = None) -> dict:
-    return _indicators.compute(period, level, engine=engine, mode=mode)
+def indicators(period: str, level: str = "agency", engine: str = "duckdb", mode: str | None = None,
+               today: dt.date | None = None) -> dict:
+    return _indicators.compute(period, level, engine=engine, mode=mode, today=today)
 
 
 def _quote(text: str) -> str:
@@ -105,7 +106,7 @@ def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 5
         where.append(rules.in_scope(p.start, p.end))
         bucket = filters.get("bucket")
         if bucket:
-            cols = rules.period_columns(p.start, p.end, mode)
+            cols = rules.period_columns(p.start, p.end, mode, engines.today_local())
             if bucket not in cols:
                 raise UserError("bad_bucket", f"Nhóm {bucket!r} không có", f"Unknown bucket {bucket!r}", field="bucket",
                                 details=sorted(cols))
