@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from tests.dossiers.conftest import PERIOD, write_json, write_jsonl
-from tests.dossiers.known import AGENCY, KNOWN, dossier
+from tests.dossiers.known import AGENCY, BUCKETS_PAUSE, KNOWN, dossier
 from tinhso.dossiers import reader, service, setup, store
 from tinhso.dossiers.models import DossierImport
 
@@ -22,6 +22,7 @@ GOOD = dossier("HS-OK", 10, "01/10/2025 08:00:00", "08/10/2025 08:00:00", "06/10
 def _nothing_imported():
     assert DossierImport.objects.count() == 0
     assert store.files() == []
+    assert not list(store.root().glob(".staging-*"))  # no staging file left behind
 
 
 def test_bad_records_are_named_and_nothing_is_imported(catalogue, cli, tmp_path):
@@ -170,3 +171,11 @@ def test_list_dossiers_behind_a_bucket(catalogue, tmp_path):
     assert online["total"] == 4 and len(online["items"]) == 1
     with pytest.raises(Exception, match="bucket"):
         service.list_dossiers({"period": PERIOD, "bucket": "1=1; DROP"})
+
+
+def test_rows_are_staged_in_chunks(catalogue, tmp_path, monkeypatch):
+    monkeypatch.setattr(store.Staging, "CHUNK", 4)
+    result = service.import_file(write_json(tmp_path / "k.json", KNOWN))
+    assert result["records"] == 15 and result["months"] == ["2025-09", "2025-10", "2025-11"]
+    assert _bucket() == BUCKETS_PAUSE
+    assert {p.name for p in store.files()} == {f"imp-{result['import']:08d}.parquet"}

@@ -43,14 +43,17 @@ def procedure_facts() -> dict[str, records.ProcedureFacts]:
             for code, t, unit in Procedure.objects.values_list("code", "legal_time", "legal_time_unit")}
 
 
-def validate(path: Path) -> tuple[list[dict], list[dict]]:
-    """The store rows of every record and the list of errors ({where, field, reason})."""
+def validate(path: Path, staging: store.Staging | None = None) -> tuple[int, list[dict], bool]:
+    """Read and check every record; valid rows go to ``staging`` (if given) until the first error.
+    Returns the number of valid records, the errors ({where, field, reason}) and whether every record is
+    flagged synthetic."""
     procedures = procedure_facts()
     agencies = set(Agency.objects.filter(active=True).values_list("code", flat=True))
     cal = calendar()
-    rows: list[dict] = []
     errors: list[dict] = []
     seen: dict[str, str] = {}
+    count = 0
+    all_synthetic = True
     for where, raw in reader.read(path):
         if isinstance(raw, Exception):
             errors.append({"where": where, "field": "", "reason": str(raw)})
@@ -69,8 +72,11 @@ def validate(path: Path) -> tuple[list[dict], list[dict]]:
                            "reason": f"trùng với {first} / duplicate of {first}"})
             continue
         seen[row["ma_ho_so"]] = where
-        rows.append(row)
-    return rows, errors
+        count += 1
+        all_synthetic = all_synthetic and row["synthetic"]
+        if staging is not None and not errors:
+            staging.add(row)
+    return count, errors, all_synthetic
 
 
 def import_file(path: Path, *, synthetic: bool = False) -> ImportResult:
@@ -78,25 +84,34 @@ def import_file(path: Path, *, synthetic: bool = False) -> ImportResult:
     path = Path(path)
     if not path.is_file():
         raise UserError("file_not_found", f"Không có tệp {path}", f"No such file {path}", field="file")
-    rows, errors = validate(path)
-    if errors:
-        listed = errors[:MAX_ERRORS_LISTED]
-        first = "; ".join(f"{e['where']}, {e['field']}: {e['reason']}" for e in listed[:3])
-        raise UserError("dossier_import_invalid",
-                        f"{len(errors)} lỗi, không nhập hồ sơ nào: {first}",
-                        f"{len(errors)} error(s), nothing imported: {first}", field="file", details=listed)
-    if not rows:
-        raise UserError("dossier_import_empty", "Tệp không có hồ sơ nào", "The file holds no dossiers", field="file")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    months = sorted({row["month"] for row in rows})
-    synthetic = synthetic or all(row["synthetic"] for row in rows)
-    with transaction.atomic():
-        log = DossierImport.objects.create(file_name=path.name[:300], sha256=digest,
-                                           file_format=reader.file_format(path.name), records=len(rows),
-                                           months=months, synthetic=synthetic)
-        try:
-            store.write_import(rows, log.pk, synthetic)
-        except BaseException:
-            store.remove_import(log.pk)
-            raise
-    return ImportResult(seq=log.pk, records=len(rows), months=months)
+    reader.file_format(path.name)
+    staging = store.Staging()
+    try:
+        count, errors, all_synthetic = validate(path, staging)
+        if errors:
+            listed = errors[:MAX_ERRORS_LISTED]
+            first = "; ".join(f"{e['where']}, {e['field']}: {e['reason']}" for e in listed[:3])
+            raise UserError("dossier_import_invalid",
+                            f"{len(errors)} lỗi, không nhập hồ sơ nào: {first}",
+                            f"{len(errors)} error(s), nothing imported: {first}", field="file", details=listed)
+        if not count:
+            raise UserError("dossier_import_empty", "Tệp không có hồ sơ nào", "The file holds no dossiers",
+                            field="file")
+        synthetic = synthetic or all_synthetic
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        months = staging.months
+        with transaction.atomic():
+            log = DossierImport.objects.create(file_name=path.name[:300], sha256=digest.hexdigest(),
+                                               file_format=reader.file_format(path.name), records=count,
+                                               months=months, synthetic=synthetic)
+            try:
+                staging.publish(log.pk, synthetic)
+            except BaseException:
+                store.remove_import(log.pk)
+                raise
+    finally:
+        staging.discard()
+    return ImportResult(seq=log.pk, records=count, months=months)

@@ -20,7 +20,7 @@ from pathlib import Path
 from tinhso.core.errors import UserError
 
 MAX_FILE_BYTES = 512 * 1024 * 1024          # on disk
-MAX_RECORDS = 5_000_000                     # per file
+MAX_RECORDS = 2_000_000                     # per file (split bigger syncs)
 MAX_COLUMNS = 200                           # CSV/XLSX/Parquet
 MAX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024  # XLSX: sum of the zip members' sizes
 FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx",

@@ -59,36 +59,96 @@ def files(base: Path | None = None) -> list[Path]:
     return sorted(base.glob("month=*/*.parquet")) if base.is_dir() else []
 
 
+class Staging:
+    """An import being written: validated rows go to hidden per-month files as they come (memory stays
+    bounded whatever the file's size), then :meth:`publish` stamps them with the import's sequence and
+    renames them into the store, or :meth:`discard` drops them."""
+
+    CHUNK = 20_000
+
+    def __init__(self, base: Path | None = None):
+        self.base = base or root()
+        self.base.mkdir(parents=True, exist_ok=True)
+        self.dir = self.base / f".staging-{uuid.uuid4().hex}"
+        self.dir.mkdir()
+        self._rows: list[dict] = []
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self.count = 0
+
+    @property
+    def months(self) -> list[str]:
+        return sorted(set(self._writers) | {r["month"] for r in self._rows})
+
+    def add(self, row: dict) -> None:
+        self._rows.append(row)
+        self.count += 1
+        if len(self._rows) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        by_month: dict[str, list[dict]] = {}
+        for row in self._rows:
+            row.setdefault("import_seq", 0)
+            by_month.setdefault(row["month"], []).append(row)
+        for month, chunk in by_month.items():
+            writer = self._writers.get(month)
+            if writer is None:
+                writer = self._writers[month] = pq.ParquetWriter(self.dir / f"{month}.parquet", SCHEMA,
+                                                                 compression="zstd")
+            writer.write_table(pa.Table.from_pylist(chunk, schema=SCHEMA))
+        self._rows = []
+
+    def _close(self) -> None:
+        self._flush()
+        for writer in self._writers.values():
+            writer.close()
+
+    def publish(self, seq: int, synthetic: bool) -> list[str]:
+        """Stamp every row with ``seq`` (and the synthetic flag) and move the files into the store."""
+        self._close()
+        written: list[Path] = []
+        try:
+            for month in sorted(self._writers):
+                staged = pq.ParquetFile(self.dir / f"{month}.parquet")
+                final = self.dir / f"{month}.final.parquet"
+                with pq.ParquetWriter(final, SCHEMA, compression="zstd") as writer:
+                    for batch in staged.iter_batches(batch_size=100_000):
+                        table = pa.Table.from_batches([batch])
+                        flags = pc.or_(table.column("synthetic"), pa.scalar(bool(synthetic)))
+                        table = table.set_column(SCHEMA.get_field_index("synthetic"), "synthetic", flags)
+                        table = table.set_column(SCHEMA.get_field_index("import_seq"), "import_seq",
+                                                 pa.array([seq] * table.num_rows, pa.int64()))
+                        writer.write_table(table.cast(SCHEMA))  # Parquet keeps seconds as milliseconds
+                target_dir = self.base / f"month={month}"
+                target_dir.mkdir(exist_ok=True)
+                target = target_dir / f"imp-{seq:08d}.parquet"
+                os.replace(final, target)
+                written.append(target)
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+        finally:
+            self.discard()
+        return sorted(self._writers)
+
+    def discard(self) -> None:
+        for writer in self._writers.values():
+            if writer.is_open:
+                writer.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 def write_import(rows: list[dict], seq: int, synthetic: bool, base: Path | None = None) -> list[str]:
     """Write one import's rows (already normalised) as one file per month; returns the months."""
-    base = base or root()
-    base.mkdir(parents=True, exist_ok=True)
-    by_month: dict[str, list[dict]] = {}
-    for row in rows:
-        by_month.setdefault(row["month"], []).append(row)
-    staging = base / f".staging-{seq}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    written: list[Path] = []
+    staging = Staging(base)
     try:
-        for month, chunk in sorted(by_month.items()):
-            for row in chunk:
-                row["synthetic"] = synthetic or bool(row.get("synthetic"))
-                row["import_seq"] = seq
-            table = pa.Table.from_pylist(chunk, schema=SCHEMA)
-            pq.write_table(table, staging / f"{month}.parquet", compression="zstd")
-        for month in sorted(by_month):
-            target_dir = base / f"month={month}"
-            target_dir.mkdir(exist_ok=True)
-            target = target_dir / f"imp-{seq:08d}.parquet"
-            os.replace(staging / f"{month}.parquet", target)
-            written.append(target)
+        for row in rows:
+            staging.add(row)
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        staging.discard()
         raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return sorted(by_month)
+    return staging.publish(seq, synthetic)
 
 
 def remove_import(seq: int, base: Path | None = None) -> None:
