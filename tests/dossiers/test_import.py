@@ -179,3 +179,30 @@ def test_rows_are_staged_in_chunks(catalogue, tmp_path, monkeypatch):
     assert result["records"] == 15 and result["months"] == ["2025-09", "2025-10", "2025-11"]
     assert _bucket() == BUCKETS_PAUSE
     assert {p.name for p in store.files()} == {f"imp-{result['import']:08d}.parquet"}
+
+
+def test_catalogue_import(db, store_dir, cli, tmp_path):
+    from tinhso.dossiers.models import Procedure
+
+    header = ["MaTTHC", "TenTTHC", "LinhVuc", "MucDo", "ThoiHanGiaiQuyet", "DonViThoiHan", "CoPhiLePhi", "DoiTuong",
+              "NgayQuyetDinhCongBo", "DuBoPhan"]
+    good = [["1.001", "Đăng ký khai sinh", "Hộ tịch", "4", "1", "ngày làm việc", "0", "Công dân", "01/07/2025", "1"],
+            ["1.002", "Chứng thực", "Chứng thực", "3", "4", "giờ", "1", "", "", ""]]
+    path = tmp_path / "cat.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *good])
+    code, out, err = cli("dossiers", "catalogue", path)
+    assert code == 0, err
+    p = Procedure.objects.get(code="1.002")
+    assert (p.online_level, p.legal_time_unit, p.fee_bearing, p.subjects, p.parts_complete) == (
+        "partial", "working_hours", True, "both", None)
+    assert Procedure.objects.get(code="1.001").publication_decision_date == dt.date(2025, 7, 1)
+    bad = [["1.001", "Đăng ký khai sinh (sửa)", "", "4", "1", "", "0", "", "", ""],
+           ["1.003", "", "", "5", "-1", "tuần", "0", "người nước ngoài", "", "2"]]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *bad])
+    code, _, err = cli("dossiers", "catalogue", path)
+    assert code == 2
+    for field in ("TenTTHC", "MucDo", "ThoiHanGiaiQuyet", "DonViThoiHan", "DoiTuong", "DuBoPhan"):
+        assert f"row 3, {field}:" in err, field
+    assert Procedure.objects.get(code="1.001").name == "Đăng ký khai sinh"  # nothing changed

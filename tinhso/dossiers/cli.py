@@ -1,4 +1,4 @@
-"""``tinhso dossiers …``: import, indicators, due-soon, list, generate, supply, compact."""
+"""``tinhso dossiers …``: import, catalogue, indicators, due-soon, list, generate, supply, compact."""
 
 from __future__ import annotations
 
@@ -10,6 +10,26 @@ import sys
 from tinhso.core.errors import UserError
 
 
+def _print_errors(err: UserError) -> int:
+    print(f"Lỗi / Error: {err.message_vi.split(':')[0]} / {err.message_en.split(':')[0]}", file=sys.stderr)
+    for e in err.details:
+        print(f"  {e['where']}, {e['field'] or '-'}: {e['reason']}", file=sys.stderr)
+    return 2
+
+
+def _catalogue(args: argparse.Namespace) -> int:
+    from tinhso.dossiers.catalogue import import_catalogue
+
+    try:
+        result = import_catalogue(args.file)
+    except UserError as err:
+        if err.code == "dossier_import_invalid" and isinstance(err.details, list):
+            return _print_errors(err)
+        raise
+    print(f"{result['procedures']} thủ tục / procedures ({result['created']} new, {result['updated']} updated)")
+    return 0
+
+
 def _import(args: argparse.Namespace) -> int:
     from tinhso.dossiers import service
 
@@ -17,10 +37,7 @@ def _import(args: argparse.Namespace) -> int:
         result = service.import_file(args.file, synthetic=args.synthetic)
     except UserError as err:
         if err.code == "dossier_import_invalid" and isinstance(err.details, list):
-            print(f"Lỗi / Error: {err.message_vi.split(':')[0]} / {err.message_en.split(':')[0]}", file=sys.stderr)
-            for e in err.details:
-                print(f"  {e['where']}, {e['field'] or '-'}: {e['reason']}", file=sys.stderr)
-            return 2
+            return _print_errors(err)
         raise
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
@@ -123,6 +140,10 @@ def register(subparsers) -> None:
     p.add_argument("--synthetic", action="store_true", help="mark the import as synthetic demo data")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_import)
+
+    p = sub.add_parser("catalogue", help="import the procedure catalogue (TTHC), upserted by MaTTHC; all or nothing")
+    p.add_argument("file")
+    p.set_defaults(func=_catalogue)
 
     for name, func, text in (("indicators", _indicators, "766 indicators, group points, totals and ranks"),):
         p = sub.add_parser(name, help=text)
