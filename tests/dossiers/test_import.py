@@ -206,3 +206,10 @@ def test_catalogue_import(db, store_dir, cli, tmp_path):
     for field in ("TenTTHC", "MucDo", "ThoiHanGiaiQuyet", "DonViThoiHan", "DoiTuong", "DuBoPhan"):
         assert f"row 3, {field}:" in err, field
     assert Procedure.objects.get(code="1.001").name == "Đăng ký khai sinh"  # nothing changed
+
+
+def test_a_damaged_store_file_is_an_error_not_a_traceback(catalogue, cli, tmp_path):
+    service.import_file(write_json(tmp_path / "k.json", KNOWN))
+    store.files()[0].write_bytes(b"PAR1 not really parquet")
+    code, _, err = cli("dossiers", "indicators", "--period", PERIOD, "--json")
+    assert code == 2 and "engine_failed" in err and "Traceback" not in err

@@ -44,9 +44,26 @@ def run(sql: str, engine: str = "duckdb", base: Path | None = None) -> tuple[lis
     paths = store.files(base)
     if not paths:
         return [], []
-    if engine == "duckdb":
-        return _run_duckdb(sql, base or store.root())
-    return _run_spark(sql, base or store.root())
+    try:
+        if engine == "duckdb":
+            return _run_duckdb(sql, base or store.root())
+        return _run_spark(sql, base or store.root())
+    except UserError:
+        raise
+    except Exception as exc:
+        if not _engine_error(exc):
+            raise
+        message = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        raise UserError("engine_failed", f"Bộ máy {engine} không đọc được kho hồ sơ: {message}",
+                        f"The {engine} engine could not read the dossier store: {message}", field="engine",
+                        status=500) from exc
+
+
+def _engine_error(exc: Exception) -> bool:
+    """An error of the engine or of the files it read (a damaged Parquet file, a Java failure), as opposed
+    to a bug in tinhso."""
+    module = type(exc).__module__ or ""
+    return module.startswith(("duckdb", "_duckdb", "pyspark", "py4j"))
 
 
 def _run_duckdb(sql: str, base: Path) -> tuple[list[str], list[tuple]]:

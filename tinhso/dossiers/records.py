@@ -153,6 +153,11 @@ def _list(value, field: str) -> list[dict] | None:
     return list(value)
 
 
+def _present(value) -> bool:
+    """A file link is there (its text is not checked: links can be long)."""
+    return value is not None and str(value).strip() != ""
+
+
 def _flag(value) -> bool:
     return str(value).strip() in ("1", "1.0", "True", "true")
 
@@ -194,7 +199,7 @@ def normalise(raw: dict, *, procedures: dict[str, ProcedureFacts], agencies: set
     # Attached files, results, fees: nested lists or flat numbers.
     docs = take(_list, raw.get("TaiLieuNop"), "TaiLieuNop")
     if docs is not None:
-        attached = any(parse_text(d.get("DuongDanTaiTepTin"), "TaiLieuNop") for d in docs) or bool(docs)
+        attached = any(_present(d.get("DuongDanTaiTepTin")) for d in docs)
         digitised = any(_flag(d.get("DuocSoHoa")) for d in docs)
         from_store = any(_flag(d.get("DuocLayTuKhoDMQG")) for d in docs)
     else:
@@ -203,7 +208,7 @@ def normalise(raw: dict, *, procedures: dict[str, ProcedureFacts], agencies: set
         from_store = _flag(raw.get("DuocLayTuKhoDMQG"))
     results = take(_list, raw.get("DanhSachGiayToKetQua"), "DanhSachGiayToKetQua")
     if results is not None:
-        e_result = any(parse_text(r.get("DuongDanTepTinKetQua"), "DanhSachGiayToKetQua") for r in results)
+        e_result = any(_present(r.get("DuongDanTepTinKetQua")) for r in results)
     else:
         e_result = (take(_number, raw.get("DanhSachGiayToKetQua"), "DanhSachGiayToKetQua") or 0) > 0
     fees = take(_list, raw.get("DanhSachLePhi"), "DanhSachLePhi")

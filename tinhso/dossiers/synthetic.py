@@ -143,7 +143,7 @@ def records(count: int, seed: int, end: dt.date, months: int = 12):
             "DuocThanhToanTrucTuyen": paid, "HoSoCoThanhPhanSoHoa": int(rng.random() < (0.3 if weak else 0.7)),
             "TaiKhoanDuocXacThucVoiVNeID": int(channel == 2 and rng.random() < 0.8),
             "TaiLieuNop": [{"MaThanhPhanHoSo": "TP1", "DuongDanTaiTepTin": f"/demo/{i}/tp1.pdf",
-                            "DuocSoHoa": 1, "DuocLayTuKhoDMQG": int(rng.random() < 0.25)}]
+                            "DuocSoHoa": int(rng.random() < 0.3), "DuocLayTuKhoDMQG": int(rng.random() < 0.25)}]
             if rng.random() < (0.6 if weak else 0.93) else [],
             "DanhSachHoSoBoSung": [{"NgayBoSung": _fmt(a), "NgayTiepNhanBoSung": _fmt(d)} for a, d in requests],
             "DanhSachGiayToKetQua": [{"MaGiayToKetQua": f"KQ{i}", "DuongDanTepTinKetQua": f"/demo/{i}/kq.pdf"}]
