@@ -42,9 +42,9 @@ def test_duckdb_and_spark_agree(catalogue, tmp_path):
             assert spark.pop("engine") == "spark" and duck.pop("engine") == "duckdb"
             assert duck == spark
             assert any(u["total"] is not None for u in duck["units"])
-        now = dt.datetime(2025, 11, 27, 9)
+        now = dt.datetime(2025, 10, 17, 9)  # HS-08 of the known dossiers is due on 20 October
         duck = service.due_soon(24, now=now, engine="duckdb")
-        assert duck["count"] > 0
+        assert duck["count"] >= 1
         assert service.due_soon(24, now=now, engine="spark") == duck
         listed = {"period": "2025-10", "bucket": "finished_late"}
         assert service.list_dossiers(listed, engine="spark") == service.list_dossiers(listed, engine="duckdb")
