@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -110,7 +111,12 @@ def spark_session():
                 raise UserError("spark_unavailable", f"Không chạy được Spark: {reason}",
                                 f"Spark cannot run: {reason}", field="engine")
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-            os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+            import warnings
+
+            # tinhso passes no pandas data to Spark; its pandas-version notice does not apply
+            warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                                    category=FutureWarning)
             from pyspark.sql import SparkSession
 
             builder = (SparkSession.builder.appName("tinhso-dossiers")
