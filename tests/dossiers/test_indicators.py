@@ -111,3 +111,28 @@ def test_a_period_not_over_is_judged_today(catalogue, tmp_path):
     # on 15 October, HS-08 (due 20 October) is not late yet; HS-13 (due 30 September) is
     middle = buckets(today=dt.date(2025, 10, 15))
     assert (middle["in_progress_within"], middle["in_progress_over"]) == (2, 1)
+
+
+def test_feedback_records_give_5_1_to_5_3(catalogue, cli, tmp_path):
+    service.import_file(write_json(tmp_path / "r.json", KNOWN))
+    pakn = [
+        # handled on time; handled late; open past its due date at the period's end; open, due later but
+        # rated unsatisfied; received in November (outside); another agency's
+        {"MaPAKN": "P1", "DonViXuLy": AGENCY, "NgayTiepNhan": "01/10/2025 08:00:00", "NgayXuLy": "10/10/2025 08:00:00"},
+        {"MaPAKN": "P2", "DonViXuLy": AGENCY, "NgayTiepNhan": "01/10/2025 08:00:00", "HanXuLy": "05/10/2025 17:00:00",
+         "NgayXuLy": "06/10/2025 08:00:00", "PhanLoai": 2},
+        {"MaPAKN": "P3", "DonViXuLy": AGENCY, "NgayTiepNhan": "02/10/2025 08:00:00", "HanXuLy": "20/10/2025 17:00:00"},
+        {"MaPAKN": "P4", "DonViXuLy": AGENCY, "NgayTiepNhan": "28/10/2025 08:00:00", "KhongHaiLong": 1,
+         "PhanLoai": "hanh-vi"},
+        {"MaPAKN": "P5", "DonViXuLy": AGENCY, "NgayTiepNhan": "03/11/2025 08:00:00"},
+        {"MaPAKN": "P6", "DonViXuLy": "so-y-te", "NgayTiepNhan": "03/10/2025 08:00:00"},
+    ]
+    code, out, err = cli("dossiers", "feedback", write_json(tmp_path / "pakn.json", pakn))
+    assert code == 0, err
+    ind = next(u for u in service.indicators(PERIOD)["units"] if u["code"] == AGENCY)["indicators"]
+    assert (ind["5.2"]["numerator"], ind["5.2"]["denominator"], ind["5.2"]["source"]) == (2, 4, "records")
+    assert (ind["5.3"]["numerator"], ind["5.3"]["denominator"]) == (1, 4)  # P1 only: P2, P3 late, P4 unhappy
+    assert (ind["5.1"]["numerator"], ind["5.1"]["points"]) == (2, None)  # monitored, not scored
+    bad = [{"MaPAKN": "P7", "DonViXuLy": "khong-co", "NgayTiepNhan": "hôm nay"}]
+    code, _, err = cli("dossiers", "feedback", write_json(tmp_path / "bad.json", bad))
+    assert code == 2 and "record 1, DonViXuLy" in err and "record 1, NgayTiepNhan" in err

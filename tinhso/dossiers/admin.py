@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tinhso.dossiers.models import Agency, DossierImport, Procedure, SuppliedValue
+from tinhso.dossiers.models import Agency, DossierImport, Feedback, Procedure, SuppliedValue
 
 
 @admin.register(Procedure)
@@ -39,3 +39,11 @@ class DossierImportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ("code", "agency", "kind", "received_at", "due_at", "handled_at", "dissatisfied", "synthetic")
+    list_filter = ("kind", "dissatisfied", "synthetic")
+    search_fields = ("code", "procedure_code", "dossier_code")
+    raw_id_fields = ("agency",)

@@ -1,4 +1,4 @@
-"""``tinhso dossiers …``: import, catalogue, indicators, due-soon, list, generate, supply, compact."""
+"""``tinhso dossiers …``: import, catalogue, feedback, indicators, due-soon, list, generate, supply, compact."""
 
 from __future__ import annotations
 
@@ -27,6 +27,19 @@ def _catalogue(args: argparse.Namespace) -> int:
             return _print_errors(err)
         raise
     print(f"{result['procedures']} thủ tục / procedures ({result['created']} new, {result['updated']} updated)")
+    return 0
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    from tinhso.dossiers.feedback import import_feedback
+
+    try:
+        result = import_feedback(args.file, synthetic=args.synthetic)
+    except UserError as err:
+        if err.code == "dossier_import_invalid" and isinstance(err.details, list):
+            return _print_errors(err)
+        raise
+    print(f"{result['feedback']} PAKN ({result['created']} new, {result['updated']} updated)")
     return 0
 
 
@@ -144,6 +157,11 @@ def register(subparsers) -> None:
     p = sub.add_parser("catalogue", help="import the procedure catalogue (TTHC), upserted by MaTTHC; all or nothing")
     p.add_argument("file")
     p.set_defaults(func=_catalogue)
+
+    p = sub.add_parser("feedback", help="import citizen feedback (PAKN) for 5.1–5.3, upserted by MaPAKN; all or nothing")
+    p.add_argument("file")
+    p.add_argument("--synthetic", action="store_true")
+    p.set_defaults(func=_feedback)
 
     for name, func, text in (("indicators", _indicators, "766 indicators, group points, totals and ranks"),):
         p = sub.add_parser(name, help=text)

@@ -8,8 +8,8 @@ commune People's Committee, or the province), the formulas below, and the ``svc-
 
 Each indicator says where its value comes from: ``records`` (dossiers and the catalogue) or ``supplied``
 (a :class:`~tinhso.dossiers.models.SuppliedValue`, for what dossiers cannot show: the sync rate 1.4,
-electronic certified copies 4.2c, feedback handling 5.2–5.3, and 1.1–1.3 when the catalogue lacks the
-publication facts). A rate is in percent. When a formula has nothing to count (an agency with no
+electronic certified copies 4.2c, feedback handling 5.2–5.3 when tinhso holds no PAKN records
+(:mod:`tinhso.dossiers.feedback`), and 1.1–1.3 when the catalogue lacks the publication facts). A rate is in percent. When a formula has nothing to count (an agency with no
 fee-bearing procedure has no 3.6 denominator) the rate is 100: nothing was done late or left undone;
 this follows the portal's practice as far as the research could tell and is marked ``"empty": true``.
 """
@@ -26,6 +26,7 @@ from django.conf import settings
 
 from tinhso.core.errors import UserError
 from tinhso.dossiers import engine as engines
+from tinhso.dossiers import feedback as pakn_records
 from tinhso.dossiers import rules, store
 from tinhso.dossiers.models import Agency, AgencyKind, OnlineLevel, Procedure, Subjects, SuppliedValue
 from tinhso.dossiers.periods import Period
@@ -36,7 +37,7 @@ METHOD = "svc-766"
 GROUPS = ("transparency", "progress", "online_processing", "online_payment", "digitisation", "satisfaction")
 SUPPLIED_ONLY = ("1.4", "4.2c", "5.2", "5.3")
 ORDER = ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "3.1", "3.2", "3.3", "3.5", "3.5b", "3.6", "4.1", "4.2", "4.2c",
-         "4.3", "4.4", "4.5a", "4.5b", "5.2", "5.3", "5.4"]
+         "4.3", "4.4", "4.5a", "4.5b", "5.1", "5.2", "5.3", "5.4"]
 PUBLICATION_WORKING_DAYS = 5
 """1.1 and 1.2 at province level: the publication decision at least 5 working days before the legal basis
 takes effect; publicised within 5 working days of that decision [DVCQG-F 1.1, 1.2; ministries 20 / 10]."""
@@ -105,7 +106,8 @@ class _Catalogue:
                 for code, pair in (("1.1", p11), ("1.2", p12), ("1.3", p13))}
 
 
-def _unit_indicators(rows: list[dict], catalogue: _Catalogue, supplied) -> tuple[dict[str, Indicator], dict]:
+def _unit_indicators(rows: list[dict], catalogue: _Catalogue, supplied,
+                     feedback: dict[str, int] | None) -> tuple[dict[str, Indicator], dict]:
     total: dict[str, int] = defaultdict(int)
     procs: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # per procedure, over agencies
     for r in rows:
@@ -158,6 +160,10 @@ def _unit_indicators(rows: list[dict], catalogue: _Catalogue, supplied) -> tuple
     citizens = where(lambda p: p.subjects in (Subjects.CITIZENS, Subjects.BOTH))
     out["4.5a"] = Indicator.ratio(with_count(citizens, "population_data"), len(citizens))
     out["4.5b"] = Indicator.ratio(total["population_data"], total["received"])
+    if feedback is not None:  # PAKN kept in tinhso: 5.1–5.3 from records (tinhso.dossiers.feedback)
+        out["5.1"] = Indicator.ratio(feedback["regulation"], feedback["scope"])
+        out["5.2"] = Indicator.ratio(feedback["on_time"], feedback["scope"])
+        out["5.3"] = Indicator.ratio(feedback["scope"] - feedback["unhappy_or_late"], feedback["scope"])
     out["5.4"] = Indicator.ratio(total["in_scope"] - total["unhappy_or_late"], total["in_scope"])
     for code in ("1.1", "1.2", "1.3", *SUPPLIED_ONLY):
         if code not in out:
@@ -225,6 +231,8 @@ def compute(period: str, level: str = "agency", engine: str = "duckdb", mode: st
         for a in sorted((a for a in agencies.values() if a.kind == kind and (a.active or a.code in by_agency)),
                         key=lambda a: a.code):
             units.append((a.code, a.name, a.pk, by_agency.get(a.code, [])))
+    judge = min(p.end, today or engines.today_local())
+    pakn = pakn_records.counts(p.start, p.end, judge)
     catalogue = _Catalogue(calendar())
     supplier = _supplier(p)
     method = load_method(METHOD)
@@ -235,7 +243,14 @@ def compute(period: str, level: str = "agency", engine: str = "duckdb", mode: st
         if not unit_rows:
             computed.append(({}, {}))
             continue
-        found, buckets = _unit_indicators(unit_rows, catalogue, supplier(agency_id))
+        unit_feedback = None
+        if pakn is not None:
+            unit_feedback = defaultdict(int)
+            for aid, c in pakn.items():
+                if agency_id is None or aid == agency_id:
+                    for k, v in c.items():
+                        unit_feedback[k] += v
+        found, buckets = _unit_indicators(unit_rows, catalogue, supplier(agency_id), unit_feedback)
         computed.append((found, buckets))
         for code in leaves:
             if code in found and found[code].rate is not None:

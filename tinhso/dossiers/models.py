@@ -126,3 +126,31 @@ class DossierImport(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.file_name} ({self.records})"
+
+
+class FeedbackKind(models.TextChoices):
+    REGULATION = "regulation", "Về quy định, TTHC / About regulations and procedures"
+    CONDUCT = "conduct", "Về hành vi cán bộ / About officials' conduct"
+
+
+class Feedback(models.Model):
+    """A citizen's feedback or petition (phản ánh, kiến nghị — PAKN) about a procedure or its handling,
+    for 5.1–5.3. Few per agency (thousands a year), so kept in the database."""
+
+    code = models.CharField(max_length=60, unique=True, help_text="MaPAKN")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="feedback")
+    kind = models.CharField(max_length=12, choices=FeedbackKind.choices, default=FeedbackKind.REGULATION)
+    procedure_code = models.CharField(max_length=40, blank=True, help_text="MaTTHC it is about, if any")
+    dossier_code = models.CharField(max_length=100, blank=True, help_text="MaHoSo it is about, if any")
+    received_at = models.DateTimeField()
+    due_at = models.DateTimeField(help_text="Hạn xử lý")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    dissatisfied = models.BooleanField(default=False, help_text="Người dân không hài lòng với kết quả xử lý")
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["agency", "received_at"])]
+
+    def __str__(self) -> str:
+        return self.code

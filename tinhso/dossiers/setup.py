@@ -2,7 +2,8 @@
 
 ``init`` writes the agencies of the province (its departments that handle administrative procedures
 and one People's Committee per current commune of the registry); ``load_demo`` adds a synthetic
-procedure catalogue (codes ``DEMO.*``, flagged synthetic), synthetic supplied values, and about
+procedure catalogue (codes ``DEMO.*``, flagged synthetic), synthetic supplied values, 2,000 synthetic
+PAKN, and about
 200,000 synthetic dossiers over the last twelve months, imported through the ordinary import path.
 """
 
@@ -104,7 +105,32 @@ def demo_catalogue() -> int:
     return len(rows)
 
 
-DEMO_SUPPLIED = {"1.1": 100.0, "1.2": 96.0, "1.4": 97.5, "4.2c": 100.0, "5.2": 92.0, "5.3": 95.0}
+DEMO_SUPPLIED = {"1.1": 100.0, "1.2": 96.0, "1.4": 97.5, "4.2c": 100.0}
+
+
+def demo_feedback(count: int, seed: int, end) -> int:
+    """Synthetic PAKN over the twelve months to ``end`` (flagged synthetic)."""
+    import datetime as dt
+    import random
+
+    from tinhso.core.workcalendar import VIETNAM_TZ
+    from tinhso.dossiers.models import Feedback
+
+    rng = random.Random(seed)
+    agencies = list(Agency.objects.filter(active=True).values_list("pk", flat=True))
+    now = dt.datetime.combine(end, dt.time(16), VIETNAM_TZ)
+    rows = []
+    for i in range(count):
+        received = now - dt.timedelta(days=rng.uniform(0, 365))
+        due = received + dt.timedelta(days=21)
+        late = rng.random() < 0.08
+        handled = received + dt.timedelta(days=rng.uniform(1, 20) + (10 if late else 0))
+        rows.append(Feedback(code=f"DEMO-PAKN-{i:06d}", agency_id=rng.choice(agencies),
+                             kind="regulation" if rng.random() < 0.7 else "conduct", received_at=received,
+                             due_at=due, handled_at=handled if handled <= now else None,
+                             dissatisfied=rng.random() < 0.05, synthetic=True))
+    Feedback.objects.bulk_create(rows, ignore_conflicts=True)
+    return count
 
 
 def load_demo(out=print, count: int | None = None) -> None:
@@ -115,6 +141,12 @@ def load_demo(out=print, count: int | None = None) -> None:
     for code, value in DEMO_SUPPLIED.items():
         SuppliedValue.objects.update_or_create(indicator=code, agency=None, period="", defaults={
             "value": value, "synthetic": True, "note": "Giá trị mẫu / synthetic demo value"})
+    import datetime as dt
+
+    from tinhso.dossiers.models import Feedback
+
+    if not Feedback.objects.exists():
+        out(f"Dossiers: {demo_feedback(2000, 766, dt.date.today())} synthetic PAKN (feedback) for 5.1–5.3.")
     if DossierImport.objects.filter(synthetic=True, file_name__startswith="demo-").exists():
         out("Dossiers: synthetic demo dossiers already imported.")
         return
