@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from tinhso.core import cellsafe
 from tinhso.core.errors import UserError
 from tinhso.core.tabular import NumberError, RowError, cell_number, cell_text, read_table
 from tinhso.indicators import observations, status
@@ -283,9 +284,7 @@ def template(plan: Plan | None = None) -> bytes:
         # One example row pre-filled with the plan's unit, so the GeoCode format is clear.
         ws.append(["", codes[0] if codes else "", "", "", "", "", "", "", "", "", "", "",
                    observations.unit_ref(plan.unit), ""])
-    out = _stdio.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return cellsafe.workbook_bytes(wb)
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -339,7 +338,7 @@ def _csv(rows: list[dict], columns: list[str]) -> bytes:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+        writer.writerow({k: ("" if row.get(k) is None else cellsafe.csv_value(row.get(k))) for k in columns})
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -376,6 +375,4 @@ def export(plan_code: str, milestone: int | str, fmt: str, what: str = "series")
     for sheet in (ws, st):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-    out = _stdio.BytesIO()
-    wb.save(out)
-    return out.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return cellsafe.workbook_bytes(wb), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
+from tinhso.core import limits
 from tinhso.core.errors import UserError
 from tinhso.geo import registry
 from tinhso.indicators import io, merged, observations, progress, status, targets
@@ -91,6 +92,7 @@ def plan_import(request, code: str):
         status.get_plan(code)
         if upload is None:
             raise UserError("file_required", "Chưa chọn tệp", "No file chosen", field="file")
+        limits.check_file_size(upload.size)  # before the upload is read into memory
         counts = io.import_file(upload.read(), upload.name, entered_by=request.user)
     except UserError as err:
         return render(request, "indicators/import_result.html", {"code": code, "error": err}, status=err.status)

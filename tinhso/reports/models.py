@@ -301,7 +301,9 @@ class Report(models.Model):
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.NORMAL)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
     api_client = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    idempotency_scope = models.CharField(max_length=40, blank=True, help_text="'web:<ip>' or 'client:<id>'")
+    idempotency_scope = models.CharField(max_length=40, blank=True, help_text="Who may replay the key: 'client:<api client id>', "
+                                         "'api:t:<hash of client token>', 'api:s:'/'web:s:<hash of session>' "
+                                         "or 'anon' (see reports/idempotency.py)")
     idempotency_key = models.CharField(max_length=100, blank=True)
 
     # Private: shown to IOC operators only (see privacy.py).

@@ -1,4 +1,4 @@
-"""Per-client-IP rate limits for the public endpoints (submit, track, rate, login), counted by
+"""Per-client-IP rate limits for the public endpoints (submit, track, rate, login, stats, list), counted by
 :mod:`tinhso.core.ratelimit` (one-minute windows).
 Limits come from the ``REPORTS_RATE_LIMITS`` setting (``{"submit": 20, "track": 120, "rate": 20, "login": 10}`` requests per minute by default; ``login``
 counts sign-in attempts on the staff and admin login pages); 0 disables one.
@@ -17,7 +17,8 @@ from django.http import HttpResponse
 from tinhso.core import clientaddr, ratelimit
 from tinhso.core.errors import UserError
 
-DEFAULT_LIMITS = {"submit": 20, "track": 120, "rate": 20, "login": 10}
+# "stats": the statistics page and API; "list": the public list and map (see public_cache).
+DEFAULT_LIMITS = {"submit": 20, "track": 120, "rate": 20, "login": 10, "stats": 30, "list": 60}
 
 
 def client_ip(request) -> str:
