@@ -112,6 +112,6 @@ def test_public_wall_is_open_and_has_no_staff_links(wall_context, server):
     page.goto("/ioc/cong-khai")
     _drawn(page, "#chart-trend")
     assert page.locator("#unit").count() == 0
-    assert "/ioc/phan-anh" not in page.content()
+    assert "/ioc/phan-anh" not in page.content() and "/don-vi/" not in page.content()
     page.screenshot(path=str(SHOTS / "ioc-public.png"))
     assert not wall_context.outside, wall_context.outside
