@@ -54,7 +54,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("TINHSO_ALLOWED_HOSTS", "127.0.0.1,lo
 PROVINCE_CODE = os.environ.get("TINHSO_PROVINCE_CODE", "68")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "tinhso.core.apps.AdminConfig",  # django.contrib.admin, opened by a permission (core/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
