@@ -18,7 +18,9 @@ supervisor       as handler, and receives the unit's overdue notices
 planner          enter and import plan figures for their unit (a commune) or the province
 leader           read everything in their scope, change nothing (province leaders,
                  department directors, commune chairmen)
-administrator    everything, and the only role that edits users, groups and memberships
+administrator    the admin: users, groups, memberships, API clients and every table (the
+                 only role that edits the first three); no case work or data entry unless
+                 also given a working role
 ===============  ===========================================================================
 
 Permissions are named ``app_label.codename``; custom ones are declared in the models' ``Meta``
@@ -40,6 +42,10 @@ ADMINISTRATOR = "administrator"
 
 USE_ADMIN = "core.use_admin"
 ALL = "*"
+# The permissions of case work and data entry: held through a working role, never by being an
+# administrator (an administrator who must also triage is given the operator role as well).
+WORK_PERMISSIONS = ("reports.triage_report", "reports.handle_report", "reports.supervise_report",
+                    "reports.read_scope_reports", "indicators.import_observations")
 
 _CONFIG_TABLES = ("category", "handlingunit", "routingrule", "deadlinerule", "calendarexception")
 
@@ -69,6 +75,7 @@ ROLES: tuple[RoleDef, ...] = (
             ("reports.handle_report", "reports.supervise_report", "reports.read_scope_reports")),
     RoleDef(PLANNER, "Cán bộ kế hoạch", "Planner", ("indicators.import_observations",)),
     RoleDef(LEADER, "Lãnh đạo (chỉ xem)", "Leader (read-only)", ("reports.read_scope_reports",)),
+    # Every permission but WORK_PERMISSIONS: users, groups, memberships, API clients, every table.
     RoleDef(ADMINISTRATOR, "Quản trị hệ thống", "Administrator", (ALL,)),
 )
 BY_CODE: dict[str, RoleDef] = {r.code: r for r in ROLES}
@@ -92,7 +99,9 @@ def _permissions(names: tuple[str, ...]):
     from django.contrib.auth.models import Permission
 
     if ALL in names:
-        return list(Permission.objects.all())
+        work = {tuple(n.split(".", 1)) for n in WORK_PERMISSIONS}
+        return [p for p in Permission.objects.select_related("content_type")
+                if (p.content_type.app_label, p.codename) not in work]
     wanted = {tuple(n.split(".", 1)) for n in names}
     found = [p for p in Permission.objects.select_related("content_type")
              if (p.content_type.app_label, p.codename) in wanted]

@@ -562,7 +562,8 @@ def _act(request, code, fn, **kwargs):
     return _staff_out(actor, get_report_for(actor, code) if actor.can_see(report) else report)
 
 
-STAFF_RESPONSE = {200: OperatorReportOut | StaffReportOut}
+# A unit that returns a report to the IOC no longer sees it: it gets the public view back.
+STAFF_RESPONSE = {200: OperatorReportOut | StaffReportOut | PublicReportOut}
 
 
 @router.post("/staff/{code}/verify", response=STAFF_RESPONSE, auth=staff_auth)
@@ -594,6 +595,7 @@ def correct(request, code: str, payload: CorrectIn):
 @router.post("/staff/{code}/merge", response=STAFF_RESPONSE, auth=staff_auth)
 def merge(request, code: str, payload: MergeIn):
     actor, report = _staff_report(request, code, acting=True)
+    workflow.check_rights(report, "merge", actor)  # 403 before looking up a parent the actor may not see
     parent = get_report_for(actor, payload.parent)
     duplicates.merge(report, parent, actor, note=payload.note)
     return _staff_out(actor, get_report_for(actor, code))
