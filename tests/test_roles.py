@@ -272,3 +272,21 @@ def test_actor_roles_come_from_group_permissions_not_memberships(units):
     assert supervisor.roles == {"handler", "supervisor"} and supervisor.province_wide
     operator = actor_for_user(role_user("o", "operator"))
     assert operator.is_operator and operator.province_wide
+
+
+def test_demo_admin_is_an_administrator_not_a_superuser(db, tmp_path, monkeypatch):
+    from tinhso.core import demo_accounts as store
+    from tinhso.core import setup as core_setup
+
+    monkeypatch.setattr(store, "_STORE", tmp_path / "demo-accounts.json")
+    lines: list[str] = []
+    core_setup.load_demo(out=lines.append)
+    core_setup.load_demo(out=lines.append)  # idempotent
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.get(username="admin")
+    assert not admin.is_superuser and list(admin.groups.values_list("name", flat=True)) == [roles.ADMINISTRATOR]
+    client = _signed_in(admin)
+    assert client.get("/admin/auth/user/").status_code == 200
+    assert client.get("/ioc/phan-anh").status_code == 403  # no case work without a working role
+    assert lines[0].startswith("Demo administrator: admin / ") and lines[0].endswith("/admin/")
