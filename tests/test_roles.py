@@ -290,3 +290,22 @@ def test_demo_admin_is_an_administrator_not_a_superuser(db, tmp_path, monkeypatc
     assert client.get("/admin/auth/user/").status_code == 200
     assert client.get("/ioc/phan-anh").status_code == 403  # no case work without a working role
     assert lines[0].startswith("Demo administrator: admin / ") and lines[0].endswith("/admin/")
+
+
+def test_overdue_notices_skip_a_membership_whose_role_was_taken_away(units):
+    from tinhso.reports import sla
+
+    local = role_user("sup-pt", "supervisor", units["pt"])
+    role_user("sup-province", "supervisor")
+    report = Report(handling_unit=units["pt"])
+    assert [u.username for u in sla.supervisors_for(report)] == ["sup-pt"]
+    local.groups.clear()  # no longer a supervisor; the membership row stays
+    assert [u.username for u in sla.supervisors_for(report)] == ["sup-province"]
+
+
+def test_a_leaders_scope_does_not_widen_a_handlers(units):
+    """Handler of one ward and leader of the province: acts (and reads) in the ward only."""
+    user = role_user("both", "handler", units["pt"])
+    Membership.objects.create(user=user, role="leader", unit=None)
+    actor = actor_for_user(type(user).objects.get(pk=user.pk))
+    assert actor.roles == {"handler"} and not actor.province_wide and actor.unit_ids == {units["pt"].pk}

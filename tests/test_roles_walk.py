@@ -11,6 +11,7 @@ POST never changes what the next role sees.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,11 +120,16 @@ def _walk(patterns, prefix: str = ""):
             yield prefix + str(p.pattern)
 
 
-def api_routes() -> set[tuple[str, str]]:
-    """(METHOD, /api/v1/path/{param}) of every operation in the OpenAPI schema."""
+@functools.cache
+def openapi() -> dict:
     from tinhso.api import api
 
-    return {(method.upper(), path) for path, ops in api.get_openapi_schema()["paths"].items() for method in ops}
+    return api.get_openapi_schema()
+
+
+def api_routes() -> set[tuple[str, str]]:
+    """(METHOD, /api/v1/path/{param}) of every operation in the OpenAPI schema."""
+    return {(method.upper(), path) for path, ops in openapi()["paths"].items() for method in ops}
 
 
 def required_routes() -> tuple[set[str], set[tuple[str, str]]]:
@@ -250,9 +256,7 @@ def _resolve_ref(schema: dict, spec: dict) -> dict:
 
 def api_body(method: str, path: str) -> tuple[str | None, dict]:
     """(content type, body) for an API operation: every field of its request schema, filled in."""
-    from tinhso.api import api
-
-    spec = api.get_openapi_schema()
+    spec = openapi()
     op = spec["paths"][path][method.lower()]
     content = op.get("requestBody", {}).get("content", {})
     if not content:

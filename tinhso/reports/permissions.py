@@ -108,9 +108,9 @@ def actor_for_user(user) -> Actor:
     roles = user_roles(user)
     unit_ids: set[int] = set()
     province_wide = user.is_superuser or OPERATOR in roles
-    # A leader's memberships scope what they read even when another role made them a handler.
-    scoped = roles | ({LEADER} if user.has_perm(ROLE_PERMISSIONS[LEADER]) else set())
-    for membership in Membership.objects.filter(user=user, active=True, role__in=scoped):
+    # Only the memberships of roles held: a handler of one unit who is also a leader elsewhere acts,
+    # and reads, in their handler's unit only (the leader's scope must not widen what they may change).
+    for membership in Membership.objects.filter(user=user, active=True, role__in=roles):
         if membership.unit_id is None:
             province_wide = True
         else:
