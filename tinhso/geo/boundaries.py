@@ -408,6 +408,7 @@ def store_version(units: list[Unit], geometries: np.ndarray, *, source: str, sha
         batch_size=BULK_BATCH,
     )
     _invalidate_locator()
+    _store_locator_grid([unit.code for unit in units], wkbs)
     return version
 
 
@@ -415,6 +416,13 @@ def _invalidate_locator() -> None:
     from tinhso.geo import locator
 
     locator.invalidate()
+
+
+def _store_locator_grid(codes: list[str], wkbs) -> None:
+    """Build the locator's grid of the new polygons now, so that no server process pays for it."""
+    from tinhso.geo import locator
+
+    locator.store_grid(codes, wkbs)
 
 
 def import_boundaries(path: str | Path, *, quality: str = BoundaryQuality.OFFICIAL, note: str = "",
