@@ -295,7 +295,7 @@ _WHATIF_DOC = ("For one `unit`, with the others fixed: the smallest improvement 
                "`target_score`, the rank gained per step of each main index, and strengths and weaknesses.")
 _SENSITIVITY_DOC = ("Monte Carlo over weights (`perturb` or `dirichlet`), normalisation and aggregation: per unit "
                     f"the median rank and its 5–95 % interval, and Sobol' indices. `runs` ≤ {MAX_API_RUNS}; "
-                    "`sobol_resamples` (default 100) sets the bootstrap of the Sobol' confidence intervals.")
+                    "`sobol_resamples` (default 50) sets the bootstrap of the Sobol' confidence intervals.")
 _ERRORS = {400: ErrorOut, 404: ErrorOut, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut}
 
 
