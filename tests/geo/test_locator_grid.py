@@ -170,9 +170,13 @@ def test_cell_classes_match_the_polygons(tricky):
         assert not shapely.intersects(index.geometries[others], boxes[k]).any()
 
 
-def test_an_import_stores_the_grid_before_any_lookup(grid_dir, tmp_path):
+def test_an_import_stores_the_grid_before_any_lookup(grid_dir, tmp_path, django_capture_on_commit_callbacks):
     path = write_geojson(tmp_path / "one.geojson", [feature("22945", box(108.0, 10.8, 108.2, 11.0))])
-    boundaries.import_boundaries(path, out=quiet)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        boundaries.import_boundaries(path, out=quiet)
+    assert not grid_dir.exists()            # nothing built inside the import's transaction
+    for callback in callbacks:              # the commit
+        callback()
     stored = [d.name for d in grid_dir.iterdir()]
     assert len(stored) == 1
     assert locator.current_index().grid.key == stored[0]   # found, not built again
