@@ -174,7 +174,7 @@ for _origin in os.environ.get("TINHSO_CAMERA_ORIGINS", "").split():
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"].append(_origin)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "tinhso.core.apps.AdminConfig",  # django.contrib.admin, opened by a permission (core/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
