@@ -52,11 +52,9 @@ def main(out_path: str) -> None:
     facts["users"]["operator"] = _user(User, "e2e-operator", Role.OPERATOR, None, Membership)
     from tinhso.indicators import datafiles
     from tinhso.indices import published
-    from tinhso.ioc import setup as ioc_setup
 
     datafiles.load_demo_files(lambda *a, **k: None)  # the real plan figures (sourced) for the plan board
 
-    ioc_setup.grant_wall_permission()  # the operator's group sees the IOC wall
     published.load_demo()  # sourced published ranks for the wall's rank history
 
     buffer = io.BytesIO()

@@ -1,4 +1,5 @@
-"""Init and demo steps of the IOC wall (idempotent).
+"""Demo step of the IOC wall (idempotent). Who sees the wall is the ``ioc.view_wall`` permission of
+the operator, supervisor and leader roles (:mod:`tinhso.core.roles`).
 
 ``load_demo`` rebuilds the pre-aggregates (the synthetic reports are bulk-inserted without model
 saves) and registers Phan Thiết's six high-mounted cameras as *synthetic* registry rows with no
@@ -7,11 +8,6 @@ to show and says plainly that no stream is connected.
 """
 
 from __future__ import annotations
-
-from django.contrib.auth.models import Group, Permission
-
-# Groups that see the wall (created by the roles setup; added here when missing).
-WALL_GROUPS = ("operator", "supervisor", "leader", "reports-operator", "reports-supervisor")
 
 DEMO_CAMERAS = [
     ("Camera trên cao — Cầu Trần Hưng Đạo (minh họa)", 10.9282, 108.1040),
@@ -23,25 +19,10 @@ DEMO_CAMERAS = [
 ]
 
 
-def grant_wall_permission() -> None:
-    perm = Permission.objects.filter(content_type__app_label="ioc", codename="view_wall").first()
-    if perm is None:
-        return
-    for name in WALL_GROUPS:
-        group = Group.objects.filter(name=name).first()
-        if group is not None:
-            group.permissions.add(perm)
-
-
-def init(out=print) -> None:
-    grant_wall_permission()
-
-
 def load_demo(out=print) -> None:
     from tinhso.ioc import aggregates
     from tinhso.ioc.models import Camera
 
-    grant_wall_permission()
     rows = aggregates.rebuild()
     if not Camera.objects.filter(synthetic=True).exists():
         Camera.objects.bulk_create([
