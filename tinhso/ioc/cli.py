@@ -7,9 +7,11 @@ import json
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from tinhso.ioc import aggregates
+    from tinhso.ioc import aggregates, services
 
-    print(json.dumps({"days_recomputed": aggregates.refresh()}))
+    days = aggregates.refresh()
+    dossiers = services.compute()
+    print(json.dumps({"days_recomputed": days, "dossiers": dossiers.get("available", False)}))
     return 0
 
 

@@ -331,12 +331,10 @@ def indicator_block() -> dict:
 
 
 def dossier_block(unit: str | None, bounds: dict) -> dict:
-    """Public-service dossiers: only when the dossiers app holds data; never invented numbers."""
-    service = optional_import("tinhso.dossiers.wall")
-    if service is None:
-        return {"available": False}
-    return service.wall_figures(unit=unit, start=bounds["start"], end=bounds["end"],
-                                prev_start=bounds["prev_start"], prev_end=bounds["prev_end"])
+    """Public-service dossiers (this month, the province): only when the dossiers app holds data."""
+    from tinhso.ioc import services
+
+    return services.block()
 
 
 def summary(*, period: str = "today", unit: str | None = None, today: dt.date | None = None,

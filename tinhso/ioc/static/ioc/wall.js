@@ -240,6 +240,41 @@
     }, true);
   }
 
+  var GROUPS = ["transparency", "progress", "online_processing", "online_payment", "digitisation", "satisfaction"];
+  function fillServices() {
+    var d = figures.dossiers || {};
+    if (!d.available) { return; }
+    var c = chart("chart-groups");
+    if (c) {
+      var history = d.history || [];
+      c.setOption({
+        backgroundColor: "transparent", tooltip: { trigger: "axis" }, legend: { type: "scroll", top: 0 },
+        grid: { left: 40, right: 16, top: 40, bottom: 28 },
+        xAxis: { type: "category", data: history.map(function (h) { return h.period; }) },
+        yAxis: { type: "value", max: 100 },
+        series: GROUPS.map(function (g) {
+          return { name: i18n["group" + g.charAt(0).toUpperCase() + g.slice(1)] || g, type: "bar", stack: "total",
+                   data: history.map(function (h) { return h.groups[g]; }) };
+        })
+      }, true);
+    }
+    var body = document.querySelector("#agency-league tbody");
+    if (body) {
+      body.textContent = "";
+      (d.agencies || []).forEach(function (a) {
+        body.appendChild(el("tr", {}, [el("td", { text: a.rank === null ? "—" : String(a.rank) }),
+          el("th", { scope: "row" }, [el("a", { href: "/dich-vu-cong?agency=" + encodeURIComponent(a.code), text: a.name })]),
+          el("td", { text: format(a.total, "num") })]));
+      });
+    }
+    var due = document.getElementById("due-soon");
+    if (due) {
+      due.textContent = "";
+      if (!(d.due_soon_agencies || []).length) { due.appendChild(el("li", { text: i18n.none })); }
+      (d.due_soon_agencies || []).forEach(function (a) { due.appendChild(el("li", { text: a.name + ": " + format(a.count, "int") })); });
+    }
+  }
+
   /* ---- maps ---- */
   function colour(value, max) {
     if (value === null || value === undefined) { return "#2b3440"; }
@@ -382,6 +417,7 @@
     if (name === "summary") { drawTrend(); drawPillars(); fillRankings(); }
     if (name === "reports") { drawReportsMap(); fillLeague(); drawCategories(); }
     if (name === "plans") { fillPlans(); fillRankings(); }
+    if (name === "services") { fillServices(); }
     if (name === "cameras" && !maps["map-cameras"]) { drawCameras(); }
   }
   document.querySelectorAll(".screens-nav button").forEach(function (b) {
@@ -405,7 +441,12 @@
     if (figures.unit && !config.public) { params.set("unit", figures.unit); }
     fetch(config.summary_url + "?" + params.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (data) { figures = data; fillTiles(); drawScreen(current); document.body.classList.remove("stale"); })
+      .then(function (data) {
+        var appeared = data.dossiers && data.dossiers.available && document.getElementById("no-dossiers");
+        figures = data;
+        if (appeared) { location.reload(); return; }  // the dossier tiles exist only once data does
+        fillTiles(); drawScreen(current); document.body.classList.remove("stale");
+      })
       .catch(function () { document.body.classList.add("stale"); });
   }
   fillTiles();
