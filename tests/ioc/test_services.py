@@ -23,7 +23,7 @@ def test_no_dossier_data_says_so(catalogue):  # noqa: F811
 def test_figures_are_the_dossier_indicators(catalogue, tmp_path):  # noqa: F811
     service.import_file(write_json(tmp_path / "known.json", KNOWN))
     figures = services.compute(TODAY)
-    assert figures["available"] is True and figures["period"] == PERIOD
+    assert figures["available"] is True and figures["period"] == PERIOD and figures["synthetic"] is False
     assert figures["received"] == BUCKETS_PAUSE["received"]
     on_time, total = ON_TIME_PAUSE
     assert figures["on_time_rate"] == round(on_time / total, 4)

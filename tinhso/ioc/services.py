@@ -64,7 +64,12 @@ def compute(today: dt.date | None = None) -> dict:
                         "groups": u["groups"]} for u in units), key=lambda u: (u["rank"] is None, u["rank"] or 0))
 
     due = service.due_soon(24)
+    from tinhso.dossiers import engine as engines
+    from tinhso.dossiers import store
+
+    _, rows = engines.run(f"SELECT MAX(CAST(synthetic AS INTEGER)) FROM ({store.LATEST_SQL}) d")
     out = {
+        "synthetic": bool(rows and rows[0][0]),
         "available": True, "as_of": timezone.now().isoformat(), "period": month,
         "received": received,
         "online_rate": round(buckets.get("received_online", 0) / received, 4) if received else None,

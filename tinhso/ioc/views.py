@@ -101,6 +101,7 @@ def _render_wall(request, figures: dict, *, public: bool):
         "figures": figures, "r": figures["reports"], "public": public, "units": units,
         "config": config,
         "periods": summary.PERIODS, "any_synthetic": figures["reports"]["synthetic"] > 0,
+        "dossiers_synthetic": bool(figures["dossiers"].get("synthetic")),
     }
     response = render(request, "ioc/wall.html", context)
     response["Cache-Control"] = "no-store" if not public else f"public, max-age={PUBLIC_CACHE_SECONDS}"

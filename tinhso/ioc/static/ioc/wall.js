@@ -58,7 +58,7 @@
     var stamp = document.getElementById("updated-at");
     var at = new Date(figures.generated_at);
     stamp.setAttribute("datetime", figures.generated_at);
-    text(stamp, at.toLocaleTimeString(locale));
+    text(stamp, at.toLocaleTimeString(locale, { timeZone: "Asia/Ho_Chi_Minh" }));
   }
 
   /* ---- charts ---- */
