@@ -152,15 +152,26 @@ CONTENT_SECURITY_POLICY = {
 }
 if HTTPS:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
-# Map tiles under the report maps (none by default: the basemap is the province's own polygons).
-# A tile server, e.g. https://{s}.tile.example.org/{z}/{x}/{y}.png, is allowed as an image source.
-REPORTS_MAP_TILE_URL = os.environ.get("TINHSO_MAP_TILE_URL", "").strip()
+# Street basemap for every map (tinhso.web.basemap, docs/maps.md): an XYZ raster tile URL on the
+# province's own network (TINHSO_BASEMAP_TILES; TINHSO_MAP_TILE_URL is its former name), or a local
+# PMTiles archive served by tinhso with HTTP Range (TINHSO_BASEMAP_PMTILES). Neither: commune
+# boundaries only. A tile server is allowed as an image source below.
+TINHSO_BASEMAP_TILES = (os.environ.get("TINHSO_BASEMAP_TILES") or os.environ.get("TINHSO_MAP_TILE_URL", "")).strip()
+TINHSO_BASEMAP_PMTILES = os.environ.get("TINHSO_BASEMAP_PMTILES", "").strip()
+TINHSO_BASEMAP_ATTRIBUTION = os.environ.get("TINHSO_BASEMAP_ATTRIBUTION", "").strip()
+REPORTS_MAP_TILE_URL = TINHSO_BASEMAP_TILES
 if REPORTS_MAP_TILE_URL:
     from urllib.parse import urlsplit
 
     _tiles = urlsplit(REPORTS_MAP_TILE_URL.replace("{s}.", "sub."))
     _host = _tiles.netloc.replace("sub.", "*.", 1) if "{s}." in REPORTS_MAP_TILE_URL else _tiles.netloc
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_host}")
+# Camera streams on the IOC wall (tinhso.ioc): hls.js fetches the playlists and segments and plays
+# them from blob: URLs. TINHSO_CAMERA_ORIGINS lists the stream servers' origins (space-separated).
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["media-src"] = ["'self'", "blob:"]
+for _origin in os.environ.get("TINHSO_CAMERA_ORIGINS", "").split():
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["media-src"].append(_origin)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"].append(_origin)
 
 INSTALLED_APPS = [
     "tinhso.core.apps.AdminConfig",  # django.contrib.admin, opened by a permission (core/admin_site.py)
@@ -177,6 +188,7 @@ INSTALLED_APPS = [
     "tinhso.indicators",
     "tinhso.indices",
     "tinhso.dossiers",
+    "tinhso.ioc",
     "tinhso.web",
 ]
 
@@ -211,6 +223,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tinhso.web.basemap.context",
             ],
         },
     },

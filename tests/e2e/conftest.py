@@ -57,9 +57,13 @@ def server(chromium_path, tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("e2e-var")
     log = var_dir / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") and k != "DJANGO_SETTINGS_MODULE"}
+    from tests.web.pmtiles_archive import raster_archive
+
+    basemap = var_dir / "basemap.pmtiles"
+    raster_archive(basemap)  # a real (two-tile) street basemap served by tinhso with HTTP Range
     # TINHSO_DEMO: a throwaway server may run on the key generated in its var dir.
     env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_DEMO="1", TINHSO_ACCESS_LOG="off", TINHSO_WORKERS="1",
-               TINHSO_THREADS="4", PYTHONUNBUFFERED="1")
+               TINHSO_THREADS="4", PYTHONUNBUFFERED="1", TINHSO_BASEMAP_PMTILES=str(basemap))
     python = sys.executable
     _run([python, "-m", "tinhso.cli", "init"], env, log)
     facts_path = var_dir / "facts.json"

@@ -50,6 +50,12 @@ def main(out_path: str) -> None:
         facts["wards"][key] = {"name": ward.name, "lat": ward.lat, "lon": ward.lon, "unit": unit.name}
         facts["users"][f"handler_{key}"] = _user(User, f"e2e-handler-{key}", Role.HANDLER, unit, Membership)
     facts["users"]["operator"] = _user(User, "e2e-operator", Role.OPERATOR, None, Membership)
+    from tinhso.indicators import datafiles
+    from tinhso.indices import published
+
+    datafiles.load_demo_files(lambda *a, **k: None)  # the real plan figures (sourced) for the plan board
+
+    published.load_demo()  # sourced published ranks for the wall's rank history
 
     buffer = io.BytesIO()
     Image.new("RGB", (32, 24), (20, 120, 200)).save(buffer, "PNG")

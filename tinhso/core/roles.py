@@ -12,12 +12,13 @@ role (group)     may
 ===============  ===========================================================================
 (citizen)        no account: submit, track and rate their own report, read public pages
 operator         IOC: triage every report of the province (sees reporters' contact data);
-                 edit the report configuration tables in the admin
+                 edit the report configuration tables and the camera registry in the admin;
+                 the IOC wall
 handler          handle the reports assigned to their unit
-supervisor       as handler, and receives the unit's overdue notices
+supervisor       as handler, and receives the unit's overdue notices; the unit's IOC wall
 planner          enter and import plan figures for their unit (a commune) or the province
 leader           read everything in their scope, change nothing (province leaders,
-                 department directors, commune chairmen)
+                 department directors, commune chairmen); the IOC wall of their scope
 administrator    the admin: users, groups, memberships, API clients and every table (the
                  only role that edits the first three); no case work or data entry unless
                  also given a working role
@@ -69,12 +70,14 @@ ROLES: tuple[RoleDef, ...] = (
         # Reports are read-mostly in the admin (only the publication flag is editable there).
         "reports.view_report", "reports.change_report", "reports.view_reportevent", "reports.view_notification",
         "geo.view_unit", "geo.view_succession", "geo.view_registryload", "geo.view_boundaryversion",
+        # The IOC wall, its camera registry, the published ranks it shows.
+        "ioc.view_wall", *_crud("ioc", ("camera",)), "indices.view_publishedresult",
     )),
     RoleDef(HANDLER, "Cán bộ xử lý", "Unit handler", ("reports.handle_report", "reports.read_scope_reports")),
     RoleDef(SUPERVISOR, "Lãnh đạo giám sát", "Unit supervisor",
-            ("reports.handle_report", "reports.supervise_report", "reports.read_scope_reports")),
+            ("reports.handle_report", "reports.supervise_report", "reports.read_scope_reports", "ioc.view_wall")),
     RoleDef(PLANNER, "Cán bộ kế hoạch", "Planner", ("indicators.import_observations",)),
-    RoleDef(LEADER, "Lãnh đạo (chỉ xem)", "Leader (read-only)", ("reports.read_scope_reports",)),
+    RoleDef(LEADER, "Lãnh đạo (chỉ xem)", "Leader (read-only)", ("reports.read_scope_reports", "ioc.view_wall")),
     # Every permission but WORK_PERMISSIONS: users, groups, memberships, API clients, every table.
     RoleDef(ADMINISTRATOR, "Quản trị hệ thống", "Administrator", (ALL,)),
 )

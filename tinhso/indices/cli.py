@@ -168,7 +168,7 @@ def register(subparsers) -> None:
     p.add_argument("--xlsx", metavar="OUT", help="write a results workbook")
     p.set_defaults(func=_compute)
 
-    for name in ("tinhso.indices.cli_whatif", "tinhso.indices.cli_sensitivity"):
+    for name in ("tinhso.indices.cli_whatif", "tinhso.indices.cli_sensitivity", "tinhso.indices.cli_published"):
         module = optional_import(name)
         if module is not None:
             module.add_command(sub)

@@ -1,0 +1,213 @@
+"""The IOC wall over 1,000,000 reports: summary latency, first paint, and the cost of fresh aggregates.
+
+    .venv/bin/python bench/ioc.py                          # SQLite (fresh temp database)
+    scripts/with-postgres .venv/bin/python bench/ioc.py    # PostgreSQL 15
+    options: --reports 1000000 --repeat 30 --intake 400
+
+1. Bulk-inserts synthetic reports over two years (``bench/open311_query.py``'s loader), builds the
+   pre-aggregates once (``tinhso ioc rebuild``) and times it.
+2. ``GET /api/v1/ioc/summary`` (today / week / month) through Django's full stack in-process
+   (middleware, permission check, JSON), p50/p95 — against the **baseline**: the same month's
+   per-unit figures computed by a direct query of the report table (``reports.stats.unit_stats``,
+   what the wall would cost without pre-aggregates).
+3. First paint of ``/ioc`` in headless chromium against ``tinhso serve`` (first-contentful-paint and
+   the time until the charts have drawn).
+4. Cost of keeping the aggregates fresh: CPU per submitted report through the intake service alone
+   and with a wall refresh after every ``--every`` reports (interleaved rounds, same run). Intake
+   itself does no aggregate work: refresh recomputes the days of the reports changed since the
+   last one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import open311_intake as common  # noqa: E402
+import open311_query as loader  # noqa: E402
+
+
+def cpu() -> float:
+    return time.process_time()
+
+
+def pct(values, q):
+    return common.percentile(values, q) * 1000
+
+
+def timed_calls(fn, repeat: int) -> list[float]:
+    fn()  # warm
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - started)
+    return out
+
+
+def api_timings(repeat: int) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.test import Client
+
+    user = get_user_model().objects.create_superuser("bench-ioc", password="x")
+    client = Client()
+    client.force_login(user)
+    out = {}
+    for period in ("today", "week", "month"):
+        def call(period=period):
+            cache.delete("ioc:backlog:*")  # the backlog snapshot (cached 10 s): measure the uncached path
+            response = client.get(f"/api/v1/ioc/summary?period={period}")
+            assert response.status_code == 200, response.content[:300]
+        out[period] = timed_calls(call, repeat)
+    return out
+
+
+def baseline_timings(repeat: int) -> list[float]:
+    from django.utils import timezone
+
+    from tinhso.reports import stats
+
+    today = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    since = dt.datetime.combine(today.replace(day=1), dt.time(), tzinfo=tz)
+    until = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    return timed_calls(lambda: (stats.unit_stats(since=since, until=until),
+                                stats.category_stats(since=since, until=until)), repeat)
+
+
+def intake_cost(count: int, every: int) -> dict:
+    """CPU per submitted report, alone and with a wall refresh after every ``every`` reports."""
+    import random
+
+    from tinhso.geo.models import Unit
+    from tinhso.ioc import aggregates
+    from tinhso.reports.intake import submit_report
+    from tinhso.reports.models import Category
+
+    rng = random.Random(7)
+    categories = list(Category.objects.filter(active=True).values_list("code", flat=True))
+    communes = list(Unit.objects.filter(structure="current", level="commune", province_code="68")
+                    .values_list("lat", "lon")[:200])
+    refreshes = []
+
+    def burst(n, refresh):
+        started = cpu()
+        for i in range(n):
+            lat, lon = rng.choice(communes)
+            submit_report(category=rng.choice(categories), description=f"Bench wall intake {i}", lat=lat, lon=lon)
+            if refresh and (i + 1) % every == 0:
+                t = cpu()
+                aggregates.refresh()
+                refreshes.append(cpu() - t)
+        return (cpu() - started) / n
+
+    burst(20, False)  # warm caches (policy, locator)
+    aggregates.refresh()
+    rounds = [(burst(count // 6, False), burst(count // 6, True)) for _ in range(3)]  # interleaved: noise hits both
+    without = statistics.median(r[0] for r in rounds)
+    with_refresh = statistics.median(r[1] for r in rounds)
+    return {"without_ms": without * 1000, "with_ms": with_refresh * 1000, "every": every,
+            "overhead": (with_refresh - without) / without,
+            "refresh_ms": statistics.median(refreshes) * 1000 if refreshes else None}
+
+
+def first_paint(env) -> dict:
+    from django.contrib.auth import get_user_model
+
+    password = "bench-ioc-paint"
+    user = get_user_model().objects.get(username="bench-ioc")
+    user.set_password(password)
+    user.save()
+    from django.db import connections
+
+    connections.close_all()
+    server = common.Server(env, 1).start()
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            base = f"http://127.0.0.1:{server.port}"
+            page.goto(base + "/dang-nhap?next=/ioc")
+            page.fill("input[name=username]", "bench-ioc")
+            page.fill("input[name=password]", password)
+            page.click("main form button[type=submit]")
+            page.wait_for_url("**/ioc**")
+            runs = []
+            for _ in range(5):
+                started = time.perf_counter()
+                page.goto(base + "/ioc?period=month")
+                page.wait_for_selector("#chart-trend[data-drawn='1']", state="attached")
+                drawn = time.perf_counter() - started
+                fcp = page.evaluate("() => (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime")
+                runs.append((fcp / 1000 if fcp else None, drawn))
+            browser.close()
+    finally:
+        server.kill()
+    fcps = [r[0] for r in runs if r[0] is not None]
+    return {"fcp_s": statistics.median(fcps) if fcps else None, "charts_s": statistics.median(r[1] for r in runs)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--intake", type=int, default=600, help="reports submitted to measure the refresh cost")
+    parser.add_argument("--every", type=int, default=50,
+                        help="a wall refresh after every N reports (50 = every 5 s at 10 reports/s)")
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args()
+
+    db = common.database_label()
+    env = common.prepare_environment(db + "-ioc")
+    print(f"IOC wall benchmark — {db}, {os.cpu_count()} cores, {args.reports:,} reports, "
+          f"{time.strftime('%Y-%m-%d %H:%M %Z')}, load average {os.getloadavg()[0]:.1f}")
+    common.run(env, "init")
+    common.load_reference()
+    loader.bulk_insert(args.reports, dt.datetime.now(dt.UTC))
+
+    from tinhso.ioc import aggregates
+    from tinhso.ioc.models import ReportDay
+
+    started = time.perf_counter()
+    rows = aggregates.rebuild()
+    print(f"  rebuild of the pre-aggregates: {rows:,} rows in {time.perf_counter() - started:.1f} s "
+          f"({ReportDay.objects.count():,} stored)")
+
+    api = api_timings(args.repeat)
+    base = baseline_timings(max(5, args.repeat // 3))
+    print(f"  baseline: the month's unit + category figures by direct query   p50 {pct(base, 50):7.1f} ms  "
+          f"p95 {pct(base, 95):7.1f} ms")
+    for period, values in api.items():
+        print(f"  GET /api/v1/ioc/summary?period={period:<5}  (whole wall)            p50 {pct(values, 50):7.1f} ms  "
+              f"p95 {pct(values, 95):7.1f} ms  (baseline / wall: {pct(base, 50) / pct(values, 50):.1f}×)")
+    worst = max(pct(v, 95) for v in api.values())
+    print(f"  goal: summary p95 < 50 ms — worst {worst:.1f} ms: {'met' if worst < 50 else 'MISSED'}")
+
+    cost = intake_cost(args.intake, args.every)
+    print(f"  intake CPU per report: {cost['without_ms']:.2f} ms alone, {cost['with_ms']:.2f} ms with a wall refresh "
+          f"after every {cost['every']} reports: {cost['overhead'] * 100:+.1f} % (goal < 10 %); one refresh "
+          f"(today's aggregates recomputed) {cost['refresh_ms']:.1f} ms CPU")
+
+    if not args.no_browser:
+        paint = first_paint(env)
+        fcp = f"{paint['fcp_s']:.2f} s" if paint["fcp_s"] is not None else "n/a"
+        print(f"  /ioc in headless chromium (1920×1080): first contentful paint {fcp}, charts drawn "
+              f"{paint['charts_s']:.2f} s (goal: first paint < 1.5 s)")
+    print(json.dumps({"api_p95_ms": {k: round(pct(v, 95), 1) for k, v in api.items()},
+                      "baseline_p95_ms": round(pct(base, 95), 1), "intake": cost}, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

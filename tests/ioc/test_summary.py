@@ -1,0 +1,239 @@
+"""The wall's figures: pre-aggregates agree with counts taken directly from the reports, stay fresh
+as reports change, and are scoped to the viewer's unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db.models import Sum
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.reports.factories import make_report
+from tinhso.ioc import aggregates, summary
+from tinhso.ioc.models import ReportDay
+from tinhso.reports.models import Report, State
+
+pytestmark = pytest.mark.django_db
+
+
+def _local(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=aggregates.local_tz())
+
+
+def _populate(w, today: dt.date, n: int = 60, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    for _ in range(n):
+        day = today - dt.timedelta(days=rng.randrange(0, 45))
+        created = _local(day, rng.randrange(0, 24))
+        state = rng.choice([State.SUBMITTED, State.ASSIGNED, State.IN_PROGRESS, State.RESOLVED, State.CLOSED])
+        unit = rng.choice([w.pt, w.mn, w.syt]) if state != State.SUBMITTED else None
+        fields = {}
+        if state in (State.RESOLVED, State.CLOSED):
+            fields["resolved_at"] = created + dt.timedelta(hours=rng.choice([2, 30, 100, 400]))
+            fields["handle_due"] = created + dt.timedelta(hours=rng.choice([50, 200]))
+            if rng.random() < 0.7:
+                fields["rating"] = rng.randint(1, 5)
+        make_report(w, state, unit=unit, category=rng.choice([w.traffic, w.environment, w.health]),
+                    now=created, **fields)
+
+
+def _direct(start: dt.date, end: dt.date, unit=None) -> dict:
+    """The same figures counted straight from the report table (the independent baseline)."""
+    lo, hi = aggregates.day_bounds(start, end)
+    qs = Report.objects.filter(created_at__gte=lo, created_at__lt=hi)
+    if unit:
+        qs = qs.filter(handling_unit__code=unit)
+    resolved = qs.filter(state__in=(State.RESOLVED, State.CLOSED), resolved_at__isnull=False)
+    on_time = sum(1 for r in resolved if r.resolved_at <= r.handle_due)
+    rated = [r.rating for r in qs if r.rating is not None]
+    return {"received": qs.count(), "resolved": resolved.count(),
+            "on_time_rate": round(on_time / resolved.count(), 4) if resolved.count() else None,
+            "satisfaction_rate": round(sum(1 for x in rated if x >= 4) / len(rated), 4) if rated else None}
+
+
+@pytest.mark.parametrize("period", ["today", "week", "month"])
+@pytest.mark.parametrize("unit", [None, "ubnd-phan-thiet"])
+def test_summary_equals_direct_counts(world, period, unit):
+    today = timezone.localdate()
+    _populate(world, today)
+    figures = summary.summary(period=period, unit=unit)
+    bounds = summary.period_bounds(period, today)
+    expected = _direct(bounds["start"], bounds["end"], unit)
+    got = figures["reports"]
+    assert {k: got[k] for k in expected} == expected
+    previous = _direct(bounds["prev_start"], bounds["prev_end"], unit)
+    assert got["received_previous"] == previous["received"]
+    assert sum(row["received"] for row in got["categories"]) == expected["received"]
+
+
+def test_backlog_is_a_snapshot_of_open_reports(world):
+    now = timezone.now()
+    late = make_report(world, State.ASSIGNED, unit=world.pt, now=now - dt.timedelta(days=30))
+    make_report(world, State.ASSIGNED, unit=world.mn, now=now)
+    make_report(world, State.CLOSED, unit=world.pt, now=now - dt.timedelta(days=30))
+    figures = summary.summary(period="month")
+    assert figures["reports"]["open_backlog"] == Report.objects.filter(is_open=True).count() == 2
+    assert figures["reports"]["overdue_backlog"] == 1
+    league = {row["code"]: row for row in figures["reports"]["units"]}
+    assert league[late.handling_unit.code]["overdue"] == 1
+    assert league["ubnd-mui-ne"]["overdue"] == 0
+
+
+def test_changes_reach_the_aggregates_incrementally(world):
+    day = timezone.localdate() - dt.timedelta(days=2)
+    report = make_report(world, State.IN_PROGRESS, unit=world.pt, now=_local(day))
+    make_report(world, State.IN_PROGRESS, unit=world.pt, now=_local(day - dt.timedelta(days=5)))
+    assert aggregates.rebuild() == 2
+    one_day = lambda: summary._totals(None, day, day + dt.timedelta(days=1))  # noqa: E731
+    assert (one_day()["received"], one_day()["resolved"]) == (1, 0)
+    assert aggregates.refresh() == 0  # nothing changed since
+    # Resolve it late and rate it (the workflow stamps updated_at): only its day is recomputed.
+    report.state, report.is_open = State.RESOLVED, False
+    report.resolved_at = report.handle_due + dt.timedelta(hours=1)
+    report.rating = 5
+    report.updated_at = timezone.now()
+    report.save()
+    assert aggregates.refresh() == 1
+    after = one_day()
+    assert (after["received"], after["resolved"], after["on_time_rate"], after["satisfaction_rate"]) == (1, 1, 0.0, 1.0)
+
+
+def test_rebuild_gives_the_same_rows_as_incremental_refresh(world):
+    today = timezone.localdate()
+    _populate(world, today, n=40, seed=3)
+    aggregates.refresh()
+    key = lambda r: (r.day, r.handling_unit_id, r.commune_id, r.category_id)  # noqa: E731
+    fields = ("received", "resolved", "on_time", "rated", "rating_sum", "satisfied", *aggregates.HIST_FIELDS)
+    incremental = {key(r): tuple(getattr(r, f) for f in fields) for r in ReportDay.objects.all()}
+    aggregates.rebuild()
+    rebuilt = {key(r): tuple(getattr(r, f) for f in fields) for r in ReportDay.objects.all()}
+    assert incremental == rebuilt
+    assert sum(v[0] for v in rebuilt.values()) == Report.objects.count()
+
+
+@given(st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2030, 12, 31)), st.sampled_from(summary.PERIODS))
+def test_periods_are_to_date_and_compare_like_with_like(today, period):
+    b = summary.period_bounds(period, today)
+    assert b["start"] <= today < b["end"] == today + dt.timedelta(days=1)
+    assert b["prev_end"] <= b["start"]
+    assert (b["prev_end"] - b["prev_start"]) <= (b["end"] - b["start"])
+    if period != "month":
+        assert b["prev_end"] - b["prev_start"] == b["end"] - b["start"]
+
+
+def test_median_from_histogram():
+    hist = [0] * len(aggregates.HOURS_EDGES)
+    assert summary.median_from_hist(hist) is None
+    for hours in (3, 5, 7, 30, 31):  # median 7 h lies in the [4, 8) bucket
+        hist[aggregates.bucket(hours)] += 1
+    assert 4 <= summary.median_from_hist(hist) < 8
+
+
+def test_unknown_period_and_unit_are_user_errors(world):
+    from tinhso.core.errors import UserError
+
+    with pytest.raises(UserError):
+        summary.summary(period="year")
+    with pytest.raises(UserError) as err:
+        summary.summary(period="today", unit="nope")
+    assert err.value.status == 404
+
+
+def test_dossiers_and_rankings_say_no_data_instead_of_numbers(world):
+    figures = summary.summary(period="today")
+    assert figures["dossiers"]["available"] is False
+    assert figures["rankings"]["series"] == [] or figures["rankings"]["available"]
+
+
+def _grant(user):
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="ioc", codename="view_wall"))
+
+
+def test_api_requires_permission_and_limits_unit_staff_to_their_unit(world, client):
+    make_report(world, State.ASSIGNED, unit=world.pt)
+    make_report(world, State.ASSIGNED, unit=world.mn)
+    assert client.get("/api/v1/ioc/summary").status_code == 401
+    client.force_login(world.users["h_pt"])
+    assert client.get("/api/v1/ioc/summary").status_code == 403
+    _grant(world.users["h_pt"])
+    body = client.get("/api/v1/ioc/summary?period=month").json()
+    assert body["unit"] == "ubnd-phan-thiet"
+    assert {row["code"] for row in body["reports"]["units"]} == {"ubnd-phan-thiet"}
+    assert client.get("/api/v1/ioc/summary?unit=ubnd-mui-ne").status_code == 404
+    client.force_login(world.users["op"])
+    _grant(world.users["op"])
+    body = client.get("/api/v1/ioc/summary?period=month").json()
+    assert body["unit"] is None and body["reports"]["open_backlog"] == 2
+
+
+def test_public_summary_has_no_personal_data(world, client):
+    make_report(world, State.ASSIGNED, unit=world.pt)
+    response = client.get("/api/v1/ioc/public-summary?period=month")
+    assert response.status_code == 200
+    text = response.content.decode()
+    for secret in ("Trần Thị B", "0987654321", "b@example.org", "Đèn đường hỏng"):
+        assert secret not in text
+    assert client.get("/api/v1/ioc/open-reports").status_code == 401
+
+
+def test_open_reports_layer_marks_overdue_and_hides_people(world, client):
+    now = timezone.now()
+    late = make_report(world, State.ASSIGNED, unit=world.pt, now=now - dt.timedelta(days=30))
+    fresh = make_report(world, State.ASSIGNED, unit=world.pt, now=now)
+    make_report(world, State.CLOSED, unit=world.pt, now=now)
+    client.force_login(world.users["op"])
+    _grant(world.users["op"])
+    features = client.get("/api/v1/ioc/open-reports").json()["features"]
+    flags = {f["properties"]["code"]: f["properties"]["overdue"] for f in features}
+    assert flags == {late.code: True, fresh.code: False}
+    assert "Trần Thị B" not in str(features)
+
+
+def test_wall_page_renders_the_api_numbers(world, client):
+    _populate(world, timezone.localdate(), n=20)
+    client.force_login(world.users["op"])
+    _grant(world.users["op"])
+    page = client.get("/ioc?period=week")
+    assert page.status_code == 200
+    api = client.get("/api/v1/ioc/summary?period=week").json()
+    html = page.content.decode()
+    assert f'data-figure="reports.received" data-format="int">{api["reports"]["received"]}<' in html
+    assert "Chưa có dữ liệu hồ sơ" in html
+    assert client.get("/ioc/cong-khai").status_code == 200
+
+
+def test_wall_page_redirects_anonymous_and_refuses_without_permission(world, client):
+    assert client.get("/ioc").status_code == 302
+    client.force_login(world.users["h_mn"])
+    assert client.get("/ioc").status_code == 403
+
+
+def test_refresh_is_throttled_but_a_rebuild_is_not(world):
+    from django.core.cache import cache
+
+    make_report(world, State.SUBMITTED)
+    assert aggregates.refresh_if_due() == 1
+    make_report(world, State.SUBMITTED)
+    assert aggregates.refresh_if_due() == 0  # within REFRESH_EVERY seconds of the last one
+    cache.delete("ioc:refresh-lease")
+    assert aggregates.refresh_if_due() == 1
+    assert ReportDay.objects.aggregate(n=Sum("received"))["n"] == Report.objects.count() == 2
+
+
+def test_rising_categories_compare_this_week_with_the_four_before(world):
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    for w in range(1, 5):  # one environment report in each of the four previous weeks
+        make_report(world, State.SUBMITTED, category=world.environment, now=_local(monday - dt.timedelta(days=7 * w)))
+    for i in range(6):  # six this week: 6 ≥ 5 and 6 ≥ 1.5 × 1
+        make_report(world, State.SUBMITTED, category=world.environment, now=_local(monday, 8 + i))
+    for w in range(0, 5):  # traffic is flat: two a week
+        for i in range(2):
+            make_report(world, State.SUBMITTED, category=world.traffic, now=_local(monday - dt.timedelta(days=7 * w), 9 + i))
+    rising = summary.summary(period="week")["reports"]["rising"]
+    assert [(r["code"], r["this_week"], r["baseline"]) for r in rising] == [("environment", 6, 1.0)]

@@ -1,0 +1,375 @@
+"""The wall's numbers: one function, :func:`summary`, read by the page and ``/api/v1/ioc/summary``.
+
+Every figure says what it counts (:data:`DEFINITIONS`, shown on hover and in the legend) and how
+fresh it is (``as_of``). Report figures come from the pre-aggregates
+(:mod:`tinhso.ioc.aggregates`) — never a scan of the report table per request; the open and
+overdue backlog is a snapshot of open reports cached for :data:`BACKLOG_SECONDS`.
+
+Periods (local days, Asia/Ho_Chi_Minh) are "to date" and compared with the same span of the
+previous period: ``today`` vs yesterday, ``week`` (Monday to today) vs the same weekdays of last
+week, ``month`` (1st to today) vs the same days of last month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+
+from tinhso.core.errors import UserError
+from tinhso.core.modules import optional_import
+from tinhso.ioc import aggregates
+from tinhso.ioc.aggregates import HIST_FIELDS, HOURS_EDGES
+from tinhso.ioc.models import ReportDay
+
+PERIODS = ("today", "week", "month")
+BACKLOG_SECONDS = 10
+INDICATORS_SECONDS = 60
+NAMES_SECONDS = 60
+SERIES_DAYS = 30
+RISING_MIN = 5          # a category needs at least this many reports this week to be "rising"
+RISING_RATIO = 1.5      # … and this many times its mean of the four previous weeks
+
+DEFINITIONS = {
+    "received": ("Phản ánh tiếp nhận trong kỳ (mọi trạng thái).",
+                 "Field reports received in the period (any state)."),
+    "on_time_rate": ("Trong số phản ánh nhận trong kỳ đã xử lý xong, tỷ lệ xong trước hạn xử lý.",
+                     "Of the reports received in the period and resolved, the share resolved by the handling deadline."),
+    "overdue_backlog": ("Phản ánh đang mở có đồng hồ đang chạy đã quá hạn (thời điểm hiện tại, mọi kỳ).",
+                        "Open reports whose running clock is past due, now (whatever their receipt date)."),
+    "open_backlog": ("Phản ánh đang mở (thời điểm hiện tại).", "Reports open now."),
+    "satisfaction_rate": ("Tỷ lệ đánh giá 4–5 sao trong số phản ánh nhận trong kỳ đã được đánh giá.",
+                          "Share rated 4–5 of the rated reports received in the period."),
+    "median_handling_hours": ("Trung vị thời gian từ tiếp nhận đến xử lý xong (giờ theo lịch, ước từ nhóm thời gian).",
+                              "Median time from receipt to resolution (calendar hours, from time buckets)."),
+    "rising": (f"Lĩnh vực có ≥ {RISING_MIN} phản ánh tuần này và gấp ≥ {RISING_RATIO} lần trung bình 4 tuần trước.",
+               f"Categories with ≥ {RISING_MIN} reports this week and ≥ {RISING_RATIO}× their mean of the 4 previous weeks."),
+}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def period_bounds(period: str, today: dt.date) -> dict:
+    """``{"start", "end", "prev_start", "prev_end"}`` (end exclusive) for a period to date."""
+    if period not in PERIODS:
+        raise UserError("invalid_period", f"Kỳ không hợp lệ: {period!r} (today, week, month)",
+                        f"Invalid period {period!r} (today, week, month)", field="period")
+    end = today + dt.timedelta(days=1)
+    if period == "today":
+        start, prev_start, prev_end = today, today - dt.timedelta(days=1), today
+    elif period == "week":
+        start = today - dt.timedelta(days=today.weekday())
+        prev_start, prev_end = start - dt.timedelta(days=7), end - dt.timedelta(days=7)
+    else:
+        start = today.replace(day=1)
+        prev_start = (start - dt.timedelta(days=1)).replace(day=1)
+        span = (end - start).days
+        prev_month_days = (start - prev_start).days
+        prev_end = prev_start + dt.timedelta(days=min(span, prev_month_days))
+    return {"start": start, "end": end, "prev_start": prev_start, "prev_end": prev_end}
+
+
+def median_from_hist(hist: list[int]) -> float | None:
+    """Median hours from a :data:`HOURS_EDGES` histogram, interpolated inside its bucket."""
+    total = sum(hist)
+    if not total:
+        return None
+    half, seen = total / 2, 0
+    for i, n in enumerate(hist):
+        if n and seen + n >= half:
+            low = HOURS_EDGES[i]
+            high = HOURS_EDGES[i + 1] if i + 1 < len(HOURS_EDGES) else low * 1.5
+            return round(low + (high - low) * (half - seen) / n, 1)
+        seen += n
+    return None
+
+
+def _scope(qs, unit_id: int | None):
+    return qs.filter(handling_unit_id=unit_id) if unit_id else qs
+
+
+SUMS = ("received", "resolved", "on_time", "rated", "rating_sum", "satisfied", "synthetic") + HIST_FIELDS
+
+
+def _figures(row: dict, prefix: str = "") -> dict:
+    g = {name: row.get(f"{prefix}{name}") or 0 for name in SUMS}
+    return {
+        "received": g["received"], "resolved": g["resolved"], "on_time": g["on_time"],
+        "on_time_rate": _rate(g["on_time"], g["resolved"]),
+        "rated": g["rated"], "avg_rating": round(g["rating_sum"] / g["rated"], 2) if g["rated"] else None,
+        "satisfied": g["satisfied"], "satisfaction_rate": _rate(g["satisfied"], g["rated"]),
+        "median_handling_hours": median_from_hist([g[h] for h in HIST_FIELDS]), "synthetic": g["synthetic"],
+    }
+
+
+class _Query:
+    """Plain ANSI SQL over :class:`ReportDay` (the same text on SQLite and PostgreSQL): building
+    these grouped sums through the ORM cost more CPU than running them."""
+
+    def __init__(self, unit_id: int | None):
+        self.table = connection.ops.quote_name(ReportDay._meta.db_table)
+        self.unit_id = unit_id
+
+    @staticmethod
+    def day(value: dt.date):
+        return connection.ops.adapt_datefield_value(value)
+
+    def rows(self, select: str, where: str, params: list, group: str = "") -> list[dict]:
+        sql = f"SELECT {select} FROM {self.table} WHERE {where}"
+        if self.unit_id:
+            sql += " AND handling_unit_id = %s"
+            params = [*params, self.unit_id]
+        if group:
+            sql += f" GROUP BY {group}"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [c[0] for c in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def sums(self, names, prefix: str = "", lo: dt.date | None = None, hi: dt.date | None = None):
+        """``SUM(col)`` (or ``SUM(CASE WHEN day in [lo, hi) …)``) for each name, and its parameters."""
+        if lo is None:
+            return ", ".join(f"SUM({n}) AS {prefix}{n}" for n in names), []
+        parts, params = [], []
+        for n in names:
+            parts.append(f"SUM(CASE WHEN day >= %s AND day < %s THEN {n} ELSE 0 END) AS {prefix}{n}")
+            params += [self.day(lo), self.day(hi)]
+        return ", ".join(parts), params
+
+
+def _totals(unit_id: int | None, start: dt.date, end: dt.date) -> dict:
+    q = _Query(unit_id)
+    select, params = q.sums(SUMS)
+    return _figures(q.rows(select, "day >= %s AND day < %s", [*params, q.day(start), q.day(end)])[0])
+
+
+def backlog(unit_id: int | None = None) -> dict:
+    """Open and overdue reports now, per handling unit and commune id (cached :data:`BACKLOG_SECONDS`)."""
+    key = f"ioc:backlog:{unit_id or '*'}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    from tinhso.reports import sla
+    from tinhso.reports.models import Report
+
+    now = timezone.now()
+    open_qs = _scope(Report.objects.filter(is_open=True).exclude(state="merged"), unit_id)
+    overdue_qs = open_qs.filter(sla.overdue_q(now))
+    open_by_unit = dict(open_qs.values_list("handling_unit_id").order_by().annotate(n=Count("id")))
+    overdue_by_unit = dict(overdue_qs.values_list("handling_unit_id").order_by().annotate(n=Count("id")))
+    out = {
+        "as_of": now.isoformat(),
+        "open": sum(open_by_unit.values()),
+        "overdue": sum(overdue_by_unit.values()),
+        "overdue_by_unit": overdue_by_unit,
+        "open_by_unit": open_by_unit,
+        "overdue_by_commune": dict(overdue_qs.values_list("commune_id").order_by().annotate(n=Count("id"))),
+    }
+    cache.set(key, out, BACKLOG_SECONDS)
+    return out
+
+
+def _change(now_value, before_value):
+    if now_value is None or before_value is None:
+        return None
+    return round(now_value - before_value, 4)
+
+
+def _names():
+    """Codes and names of handling units, categories and the province's communes (cached briefly)."""
+    names = cache.get("ioc:names")
+    if names is None:
+        from tinhso.geo.models import Unit
+        from tinhso.reports.models import Category, HandlingUnit
+
+        names = {
+            "units": {pk: (code, name) for pk, code, name in HandlingUnit.objects.values_list("pk", "code", "name")},
+            "categories": {pk: (code, vi, en) for pk, code, vi, en in
+                           Category.objects.values_list("pk", "code", "name_vi", "name_en")},
+            "communes": {pk: (code, name) for pk, code, name in Unit.objects.filter(
+                structure="current", level="commune", province_code=settings.PROVINCE_CODE)
+                .values_list("pk", "code", "name")},
+        }
+        cache.set("ioc:names", names, NAMES_SECONDS)
+    return names
+
+
+def report_block(unit_id: int | None, bounds: dict, today: dt.date) -> dict:
+    names = _names()
+    snap = backlog(unit_id)
+    q = _Query(unit_id)
+    start, end, prev_start, prev_end = bounds["start"], bounds["end"], bounds["prev_start"], bounds["prev_end"]
+    period = ("day >= %s AND day < %s", [q.day(start), q.day(end)])
+
+    # Totals of the period and of the previous one: one query.
+    cur_sql, cur_params = q.sums(SUMS, "c_", start, end)
+    prev_sql, prev_params = q.sums(SUMS, "p_", prev_start, prev_end)
+    both = q.rows(f"{cur_sql}, {prev_sql}", "day >= %s AND day < %s",
+                  [*cur_params, *prev_params, q.day(min(start, prev_start)), q.day(max(end, prev_end))])[0]
+    cur, prev = _figures(both, "c_"), _figures(both, "p_")
+
+    # League table per handling unit (and every unit with open reports).
+    select, params = q.sums(SUMS)
+    league = {r["handling_unit_id"]: _figures(r) for r in
+              q.rows(f"handling_unit_id, {select}", period[0], [*params, *period[1]], group="handling_unit_id")}
+    for uid in set(snap["open_by_unit"]) - set(league):
+        league[uid] = _figures({})
+    units = []
+    for uid, f in league.items():
+        code, name = names["units"].get(uid, (None, "—"))
+        units.append({"code": code, "name": name, "received": f["received"], "resolved": f["resolved"],
+                      "on_time_rate": f["on_time_rate"], "overdue": snap["overdue_by_unit"].get(uid, 0),
+                      "open": snap["open_by_unit"].get(uid, 0), "median_handling_hours": f["median_handling_hours"],
+                      "satisfaction_rate": f["satisfaction_rate"]})
+    units.sort(key=lambda r: (-r["overdue"], -r["received"], r["name"]))
+
+    # Per commune, for the choropleth.
+    communes = []
+    for r in q.rows("commune_id, SUM(received) AS received, SUM(resolved) AS resolved, SUM(on_time) AS on_time",
+                    period[0] + " AND commune_id IS NOT NULL", period[1], group="commune_id"):
+        code, name = names["communes"].get(r["commune_id"], (None, None))
+        if code is None:
+            continue
+        communes.append({"code": code, "name": name, "received": r["received"],
+                         "on_time_rate": _rate(r["on_time"], r["resolved"]),
+                         "overdue": snap["overdue_by_commune"].get(r["commune_id"], 0)})
+
+    # Per category: this period vs the previous one, and this week vs the 4 weeks before (rising).
+    week_start = today - dt.timedelta(days=today.weekday())
+    span = (today - week_start).days + 1
+    windows = [("cur", start, end), ("prev", prev_start, prev_end)] + [
+        (f"w{w}", week_start - dt.timedelta(days=7 * w), week_start - dt.timedelta(days=7 * w - span))
+        for w in range(5)]
+    parts, params = [], []
+    for label, lo, hi in windows:
+        parts.append(f"SUM(CASE WHEN day >= %s AND day < %s THEN received ELSE 0 END) AS {label}")
+        params += [q.day(lo), q.day(hi)]
+    lowest, highest = min(w[1] for w in windows), max(w[2] for w in windows)
+    categories, rising = [], []
+    for r in q.rows("category_id, " + ", ".join(parts), "day >= %s AND day < %s",
+                    [*params, q.day(lowest), q.day(highest)], group="category_id"):
+        code, vi, en = names["categories"].get(r["category_id"], ("?", "?", "?"))
+        if r["cur"]:
+            categories.append({"code": code, "name": vi, "name_en": en, "received": r["cur"],
+                               "previous": r["prev"] or 0})
+        this_week, baseline = r["w0"] or 0, sum(r[f"w{w}"] or 0 for w in range(1, 5)) / 4
+        if this_week >= RISING_MIN and this_week >= RISING_RATIO * max(baseline, 1e-9):
+            rising.append({"code": code, "name": vi, "name_en": en, "this_week": this_week,
+                           "baseline": round(baseline, 1), "ratio": round(this_week / baseline, 2) if baseline else None})
+    categories.sort(key=lambda r: -r["received"])
+    rising.sort(key=lambda r: -(r["ratio"] or 1e9))
+
+    # Daily series for the last SERIES_DAYS days.
+    first = today - dt.timedelta(days=SERIES_DAYS - 1)
+    by_day = {}
+    for r in q.rows("day, SUM(received) AS rec, SUM(resolved) AS res", "day >= %s AND day <= %s",
+                    [q.day(first), q.day(today)], group="day"):
+        day = r["day"] if isinstance(r["day"], dt.date) else dt.date.fromisoformat(str(r["day"]))
+        by_day[day] = (r["rec"], r["res"])
+    days = [first + dt.timedelta(days=i) for i in range(SERIES_DAYS)]
+    series = {"days": [d.isoformat() for d in days],
+              "received": [by_day.get(d, (0, 0))[0] for d in days],
+              "resolved": [by_day.get(d, (0, 0))[1] for d in days]}
+
+    return {
+        "received": cur["received"], "received_previous": prev["received"],
+        "received_change": cur["received"] - prev["received"],
+        "resolved": cur["resolved"],
+        "on_time_rate": cur["on_time_rate"], "on_time_rate_previous": prev["on_time_rate"],
+        "on_time_rate_change": _change(cur["on_time_rate"], prev["on_time_rate"]),
+        "satisfaction_rate": cur["satisfaction_rate"], "satisfaction_rate_previous": prev["satisfaction_rate"],
+        "satisfaction_rate_change": _change(cur["satisfaction_rate"], prev["satisfaction_rate"]),
+        "avg_rating": cur["avg_rating"], "rated": cur["rated"],
+        "median_handling_hours": cur["median_handling_hours"],
+        "overdue_backlog": snap["overdue"], "open_backlog": snap["open"], "backlog_as_of": snap["as_of"],
+        "synthetic": cur["synthetic"],
+        "units": units, "communes": communes, "categories": categories, "rising": rising, "series": series,
+    }
+
+
+def indicator_block() -> dict:
+    """Plan indicators by status per pillar, for each plan's next milestone (cached)."""
+    cached = cache.get("ioc:indicators")
+    if cached is not None:
+        return cached
+    status = optional_import("tinhso.indicators.status")
+    plans = []
+    if status is not None:
+        from tinhso.indicators.models import Plan
+
+        year = timezone.localdate().year
+        for plan in Plan.objects.order_by("code"):
+            milestones = sorted(int(m) for m in plan.milestones or [])
+            if not milestones:
+                continue
+            # The milestone just passed while its final figures come in (the year after it), else the next one.
+            just_passed = [m for m in milestones if year - 1 <= m <= year]
+            upcoming = [m for m in milestones if m > year]
+            chosen = just_passed[-1] if just_passed else (upcoming[0] if upcoming else milestones[-1])
+            result = status.plan_status(plan.code, chosen)
+            plans.append({
+                "code": plan.code, "title": plan.title_vi, "title_en": plan.title_en, "milestone": result["milestone"],
+                "pillars": [{"code": p["code"], "name": p["name"], "name_en": p["name_en"], "counts": p["counts"]}
+                            for p in result["summary"]["pillars"]],
+                "counts": result["summary"]["counts"],
+                "indicators": [{"code": e["code"], "name": e["name"], "name_en": e["name_en"], "pillar": e["pillar"],
+                                "status": e["status"], "latest": (e["latest"] or {}).get("value"),
+                                "target": e["target"], "unit_of_measure": e["unit_of_measure"],
+                                "series": e["series"], "forecast": e["forecast"]}
+                               for e in result["indicators"]],
+                "classes": result["summary"]["classes"],
+            })
+    out = {"as_of": timezone.now().isoformat(), "plans": plans}
+    cache.set("ioc:indicators", out, INDICATORS_SECONDS)
+    return out
+
+
+def dossier_block(unit: str | None, bounds: dict) -> dict:
+    """Public-service dossiers (this month, the province): only when the dossiers app holds data."""
+    from tinhso.ioc import services
+
+    return services.block()
+
+
+def summary(*, period: str = "today", unit: str | None = None, today: dt.date | None = None,
+            public: bool = False) -> dict:
+    """The wall's figures for ``period`` (``today``/``week``/``month``), optionally one handling unit."""
+    today = today or timezone.localdate()
+    bounds = period_bounds(period, today)
+    unit_id = None
+    if unit:
+        unit_id = next((pk for pk, (code, _) in _names()["units"].items() if code == unit), None)
+        if unit_id is None:
+            raise UserError("unknown_unit", f"Không có đơn vị {unit!r}", f"No unit {unit!r}", field="unit", status=404)
+    aggregates.refresh_if_due()
+    reports = report_block(unit_id, bounds, today)
+    if public:
+        for row in reports["units"]:
+            row.pop("open", None)
+    return {
+        "generated_at": timezone.now().isoformat(),
+        "province_code": settings.PROVINCE_CODE,
+        "period": period, "unit": unit,
+        "start": bounds["start"].isoformat(), "end": (bounds["end"] - dt.timedelta(days=1)).isoformat(),
+        "previous_start": bounds["prev_start"].isoformat(),
+        "previous_end": (bounds["prev_end"] - dt.timedelta(days=1)).isoformat(),
+        "reports": reports,
+        "dossiers": dossier_block(unit, bounds),
+        "indicators": indicator_block(),
+        "rankings": rankings_block(),
+        "definitions": {k: {"vi": vi, "en": en} for k, (vi, en) in DEFINITIONS.items()},
+    }
+
+
+def rankings_block() -> dict:
+    """Published DTI/PCI/766 ranks (a sourced dataset); missing ranks are shown as missing."""
+    published = optional_import("tinhso.indices.published")
+    if published is None:
+        return {"available": False, "series": []}
+    return published.rank_history(settings.PROVINCE_CODE)

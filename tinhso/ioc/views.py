@@ -1,0 +1,136 @@
+"""The IOC wall pages: ``/ioc`` (staff with ``ioc.view_wall``) and ``/ioc/cong-khai`` (public).
+
+Thin: the figures come from :func:`tinhso.ioc.summary.summary`; the page renders them once on
+the server (first paint without waiting for JavaScript) and ``static/ioc/wall.js`` refreshes
+them from ``/api/v1/ioc/summary`` every few seconds and draws the charts and maps.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from tinhso.core import clientaddr, ratelimit
+from tinhso.core.errors import UserError
+from tinhso.ioc import access, summary
+from tinhso.ioc.models import Camera
+from tinhso.web import basemap
+
+PUBLIC_CACHE_SECONDS = 30
+PUBLIC_LIMIT_PER_MINUTE = 120
+OPEN_REPORTS_LIMIT = 5000
+REFRESH_SECONDS = 5
+TV_SECONDS = 20
+
+
+def _period(request) -> str:
+    period = request.GET.get("period", "today")
+    return period if period in summary.PERIODS else "today"
+
+
+def _error_page(request, err: UserError):
+    return render(request, "ioc/denied.html", {"error": err}, status=err.status)
+
+
+def _cameras(public: bool) -> list[dict]:
+    qs = Camera.objects.all()
+    if public:
+        qs = qs.filter(public=True)
+    return [{"id": c.pk, "name": c.name, "lat": c.lat, "lon": c.lon, "owner": c.owner, "status": c.status,
+             "status_label": c.get_status_display(), "kind": c.stream_kind,
+             "url": c.stream_url if (c.status == Camera.Status.ONLINE) else "", "synthetic": c.synthetic}
+            for c in qs]
+
+
+def wall(request):
+    if not request.user.is_authenticated:
+        return redirect(f"{settings.LOGIN_URL}?next={request.get_full_path()}")
+    try:
+        unit = access.wall_scope(request.user, request.GET.get("unit") or None)
+        figures = summary.summary(period=_period(request), unit=unit)
+    except UserError as err:
+        return _error_page(request, err)
+    return _render_wall(request, figures, public=False)
+
+
+def public_figures(request, period: str) -> dict:
+    if period not in summary.PERIODS:
+        period = "today"
+    ratelimit.hit(f"ioc:public:ip:{clientaddr.client_ip(request)}", PUBLIC_LIMIT_PER_MINUTE, details={"scope": "ioc-public"})
+    key = f"ioc:public:{period}:{timezone.localdate().isoformat()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = summary.summary(period=period, public=True)
+        cache.set(key, figures, PUBLIC_CACHE_SECONDS)
+    return figures
+
+
+def public_wall(request):
+    try:
+        figures = public_figures(request, _period(request))
+    except UserError as err:
+        return _error_page(request, err)
+    return _render_wall(request, figures, public=True)
+
+
+def _render_wall(request, figures: dict, *, public: bool):
+    from tinhso.reports.models import HandlingUnit
+
+    units = [] if public else list(HandlingUnit.objects.filter(active=True).order_by("kind", "name")
+                                   .values("code", "name"))
+    config = {
+        "summary_url": "/api/v1/ioc/public-summary" if public else "/api/v1/ioc/summary",
+        "open_reports_url": None if public else "/api/v1/ioc/open-reports",
+        "communes_url": "/phan-anh/ban-do/xa.geojson",
+        "period": figures["period"], "unit": figures["unit"], "public": public,
+        "refresh_seconds": REFRESH_SECONDS, "tv_seconds": TV_SECONDS,
+        "tv": request.GET.get("tv") == "1", "screen": request.GET.get("screen", ""),
+        "basemap": basemap.config(),
+        "cameras": _cameras(public),
+    }
+    from django.utils import translation
+
+    lang = "en" if (translation.get_language() or "vi").startswith("en") else "vi"
+    context = {
+        "defs": {k: v[lang] for k, v in figures["definitions"].items()},
+        "figures": figures, "r": figures["reports"], "public": public, "units": units,
+        "config": config,
+        "periods": summary.PERIODS, "any_synthetic": figures["reports"]["synthetic"] > 0,
+        "dossiers_synthetic": bool(figures["dossiers"].get("synthetic")),
+    }
+    response = render(request, "ioc/wall.html", context)
+    response["Cache-Control"] = "no-store" if not public else f"public, max-age={PUBLIC_CACHE_SECONDS}"
+    return response
+
+
+def open_reports(request):
+    """Open reports in the caller's scope as GeoJSON points: code, state, category, overdue. No personal data."""
+    from tinhso.reports import sla
+    from tinhso.reports.models import Report
+
+    unit = access.wall_scope(request.user, request.GET.get("unit") or None)
+    key = f"ioc:open:{unit or '*'}"
+    body = cache.get(key)
+    if body is None:
+        now = timezone.now()
+        qs = Report.objects.filter(is_open=True).exclude(state="merged")
+        if unit:
+            qs = qs.filter(handling_unit__code=unit)
+        overdue = set(qs.filter(sla.overdue_q(now)).values_list("id", flat=True)[:OPEN_REPORTS_LIMIT])
+        features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                     "properties": {"code": code, "state": state, "category": cat, "overdue": pk in overdue}}
+                    for pk, code, state, cat, lat, lon in
+                    qs.order_by("-created_at").values_list("id", "code", "state", "category__name_vi", "lat", "lon")
+                    [:OPEN_REPORTS_LIMIT]]
+        body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+        cache.set(key, body, REFRESH_SECONDS)
+    return HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+
+
+def as_json_error(err: UserError) -> JsonResponse:
+    return JsonResponse({"error": err.as_dict()}, status=err.status)
