@@ -71,6 +71,6 @@ def test_data_migration_fills_existing_rows_with_the_rule(world):
     expected = {r.pk: Report.objects.get(pk=r.pk).expected_at for r in reports}
     assert sum(v is not None for v in expected.values()) == 3
     Report.objects.update(expected_at=None)  # as the rows were before the migration
-    migration = importlib.import_module("tinhso.reports.migrations.0006_expected_at_perfrep")
+    migration = importlib.import_module("tinhso.reports.migrations.0007_expected_at_perfrep")
     migration.fill_expected(apps, None)
     assert {r.pk: r.expected_at for r in Report.objects.filter(pk__in=expected)} == expected

@@ -49,7 +49,7 @@ def fill_expected(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("reports", "0005_idempotency_scope_privacy"),
+        ("reports", "0006_roles"),
     ]
 
     operations = [
