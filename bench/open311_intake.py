@@ -73,6 +73,7 @@ def prepare_environment(label: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"TINHSO_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "tinhso.settings",
                 "TINHSO_ACCESS_LOG": "off", "TINHSO_OPEN311_RATE_POST": "0", "TINHSO_OPEN311_RATE_GET": "0",
+                "TINHSO_OPEN311_RATE_LIST": "0",
                 "TINHSO_LOG_LEVEL": "ERROR",
                 # `tinhso serve` refuses the generated per-install key outside a demo: a throwaway one.
                 "TINHSO_SECRET_KEY": os.environ.get("TINHSO_SECRET_KEY") or secrets.token_urlsafe(50)})
