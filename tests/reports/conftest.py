@@ -26,13 +26,18 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Each test starts without cached public answers or rate-limit counters from another test."""
+def _fresh_cache(django_db_blocker):
+    """Each test starts without cached public answers or rate-limit counters from another test.
+
+    The cache is a database table: this autouse fixture runs before a test's ``db`` fixture, so it
+    unblocks database access itself."""
     from django.core.cache import cache
 
-    cache.clear()
+    with django_db_blocker.unblock():
+        cache.clear()
     yield
-    cache.clear()
+    with django_db_blocker.unblock():
+        cache.clear()
 
 
 def commune(name: str, province: str = "68"):

@@ -18,7 +18,7 @@ MALFORMED = [
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(db):  # the cache is a database table
     cache.clear()
     yield
     cache.clear()

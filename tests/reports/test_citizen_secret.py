@@ -27,9 +27,8 @@ from tinhso.reports.permissions import citizen
 def _fresh(settings, db):  # db: the rate-limit counters live in the database cache
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # rate-limit counters
-    from tinhso.reports.open311 import auth, resources
+    from tinhso.reports.open311 import auth
 
-    resources._policy_cache = None
     auth._known_keys.clear()
 
 

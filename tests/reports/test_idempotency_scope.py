@@ -12,7 +12,7 @@ SUBMIT = "/api/v1/reports/submit"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(db):  # the cache is a database table
     cache.clear()
     yield
     cache.clear()

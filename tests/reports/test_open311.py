@@ -20,10 +20,9 @@ PRIVATE = {"email": "nguyen.van.a@example.vn", "phone": "0912345678", "first_nam
 
 @pytest.fixture(autouse=True)
 def _fresh_caches(db):  # the rate-limit counters live in the database cache
-    from tinhso.reports.open311 import auth, resources
+    from tinhso.reports.open311 import auth
 
     cache.clear()  # rate-limit counters
-    resources._policy_cache = None  # deadline rules differ between tests
     auth._known_keys.clear()
 
 

@@ -19,7 +19,7 @@ RESPONSE = "Đã nhắc nhở hộ gia đình số 9"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(db):  # the cache is a database table
     cache.clear()
     yield
     cache.clear()

@@ -1,9 +1,14 @@
 """Duplicates: nearby open reports of the same category, and merging a child into a parent.
 
 Suggestions (FixMyStreet's defaults): open reports of the same category within 250 m, made in
-the last 30 days, nearest first, at most 5. A bounding box on the indexed (lat, lon) columns
-narrows the candidates in the database; the exact great-circle distance is computed here, so
-it works the same on SQLite and PostgreSQL.
+the last 30 days, nearest first, at most 5. One SQL query does the whole search, the same on
+SQLite and PostgreSQL: a bounding box on the indexed (lat, lon) columns, the great-circle
+(haversine) distance as an SQL expression, the radius filter, ``ORDER BY distance, id`` and the
+limit; only the (at most 5) suggestions come back as rows. The expression repeats
+:func:`distance_m`'s arithmetic operation for operation (degrees to radians by the same constant,
+the same libm functions), so the answers are those of the Python formula (checked against it on
+random points in ``tests/reports/test_duplicates_sql.py``). The same query tells which
+suggestions the public may list, so :func:`listable` needs no second query.
 
 Only :func:`listable` suggestions may be shown outside the IOC (the citizen's form, the submit
 answers of the native API and Open311).
@@ -45,55 +50,99 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def find_nearby(report: Report | None = None, *, category_id: int | None = None, lat: float | None = None,
                 lon: float | None = None, radius_m: float = RADIUS_M, days: int = WINDOW_DAYS,
                 limit: int = LIMIT, now: dt.datetime | None = None) -> list[Report]:
-    """Open same-category reports within ``radius_m`` of the point (the report's own, if given)."""
+    """Open same-category reports within ``radius_m`` of the point (the report's own, if given),
+    nearest first (ties by id), at most ``limit``; each with ``distance_m`` (metres, 0.1 m)."""
     if report is not None:
         category_id, lat, lon = report.category_id, report.lat, report.lon
         now = now or report.created_at
     now = now or timezone.now()
+    if limit <= 0:
+        return []
     dlat = radius_m / 111_320.0
     dlon = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
-    candidates = _candidates(category_id, (lat - dlat, lat + dlat), (lon - dlon, lon + dlon),
-                             now - dt.timedelta(days=days), now + dt.timedelta(seconds=1),
-                             report.pk if report is not None and report.pk else None)
-    scored = sorted(((distance_m(lat, lon, r.lat, r.lon), r.pk, r) for r in candidates), key=lambda x: x[:2])
-    result = []
-    for d, _, r in scored:
-        if d > radius_m or len(result) == limit:
-            break
-        r.distance_m = round(d, 1)
-        result.append(r)
-    return result
+    ops = connection.ops
+    p1 = math.radians(lat)
+    dp, dl = [_RADIANS, p1], [lon, _RADIANS]  # the parameters of dp and dl in the SQL (each written twice)
+    params = [*dp, *dp, math.cos(p1), _RADIANS, *dl, *dl,
+              category_id, True, ops.adapt_datetimefield_value(now - dt.timedelta(days=days)),
+              ops.adapt_datetimefield_value(now + dt.timedelta(seconds=1)), lat - dlat, lat + dlat,
+              lon - dlon, lon + dlon, State.MERGED,
+              report.pk if report is not None and report.pk else -1, radius_m, limit]
+    found = list(Report.objects.raw(_search_sql(), params))
+    for r in found:
+        r.distance_m = round(r.distance, 1)
+        r.listed = bool(r.listed)
+    return found
 
 
 def listable(found: list[Report]) -> list[Report]:
     """Of ``found``, the reports the public may list (:data:`~tinhso.reports.models.PUBLIC_LISTING`),
     in the same order: the only suggestions a citizen or an API client may be shown, so the codes
-    of unverified, rejected or unpublished reports never leak."""
+    of unverified, rejected or unpublished reports never leak. Reports from :func:`find_nearby`
+    already carry the answer (``listed``, from the same query); others are checked in the database."""
     if not found:
         return []
+    if all(isinstance(getattr(r, "listed", None), bool) for r in found):
+        return [r for r in found if r.listed]
     keep = set(Report.objects.filter(PUBLIC_LISTING, pk__in=[r.pk for r in found]).values_list("pk", flat=True))
     return [r for r in found if r.pk in keep]
 
 
-def _candidates(category_id, lat_range, lon_range, since, until, exclude_pk) -> list[Report]:
-    """Open, unmerged reports of the category in the box and period, newest first, at most 500.
+# math.radians(x) is x * (pi / 180) in double precision: the SQL multiplies by the same constant
+# rather than calling the database's RADIANS(), whose constant may differ in the last bit.
+_RADIANS = math.pi / 180.0
+_sql_cache: dict[str, str] = {}
 
-    Raw SQL: this runs on every submission, and composing the equivalent queryset cost more than
-    the search itself. Only the columns suggestions show are read; the others still load on
-    access (deferred fields), so callers get complete reports.
+
+def _search_sql() -> str:
+    """The search's SQL for this connection's database (built once per database vendor).
+
+    Parameters, in order: twice (radians per degree, the point's latitude in radians) for dp; the
+    cosine of that latitude, radians per degree; twice (the point's longitude, radians per degree)
+    for dl; category, open, since, until, the box (lat low, high, lon
+    low, high), the merged state, the id to leave out; the radius, the limit.
     """
-    meta = Report._meta
-    fields = [f for f in meta.concrete_fields if f.attname in SUGGESTION_FIELDS]
-    ops = connection.ops
-    column = {f.attname: ops.quote_name(f.column) for f in meta.concrete_fields}
-    sql = (f"SELECT {', '.join(column[f.attname] for f in fields)} FROM {ops.quote_name(meta.db_table)} "
-           f"WHERE {column['category_id']} = %s AND {column['is_open']} = %s AND {column['created_at']} >= %s "
-           f"AND {column['created_at']} <= %s AND {column['lat']} BETWEEN %s AND %s "
-           f"AND {column['lon']} BETWEEN %s AND %s AND {column['state']} <> %s AND {column['id']} <> %s "
-           f"ORDER BY {column['created_at']} DESC LIMIT 500")
-    params = [category_id, True, ops.adapt_datetimefield_value(since), ops.adapt_datetimefield_value(until),
-              *lat_range, *lon_range, State.MERGED, exclude_pk if exclude_pk is not None else -1]
-    return list(Report.objects.raw(sql, params))
+    vendor = connection.vendor
+    if vendor not in _sql_cache:
+        meta = Report._meta
+        ops = connection.ops
+        table = ops.quote_name(meta.db_table)
+        column = {f.attname: f"{table}.{ops.quote_name(f.column)}" for f in meta.concrete_fields}
+        fields = [f for f in meta.concrete_fields if f.attname in SUGGESTION_FIELDS]
+        # The public-listing condition compiled from the same Q as the partial indexes and
+        # queries.public_q(), so the three cannot drift apart.
+        listing = Report.objects.filter(PUBLIC_LISTING).query
+        listing_sql, listing_params = listing.get_compiler(connection=connection).compile(listing.where)
+        listed = _inline(listing_sql, listing_params)
+        smaller = "LEAST" if vendor == "postgresql" else "MIN"
+        # distance_m(): p2 = radians(lat2); dp = p2 - p1; dl = radians(lon2 - lon1);
+        # a = sin(dp / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2; 2 R asin(min(1, sqrt(a)))
+        dp = f"({column['lat']} * %s - %s)"
+        dl = f"(({column['lon']} - %s) * %s)"
+        a = (f"(SIN({dp} / 2) * SIN({dp} / 2) + (%s * COS({column['lat']} * %s)) * (SIN({dl} / 2) * SIN({dl} / 2)))")
+        distance = f"{2 * EARTH_RADIUS_M!r} * ASIN({smaller}(1.0, SQRT({a})))"
+        _sql_cache[vendor] = (
+            f"SELECT * FROM (SELECT {', '.join(column[f.attname] for f in fields)}, {distance} AS distance, "
+            f"CASE WHEN {listed} THEN 1 ELSE 0 END AS listed FROM {table} "
+            f"WHERE {column['category_id']} = %s AND {column['is_open']} = %s AND {column['created_at']} >= %s "
+            f"AND {column['created_at']} <= %s AND {column['lat']} BETWEEN %s AND %s "
+            f"AND {column['lon']} BETWEEN %s AND %s AND {column['state']} <> %s AND {column['id']} <> %s"
+            f") near WHERE distance <= %s ORDER BY distance, id LIMIT %s")
+    return _sql_cache[vendor]
+
+
+def _inline(sql: str, params) -> str:
+    """``sql`` with its (constant, trusted) parameters written in: the state names and booleans of
+    :data:`PUBLIC_LISTING`, which never come from a request."""
+    values = []
+    for value in params:
+        if isinstance(value, bool):
+            values.append("TRUE" if value else "FALSE")
+        elif isinstance(value, str) and value.isidentifier():
+            values.append(f"'{value}'")
+        else:
+            raise ValueError(f"unexpected parameter in the public-listing condition: {value!r}")
+    return sql % tuple(values)
 
 
 def root(report: Report) -> Report:

@@ -331,6 +331,10 @@ class Report(models.Model):
     accept_due = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     handle_due = models.DateTimeField(null=True, blank=True)
+    expected_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="Open311 expected_datetime, kept by sla on every deadline change "
+                  "(the handle deadline; before acceptance, the accept deadline plus the handle allowance)")
     paused_at = models.DateTimeField(null=True, blank=True, help_text="Waiting for the citizen since (clock paused)")
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

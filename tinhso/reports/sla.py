@@ -140,14 +140,30 @@ def start_accept_clock(report: Report, start: dt.datetime, policy: Policy | None
     report.accepted_at = None
     report.handle_due = None
     report.paused_at = None
+    refresh_expected(report, policy)
+
+
+def refresh_expected(report: Report, policy: Policy | None = None) -> None:
+    """Store :func:`expected_datetime` in ``report.expected_at`` (in memory; the caller saves).
+
+    Called wherever a deadline, the state, the category or the severity changes (the clock
+    functions here, :func:`on_transition` for every transition, :func:`recompute_after_correction`),
+    so lists read it instead of doing working-time arithmetic per row. Like ``accept_due``, it is
+    fixed with the rules in force when it was set: a later edit of a deadline rule does not move it.
+    """
+    if report.handle_due or report.state in (State.REJECTED, State.MERGED) or not report.accept_due:
+        report.expected_at = expected_datetime(report)  # no arithmetic on these paths
+    else:
+        report.expected_at = expected_datetime(report, policy or Policy.current())
 
 
 def on_transition(report: Report, action: str, from_state: str, now: dt.datetime,
                   policy: Policy | None = None) -> None:
     """Update the due times for a transition (called by :func:`tinhso.reports.workflow.apply`)."""
     if action in RESTART_ACCEPT or (action == "forward" and from_state == State.RETURNED_TO_IOC):
-        start_accept_clock(report, now, policy)
-    elif action == "accept":
+        start_accept_clock(report, now, policy)  # stores expected_at too
+        return
+    if action == "accept":
         policy = policy or Policy.load()
         report.accepted_at = now
         report.handle_due = policy.due(report.category_id, report.severity, Step.HANDLE, now)
@@ -161,6 +177,7 @@ def on_transition(report: Report, action: str, from_state: str, now: dt.datetime
                              else policy.calendar.add_working_time(report.handle_due,
                                                                    hours=waited.total_seconds() / 3600))
         report.paused_at = None
+    refresh_expected(report, policy)
 
 
 def recompute_after_correction(report: Report, policy: Policy | None = None) -> None:
@@ -169,6 +186,7 @@ def recompute_after_correction(report: Report, policy: Policy | None = None) -> 
         policy = policy or Policy.load()
         report.accept_due = policy.due(report.category_id, report.severity, Step.ACCEPT,
                                        report.accept_started_at)
+    refresh_expected(report, policy)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,10 +202,11 @@ def current_step(report: Report) -> str | None:
 
 
 def expected_datetime(report: Report, policy: Policy | None = None) -> dt.datetime | None:
-    """When the report is expected to be handled (Open311 ``expected_datetime``).
+    """When the report is expected to be handled (Open311 ``expected_datetime``), computed.
 
     Once accepted, the handle deadline; before that, the accept deadline plus the handle
-    allowance (the latest date the rules allow).
+    allowance (the latest date the rules allow). Readers use the stored ``report.expected_at``
+    (kept by :func:`refresh_expected`); this is the rule that fills it.
     """
     if report.handle_due:
         return report.handle_due

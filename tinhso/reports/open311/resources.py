@@ -16,7 +16,6 @@ follow what it submitted. The nearby reports named in ``service_notice`` are pub
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import namedtuple
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -27,11 +26,11 @@ from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
-from tinhso.reports import intake, privacy, sla, workflow
+from tinhso.reports import intake, privacy, workflow
 from tinhso.reports.media import MAX_PHOTO_BYTES
 from tinhso.reports.models import Category, Channel, Photo, Report, ReportEvent, State
 from tinhso.reports.open311 import params as p
-from tinhso.reports.open311.serializers import timestamp
+from tinhso.reports.open311.serializers import LocalTimestamp, timestamp
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00+07:00"  # date of the last change to this endpoint's contract
@@ -42,25 +41,6 @@ CLOSED_STATES = frozenset({State.RESOLVED, State.CLOSED, State.REJECTED, State.M
 PARAMETER_NAMES = {"category": "service_code", "lat": "lat", "lon": "long", "description": "description",
                    "reporter_email": "email", "reporter_phone": "phone", "reporter_name": "first_name",
                    "photos": "media_url", "address": "address_string"}
-
-
-POLICY_TTL_SECONDS = 30.0
-_policy_cache: tuple[float, sla.Policy] | None = None
-
-
-def policy() -> sla.Policy:
-    """The deadline rules and calendar, reloaded at most every 30 s per process.
-
-    Every response shows ``expected_datetime``; loading the rules and building the calendar
-    for each call cost two queries and most of a list's time. An admin edit to the deadline
-    rules therefore shows in Open311 answers within 30 s (the stored due times never lag:
-    the domain computes them with fresh rules).
-    """
-    global _policy_cache
-    now = time.monotonic()
-    if _policy_cache is None or now - _policy_cache[0] > POLICY_TTL_SECONDS:
-        _policy_cache = (now, sla.Policy.load())
-    return _policy_cache[1]
 
 
 def _lang_en(lang: str | None) -> bool:
@@ -253,7 +233,7 @@ def create_request(args: p.Arguments, client, *, idempotency_key: str = "", uplo
 
 
 def _notice(report: Report, duplicates: list[Report], place_notice: str, ignored: list[str]) -> str:
-    expected = sla.expected_datetime(report, policy())
+    expected = report.expected_at  # kept by tinhso.reports.sla on every deadline change
     when = expected.astimezone(timezone.get_default_timezone()).strftime("%d/%m/%Y %H:%M") if expected else "—"
     parts = [(f"Đã tiếp nhận phản ánh {report.code}; hạn xử lý dự kiến {when}. / "
               f"Report {report.code} received; expected to be handled by {when} (Asia/Ho_Chi_Minh).")]
@@ -274,15 +254,19 @@ def _notice(report: Report, duplicates: list[Report], place_notice: str, ignored
 
 # Reports are read as plain rows (``values()``), not model instances: a page of 1,000 requests
 # with their notes is mostly object construction otherwise. The domain's rules
-# (privacy.description_public / photo_visible, sla.expected_datetime) read attributes, so they
-# receive the rows as named tuples.
+# (privacy.description_public / photo_visible) read attributes, so they receive the rows as named
+# tuples. ``expected_datetime`` is stored (``expected_at``, kept by tinhso.reports.sla), and the
+# timestamps come from the database already formatted (serializers.LocalTimestamp): no datetime
+# object is built for a page.
 ROW_FIELDS = (
     "id", "code", "state", "status_note", "description", "address", "lat", "lon", "created_at", "updated_at",
-    "verified_at", "accepted_at", "accept_due", "handle_due", "category_id", "severity", "public",
+    "verified_at", "accepted_at", "expected_at", "category_id", "severity", "public",
     "province_code", "channel", "synthetic", "parent_id", "category__code", "category__name_vi",
     "category__name_en", "handling_unit__code", "handling_unit__name", "handling_unit__name_en", "commune__code",
     "commune__name", "parent__code",
 )
+TIMESTAMP_FIELDS = frozenset({"created_at", "updated_at", "verified_at", "accepted_at", "expected_at"})
+ROW_COLUMNS = tuple(LocalTimestamp(f) if f in TIMESTAMP_FIELDS else f for f in ROW_FIELDS)
 Row = namedtuple("Row", ROW_FIELDS)  # attribute access for the domain's rules, cheap to build
 STATE_LABELS = {state.value: tuple(state.label.partition(" / ")[::2]) for state in State}
 
@@ -301,12 +285,12 @@ def _note(at, action: str, from_state: str, to_state: str, note: str) -> dict:
 
 
 def request_dict(row: Row, notes: list[dict], photos: list[tuple[str, str]], *,
-                 policy: sla.Policy, site_url: str, lang: str | None = None) -> dict:
+                 site_url: str, lang: str | None = None) -> dict:
     """One GeoReport ``request`` (with the ``notes`` and ``extended_attributes`` extensions)."""
     en = _lang_en(lang)
     label_vi, label_en = STATE_LABELS[row.state]
     if not privacy.description_public(row):
-        return _minimal_request(row, notes, policy=policy, en=en)
+        return _minimal_request(row, notes, en=en)
     media = next((site_url + privacy.PHOTO_URL.format(token=token) for token, kind in photos
                   if privacy.photo_visible(SimpleNamespace(kind=kind, report=row))), None)
     unit_name = row.handling_unit__name
@@ -321,7 +305,7 @@ def request_dict(row: Row, notes: list[dict], photos: list[tuple[str, str]], *,
         "service_notice": label_en if en else label_vi,
         "requested_datetime": timestamp(row.created_at),
         "updated_datetime": timestamp(row.updated_at),
-        "expected_datetime": timestamp(sla.expected_datetime(row, policy)),
+        "expected_datetime": timestamp(row.expected_at),
         "address": row.address or None,
         "lat": row.lat,
         "long": row.lon,
@@ -344,7 +328,7 @@ def request_dict(row: Row, notes: list[dict], photos: list[tuple[str, str]], *,
     }
 
 
-def _minimal_request(row: Row, notes: list[dict], *, policy: sla.Policy, en: bool) -> dict:
+def _minimal_request(row: Row, notes: list[dict], *, en: bool) -> dict:
     """A report that is not public: id, status, state and dates; every other field null."""
     label_vi, label_en = STATE_LABELS[row.state]
     return {
@@ -358,7 +342,7 @@ def _minimal_request(row: Row, notes: list[dict], *, policy: sla.Policy, en: boo
         "service_notice": label_en if en else label_vi,
         "requested_datetime": timestamp(row.created_at),
         "updated_datetime": timestamp(row.updated_at),
-        "expected_datetime": timestamp(sla.expected_datetime(row, policy)),
+        "expected_datetime": timestamp(row.expected_at),
         "address": None,
         "lat": None,
         "long": None,
@@ -400,39 +384,42 @@ def _fetch_sql(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _of_reports(model, fields: tuple[str, ...], report_ids: list[int], order: tuple[str, ...], **equal) -> list[tuple]:
-    """Rows of ``model`` (events, photos) belonging to the page's reports, in ``order``.
+def _of_reports(model, fields: tuple[str, ...], report_ids: list[int], order: tuple[str, ...], *,
+                formatted: frozenset[str] = frozenset(), **equal) -> list[tuple]:
+    """Rows of ``model`` (events, photos) belonging to the page's reports, in ``order``; the
+    ``formatted`` timestamp fields as text (:class:`LocalTimestamp`).
 
     On PostgreSQL the ids go as one array parameter (``= ANY(%s)``): Django composes ``IN`` with
     a placeholder and a conversion per id, a few milliseconds for a page of 1,000.
     """
     if not _fast_postgresql():
-        return list(model.objects.filter(report_id__in=report_ids, **equal).order_by(*order).values_list(*fields))
+        columns = [LocalTimestamp(f) if f in formatted else f for f in fields]
+        return list(model.objects.filter(report_id__in=report_ids, **equal).order_by(*order).values_list(*columns))
     quote = connection.ops.quote_name
     column = {f.attname: quote(f.column) for f in model._meta.concrete_fields}
     column["id"] = quote(model._meta.pk.column)
+    selected = [LocalTimestamp.column_sql(connection.vendor, column[f]) if f in formatted else column[f]
+                for f in fields]
     where = " AND ".join([f"{column['report_id']} = ANY(%s)", *(f"{column[name]} = %s" for name in equal)])
-    sql = (f"SELECT {', '.join(column[f] for f in fields)} FROM {quote(model._meta.db_table)} WHERE {where} "
+    sql = (f"SELECT {', '.join(selected)} FROM {quote(model._meta.db_table)} WHERE {where} "
            f"ORDER BY {', '.join(column[f] for f in order)}")
     return _fetch_sql(sql, [list(report_ids), *equal.values()])
 
 
 def _requests(queryset, *, site_url: str, lang: str | None) -> list[dict]:
     """GeoReport requests for the rows of ``queryset`` (already filtered, ordered and sliced)."""
-    rows = [Row._make(values) for values in _fetch(queryset, ROW_FIELDS)]
+    rows = [Row._make(values) for values in _fetch(queryset, ROW_COLUMNS)]
     notes: dict[int, list[dict]] = {row.id: [] for row in rows}
     photos: dict[int, list[tuple[str, str]]] = {row.id: [] for row in rows}
     if rows:
         ids = list(notes)
         events = _of_reports(ReportEvent, ("report_id", "at", "action", "from_state", "to_state", "note"), ids,
-                             ("at", "id"), public=True)
+                             ("at", "id"), formatted=frozenset({"at"}), public=True)
         for report_id, *event in events:
             notes[report_id].append(_note(*event))
         for report_id, token, kind in _of_reports(Photo, ("report_id", "token", "kind"), ids, ("id",)):
             photos[report_id].append((token, kind))
-    rules = policy()
-    return [request_dict(row, notes[row.id], photos[row.id], policy=rules, site_url=site_url, lang=lang)
-            for row in rows]
+    return [request_dict(row, notes[row.id], photos[row.id], site_url=site_url, lang=lang) for row in rows]
 
 
 def not_found(code: str) -> UserError:

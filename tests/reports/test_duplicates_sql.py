@@ -1,0 +1,112 @@
+"""The duplicate search in SQL gives the answers of the former search in Python, on random points.
+
+The reference below is the former implementation (issue 15 moved the distance, the radius filter,
+the order and the limit into the database): candidates in the bounding box read from the
+database, the haversine distance of ``duplicates.distance_m`` computed here, sorted by (distance,
+id), cut at the radius and the limit; the public-listing check as a second query.
+"""
+
+import datetime as dt
+import math
+import random
+
+import pytest
+
+from tinhso.reports import duplicates
+from tinhso.reports.models import OPEN_STATES, PUBLIC_LISTING, Report, State
+
+STATES = [State.SUBMITTED, State.VERIFIED, State.ASSIGNED, State.IN_PROGRESS, State.INFO_REQUESTED,
+          State.RESOLVED, State.CLOSED, State.REJECTED, State.MERGED, State.REOPENED]
+
+
+def reference_nearby(*, category_id, lat, lon, now, exclude_pk=None, radius_m=duplicates.RADIUS_M,
+                     days=duplicates.WINDOW_DAYS, limit=duplicates.LIMIT):
+    dlat = radius_m / 111_320.0
+    dlon = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
+    candidates = (Report.objects.filter(category_id=category_id, is_open=True,
+                                        created_at__gte=now - dt.timedelta(days=days),
+                                        created_at__lte=now + dt.timedelta(seconds=1),
+                                        lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
+                  .exclude(state=State.MERGED).exclude(pk=exclude_pk if exclude_pk is not None else -1)
+                  .order_by("-created_at")[:500])
+    scored = sorted(((duplicates.distance_m(lat, lon, r.lat, r.lon), r.pk, r) for r in candidates),
+                    key=lambda x: x[:2])
+    result = []
+    for d, _, r in scored:
+        if d > radius_m or len(result) == limit:
+            break
+        result.append((r.code, round(d, 1)))
+    keep = set(Report.objects.filter(PUBLIC_LISTING, code__in=[c for c, _ in result]).values_list("code", flat=True))
+    return result, [c for c, _ in result if c in keep]
+
+
+def offset(lat, lon, north_m, east_m):
+    return lat + north_m / 111_195.0, lon + east_m / (111_195.0 * math.cos(math.radians(lat)))
+
+
+@pytest.fixture
+def scattered(world):
+    """300 reports within ±400 m of one point: two categories, every state, two months, some
+    sharing a position (ties in distance), some public and verified."""
+    rng = random.Random(15)
+    now = dt.datetime(2026, 3, 2, 3, 0, tzinfo=dt.UTC)
+    lat0, lon0 = world.phan_thiet.lat, world.phan_thiet.lon
+    rows, positions = [], []
+    for i in range(300):
+        if positions and rng.random() < 0.1:
+            lat, lon = rng.choice(positions)
+        else:
+            lat, lon = offset(lat0, lon0, rng.uniform(-400, 400), rng.uniform(-400, 400))
+            positions.append((lat, lon))
+        state = rng.choice(STATES)
+        created = now - dt.timedelta(days=rng.uniform(0, 60))
+        rows.append(Report(category=rng.choice([world.traffic, world.health]), description=f"Báo cáo {i}",
+                           lat=lat, lon=lon, commune=world.phan_thiet, province_code="68", state=state,
+                           is_open=state in OPEN_STATES, created_at=created, updated_at=created,
+                           public=rng.random() < 0.7, verified_at=created if rng.random() < 0.6 else None))
+    Report.objects.bulk_create(rows)
+    return world, now, (lat0, lon0), positions, rng
+
+
+def test_sql_search_matches_the_python_reference_on_random_points(scattered):
+    world, now, (lat0, lon0), positions, rng = scattered
+    compared = found_any = ties = 0
+    for _ in range(120):
+        if rng.random() < 0.3:
+            lat, lon = rng.choice(positions)  # exactly on a report: distance 0
+        else:
+            lat, lon = offset(lat0, lon0, rng.uniform(-450, 450), rng.uniform(-450, 450))
+        category = rng.choice([world.traffic, world.health])
+        at = now - dt.timedelta(days=rng.uniform(0, 30))
+        radius = rng.choice([duplicates.RADIUS_M, 100, 400])
+        limit = rng.choice([duplicates.LIMIT, 1, 20])
+        found = duplicates.find_nearby(category_id=category.pk, lat=lat, lon=lon, now=at, radius_m=radius,
+                                       limit=limit)
+        expected, expected_listable = reference_nearby(category_id=category.pk, lat=lat, lon=lon, now=at,
+                                                       radius_m=radius, limit=limit)
+        assert [(r.code, r.distance_m) for r in found] == expected
+        assert [r.code for r in duplicates.listable(found)] == expected_listable
+        distances = [r.distance_m for r in found]
+        ties += len(distances) - len(set(distances))
+        compared += 1
+        found_any += bool(found)
+    assert compared == 120 and found_any > 60 and ties > 0  # the comparison covered real answers and ties
+
+
+def test_a_report_is_not_its_own_duplicate_and_exact_values_match(scattered):
+    world, now, _, _, _ = scattered
+    for report in Report.objects.filter(is_open=True).exclude(state=State.MERGED).order_by("id")[:40]:
+        found = duplicates.find_nearby(report, now=now)
+        expected, _ = reference_nearby(category_id=report.category_id, lat=report.lat, lon=report.lon, now=now,
+                                       exclude_pk=report.pk)
+        assert report.code not in [r.code for r in found]
+        assert [(r.code, r.distance_m) for r in found] == expected
+        for r in found:  # the unrounded distance is the Python formula's, to the last bit
+            assert r.distance == duplicates.distance_m(report.lat, report.lon, r.lat, r.lon)
+
+
+def test_listable_without_the_search_still_asks_the_database(scattered):
+    world, now, _, _, _ = scattered
+    reports = list(Report.objects.order_by("id")[:50])
+    keep = set(Report.objects.filter(PUBLIC_LISTING).values_list("pk", flat=True))
+    assert [r.pk for r in duplicates.listable(reports)] == [r.pk for r in reports if r.pk in keep]
