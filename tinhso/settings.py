@@ -10,6 +10,9 @@ SQLite demo and a PostgreSQL production deployment:
 - ``TINHSO_DEBUG`` (``1``/``0``), ``TINHSO_ALLOWED_HOSTS`` (comma-separated).
 - ``TINHSO_PROVINCE_CODE``: the province this installation serves (default ``68``, Lâm Đồng).
 - ``TINHSO_VAR_DIR``: where the SQLite database, media and generated keys live (default ``var/``).
+- ``TINHSO_SITE_URL``: the public address used in links inside e-mails (e.g. ``https://ioc.example.vn``).
+- ``TINHSO_EMAIL_URL``, ``TINHSO_EMAIL_FROM``, ``TINHSO_WEBHOOK_ALLOW_NETWORKS``: notifications
+  (see ``docs/notify.md``).
 """
 
 from __future__ import annotations
@@ -52,6 +55,15 @@ DEBUG = _env_flag("TINHSO_DEBUG", False)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = [h for h in os.environ.get("TINHSO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 PROVINCE_CODE = os.environ.get("TINHSO_PROVINCE_CODE", "68")
+# Links in e-mails (the citizen's private link, a handler's report page) start with this.
+SITE_URL = (os.environ.get("TINHSO_SITE_URL") or os.environ.get("TINHSO_DEMO_URL")
+            or "http://127.0.0.1:8000").rstrip("/")
+
+# Notifications (tinhso.notify, docs/notify.md): unset e-mail URL = mail kept in the outbox.
+NOTIFY_EMAIL_URL = os.environ.get("TINHSO_EMAIL_URL", "")
+NOTIFY_EMAIL_FROM = os.environ.get("TINHSO_EMAIL_FROM", "")
+# The only way to let webhooks reach private addresses: comma-separated CIDRs, e.g. "10.20.0.0/16".
+NOTIFY_WEBHOOK_ALLOW_NETWORKS = os.environ.get("TINHSO_WEBHOOK_ALLOW_NETWORKS", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "tinhso.core",
+    "tinhso.notify",
     "tinhso.geo",
     "tinhso.reports",
     "tinhso.indicators",
@@ -95,6 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tinhso.notify.context.inbox",
             ],
         },
     },

@@ -6,11 +6,19 @@ switches; the threads cover the time a request waits for the database (a commit'
 the 2-core development machine, Open311 intake with 50 clients on PostgreSQL measured ~235
 requests/s with 2 × 8, ~200 with 4 × 4 or 2 × 4, and ~120 with the former 3 × 4 (see
 docs/benchmarks.md; the machine was shared, so the figures are noisy).
+
+The notification worker (``tinhso notify run``) is started beside gunicorn as a child process
+(not a thread in the gunicorn master, which forks the workers: a thread holding a database
+connection or a lock across ``fork`` is unsafe). It stops with the server: it is terminated when
+gunicorn returns, and it exits by itself if this process disappears (it watches its parent).
+``TINHSO_NOTIFY_WORKER=off`` leaves it out (e.g. when systemd runs the worker separately).
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 DEFAULT_THREADS = 8
 # Gunicorn's default access line logs the full request URI and the Referer. Query strings carry
@@ -37,8 +45,27 @@ def serve(host: str, port: int, workers: int | None = None) -> int:
     ]
     if os.environ.get("TINHSO_ACCESS_LOG") == "off":
         argv = argv[:-4]
-    import sys
-
+    worker = start_notify_worker()
     sys.argv = argv
-    WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+    try:
+        WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+    finally:
+        stop_notify_worker(worker)
     return 0
+
+
+def start_notify_worker() -> subprocess.Popen | None:
+    if os.environ.get("TINHSO_NOTIFY_WORKER", "on").strip().lower() in {"off", "0", "no", "false"}:
+        return None
+    return subprocess.Popen([sys.executable, "-m", "tinhso.cli", "notify", "run", "--parent-pid", str(os.getpid())])
+
+
+def stop_notify_worker(worker: subprocess.Popen | None) -> None:
+    if worker is None or worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(timeout=5)

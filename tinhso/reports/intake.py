@@ -16,7 +16,8 @@ it to rate, ask to reopen or answer questions. A retried submission with the sam
 key (per client) returns the first report (``created=False``) with a freshly reissued secret if
 it was made in the last few minutes (else none). The report, its first history event, its photos and, for auto-forward
 categories, the routing and assignment are committed together, so an acknowledged submission
-is on disk (SQLite runs WAL + synchronous=FULL).
+is on disk (SQLite runs WAL + synchronous=FULL), together with the acknowledgement queued for
+the citizen's e-mail (:mod:`tinhso.reports.notices`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
-from tinhso.reports import citizen_secret, media, routing, sla, workflow
+from tinhso.reports import citizen_secret, media, notices, routing, sla, workflow
 from tinhso.reports.models import Category, Channel, PhotoKind, Report, ReportEvent, Severity, State
 from tinhso.reports.permissions import Actor, citizen, system
 from tinhso.reports.process_cache import ProcessCache, in_transaction
@@ -214,6 +215,7 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
             ReportEvent.objects.bulk_create(events)
             for photo in clean_photos:
                 media.save_photo(report, photo, PhotoKind.CITIZEN)
+            notices.on_submitted(report, secret, events)
     except IntegrityError:
         # The same idempotency key committed by a concurrent request: return that report.
         if key:

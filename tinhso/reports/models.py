@@ -155,8 +155,8 @@ class HandlingUnit(models.Model):
 class Membership(models.Model):
     """A user's role and scope. ``unit`` empty = province-wide (IOC operators, provincial supervisors).
 
-    The matching Django group (``reports-operator`` …) is added on save, for admin permissions;
-    this table is what scopes what a user can see.
+    The matching Django group (``reports-operator`` …) is added on save, for admin permissions
+    and the notification inbox (``notify.use_inbox``); this table is what scopes what a user can see.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_memberships")
@@ -173,8 +173,14 @@ class Membership(models.Model):
     def save(self, *args, **kwargs):
         from django.contrib.auth.models import Group
 
+        from django.contrib.auth.models import Permission
+
         super().save(*args, **kwargs)
-        self.user.groups.add(Group.objects.get_or_create(name=f"reports-{self.role}")[0])
+        group = Group.objects.get_or_create(name=f"reports-{self.role}")[0]
+        self.user.groups.add(group)
+        inbox = Permission.objects.filter(content_type__app_label="notify", codename="use_inbox").first()
+        if inbox is not None:
+            group.permissions.add(inbox)
 
 
 class RoutingRule(models.Model):
@@ -415,31 +421,3 @@ class ReportEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.action}: {self.from_state} → {self.to_state}"
-
-
-class Notification(models.Model):
-    """Outbox: one message to one recipient. ``sent_at`` is set once delivered (or logged)."""
-
-    class Kind(models.TextChoices):
-        OVERDUE = "overdue", "Quá hạn / Overdue"
-        INFO_REQUESTED = "info_requested", "Yêu cầu bổ sung / Information requested"
-        REOPEN_REQUESTED = "reopen_requested", "Đề nghị mở lại / Reopen requested"
-
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notifications")
-    step = models.CharField(max_length=8, choices=Step.choices, blank=True)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="+")
-    email = models.EmailField(blank=True)
-    subject = models.CharField(max_length=255)
-    body = models.TextField()
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ("-created_at",)
-        constraints = (
-            models.UniqueConstraint(fields=["kind", "report", "step", "recipient"],
-                                    name="reports_notification_once"),
-        )
