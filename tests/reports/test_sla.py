@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from tests.reports.conftest import actor, local
 from tests.reports.factories import submitter
-from tinhso.reports import handling, intake, sla, triage, workflow
 from tinhso.notify.models import Message
+from tinhso.reports import handling, intake, sla, triage, workflow
 from tinhso.reports.models import CalendarException, DeadlineRule, Measure, State
 
 

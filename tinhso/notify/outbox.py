@@ -51,19 +51,19 @@ def _engine(autoescape: bool) -> Engine:
 
 def render(name: str, context: dict) -> Rendered:
     """Render ``<name>.subject.txt`` (one line), ``<name>.txt`` and, if present, ``<name>.html``."""
-    subject = _engine(False).get_template(f"{name}.subject.txt").render(_ctx(context))
-    body = _engine(False).get_template(f"{name}.txt").render(_ctx(context))
+    subject = _engine(False).get_template(f"{name}.subject.txt").render(_ctx(context, False))
+    body = _engine(False).get_template(f"{name}.txt").render(_ctx(context, False))
     try:
-        html = _engine(True).get_template(f"{name}.html").render(_ctx(context))
+        html = _engine(True).get_template(f"{name}.html").render(_ctx(context, True))
     except TemplateDoesNotExist:
         html = ""
     return Rendered(" ".join(subject.split())[:255], body.strip() + "\n", html)
 
 
-def _ctx(context: dict):
+def _ctx(context: dict, autoescape: bool):
     from django.template import Context
 
-    return Context(context)
+    return Context(context, autoescape=autoescape)
 
 
 def modes_for(users: Iterable) -> dict[int, str]:

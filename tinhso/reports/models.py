@@ -171,9 +171,7 @@ class Membership(models.Model):
         return f"{self.user} — {self.role} @ {self.unit or 'tỉnh / province'}"
 
     def save(self, *args, **kwargs):
-        from django.contrib.auth.models import Group
-
-        from django.contrib.auth.models import Permission
+        from django.contrib.auth.models import Group, Permission
 
         super().save(*args, **kwargs)
         group = Group.objects.get_or_create(name=f"reports-{self.role}")[0]

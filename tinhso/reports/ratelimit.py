@@ -1,7 +1,8 @@
 """Per-client-IP rate limits for the public endpoints (submit, track, rate, login), counted by
 :mod:`tinhso.core.ratelimit` (one-minute windows, per worker process with the default cache).
-Limits come from the ``REPORTS_RATE_LIMITS`` setting (``{"submit": 20, "track": 120, "rate": 20, "login": 10}`` requests per minute by default; ``login``
-counts sign-in attempts on the staff and admin login pages); 0 disables one.
+Limits come from the ``REPORTS_RATE_LIMITS`` setting (``{"submit": 20, "track": 120, "rate": 20, "login": 10, "recover": 5}`` requests per minute by default; ``login``
+counts sign-in attempts on the staff and admin login pages, ``recover`` requests for a new private
+link, which are also limited to :data:`RECOVER_PER_CODE` per tracking code); 0 disables one.
 The client IP is ``REMOTE_ADDR`` (the reverse proxy in front must set it; we do not trust
 ``X-Forwarded-For`` blindly).
 """
@@ -16,7 +17,9 @@ from django.http import HttpResponse
 from tinhso.core import ratelimit
 from tinhso.core.errors import UserError
 
-DEFAULT_LIMITS = {"submit": 20, "track": 120, "rate": 20, "login": 10}
+DEFAULT_LIMITS = {"submit": 20, "track": 120, "rate": 20, "login": 10, "recover": 5}
+# Private-link recovery e-mails per tracking code per minute, whatever the client IP.
+RECOVER_PER_CODE = 2
 
 
 def client_ip(request) -> str:
