@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -38,7 +39,8 @@ def register(sub) -> None:
     commands = group.add_subparsers(dest="notify_command", required=True)
     p = commands.add_parser("run", help="deliver due messages, retrying with back-off")
     p.add_argument("--once", action="store_true", help="deliver what is due now, then exit (for cron)")
-    p.add_argument("--interval", type=float, default=5.0, help="seconds between rounds (default 5)")
+    p.add_argument("--interval", type=float, default=float(os.environ.get("TINHSO_NOTIFY_INTERVAL", "5")),
+                   help="seconds between rounds (default 5, or TINHSO_NOTIFY_INTERVAL)")
     p.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
     p = commands.add_parser("status", help="count messages per channel and state")
