@@ -98,3 +98,11 @@ def test_retry_action_needs_its_permission(client):
     client.post("/admin/notify/message/", {"action": "retry_now", "_selected_action": [failed.pk]})
     failed.refresh_from_db()
     assert failed.state == "failed"
+
+
+def test_inbox_in_english(client, staff, settings):
+    notify.send("k", subject="s", body="b", users=[staff])
+    client.force_login(staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/hop-thu").content.decode()
+    assert "Notification inbox" in html and "1 unread notification." in html and "E-mail and inbox" in html
