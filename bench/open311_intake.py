@@ -3,6 +3,7 @@
     .venv/bin/python bench/open311_intake.py                             # SQLite (fresh temp database)
     scripts/with-postgres .venv/bin/python bench/open311_intake.py       # PostgreSQL 15 (throwaway cluster)
     options: --requests 3000 --clients 50 --workers N (default: cores) --rate 200 --profile 300
+    scripts/with-postgres .venv/bin/python bench/open311_intake.py --kill-database   # PostgreSQL crash
 
 What it does, on a fresh database in a temporary TINHSO_VAR_DIR:
 
@@ -22,11 +23,19 @@ Prints requests/s, p50/p95/p99, errors, CPU per request (server processes, this 
 the load generator: what the other sessions sharing the machine distort least), lost reports,
 and the intake/baseline throughput ratio.
 ``--profile N`` also runs N submissions in-process under cProfile and prints where time goes.
+
+``--kill-database`` (PostgreSQL from scripts/with-postgres only) replaces steps 3–5: during the
+closed-loop intake burst, once a third of it is acknowledged, SIGKILLs PostgreSQL itself (the
+postmaster and every backend at once, as a crash of the database server), waits ``--outage``
+seconds, restarts the cluster (crash recovery from the WAL), lets the burst run on against the
+restarted database, then counts the acknowledged reports missing from the table (must be 0), the
+rows stored without a 201 (requests cut off mid-commit) and the answers given during the outage.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -305,6 +314,80 @@ def profile(key: str, count: int) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL crash (--kill-database)
+
+
+def as_postgres(args: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if os.getuid() == 0 else args
+
+
+def postgres_processes() -> list[int]:
+    """The postmaster of this run's cluster (from postmaster.pid) and its children."""
+    pid_file = Path(os.environ["TINHSO_PG_DATA"]) / "postmaster.pid"
+    postmaster = int(pid_file.read_text().split()[0])
+    children = []
+    for entry in (e for e in os.listdir("/proc") if e.isdigit()):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        if int(raw[raw.rindex(")") + 2:].split()[1]) == postmaster:
+            children.append(int(entry))
+    return [postmaster, *children]
+
+
+def kill_postgres() -> int:
+    """SIGKILL the postmaster and every backend at once; how many processes."""
+    processes = postgres_processes()
+    for pid in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in processes):
+        time.sleep(0.05)
+    return len(processes)
+
+
+def start_postgres() -> float:
+    """``pg_ctl start`` with the options scripts/with-postgres used; seconds until it accepts connections."""
+    started = time.perf_counter()
+    subprocess.run(as_postgres([f"{os.environ['TINHSO_PG_BIN']}/pg_ctl", "-D", os.environ["TINHSO_PG_DATA"], "-w",
+                                "-t", "120", "-l", os.environ["TINHSO_PG_LOG"], "-o", os.environ["TINHSO_PG_OPTS"],
+                                "start"]), check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def kill_database_run(server, jobs, clients: int, outage: float, remember, acknowledged) -> dict:
+    """The intake burst with PostgreSQL SIGKILLed and restarted in the middle of it (once a third of
+    the burst is acknowledged)."""
+    from django.db import connections
+
+    connections.close_all()
+    facts: dict = {}
+    burst_done = threading.Event()
+    before = len(acknowledged)
+
+    def killer():
+        while len(acknowledged) - before < len(jobs) // 3 and not burst_done.is_set():
+            time.sleep(0.01)
+        facts["acknowledged_before"] = len(acknowledged)
+        facts["killed"] = kill_postgres()
+        killed_at = time.perf_counter()
+        time.sleep(outage)
+        facts["restart_s"] = start_postgres()
+        facts["down_s"] = time.perf_counter() - killed_at
+
+    thread = threading.Thread(target=killer)
+    thread.start()
+    result = load(server.port, jobs, clients, remember)
+    burst_done.set()
+    thread.join()
+    facts["result"] = result
+    return facts
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
@@ -313,7 +396,12 @@ def main() -> int:
     parser.add_argument("--profile", type=int, default=0, help="also profile N in-process submissions")
     parser.add_argument("--rate", type=float, default=200.0,
                         help="also run the intake open loop at this many requests/s (0: skip)")
+    parser.add_argument("--kill-database", action="store_true",
+                        help="SIGKILL PostgreSQL (postmaster + backends) mid-burst, restart it, count lost reports")
+    parser.add_argument("--outage", type=float, default=2.0, help="seconds PostgreSQL stays down (--kill-database)")
     args = parser.parse_args()
+    if args.kill_database and not (database_label() == "postgresql" and os.environ.get("TINHSO_PG_DATA")):
+        sys.exit("--kill-database needs the throwaway cluster of scripts/with-postgres (TINHSO_PG_DATA)")
 
     db = database_label()
     env = prepare_environment(db)
@@ -345,6 +433,26 @@ def main() -> int:
         if status == 201:
             with ack_lock:
                 acknowledged.update(item["service_request_id"] for item in json.loads(content))
+
+    if args.kill_database:
+        try:
+            load(server.port, [("GET", "/open311/v2/discovery.json", None, {})] * 200, args.clients)
+            load(server.port, warmup, args.clients, remember)
+            warm = len(acknowledged)
+            facts = kill_database_run(server, jobs, args.clients, args.outage, remember, acknowledged)
+        finally:
+            server.kill()
+        stored = set(Report.objects.filter(api_client=client).values_list("code", flat=True))
+        lost = acknowledged - stored
+        show("POST requests.json, PostgreSQL killed", facts["result"])
+        print(f"  SIGKILL of PostgreSQL ({facts['killed']} processes: postmaster + backends) after "
+              f"{facts['acknowledged_before'] - warm} of {len(jobs)} burst requests were acknowledged; down "
+              f"{facts['down_s']:.1f} s (outage {args.outage:g} s + restart with crash recovery "
+              f"{facts['restart_s']:.1f} s)")
+        print(f"  201s received {len(acknowledged)} (warm-up {warm} + burst {len(acknowledged) - warm}), rows stored "
+              f"{len(stored)}, lost {len(lost)}, unacknowledged extra rows {len(stored - acknowledged)}; "
+              f"other answers in the burst (during the outage) {facts['result']['errors']}")
+        return 1 if lost else 0
 
     try:
         # Warm-up: every worker loads its locator index and deadline calendar.

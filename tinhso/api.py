@@ -5,9 +5,11 @@ Each app contributes a router from its ``api`` module; user errors become 4xx JS
 
 from __future__ import annotations
 
+from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from tinhso.core.api_schemas import ErrorOut
 from tinhso.core.errors import UserError
 from tinhso.core.modules import optional_import
 
@@ -18,6 +20,25 @@ api = NinjaAPI(title="tinhso API", version="1", urls_namespace="api-v1",
 @api.exception_handler(UserError)
 def _user_error(request, exc: UserError):
     return api.create_response(request, {"error": exc.as_dict()}, status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def _not_signed_in(request, exc: AuthenticationError):
+    return _user_error(request, UserError("not_authenticated", "Cần đăng nhập bằng tài khoản cán bộ.",
+                                          "Sign in with a staff account.", status=401))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    # Raised by ninja itself, e.g. 403 "CSRF check Failed" for a session POST without the token.
+    code = "csrf_failed" if "CSRF" in str(exc) else f"http_{exc.status_code}"
+    return _user_error(request, UserError(code, f"Yêu cầu bị từ chối: {exc}", f"Request refused: {exc}",
+                                          status=exc.status_code))
+
+
+@api.exception_handler(Http404)
+def _no_such_path(request, exc: Http404):
+    return _user_error(request, UserError("not_found", "Không tìm thấy.", "Not found.", status=404))
 
 
 # Pydantic's error types, in Vietnamese; anything else reads "không hợp lệ" (invalid).
@@ -58,7 +79,30 @@ def _invalid_input(request, exc: ValidationError):
     return _user_error(request, error)
 
 
+def _document_platform_errors(router) -> None:
+    """Add to every operation the error answers the platform gives whatever the view does: 400 (input
+    that fails the schema, a NUL character, a ``UserError`` without a status), 404 when the path names
+    an object, 401 and 403 on staff endpoints (not signed in; not staff, or no CSRF token), and 414 (a
+    request line over the HTTP server's limit, refused by gunicorn before Django, with its own small HTML
+    page: documented without a body schema). A view's own statuses (409, 413, 429, ...) are declared by
+    its router with :func:`tinhso.core.api_schemas.errors`; tests/test_openapi_contract.py checks both."""
+    for child in getattr(router, "_routers", []):  # (prefix, router, tags) of nested routers
+        _document_platform_errors(child[1])
+    for path, path_view in router.path_operations.items():
+        for operation in path_view.operations:
+            statuses = {400}
+            if "{" in path:
+                statuses.add(404)
+            if operation.auth_callbacks:
+                statuses |= {401, 403}
+            for status in sorted(statuses - set(operation.response_models)):
+                # ninja wraps each response model the same way when it reads ``response={...}``.
+                operation.response_models[status] = operation._create_response_model(ErrorOut)
+            operation.response_models.setdefault(414, None)
+
+
 for _app, _prefix in [("geo", "/"), ("reports", "/reports/"), ("indicators", "/"), ("indices", "/indices/")]:
     _module = optional_import(f"tinhso.{_app}.api")
     if _module is not None:
+        _document_platform_errors(_module.router)
         api.add_router(_prefix, _module.router, tags=[_app])

@@ -29,6 +29,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)  # the shared cache of rate-limit counters
     for app in APP_MODULES:
         setup = optional_import(f"{app}.setup")
         if setup and hasattr(setup, "init"):
@@ -55,6 +56,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, workers=args.workers)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from tinhso.core import backup
+
+    backup.create(args.out)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from tinhso.core import backup
+
+    backup.restore(args.archive, force=args.force)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinhso", description="Tỉnh số — IOC platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--no-serve", action="store_true", help="load everything, then exit")
         p.set_defaults(func=func)
 
+    p = sub.add_parser("backup", help="database + media/dossiers in one owner-only archive with a manifest of hashes")
+    p.add_argument("out", metavar="OUT", help="archive to write (.tar); refused if it exists")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="restore an archive of `tinhso backup` (verifies hashes and row counts)")
+    p.add_argument("archive", metavar="IN")
+    p.add_argument("--force", action="store_true", help="overwrite a non-empty installation (stop the server first)")
+    p.set_defaults(func=cmd_restore)
+
     for app in APP_MODULES:
         cli = optional_import(f"{app}.cli")
         if cli and hasattr(cli, "register"):
@@ -82,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.umask(0o077)  # files under var/ (database, keys, media, logs) are the owner's only
+    args_given = sys.argv[1:] if argv is None else argv
+    if args_given[:1] == ["demo"]:
+        # Demo mode (settings.DEMO): the server may run on the generated per-install secret key.
+        os.environ["TINHSO_DEMO"] = "1"
     _setup_django()
     from django.db import DatabaseError
 

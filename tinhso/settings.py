@@ -1,15 +1,23 @@
 """Django settings for tinhso.
 
 Configuration comes from the environment (12-factor), so the same code runs the embedded
-SQLite demo and a PostgreSQL production deployment:
+SQLite demo and a PostgreSQL production deployment (every variable: docs/security.md,
+"Production settings"):
 
 - ``TINHSO_DATABASE_URL``: database URL (default ``sqlite:///<repo>/var/tinhso.sqlite3``),
   e.g. ``postgres://user:pass@127.0.0.1:5432/tinhso``.
-- ``TINHSO_SECRET_KEY``: required when ``TINHSO_DEBUG`` is off; a random per-install key is
-  generated under ``var/`` otherwise.
+- ``TINHSO_SECRET_KEY``: required in production. The demo, the tests and the command line keep
+  a random per-install key under ``var/`` instead; ``tinhso serve`` (and any WSGI server) refuses
+  to start on that key unless ``TINHSO_DEMO=1`` (set by ``tinhso demo``) or ``TINHSO_DEBUG=1``;
+  ``TINHSO_HTTPS=1`` without it refuses at once.
+- ``TINHSO_HTTPS=1``: served over HTTPS: HSTS, secure cookies, redirect to https.
+- ``TINHSO_TRUSTED_PROXIES``: reverse proxies (IPs/CIDRs) believed about the client's address
+  (``TINHSO_PROXY_HEADER``: ``X-Forwarded-For`` or ``Forwarded``).
+- ``TINHSO_CACHE_URL``: ``redis://…`` for a Redis cache; the database cache otherwise.
 - ``TINHSO_DEBUG`` (``1``/``0``), ``TINHSO_ALLOWED_HOSTS`` (comma-separated).
 - ``TINHSO_PROVINCE_CODE``: the province this installation serves (default ``68``, Lâm Đồng).
 - ``TINHSO_VAR_DIR``: where the SQLite database, media and generated keys live (default ``var/``).
+- ``TINHSO_BACKUP_DIRS``: folders under it that ``tinhso backup`` archives (default ``media,dossiers,uploads``).
 - ``TINHSO_SITE_URL``: the public address used in links inside e-mails (e.g. ``https://ioc.example.vn``).
 - ``TINHSO_EMAIL_URL``, ``TINHSO_EMAIL_FROM``, ``TINHSO_WEBHOOK_ALLOW_NETWORKS``: notifications
   (see ``docs/notify.md``).
@@ -17,21 +25,49 @@ SQLite demo and a PostgreSQL production deployment:
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
+import logging
 import os
 import secrets
+import stat
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from tinhso.core.clientaddr import parse_networks
+
+# The database, media, uploads and generated keys hold reporters' personal data: whatever this
+# process creates is readable by its owner only, whatever umask it was started with.
+os.umask(0o077)
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("TINHSO_VAR_DIR", Path.cwd() / "var")).resolve()
-# The database, media and generated keys hold reporters' personal data: owner-only access when we
-# create the folder (an existing one keeps the permissions its administrator gave it).
-VAR_DIR.parent.mkdir(parents=True, exist_ok=True)
-with contextlib.suppress(FileExistsError):
-    VAR_DIR.mkdir(mode=0o700)
+
+
+def _private_dir(path: Path) -> None:
+    """Create ``path`` owner-only (0700), or tighten an existing one that others can read."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        path.chmod(mode & 0o700 | 0o700)
+        logging.getLogger("tinhso.settings").warning(
+            "tinhso: %s was open to other users (mode %o); tightened to 0700", path, mode)
+
+
+def _private_files(folder: Path) -> None:
+    """Owner-only files (0600) directly in ``folder``: the database, the secret key, logs."""
+    for entry in folder.iterdir():
+        if entry.is_file() and not entry.is_symlink():
+            mode = stat.S_IMODE(entry.stat().st_mode)
+            if mode & 0o077:
+                entry.chmod(mode & 0o600)
+                logging.getLogger("tinhso.settings").warning(
+                    "tinhso: %s was open to other users (mode %o); tightened to 0600", entry, mode)
+
+
+_private_dir(VAR_DIR)
+_private_files(VAR_DIR)
 
 
 def _env_flag(name: str, default: bool) -> bool:
@@ -39,21 +75,37 @@ def _env_flag(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key() -> str:
-    key = os.environ.get("TINHSO_SECRET_KEY")
-    if key:
-        return key
-    # A per-install key kept outside the repository: never a secret committed to git.
-    path = VAR_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+def _env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 DEBUG = _env_flag("TINHSO_DEBUG", False)
-SECRET_KEY = _secret_key()
-ALLOWED_HOSTS = [h for h in os.environ.get("TINHSO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+# Demo mode: `tinhso demo` sets it; a throwaway installation that may run on a generated key.
+DEMO = _env_flag("TINHSO_DEMO", False)
+HTTPS = _env_flag("TINHSO_HTTPS", False)
+
+
+def _secret_key() -> tuple[str, bool]:
+    """The key and whether it was generated (not given by ``TINHSO_SECRET_KEY``)."""
+    key = os.environ.get("TINHSO_SECRET_KEY", "").strip()
+    if key:
+        return key, False
+    if HTTPS and not DEMO:
+        raise ImproperlyConfigured(
+            "TINHSO_SECRET_KEY is required with TINHSO_HTTPS=1 (production): set it to a long random "
+            "string kept outside the repository, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(50))'. "
+            "See docs/security.md.")
+    # A per-install key kept outside the repository: never a secret committed to git.
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(50))
+    return path.read_text().strip(), True
+
+
+SECRET_KEY, SECRET_KEY_GENERATED = _secret_key()
+ALLOWED_HOSTS = _env_list("TINHSO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 PROVINCE_CODE = os.environ.get("TINHSO_PROVINCE_CODE", "68")
 # Links in e-mails (the citizen's private link, a handler's report page) start with this.
 SITE_URL = (os.environ.get("TINHSO_SITE_URL") or os.environ.get("TINHSO_DEMO_URL")
@@ -65,6 +117,63 @@ NOTIFY_EMAIL_FROM = os.environ.get("TINHSO_EMAIL_FROM", "")
 # The only way to let webhooks reach private addresses: comma-separated CIDRs, e.g. "10.20.0.0/16".
 NOTIFY_WEBHOOK_ALLOW_NETWORKS = os.environ.get("TINHSO_WEBHOOK_ALLOW_NETWORKS", "")
 
+# Reverse proxies believed about the client's address (tinhso.core.clientaddr.client_ip).
+try:
+    TRUSTED_PROXIES = [str(n) for n in parse_networks(_env_list("TINHSO_TRUSTED_PROXIES"))]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TINHSO_TRUSTED_PROXIES: {exc}") from None
+PROXY_HEADER = os.environ.get("TINHSO_PROXY_HEADER", "X-Forwarded-For").strip()
+if PROXY_HEADER.lower() not in {"x-forwarded-for", "forwarded"}:
+    raise ImproperlyConfigured(f"TINHSO_PROXY_HEADER must be X-Forwarded-For or Forwarded, not {PROXY_HEADER!r}")
+
+# --- HTTPS and security headers (docs/security.md, "Production settings") ---
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("TINHSO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("TINHSO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_flag("TINHSO_HSTS_PRELOAD", False)
+    if TRUSTED_PROXIES:
+        # Believed only from a trusted proxy: tinhso.core.clientaddr.ForwardedProtoGuard drops the
+        # header from anyone else before SecurityMiddleware reads it.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Joining the browsers' HSTS preload list is the province's decision (TINHSO_HSTS_PRELOAD=1);
+# without it, `check --deploy` would warn about it on every run.
+SILENCED_SYSTEM_CHECKS = [] if HTTPS and SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy (django-csp): no inline script, style or event handler anywhere; every
+# script and style sheet is a static file of this site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+if HTTPS:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+# Map tiles under the report maps (none by default: the basemap is the province's own polygons).
+# A tile server, e.g. https://{s}.tile.example.org/{z}/{x}/{y}.png, is allowed as an image source.
+REPORTS_MAP_TILE_URL = os.environ.get("TINHSO_MAP_TILE_URL", "").strip()
+if REPORTS_MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(REPORTS_MAP_TILE_URL.replace("{s}.", "sub."))
+    _host = _tiles.netloc.replace("sub.", "*.", 1) if "{s}." in REPORTS_MAP_TILE_URL else _tiles.netloc
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_host}")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -72,6 +181,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # its Swagger UI from local static files (not a CDN)
+    "csp",
     "tinhso.core",
     "tinhso.notify",
     "tinhso.geo",
@@ -82,7 +193,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tinhso.core.clientaddr.ForwardedProtoGuard",
     "django.middleware.security.SecurityMiddleware",
+    "tinhso.core.bodylimit.RequestBodyLimitMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tinhso.core.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tinhso.core.nul_guard.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -132,6 +247,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=20000;",
     }
 
+AUTHENTICATION_BACKENDS = ["tinhso.core.signin.ThrottledModelBackend"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -148,12 +265,14 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it even before collectstatic
+STATIC_ROOT.mkdir(mode=0o700, exist_ok=True)  # WhiteNoise expects it even before collectstatic
 # Leaflet (the map library) comes from the django-leaflet wheel at install time; we only use its
 # static files (its Django app needs GDAL, which tinhso does not), so its folder is added here.
 STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").origin).parent / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Folders under VAR_DIR that `tinhso backup` archives beside the database (those that exist).
+BACKUP_DIRS = [d.strip() for d in os.environ.get("TINHSO_BACKUP_DIRS", "media,dossiers,uploads").split(",") if d.strip()]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -163,14 +282,35 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/dang-nhap"
-DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
+# Request bodies: tinhso.core.bodylimit refuses (413) what is larger than each door takes, before
+# Django reads it; DATA_UPLOAD_MAX_MEMORY_SIZE is the largest of those doors (the indices API's JSON).
+REQUEST_BODY_LIMITS = {
+    "multipart": 25 * 1024 * 1024,          # a report's photos, an uploaded workbook
+    "default": 2 * 1024 * 1024,             # JSON, form fields
+    "paths": {"/api/v1/indices/": 40 * 1024 * 1024},  # rows of an index computation (indices.api)
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 40 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One cache for every server process: rate-limit counters must be shared to mean anything.
+# The database's by default (`tinhso init` creates the table), Redis with TINHSO_CACHE_URL.
+CACHE_URL = os.environ.get("TINHSO_CACHE_URL", "").strip()
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("TINHSO_CACHE_URL must be a redis://, rediss:// or unix:// URL")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "tinhso"}}
+else:
+    CACHES = {"default": {"BACKEND": "tinhso.core.cache.DatabaseCache", "LOCATION": "tinhso_cache",
+                          "OPTIONS": {"MAX_ENTRIES": 20000}}}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TINHSO_LOG_LEVEL", "WARNING")},
+    # Failed sign-ins (also in the admin: Core › failed sign-ins) reach the server's log.
+    "loggers": {"tinhso.signin": {"level": "WARNING"}},
 }

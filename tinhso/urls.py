@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tinhso.api import api
+from tinhso.core import signin
 from tinhso.core.modules import optional_import
 from tinhso.reports.ratelimit import limit_posts
 
-# The admin's sign-in counts against the same per-IP limit as the staff sign-in page.
-admin.site.login = limit_posts("login", admin.site.login)
+# The admin's sign-in counts against the same per-address limit and the same per-account and
+# per-address lockouts as the staff sign-in page.
+admin.site.login = limit_posts("login", signin.guard(admin.site.login))
 
 urlpatterns = [
     path("admin/", admin.site.urls),

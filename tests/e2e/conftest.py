@@ -67,7 +67,8 @@ def server(chromium_path, tmp_path_factory, mailbox):
     var_dir = tmp_path_factory.mktemp("e2e-var")
     log = var_dir / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") and k != "DJANGO_SETTINGS_MODULE"}
-    env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_ACCESS_LOG="off", TINHSO_WORKERS="1",
+    # TINHSO_DEMO: a throwaway server may run on the key generated in its var dir.
+    env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_DEMO="1", TINHSO_ACCESS_LOG="off", TINHSO_WORKERS="1",
                TINHSO_THREADS="4", PYTHONUNBUFFERED="1", TINHSO_EMAIL_URL=mailbox.url,
                TINHSO_EMAIL_FROM="IOC <ioc@example.org>", TINHSO_NOTIFY_INTERVAL="0.5")
     python = sys.executable

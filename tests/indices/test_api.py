@@ -161,7 +161,7 @@ def test_too_many_json_rows_is_413(client, monkeypatch):
     assert response.json()["error"]["code"] == "index_input_too_large"
 
 
-def test_rate_limit_429_per_ip(client, settings):
+def test_rate_limit_429_per_ip(client, settings, db):  # the counters live in the database cache
     settings.INDICES_RATE_LIMITS = {"compute": 2, "whatif": 0, "sensitivity": 0}
     ip = "198.51.100.77"
     statuses = [client.post("/api/v1/indices/dti-922/compute", {"rows": dti_rows()}, content_type="application/json",

@@ -24,7 +24,7 @@ from tinhso.reports.permissions import citizen
 
 
 @pytest.fixture(autouse=True)
-def _fresh(settings):
+def _fresh(settings, db):  # db: the rate-limit counters live in the database cache
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()  # rate-limit counters
     from tinhso.reports.open311 import auth, resources

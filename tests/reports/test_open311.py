@@ -19,7 +19,7 @@ PRIVATE = {"email": "nguyen.van.a@example.vn", "phone": "0912345678", "first_nam
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches():
+def _fresh_caches(db):  # the rate-limit counters live in the database cache
     from tinhso.reports.open311 import auth, resources
 
     cache.clear()  # rate-limit counters

@@ -1,6 +1,10 @@
-"""Admin building blocks shared by the apps (this module registers no model)."""
+"""Admin building blocks shared by the apps, and the read-only log of failed sign-ins."""
 
 from __future__ import annotations
+
+from django.contrib import admin
+
+from tinhso.core.models import FailedSignIn
 
 
 class ViewOnlyAdminMixin:
@@ -15,3 +19,12 @@ class ViewOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FailedSignIn)
+class FailedSignInAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["at", "username", "address", "door", "refused"]
+    list_filter = ["door", "refused"]
+    search_fields = ["username", "address"]
+    date_hierarchy = "at"
+    fields = ["at", "username", "address", "door", "refused"]

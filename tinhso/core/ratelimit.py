@@ -1,9 +1,9 @@
 """Fixed-window request counters on Django's cache: the one mechanism behind every rate limit.
 
 A window is one minute; a bucket names who is counted for what (``"reports:submit:ip:1.2.3.4"``,
-``"open311:post:key:7"``). With the default local-memory cache the counters live in each worker
-process, so the effective limit is ``limit × workers``; configure a shared cache (Redis, database)
-for an exact limit.
+``"open311:post:key:7"``). The counters live in the shared cache (the database's, or Redis with
+``TINHSO_CACHE_URL``), so every server process counts against the same limit: ``cache.add``
+starts a window, ``cache.incr`` (atomic in both, see :mod:`tinhso.core.cache`) counts in it.
 """
 
 from __future__ import annotations

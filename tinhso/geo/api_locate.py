@@ -11,15 +11,12 @@ from typing import Any
 
 from ninja import Field, Router, Schema
 
+from tinhso.core.api_schemas import ApiError, errors
 from tinhso.core.errors import UserError
 from tinhso.geo import boundaries, locator
+from tinhso.geo.api_units import UnitRef
 
 router = Router()
-
-
-class UnitRef(Schema):
-    code: str
-    name: str
 
 
 class LegacyOut(Schema):
@@ -47,14 +44,6 @@ class LocateOut(Schema):
     distance_m: float | None
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-    message_en: str
-    field: str | None = None
-    details: Any = None
-
-
 class LocateItemOut(Schema):
     status: str
     lat: Any
@@ -65,7 +54,7 @@ class LocateItemOut(Schema):
     boundary: BoundaryRef | None = None
     flags: list[str] = Field(default_factory=list)
     distance_m: float | None = None
-    error: ErrorOut | None = None
+    error: ApiError | None = None
 
 
 class LocateBatchOut(Schema):
@@ -86,7 +75,8 @@ class BoundaryVersionOut(Schema):
     note: str
 
 
-@router.get("/geo/locate", response=LocateOut, summary="Locate one GPS point")
+# 503: no commune boundaries are active yet (a fresh installation before `tinhso geo import-boundaries`).
+@router.get("/geo/locate", response={200: LocateOut, **errors(503)}, summary="Locate one GPS point")
 def locate_point(request, lat: str | None = None, lon: str | None = None):
     """`status` is `ok` or `outside` (200); bad, out-of-range or swapped coordinates are a 400 error."""
     return locator.locate(lat, lon)
@@ -103,7 +93,7 @@ _BATCH_BODY = {
 }
 
 
-@router.post("/geo/locate", response=LocateBatchOut, summary="Locate a list of GPS points",
+@router.post("/geo/locate", response={200: LocateBatchOut, **errors(413, 503)}, summary="Locate a list of GPS points",
              openapi_extra=_BATCH_BODY)
 def locate_points(request):
     """Body: a JSON list of `{"lat": .., "lon": ..}` (at most 10,000). Each bad item gets its own

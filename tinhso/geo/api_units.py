@@ -11,6 +11,7 @@ import datetime as dt
 
 from ninja import Router, Schema
 
+from tinhso.core.api_schemas import ErrorOut
 from tinhso.geo import registry
 
 router = Router()
@@ -50,17 +51,6 @@ class CrosswalkEdge(Schema):
 class UnitDetail(UnitOut):
     predecessors: list[CrosswalkEdge]
     successors: list[CrosswalkEdge]
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-    message_en: str
-    field: str | None = None
-
-
-class ErrorOut(Schema):
-    error: ErrorBody
 
 
 @router.get("/units", response={200: list[UnitOut], 400: ErrorOut}, summary="Search administrative units")

@@ -8,15 +8,12 @@ from typing import Any
 from django.http import HttpResponse
 from ninja import Router, Schema
 
+from tinhso.core.api_schemas import ErrorOut, file_answer
 from tinhso.core.errors import UserError
 from tinhso.indicators import io, merged, observations, status
 from tinhso.indicators.models import Indicator, Plan
 
 router = Router()
-
-
-class ErrorOut(Schema):
-    error: dict[str, Any]
 
 
 class SourceOut(Schema):
@@ -128,8 +125,12 @@ def plan_status(request, code: str, milestone: int):
     return status.plan_status(code, milestone)
 
 
-@router.get("/plans/{code}/export", response={400: ErrorOut, 404: ErrorOut},
-            summary="Export series and status (format=csv|xlsx|json; what=series|status for CSV)")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/plans/{code}/export", response={200: None, 400: ErrorOut, 404: ErrorOut},
+            summary="Export series and status (format=csv|xlsx|json; what=series|status for CSV)",
+            openapi_extra=file_answer("text/csv", XLSX, "application/json"))
 def export(request, code: str, milestone: int, format: str = "csv", what: str = "series"):
     content, content_type = io.export(code, milestone, format, what=what)
     response = HttpResponse(content, content_type=content_type)
@@ -138,10 +139,11 @@ def export(request, code: str, milestone: int, format: str = "csv", what: str = 
     return response
 
 
-@router.get("/plans/{code}/template.xlsx", response={404: ErrorOut}, summary="Excel entry template for a plan")
+@router.get("/plans/{code}/template.xlsx", response={200: None, 404: ErrorOut}, summary="Excel entry template for a plan",
+            openapi_extra=file_answer(XLSX))
 def template(request, code: str):
     response = HttpResponse(io.template(status.get_plan(code)),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                            content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{code}-template.xlsx"'
     return response
 

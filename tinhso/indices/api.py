@@ -18,7 +18,8 @@ from typing import Any
 from django.conf import settings
 from ninja import Router, Schema
 
-from tinhso.core import ratelimit
+from tinhso.core import clientaddr, ratelimit
+from tinhso.core.api_schemas import ErrorOut
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
 from tinhso.indices import methodology
@@ -42,10 +43,6 @@ OPTIONS: dict[str, dict[str, str]] = {
 COMMON_OPTIONS = {"merge_provinces_2025": "bool"}
 
 
-class ErrorOut(Schema):
-    error: dict[str, Any]
-
-
 class MethodOut(Schema):
     code: str
     title: str
@@ -57,8 +54,7 @@ class MethodOut(Schema):
 # --- limits --------------------------------------------------------------------------------------
 
 def client_ip(request) -> str:
-    # REMOTE_ADDR only: the reverse proxy sets it; X-Forwarded-For is not trusted blindly.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return clientaddr.client_ip(request)
 
 
 def check_rate(request, scope: str) -> None:

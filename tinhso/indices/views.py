@@ -372,6 +372,10 @@ def _rule_text(node) -> str:
     return "value"
 
 
+# Tree rows are indented by CSS classes depth-0 … depth-8 (indices.css): no inline styles under the CSP.
+MAX_INDENT = 8
+
+
 def _node_row(method, code: str, depth: int) -> dict:
     node = method.nodes[code]
     if node.max is not None:
@@ -382,7 +386,7 @@ def _node_row(method, code: str, depth: int) -> dict:
     else:
         size, size_kind = "", ""
     return {"code": node.code, "name_vi": node.name_vi, "name_en": node.name_en, "depth": depth,
-            "indent": f"{depth * 1.2:.1f}", "size": size, "size_kind": size_kind, "rule": _rule_text(node),
+            "indent": min(depth, MAX_INDENT), "size": size, "size_kind": size_kind, "rule": _rule_text(node),
             "status": _status(node), "note": _pick(node.note_vi, node.note_en), "role": node.role,
             "counts": node.counts}
 

@@ -35,6 +35,7 @@ from django.http import FileResponse, HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.security import SessionAuth
 
+from tinhso.core.api_schemas import GEOJSON_POINTS, errors, file_answer
 from tinhso.core.errors import UserError
 from tinhso.reports import (
     citizen_secret,
@@ -76,7 +77,7 @@ class Ref(Schema):
     name: str
 
 
-class UnitRef(Ref):
+class HandlingUnitRef(Ref):
     kind: str
 
 
@@ -129,7 +130,7 @@ class PublicReportOut(Schema):
     lon: float
     address: str
     commune: Ref | None
-    handling_unit: UnitRef | None
+    handling_unit: HandlingUnitRef | None
     created_at: dt.datetime
     updated_at: dt.datetime
     expected_datetime: dt.datetime | None
@@ -282,7 +283,7 @@ class StaffListOut(Schema):
 class MeOut(Schema):
     username: str
     roles: list[str]
-    units: list[UnitRef]
+    units: list[HandlingUnitRef]
     province_wide: bool
 
 
@@ -362,7 +363,7 @@ def list_categories(request):
             for c in Category.objects.filter(active=True)]
 
 
-@router.post("/submit", response={200: SubmitOut, 201: SubmitOut})
+@router.post("/submit", response={200: SubmitOut, 201: SubmitOut, **errors(429)})
 def submit(request, payload: Form[SubmitIn], photos: File[list[UploadedFile]] = None):
     ratelimit.check(request, "submit")
     key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
@@ -391,7 +392,7 @@ def _nearby(report: Report) -> dict:
             "distance_m": getattr(report, "distance_m", 0.0), "created_at": report.created_at}
 
 
-@router.get("/nearby", response=list[NearbyOut])
+@router.get("/nearby", response={200: list[NearbyOut], **errors(429)})
 def nearby(request, category: str, lat: float, lon: float):
     """Similar open reports near a point, for the citizen form: only those the public may list
     (published and checked by a person), so unverified reports are not revealed."""
@@ -403,7 +404,7 @@ def nearby(request, category: str, lat: float, lon: float):
     return [_nearby(r) for r in found if r.pk in listable]
 
 
-@router.get("/track/{code}", response=PublicReportOut)
+@router.get("/track/{code}", response={200: PublicReportOut, **errors(403, 429)})
 def track(request, code: str):
     """The public status; the submitter's view with the ``X-Citizen-Token`` header (wrong → 403)."""
     ratelimit.check(request, "track")
@@ -414,7 +415,7 @@ def track(request, code: str):
     return privacy.public_view(report, citizen=bool(token))
 
 
-@router.post("/track/{code}/rate", response=PublicReportOut)
+@router.post("/track/{code}/rate", response={200: PublicReportOut, **errors(403, 409, 429)})
 def rate(request, code: str, payload: RateIn):
     ratelimit.check(request, "rate")
     report = _public_report(code)
@@ -423,7 +424,7 @@ def rate(request, code: str, payload: RateIn):
     return privacy.public_view(_public_report(code), citizen=True)
 
 
-@router.post("/track/{code}/info", response=PublicReportOut)
+@router.post("/track/{code}/info", response={200: PublicReportOut, **errors(403, 409, 429)})
 def provide_info(request, code: str, payload: CitizenTextIn):
     ratelimit.check(request, "rate")
     report = _public_report(code)
@@ -445,7 +446,7 @@ def public_list(request, category: str | None = None, commune: str | None = None
             "results": [privacy.public_view(r, with_history=False) for r in rows]}
 
 
-@router.get("/public.geojson")
+@router.get("/public.geojson", openapi_extra=file_answer("application/geo+json", json_schema=GEOJSON_POINTS))
 def public_geojson(request, category: str | None = None, commune: str | None = None, status: str | None = None,
                    since: str | None = None, until: str | None = None, bbox: str | None = None,
                    limit: int = 5000):
@@ -466,7 +467,7 @@ def public_geojson(request, category: str | None = None, commune: str | None = N
                         content_type="application/geo+json; charset=utf-8")
 
 
-@router.get("/photos/{token}")
+@router.get("/photos/{token}", openapi_extra=file_answer("image/jpeg", "image/png", "image/webp"))
 def photo(request, token: str):
     item = Photo.objects.select_related("report").filter(token=token).first()
     actor = actor_for_user(request.user) if request.user.is_authenticated else None
@@ -489,7 +490,7 @@ def _stats_rows(by, since, until):
     return fn(since=_parse_time(since, "since"), until=_parse_time(until, "until"))
 
 
-@router.get("/stats.csv")
+@router.get("/stats.csv", openapi_extra=file_answer("text/csv"))
 def get_stats_csv(request, by: str = "unit", since: str | None = None, until: str | None = None):
     import io
 
@@ -512,7 +513,7 @@ def me(request):
             "units": [{"code": u.code, "name": u.name, "kind": u.kind} for u in units]}
 
 
-@router.get("/units", response=list[UnitRef], auth=staff_auth)
+@router.get("/units", response=list[HandlingUnitRef], auth=staff_auth)
 def units(request):
     _staff(request)
     return [{"code": u.code, "name": u.name, "kind": u.kind} for u in HandlingUnit.objects.filter(active=True)]
@@ -554,7 +555,7 @@ def _act(request, code, fn, **kwargs):
     return _staff_out(actor, get_report_for(actor, code) if actor.can_see(report) else report)
 
 
-STAFF_RESPONSE = {200: OperatorReportOut | StaffReportOut}
+STAFF_RESPONSE = {200: OperatorReportOut | StaffReportOut, **errors(409)}  # 409: not allowed from this state
 
 
 @router.post("/staff/{code}/verify", response=STAFF_RESPONSE, auth=staff_auth)

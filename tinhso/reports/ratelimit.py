@@ -1,10 +1,11 @@
 """Per-client-IP rate limits for the public endpoints (submit, track, rate, login), counted by
-:mod:`tinhso.core.ratelimit` (one-minute windows, per worker process with the default cache).
+:mod:`tinhso.core.ratelimit` (one-minute windows).
 Limits come from the ``REPORTS_RATE_LIMITS`` setting (``{"submit": 20, "track": 120, "rate": 20, "login": 10, "recover": 5}`` requests per minute by default; ``login``
 counts sign-in attempts on the staff and admin login pages, ``recover`` requests for a new private
 link, which are also limited to :data:`RECOVER_PER_CODE` per tracking code); 0 disables one.
-The client IP is ``REMOTE_ADDR`` (the reverse proxy in front must set it; we do not trust
-``X-Forwarded-For`` blindly).
+The client's address is :func:`tinhso.core.clientaddr.client_ip` (``REMOTE_ADDR``, or what a
+trusted reverse proxy says: ``TINHSO_TRUSTED_PROXIES``). Counters are shared by every server
+process (the database cache, or Redis).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpResponse
 
-from tinhso.core import ratelimit
+from tinhso.core import clientaddr, ratelimit
 from tinhso.core.errors import UserError
 
 DEFAULT_LIMITS = {"submit": 20, "track": 120, "rate": 20, "login": 10, "recover": 5}
@@ -23,7 +24,7 @@ RECOVER_PER_CODE = 2
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return clientaddr.client_ip(request)
 
 
 def check(request, scope: str) -> None:

@@ -7,6 +7,7 @@ handling unit's under ``/don-vi/phan-anh``; staff sign in at ``/dang-nhap``.
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
+from tinhso.core import signin
 from tinhso.reports import pages, ratelimit
 
 # A tracking code, PA-XXXXX-XXXXX (any case: the view redirects to the upper-case form).
@@ -26,8 +27,8 @@ urlpatterns = [
     path("phan-anh/thong-ke", pages.statistics, name="reports-stats"),
     path("phan-anh/ban-do/xa.geojson", pages.commune_polygons, name="reports-basemap"),
     # Staff
-    path("dang-nhap", ratelimit.limit_posts("login", auth_views.LoginView.as_view(
-        template_name="reports/login.html", redirect_authenticated_user=True, next_page="/can-bo")),
+    path("dang-nhap", ratelimit.limit_posts("login", signin.guard(auth_views.LoginView.as_view(
+        template_name="reports/login.html", redirect_authenticated_user=True, next_page="/can-bo"))),
         name="reports-login"),
     path("dang-xuat", auth_views.LogoutView.as_view(next_page="/"), name="reports-logout"),
     path("can-bo", pages.staff_home, name="reports-staff-home"),

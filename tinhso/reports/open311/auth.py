@@ -7,8 +7,7 @@ Keys belong to client applications (:class:`~tinhso.reports.models.ApiClient`), 
 Rate limits count requests per minute in the Django cache: ``POST requests`` per API key,
 everything else per client IP. Limits come from ``settings.OPEN311_RATE_LIMITS``
 (``{"post": N, "get": N}``) or the ``TINHSO_OPEN311_RATE_POST`` / ``TINHSO_OPEN311_RATE_GET``
-environment variables; ``0`` switches a limit off. The default cache is per process, so with
-several server workers a client may get up to limit × workers before being refused.
+environment variables; ``0`` switches a limit off. The cache is shared by every server process.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.views.decorators.csrf import csrf_exempt
 
+from tinhso.core import clientaddr
 from tinhso.core.errors import UserError
 from tinhso.reports.open311 import auth, resources
 from tinhso.reports.open311 import params as p
@@ -26,7 +27,7 @@ def _lang(request) -> str:
 
 
 def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return clientaddr.client_ip(request)
 
 
 def endpoint(*methods: str):
