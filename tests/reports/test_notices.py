@@ -86,11 +86,13 @@ def test_citizen_loop_by_email(world, smtp):
 
 
 def test_no_email_no_citizen_message_and_auto_forward_tells_the_unit(world, smtp):
+    world.pt.email = "vanthu.phanthiet@example.gov.vn"  # the unit's own mailbox
+    world.pt.save()
     report = submit(world, category="environment").report  # auto-forwarded to UBND Phan Thiết
     assert report.handling_unit == world.pt
     assert not Message.objects.filter(address__contains="dan@").exists()
     worker.run_once()
-    assert [m["To"] for m in smtp.messages] == ["h_pt@example.org"]
+    assert sorted(m["To"] for m in smtp.messages) == ["h_pt@example.org", "vanthu.phanthiet@example.gov.vn"]
     assert Message.objects.filter(kind="report_assigned", user=world.users["h_pt"], channel="inbox").exists()
 
 

@@ -9,8 +9,8 @@ change, so a change that is rolled back tells nobody. Texts are template files u
   forwarded, accepted, question asked, resolved with the result, rejected, reopened) and a new
   private link on request (:func:`secret_recovered`). The private link is only in the messages
   written when a secret is issued; it is erased from the outbox once sent.
-- **Handlers** of the unit a report is assigned to: each new assignment and each answer from the
-  citizen (:data:`HANDLER_KINDS`) — code, category, place and link only, never the reporter's
+- **Handlers** of the unit a report is assigned to: each new assignment (also to the unit's own
+  mailbox, ``HandlingUnit.email``, if set) and each answer from the citizen (:data:`HANDLER_KINDS`) — code, category, place and link only, never the reporter's
   identity (Decree 13/2023).
 - **Supervisors**: near-due and overdue notices from :func:`tinhso.reports.sla.check_deadlines`
   (once per report, step and clock).
@@ -120,9 +120,10 @@ def handlers_of(unit_id: int | None) -> list:
 def _tell_handlers(report: Report, event: ReportEvent) -> None:
     kind = HANDLER_KINDS[event.action]
     users = handlers_of(report.handling_unit_id)
+    unit_mailbox = report.handling_unit.email if report.handling_unit_id and kind == "report_assigned" else ""
     # Handlers read the unit's view: the note of a reassignment or the citizen's answer, never who sent it.
     _send(kind, report, url=site_url(f"/don-vi/phan-anh/{report.code}"), users=users,
-          context={"note": event.note}, now=event.at)
+          emails=[unit_mailbox] if unit_mailbox else [], context={"note": event.note}, now=event.at)
 
 
 def secret_recovered(report: Report, secret: str) -> None:

@@ -154,11 +154,14 @@ def load_demo(out=print) -> None:
 
 
 def _grant_admin_permissions() -> None:
-    """IOC operators may edit the reports configuration tables in the admin."""
+    """IOC operators may edit the reports configuration tables in the admin and read the
+    notification outbox there ("retry now" stays with administrators)."""
     from django.contrib.auth.models import Group, Permission
 
     group, _ = Group.objects.get_or_create(name=f"reports-{Role.OPERATOR}")
     models = ["category", "handlingunit", "routingrule", "deadlinerule", "calendarexception", "membership",
-              "report", "reportevent", "notification"]
+              "report", "reportevent"]
     perms = Permission.objects.filter(content_type__app_label="reports", content_type__model__in=models)
     group.permissions.add(*perms)
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="notify",
+                                                     codename__in=["view_message", "use_inbox"]))
