@@ -8,12 +8,23 @@ from __future__ import annotations
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
+from tinhso.core import limits
 from tinhso.core.api_schemas import ErrorOut
 from tinhso.core.errors import UserError
 from tinhso.core.modules import optional_import
 
-api = NinjaAPI(title="tinhso API", version="1", urls_namespace="api-v1",
+
+class BoundedJSONParser(Parser):
+    """Schema bodies parsed within :mod:`tinhso.core.limits`: no deep nesting, no lone surrogates
+    (ninja answers any error here with a 400)."""
+
+    def parse_body(self, request):
+        return limits.load_json(request.body, "JSON", field="body")
+
+
+api = NinjaAPI(title="tinhso API", version="1", urls_namespace="api-v1", parser=BoundedJSONParser(),
                description="Tỉnh số — administrative geography, field reports, plan indicators, composite indices")
 
 

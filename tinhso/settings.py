@@ -175,7 +175,7 @@ if REPORTS_MAP_TILE_URL:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_host}")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "tinhso.core.apps.AdminConfig",  # django.contrib.admin, opened by a permission (core/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -189,6 +189,7 @@ INSTALLED_APPS = [
     "tinhso.reports",
     "tinhso.indicators",
     "tinhso.indices",
+    "tinhso.dossiers",
     "tinhso.web",
 ]
 
@@ -314,3 +315,10 @@ LOGGING = {
     # Failed sign-ins (also in the admin: Core › failed sign-ins) reach the server's log.
     "loggers": {"tinhso.signin": {"level": "WARNING"}},
 }
+
+# Public-service dossiers (tinhso.dossiers): the columnar store, and how a supplementation request
+# affects the due date ("pause": the time with the citizen extends it; "restart": the full processing
+# time starts again when the supplement is accepted). Decree 118/2025/NĐ-CP may require either; pause
+# is what the national portal's reference implementation does by default.
+DOSSIER_STORE_DIR = Path(os.environ.get("TINHSO_DOSSIER_STORE_DIR", VAR_DIR / "dossiers")).resolve()
+DOSSIER_SUPPLEMENT_MODE = os.environ.get("TINHSO_DOSSIER_SUPPLEMENT_MODE", "pause")

@@ -186,3 +186,12 @@ def test_cli_csv_bom_and_header_case(tmp_path, capsys, approximate):
     assert code == 0
     with open(tmp_path / "out.csv", newline="") as f:
         assert next(csv.DictReader(f))["commune_code"] == "22945"
+
+
+def test_cli_csv_row_with_too_many_columns_is_refused(tmp_path, capsys, approximate, settings):
+    settings.TINHSO_FILE_LIMITS = {"table_columns": 5}
+    src = tmp_path / "in.csv"
+    src.write_text("lat,lon\n10.9,108.1\n10.9,108.1" + ",x" * 5 + "\n")
+    code, _, err = run(capsys, "geo", "locate", "--csv", str(src), "--out", str(tmp_path / "out.csv"))
+    assert code == 2 and "in.csv: line 3 has 7 columns (limit table_columns = 5)" in err and "Traceback" not in err
+    assert not (tmp_path / "out.csv").exists()

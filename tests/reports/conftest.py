@@ -25,6 +25,16 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts without cached public answers or rate-limit counters from another test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def commune(name: str, province: str = "68"):
     from tinhso.geo.models import Unit
 

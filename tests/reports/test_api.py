@@ -19,7 +19,7 @@ def test_full_journey_through_the_api(world):
     photo = SimpleUploadedFile("a.jpg", jpeg_with_exif(), content_type="image/jpeg")
     form = {"category": "traffic", "description": "Ổ gà", "lat": str(world.phan_thiet.lat),
             "lon": str(world.phan_thiet.lon), "reporter_phone": "0912345678", "idempotency_key": "k-1",
-            "photos": [photo]}
+            "client_token": "app-install-7f3a9c2e51", "photos": [photo]}
     response = anon.post("/api/v1/reports/submit", data=form)
     assert response.status_code == 201, response.content
     body = response.json()

@@ -33,6 +33,9 @@ def _fresh(settings, db):  # db: the rate-limit counters live in the database ca
     auth._known_keys.clear()
 
 
+SCOPE = "api:t:test-client"  # a scope proving the client (see tinhso.reports.idempotency)
+
+
 def submit(w, **kw):
     return intake.submit_report(category="traffic", description="Ổ gà trước nhà số 7", lat=w.phan_thiet.lat,
                                 lon=w.phan_thiet.lon, **kw)
@@ -95,9 +98,9 @@ def test_synthetic_reports_have_no_secret_and_refuse_citizen_actions(world):
 
 
 def test_prompt_retry_reissues_the_secret_late_retry_gets_none(world):
-    first = submit(world, idempotency_key="k-1")
+    first = submit(world, idempotency_key="k-1", idempotency_scope=SCOPE)
     report = first.report
-    again = submit(world, idempotency_key="k-1")
+    again = submit(world, idempotency_key="k-1", idempotency_scope=SCOPE)
     assert not again.created and again.report.pk == report.pk
     assert again.citizen_secret and again.citizen_secret != first.citizen_secret
     report.refresh_from_db()
@@ -106,7 +109,7 @@ def test_prompt_retry_reissues_the_secret_late_retry_gets_none(world):
     event = ReportEvent.objects.get(report=report, action="reissue_secret")
     assert not event.public and event.from_state == event.to_state == State.SUBMITTED
     late = report.created_at + dt.timedelta(minutes=citizen_secret.REISSUE_MINUTES + 1)
-    assert submit(world, idempotency_key="k-1", now=late).citizen_secret is None
+    assert submit(world, idempotency_key="k-1", idempotency_scope=SCOPE, now=late).citizen_secret is None
     report.refresh_from_db()
     assert citizen_secret.matches(report, again.citizen_secret)  # a late retry changes nothing
 

@@ -102,8 +102,8 @@ def test_exif_is_stripped(world):
 
 
 def test_idempotency_returns_first_report(world):
-    first = submit(world, idempotency_key="abc-123")
-    again = submit(world, idempotency_key="abc-123", description="other text")
+    first = submit(world, idempotency_key="abc-123", idempotency_scope="api:t:client-1")
+    again = submit(world, idempotency_key="abc-123", idempotency_scope="api:t:client-1", description="other text")
     assert first.created and not again.created
     assert again.report.pk == first.report.pk
     assert Report.objects.count() == 1

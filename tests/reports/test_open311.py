@@ -347,19 +347,22 @@ def test_get_request_json_and_xml_fields(client, world, key):
     report = Report.objects.get(code=code)
     item = jsn(client.get(f"{BASE}/requests/{code}.json"))[0]
     assert item["service_request_id"] == code and item["status"] == "open"
-    assert item["service_code"] == "traffic" and item["service_name"] == "Giao thông"
-    assert item["description"] is None and item["address"] is None  # not verified yet
-    assert (item["lat"], item["long"]) == (report.lat, report.lon)
+    # Not verified yet: only the id, status, state and dates.
+    assert item["service_code"] is None and item["description"] is None and item["address"] is None
+    assert (item["lat"], item["long"]) == (None, None)
     assert item["requested_datetime"].endswith("+07:00")
     assert dt.datetime.fromisoformat(item["requested_datetime"]) == report.created_at.replace(microsecond=0)
     ext = item["extended_attributes"]
-    assert ext["commune_code"] == world.phan_thiet.code and ext["commune_name"] == "Phường Phan Thiết"
-    assert ext["province_code"] == "68" and ext["channel"] == "open311" and ext["state"] == "submitted"
-    assert ext["synthetic"] is False
+    assert ext["state"] == "submitted" and ext["commune_code"] is None and ext["synthetic"] is False
     assert [n["type"] for n in item["notes"]] == ["opened"]
 
     triage.verify(report, actor(world.users["op"]))
     item = jsn(client.get(f"{BASE}/requests/{code}.json"))[0]
+    assert item["service_code"] == "traffic" and item["service_name"] == "Giao thông"
+    assert (item["lat"], item["long"]) == (report.lat, report.lon)
+    ext = item["extended_attributes"]
+    assert ext["commune_code"] == world.phan_thiet.code and ext["commune_name"] == "Phường Phan Thiết"
+    assert ext["province_code"] == "68" and ext["channel"] == "open311"
     assert item["description"] == "Ổ gà" and item["address"] == "Số 3 Lê Lợi"
     assert item["agency_responsible"] == "UBND Phường Phan Thiết"
     assert item["extended_attributes"]["handling_unit"] == "ubnd-phan-thiet"

@@ -6,11 +6,17 @@ what the user sent, so the request is refused with a 400 naming where the charac
 error format of the endpoint (the native API's JSON, Open311's error list, plain text for pages).
 Form fields (url-encoded and the text parts of multipart bodies) and JSON bodies are checked; files
 are not (their bytes are judged by the endpoint that reads them).
+
+Reading the form here is also where a body Django cannot parse fails (a malformed multipart body,
+too many fields or files, a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``): that is answered here too, a
+400 (413 for the size) in the endpoint's format, instead of Django's HTML error page.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 
 from tinhso.core.errors import UserError
 from tinhso.core.modules import optional_import
@@ -46,6 +52,22 @@ def nul_error(where: str) -> UserError:
                      field=where, status=400)
 
 
+UNREADABLE = (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
+def body_error(exc: Exception) -> UserError:
+    """Why Django could not read the request body, as a :class:`UserError`."""
+    if isinstance(exc, RequestDataTooBig):
+        return UserError("body_too_large", "Nội dung gửi lên quá lớn.", "The request body is too large.",
+                         field="body", status=413)
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return UserError("too_many_fields", "Nội dung gửi lên có quá nhiều trường hoặc tệp.",
+                         "The request body has too many fields or files.", field="body", status=400)
+    return UserError("bad_body", f"Không đọc được nội dung gửi lên (multipart/form-data không hợp lệ: {exc}).",
+                     f"The request body cannot be read (invalid multipart/form-data: {exc}).", field="body",
+                     status=400)
+
+
 def _response(request, error: UserError) -> HttpResponse:
     path = request.path.replace(NUL, "")
     if path.startswith("/open311/"):
@@ -64,7 +86,10 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        where = nul_location(request)
+        try:
+            where = nul_location(request)
+        except UNREADABLE as exc:
+            return _response(request, body_error(exc))
         if where is not None:
             return _response(request, nul_error(where))
         return self.get_response(request)

@@ -6,16 +6,13 @@ everywhere: an Excel number cell is exact; text is accepted only when its readin
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io as _stdio
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import load_workbook
-
+from tinhso.core import limits
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
 
@@ -32,32 +29,17 @@ class RowError:
 
 # --- reading files --------------------------------------------------------------------------------
 
-def _rows_from_csv(content: bytes) -> list[list[str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError("bad_encoding", "Tệp CSV phải mã hóa UTF-8", "The CSV file must be UTF-8 encoded",
-                        field="file") from exc
-    return [row for row in csv.reader(_stdio.StringIO(text))]
-
-
-def _rows_from_xlsx(content: bytes, preferred_sheets: tuple[str, ...]) -> list[list]:
-    try:
-        wb = load_workbook(_stdio.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise UserError("bad_workbook", f"Không đọc được tệp Excel: {exc}", f"Cannot read the Excel file: {exc}",
-                        field="file") from exc
-    sheet = next((wb[name] for name in preferred_sheets if name in wb.sheetnames), wb.worksheets[0])
-    return [list(r) for r in sheet.iter_rows(values_only=True)]
-
-
 def read_table(content: bytes, filename: str, preferred_sheets: tuple[str, ...] = ()) -> list[list]:
-    """Rows of a CSV (UTF-8) or XLSX file; a workbook is read from the first preferred sheet it has."""
+    """Rows of a CSV (UTF-8) or XLSX file; a workbook is read from the first preferred sheet it has.
+
+    Read within the limits of :mod:`tinhso.core.limits` (rows, columns, cells, uncompressed bytes); a
+    row runs to its last non-empty cell (rows are not padded to a common width)."""
     suffix = Path(filename).suffix.lower()
+    limits.check_file_size(len(content))
     if suffix in (".xlsx", ".xlsm"):
-        return _rows_from_xlsx(content, preferred_sheets)
+        return limits.xlsx_rows(content, preferred_sheets)
     if suffix in (".csv", ".txt"):
-        return _rows_from_csv(content)
+        return limits.csv_rows(content)
     raise UserError("unknown_format", f"Định dạng {suffix!r} không được hỗ trợ (.csv hoặc .xlsx)",
                     f"Unsupported format {suffix!r} (.csv or .xlsx)", field="file")
 

@@ -6,11 +6,11 @@ Thin doors onto :mod:`tinhso.geo.locator`. Coordinates are taken as text and par
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ninja import Field, Router, Schema
 
+from tinhso.core import limits
 from tinhso.core.api_schemas import ApiError, errors
 from tinhso.core.errors import UserError
 from tinhso.geo import boundaries, locator
@@ -98,11 +98,7 @@ _BATCH_BODY = {
 def locate_points(request):
     """Body: a JSON list of `{"lat": .., "lon": ..}` (at most 10,000). Each bad item gets its own
     `status: "error"` with the reason; the others are answered."""
-    try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UserError("invalid_json", f"Nội dung không phải JSON hợp lệ: {exc}",
-                        f"The request body is not valid JSON: {exc}", field="body") from None
+    body = limits.load_json(request.body or b"null", "JSON", field="body")
     if isinstance(body, dict) and isinstance(body.get("points"), list):
         body = body["points"]
     if not isinstance(body, list):

@@ -21,9 +21,7 @@ see :func:`approximate_outline`. They are labelled ``quality="approximate"`` whe
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import json
 import math
 import sqlite3
 from collections.abc import Callable
@@ -35,6 +33,7 @@ import numpy as np
 import shapely
 from django.db import transaction
 
+from tinhso.core import limits
 from tinhso.core.errors import UserError
 from tinhso.core.text import fold, nfc
 from tinhso.geo.models import Boundary, BoundaryQuality, BoundaryVersion, Level, Structure, Unit
@@ -121,42 +120,75 @@ def _normalise_code(value: Any) -> tuple[str | None, str | None]:
 def _read_bytes(path: Path) -> bytes:
     if not path.exists():
         raise UserError("file_not_found", f"Không tìm thấy tệp {path}", f"File not found: {path}", field="file")
+    size = path.stat().st_size
+    if size > limits.limit("geo_file_bytes"):
+        raise limits.too_large("file_too_large", f"{path.name} có {size / limits.MiB:.1f} MB",
+                               f"{path.name} is {size / limits.MiB:.1f} MB", "geo_file_bytes", size=size)
     return path.read_bytes()
 
 
+def _check_feature_count(count: int, name: str) -> None:
+    if count > limits.limit("geo_features"):
+        raise limits.too_large("too_many_features", f"{name} có {count} đối tượng", f"{name} has {count} features",
+                               "geo_features", count=count)
+
+
+def _property(value: Any, what: str, problems: list[str]) -> Any:
+    """A code or name property as read: text, or a number for a code; anything else is a problem."""
+    if value is None or isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        problems.append(f"bad_property:{what} is a {type(value).__name__}, not text or a number")
+        return None
+    cap = limits.limit("geo_property_chars")
+    if len(value) > cap:
+        problems.append(f"bad_property:{what} is {len(value)} characters long (limit geo_property_chars = {cap})")
+        return None
+    return value
+
+
+def _source_feature(index: int, props: Any, fallback_code: Any, geometry: Any,
+                    problems: list[str] | None = None) -> SourceFeature:
+    problems = list(problems or [])
+    if not isinstance(props, dict):
+        problems.append(f"bad_property:properties is a {type(props).__name__}, not an object")
+        props = {}
+    code = _property(_pick(props, COMMUNE_CODE_PROPERTIES), "the code", problems)
+    if code is None and not problems:
+        code = _property(fallback_code, "the id", problems)
+    name = _property(_pick(props, COMMUNE_NAME_PROPERTIES), "the name", problems)
+    return SourceFeature(index, code, str(name) if name is not None else None, geometry, problems)
+
+
 def read_geojson(raw: bytes, name: str) -> list[SourceFeature]:
+    """Features of a GeoJSON FeatureCollection (gzipped or not), read within :mod:`tinhso.core.limits`."""
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except OSError as exc:
-            raise UserError("unreadable_file", f"Không giải nén được {name}: {exc}",
-                            f"Cannot gunzip {name}: {exc}", field="file") from exc
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UserError("unreadable_file", f"{name} không phải GeoJSON hợp lệ: {exc}",
-                        f"{name} is not valid JSON: {exc}", field="file") from exc
+        raw = limits.gunzip(raw, name, "geo_uncompressed_bytes")
+    elif len(raw) > limits.limit("geo_uncompressed_bytes"):
+        raise limits.too_large("file_too_large", f"{name} có {len(raw) / limits.MiB:.1f} MB",
+                               f"{name} is {len(raw) / limits.MiB:.1f} MB", "geo_uncompressed_bytes")
+    data = limits.load_json(raw, name, field="file", code="unreadable_file")
+    del raw
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
         data.get("features"), list
     ):
         raise UserError("not_feature_collection", f"{name} phải là một GeoJSON FeatureCollection",
                         f"{name} must be a GeoJSON FeatureCollection", field="file")
-    crs = ((data.get("crs") or {}).get("properties") or {}).get("name", "")
-    if crs and not any(tag in crs.upper() for tag in ("4326", "CRS84")):
-        raise UserError("unsupported_crs", f"{name} dùng hệ toạ độ {crs}; cần WGS84 (EPSG:4326)",
-                        f"{name} uses CRS {crs}; reproject to WGS84 (EPSG:4326) first", field="file")
+    _check_feature_count(len(data["features"]), name)
+    crs = data.get("crs")
+    crs = crs.get("properties") if isinstance(crs, dict) else None
+    crs = crs.get("name", "") if isinstance(crs, dict) else ""
+    if crs and (not isinstance(crs, str) or not any(tag in crs.upper() for tag in ("4326", "CRS84"))):
+        shown = str(crs)[:100]
+        raise UserError("unsupported_crs", f"{name} dùng hệ toạ độ {shown}; cần WGS84 (EPSG:4326)",
+                        f"{name} uses CRS {shown}; reproject to WGS84 (EPSG:4326) first", field="file")
     features = []
     for index, feature in enumerate(data["features"]):
         if not isinstance(feature, dict):
             features.append(SourceFeature(index, None, None, None, ["not_a_feature"]))
             continue
-        props = feature.get("properties") or {}
-        raw_code = _pick(props, COMMUNE_CODE_PROPERTIES)
-        if raw_code is None:
-            raw_code = feature.get("id")
-        name_value = _pick(props, COMMUNE_NAME_PROPERTIES)
-        features.append(SourceFeature(index, raw_code, str(name_value) if name_value else None,
-                                      feature.get("geometry")))
+        features.append(_source_feature(index, feature.get("properties") or {}, feature.get("id"),
+                                        feature.get("geometry")))
     return features
 
 
@@ -176,36 +208,47 @@ def read_geopackage(path: Path) -> list[SourceFeature]:
     """Read the one feature table of a GeoPackage (an SQLite file) without GDAL."""
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        layers = con.execute("SELECT table_name, column_name, srs_id FROM gpkg_geometry_columns").fetchall()
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         raise UserError("unreadable_file", f"{path.name} không phải GeoPackage: {exc}",
                         f"{path.name} is not a GeoPackage: {exc}", field="file") from exc
+    try:
+        return _geopackage_features(con, path.name)
+    except (sqlite3.Error, KeyError, TypeError, ValueError) as exc:  # a damaged or hand-made file
+        raise UserError("unreadable_file", f"{path.name} không phải GeoPackage đọc được: {exc}",
+                        f"{path.name} is not a readable GeoPackage: {exc}", field="file") from exc
+    finally:
+        con.close()
+
+
+def _geopackage_features(con: sqlite3.Connection, name: str) -> list[SourceFeature]:
+    layers = con.execute("SELECT table_name, column_name, srs_id FROM gpkg_geometry_columns").fetchall()
     if len(layers) != 1:
-        names = ", ".join(layer[0] for layer in layers) or "none"
+        names = ", ".join(str(layer[0])[:100] for layer in layers[:20]) or "none"
         raise UserError("geopackage_layers", f"GeoPackage cần đúng một lớp đối tượng (có: {names})",
                         f"The GeoPackage must hold exactly one feature table (found: {names})", field="file")
     table, column, srs_id = layers[0]
     org = con.execute("SELECT organization, organization_coordsys_id FROM gpkg_spatial_ref_sys WHERE srs_id=?",
                       (srs_id,)).fetchone()
     if not org or (str(org[0]).upper(), int(org[1])) != ("EPSG", 4326):
-        raise UserError("unsupported_crs", f"{path.name} dùng hệ toạ độ {org}; cần WGS84 (EPSG:4326)",
-                        f"{path.name} uses CRS {org}; reproject to WGS84 (EPSG:4326) first", field="file")
-    cursor = con.execute(f'SELECT * FROM "{table}"')
+        raise UserError("unsupported_crs", f"{name} dùng hệ toạ độ {org}; cần WGS84 (EPSG:4326)",
+                        f"{name} uses CRS {org}; reproject to WGS84 (EPSG:4326) first", field="file")
+    quoted = '"' + str(table).replace('"', '""') + '"'
+    _check_feature_count(con.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0], name)
+    cursor = con.execute(f"SELECT * FROM {quoted}")
     columns = [d[0] for d in cursor.description]
     features = []
     for index, row in enumerate(cursor):
         record = dict(zip(columns, row))
         blob = record.pop(column)
-        code = _pick(record, COMMUNE_CODE_PROPERTIES)
-        name_value = _pick(record, COMMUNE_NAME_PROPERTIES)
         geometry, problems = None, []
-        if blob is not None:
+        if isinstance(blob, bytes):
             try:
                 geometry = _gpkg_blob_to_wkb(blob)
             except (ValueError, IndexError) as exc:
                 problems.append(f"unreadable_geometry:{exc}")
-        features.append(SourceFeature(index, code, str(name_value) if name_value else None, geometry, problems))
-    con.close()
+        elif blob is not None:
+            problems.append(f"unreadable_geometry:the geometry column holds a {type(blob).__name__}, not a blob")
+        features.append(_source_feature(index, record, None, geometry, problems))
     return features
 
 

@@ -18,7 +18,7 @@ def cmd_import_boundaries(args: argparse.Namespace) -> int:
                                      use_known_aliases=not args.no_known_aliases, out=print)
     except UserError as err:
         print(f"Lỗi / Error: {err}", file=sys.stderr)
-        for problem in err.details or []:
+        for problem in err.details if isinstance(err.details, list) else []:  # per-feature problems
             code = f" code {problem['code']}" if problem.get("code") is not None else ""
             print(f"  feature {problem['feature']}{code}: {problem['problem']} — {problem['detail']}",
                   file=sys.stderr)

@@ -37,6 +37,7 @@ import shapely
 from django.db import connection
 from shapely import STRtree
 
+from tinhso.core import cellsafe, limits
 from tinhso.core.errors import UserError
 from tinhso.geo.models import Boundary, BoundaryVersion, Level, Structure, Succession, Unit
 
@@ -509,7 +510,13 @@ def locate_csv(in_path: str | Path, out_path: str | Path) -> dict:
                 writer = csv.writer(dst)
                 writer.writerow(header + CSV_ADDED_COLUMNS)
                 chunk: list[list[str]] = []
+                max_columns = limits.limit("table_columns")
                 for row in reader:
+                    if len(row) > max_columns:
+                        raise limits.too_large("table_too_many_columns",
+                                               f"{in_path.name}: dòng {reader.line_num} có {len(row)} cột",
+                                               f"{in_path.name}: line {reader.line_num} has {len(row)} columns",
+                                               "table_columns", field="csv", row=reader.line_num)
                     chunk.append(row)
                     if len(chunk) >= CSV_CHUNK_ROWS:
                         _write_chunk(index, chunk, len(header), lat_col, lon_col, writer, counts)
@@ -569,4 +576,5 @@ def _write_chunk(index, chunk, width, lat_col, lon_col, writer, counts) -> None:
         added = {"status": "error", "error": malformed[i]} if i in malformed else _row_columns(result)
         counts["rows"] += 1
         counts[added["status"]] += 1
-        writer.writerow(row + [added.get(c, "") for c in CSV_ADDED_COLUMNS])
+        # The input's own cells are copied as given; the added ones are written as text (cellsafe).
+        writer.writerow(row + cellsafe.csv_row(added.get(c, "") for c in CSV_ADDED_COLUMNS))

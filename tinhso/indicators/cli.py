@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from tinhso.core import limits
 from tinhso.core.errors import UserError
 
 
@@ -49,6 +50,7 @@ def _import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UserError("file_not_found", f"Không có tệp {path}", f"No such file {path}", field="file")
+    limits.check_file_size(path.stat().st_size)  # before the file is read into memory
     try:
         counts = io.import_file(path.read_bytes(), path.name, entered_by_name=args.entered_by)
     except UserError as err:

@@ -11,14 +11,13 @@ limited per client IP (``INDICES_RATE_LIMITS``, see :func:`check_rate`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from ninja import Router, Schema
 
-from tinhso.core import clientaddr, ratelimit
+from tinhso.core import clientaddr, limits, ratelimit
 from tinhso.core.api_schemas import ErrorOut
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
@@ -151,11 +150,7 @@ def read_request(request) -> Upload:
     if content_type == "application/json":
         if length > MAX_JSON_BYTES:
             raise too_large(length, MAX_JSON_BYTES, "rows")
-        try:
-            body = json.loads(request.body or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise UserError("invalid_json", f"Nội dung không phải JSON hợp lệ: {exc}",
-                            f"The request body is not valid JSON: {exc}", field="body") from None
+        body = limits.load_json(request.body or b"null", "JSON", field="body")
         if not isinstance(body, dict) or not isinstance(body.get("rows"), list):
             raise UserError("invalid_body", 'Cần một đối tượng JSON {"rows": [{"unit", "period", "indicator", '
                                             '"value"}, …]} cùng các tùy chọn',

@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from tinhso.core import limits
 from tinhso.core.errors import UserError
 from tinhso.core.modules import optional_import
 
@@ -34,11 +35,13 @@ def load(args: argparse.Namespace):
     path = Path(args.input)
     if not path.is_file():
         raise UserError("file_not_found", f"Không có tệp {path}", f"No such file {path}", field="input")
+    limits.check_file_size(path.stat().st_size, field="input")  # before the file is read into memory
     data = dataset.read_file(method, path.read_bytes(), path.name)
     if getattr(args, "merge", None):
         merge_path = Path(args.merge)
         if not merge_path.is_file():
             raise UserError("file_not_found", f"Không có tệp {merge_path}", f"No such file {merge_path}", field="merge")
+        limits.check_file_size(merge_path.stat().st_size, field="merge")
         data = merge.merge_dataset(data, merge.read_groups(merge_path.read_bytes(), merge_path.name))
     elif getattr(args, "merge_provinces_2025", False):
         data = merge.merge_provinces_2025(data)

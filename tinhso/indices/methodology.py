@@ -39,6 +39,7 @@ from typing import Any
 
 import yaml
 
+from tinhso.core import limits
 from tinhso.core.errors import UserError
 from tinhso.core.text import fold, nfc
 
@@ -256,11 +257,7 @@ def _load_file(path: Path) -> Method:
 
 def load_method_text(text: str, name: str = "uploaded") -> Method:
     """A method given as YAML text (an uploaded file)."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise _invalid(name, f"YAML sai cú pháp: {exc}", f"YAML syntax error: {exc}") from exc
-    return _build(raw, name)
+    return _build(_safe_yaml(text, name), name)
 
 
 def from_spec(spec: dict, name: str = "spec") -> Method:
@@ -269,10 +266,31 @@ def from_spec(spec: dict, name: str = "spec") -> Method:
 
 
 def _read_yaml(path: Path) -> dict:
+    limits.check_file_size(path.stat().st_size, "method_file_bytes", field="method")
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise _invalid(path.name, "tệp không phải UTF-8", f"the file is not UTF-8 text ({exc.reason})") from None
+    return _safe_yaml(text, path.name)
+
+
+def _safe_yaml(text: str, name: str):
+    """YAML within limits: at most ``method_file_bytes``, no aliases (``*ref``: a few lines of them expand
+    into billions of nodes), no nesting deep enough to exhaust the parser's recursion."""
+    if len(text.encode("utf-8", "surrogatepass")) > limits.limit("method_file_bytes"):
+        raise limits.too_large("file_too_large", f"Tệp phương pháp {name} quá lớn", f"The method file {name} is too "
+                               "large", "method_file_bytes", field="method")
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise _invalid(name, "không dùng bí danh YAML (*tên)", "YAML aliases (*name) are not allowed")
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise _invalid(path.name, f"YAML sai cú pháp: {exc}", f"YAML syntax error: {exc}") from exc
+        raise _invalid(name, f"YAML sai cú pháp: {exc}", f"YAML syntax error: {exc}") from exc
+    except RecursionError:
+        raise _invalid(name, "lồng nhau quá sâu", "nested too deep") from None
+    limits.check_json_value(raw, name, field="method", code="method_invalid")
+    return raw
 
 
 def _merged_spec(raw: dict, source: str) -> dict:

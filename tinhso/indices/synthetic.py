@@ -105,6 +105,8 @@ def write_examples(folder) -> list[str]:
     import csv
     from pathlib import Path
 
+    from tinhso.core import cellsafe
+
     written = []
     for name, make in EXAMPLES.items():
         path = Path(folder) / name
@@ -112,7 +114,7 @@ def write_examples(folder) -> list[str]:
             writer = csv.DictWriter(fh, fieldnames=["unit", "period", "indicator", "value", "source"])
             writer.writeheader()
             for row in make():
-                writer.writerow({**row, "source": "synthetic"})
+                writer.writerow(cellsafe.csv_dict({**row, "source": "synthetic"}))
         written.append(str(path))
     return written
 

@@ -6,12 +6,12 @@ method itself), in Vietnamese with English subtitles.
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from tinhso.core import cellsafe
 from tinhso.indices.results import Computation, clean
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -162,6 +162,4 @@ def results_workbook(comp: Computation, period: str | None = None) -> bytes:
         _change_sheet(wb.create_sheet("Qua các kỳ"), comp)
     _long_sheet(wb.create_sheet("Chi tiết"), comp)
     _method_sheet(wb.create_sheet("Phương pháp"), comp)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return cellsafe.workbook_bytes(wb)

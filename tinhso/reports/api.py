@@ -6,7 +6,10 @@ Public (no login; rate-limited per client IP, see :mod:`tinhso.reports.ratelimit
 - ``POST submit``                         multipart: category, description, lat, lon, photos[] (≤ 5),
                                           reporter_name/phone/email, public, address,
                                           idempotency_key (or header ``Idempotency-Key``) → 201
-                                          (200 with ``created: false`` for a retried key)
+                                          (200 with ``created: false`` for a retried key from the
+                                          same client: same ``X-Client-Token`` header or
+                                          ``client_token`` field, or session; without either a
+                                          retried key is a 409 without the report)
                                           The answer carries ``citizen_token``, the submitter's
                                           secret, once (only its hash is stored) and ``private_url``
 - ``GET  nearby``                         possible duplicates before submitting
@@ -37,13 +40,16 @@ from ninja.security import SessionAuth
 
 from tinhso.core.api_schemas import GEOJSON_POINTS, errors, file_answer
 from tinhso.core.errors import UserError
+from tinhso.core.timebounds import check_year
 from tinhso.reports import (
     citizen_secret,
     duplicates,
     feedback,
     handling,
+    idempotency,
     intake,
     privacy,
+    public_cache,
     queries,
     ratelimit,
     stats,
@@ -51,11 +57,18 @@ from tinhso.reports import (
     workflow,
 )
 from tinhso.reports.models import Category, HandlingUnit, Photo, Report
-from tinhso.reports.permissions import actor_for_user, get_report_for, not_found, require_staff
+from tinhso.reports.permissions import (
+    actor_for_user,
+    get_report_for,
+    not_found,
+    require_acting,
+    require_staff,
+)
 
 router = Router()
 staff_auth = SessionAuth()  # csrf checked on unsafe methods
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,15 +132,16 @@ class ParentOut(Schema):
 
 
 class PublicReportOut(Schema):
+    # A report that is not public shows the public only its code, state and dates (privacy.minimal_view).
     code: str
-    category: CategoryRef
+    category: CategoryRef | None
     state: str
     state_label: str
     status: str
-    severity: str
+    severity: str | None
     description: str | None
-    lat: float
-    lon: float
+    lat: float | None
+    lon: float | None
     address: str
     commune: Ref | None
     handling_unit: HandlingUnitRef | None
@@ -206,6 +220,7 @@ class SubmitIn(Schema):
     reporter_email: str = ""
     public: bool = True
     idempotency_key: str = ""
+    client_token: str = ""
 
 
 class RateIn(Schema):
@@ -305,9 +320,14 @@ class StatsRow(Schema):
 # Helpers
 
 
+def _page_numbers(page: int, page_size: int) -> tuple[int, int]:
+    if page > MAX_PAGE:  # an offset the database cannot take was a 500
+        raise UserError("bad_page", f"page tối đa {MAX_PAGE}.", f"page is at most {MAX_PAGE}.", field="page")
+    return max(1, page), max(1, min(MAX_PAGE_SIZE, page_size))
+
+
 def _page(qs, page: int, page_size: int):
-    page = max(1, page)
-    page_size = max(1, min(MAX_PAGE_SIZE, page_size))
+    page, page_size = _page_numbers(page, page_size)
     total = qs.count()
     return total, page, page_size, list(qs[(page - 1) * page_size: page * page_size])
 
@@ -326,8 +346,10 @@ def _staff(request):
     return actor
 
 
-def _staff_report(request, code: str):
+def _staff_report(request, code: str, *, acting: bool = False):
     actor = _staff(request)
+    if acting:  # a POST: read-only roles (leaders) are refused before the input is looked at
+        require_acting(actor)
     return actor, get_report_for(actor, code)
 
 
@@ -345,6 +367,7 @@ def _parse_time(value: str | None, field: str) -> dt.datetime | None:
     except ValueError:
         raise UserError("bad_datetime", f"Thời điểm {field} không hợp lệ: {value}.",
                         f"Invalid {field} datetime {value!r} (ISO 8601 expected).", field=field) from None
+    check_year(moment, field, value)
     if moment.tzinfo is None:
         from tinhso.core.workcalendar import VIETNAM_TZ
 
@@ -367,12 +390,16 @@ def list_categories(request):
 def submit(request, payload: Form[SubmitIn], photos: File[list[UploadedFile]] = None):
     ratelimit.check(request, "submit")
     key = payload.idempotency_key or request.headers.get("Idempotency-Key", "")
+    session = getattr(request, "session", None)
+    scope = idempotency.scope("api", client_token=payload.client_token or request.headers.get("X-Client-Token", ""),
+                              session_key=session.session_key if session is not None else None)
     result = intake.submit_report(
         category=payload.category, description=payload.description, lat=payload.lat, lon=payload.lon,
         photos=photos or [], reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone,
         reporter_email=payload.reporter_email, public=payload.public, address=payload.address,
-        # Retries count per client IP: a key someone else chose cannot fetch their report (or secret).
-        idempotency_key=key, idempotency_scope=f"api:{ratelimit.client_ip(request)}"[:40],
+        # Scoped to what proves the client (never its address): a key someone else chose cannot
+        # fetch their report or secret (tinhso.reports.idempotency).
+        idempotency_key=key, idempotency_scope=scope,
     )
     report = _public_report(result.report.code)
     secret = result.citizen_secret
@@ -398,10 +425,8 @@ def nearby(request, category: str, lat: float, lon: float):
     (published and checked by a person), so unverified reports are not revealed."""
     ratelimit.check(request, "track")
     cat = intake.get_category(category)
-    found = duplicates.find_nearby(category_id=cat.pk, lat=lat, lon=lon)
-    listable = set(Report.objects.filter(queries.public_q(), pk__in=[r.pk for r in found])
-                   .values_list("pk", flat=True))
-    return [_nearby(r) for r in found if r.pk in listable]
+    lat, lon = intake.parse_coordinate(lat, "lat", -90, 90), intake.parse_coordinate(lon, "lon", -180, 180)
+    return [_nearby(r) for r in duplicates.listable(duplicates.find_nearby(category_id=cat.pk, lat=lat, lon=lon))]
 
 
 @router.get("/track/{code}", response={200: PublicReportOut, **errors(403, 429)})
@@ -438,33 +463,46 @@ def public_list(request, category: str | None = None, commune: str | None = None
                 status: str | None = None, state: str | None = None, since: str | None = None,
                 until: str | None = None, q: str | None = None, bbox: str | None = None, page: int = 1,
                 page_size: int = 50):
-    qs = queries.public_reports(category=category, commune=commune, unit=unit, status=status, state=state,
-                                since=_parse_time(since, "since"), until=_parse_time(until, "until"), q=q,
-                                bbox=bbox).prefetch_related("photos", "events")
-    total, page, page_size, rows = _page(qs, page, page_size)
-    return {"count": total, "page": page, "page_size": page_size,
-            "results": [privacy.public_view(r, with_history=False) for r in rows]}
+    ratelimit.check(request, "list")
+    filters = {"category": category, "commune": commune, "unit": unit, "status": status, "state": state,
+               "since": _parse_time(since, "since"), "until": _parse_time(until, "until"), "q": q, "bbox": bbox}
+    page, page_size = _page_numbers(page, page_size)
+
+    def compute():
+        qs = queries.public_reports(**filters).prefetch_related("photos", "events")
+        total, _, _, rows = _page(qs, page, page_size)
+        return {"count": total, "page": page, "page_size": page_size,
+                "results": [privacy.public_view(r, with_history=False) for r in rows]}
+
+    return public_cache.remember("api-public", (filters, page, page_size), compute)
 
 
 @router.get("/public.geojson", openapi_extra=file_answer("application/geo+json", json_schema=GEOJSON_POINTS))
 def public_geojson(request, category: str | None = None, commune: str | None = None, status: str | None = None,
                    since: str | None = None, until: str | None = None, bbox: str | None = None,
                    limit: int = 5000):
-    qs = queries.public_reports(category=category, commune=commune, status=status,
-                                since=_parse_time(since, "since"), until=_parse_time(until, "until"), bbox=bbox)
-    rows = qs.values("code", "lat", "lon", "state", "is_open", "category__code", "category__name_vi",
-                     "created_at", "synthetic")[: max(1, min(limit, 20000))]
-    features = [{
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-        "properties": {"code": r["code"], "state": r["state"], "status": "open" if r["is_open"] else "closed",
-                       "category": r["category__code"], "category_name": r["category__name_vi"],
-                       "created_at": r["created_at"].isoformat(), "synthetic": r["synthetic"]},
-    } for r in rows]
-    import json
+    ratelimit.check(request, "list")
+    filters = {"category": category, "commune": commune, "status": status, "since": _parse_time(since, "since"),
+               "until": _parse_time(until, "until"), "bbox": bbox}
+    limit = max(1, min(limit, 20000))
 
-    return HttpResponse(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-                        content_type="application/geo+json; charset=utf-8")
+    def compute() -> str:
+        import json
+
+        rows = queries.public_reports(**filters).values(
+            "code", "lat", "lon", "state", "is_open", "category__code", "category__name_vi", "created_at",
+            "synthetic")[:limit]
+        features = [{
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+            "properties": {"code": r["code"], "state": r["state"], "status": "open" if r["is_open"] else "closed",
+                           "category": r["category__code"], "category_name": r["category__name_vi"],
+                           "created_at": r["created_at"].isoformat(), "synthetic": r["synthetic"]},
+        } for r in rows]
+        return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+
+    body = public_cache.remember("api-geojson", (filters, limit), compute)
+    return HttpResponse(body, content_type="application/geo+json; charset=utf-8")
 
 
 @router.get("/photos/{token}", openapi_extra=file_answer("image/jpeg", "image/png", "image/webp"))
@@ -480,20 +518,24 @@ def photo(request, token: str):
 
 @router.get("/stats", response=list[StatsRow])
 def get_stats(request, by: str = "unit", since: str | None = None, until: str | None = None):
+    ratelimit.check(request, "stats")
     return _stats_rows(by, since, until)
 
 
 def _stats_rows(by, since, until):
+    """The figures for ``by``, kept briefly in the shared cache (tinhso.reports.public_cache)."""
     if by not in ("unit", "category"):
         raise UserError("bad_group", "by phải là unit hoặc category.", "by must be unit or category.", field="by")
     fn = stats.unit_stats if by == "unit" else stats.category_stats
-    return fn(since=_parse_time(since, "since"), until=_parse_time(until, "until"))
+    since, until = _parse_time(since, "since"), _parse_time(until, "until")
+    return public_cache.remember("stats", (by, since, until), lambda: fn(since=since, until=until))
 
 
 @router.get("/stats.csv", openapi_extra=file_answer("text/csv"))
 def get_stats_csv(request, by: str = "unit", since: str | None = None, until: str | None = None):
     import io
 
+    ratelimit.check(request, "stats")
     buffer = io.StringIO()
     stats.write_csv(_stats_rows(by, since, until), buffer)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
@@ -550,12 +592,13 @@ def staff_report(request, code: str):
 
 
 def _act(request, code, fn, **kwargs):
-    actor, report = _staff_report(request, code)
+    actor, report = _staff_report(request, code, acting=True)
     fn(report, actor, **kwargs)
     return _staff_out(actor, get_report_for(actor, code) if actor.can_see(report) else report)
 
 
-STAFF_RESPONSE = {200: OperatorReportOut | StaffReportOut, **errors(409)}  # 409: not allowed from this state
+# A unit that returns a report to the IOC no longer sees it: it gets the public view back.
+STAFF_RESPONSE = {200: OperatorReportOut | StaffReportOut | PublicReportOut, **errors(409)}  # 409: not allowed from this state
 
 
 @router.post("/staff/{code}/verify", response=STAFF_RESPONSE, auth=staff_auth)
@@ -586,7 +629,8 @@ def correct(request, code: str, payload: CorrectIn):
 
 @router.post("/staff/{code}/merge", response=STAFF_RESPONSE, auth=staff_auth)
 def merge(request, code: str, payload: MergeIn):
-    actor, report = _staff_report(request, code)
+    actor, report = _staff_report(request, code, acting=True)
+    workflow.check_rights(report, "merge", actor)  # 403 before looking up a parent the actor may not see
     parent = get_report_for(actor, payload.parent)
     duplicates.merge(report, parent, actor, note=payload.note)
     return _staff_out(actor, get_report_for(actor, code))
@@ -594,7 +638,7 @@ def merge(request, code: str, payload: MergeIn):
 
 @router.post("/staff/{code}/reopen", response=STAFF_RESPONSE, auth=staff_auth)
 def reopen(request, code: str, payload: TextIn):
-    actor, report = _staff_report(request, code)
+    actor, report = _staff_report(request, code, acting=True)
     workflow.transition(report, "reopen", actor, note=payload.text)
     return _staff_out(actor, get_report_for(actor, code))
 

@@ -1,4 +1,5 @@
-"""``tinhso reports …``: API keys, the deadline check (run it from cron), statistics."""
+"""``tinhso reports …``: API keys, the deadline check and the contact purge (run them from cron),
+statistics, erasing one reporter's contact data."""
 
 from __future__ import annotations
 
@@ -46,6 +47,25 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge_contacts(args: argparse.Namespace) -> int:
+    from tinhso.reports import retention
+
+    print(json.dumps(retention.purge_contacts(days=args.days), ensure_ascii=False))
+    return 0
+
+
+def cmd_erase_contact(args: argparse.Namespace) -> int:
+    from tinhso.reports import retention
+
+    fields = retention.erase_contact_by_code(args.code, actor_label=f"cli:{args.by}" if args.by else "cli")
+    code = args.code.strip().upper()
+    if fields:
+        print(f"{code}: đã xóa / erased {', '.join(fields)}")
+    else:
+        print(f"{code}: không còn thông tin liên hệ / no contact data held")
+    return 0
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser("reports", help="citizen field reports")
     sub = parser.add_subparsers(dest="reports_command", required=True)
@@ -58,3 +78,12 @@ def register(subparsers) -> None:
     p.add_argument("--by", choices=["unit", "category"], default="unit")
     p.add_argument("--csv", metavar="FILE", help="write CSV to FILE ('-' for stdout)")
     p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("purge-contacts", help="erase reporters' contact data of reports finished longer ago than "
+                                              "the retention period (idempotent; run daily from cron)")
+    p.add_argument("--days", type=int, default=None,
+                   help="retention in days (default: TINHSO_CONTACT_RETENTION_DAYS, else 365)")
+    p.set_defaults(func=cmd_purge_contacts)
+    p = sub.add_parser("erase-contact", help="erase one report's contact data now (a data subject's request)")
+    p.add_argument("code", help="tracking code PA-XXXXX-XXXXX")
+    p.add_argument("--by", default="", help="who handled the request (recorded in the history)")
+    p.set_defaults(func=cmd_erase_contact)

@@ -5,6 +5,9 @@ the last 30 days, nearest first, at most 5. A bounding box on the indexed (lat, 
 narrows the candidates in the database; the exact great-circle distance is computed here, so
 it works the same on SQLite and PostgreSQL.
 
+Only :func:`listable` suggestions may be shown outside the IOC (the citizen's form, the submit
+answers of the native API and Open311).
+
 Merging: the child takes state ``merged`` and points at its parent; it keeps its tracking code,
 and the citizen's tracking page follows the parent's status and result.
 """
@@ -19,7 +22,7 @@ from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.reports import workflow
-from tinhso.reports.models import Report, State
+from tinhso.reports.models import PUBLIC_LISTING, Report, State
 from tinhso.reports.permissions import Actor
 
 RADIUS_M = 250
@@ -60,6 +63,16 @@ def find_nearby(report: Report | None = None, *, category_id: int | None = None,
         r.distance_m = round(d, 1)
         result.append(r)
     return result
+
+
+def listable(found: list[Report]) -> list[Report]:
+    """Of ``found``, the reports the public may list (:data:`~tinhso.reports.models.PUBLIC_LISTING`),
+    in the same order: the only suggestions a citizen or an API client may be shown, so the codes
+    of unverified, rejected or unpublished reports never leak."""
+    if not found:
+        return []
+    keep = set(Report.objects.filter(PUBLIC_LISTING, pk__in=[r.pk for r in found]).values_list("pk", flat=True))
+    return [r for r in found if r.pk in keep]
 
 
 def _candidates(category_id, lat_range, lon_range, since, until, exclude_pk) -> list[Report]:

@@ -21,6 +21,7 @@ from tinhso.reports.models import Report, State
 from tinhso.reports.permissions import Actor
 
 REOPEN_MAX_RATING = 2
+MAX_COMMENT = 2000
 
 
 def rate(report: Report, rating, *, actor: Actor, comment: str = "", now: dt.datetime | None = None) -> Report:
@@ -35,7 +36,11 @@ def rate(report: Report, rating, *, actor: Actor, comment: str = "", now: dt.dat
     if report.rating is not None:
         raise UserError("already_rated", "Phản ánh này đã được đánh giá.", "This report has already been rated.",
                         field="rating", status=409)
-    comment = unicodedata.normalize("NFC", comment or "").strip()[:2000]
+    comment = unicodedata.normalize("NFC", comment or "").strip()
+    if len(comment) > MAX_COMMENT:  # refused, never cut
+        raise UserError("comment_too_long", f"Ý kiến dài {len(comment)} ký tự, tối đa {MAX_COMMENT}.",
+                        f"The comment has {len(comment)} characters; at most {MAX_COMMENT} are allowed.",
+                        field="comment", details={"length": len(comment), "max": MAX_COMMENT})
     now = now or timezone.now()
     changes = {"rating": value, "rating_comment": comment, "rated_at": now}
     data = {"rating": value}

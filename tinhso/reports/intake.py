@@ -8,13 +8,18 @@ Checks, each failing with a 400 :class:`UserError` naming the field:
   :func:`tinhso.geo.locator.locate`);
 - ``photos``: at most 5, each a JPEG/PNG/WebP by content, at most 10 MB and 50 megapixels,
   60 megapixels together; stored re-encoded without any metadata (:mod:`tinhso.reports.media`);
-- contact: optional name, phone, e-mail (validated when given).
+- ``address``: optional, at most 255 characters;
+- contact: optional name (≤ 120), phone, e-mail (≤ 254; validated when given).
+
+Text longer than its limit is refused with its length, never cut.
 
 Each new report gets the submitter's secret (:mod:`tinhso.reports.citizen_secret`), returned
 in clear once in :attr:`Submission.citizen_secret` (only its hash is stored); the submitter needs
 it to rate, ask to reopen or answer questions. A retried submission with the same idempotency
-key (per client) returns the first report (``created=False``) with a freshly reissued secret if
-it was made in the last few minutes (else none). The report, its first history event, its photos and, for auto-forward
+key (at most 100 characters; longer is a 400, never cut) in the same scope — what proves the
+client, see :mod:`tinhso.reports.idempotency` — returns the first report (``created=False``) with
+a freshly reissued secret if it was made in the last few minutes (else none); in the anonymous
+scope a retry is a 409 without the report. The report, its first history event, its photos and, for auto-forward
 categories, the routing and assignment are committed together, so an acknowledged submission
 is on disk (SQLite runs WAL + synchronous=FULL), together with the acknowledgement queued for
 the citizen's e-mail (:mod:`tinhso.reports.notices`).
@@ -36,12 +41,14 @@ from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
-from tinhso.reports import citizen_secret, media, notices, routing, sla, workflow
+from tinhso.reports import citizen_secret, idempotency, media, notices, routing, sla, workflow
 from tinhso.reports.models import Category, Channel, PhotoKind, Report, ReportEvent, Severity, State
 from tinhso.reports.permissions import Actor, citizen, system
 from tinhso.reports.process_cache import ProcessCache, in_transaction
 
 MAX_DESCRIPTION = 4000
+# The columns' sizes (Report.address, reporter_name, reporter_email): longer input is refused.
+MAX_ADDRESS, MAX_NAME, MAX_EMAIL = 255, 120, 254
 _PHONE = re.compile(r"^\+?[0-9 .\-()]{8,20}$")
 
 
@@ -49,7 +56,8 @@ _PHONE = re.compile(r"^\+?[0-9 .\-()]{8,20}$")
 class Submission:
     report: Report
     created: bool  # False: an earlier submission with the same idempotency key was returned
-    duplicates: list[Report] = field(default_factory=list)  # nearby open reports, same category
+    # Nearby open reports of the same category that the public may list (shown to the submitter).
+    duplicates: list[Report] = field(default_factory=list)
     # The submitter's secret in clear, for this response only (None: a late retry gets none).
     citizen_secret: str | None = None
 
@@ -140,11 +148,27 @@ def locate_in_province(lat, lon) -> Location:
     return Location(lat_f, lon_f, commune_id, code, province, version if isinstance(version, int) else None)
 
 
+def too_long(field: str, text: str, limit: int, vi_what: str, en_what: str) -> UserError:
+    return UserError(f"{field.removeprefix('reporter_')}_too_long",
+                     f"{vi_what} dài {len(text)} ký tự, tối đa {limit}.",
+                     f"The {en_what} has {len(text)} characters; at most {limit} are allowed.",
+                     field=field, details={"length": len(text), "max": limit})
+
+
+def clean_address(address) -> str:
+    """The typed address (NFC); over :data:`MAX_ADDRESS` characters is refused, never cut."""
+    address = nfc(address or "")
+    if len(address) > MAX_ADDRESS:
+        raise too_long("address", address, MAX_ADDRESS, "Địa chỉ", "address")
+    return address
+
+
 def clean_contact(name="", phone="", email="") -> tuple[str, str, str]:
     name, phone, email = nfc(name or ""), nfc(phone or ""), (email or "").strip()
-    if len(name) > 120:
-        raise UserError("name_too_long", "Họ tên tối đa 120 ký tự.", "The name is at most 120 characters.",
-                        field="reporter_name")
+    if len(name) > MAX_NAME:
+        raise too_long("reporter_name", name, MAX_NAME, "Họ tên", "name")
+    if len(email) > MAX_EMAIL:  # the column's size: longer was cut or refused by the database
+        raise too_long("reporter_email", email, MAX_EMAIL, "Địa chỉ email", "e-mail address")
     if phone and not _PHONE.match(phone):
         raise UserError("bad_phone", f"Số điện thoại không hợp lệ: “{phone}”.", f"Invalid phone number {phone!r}.",
                         field="reporter_phone")
@@ -163,17 +187,18 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
                   idempotency_key: str = "", idempotency_scope: str | None = None,
                   actor: Actor | None = None, now: dt.datetime | None = None) -> Submission:
     """Validate and store a citizen report. See the module docstring for the rules."""
-    key = (idempotency_key or "").strip()[:100]
-    scope = idempotency_scope or (f"client:{api_client.pk}" if api_client else "web")
+    key = idempotency.clean_key(idempotency_key)
+    scope = idempotency_scope or (f"client:{api_client.pk}" if api_client else idempotency.ANONYMOUS)
     if key:
         existing = Report.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
         if existing is not None:
-            return _replayed(existing, actor, api_client, now)
+            return _replayed(existing, scope, actor, api_client, now)
 
     cat = get_category(category)
     text = clean_description(description)
     where = locate_in_province(lat, lon)
     name, phone, email = clean_contact(reporter_name, reporter_phone, reporter_email)
+    address = clean_address(address)
     if severity and severity not in Severity.values:
         raise UserError("bad_severity", f"Mức độ không hợp lệ: {severity}.", f"Unknown severity {severity!r}.",
                         field="severity")
@@ -193,7 +218,7 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
     try:
         with transaction.atomic():
             report = Report(
-                category=cat, description=text, address=nfc(address or "")[:255], lat=where.lat, lon=where.lon,
+                category=cat, description=text, address=address, lat=where.lat, lon=where.lon,
                 commune_id=where.commune_id, province_code=where.province_code,
                 boundary_version_id=where.boundary_version_id, severity=severity,
                 channel=channel, api_client=api_client, idempotency_scope=scope if key else "",
@@ -221,15 +246,19 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
         if key:
             existing = Report.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
             if existing is not None:
-                return _replayed(existing, actor, api_client, now)
+                return _replayed(existing, scope, actor, api_client, now)
         raise
     from tinhso.reports import duplicates
 
-    return Submission(report, created=True, duplicates=duplicates.find_nearby(report), citizen_secret=secret)
+    return Submission(report, created=True, duplicates=duplicates.listable(duplicates.find_nearby(report)),
+                      citizen_secret=secret)
 
 
-def _replayed(report: Report, actor: Actor | None, api_client, now: dt.datetime | None) -> Submission:
-    """The first report of a retried submission, with a reissued secret while it is recent."""
+def _replayed(report: Report, scope: str, actor: Actor | None, api_client, now: dt.datetime | None) -> Submission:
+    """The first report of a retried submission, with a reissued secret while it is recent; a 409
+    in the anonymous scope (anyone may send the same key)."""
+    if scope == idempotency.ANONYMOUS:
+        raise idempotency.replay_refused(report.idempotency_key)
     label = actor.label if actor else (f"api:{api_client.name}" if api_client else "citizen")
     return Submission(report, created=False, citizen_secret=citizen_secret.reissue(report, label=label, now=now))
 

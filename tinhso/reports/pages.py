@@ -38,12 +38,15 @@ from django.views.decorators.http import require_POST
 from tinhso.core import ratelimit as core_ratelimit
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
+from tinhso.core.timebounds import check_year
 from tinhso.reports import (
     citizen_secret,
     duplicates,
     feedback,
     handling,
+    idempotency,
     privacy,
+    public_cache,
     queries,
     ratelimit,
     sla,
@@ -63,6 +66,7 @@ from tinhso.reports.intake import submit_report
 from tinhso.reports.models import Category, HandlingUnit, Photo, Report, Severity, State
 from tinhso.reports.permissions import (
     HANDLER,
+    LEADER,
     OPERATOR,
     SUPERVISOR,
     Actor,
@@ -149,9 +153,9 @@ def _history(rows: list[dict]) -> list[dict]:
 
 def _decorate(view: dict) -> dict:
     """Labels in the reader's language for a privacy view (dict) before rendering."""
-    view["category_label"] = category_name(view["category"])
+    view["category_label"] = category_name(view["category"]) if view["category"] else ""
     view["state_text"] = state_label(view["state"])
-    view["severity_text"] = severity_label(view.get("severity", ""))
+    view["severity_text"] = severity_label(view.get("severity") or "")
     _history(view.get("history") or [])
     if view.get("parent"):
         view["parent"]["state_text"] = state_label(view["parent"]["state"])
@@ -167,7 +171,8 @@ def _report_or_404(code: str) -> Report:
 
 
 def staff_page(*roles: str):
-    """Login required (our login page), and one of ``roles``; otherwise a 403 page."""
+    """Login required (our login page), and one of ``roles`` (from the user's permissions,
+    :func:`~tinhso.reports.permissions.actor_for_user`); otherwise a 403 page."""
 
     def decorator(view):
         @wraps(view)
@@ -205,13 +210,16 @@ def _filter_query(request, *names: str) -> str:
 
 def submit(request):
     """``/phan-anh``: the citizen's form; on success, the tracking page of the new report."""
+    if not request.session.session_key:
+        request.session.save()  # the form's retries are scoped to this browser's session (see idempotency)
     form = ReportForm(request.POST or None, request.FILES or None, categories=category_choices())
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
             ratelimit.check(request, "submit")
-            submission = submit_report(**form.service_kwargs(), channel="web",
-                                       idempotency_scope=f"web:{ratelimit.client_ip(request)}"[:40])
+            # Retries are this browser's (its session), never every visitor behind the same address.
+            submission = submit_report(**form.service_kwargs(), channel="web", idempotency_scope=idempotency.scope(
+                "web", session_key=request.session.session_key))
         except UserError as err:
             form.add_user_error(err)
             status = err.status
@@ -435,11 +443,17 @@ def _parse_day(value: str, name: str) -> dt.datetime | None:
     except ValueError:
         raise UserError("bad_date", f"Ngày không hợp lệ: “{value}” (dạng YYYY-MM-DD).",
                         f"Invalid date {value!r} (use YYYY-MM-DD).", field=name) from None
+    check_year(day, name, value)
     return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def statistics(request):
-    """``/phan-anh/thong-ke``: figures per unit and per category, with CSV links."""
+    """``/phan-anh/thong-ke``: figures per unit and per category, with CSV links (kept briefly in the
+    shared cache, rate-limited per client: see :mod:`tinhso.reports.public_cache`)."""
+    try:
+        ratelimit.check(request, "stats")
+    except UserError as err:
+        return error_page(request, err)
     since_text, until_text = request.GET.get("since", ""), request.GET.get("until", "")
     errors, since, until = {}, None, None
     for name, text in (("since", since_text), ("until", until_text)):
@@ -452,17 +466,22 @@ def statistics(request):
             since = value
         else:
             until = value + dt.timedelta(days=1) if value else None  # the "until" day is included
-    units = stats.unit_stats(since=since, until=until)
-    categories = stats.category_stats(since=since, until=until)
-    names = {c.code: category_name(c) for c in Category.objects.all()}
+    figures = public_cache.remember("stats-page", (since, until), lambda: {
+        "units": stats.unit_stats(since=since, until=until),
+        "categories": stats.category_stats(since=since, until=until),
+        "names": {code: (vi, en) for code, vi, en in Category.objects.values_list("code", "name_vi", "name_en")},
+        "any_synthetic": Report.objects.filter(synthetic=True).exists(),
+    })
+    units, categories = figures["units"], figures["categories"]
     for row in categories:
-        row["name"] = names.get(row["key"], row["name"])
+        if row["key"] in figures["names"]:
+            row["name"] = pick(*figures["names"][row["key"]])
     query = urlencode({k: v for k, v in (("since", since_text), ("until", until_text)) if v and k not in errors})
     return render(request, "reports/stats.html", {
         "units": units, "categories": categories, "errors": errors, "since": since_text, "until": until_text,
         "csv_unit": "/api/v1/reports/stats.csv?" + urlencode({"by": "unit"}) + (f"&{query}" if query else ""),
         "csv_category": "/api/v1/reports/stats.csv?" + urlencode({"by": "category"}) + (f"&{query}" if query else ""),
-        "any_synthetic": Report.objects.filter(synthetic=True).exists(),
+        "any_synthetic": figures["any_synthetic"],
     }, status=400 if errors else 200)
 
 
@@ -516,8 +535,12 @@ def staff_home(request):
     actor = actor_for_user(request.user)
     if actor.is_operator:
         return redirect("reports-ioc-queue")
-    if actor.roles & {HANDLER, SUPERVISOR}:
+    if actor.roles & {HANDLER, SUPERVISOR, LEADER}:
         return redirect("reports-unit-inbox")
+    if request.user.has_perm("indicators.import_observations"):
+        return redirect("/ke-hoach")
+    if request.user.has_perm("core.use_admin"):
+        return redirect("/admin/")
     return redirect("/")
 
 
@@ -721,9 +744,10 @@ def ioc_action(request, actor: Actor, code: str):
 # Handling unit
 
 
-@staff_page(HANDLER, SUPERVISOR)
+@staff_page(HANDLER, SUPERVISOR, LEADER)
 def unit_inbox(request, actor: Actor):
-    """``/don-vi/phan-anh``: reports assigned to the user's unit (open unless a state is picked)."""
+    """``/don-vi/phan-anh``: reports assigned to the user's unit (open unless a state is picked);
+    a leader reads it too, without actions."""
     state = request.GET.get("state") or None
     qs = queries.unit_inbox(actor, state=state, q=request.GET.get("q") or None)
     page = _page(request, qs)
@@ -746,7 +770,7 @@ def _unit_detail(request, actor: Actor, code: str, *, action_error=None, posted=
     return render(request, "reports/unit_detail.html", context, status=status)
 
 
-@staff_page(HANDLER, SUPERVISOR)
+@staff_page(HANDLER, SUPERVISOR, LEADER)
 def unit_detail(request, actor: Actor, code: str):
     return _unit_detail(request, actor, code)
 

@@ -2,11 +2,15 @@
 
 - **public** (anyone; with ``citizen=True`` the submitter, once their secret is proved — see
   :mod:`tinhso.reports.citizen_secret`; the tracking code alone is public): no personal data ever
-  (no name, phone, e-mail, API client, idempotency key, internal notes or staff names). The
-  description and the citizen's photos only once a person has checked the report (IOC
-  verification, or acceptance by the unit for auto-forwarded categories); rejected reports never
-  show them. The submitter sees their own description and photos. Result photos and public
-  notes are always shown. A merged report shows the status of the report it follows.
+  (no name, phone, e-mail, API client, idempotency key, internal notes or staff names). A report
+  is *public* (:func:`description_public`) when its sender agreed to publish it and a person
+  checked it (IOC verification, or acceptance by the unit for auto-forwarded categories) without
+  rejecting it. Of any other report — unverified, rejected, or whose sender refused publication —
+  whoever lacks the submitter's secret sees only the code, the state and the dates
+  (:func:`minimal_view`): no category, description, address, position, commune, unit, photos,
+  notes, responses or rating. The submitter sees everything of their own report except contact
+  data. A merged report shows the status of the report it follows (and that report's results
+  only if it is public itself).
 - **handler** (the assigned unit): the whole report and history, but no reporter contact data.
 - **operator** (IOC): everything, including contact data.
 
@@ -28,17 +32,20 @@ CONTACT_FIELDS = ("reporter_name", "reporter_phone", "reporter_email")
 
 
 def description_public(report: Report) -> bool:
+    """Whether the public may see what the report says, where and what was done: its sender agreed
+    to publish it, and a person checked it without rejecting it. Reads only attributes, so the
+    Open311 rows (named tuples) qualify too."""
     checked = report.verified_at is not None or report.accepted_at is not None
-    return checked and report.state != State.REJECTED
+    return bool(report.public) and checked and report.state != State.REJECTED
 
 
 def photo_visible(photo: Photo, actor: Actor | None = None, *, citizen: bool = False) -> bool:
+    """Staff who can see the report: every photo; the submitter: their report's photos; anyone
+    else: the photos of a public report only (result photos included)."""
     report = photo.report
     if actor is not None and actor.is_staff_actor and actor.can_see(report):
         return True
-    if photo.kind == PhotoKind.RESULT:
-        return True
-    return citizen or (report.public and description_public(report))
+    return citizen or description_public(report)
 
 
 def _photo(photo: Photo) -> dict:
@@ -78,7 +85,8 @@ def public_view(report: Report, *, citizen: bool = False, with_history: bool = T
     """What the public (or, with ``citizen=True``, the submitter who proved the secret) may see."""
     from tinhso.reports.duplicates import root
 
-    show_text = citizen or description_public(report)
+    if not (citizen or description_public(report)):
+        return minimal_view(report, with_history=with_history)
     photos = [p for p in report.photos.all() if photo_visible(p, citizen=citizen)]
     view = {
         "code": report.code,
@@ -87,10 +95,10 @@ def public_view(report: Report, *, citizen: bool = False, with_history: bool = T
         "state_label": State(report.state).label,
         "status": workflow.open311_status(report.state),
         "severity": report.severity,
-        "description": report.description if show_text else None,
+        "description": report.description,
         "lat": report.lat,
         "lon": report.lon,
-        "address": report.address if show_text else "",
+        "address": report.address,
         "commune": _commune(report),
         "handling_unit": _unit(report),
         "created_at": report.created_at,
@@ -108,12 +116,49 @@ def public_view(report: Report, *, citizen: bool = False, with_history: bool = T
     }
     if report.parent_id:
         parent = root(report)
+        shown = description_public(parent)
         view["parent"] = {"code": parent.code, "state": parent.state,
                           "status": workflow.open311_status(parent.state),
-                          "response_text": parent.response_text, "result_text": parent.result_text,
-                          "photos": [_photo(p) for p in parent.photos.all() if p.kind == PhotoKind.RESULT]}
+                          "response_text": parent.response_text if shown else "",
+                          "result_text": parent.result_text if shown else "",
+                          "photos": [_photo(p) for p in parent.photos.all() if p.kind == PhotoKind.RESULT]
+                          if shown else []}
     if with_history:
         view["history"] = _events(report, public_only=True)
+    return view
+
+
+def minimal_view(report: Report, *, with_history: bool = True) -> dict:
+    """A report that is not public, as anyone without the submitter's secret sees it: code, state
+    and dates; every other key of :func:`public_view` empty, its history without notes."""
+    view = {
+        "code": report.code,
+        "category": None,
+        "state": report.state,
+        "state_label": State(report.state).label,
+        "status": workflow.open311_status(report.state),
+        "severity": None,
+        "description": None,
+        "lat": None,
+        "lon": None,
+        "address": "",
+        "commune": None,
+        "handling_unit": None,
+        "created_at": report.created_at,
+        "updated_at": report.updated_at,
+        "expected_datetime": sla.expected_datetime(report),
+        "resolved_at": report.resolved_at,
+        "closed_at": report.closed_at,
+        "status_note": "",
+        "response_text": "",
+        "result_text": "",
+        "rating": None,
+        "photos": [],
+        "synthetic": report.synthetic,
+        "parent": None,
+    }
+    if with_history:
+        view["history"] = [{**row, "note": ""} for row in _events(report, public_only=True)]
     return view
 
 

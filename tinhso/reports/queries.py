@@ -7,6 +7,7 @@ annotation computed in the database with :func:`tinhso.reports.sla.overdue_q`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -100,6 +101,8 @@ def public_reports(*, category: str | None = None, commune: str | None = None, s
     if bbox:
         try:
             west, south, east, north = (float(x) for x in bbox.split(","))
+            if not all(math.isfinite(x) for x in (west, south, east, north)):
+                raise ValueError(bbox)
         except ValueError:
             raise UserError("bad_bbox", "bbox phải là tây,nam,đông,bắc.", "bbox must be west,south,east,north.",
                             field="bbox") from None

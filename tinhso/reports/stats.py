@@ -23,6 +23,7 @@ from collections import defaultdict
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 
+from tinhso.core import cellsafe
 from tinhso.reports import sla
 from tinhso.reports.models import Report, State
 
@@ -101,7 +102,7 @@ def write_csv(rows: list[dict], file) -> None:
     writer = csv.DictWriter(file, fieldnames=COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in COLUMNS})
+        writer.writerow({k: ("" if row.get(k) is None else cellsafe.csv_value(row.get(k))) for k in COLUMNS})
 
 
 def stats_csv(kind: str = "unit", **filters) -> str:

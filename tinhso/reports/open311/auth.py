@@ -5,8 +5,9 @@ Keys belong to client applications (:class:`~tinhso.reports.models.ApiClient`), 
 (only a hash is stored). A missing or unknown key is the spec's 403.
 
 Rate limits count requests per minute in the Django cache: ``POST requests`` per API key,
-everything else per client IP. Limits come from ``settings.OPEN311_RATE_LIMITS``
-(``{"post": N, "get": N}``) or the ``TINHSO_OPEN311_RATE_POST`` / ``TINHSO_OPEN311_RATE_GET``
+everything else per client IP, and ``GET requests`` (lists) once more in their own, lower
+``list`` limit. Limits come from ``settings.OPEN311_RATE_LIMITS``
+(``{"post": N, "get": N, "list": N}``) or the ``TINHSO_OPEN311_RATE_POST`` / ``_GET`` / ``_LIST``
 environment variables; ``0`` switches a limit off. The cache is shared by every server process.
 """
 
@@ -22,7 +23,7 @@ from tinhso.core import ratelimit
 from tinhso.core.errors import UserError
 from tinhso.reports import apikeys
 
-DEFAULT_LIMITS = {"post": 300, "get": 1200}  # per minute
+DEFAULT_LIMITS = {"post": 300, "get": 1200, "list": 120}  # per minute; "list": GET requests (up to 1,000 a page)
 clock = time.time  # replaceable in tests, so a window does not roll over mid-test
 
 

@@ -9,11 +9,12 @@ JSON, as an ``"attribute": {"code": value}`` object.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 
+from tinhso.core import limits
 from tinhso.core.errors import UserError
+from tinhso.core.timebounds import check_year
 from tinhso.core.workcalendar import VIETNAM_TZ
 
 MAX_PAGE_SIZE = 1000  # the spec's "first 1000 requests"
@@ -72,10 +73,10 @@ def from_querydict(*querydicts) -> Arguments:
 def from_json(body: bytes, query) -> Arguments:
     """A JSON object body (plus the query string, e.g. ``api_key``)."""
     try:
-        data = json.loads(body.decode("utf-8") or "{}")
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise bad("body", f"Nội dung JSON không hợp lệ: {exc}.", f"The JSON body is invalid: {exc}.",
-                  code="bad_json") from None
+        data = limits.load_json(body or b"{}", "JSON", field="body")
+    except UserError as exc:  # not JSON, nested too deep, or text that cannot be stored
+        raise bad("body", f"Nội dung JSON không hợp lệ — {exc.message_vi}.",
+                  f"The JSON body is invalid — {exc.message_en}.", code="bad_json") from None
     if not isinstance(data, dict):
         raise bad("body", "Nội dung JSON phải là một đối tượng {…}.", "The JSON body must be an object {…}.",
                   code="bad_json")
@@ -96,14 +97,15 @@ def from_json(body: bytes, query) -> Arguments:
 def parse_datetime(value: str, param: str, *, end_of_day: bool = False) -> dt.datetime:
     """A W3C datetime (``2026-03-01``, ``2026-03-01T08:00:00+07:00``, ``…Z``).
 
-    Without an offset the time is local (Asia/Ho_Chi_Minh). A bare date means the start of
+    Without an offset the time is local (Asia/Ho_Chi_Minh). Years outside
+    :mod:`tinhso.core.timebounds`' range are a 400. A bare date means the start of
     that day, or its end (exclusive: the next midnight) with ``end_of_day``.
     """
     text = value.strip().replace(" ", "+") if "T" in value else value.strip()
     try:
         if _W3C_DATE.match(text):
             parts = [int(p) for p in text.split("-")] + [1, 1]
-            day = dt.date(parts[0], parts[1], parts[2])
+            day = check_year(dt.date(parts[0], parts[1], parts[2]), param, value)
             start = dt.datetime.combine(day, dt.time(), tzinfo=VIETNAM_TZ)
             if not end_of_day:
                 return start
@@ -112,7 +114,7 @@ def parse_datetime(value: str, param: str, *, end_of_day: bool = False) -> dt.da
             if text.count("-") == 1:
                 return start.replace(year=day.year + day.month // 12, month=day.month % 12 + 1)
             return start.replace(year=day.year + 1)
-        parsed = dt.datetime.fromisoformat(text.replace("z", "Z"))
+        parsed = check_year(dt.datetime.fromisoformat(text.replace("z", "Z")), param, value)
     except ValueError:
         raise bad(param, f"{param} không phải ngày giờ ISO 8601 hợp lệ: “{value}” "
                          "(ví dụ 2026-03-01 hoặc 2026-03-01T08:00:00+07:00).",

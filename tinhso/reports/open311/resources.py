@@ -5,11 +5,12 @@
 - :func:`query_requests`, :func:`get_request`, :func:`token`: the public face of reports.
 
 Privacy: a request never carries the reporter's name, phone, e-mail, the client application or
-internal notes. ``description``, ``address`` and citizen photos follow
-:func:`tinhso.reports.privacy.description_public` (shown once a person has checked the report);
-``notes`` are the public history events only. Lists show the reports the public may list
-(:func:`tinhso.reports.queries.public_q`); a single request (by id) is any report, with the same
-field-level privacy, so a client can follow what it submitted.
+internal notes. A report that is not public (:func:`tinhso.reports.privacy.description_public`:
+unverified, rejected, or its sender refused publication) shows only its id, status, state and
+dates; every other field is null and its notes carry no text. ``notes`` are the public history
+events only. Lists show the reports the public may list (:func:`tinhso.reports.queries.public_q`);
+a single request (by id) is any report, with the same field-level privacy, so a client can
+follow what it submitted. The nearby reports named in ``service_notice`` are public ones only.
 """
 
 from __future__ import annotations
@@ -258,7 +259,7 @@ def _notice(report: Report, duplicates: list[Report], place_notice: str, ignored
               f"Report {report.code} received; expected to be handled by {when} (Asia/Ho_Chi_Minh).")]
     if place_notice:
         parts.append(place_notice)
-    if duplicates:
+    if duplicates:  # public ones only (intake.Submission.duplicates)
         codes = ", ".join(d.code for d in duplicates)
         parts.append(f"Có phản ánh tương tự gần đó: {codes}. / Similar reports nearby: {codes}.")
     if ignored:
@@ -303,8 +304,9 @@ def request_dict(row: Row, notes: list[dict], photos: list[tuple[str, str]], *,
                  policy: sla.Policy, site_url: str, lang: str | None = None) -> dict:
     """One GeoReport ``request`` (with the ``notes`` and ``extended_attributes`` extensions)."""
     en = _lang_en(lang)
-    shown = privacy.description_public(row)
     label_vi, label_en = STATE_LABELS[row.state]
+    if not privacy.description_public(row):
+        return _minimal_request(row, notes, policy=policy, en=en)
     media = next((site_url + privacy.PHOTO_URL.format(token=token) for token, kind in photos
                   if privacy.photo_visible(SimpleNamespace(kind=kind, report=row))), None)
     unit_name = row.handling_unit__name
@@ -314,13 +316,13 @@ def request_dict(row: Row, notes: list[dict], photos: list[tuple[str, str]], *,
         "status_notes": row.status_note or None,
         "service_name": (row.category__name_en or row.category__name_vi) if en else row.category__name_vi,
         "service_code": row.category__code,
-        "description": row.description if shown else None,
+        "description": row.description,
         "agency_responsible": ((row.handling_unit__name_en or unit_name) if en else unit_name) if unit_name else None,
         "service_notice": label_en if en else label_vi,
         "requested_datetime": timestamp(row.created_at),
         "updated_datetime": timestamp(row.updated_at),
         "expected_datetime": timestamp(sla.expected_datetime(row, policy)),
-        "address": (row.address or None) if shown else None,
+        "address": row.address or None,
         "lat": row.lat,
         "long": row.lon,
         "media_url": media,
@@ -337,6 +339,35 @@ def request_dict(row: Row, notes: list[dict], photos: list[tuple[str, str]], *,
             "state_label_en": label_en,
             "severity": row.severity,
             "parent_service_request_id": row.parent__code,
+            "synthetic": row.synthetic,
+        },
+    }
+
+
+def _minimal_request(row: Row, notes: list[dict], *, policy: sla.Policy, en: bool) -> dict:
+    """A report that is not public: id, status, state and dates; every other field null."""
+    label_vi, label_en = STATE_LABELS[row.state]
+    return {
+        "service_request_id": row.code,
+        "status": workflow.open311_status(row.state),
+        "status_notes": None,
+        "service_name": None,
+        "service_code": None,
+        "description": None,
+        "agency_responsible": None,
+        "service_notice": label_en if en else label_vi,
+        "requested_datetime": timestamp(row.created_at),
+        "updated_datetime": timestamp(row.updated_at),
+        "expected_datetime": timestamp(sla.expected_datetime(row, policy)),
+        "address": None,
+        "lat": None,
+        "long": None,
+        "media_url": None,
+        "notes": [{**note, "description": ""} for note in notes],
+        "extended_attributes": {
+            "commune_code": None, "commune_name": None, "province_code": None, "handling_unit": None,
+            "handling_unit_name": None, "channel": None, "state": row.state, "state_label": label_vi,
+            "state_label_en": label_en, "severity": None, "parent_service_request_id": None,
             "synthetic": row.synthetic,
         },
     }
@@ -450,6 +481,20 @@ def query_requests(args: p.Arguments, *, site_url: str, lang: str | None = None,
     found = _requests(qs.order_by("-created_at", "-id")[offset:offset + query.page_size + 1],
                       site_url=site_url, lang=lang)
     return Page(found[:query.page_size], len(found) > query.page_size, query)
+
+
+def list_key(args: p.Arguments, now: dt.datetime) -> tuple:
+    """``GET requests``' arguments, validated and normalised: equal for queries with the same answer
+    (the cache key of :mod:`tinhso.reports.public_cache`). A default window ("the last 90 days")
+    is named, not dated, so the key does not change every second."""
+    query = p.request_query(args, now)
+
+    def utc(moment: dt.datetime | None, given: bool) -> str | None:
+        return moment.astimezone(dt.UTC).isoformat() if moment is not None and given else None
+
+    return (query.ids, sorted(query.service_codes),
+            utc(query.start, bool(args.get("start_date") or args.get("end_date"))),
+            utc(query.end, bool(args.get("end_date"))), sorted(set(query.statuses)), query.page, query.page_size)
 
 
 def token(value: str) -> list[dict]:

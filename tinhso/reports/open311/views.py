@@ -6,13 +6,16 @@ import functools
 import logging
 from urllib.parse import urlencode
 
+from django.http import HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from tinhso.core import clientaddr
 from tinhso.core.errors import UserError
+from tinhso.reports import public_cache
 from tinhso.reports.open311 import auth, resources
 from tinhso.reports.open311 import params as p
-from tinhso.reports.open311.serializers import error_response, render
+from tinhso.reports.open311.serializers import CONTENT_TYPES, error_response, render
 
 log = logging.getLogger(__name__)
 PREFIX = "/open311/v2/"
@@ -88,13 +91,24 @@ def _post_arguments(request) -> p.Arguments:
 def requests(request, fmt):
     if request.method == "POST":
         return _create(request, fmt)
-    page = resources.query_requests(p.from_querydict(request.GET), site_url=_site(request), lang=_lang(request))
-    headers = {}
-    if page.has_more:
+    # Lists are expensive (up to 1,000 requests): a per-client limit, and the rendered page kept
+    # briefly in the shared cache under the normalised query (tinhso.reports.public_cache).
+    auth.check_rate("list", f"ip:{_client_ip(request)}")
+    args = p.from_querydict(request.GET)
+    site, lang = _site(request), _lang(request)
+    parts = (fmt, site, lang, resources.list_key(args, timezone.now()))
+
+    def compute() -> tuple[bytes, bool]:
+        page = resources.query_requests(args, site_url=site, lang=lang)
+        return render(fmt, "service_requests", page.requests).content, page.has_more
+
+    body, has_more = public_cache.remember("open311-requests", parts, compute)
+    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    if has_more:
         query = request.GET.copy()
-        query["page"] = str(page.query.page + 1)
-        headers["Link"] = f'<{request.build_absolute_uri(request.path)}?{urlencode(query, doseq=True)}>; rel="next"'
-    return render(fmt, "service_requests", page.requests, headers=headers)
+        query["page"] = str(p.request_query(args, timezone.now()).page + 1)
+        response["Link"] = f'<{request.build_absolute_uri(request.path)}?{urlencode(query, doseq=True)}>; rel="next"'
+    return response
 
 
 def _create(request, fmt):

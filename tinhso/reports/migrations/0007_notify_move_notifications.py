@@ -33,7 +33,7 @@ def copy_to_notify(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("reports", "0004_photo_token_media"),
+        ("reports", "0006_roles"),
         ("notify", "0001_initial"),
     ]
 

@@ -1,0 +1,215 @@
+"""Importing dossier files: every bad record named, all or nothing, re-import updates, every format."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+
+import pytest
+from openpyxl import Workbook
+
+from tests.dossiers.conftest import PERIOD, write_json, write_jsonl
+from tests.dossiers.known import AGENCY, BUCKETS_PAUSE, KNOWN, dossier
+from tinhso.dossiers import reader, service, setup, store
+from tinhso.dossiers.models import DossierImport
+
+pytestmark = pytest.mark.django_db
+
+GOOD = dossier("HS-OK", 10, "01/10/2025 08:00:00", "08/10/2025 08:00:00", "06/10/2025 10:00:00")
+
+
+def _nothing_imported():
+    assert DossierImport.objects.count() == 0
+    assert store.files() == []
+    assert not list(store.root().glob(".staging-*"))  # no staging file left behind
+
+
+def test_bad_records_are_named_and_nothing_is_imported(catalogue, cli, tmp_path):
+    bad = [
+        GOOD,
+        dict(GOOD, MaHoSo="HS-A", DonViXuLy="so-khong-co"),
+        dict(GOOD, MaHoSo="HS-B", TrangThaiHoSo=11),
+        dict(GOOD, MaHoSo="HS-C", NgayTiepNhan="31/02/2025 08:00:00"),
+        dict(GOOD, MaHoSo="HS-D", NgayKetThucXuLy=None),
+        dict(GOOD, MaHoSo="HS-E", NgayKetThucXuLy="30/09/2025 08:00:00"),
+        dict(GOOD, MaHoSo="HS-OK"),
+        dict(GOOD, MaHoSo="HS-F", MaTTHC="KHONG-CO", NgayHenTra=None),
+        dict(GOOD, MaHoSo="HS-G", KenhThucHien="online"),
+        dict(GOOD, MaHoSo="HS-H", DanhSachHoSoBoSung=[{"NgayBoSung": "05/10/2025 08:00:00",
+                                                      "NgayTiepNhanBoSung": "04/10/2025 08:00:00"}]),
+    ]
+    code, out, err = cli("dossiers", "import", write_json(tmp_path / "bad.json", bad))
+    assert code == 2
+    lines = err.splitlines()
+    assert "9" in lines[0] and "nothing imported" in lines[0]
+    expected = [
+        ("record 2", "DonViXuLy", "so-khong-co"),
+        ("record 3", "TrangThaiHoSo", "11"),
+        ("record 4", "NgayTiepNhan", "31/02/2025"),
+        ("record 5", "NgayKetThucXuLy", "required for status 10"),
+        ("record 6", "NgayKetThucXuLy", "before NgayTiepNhan"),
+        ("record 7", "MaHoSo", "duplicate of bản ghi 1 / record 1"),
+        ("record 8", "NgayHenTra", "no legal processing time"),
+        ("record 9", "KenhThucHien", "'online'"),
+        ("record 10", "DanhSachHoSoBoSung[0].NgayTiepNhanBoSung", "before the request date"),
+    ]
+    for where, field, reason in expected:
+        assert any(where in line and f", {field}:" in line and reason in line for line in lines), (where, field, err)
+    _nothing_imported()
+
+
+def test_json_lines_name_the_line(catalogue, cli, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n\n{not json\n" + json.dumps(dict(GOOD, MaHoSo="X", TrangThaiHoSo=None)) + "\n",
+                    encoding="utf-8")
+    code, _, err = cli("dossiers", "import", path)
+    assert code == 2
+    assert "line 3, -: " in err and "invalid JSON" in err
+    assert "line 4, TrangThaiHoSo: " in err
+    _nothing_imported()
+
+
+def test_reader_limits_refuse_the_whole_file(catalogue, cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(reader, "MAX_RECORDS", 3)
+    code, _, err = cli("dossiers", "import", write_json(tmp_path / "many.json", KNOWN))
+    assert code == 2 and "file_too_large" in err
+    monkeypatch.setattr(reader, "MAX_RECORDS", 10_000)
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 100)
+    code, _, err = cli("dossiers", "import", write_json(tmp_path / "many.json", KNOWN))
+    assert code == 2 and "file_too_large" in err
+    _nothing_imported()
+
+
+def test_unknown_format_and_missing_file(catalogue, cli, tmp_path):
+    (tmp_path / "x.txt").write_text("hello")
+    assert cli("dossiers", "import", tmp_path / "x.txt")[0] == 2
+    assert cli("dossiers", "import", tmp_path / "missing.json")[0] == 2
+    _nothing_imported()
+
+
+def _bucket(period=PERIOD):
+    doc = service.indicators(period, "agency")
+    return next(u for u in doc["units"] if u["code"] == AGENCY)["buckets"]
+
+
+def test_reimport_updates_the_dossier(catalogue, cli, tmp_path):
+    unfinished = dossier("HS-R", 4, "13/10/2025 08:00:00", "20/10/2025 08:00:00")
+    assert cli("dossiers", "import", write_json(tmp_path / "a.json", [unfinished]))[0] == 0
+    assert _bucket()["in_progress_over"] == 1
+    # synced again, finished and moved to another month by a corrected reception date
+    finished = dict(unfinished, TrangThaiHoSo=10, NgayTiepNhan="30/09/2025 08:00:00",
+                    NgayKetThucXuLy="17/10/2025 08:00:00")
+    assert cli("dossiers", "import", write_json(tmp_path / "b.json", [finished]))[0] == 0
+    buckets = _bucket()
+    assert buckets["total"] == 1
+    assert (buckets["in_progress_over"], buckets["finished_early"], buckets["carried_over"]) == (0, 1, 1)
+    listed = service.list_dossiers({"agency": AGENCY})
+    assert listed["total"] == 1 and listed["items"][0]["status"] == 10
+    # compaction keeps the answer and drops the superseded row
+    assert store.compact() == 1
+    assert _bucket() == buckets
+    assert len(store.files()) == 1
+
+
+def test_flat_csv_xlsx_and_parquet(catalogue, cli, tmp_path):
+    header = ["MaHoSo", "MaTTHC", "KenhThucHien", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "TrangThaiHoSo",
+              "DonViXuLy", "DanhSachHoSoBoSung", "NgayBoSung", "NgayTiepNhanBoSung", "TaiLieuNop",
+              "DanhSachGiayToKetQua", "DanhSachLePhi", "DuocThanhToanTrucTuyen"]
+    rows = [
+        ["F-1", "T.1", "2", "01/10/2025 08:00:00", "08/10/2025 08:00:00", "06/10/2025 10:00:00", "10", AGENCY,
+         "0", "", "", "2", "1", "50000", "1"],
+        ["F-2", "T.1", "", "2025-10-06T08:00:00", "2025-10-13T08:00:00", "2025-10-15T16:00:00", "10", AGENCY,
+         "1", "07/10/2025 08:00:00", "09/10/2025 08:00:00", "0", "0", "0", "0"],
+    ]
+    csv_path = tmp_path / "flat.csv"
+    with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    assert cli("dossiers", "import", csv_path)[0] == 0
+    buckets = _bucket()
+    assert (buckets["received_online"], buckets["received_direct"], buckets["finished_early"],
+            buckets["finished_on_due"]) == (1, 1, 1, 1)
+    indicators = next(u for u in service.indicators(PERIOD)["units"] if u["code"] == AGENCY)["indicators"]
+    # T.1 is fee-bearing: F-1 paid online; F-2's fee list is all zero, so it leaves the 3.6 denominator
+    assert (indicators["3.6"]["numerator"], indicators["3.6"]["denominator"]) == (1, 1)
+    assert indicators["4.2"]["numerator"] == 1
+
+    # the same rows as a workbook (dates as Excel date cells) replace them: same answers
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header)
+    for r in rows:
+        cells = list(r)
+        cells[3] = dt.datetime(2025, 10, 1, 8) if r[0] == "F-1" else cells[3]
+        ws.append(cells)
+    wb.save(tmp_path / "flat.xlsx")
+    assert cli("dossiers", "import", tmp_path / "flat.xlsx")[0] == 0
+    assert _bucket() == buckets
+    bad = Workbook()
+    bad.active.append(header)
+    bad.active.append(["F-3", "T.1", "9"] + rows[0][3:])
+    bad.save(tmp_path / "bad.xlsx")
+    code, _, err = cli("dossiers", "import", tmp_path / "bad.xlsx")
+    assert code == 2 and "row 2, KenhThucHien" in err
+
+    # Parquet written by the generator (over the synthetic demo catalogue)
+    setup.demo_catalogue()
+    code, _, err = cli("dossiers", "generate", "--count", "200", "--seed", "3", "--out", tmp_path / "g.parquet",
+                       "--end", "2025-10-31")
+    assert code == 0, err
+    code, out, err = cli("dossiers", "import", tmp_path / "g.parquet", "--json")
+    assert code == 0, err
+    assert json.loads(out)["records"] == 200
+    assert DossierImport.objects.latest("id").synthetic
+
+
+def test_list_dossiers_behind_a_bucket(catalogue, tmp_path):
+    service.import_file(write_jsonl(tmp_path / "k.jsonl", KNOWN))
+    late = service.list_dossiers({"period": PERIOD, "bucket": "finished_late", "agency": AGENCY})
+    assert sorted(i["ma_ho_so"] for i in late["items"]) == ["HS-03-LATE", "HS-05-TWICE"]
+    online = service.list_dossiers({"period": PERIOD, "bucket": "received_online"}, page=2, page_size=3)
+    assert online["total"] == 4 and len(online["items"]) == 1
+    with pytest.raises(Exception, match="bucket"):
+        service.list_dossiers({"period": PERIOD, "bucket": "1=1; DROP"})
+
+
+def test_rows_are_staged_in_chunks(catalogue, tmp_path, monkeypatch):
+    monkeypatch.setattr(store.Staging, "CHUNK", 4)
+    result = service.import_file(write_json(tmp_path / "k.json", KNOWN))
+    assert result["records"] == 15 and result["months"] == ["2025-09", "2025-10", "2025-11"]
+    assert _bucket() == BUCKETS_PAUSE
+    assert {p.name for p in store.files()} == {f"imp-{result['import']:08d}.parquet"}
+
+
+def test_catalogue_import(db, store_dir, cli, tmp_path):
+    from tinhso.dossiers.models import Procedure
+
+    header = ["MaTTHC", "TenTTHC", "LinhVuc", "MucDo", "ThoiHanGiaiQuyet", "DonViThoiHan", "CoPhiLePhi", "DoiTuong",
+              "NgayQuyetDinhCongBo", "DuBoPhan"]
+    good = [["1.001", "Đăng ký khai sinh", "Hộ tịch", "4", "1", "ngày làm việc", "0", "Công dân", "01/07/2025", "1"],
+            ["1.002", "Chứng thực", "Chứng thực", "3", "4", "giờ", "1", "", "", ""]]
+    path = tmp_path / "cat.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *good])
+    code, out, err = cli("dossiers", "catalogue", path)
+    assert code == 0, err
+    p = Procedure.objects.get(code="1.002")
+    assert (p.online_level, p.legal_time_unit, p.fee_bearing, p.subjects, p.parts_complete) == (
+        "partial", "working_hours", True, "both", None)
+    assert Procedure.objects.get(code="1.001").publication_decision_date == dt.date(2025, 7, 1)
+    bad = [["1.001", "Đăng ký khai sinh (sửa)", "", "4", "1", "", "0", "", "", ""],
+           ["1.003", "", "", "5", "-1", "tuần", "0", "người nước ngoài", "", "2"]]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, *bad])
+    code, _, err = cli("dossiers", "catalogue", path)
+    assert code == 2
+    for field in ("TenTTHC", "MucDo", "ThoiHanGiaiQuyet", "DonViThoiHan", "DoiTuong", "DuBoPhan"):
+        assert f"row 3, {field}:" in err, field
+    assert Procedure.objects.get(code="1.001").name == "Đăng ký khai sinh"  # nothing changed
+
+
+def test_a_damaged_store_file_is_an_error_not_a_traceback(catalogue, cli, tmp_path):
+    service.import_file(write_json(tmp_path / "k.json", KNOWN))
+    store.files()[0].write_bytes(b"PAR1 not really parquet")
+    code, _, err = cli("dossiers", "indicators", "--period", PERIOD, "--json")
+    assert code == 2 and "engine_failed" in err and "Traceback" not in err

@@ -1,0 +1,138 @@
+"""Scoring through svc-766, competition ranks among agencies and among communes, supplied values, due soon."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from tests.dossiers.conftest import PERIOD, write_json
+from tests.dossiers.known import AGENCY, KNOWN, dossier
+from tinhso.dossiers import service
+from tinhso.dossiers.models import Agency, SuppliedValue
+from tinhso.indices.methodology import load_method
+
+pytestmark = pytest.mark.django_db
+
+
+EXEMPLARY = {"KenhThucHien": 2, "DuocThanhToanTrucTuyen": 1, "HoSoCoThanhPhanSoHoa": 1,
+             "TaiKhoanDuocXacThucVoiVNeID": 1, "DanhSachLePhi": [{"Gia": 50000}],
+             "TaiLieuNop": [{"DuongDanTaiTepTin": "/a.pdf", "DuocLayTuKhoDMQG": 1}],
+             "DanhSachGiayToKetQua": [{"DuongDanTepTinKetQua": "/kq.pdf"}]}
+
+
+def _on_time(ma, agency):
+    """On time, online, paid online, digitised, reusing data, with an e-result: full marks from records."""
+    return dict(dossier(ma, 10, "01/10/2025 08:00:00", "08/10/2025 08:00:00", "06/10/2025 10:00:00"),
+                DonViXuLy=agency, **EXEMPLARY)
+
+
+def test_groups_total_and_competition_ranks(catalogue, tmp_path):
+    communes = list(Agency.objects.filter(kind="commune").order_by("code")[:3])
+    records = list(KNOWN) + [_on_time("Y-1", "so-y-te"), _on_time("Y-2", "so-y-te"),
+                             _on_time("C-1", communes[0].code), _on_time("C-2", communes[1].code),
+                             dict(dossier("C-3", 10, "01/10/2025 08:00:00", "02/10/2025 08:00:00",
+                                          "03/10/2025 08:00:00"), DonViXuLy=communes[2].code)]
+    service.import_file(write_json(tmp_path / "r.json", records))
+    doc = service.indicators(PERIOD, "agency")
+    by_code = {u["code"]: u for u in doc["units"]}
+    health, justice = by_code["so-y-te"], by_code[AGENCY]
+    method = load_method("svc-766")
+    for unit in (health, justice):
+        assert unit["total"] == pytest.approx(sum(unit["groups"].values()), abs=0.01)
+        assert unit["groups"]["progress"] == unit["indicators"]["2.1"]["points"]
+        assert unit["total"] <= method.nodes["total"].max
+    assert health["indicators"]["2.1"]["rate"] == 100.0
+    assert health["total"] == 100.0  # every supplied value is 100 in the fixture
+    assert health["rank"] == 1 and justice["rank"] == 2
+    # the province counts every agency's dossiers, also of a procedure several agencies handle
+    (province,) = service.indicators(PERIOD, "province")["units"]
+    agencies = [u for level in ("agency", "commune") for u in service.indicators(PERIOD, level)["units"]
+                if u["indicators"]]
+    for code in ("2.1", "3.3", "3.6", "4.2", "4.5b", "5.4"):
+        assert province["indicators"][code]["numerator"] == sum(u["indicators"][code]["numerator"] for u in agencies)
+    # departments without dossiers are listed without a score
+    assert by_code["so-noi-vu"]["total"] is None and by_code["so-noi-vu"]["rank"] is None
+    # communes are ranked among communes: two tie on top (1, 1), the late one third
+    ranked = {u["code"]: u["rank"] for u in service.indicators(PERIOD, "commune")["units"] if u["rank"]}
+    assert ranked == {communes[0].code: 1, communes[1].code: 1, communes[2].code: 3}
+
+
+def test_sources_and_missing_supplied_values(catalogue, tmp_path):
+    service.import_file(write_json(tmp_path / "r.json", KNOWN))
+    unit = next(u for u in service.indicators(PERIOD)["units"] if u["code"] == AGENCY)
+    ind = unit["indicators"]
+    assert ind["1.4"]["source"] == "supplied" and ind["5.2"]["source"] == "supplied"
+    assert ind["1.3"]["source"] == "records" and (ind["1.3"]["numerator"], ind["1.3"]["denominator"]) == (1, 1)
+    assert ind["5.4"]["source"] == "records"
+    # an agency's own value for a period beats the province-wide one
+    SuppliedValue.objects.create(indicator="1.4", agency=Agency.objects.get(code=AGENCY), period=PERIOD, value=50)
+    unit = next(u for u in service.indicators(PERIOD)["units"] if u["code"] == AGENCY)
+    assert unit["indicators"]["1.4"]["rate"] == 50
+    online_share = 100 * 4 / 10
+    assert unit["indicators"]["3.3"]["rate"] == pytest.approx(online_share * 0.5)
+    # without a supplied 5.2 the total cannot be computed, and says what is missing
+    SuppliedValue.objects.filter(indicator="5.2").delete()
+    unit = next(u for u in service.indicators(PERIOD)["units"] if u["code"] == AGENCY)
+    assert unit["total"] is None and unit["rank"] is None and unit["missing"] == ["5.2"]
+
+
+def test_due_soon_per_agency_and_officer(catalogue, cli, tmp_path):
+    service.import_file(write_json(tmp_path / "r.json", KNOWN))
+    # Friday 17 Oct 09:00 + 24 working hours reaches Wednesday 22 Oct; HS-08 is due Monday 20 Oct 08:00
+    code, out, err = cli("dossiers", "due-soon", "--now", "2025-10-17T09:00:00", "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["count"] == 1
+    (agency,) = doc["agencies"]
+    assert agency["code"] == AGENCY and agency["officers"][0]["officer"] == "can-bo-a"
+    assert agency["officers"][0]["dossiers"][0]["MaHoSo"] == "HS-08-UNFINISHED-LATE"
+    # one working hour is not enough; the paused dossier HS-11 is never in the list
+    assert service.due_soon(1, now=dt.datetime(2025, 10, 17, 9))["count"] == 0
+    assert service.due_soon(24, now=dt.datetime(2025, 10, 24, 9))["count"] == 0
+
+
+def test_bad_period_level_and_empty_store(catalogue, cli):
+    assert cli("dossiers", "indicators", "--period", "2025-13", "--json")[0] == 2
+    doc = service.indicators(PERIOD, "agency")
+    assert all(u["total"] is None for u in doc["units"])
+    assert service.due_soon(24)["count"] == 0
+
+
+def test_a_period_not_over_is_judged_today(catalogue, tmp_path):
+    service.import_file(write_json(tmp_path / "r.json", KNOWN))
+
+    def buckets(**kw):
+        return next(u for u in service.indicators(PERIOD, **kw)["units"] if u["code"] == AGENCY)["buckets"]
+
+    ended = buckets()
+    assert (ended["in_progress_within"], ended["in_progress_over"]) == (1, 2)
+    # on 15 October, HS-08 (due 20 October) is not late yet; HS-13 (due 30 September) is
+    middle = buckets(today=dt.date(2025, 10, 15))
+    assert (middle["in_progress_within"], middle["in_progress_over"]) == (2, 1)
+
+
+def test_feedback_records_give_5_1_to_5_3(catalogue, cli, tmp_path):
+    service.import_file(write_json(tmp_path / "r.json", KNOWN))
+    pakn = [
+        # handled on time; handled late; open past its due date at the period's end; open, due later but
+        # rated unsatisfied; received in November (outside); another agency's
+        {"MaPAKN": "P1", "DonViXuLy": AGENCY, "NgayTiepNhan": "01/10/2025 08:00:00", "NgayXuLy": "10/10/2025 08:00:00"},
+        {"MaPAKN": "P2", "DonViXuLy": AGENCY, "NgayTiepNhan": "01/10/2025 08:00:00", "HanXuLy": "05/10/2025 17:00:00",
+         "NgayXuLy": "06/10/2025 08:00:00", "PhanLoai": 2},
+        {"MaPAKN": "P3", "DonViXuLy": AGENCY, "NgayTiepNhan": "02/10/2025 08:00:00", "HanXuLy": "20/10/2025 17:00:00"},
+        {"MaPAKN": "P4", "DonViXuLy": AGENCY, "NgayTiepNhan": "28/10/2025 08:00:00", "KhongHaiLong": 1,
+         "PhanLoai": "hanh-vi"},
+        {"MaPAKN": "P5", "DonViXuLy": AGENCY, "NgayTiepNhan": "03/11/2025 08:00:00"},
+        {"MaPAKN": "P6", "DonViXuLy": "so-y-te", "NgayTiepNhan": "03/10/2025 08:00:00"},
+    ]
+    code, out, err = cli("dossiers", "feedback", write_json(tmp_path / "pakn.json", pakn))
+    assert code == 0, err
+    ind = next(u for u in service.indicators(PERIOD)["units"] if u["code"] == AGENCY)["indicators"]
+    assert (ind["5.2"]["numerator"], ind["5.2"]["denominator"], ind["5.2"]["source"]) == (2, 4, "records")
+    assert (ind["5.3"]["numerator"], ind["5.3"]["denominator"]) == (1, 4)  # P1 only: P2, P3 late, P4 unhappy
+    assert (ind["5.1"]["numerator"], ind["5.1"]["points"]) == (2, None)  # monitored, not scored
+    bad = [{"MaPAKN": "P7", "DonViXuLy": "khong-co", "NgayTiepNhan": "hôm nay"}]
+    code, _, err = cli("dossiers", "feedback", write_json(tmp_path / "bad.json", bad))
+    assert code == 2 and "record 1, DonViXuLy" in err and "record 1, NgayTiepNhan" in err

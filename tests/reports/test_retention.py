@@ -1,0 +1,90 @@
+"""Reporters' contact data is erased after the retention period (or at their request); the report
+and its history stay, and every erasure is recorded."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.utils import timezone
+
+from tests.reports.factories import make_report
+from tinhso.cli import main
+from tinhso.reports import privacy, retention
+from tinhso.reports.models import Report, ReportEvent, State
+
+CONTACT = {"reporter_name": "Trần Thị B", "reporter_phone": "0987654321", "reporter_email": "b@example.org"}
+
+
+def _finished(world, state, days_ago, **fields):
+    when = timezone.now() - dt.timedelta(days=days_ago)
+    report = make_report(world, state, now=when, **fields)
+    Report.objects.filter(pk=report.pk).update(updated_at=when,
+                                               closed_at=when if state == State.CLOSED else None)
+    report.refresh_from_db()
+    return report
+
+
+def _contact(report):
+    report.refresh_from_db()
+    return {name: getattr(report, name) for name in privacy.CONTACT_FIELDS}
+
+
+def test_purge_erases_contact_data_of_reports_finished_beyond_the_retention(world):
+    old_closed = _finished(world, State.CLOSED, 400)
+    old_rejected = _finished(world, State.REJECTED, 400)
+    recent_closed = _finished(world, State.CLOSED, 100)
+    old_but_open = _finished(world, State.IN_PROGRESS, 400)
+
+    summary = retention.purge_contacts()
+    assert summary["erased"] == 2 and summary["retention_days"] == 365
+    for report in (old_closed, old_rejected):
+        assert _contact(report) == dict.fromkeys(privacy.CONTACT_FIELDS, "")
+        assert report.description == "Đèn đường hỏng"  # the report itself is kept
+        [event] = ReportEvent.objects.filter(report=report, action="erase_contact")
+        assert not event.public and event.from_state == event.to_state == report.state
+        assert event.data == {"fields": list(privacy.CONTACT_FIELDS), "reason": "retention"}
+        assert "0987654321" not in json.dumps(event.data) + event.note
+    for report in (recent_closed, old_but_open):
+        assert _contact(report) == CONTACT
+    assert retention.purge_contacts()["erased"] == 0  # idempotent: nothing more erased or recorded
+    assert ReportEvent.objects.filter(action="erase_contact").count() == 2
+
+
+def test_retention_comes_from_the_setting_or_the_environment(world, settings, monkeypatch):
+    report = _finished(world, State.CLOSED, 40)
+    monkeypatch.setenv("TINHSO_CONTACT_RETENTION_DAYS", "30")
+    assert retention.retention_days() == 30
+    settings.REPORTS_CONTACT_RETENTION_DAYS = 60
+    assert retention.purge_contacts()["erased"] == 0
+    settings.REPORTS_CONTACT_RETENTION_DAYS = None
+    assert retention.purge_contacts()["erased"] == 1 and _contact(report)["reporter_phone"] == ""
+    monkeypatch.setenv("TINHSO_CONTACT_RETENTION_DAYS", "a year")
+    with pytest.raises(Exception, match="retention"):
+        retention.retention_days()
+
+
+def test_data_subject_request_erases_at_once_whatever_the_state(world):
+    report = make_report(world, State.IN_PROGRESS)
+    assert retention.erase_contact_by_code(report.code.lower(), actor_label="op") == list(privacy.CONTACT_FIELDS)
+    assert _contact(report) == dict.fromkeys(privacy.CONTACT_FIELDS, "")
+    event = ReportEvent.objects.get(report=report, action="erase_contact")
+    assert event.data["reason"] == "request" and event.actor_label == "op"
+    assert retention.erase_contact_by_code(report.code) == []  # nothing left: nothing recorded
+    assert ReportEvent.objects.filter(report=report, action="erase_contact").count() == 1
+    assert privacy.operator_view(report)["reporter_phone"] == ""
+
+
+def test_commands(world, capsys):
+    old = _finished(world, State.CLOSED, 400)
+    assert main(["reports", "purge-contacts"]) == 0
+    assert json.loads(capsys.readouterr().out)["erased"] == 1
+    assert main(["reports", "purge-contacts"]) == 0
+    assert json.loads(capsys.readouterr().out)["erased"] == 0
+    report = make_report(world, State.SUBMITTED)
+    assert main(["reports", "erase-contact", report.code, "--by", "dpo"]) == 0
+    assert "reporter_phone" in capsys.readouterr().out and _contact(report)["reporter_email"] == ""
+    assert ReportEvent.objects.get(report=report, action="erase_contact").actor_label == "cli:dpo"
+    assert main(["reports", "erase-contact", "PA-00000-00000"]) == 2
+    assert "PA-00000-00000" in capsys.readouterr().err
+    assert main(["reports", "purge-contacts", "--days", "-1"]) == 2
+    assert _contact(old)["reporter_name"] == ""

@@ -1,0 +1,156 @@
+"""The catalogue side of dossier analytics, kept in the Django database.
+
+Dossiers themselves are analytic data (millions a year) and live in the columnar store
+(:mod:`tinhso.dossiers.store`); the database keeps what pages and rules look up by key: the
+procedure catalogue (TTHC), the agencies that handle dossiers (tied to the units registry), the
+values an operator supplies for indicators the records cannot give, and the append-only log of
+imports whose sequence numbers decide which version of a dossier is current.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from tinhso.core.history import AppendOnlyModel
+
+
+class OnlineLevel(models.TextChoices):
+    NONE = "none", "Không có DVC trực tuyến / No online service"
+    PARTIAL = "partial", "DVC trực tuyến một phần / Partial online"
+    FULL = "full", "DVC trực tuyến toàn trình / Full online"
+
+
+class TimeUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", "Ngày làm việc / Working days"
+    WORKING_HOURS = "working_hours", "Giờ làm việc / Working hours"
+
+
+class Subjects(models.TextChoices):
+    CITIZENS = "citizens", "Công dân / Citizens"
+    ORGANISATIONS = "organisations", "Tổ chức / Organisations"
+    BOTH = "both", "Công dân và tổ chức / Both"
+
+
+class Procedure(models.Model):
+    """One administrative procedure (thủ tục hành chính) of the national TTHC database."""
+
+    code = models.CharField(max_length=40, unique=True, help_text="MaTTHC, e.g. 1.001612")
+    name = models.CharField(max_length=500)
+    field = models.CharField(max_length=200, blank=True, help_text="Lĩnh vực")
+    online_level = models.CharField(max_length=8, choices=OnlineLevel.choices, default=OnlineLevel.NONE)
+    eligible_full_online = models.BooleanField(default=False, help_text="Đủ điều kiện cung cấp DVC toàn trình")
+    legal_time = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True,
+                                     help_text="Thời hạn giải quyết theo quy định")
+    legal_time_unit = models.CharField(max_length=16, choices=TimeUnit.choices, default=TimeUnit.WORKING_DAYS)
+    fee_bearing = models.BooleanField(default=False, help_text="Có phí, lệ phí (nghĩa vụ tài chính)")
+    requires_paper_result = models.BooleanField(default=False, help_text="Kết quả giải quyết là giấy tờ")
+    subjects = models.CharField(max_length=16, choices=Subjects.choices, default=Subjects.BOTH)
+    # Publication facts for group 1 (1.1–1.3)
+    legal_basis_effective = models.DateField(null=True, blank=True,
+                                             help_text="Ngày có hiệu lực muộn nhất của căn cứ pháp lý")
+    publication_decision_date = models.DateField(null=True, blank=True, help_text="Ngày ký quyết định công bố (QĐCB)")
+    publicised_date = models.DateField(null=True, blank=True, help_text="Ngày công khai trên CSDL quốc gia về TTHC")
+    parts_complete = models.BooleanField(null=True, blank=True,
+                                         help_text="Công khai đủ 7 bộ phận (Điều 8(2) Nghị định 63/2010)")
+    synthetic = models.BooleanField(default=False, help_text="Demo data, not a real catalogue entry")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class AgencyKind(models.TextChoices):
+    DEPARTMENT = "department", "Sở, ban, ngành / Department"
+    COMMUNE = "commune", "UBND cấp xã / Commune People's Committee"
+
+
+class Agency(models.Model):
+    """A unit that receives and handles dossiers (``DonViXuLy``): a department of the province or a
+    commune People's Committee. Departments point at the province's Unit, committees at their commune."""
+
+    code = models.CharField(max_length=60, unique=True, help_text="As written in DonViXuLy")
+    name = models.CharField(max_length=200)
+    name_en = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=12, choices=AgencyKind.choices)
+    unit = models.ForeignKey("geo.Unit", on_delete=models.PROTECT, related_name="dossier_agencies")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "code"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SuppliedValue(models.Model):
+    """A rate (percent) for an indicator the records cannot give (1.4 sync rate, 4.2c, 5.2, 5.3 …).
+
+    ``agency`` empty = the province and every agency without its own value; ``period`` empty = every
+    period. The most specific row wins.
+    """
+
+    indicator = models.CharField(max_length=8)
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE)
+    period = models.CharField(max_length=10, blank=True)
+    value = models.FloatField(help_text="Rate in percent, 0–100")
+    note = models.CharField(max_length=300, blank=True)
+    synthetic = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["indicator", "agency", "period"],
+                                               name="dossiers_supplied_unique")]
+        ordering = ["indicator", "period"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} = {self.value:g} ({self.agency or 'tỉnh'}, {self.period or 'mọi kỳ'})"
+
+
+class DossierImport(AppendOnlyModel):
+    """One import into the dossier store. Its id is the import sequence: when a dossier (``MaHoSo``)
+    is in several imports, the row of the highest sequence is the current one."""
+
+    file_name = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    file_format = models.CharField(max_length=10)
+    records = models.PositiveIntegerField()
+    months = models.JSONField(default=list, help_text="Store partitions written")
+    synthetic = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.file_name} ({self.records})"
+
+
+class FeedbackKind(models.TextChoices):
+    REGULATION = "regulation", "Về quy định, TTHC / About regulations and procedures"
+    CONDUCT = "conduct", "Về hành vi cán bộ / About officials' conduct"
+
+
+class Feedback(models.Model):
+    """A citizen's feedback or petition (phản ánh, kiến nghị — PAKN) about a procedure or its handling,
+    for 5.1–5.3. Few per agency (thousands a year), so kept in the database."""
+
+    code = models.CharField(max_length=60, unique=True, help_text="MaPAKN")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="feedback")
+    kind = models.CharField(max_length=12, choices=FeedbackKind.choices, default=FeedbackKind.REGULATION)
+    procedure_code = models.CharField(max_length=40, blank=True, help_text="MaTTHC it is about, if any")
+    dossier_code = models.CharField(max_length=100, blank=True, help_text="MaHoSo it is about, if any")
+    received_at = models.DateTimeField()
+    due_at = models.DateTimeField(help_text="Hạn xử lý")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    dissatisfied = models.BooleanField(default=False, help_text="Người dân không hài lòng với kết quả xử lý")
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["agency", "received_at"])]
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,0 +1,144 @@
+"""The services the CLI, the pages (/dich-vu-cong) and the API call: thin over the modules below.
+
+- :func:`import_file` — a dossier file into the store, all or nothing (:mod:`importer`);
+- :func:`indicators` — the 766 indicators, group points, totals and ranks of a period (:mod:`indicators`);
+- :func:`due_soon` — unfinished dossiers due within N working hours, per agency and officer;
+- :func:`list_dossiers` — the dossiers behind any number (filter by period + bucket, agency, procedure,
+  status, channel), paged;
+- :func:`generate` — synthetic dossiers (:mod:`synthetic`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from django.conf import settings
+
+from tinhso.core.errors import UserError
+from tinhso.core.workcalendar import VIETNAM_TZ
+from tinhso.dossiers import engine as engines
+from tinhso.dossiers import importer, rules, store
+from tinhso.dossiers import indicators as _indicators
+from tinhso.dossiers.models import Agency
+from tinhso.dossiers.periods import parse as parse_period
+
+MAX_PAGE_SIZE = 500
+LIST_COLUMNS = ("ma_ho_so", "ma_tthc", "agency", "officer", "channel", "status", "received_at", "due_at",
+                "due_pause_at", "due_restart_at", "end_at", "sup_count", "synthetic")
+
+
+def import_file(path: Path, synthetic: bool = False) -> dict:
+    return importer.import_file(Path(path), synthetic=synthetic).as_dict()
+
+
+def indicators(period: str, level: str = "agency", engine: str = "duckdb", mode: str | None = None,
+               today: dt.date | None = None) -> dict:
+    return _indicators.compute(period, level, engine=engine, mode=mode, today=today)
+
+
+def _quote(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _timestamp(moment: dt.datetime) -> str:
+    return f"TIMESTAMP '{moment.strftime('%Y-%m-%d %H:%M:%S')}'"
+
+
+def _mode(mode: str | None) -> str:
+    mode = mode or settings.DOSSIER_SUPPLEMENT_MODE
+    rules.due_column(mode)
+    return mode
+
+
+def due_soon(hours: float = 24, now: dt.datetime | None = None, engine: str = "duckdb", mode: str | None = None,
+             agency: str | None = None) -> dict:
+    """Unfinished dossiers (received or processing, not paused) whose effective due moment falls within
+    ``hours`` working hours from ``now`` (Vietnam time), grouped per agency and handling officer —
+    the list an IOC sends warnings from. Overdue dossiers are not in it (they are in the indicators)."""
+    if not (0 < hours <= 24 * 30):
+        raise UserError("bad_hours", "Số giờ phải từ 0 đến 720", "Hours must be between 0 and 720", field="hours")
+    mode = _mode(mode)
+    now = (now or dt.datetime.now(VIETNAM_TZ))
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=VIETNAM_TZ)
+    until = importer.calendar().add_working_time(now, hours=hours)
+    local_now = now.astimezone(VIETNAM_TZ).replace(tzinfo=None, microsecond=0)
+    local_until = until.astimezone(VIETNAM_TZ).replace(tzinfo=None, microsecond=0)
+    due = "due_pause_at" if mode == "pause" else "due_restart_at"
+    where = f"status IN (2, 4) AND end_date IS NULL AND {due} >= {_timestamp(local_now)} AND {due} <= {_timestamp(local_until)}"
+    if agency:
+        where += f" AND agency = {_quote(agency)}"
+    sql = (f"SELECT agency, officer, ma_ho_so, ma_tthc, received_at, {due} AS due FROM ({store.LATEST_SQL}) d "
+           f"WHERE {where} ORDER BY agency, officer, {due}, ma_ho_so")
+    names, rows = engines.run(sql, engine)
+    names_of = dict(Agency.objects.values_list("code", "name"))
+    groups: dict[str, dict] = {}
+    for r in engines.as_dicts(names, rows):
+        g = groups.setdefault(r["agency"], {"code": r["agency"], "name": names_of.get(r["agency"], r["agency"]),
+                                            "count": 0, "officers": {}})
+        o = g["officers"].setdefault(r["officer"] or "", {"officer": r["officer"], "count": 0, "dossiers": []})
+        g["count"] += 1
+        o["count"] += 1
+        o["dossiers"].append({"MaHoSo": r["ma_ho_so"], "MaTTHC": r["ma_tthc"],
+                              "NgayTiepNhan": r["received_at"].isoformat() if r["received_at"] else None,
+                              "due": r["due"].isoformat() if r["due"] else None})
+    agencies = sorted(groups.values(), key=lambda g: (-g["count"], g["code"]))
+    for g in agencies:
+        g["officers"] = sorted(g["officers"].values(), key=lambda o: (-o["count"], o["officer"] or ""))
+    return {"hours": hours, "now": local_now.isoformat(), "until": local_until.isoformat(),
+            "supplement_mode": mode, "count": sum(g["count"] for g in agencies), "agencies": agencies}
+
+
+def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 50, engine: str = "duckdb",
+                  mode: str | None = None) -> dict:
+    """The dossiers behind a number: ``filters`` may hold ``period`` (+ ``bucket``, one of the rule columns of
+    :func:`rules.period_columns`, e.g. ``finished_late``), ``agency`` (one code or a list), ``ma_tthc``,
+    ``status``, ``channel``. Paged, newest reception first."""
+    filters = dict(filters or {})
+    if page < 1 or not (1 <= page_size <= MAX_PAGE_SIZE):
+        raise UserError("bad_page", f"Trang ≥ 1, cỡ trang 1–{MAX_PAGE_SIZE}", f"Page ≥ 1, page size 1–{MAX_PAGE_SIZE}",
+                        field="page")
+    mode = _mode(mode)
+    where = ["TRUE"]
+    if filters.get("period"):
+        p = parse_period(filters["period"])
+        where.append(rules.in_scope(p.start, p.end))
+        bucket = filters.get("bucket")
+        if bucket:
+            cols = rules.period_columns(p.start, p.end, mode, engines.today_local())
+            if bucket not in cols:
+                raise UserError("bad_bucket", f"Nhóm {bucket!r} không có", f"Unknown bucket {bucket!r}", field="bucket",
+                                details=sorted(cols))
+            where.append(f"({cols[bucket]})")
+    elif filters.get("bucket"):
+        raise UserError("bucket_needs_period", "Cần kỳ (period) để lọc theo nhóm", "A bucket needs a period",
+                        field="bucket")
+    agency = filters.get("agency")
+    if agency:
+        codes = [agency] if isinstance(agency, str) else list(agency)
+        where.append(f"agency IN ({', '.join(_quote(c) for c in codes)})")
+    if filters.get("ma_tthc"):
+        where.append(f"ma_tthc = {_quote(filters['ma_tthc'])}")
+    for key in ("status", "channel"):
+        if filters.get(key) not in (None, ""):
+            try:
+                where.append(f"{key} = {int(filters[key])}")
+            except (TypeError, ValueError):
+                raise UserError("bad_filter", f"{key} phải là số", f"{key} must be a number", field=key) from None
+    condition = " AND ".join(where)
+    base = f"FROM ({store.LATEST_SQL}) d WHERE {condition}"
+    names, rows = engines.run(f"SELECT COUNT(*) AS n {base}", engine)
+    total = int(rows[0][0]) if rows else 0
+    names, rows = engines.run(f"SELECT {', '.join(LIST_COLUMNS)} {base} ORDER BY received_at DESC, ma_ho_so "
+                              f"LIMIT {int(page_size)} OFFSET {(int(page) - 1) * int(page_size)}", engine)
+    items = []
+    for r in engines.as_dicts(names, rows):
+        items.append({k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in r.items()})
+    return {"total": total, "page": page, "page_size": page_size, "items": items}
+
+
+def generate(out: Path, count: int, seed: int, end: dt.date | None = None, months: int = 12) -> int:
+    from tinhso.dossiers import synthetic
+
+    return synthetic.generate(Path(out), count=count, seed=seed, end=end, months=months)
