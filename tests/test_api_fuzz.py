@@ -100,7 +100,8 @@ def test_the_served_api_keeps_its_openapi_contract(tmp_path):
     if not st.exists():
         pytest.fail(f"schemathesis is not installed beside {sys.executable}: make install-test")
     var_dir = tmp_path / "var"
-    with installation(var_dir, DJANGO_SETTINGS_MODULE="tests.fuzz_settings") as env:
+    # TINHSO_DEMO: a throwaway server may run on the key generated in its var dir.
+    with installation(var_dir, DJANGO_SETTINGS_MODULE="tests.fuzz_settings", TINHSO_DEMO="1") as env:
         tinhso(env, "init")
         known = json.loads(python(env, SEED).strip().splitlines()[-1])
         assert known["reports"] and known["indicators"], known

@@ -18,6 +18,9 @@ SQLite demo and a PostgreSQL production deployment (every variable: docs/securit
 - ``TINHSO_PROVINCE_CODE``: the province this installation serves (default ``68``, Lâm Đồng).
 - ``TINHSO_VAR_DIR``: where the SQLite database, media and generated keys live (default ``var/``).
 - ``TINHSO_BACKUP_DIRS``: folders under it that ``tinhso backup`` archives (default ``media,dossiers,uploads``).
+- ``TINHSO_SITE_URL``: the public address used in links inside e-mails (e.g. ``https://ioc.example.vn``).
+- ``TINHSO_EMAIL_URL``, ``TINHSO_EMAIL_FROM``, ``TINHSO_WEBHOOK_ALLOW_NETWORKS``: notifications
+  (see ``docs/notify.md``).
 """
 
 from __future__ import annotations
@@ -104,6 +107,15 @@ def _secret_key() -> tuple[str, bool]:
 SECRET_KEY, SECRET_KEY_GENERATED = _secret_key()
 ALLOWED_HOSTS = _env_list("TINHSO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 PROVINCE_CODE = os.environ.get("TINHSO_PROVINCE_CODE", "68")
+# Links in e-mails (the citizen's private link, a handler's report page) start with this.
+SITE_URL = (os.environ.get("TINHSO_SITE_URL") or os.environ.get("TINHSO_DEMO_URL")
+            or "http://127.0.0.1:8000").rstrip("/")
+
+# Notifications (tinhso.notify, docs/notify.md): unset e-mail URL = mail kept in the outbox.
+NOTIFY_EMAIL_URL = os.environ.get("TINHSO_EMAIL_URL", "")
+NOTIFY_EMAIL_FROM = os.environ.get("TINHSO_EMAIL_FROM", "")
+# The only way to let webhooks reach private addresses: comma-separated CIDRs, e.g. "10.20.0.0/16".
+NOTIFY_WEBHOOK_ALLOW_NETWORKS = os.environ.get("TINHSO_WEBHOOK_ALLOW_NETWORKS", "")
 
 # Reverse proxies believed about the client's address (tinhso.core.clientaddr.client_ip).
 try:
@@ -183,6 +195,7 @@ INSTALLED_APPS = [
     "ninja",  # its Swagger UI from local static files (not a CDN)
     "csp",
     "tinhso.core",
+    "tinhso.notify",
     "tinhso.geo",
     "tinhso.reports",
     "tinhso.indicators",
@@ -224,6 +237,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tinhso.web.basemap.context",
+                "tinhso.notify.context.inbox",
             ],
         },
     },

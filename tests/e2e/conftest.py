@@ -52,8 +52,18 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def server(chromium_path, tmp_path_factory):
-    """``tinhso serve`` on a free port, with the e2e world loaded; yields base URL and facts."""
+def mailbox():
+    """A real SMTP server on 127.0.0.1 the served platform sends its e-mail to (``TINHSO_EMAIL_URL``)."""
+    from tests.loopback_smtp import SmtpServer
+
+    with SmtpServer() as smtp:
+        yield smtp
+
+
+@pytest.fixture(scope="session")
+def server(chromium_path, tmp_path_factory, mailbox):
+    """``tinhso serve`` on a free port, with the e2e world loaded; yields base URL, facts and the
+    SMTP server receiving its mail (the notification worker that ``serve`` starts delivers it)."""
     var_dir = tmp_path_factory.mktemp("e2e-var")
     log = var_dir / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") and k != "DJANGO_SETTINGS_MODULE"}
@@ -63,12 +73,14 @@ def server(chromium_path, tmp_path_factory):
     raster_archive(basemap)  # a real (two-tile) street basemap served by tinhso with HTTP Range
     # TINHSO_DEMO: a throwaway server may run on the key generated in its var dir.
     env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_DEMO="1", TINHSO_ACCESS_LOG="off", TINHSO_WORKERS="1",
-               TINHSO_THREADS="4", PYTHONUNBUFFERED="1", TINHSO_BASEMAP_PMTILES=str(basemap))
+               TINHSO_THREADS="4", PYTHONUNBUFFERED="1", TINHSO_BASEMAP_PMTILES=str(basemap),
+               TINHSO_EMAIL_URL=mailbox.url, TINHSO_EMAIL_FROM="IOC <ioc@example.org>", TINHSO_NOTIFY_INTERVAL="0.5")
     python = sys.executable
     _run([python, "-m", "tinhso.cli", "init"], env, log)
     facts_path = var_dir / "facts.json"
     _run([python, str(REPO / "tests" / "e2e" / "seed.py"), str(facts_path)], env, log)
     port = _free_port()
+    env["TINHSO_SITE_URL"] = f"http://127.0.0.1:{port}"
     with log.open("a") as fh:
         proc = subprocess.Popen([python, "-m", "tinhso.cli", "serve", "--port", str(port), "--workers", "1"],
                                 env=env, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
@@ -85,7 +97,7 @@ def server(chromium_path, tmp_path_factory):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"tinhso serve did not start; log:\n{log.read_text()[-3000:]}")
             time.sleep(0.3)
-        yield {"base": base, "facts": json.loads(facts_path.read_text()), "log": log}
+        yield {"base": base, "facts": json.loads(facts_path.read_text()), "log": log, "mailbox": mailbox}
     finally:
         # gunicorn: SIGTERM to the master (its own session) stops the workers gracefully.
         try:

@@ -37,8 +37,14 @@ def main(out_path: str) -> None:
         defaults={"name_vi": "Vệ sinh môi trường (kiểm thử)", "name_en": "Sanitation (test)", "active": True,
                   "auto_forward": True, "order": 1},
     )
+    # A category the IOC verifies and forwards by hand (the notification journey).
+    manual, _ = Category.objects.update_or_create(
+        code="e2e-giao-thong",
+        defaults={"name_vi": "Giao thông (kiểm thử)", "name_en": "Traffic (test)", "active": True,
+                  "auto_forward": False, "order": 2},
+    )
     User = get_user_model()
-    facts: dict = {"category": category.code, "wards": {}, "users": {}}
+    facts: dict = {"category": category.code, "manual_category": manual.code, "wards": {}, "users": {}}
     for key, ward in wards.items():
         unit = HandlingUnit.objects.filter(kind=UnitKind.COMMUNE_COMMITTEE, commune=ward).first()
         if unit is None:
@@ -47,7 +53,8 @@ def main(out_path: str) -> None:
         # Pin the route so demo routing rules loaded by other apps cannot send it elsewhere.
         RoutingRule.objects.update_or_create(name=f"e2e {key}", defaults={
             "order": 0, "category": category, "commune": ward, "target": unit, "active": True})
-        facts["wards"][key] = {"name": ward.name, "lat": ward.lat, "lon": ward.lon, "unit": unit.name}
+        facts["wards"][key] = {"name": ward.name, "lat": ward.lat, "lon": ward.lon, "unit": unit.name,
+                               "unit_code": unit.code}
         facts["users"][f"handler_{key}"] = _user(User, f"e2e-handler-{key}", Role.HANDLER, unit, Membership)
     facts["users"]["operator"] = _user(User, "e2e-operator", Role.OPERATOR, None, Membership)
     from tinhso.indicators import datafiles
@@ -71,6 +78,7 @@ def main(out_path: str) -> None:
 def _user(User, username: str, role: str, unit, Membership) -> dict:
     password = secrets.token_urlsafe(12)
     user, _ = User.objects.get_or_create(username=username)
+    user.email = f"{username}@example.org"
     user.set_password(password)
     user.save()
     Membership.objects.get_or_create(user=user, role=role, unit=unit)

@@ -66,6 +66,6 @@ def test_staff_pages_report_no_csp_violation(context, server):
     page.click("form.narrow button[type=submit]")
     page.wait_for_url(re.compile(r"/ioc/phan-anh$"))
     code = server["facts"]["other_report"]
-    for path in ["/can-bo", "/ioc/phan-anh", f"/ioc/phan-anh/{code}"]:
+    for path in ["/can-bo", "/ioc/phan-anh", f"/ioc/phan-anh/{code}", "/hop-thu"]:
         problems += watched.visit(path)
     assert problems == []

@@ -5,8 +5,9 @@ from decimal import Decimal
 
 from tests.reports.conftest import actor, local
 from tests.reports.factories import submitter
+from tinhso.notify.models import Message
 from tinhso.reports import handling, intake, sla, triage, workflow
-from tinhso.reports.models import CalendarException, DeadlineRule, Measure, Notification, State
+from tinhso.reports.models import CalendarException, DeadlineRule, Measure, State
 
 
 def submit(w, now, category="traffic"):
@@ -78,12 +79,13 @@ def test_check_deadlines_notifies_supervisor_once_per_step(world):
     assert report.handling_unit == world.pt
     result = sla.check_deadlines(now=local(2025, 3, 5, 8, 0))
     assert result["overdue_notifications"] == 1
-    note = Notification.objects.get()
-    assert note.recipient == world.users["sup_pt"] and note.step == "accept" and report.code in note.subject
+    note = Message.objects.get(kind="report_overdue", channel="inbox")
+    assert note.user == world.users["sup_pt"] and note.data["step"] == "accept" and report.code in note.subject
     assert sla.check_deadlines(now=local(2025, 3, 6, 8, 0))["overdue_notifications"] == 0
     handling.accept(report, actor(world.users["h_pt"]), now=local(2025, 3, 6, 8, 0))
     assert sla.check_deadlines(now=local(2025, 3, 20, 8, 0))["overdue_notifications"] == 1
-    assert set(Notification.objects.values_list("step", flat=True)) == {"accept", "handle"}
+    steps = [m.data["step"] for m in Message.objects.filter(kind="report_overdue", channel="inbox")]
+    assert sorted(steps) == ["accept", "handle"]
 
 
 def test_resolved_report_closes_automatically(world):

@@ -13,14 +13,15 @@ role (group)     may
 (citizen)        no account: submit, track and rate their own report, read public pages
 operator         IOC: triage every report of the province (sees reporters' contact data);
                  edit the report configuration tables and the camera registry in the admin;
-                 the IOC wall
-handler          handle the reports assigned to their unit
-supervisor       as handler, and receives the unit's overdue notices; the unit's IOC wall
+                 read the notification outbox; the IOC wall
+handler          handle the reports assigned to their unit (told of new ones: notification inbox)
+supervisor       as handler, and receives the unit's near-due and overdue notices; the unit's IOC wall
 planner          enter and import plan figures for their unit (a commune) or the province
 leader           read everything in their scope, change nothing (province leaders,
                  department directors, commune chairmen); the IOC wall of their scope
 administrator    the admin: users, groups, memberships, API clients and every table (the
-                 only role that edits the first three); no case work or data entry unless
+                 only role that edits the first three; "retry now" on the notification
+                 outbox); no case work or data entry unless
                  also given a working role
 ===============  ===========================================================================
 
@@ -42,6 +43,7 @@ LEADER = "leader"
 ADMINISTRATOR = "administrator"
 
 USE_ADMIN = "core.use_admin"
+INBOX = "notify.use_inbox"  # the notification inbox page /hop-thu and its counter in the header
 ALL = "*"
 # The permissions of case work and data entry: held through a working role, never by being an
 # administrator (an administrator who must also triage is given the operator role as well).
@@ -68,14 +70,17 @@ ROLES: tuple[RoleDef, ...] = (
         USE_ADMIN, "reports.triage_report", "reports.read_scope_reports",
         *_crud("reports", _CONFIG_TABLES),
         # Reports are read-mostly in the admin (only the publication flag is editable there).
-        "reports.view_report", "reports.change_report", "reports.view_reportevent", "reports.view_notification",
+        "reports.view_report", "reports.change_report", "reports.view_reportevent",
+        # The notification outbox in the admin (read-only; "retry now" is the administrator's) and the inbox.
+        "notify.view_message", INBOX,
         "geo.view_unit", "geo.view_succession", "geo.view_registryload", "geo.view_boundaryversion",
         # The IOC wall, its camera registry, the published ranks it shows.
         "ioc.view_wall", *_crud("ioc", ("camera",)), "indices.view_publishedresult",
     )),
-    RoleDef(HANDLER, "Cán bộ xử lý", "Unit handler", ("reports.handle_report", "reports.read_scope_reports")),
+    RoleDef(HANDLER, "Cán bộ xử lý", "Unit handler", ("reports.handle_report", "reports.read_scope_reports", INBOX)),
     RoleDef(SUPERVISOR, "Lãnh đạo giám sát", "Unit supervisor",
-            ("reports.handle_report", "reports.supervise_report", "reports.read_scope_reports", "ioc.view_wall")),
+            ("reports.handle_report", "reports.supervise_report", "reports.read_scope_reports", INBOX,
+             "ioc.view_wall")),
     RoleDef(PLANNER, "Cán bộ kế hoạch", "Planner", ("indicators.import_observations",)),
     RoleDef(LEADER, "Lãnh đạo (chỉ xem)", "Leader (read-only)", ("reports.read_scope_reports", "ioc.view_wall")),
     # Every permission but WORK_PERMISSIONS: users, groups, memberships, API clients, every table.

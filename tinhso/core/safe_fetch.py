@@ -25,6 +25,9 @@ Failures raise :class:`FetchError` with a ``reason`` (one of the constants below
 and a ``detail`` for the server log only: callers show the outside world a generic message and
 never the detail (it would tell whether an internal port is open).
 
+Webhooks (:mod:`tinhso.notify.webhook`) POST through the same function (``method``, ``body``,
+``headers``), without following redirects.
+
 Tests (and an installation that must reach one internal server) pass ``allow``: a callable
 ``(address, port) -> bool`` replacing :func:`public_address` for that call only.
 """
@@ -229,14 +232,19 @@ def _read_body(response: http.client.HTTPResponse, max_bytes: int, watchdog: _Wa
 def fetch(url: str, *, max_bytes: int, deadline: float = DEFAULT_DEADLINE,
           max_redirects: int = DEFAULT_MAX_REDIRECTS, content_types: Iterable[str] | None = None,
           allow: Policy | None = None, resolver: Resolver | None = None,
-          user_agent: str = "tinhso", tls: ssl.SSLContext | None = None) -> Fetched:
+          user_agent: str = "tinhso", tls: ssl.SSLContext | None = None, method: str = "GET",
+          body: bytes | None = None, headers: dict[str, str] | None = None,
+          ok_statuses: Iterable[int] = (200,)) -> Fetched:
     """GET ``url`` under the rules of this module; the body (≤ ``max_bytes``) or :class:`FetchError`.
 
     ``tls``: the context for https (default: the system's CAs, host name checked).
+    ``method``/``body``/``headers``: e.g. a webhook's signed POST (pass ``max_redirects=0``: a
+    POST is never replayed to another address); ``ok_statuses``: the statuses that count as success.
     """
     allow = allow or public_address
     resolver = resolver or system_resolver
     accepted = {t.lower() for t in content_types} if content_types is not None else None
+    ok_set = frozenset(ok_statuses)
     clock = _Clock(deadline)
     try:
         for _hop in range(max_redirects + 1):
@@ -246,8 +254,9 @@ def fetch(url: str, *, max_bytes: int, deadline: float = DEFAULT_DEADLINE,
             response = None
             with _Watchdog(conn, clock) as watchdog:
                 try:
-                    conn.request("GET", target, headers={"User-Agent": user_agent, "Accept": "*/*",
-                                                         "Connection": "close"})
+                    conn.request(method, target, body=body,
+                                 headers={"User-Agent": user_agent, "Accept": "*/*", "Connection": "close",
+                                          **(headers or {})})
                     response = conn.getresponse()
                     if watchdog.fired:
                         raise FetchError(DEADLINE, "headers")
@@ -257,7 +266,7 @@ def fetch(url: str, *, max_bytes: int, deadline: float = DEFAULT_DEADLINE,
                             raise FetchError(BAD_STATUS, f"HTTP {response.status} without Location")
                         url = urljoin(url, location.strip())
                         continue
-                    if response.status != 200:
+                    if response.status not in ok_set:
                         raise FetchError(BAD_STATUS, f"HTTP {response.status}")
                     content_type = response.headers.get_content_type().lower()
                     if accepted is not None and content_type not in accepted:

@@ -14,11 +14,19 @@ seconds (120) is restarted. Bodies are limited per door by :mod:`tinhso.core.bod
 The server refuses to start on the generated per-install secret key (``var/secret_key``) unless
 it is a demo (``tinhso demo``, ``TINHSO_DEMO=1``) or ``TINHSO_DEBUG=1``: production needs
 ``TINHSO_SECRET_KEY``.
+
+The notification worker (``tinhso notify run``) is started beside gunicorn as a child process
+(not a thread in the gunicorn master, which forks the workers: a thread holding a database
+connection or a lock across ``fork`` is unsafe). It stops with the server: it is terminated when
+gunicorn returns, and it exits by itself if this process disappears (it watches its parent).
+``TINHSO_NOTIFY_WORKER=off`` leaves it out (e.g. when systemd runs the worker separately).
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 DEFAULT_THREADS = 8
 LIMIT_REQUEST_LINE = 4096
@@ -83,8 +91,6 @@ def gunicorn_argv(host: str, port: int, workers: int | None = None) -> list[str]
 
 
 def serve(host: str, port: int, workers: int | None = None) -> int:
-    import sys
-
     from gunicorn.app.wsgiapp import WSGIApplication
 
     error = production_key_error()
@@ -92,5 +98,26 @@ def serve(host: str, port: int, workers: int | None = None) -> int:
         raise error
     sys.argv = gunicorn_argv(host, port, workers)
     print(f"tinhso: serving on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
-    WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+    worker = start_notify_worker()
+    try:
+        WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+    finally:
+        stop_notify_worker(worker)
     return 0
+
+
+def start_notify_worker() -> subprocess.Popen | None:
+    if os.environ.get("TINHSO_NOTIFY_WORKER", "on").strip().lower() in {"off", "0", "no", "false"}:
+        return None
+    return subprocess.Popen([sys.executable, "-m", "tinhso.cli", "notify", "run", "--parent-pid", str(os.getpid())])
+
+
+def stop_notify_worker(worker: subprocess.Popen | None) -> None:
+    if worker is None or worker.poll() is not None:
+        return
+    worker.terminate()
+    try:
+        worker.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(timeout=5)

@@ -12,7 +12,6 @@ from tinhso.reports.models import (
     DeadlineRule,
     HandlingUnit,
     Membership,
-    Notification,
     Photo,
     Report,
     ReportEvent,
@@ -131,10 +130,3 @@ class ReportEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in ReportEvent._meta.fields]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("kind", "report", "step", "recipient", "created_at", "sent_at")
-    list_filter = ("kind", "sent_at")
-    raw_id_fields = ("report", "recipient")

@@ -11,3 +11,9 @@ class ReportsConfig(AppConfig):
 
         # Memberships say which units a user works on; apps below reports ask through core.
         roles.register_scope_provider(permissions.membership_scope)
+
+        from tinhso.reports import notices, workflow
+
+        # Who is told what after each transition (tinhso.notify; see notices.py).
+        if notices.on_transition not in workflow.AFTER_TRANSITION:
+            workflow.AFTER_TRANSITION.append(notices.on_transition)

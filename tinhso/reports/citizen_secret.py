@@ -18,6 +18,10 @@ actions need; :mod:`tinhso.reports.workflow` refuses citizen actions from any ot
 A retried submission (same idempotency key and scope) within :data:`REISSUE_MINUTES` gets a
 fresh secret (the first answer may never have arrived; the earlier secret stops working); later
 retries get none. Every reissue is recorded in the report's (internal) history.
+
+A citizen who lost the link asks for a new one with the tracking code and the e-mail address
+they gave (:func:`recover`): if both match, a *new* secret is issued (the old link stops working)
+and e-mailed to that address only; the page never says whether they matched.
 """
 
 from __future__ import annotations
@@ -117,3 +121,31 @@ def reissue(report: Report, *, label: str = CITIZEN, now: dt.datetime | None = N
 def private_path(code: str, secret: str) -> str:
     """The submitter's private link (relative): ``/phan-anh/<code>?k=<secret>``."""
     return f"/phan-anh/{code}?{urlencode({'k': secret})}"
+
+
+def recover(code: str, email: str, *, now: dt.datetime | None = None) -> bool:
+    """E-mail a new private link if ``email`` is the report's contact address; whether it was sent.
+
+    The caller must not reveal the result (it would confirm who sent a report).
+    """
+    from django.db import transaction
+
+    from tinhso.reports import notices
+
+    email = (email or "").strip()
+    report = Report.objects.select_related("category", "handling_unit").filter(
+        code=(code or "").strip().upper()).first()
+    if report is None or not email or not report.reporter_email \
+            or report.reporter_email.strip().casefold() != email.casefold():
+        return False
+    now = now or timezone.now()
+    with transaction.atomic():
+        secret = new_secret()
+        report.citizen_secret_hash = digest(report.code, secret)
+        Report.objects.filter(pk=report.pk).update(citizen_secret_hash=report.citizen_secret_hash)
+        ReportEvent.objects.create(report=report, at=now, actor_label=CITIZEN, actor_role=CITIZEN,
+                                   action="reissue_secret", from_state=report.state, to_state=report.state,
+                                   note="Cấp đường dẫn riêng mới qua thư điện tử theo yêu cầu. / "
+                                        "New private link e-mailed on request.", public=False)
+        notices.secret_recovered(report, secret)
+    return True

@@ -108,6 +108,14 @@ class LookupForm(forms.Form):
                         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
 
 
+class RecoverLinkForm(forms.Form):
+    """Lost private link: the tracking code and the e-mail address given with the report."""
+
+    code = forms.CharField(label=_("Mã phản ánh"), max_length=40)
+    email = forms.EmailField(label=_("Email đã ghi khi gửi phản ánh"),
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+
 class RatingForm(UserErrorFormMixin, forms.Form):
     rating = forms.TypedChoiceField(label=_("Mức hài lòng"), choices=[(str(i), str(i)) for i in range(5, 0, -1)],
                                     widget=forms.RadioSelect)

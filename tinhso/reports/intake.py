@@ -21,7 +21,8 @@ client, see :mod:`tinhso.reports.idempotency` — returns the first report (``cr
 a freshly reissued secret if it was made in the last few minutes (else none); in the anonymous
 scope a retry is a 409 without the report. The report, its first history event, its photos and, for auto-forward
 categories, the routing and assignment are committed together, so an acknowledged submission
-is on disk (SQLite runs WAL + synchronous=FULL).
+is on disk (SQLite runs WAL + synchronous=FULL), together with the acknowledgement queued for
+the citizen's e-mail (:mod:`tinhso.reports.notices`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
-from tinhso.reports import citizen_secret, idempotency, media, routing, sla, workflow
+from tinhso.reports import citizen_secret, idempotency, media, notices, routing, sla, workflow
 from tinhso.reports.models import Category, Channel, PhotoKind, Report, ReportEvent, Severity, State
 from tinhso.reports.permissions import Actor, citizen, system
 from tinhso.reports.process_cache import ProcessCache, in_transaction
@@ -239,6 +240,7 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
             ReportEvent.objects.bulk_create(events)
             for photo in clean_photos:
                 media.save_photo(report, photo, PhotoKind.CITIZEN)
+            notices.on_submitted(report, secret, events)
     except IntegrityError:
         # The same idempotency key committed by a concurrent request: return that report.
         if key:

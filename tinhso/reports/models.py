@@ -435,31 +435,3 @@ class ReportEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.action}: {self.from_state} → {self.to_state}"
-
-
-class Notification(models.Model):
-    """Outbox: one message to one recipient. ``sent_at`` is set once delivered (or logged)."""
-
-    class Kind(models.TextChoices):
-        OVERDUE = "overdue", "Quá hạn / Overdue"
-        INFO_REQUESTED = "info_requested", "Yêu cầu bổ sung / Information requested"
-        REOPEN_REQUESTED = "reopen_requested", "Đề nghị mở lại / Reopen requested"
-
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notifications")
-    step = models.CharField(max_length=8, choices=Step.choices, blank=True)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                  related_name="+")
-    email = models.EmailField(blank=True)
-    subject = models.CharField(max_length=255)
-    body = models.TextField()
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ("-created_at",)
-        constraints = (
-            models.UniqueConstraint(fields=["kind", "report", "step", "recipient"],
-                                    name="reports_notification_once"),
-        )

@@ -32,8 +32,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from tinhso.core import ratelimit as core_ratelimit
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
 from tinhso.core.timebounds import check_year
@@ -52,7 +54,14 @@ from tinhso.reports import (
     triage,
     workflow,
 )
-from tinhso.reports.forms import LookupForm, ProvideInfoForm, RatingForm, ReportForm, user_message
+from tinhso.reports.forms import (
+    LookupForm,
+    ProvideInfoForm,
+    RatingForm,
+    RecoverLinkForm,
+    ReportForm,
+    user_message,
+)
 from tinhso.reports.intake import submit_report
 from tinhso.reports.models import Category, HandlingUnit, Photo, Report, Severity, State
 from tinhso.reports.permissions import (
@@ -233,7 +242,10 @@ def submit(request):
 
 
 def lookup(request):
-    """``/phan-anh/tra-cuu?ma=CODE``: find a report by its tracking code."""
+    """``/phan-anh/tra-cuu?ma=CODE``: find a report by its tracking code; POST: e-mail a new private
+    link (code + the e-mail given), answered the same way whether or not they matched."""
+    if request.method == "POST":
+        return _recover_link(request)
     form = LookupForm(request.GET or None)
     if form.is_bound:
         try:
@@ -246,7 +258,30 @@ def lookup(request):
             secret = form.cleaned_data.get("k", "").strip()
             return redirect(citizen_secret.private_path(code, secret) if secret else f"/phan-anh/{code}")
         form.add_error("ma", _("Không tìm thấy phản ánh có mã %(code)s.") % {"code": code})
-    return render(request, "reports/lookup.html", {"form": form}, status=404 if form.errors else 200)
+    return render(request, "reports/lookup.html", {"form": form, "recover_form": RecoverLinkForm()},
+                  status=404 if form.errors else 200)
+
+
+RECOVER_DONE = _lazy("Nếu mã phản ánh và địa chỉ email khớp với phản ánh đã gửi, một đường dẫn riêng mới "
+                     "sẽ được gửi đến địa chỉ đó trong ít phút (đường dẫn cũ sẽ không dùng được nữa).")
+
+
+def _recover_link(request):
+    recover_form = RecoverLinkForm(request.POST)
+    try:
+        ratelimit.check(request, "recover")
+        if recover_form.is_valid():
+            code = recover_form.cleaned_data["code"].strip().upper()
+            core_ratelimit.hit(f"reports:recover:code:{code}", ratelimit.RECOVER_PER_CODE)
+            citizen_secret.recover(code, recover_form.cleaned_data["email"])
+    except UserError as err:
+        return error_page(request, err)
+    if not recover_form.is_valid():
+        return render(request, "reports/lookup.html", {"form": LookupForm(), "recover_form": recover_form},
+                      status=400)
+    # The same answer whether or not they matched: it must not confirm who sent a report.
+    messages.info(request, RECOVER_DONE)
+    return redirect("reports-lookup")
 
 
 def _citizen_photo_urls(view: dict, secret: str | None) -> dict:

@@ -1,7 +1,8 @@
-"""Per-client-IP rate limits for the public endpoints (submit, track, rate, login, stats, list), counted by
+"""Per-client-IP rate limits for the public endpoints (submit, track, rate, login, stats, list, recover), counted by
 :mod:`tinhso.core.ratelimit` (one-minute windows).
-Limits come from the ``REPORTS_RATE_LIMITS`` setting (``{"submit": 20, "track": 120, "rate": 20, "login": 10}`` requests per minute by default; ``login``
-counts sign-in attempts on the staff and admin login pages); 0 disables one.
+Limits come from the ``REPORTS_RATE_LIMITS`` setting (:data:`DEFAULT_LIMITS` requests per minute by default; ``login``
+counts sign-in attempts on the staff and admin login pages, ``recover`` requests for a new private
+link, which are also limited to :data:`RECOVER_PER_CODE` per tracking code); 0 disables one.
 The client's address is :func:`tinhso.core.clientaddr.client_ip` (``REMOTE_ADDR``, or what a
 trusted reverse proxy says: ``TINHSO_TRUSTED_PROXIES``). Counters are shared by every server
 process (the database cache, or Redis).
@@ -18,7 +19,10 @@ from tinhso.core import clientaddr, ratelimit
 from tinhso.core.errors import UserError
 
 # "stats": the statistics page and API; "list": the public list and map (see public_cache).
-DEFAULT_LIMITS = {"submit": 20, "track": 120, "rate": 20, "login": 10, "stats": 30, "list": 60}
+DEFAULT_LIMITS = {"submit": 20, "track": 120, "rate": 20, "login": 10, "stats": 30, "list": 60,
+                  "recover": 5}
+# Private-link recovery e-mails per tracking code per minute, whatever the client IP.
+RECOVER_PER_CODE = 2
 
 
 def client_ip(request) -> str:

@@ -1,4 +1,4 @@
-"""Deadlines of the two timed steps (accept, handle), near-due/overdue flags, overdue notices.
+"""Deadlines of the two timed steps (accept, handle), near-due/overdue flags, near-due/overdue notices.
 
 Allowed time comes from :class:`~tinhso.reports.models.DeadlineRule` rows (category-specific
 first, then the general rule for the severity), else from :data:`DEFAULT_DEADLINES`, the
@@ -65,6 +65,8 @@ DEFAULT_DEADLINES: dict[tuple[str, str], tuple[Decimal, str]] = {
 POLICY_TTL_SECONDS = 60.0  # other processes see an edited rule within this long
 NEAR_DUE_FRACTION = 0.2  # the last 20 % of the allowed time
 AUTO_CLOSE_WORKING_DAYS = 5  # a resolved report nobody rated is closed after this long
+# Near-due candidates: clocks ending within this long (20 % of 15 working days, Tết included, fits).
+NEAR_DUE_HORIZON = dt.timedelta(days=14)
 
 ACCEPT_STATES = frozenset({State.SUBMITTED, State.VERIFIED, State.ASSIGNED, State.RETURNED_TO_IOC,
                            State.REOPENED})
@@ -277,22 +279,36 @@ def supervisors_for(report: Report) -> list:
     return users or holding(members.filter(unit__isnull=True))
 
 
-def check_deadlines(now: dt.datetime | None = None, *, policy: Policy | None = None) -> dict[str, int]:
-    """Create one overdue notification per (report, step, supervisor); close stale resolved reports.
+def near_due_candidates(now: dt.datetime):
+    """Reports whose running clock ends within the next :data:`NEAR_DUE_HORIZON` (then checked exactly)."""
+    soon = now + NEAR_DUE_HORIZON
+    return Report.objects.filter(
+        Q(state__in=ACCEPT_STATES, accept_due__gte=now, accept_due__lt=soon)
+        | Q(state__in=HANDLE_STATES, paused_at__isnull=True, handle_due__gte=now, handle_due__lt=soon))
 
-    Idempotent: running it again creates nothing new for the same overdue steps.
+
+def check_deadlines(now: dt.datetime | None = None, *, policy: Policy | None = None) -> dict[str, int]:
+    """Tell supervisors about near-due and overdue reports (once per report, step and clock, through
+    :mod:`tinhso.reports.notices` into the notification outbox); close stale resolved reports.
+
+    Idempotent: running it again tells nobody twice about the same step. Delivery is the
+    notification worker's job (``tinhso notify run``).
     """
-    from tinhso.reports import notifications, workflow
+    from tinhso.reports import notices, workflow
     from tinhso.reports.permissions import system
 
     now = now or timezone.now()
     policy = policy or Policy.load()
-    created = 0
-    overdue = Report.objects.filter(overdue_q(now)).select_related("handling_unit", "category")
+    overdue_told = near_told = 0
+    overdue = Report.objects.filter(overdue_q(now)).select_related("handling_unit", "category", "commune")
     for report in overdue.iterator(chunk_size=500):
-        step = current_step(report)
-        for user in supervisors_for(report):
-            created += notifications.notify_overdue(report, step, user, now)
+        overdue_told += notices.deadline_notice(report, current_step(report), supervisors_for(report), now,
+                                                overdue=True)
+    near = near_due_candidates(now).select_related("handling_unit", "category", "commune")
+    for report in near.iterator(chunk_size=500):
+        status = deadline_status(report, now, policy)
+        if status.near_due:
+            near_told += notices.deadline_notice(report, status.step, supervisors_for(report), now, overdue=False)
     closed = 0
     for report in Report.objects.filter(state=State.RESOLVED, resolved_at__isnull=False,
                                         resolved_at__lt=now - dt.timedelta(days=1)).iterator():
@@ -301,5 +317,4 @@ def check_deadlines(now: dt.datetime | None = None, *, policy: Policy | None = N
                                 note="Tự động đóng: người dân không đánh giá trong thời hạn. / "
                                      "Closed automatically: no rating within the period.")
             closed += 1
-    sent = notifications.deliver_pending()
-    return {"overdue_notifications": created, "auto_closed": closed, "delivered": sent}
+    return {"overdue_notifications": overdue_told, "near_due_notifications": near_told, "auto_closed": closed}

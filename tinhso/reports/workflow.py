@@ -41,7 +41,9 @@ Handlers and supervisors act only on reports assigned to their unit (others: 404
 no action. Citizen actions need an actor that proved the report's
 secret (:func:`tinhso.reports.citizen_secret.holder`); anyone else gets 403. Every transition saves the report and appends one
 :class:`~tinhso.reports.models.ReportEvent` in the same database transaction; an action not in
-the table for the current state is refused with a 409 :class:`UserError`.
+the table for the current state is refused with a 409 :class:`UserError`. After each persisted
+transition the hooks in :data:`AFTER_TRANSITION` run in the same transaction (notifications:
+:mod:`tinhso.reports.notices`).
 
 Open311 status: ``resolved``, ``closed``, ``rejected`` and ``merged`` are ``closed``; every other
 state is ``open`` (:func:`open311_status`).
@@ -50,6 +52,7 @@ state is ``open`` (:func:`open311_status`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -117,6 +120,11 @@ BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 # Timestamp set on the report when it enters a state (the first time, or again after reopening).
 ENTRY_TIMESTAMPS = {S.VERIFIED: "verified_at", S.ASSIGNED: "assigned_at", S.RESOLVED: "resolved_at",
                     S.CLOSED: "closed_at"}
+
+
+# Called as ``hook(report, event)`` after each persisted transition, inside its transaction (a
+# rolled-back transition runs nothing that lasts). :mod:`tinhso.reports.notices` registers here.
+AFTER_TRANSITION: list[Callable[[Report, ReportEvent], None]] = []
 
 
 def open311_status(state: str) -> str:
@@ -235,6 +243,8 @@ def transition(report: Report, action: str, actor: Actor, *, note: str = "", pub
         locked.save()
         event.report = locked
         event.save()
+        for hook in AFTER_TRANSITION:
+            hook(locked, event)
     # Hand the caller the fresh state without making them re-query.
     report.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     report._state.fields_cache = dict(locked._state.fields_cache)

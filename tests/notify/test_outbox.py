@@ -1,0 +1,89 @@
+"""Sending only writes outbox rows, in the caller's transaction, per the recipients' preferences."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from tinhso import notify
+from tinhso.notify import outbox
+from tinhso.notify.models import Message, Mode, Preference, WebhookEndpoint
+
+pytestmark = pytest.mark.django_db
+
+
+def user(name: str, email: str = ""):
+    return get_user_model().objects.create_user(name, password="x", email=email)
+
+
+def test_send_writes_rows_per_preference_and_address():
+    both = user("both", "both@example.org")
+    inbox_only = user("inbox", "inbox@example.org")
+    email_only = user("mail", "mail@example.org")
+    no_address = user("noaddr")
+    Preference.objects.create(user=inbox_only, mode=Mode.INBOX)
+    Preference.objects.create(user=email_only, mode=Mode.EMAIL)
+    Preference.objects.create(user=no_address, mode=Mode.EMAIL)
+    rows = notify.send("test_kind", subject="Tiêu đề", body="Nội dung", users=[both, inbox_only, email_only, no_address],
+                       emails=["citizen@example.org", "citizen@example.org"], ref_app="reports", ref_code="PA-1")
+    got = sorted((m.channel, m.user.username if m.user else m.address, m.state) for m in rows)
+    assert got == [
+        ("email", "both", "pending"), ("email", "citizen@example.org", "pending"), ("email", "mail", "pending"),
+        ("inbox", "both", "sent"), ("inbox", "inbox", "sent"),
+        ("inbox", "noaddr", "sent"),  # e-mail only, but no address: the inbox instead
+    ]
+    assert Message.objects.count() == 6
+
+
+def test_rolled_back_change_sends_nothing():
+    someone = user("u", "u@example.org")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        notify.send("test_kind", subject="s", body="b", users=[someone])
+        assert Message.objects.count() == 2
+        raise RuntimeError("the change failed")
+    assert Message.objects.count() == 0
+
+
+def test_dedupe_key_makes_send_idempotent():
+    sup = user("sup", "sup@example.org")
+    first = notify.send("overdue", subject="s", body="b", users=[sup], dedupe="overdue:PA-1:accept:0")
+    again = notify.send("overdue", subject="s", body="b", users=[sup], dedupe="overdue:PA-1:accept:0")
+    assert len(first) == 2 and again == []
+    other_step = notify.send("overdue", subject="s", body="b", users=[sup], dedupe="overdue:PA-1:handle:0")
+    assert len(other_step) == 2
+
+
+def test_webhook_rows_follow_endpoint_kinds_and_never_carry_a_sensitive_body():
+    all_kinds = WebhookEndpoint.objects.create(name="all", url="https://hooks.example.org/a", secret="s")
+    only = WebhookEndpoint.objects.create(name="only", url="https://hooks.example.org/b", secret="s",
+                                          kinds="report_resolved, other")
+    WebhookEndpoint.objects.create(name="off", url="https://hooks.example.org/c", secret="s", active=False)
+    rows = notify.send("report_resolved", subject="s", body="secret link", sensitive=True)
+    assert sorted(m.endpoint.name for m in rows) == ["all", "only"]
+    assert all(m.body == "" for m in rows)
+    rows = notify.send("report_accepted", subject="s", body="b")
+    assert [m.endpoint for m in rows] == [all_kinds]
+    assert notify.send("report_accepted", subject="s", body="b", webhook=False) == []
+    assert only.wants("other") and not only.wants("report_accepted")
+
+
+def test_unread_count_and_mark_read():
+    someone = user("u")
+    notify.send("k", subject="one", body="b", users=[someone])
+    notify.send("k", subject="two", body="b", users=[someone])
+    assert outbox.unread_count(someone) == 2
+    first = Message.objects.get(subject="one")
+    assert outbox.mark_read(someone, [first.pk]) == 1
+    assert outbox.unread_count(someone) == 1
+    stranger = user("x")
+    assert outbox.mark_read(stranger) == 0  # cannot touch another user's messages
+    assert outbox.mark_read(someone) == 1 and outbox.unread_count(someone) == 0
+
+
+def test_render_reads_template_files():
+    text = outbox.render("reports/notify/report_forwarded", {"code": "PA-AAAAA-BBBBB", "unit": "UBND <X>",
+                                                             "unit_en": "X", "track_url": "http://h/p"})
+    assert text.subject.startswith("[PA-AAAAA-BBBBB]") and "\n" not in text.subject
+    assert "UBND <X>" in text.body  # plain text: not HTML-escaped
+    assert text.body.index("Phản ánh") < text.body.index("Report")  # Vietnamese first, English below

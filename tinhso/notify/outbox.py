@@ -1,0 +1,128 @@
+"""Writing messages: :func:`send` only inserts outbox rows, in the caller's transaction.
+
+Nothing is delivered here, so sending never blocks or fails the request that causes it, and a
+change that is rolled back sends nothing (the rows roll back with it). The worker
+(:mod:`tinhso.notify.worker`) delivers e-mail and webhook rows later; inbox rows are delivered
+by being written (state ``sent``) and are read on the inbox page.
+
+Who gets what:
+
+- ``users``: each staff user per their :class:`~tinhso.notify.models.Preference` (default: both
+  the in-app inbox and e-mail; e-mail only if the account has an address, else the inbox);
+- ``emails``: plain addresses (e.g. a citizen who gave one);
+- every active :class:`~tinhso.notify.models.WebhookEndpoint` listening to ``kind`` gets one row
+  per call (``webhook=False`` to skip, e.g. a citizen's private acknowledgement; a ``sensitive``
+  message never carries its body to a webhook).
+
+``dedupe``: a key making the call idempotent (e.g. ``"overdue:PA-…:accept"``): a recipient that
+already has a message with that key gets no second one.
+
+Messages are rendered from template files with :func:`render` (``<name>.subject.txt``,
+``<name>.txt`` and optionally ``<name>.html``, looked up in the apps' ``templates/`` folders).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.template import Engine, TemplateDoesNotExist
+from django.utils import timezone
+
+from tinhso.notify.models import Channel, Message, MessageState, Mode, Preference, WebhookEndpoint
+
+_engines: dict[bool, Engine] = {}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    html: str = ""
+
+
+def _engine(autoescape: bool) -> Engine:
+    if autoescape not in _engines:
+        _engines[autoescape] = Engine(app_dirs=True, autoescape=autoescape)
+    return _engines[autoescape]
+
+
+def render(name: str, context: dict) -> Rendered:
+    """Render ``<name>.subject.txt`` (one line), ``<name>.txt`` and, if present, ``<name>.html``."""
+    subject = _engine(False).get_template(f"{name}.subject.txt").render(_ctx(context, False))
+    body = _engine(False).get_template(f"{name}.txt").render(_ctx(context, False))
+    try:
+        html = _engine(True).get_template(f"{name}.html").render(_ctx(context, True))
+    except TemplateDoesNotExist:
+        html = ""
+    return Rendered(" ".join(subject.split())[:255], body.strip() + "\n", html)
+
+
+def _ctx(context: dict, autoescape: bool):
+    from django.template import Context
+
+    return Context(context, autoescape=autoescape)
+
+
+def modes_for(users: Iterable) -> dict[int, str]:
+    users = list(users)
+    chosen = dict(Preference.objects.filter(user__in=users).values_list("user_id", "mode"))
+    return {u.pk: chosen.get(u.pk, Mode.BOTH) for u in users}
+
+
+def send(kind: str, *, subject: str, body: str, html: str = "", users: Iterable = (),
+         emails: Iterable[str] = (), ref_app: str = "", ref_code: str = "", ref_url: str = "",
+         data: dict | None = None, sensitive: bool = False, webhook: bool = True,
+         dedupe: str | None = None, now: dt.datetime | None = None) -> list[Message]:
+    """Queue one message for each recipient and channel; return the rows created."""
+    now = now or timezone.now()
+    common = dict(kind=kind, subject=subject[:255], body=body, body_html=html, ref_app=ref_app,
+                  ref_code=ref_code, ref_url=ref_url[:500], data=data or {}, sensitive=sensitive,
+                  created_at=now, next_attempt_at=now)
+    rows: list[tuple[str, Message]] = []
+    users = [u for u in users if u is not None and getattr(u, "is_active", True)]
+    modes = modes_for(users)
+    for user in users:
+        mode = modes[user.pk]
+        email = (getattr(user, "email", "") or "").strip()
+        if mode in (Mode.BOTH, Mode.INBOX) or not email:
+            rows.append((f"u{user.pk}", Message(channel=Channel.INBOX, user=user, state=MessageState.SENT,
+                                                sent_at=now, **common)))
+        if mode in (Mode.BOTH, Mode.EMAIL) and email:
+            rows.append((f"u{user.pk}", Message(channel=Channel.EMAIL, user=user, address=email, **common)))
+    for address in dict.fromkeys(a.strip() for a in emails if a and a.strip()):
+        rows.append((address.lower(), Message(channel=Channel.EMAIL, address=address, **common)))
+    if webhook:
+        for endpoint in WebhookEndpoint.objects.filter(active=True):
+            if endpoint.wants(kind):
+                hook = {**common, "body": "" if sensitive else body, "body_html": ""}
+                rows.append((f"w{endpoint.pk}", Message(channel=Channel.WEBHOOK, endpoint=endpoint, **hook)))
+    created = []
+    for who, message in rows:
+        if dedupe:
+            message.dedupe_key = f"{dedupe}:{message.channel}:{who}"[:200]
+            if Message.objects.filter(dedupe_key=message.dedupe_key).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    message.save()
+            except IntegrityError:  # written by a concurrent run
+                continue
+        else:
+            message.save()
+        created.append(message)
+    return created
+
+
+def unread_count(user) -> int:
+    return Message.objects.filter(user=user, channel=Channel.INBOX, read_at__isnull=True).count()
+
+
+def mark_read(user, ids: Iterable[int] | None = None, *, now: dt.datetime | None = None) -> int:
+    """Mark the user's inbox messages read (all unread ones when ``ids`` is None)."""
+    qs = Message.objects.filter(user=user, channel=Channel.INBOX, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=now or timezone.now())

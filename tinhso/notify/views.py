@@ -1,0 +1,67 @@
+"""The staff inbox page ``/hop-thu``: what needs the user (unread first), mark read, channel choice.
+
+Needs the ``notify.use_inbox`` permission (staff groups have it), not ``is_staff``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from tinhso.notify import outbox
+from tinhso.notify.models import Channel, Message, Mode, Preference
+from tinhso.notify.permissions import can_use_inbox
+
+PAGE_SIZE = 50
+
+
+def inbox(request):
+    if not request.user.is_authenticated:
+        return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
+    if not can_use_inbox(request.user):
+        return render(request, "notify/forbidden.html", status=403)
+    if request.method == "POST":
+        return _post(request)
+    qs = (Message.objects.filter(user=request.user, channel=Channel.INBOX)
+          .order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id"))
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    pref = Preference.objects.filter(user=request.user).first()
+    return render(request, "notify/inbox.html", {
+        "page": page, "mode": pref.mode if pref else Mode.BOTH, "modes": _modes(),
+        "has_email": bool(request.user.email),
+    })
+
+
+def _modes() -> list[tuple[str, str]]:
+    english = (request_language() or "vi").startswith("en")
+    return [(value, label.partition(" / ")[2 if english else 0]) for value, label in Mode.choices]
+
+
+def request_language() -> str:
+    from django.utils.translation import get_language
+
+    return get_language() or "vi"
+
+
+def _post(request):
+    action = request.POST.get("action", "")
+    if action == "read":
+        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+        outbox.mark_read(request.user, ids)
+    elif action == "read_all":
+        outbox.mark_read(request.user)
+        messages.success(request, _("Đã đánh dấu tất cả là đã đọc."))
+    elif action == "preference":
+        mode = request.POST.get("mode", "")
+        if mode in Mode.values:
+            Preference.objects.update_or_create(user=request.user, defaults={"mode": mode})
+            messages.success(request, _("Đã lưu cách nhận thông báo."))
+        else:
+            messages.error(request, _("Lựa chọn không hợp lệ."))
+    return redirect("notify-inbox")

@@ -1,0 +1,145 @@
+"""Who is told what about a report: the reports side of notifications (messages to tinhso.notify).
+
+Messages are queued with :func:`tinhso.notify.send` inside the transaction that makes the
+change, so a change that is rolled back tells nobody. Texts are template files under
+``reports/templates/reports/notify/`` (Vietnamese, then English).
+
+- **The citizen** (only if they gave an e-mail address): the acknowledgement with their private
+  link at submission (:func:`on_submitted`), each public state change (:data:`CITIZEN_KINDS`:
+  forwarded, accepted, question asked, resolved with the result, rejected, reopened) and a new
+  private link on request (:func:`secret_recovered`). The private link is only in the messages
+  written when a secret is issued; it is erased from the outbox once sent.
+- **Handlers** of the unit a report is assigned to: each new assignment (also to the unit's own
+  mailbox, ``HandlingUnit.email``, if set) and each answer from the citizen (:data:`HANDLER_KINDS`) — code, category, place and link only, never the reporter's
+  identity (Decree 13/2023).
+- **Supervisors**: near-due and overdue notices from :func:`tinhso.reports.sla.check_deadlines`
+  (once per report, step and clock).
+
+:func:`on_transition` is registered in :data:`tinhso.reports.workflow.AFTER_TRANSITION` (see
+``apps.py``), the workflow's single transition point.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from tinhso import notify
+from tinhso.notify.outbox import render
+from tinhso.reports import citizen_secret
+from tinhso.reports.models import Membership, Report, ReportEvent, Role, State
+
+TEMPLATES = "reports/notify/"
+# Workflow action → message kind sent to the citizen.
+CITIZEN_KINDS = {
+    "auto_assign": "report_forwarded", "forward": "report_forwarded", "accept": "report_accepted",
+    "request_info": "report_question", "resolve": "report_resolved", "reject": "report_rejected",
+    "reopen": "report_reopened",
+}
+# Workflow action → message kind sent to the handlers of the (new) unit.
+HANDLER_KINDS = {"auto_assign": "report_assigned", "forward": "report_assigned", "reassign": "report_assigned",
+                 "provide_info": "report_info_provided"}
+
+
+def site_url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _context(report: Report, **extra) -> dict:
+    category = report.category
+    due = report.handle_due or report.accept_due
+    return {
+        "code": report.code, "category_vi": category.name_vi, "category_en": category.name_en or category.name_vi,
+        "unit": report.handling_unit.name if report.handling_unit_id else "",
+        "unit_en": (report.handling_unit.name_en or report.handling_unit.name) if report.handling_unit_id else "",
+        "commune": report.commune.name if report.commune_id else "",
+        "state_vi": State(report.state).label.partition(" / ")[0],
+        "state_en": State(report.state).label.partition(" / ")[2],
+        "track_url": site_url(f"/phan-anh/{report.code}"),
+        "track_url_unit": site_url(f"/don-vi/phan-anh/{report.code}"),
+        "due": timezone.localtime(due).strftime("%H:%M %d/%m/%Y") if due else "",
+        "result": report.result_text, **extra,
+    }
+
+
+def _ref(report: Report, url: str) -> dict:
+    return {"ref_app": "reports", "ref_code": report.code, "ref_url": url}
+
+
+def _send(kind: str, report: Report, *, url: str, context: dict | None = None, users=(), emails=(),
+          sensitive: bool = False, webhook: bool = True, dedupe: str | None = None, now=None, data=None):
+    text = render(TEMPLATES + kind, _context(report, **(context or {})))
+    return notify.send(kind, subject=text.subject, body=text.body, html=text.html, users=users, emails=emails,
+                       sensitive=sensitive, webhook=webhook, dedupe=dedupe, now=now,
+                       data={"state": report.state, "category": report.category.code, **(data or {})},
+                       **_ref(report, url))
+
+
+def on_submitted(report: Report, secret: str | None, events: list[ReportEvent]) -> None:
+    """Acknowledge a new report to the citizen (with the private link), tell the unit if auto-assigned."""
+    if report.reporter_email and secret:
+        private = site_url(citizen_secret.private_path(report.code, secret))
+        _send("report_acknowledged", report, url=site_url(f"/phan-anh/{report.code}"),
+              context={"private_url": private, "secret": secret}, emails=[report.reporter_email],
+              sensitive=True, webhook=False, now=report.created_at)
+    for event in events:
+        if event.action in HANDLER_KINDS:
+            _tell_handlers(report, event)
+
+
+def on_transition(report: Report, event: ReportEvent) -> None:
+    """After every persisted transition (inside its transaction)."""
+    kind = CITIZEN_KINDS.get(event.action)
+    if kind:
+        url = site_url(f"/phan-anh/{report.code}")
+        if report.reporter_email:
+            _send(kind, report, url=url, context={"note": event.note}, emails=[report.reporter_email],
+                  webhook=False, now=event.at)
+        if _has_webhooks():
+            # The public change, without any personal data, for connected systems.
+            _send(kind, report, url=url, context={"note": event.note}, now=event.at)
+    if event.action in HANDLER_KINDS:
+        _tell_handlers(report, event)
+
+
+def _has_webhooks() -> bool:
+    from tinhso.notify.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.filter(active=True).exists()
+
+
+def handlers_of(unit_id: int | None) -> list:
+    if unit_id is None:
+        return []
+    return [m.user for m in Membership.objects.filter(role=Role.HANDLER, unit_id=unit_id, active=True,
+                                                      user__is_active=True).select_related("user")]
+
+
+def _tell_handlers(report: Report, event: ReportEvent) -> None:
+    kind = HANDLER_KINDS[event.action]
+    users = handlers_of(report.handling_unit_id)
+    unit_mailbox = report.handling_unit.email if report.handling_unit_id and kind == "report_assigned" else ""
+    # Handlers read the unit's view: the note of a reassignment or the citizen's answer, never who sent it.
+    _send(kind, report, url=site_url(f"/don-vi/phan-anh/{report.code}"), users=users,
+          emails=[unit_mailbox] if unit_mailbox else [], context={"note": event.note}, now=event.at)
+
+
+def secret_recovered(report: Report, secret: str) -> None:
+    private = site_url(citizen_secret.private_path(report.code, secret))
+    _send("report_link_recovered", report, url=site_url(f"/phan-anh/{report.code}"),
+          context={"private_url": private, "secret": secret}, emails=[report.reporter_email],
+          sensitive=True, webhook=False)
+
+
+def deadline_notice(report: Report, step: str, users: list, now: dt.datetime, *, overdue: bool) -> int:
+    """Near-due or overdue notice to ``users`` once per (report, step, clock); how many were told now."""
+    kind = "report_overdue" if overdue else "report_near_due"
+    started = report.accept_started_at if step == "accept" else report.accepted_at
+    clock = int(started.timestamp()) if started else 0
+    step_vi, step_en = ("tiếp nhận", "acceptance") if step == "accept" else ("xử lý", "handling")
+    rows = _send(kind, report, url=site_url(f"/don-vi/phan-anh/{report.code}"), users=users, now=now,
+                 context={"step_vi": step_vi, "step_en": step_en}, data={"step": step},
+                 dedupe=f"{kind}:{report.code}:{step}:{clock}")
+    return len({m.user_id for m in rows if m.user_id})
