@@ -15,7 +15,8 @@ import sys
 from tinhso.core.modules import optional_import
 
 # Apps that contribute a command group, an init step and/or demo data, in dependency order.
-APP_MODULES = ["tinhso.core", "tinhso.geo", "tinhso.reports", "tinhso.indicators", "tinhso.indices", "tinhso.dossiers"]
+APP_MODULES = ["tinhso.core", "tinhso.geo", "tinhso.reports", "tinhso.indicators", "tinhso.indices", "tinhso.dossiers",
+               "tinhso.opendata"]
 
 
 def _setup_django() -> None:

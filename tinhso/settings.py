@@ -177,6 +177,7 @@ INSTALLED_APPS = [
     "tinhso.indicators",
     "tinhso.indices",
     "tinhso.dossiers",
+    "tinhso.opendata",
     "tinhso.web",
 ]
 
