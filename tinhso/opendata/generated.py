@@ -82,7 +82,8 @@ def indicators():
             "temporal_start": dt.date(min(years), 1, 1), "temporal_end": dt.date(max(years), 12, 31), **_spatial()}
     table = Table("chi-tieu-ke-hoach", fields, rows,
                   sdmx=Sdmx("TINHSO:DF_PLAN_INDICATORS(1.0)", ["indicator", "kind", "level", "unit_code", "year"],
-                            "value", ["comparator", "source"]))
+                            "value", ["comparator", "source"]),
+                  chart={"dimension": "year", "measure": "value", "aggregate": "count"})
     return meta, table
 
 
@@ -155,7 +156,8 @@ def reports():
             "temporal_end": _month_end(months[-1]) if months else None, **_spatial()}
     table = Table("thong-ke-phan-anh", fields, rows,
                   sdmx=Sdmx("TINHSO:DF_FIELD_REPORTS(1.0)", ["commune_code", "category", "month"], "received",
-                            ["resolved"]))
+                            ["resolved"]),
+                  chart={"dimension": "month", "measure": "received", "aggregate": "sum"})
     return meta, table
 
 
@@ -252,7 +254,9 @@ def scores_766(today: dt.date | None = None):
             "frequency": "MONTHLY", "generator": "dossiers", "synthetic": synthetic,
             "temporal_start": dt.date(int(period), 1, 1), "temporal_end": dt.date(int(period), 12, 31), **_spatial()}
     return meta, Table("chi-so-766", fields, rows,
-                       sdmx=Sdmx("TINHSO:DF_SVC766(1.0)", ["level", "code", "period"], "total", ["rank"]))
+                       sdmx=Sdmx("TINHSO:DF_SVC766(1.0)", ["level", "code", "period"], "total", ["rank"]),
+                       chart={"dimension": "name", "measure": "total", "aggregate": "none",
+                              "filter": {"level": "agency"}})
 
 
 GENERATORS = {"indicators": indicators, "reports": reports, "geo": units, "dossiers": scores_766}

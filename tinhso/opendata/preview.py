@@ -34,22 +34,32 @@ def preview(ds: Dataset) -> dict:
 
 
 def chart(ds: Dataset, table) -> dict | None:
+    """The series to draw: the dataset's own ``x-chart`` hint (dimension, measure, aggregate sum/count/none,
+    a filter), else the first measure summed over the time (or first text) column."""
     fields = {f["name"]: f.get("type", "string") for f in ds.table_schema.get("fields", [])}
+    hint = ds.table_schema.get("x-chart") or {}
     measures = [n for n, t in fields.items() if t in ("integer", "number") and n not in _NOT_MEASURES]
-    if not measures:
-        return None
-    measure = measures[0]
+    measure = hint.get("measure") or (measures[0] if measures else None)
     dims = [n for n in ("month", "year", "period") if n in fields] or \
            [n for n, t in fields.items() if t in ("string", "yearmonth", "year")]
-    if not dims:
+    dim = hint.get("dimension") or (dims[0] if dims else None)
+    if measure not in fields or dim not in fields:
         return None
-    dim = dims[0]
+    aggregate, wanted = hint.get("aggregate", "sum"), hint.get("filter", {})
     sums: OrderedDict = OrderedDict()
-    for row in table.select([dim, measure]).to_pylist():
-        if row[measure] is None:
+    for row in table.select(list({dim, measure, *wanted})).to_pylist():
+        if row[measure] is None or any(row.get(k) != v for k, v in wanted.items()):
             continue
         key = str(row[dim])
-        sums[key] = sums.get(key, 0) + row[measure]
-    keys = sorted(sums) if dim in ("month", "year", "period") else list(sums)
-    keys = keys[-CHART_POINTS:]
-    return {"dimension": dim, "measure": measure, "labels": keys, "values": [round(sums[k], 4) for k in keys]}
+        if aggregate == "none":
+            sums[key] = row[measure]
+        elif aggregate == "count":
+            sums[key] = sums.get(key, 0) + 1
+        else:
+            sums[key] = sums.get(key, 0) + row[measure]
+    if aggregate == "none":
+        keys = sorted(sums, key=lambda k: -sums[k])[:CHART_POINTS]
+    else:
+        keys = (sorted(sums) if dim in ("month", "year", "period") else list(sums))[-CHART_POINTS:]
+    label = f"{measure} ({aggregate})" if aggregate in ("sum", "count") else measure
+    return {"dimension": dim, "measure": label, "labels": keys, "values": [round(sums[k], 4) for k in keys]}

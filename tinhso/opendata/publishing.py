@@ -91,7 +91,7 @@ def publish_generated(meta: dict, table: writers.Table) -> Dataset:
         ds.publisher = publisher
         ds.contact_name = ds.contact_name or publisher.title_vi
         ds.contact_email = ds.contact_email or publisher.email or contact_email()
-        ds.table_schema = table.schema()
+        ds.table_schema = {**table.schema(), **({"x-chart": table.chart} if table.chart else {})}
         ds.search_text = search_text(ds)
         before = ds.state
         now = timezone.now()

@@ -65,6 +65,7 @@ class Table:
     rows: list[dict]
     sdmx: Sdmx | None = None
     point: tuple[str, str] | None = None   # (lat field, lon field) for GeoJSON
+    chart: dict | None = None          # the dataset page's chart: dimension, measure, aggregate, filter
 
     @property
     def names(self) -> list[str]:
