@@ -193,6 +193,8 @@ def review_queue(request):
 @require_POST
 @login_required(login_url="/dang-nhap")
 def approve(request, name: str):
+    if not _can_review(request.user):
+        return render(request, "opendata/forbidden.html", status=403)
     ds = Dataset.objects.filter(name=name).first()
     if ds is None:
         raise Http404
