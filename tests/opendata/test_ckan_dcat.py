@@ -67,6 +67,12 @@ def test_fq_metadata_modified_and_sort_desc(catalogue):
     assert body["result"]["results"][0]["name"] == "moi-nhat"
     _, body = _get("/api/3/action/package_search", fq="groups:soci", rows=100)
     assert {p["groups"][0]["name"] for p in body["result"]["results"]} == {"soci"}
+    # what the harvester writes for an organisation filter and an incremental run, together
+    _, body = _get("/api/3/action/package_search", rows=100,
+                   fq=f"+dataset_type:dataset organization:so-y-te OR organization:trung-tam-dieu-hanh {fq}")
+    assert [p["name"] for p in body["result"]["results"]] == [later.name]
+    _, body = _get("/api/3/action/package_search", rows=100, fq="-organization:trung-tam-dieu-hanh")
+    assert body["result"]["count"] == 0
 
 
 def test_errors_have_ckans_shape(catalogue):

@@ -105,7 +105,8 @@ def package_dict(ds: Dataset, base: str) -> dict:
 # --- search -----------------------------------------------------------------------------------------
 
 _RANGE = re.compile(r"^metadata_modified:\[(\S+) TO (\S+)\]$")
-_TERM = re.compile(r'^(-?)(organization|owner_org|groups|tags|res_format|license_id|name|id):"?([^"]+)"?$')
+_TERM = re.compile(r'^(-?)(organization|owner_org|groups|tags|res_format|license_id|name|id|dataset_type|capacity)'
+                   r':"?([^"]+)"?$')
 
 
 def _when(text: str, field: str) -> dt.datetime | None:
@@ -145,27 +146,58 @@ def _split_fq(fq: str) -> list[str]:
     return [t.lstrip("+") for t in terms]
 
 
+def _term_q(term: str) -> tuple[Q, bool]:
+    """One ``fq`` term as a condition and whether it is negated (``-field:value``)."""
+    m = _RANGE.match(term.lstrip("-"))
+    if m:
+        low, high = _when(m.group(1), "fq"), _when(m.group(2), "fq")
+        cond = Q()
+        if low:
+            cond &= Q(metadata_modified__gte=low)
+        if high:
+            cond &= Q(metadata_modified__lte=high)
+        return cond, term.startswith("-")
+    m = _TERM.match(term)
+    if not m:
+        raise _validation("fq", f"Unsupported filter {term!r}: use metadata_modified:[X TO *], organization:, "
+                                "groups:, tags:, res_format:, license_id:, name:, id:, dataset_type:, capacity:")
+    negate, field, value = m.groups()
+    nothing = Q(pk__in=[])
+    cond = {"organization": Q(publisher__name=value),
+            "owner_org": Q(publisher__id=value) if _is_uuid(value) else nothing,
+            "groups": Q(theme=value.upper()), "tags": Q(search_text__contains=fold(value)),
+            "res_format": Q(distributions__format__iexact=value), "license_id": Q(licence=value),
+            "name": Q(name=value), "id": Q(id=value) if _is_uuid(value) else nothing,
+            # every dataset here is a public dataset of type "dataset"
+            "dataset_type": Q() if value == "dataset" else nothing,
+            "capacity": Q() if value == "public" else nothing}[field]
+    return cond, bool(negate)
+
+
 def apply_fq(qs, fq: str):
+    """Apply ``fq``: terms are ANDed; ``a OR b`` (what the harvester writes for several organisations)
+    is one alternative; ``-term`` excludes."""
+    groups: list[list[str]] = []
+    join_next = False
     for term in _split_fq(fq):
-        m = _RANGE.match(term)
-        if m:
-            low, high = _when(m.group(1), "fq"), _when(m.group(2), "fq")
-            if low:
-                qs = qs.filter(metadata_modified__gte=low)
-            if high:
-                qs = qs.filter(metadata_modified__lte=high)
+        if term.upper() == "OR":
+            join_next = bool(groups)
             continue
-        m = _TERM.match(term)
-        if not m:
-            raise _validation("fq", f"Unsupported filter {term!r}: use metadata_modified:[X TO *], organization:, "
-                                    "groups:, tags:, res_format:, license_id:, name:, id:")
-        negate, field, value = m.groups()
-        cond = {"organization": Q(publisher__name=value), "owner_org": Q(publisher__id=value)
-                if _is_uuid(value) else Q(pk__in=[]), "groups": Q(theme=value.upper()),
-                "tags": Q(search_text__contains=fold(value)),
-                "res_format": Q(distributions__format__iexact=value), "license_id": Q(licence=value),
-                "name": Q(name=value), "id": Q(id=value) if _is_uuid(value) else Q(pk__in=[])}[field]
-        qs = qs.exclude(cond) if negate else qs.filter(cond)
+        if join_next:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        join_next = False
+    for group in groups:
+        if len(group) == 1:
+            cond, negate = _term_q(group[0])
+            qs = qs.exclude(cond) if negate else qs.filter(cond)
+            continue
+        either = Q(pk__in=[])
+        for term in group:
+            cond, negate = _term_q(term)
+            either |= ~cond if negate else cond
+        qs = qs.filter(either)
     return qs.distinct()
 
 
