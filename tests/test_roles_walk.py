@@ -237,7 +237,7 @@ def walk_world(db, boundaries_ready, settings, tmp_path):  # noqa: F811
     for key, report in (("photo_pt", mine), ("photo_mn", theirs)):
         photo = Photo(report=report, kind=PhotoKind.CITIZEN, mime="image/png", size=3, width=1, height=1, sha256="0")
         photo.file.save("p.png", ContentFile(b"png"), save=True)
-        photos[key] = str(photo.pk)
+        photos[key] = photo.token
     values = {"report_new": new.code, "report_pt": mine.code, "report_mn": theirs.code, **photos,
               "plan": "bt-nq10-2022", "unit_mn": mn.code, "user": str(users["handler"].pk)}
     return users, values
