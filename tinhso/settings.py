@@ -17,7 +17,7 @@ SQLite demo and a PostgreSQL production deployment (every variable: docs/securit
 - ``TINHSO_DEBUG`` (``1``/``0``), ``TINHSO_ALLOWED_HOSTS`` (comma-separated).
 - ``TINHSO_PROVINCE_CODE``: the province this installation serves (default ``68``, Lâm Đồng).
 - ``TINHSO_VAR_DIR``: where the SQLite database, media and generated keys live (default ``var/``).
-- ``TINHSO_BACKUP_DIRS``: folders under it that ``tinhso backup`` archives (default ``media,dossiers,uploads``).
+- ``TINHSO_BACKUP_DIRS``: folders under it that ``tinhso backup`` archives (default ``media,dossiers,uploads,opendata``).
 - ``TINHSO_SITE_URL``: the public address used in links inside e-mails (e.g. ``https://ioc.example.vn``).
 - ``TINHSO_EMAIL_URL``, ``TINHSO_EMAIL_FROM``, ``TINHSO_WEBHOOK_ALLOW_NETWORKS``: notifications
   (see ``docs/notify.md``).
@@ -202,6 +202,7 @@ INSTALLED_APPS = [
     "tinhso.indices",
     "tinhso.dossiers",
     "tinhso.ioc",
+    "tinhso.opendata",
     "tinhso.web",
 ]
 
@@ -286,7 +287,7 @@ STATICFILES_DIRS = [Path(importlib.util.find_spec("leaflet").origin).parent / "s
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 # Folders under VAR_DIR that `tinhso backup` archives beside the database (those that exist).
-BACKUP_DIRS = [d.strip() for d in os.environ.get("TINHSO_BACKUP_DIRS", "media,dossiers,uploads").split(",") if d.strip()]
+BACKUP_DIRS = [d.strip() for d in os.environ.get("TINHSO_BACKUP_DIRS", "media,dossiers,uploads,opendata").split(",") if d.strip()]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -6,7 +6,7 @@ What an archive holds:
   writing meanwhile and the copy is one consistent state) or ``database.pgdump`` (PostgreSQL,
   ``pg_dump -Fc`` inside the snapshot of one repeatable-read transaction, which also counts the rows);
 - ``files/<name>/...``: every folder under ``VAR_DIR`` named in the ``BACKUP_DIRS`` setting
-  (``TINHSO_BACKUP_DIRS``, default ``media,dossiers,uploads``) that exists, copied after the
+  (``TINHSO_BACKUP_DIRS``, default ``media,dossiers,uploads,opendata``) that exists, copied after the
   database, so a file uploaded meanwhile is at worst an extra file no row points to;
 - ``manifest.json``: format version, time, tinhso version, database engine, row count per table
   and the SHA-256 of the database file and of every file.

@@ -48,7 +48,9 @@ ALL = "*"
 # The permissions of case work and data entry: held through a working role, never by being an
 # administrator (an administrator who must also triage is given the operator role as well).
 WORK_PERMISSIONS = ("reports.triage_report", "reports.handle_report", "reports.supervise_report",
-                    "reports.read_scope_reports", "indicators.import_observations")
+                    "reports.read_scope_reports", "indicators.import_observations",
+                    # open data: given through the groups opendata-publisher / opendata-approver
+                    "opendata.publish_dataset", "opendata.approve_dataset")
 
 _CONFIG_TABLES = ("category", "handlingunit", "routingrule", "deadlinerule", "calendarexception")
 

@@ -1,0 +1,166 @@
+"""Datasets change state here and only here: generated datasets are (re)published, uploaded ones are
+submitted as drafts, approved by a second person and published; every change is a
+:class:`~tinhso.opendata.models.DatasetEvent`. Files are written to a fresh folder and swapped in, so a
+dataset never shows half its files."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from tinhso.core.errors import UserError
+from tinhso.core.text import fold
+from tinhso.opendata import storage, writers
+from tinhso.opendata.models import Dataset, DatasetEvent, DatasetState, Distribution, Organization, OrgKind
+
+IOC = ("trung-tam-dieu-hanh", "Trung tâm Giám sát, điều hành thông minh (IOC)",
+       "Intelligent Operations Center (IOC)")
+
+
+def contact_email() -> str:
+    return os.environ.get("TINHSO_OPENDATA_CONTACT", "dulieumo@tinhso.example")
+
+
+def ioc() -> Organization:
+    org, _ = Organization.objects.get_or_create(name=IOC[0], defaults={
+        "title_vi": IOC[1], "title_en": IOC[2], "kind": OrgKind.IOC, "email": contact_email()})
+    return org
+
+
+def search_text(ds: Dataset) -> str:
+    parts = [ds.name, ds.title_vi, ds.title_en, ds.description_vi, ds.description_en, " ".join(ds.keywords),
+             ds.publisher.title_vi, ds.publisher.title_en]
+    return fold(" ".join(p for p in parts if p))
+
+
+def record(ds: Dataset, action: str, to_state: str, *, from_state: str = "", actor=None, note: str = "") -> None:
+    name = actor.get_username() if actor is not None else "tinhso"
+    DatasetEvent.objects.create(dataset=ds, action=action, from_state=from_state, to_state=to_state,
+                                actor=actor, actor_name=name, note=note)
+
+
+def write_files(ds: Dataset, table: writers.Table) -> list[Distribution]:
+    """Render every distribution of ``table`` into a new folder, swap it in, and replace the rows."""
+    meta = {"name": ds.name, "title": ds.title_vi, "description": ds.description_vi, "keywords": ds.keywords,
+            "created": timezone.now().isoformat(timespec="seconds")}
+    files = writers.render_all(table, meta)
+    final = storage.dataset_dir(ds.name)
+    staging = final.with_name(f".{ds.name}.{uuid.uuid4().hex[:8]}")
+    staging.mkdir(mode=0o700)
+    for _fmt, file_name, content in files:
+        (staging / file_name).write_bytes(content)
+    now = timezone.now()
+    old = {d.file_name: d for d in ds.distributions.all()}
+    keep = []
+    for fmt, file_name, content in files:
+        digest = hashlib.sha256(content).hexdigest()
+        dist = old.pop(file_name, None)
+        if dist is None:
+            dist = Distribution(dataset=ds, file_name=file_name, created=now)
+        if dist.sha256 != digest:
+            dist.modified = now
+        dist.format, dist.media_type, dist.size, dist.sha256 = fmt, writers.MEDIA_TYPES[fmt], len(content), digest
+        dist.save()
+        keep.append(dist)
+    for stale in old.values():
+        stale.delete()
+    retired = final.with_name(f".{ds.name}.old-{uuid.uuid4().hex[:8]}")
+    if final.exists():
+        final.rename(retired)
+    staging.rename(final)
+    transaction.on_commit(lambda: shutil.rmtree(retired, ignore_errors=True))
+    return keep
+
+
+def publish_generated(meta: dict, table: writers.Table) -> Dataset:
+    """Create or refresh a generated dataset (always published: it is an aggregate tinhso computes)."""
+    with transaction.atomic():
+        publisher = meta.pop("publisher", None) or ioc()
+        ds = Dataset.objects.filter(name=meta["name"]).first()
+        created = ds is None
+        if created:
+            ds = Dataset(name=meta["name"], origin="generated", publisher=publisher)
+        for key, value in meta.items():
+            setattr(ds, key, value)
+        ds.publisher = publisher
+        ds.contact_name = ds.contact_name or publisher.title_vi
+        ds.contact_email = ds.contact_email or publisher.email or contact_email()
+        ds.table_schema = {**table.schema(), **({"x-chart": table.chart} if table.chart else {})}
+        ds.search_text = search_text(ds)
+        before = ds.state
+        now = timezone.now()
+        ds.metadata_modified = now
+        if ds.state != DatasetState.PUBLISHED:
+            ds.state = DatasetState.PUBLISHED
+            ds.issued = ds.issued or now
+        ds.save()
+        write_files(ds, table)
+        record(ds, "published" if before != DatasetState.PUBLISHED else "refreshed", DatasetState.PUBLISHED,
+               from_state="" if created else before, note=f"{len(table.rows)} rows")
+    return ds
+
+
+def can_publish_for(user, org: Organization) -> bool:
+    return bool(user and user.is_active and user.has_perm("opendata.publish_dataset")
+                and org.members.filter(pk=user.pk).exists())
+
+
+def submit_upload(user, org: Organization, meta: dict, table: writers.Table) -> Dataset:
+    """A validated upload becomes a draft: its files are written but nobody outside sees them."""
+    if not can_publish_for(user, org):
+        raise UserError("forbidden", "Bạn không có quyền đăng dữ liệu cho đơn vị này.",
+                        "You may not publish datasets for this organisation.", field="organization", status=403)
+    if Dataset.objects.filter(name=meta["name"]).exists():
+        raise UserError("name_taken", f"Tên {meta['name']!r} đã được dùng.", f"The name {meta['name']!r} is taken.",
+                        field="name", status=409)
+    with transaction.atomic():
+        ds = Dataset(origin="uploaded", publisher=org, created_by=user, state=DatasetState.DRAFT,
+                     contact_name=meta.pop("contact_name", "") or org.title_vi, **meta)
+        ds.table_schema = table.schema()
+        ds.search_text = search_text(ds)
+        ds.save()
+        write_files(ds, table)
+        record(ds, "submitted", DatasetState.DRAFT, actor=user, note=f"{len(table.rows)} rows")
+    return ds
+
+
+def approve(ds: Dataset, user) -> Dataset:
+    """A second person with the approver permission approves a draft and publishes it."""
+    if not (user and user.is_active and user.has_perm("opendata.approve_dataset")):
+        raise UserError("forbidden", "Bạn không có quyền duyệt dữ liệu mở.", "You may not approve open datasets.",
+                        status=403)
+    if ds.created_by_id is not None and ds.created_by_id == user.pk:
+        raise UserError("same_person", "Người đăng không tự duyệt được; cần người thứ hai.",
+                        "The person who submitted a dataset cannot approve it; a second person must.", status=403)
+    with transaction.atomic():
+        ds = Dataset.objects.select_for_update().get(pk=ds.pk)
+        if ds.state != DatasetState.DRAFT:
+            raise UserError("not_draft", "Bộ dữ liệu không ở trạng thái chờ duyệt.", "The dataset is not a draft.",
+                            status=409)
+        record(ds, "approved", DatasetState.APPROVED, from_state=ds.state, actor=user)
+        now = timezone.now()
+        record(ds, "published", DatasetState.PUBLISHED, from_state=DatasetState.APPROVED, actor=user)
+        ds.state, ds.issued, ds.metadata_modified = DatasetState.PUBLISHED, ds.issued or now, now
+        ds.save(update_fields=["state", "issued", "metadata_modified"])
+    return ds
+
+
+def withdraw(ds: Dataset, user, note: str = "") -> Dataset:
+    if not (user and user.has_perm("opendata.approve_dataset")):
+        raise UserError("forbidden", "Bạn không có quyền rút dữ liệu mở.", "You may not withdraw open datasets.",
+                        status=403)
+    with transaction.atomic():
+        record(ds, "withdrawn", DatasetState.WITHDRAWN, from_state=ds.state, actor=user, note=note)
+        ds.state, ds.metadata_modified = DatasetState.WITHDRAWN, timezone.now()
+        ds.save(update_fields=["state", "metadata_modified"])
+    return ds
+
+
+def base_url() -> str:
+    return getattr(settings, "OPENDATA_BASE_URL", "") or os.environ.get("TINHSO_DEMO_URL", "")

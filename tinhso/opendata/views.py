@@ -1,0 +1,224 @@
+"""The portal's pages at ``/du-lieu-mo`` (search, dataset page with a preview and a chart, downloads,
+the shared-database catalogue and the open-data plan, the upload form and the review queue) and the DCAT
+documents. Thin: the services are catalog, publishing, upload, dcat."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
+
+from tinhso.core.errors import UserError
+from tinhso.core.text import fold
+from tinhso.opendata import catalog, dcat, preview, publishing, storage, throttle, upload
+from tinhso.opendata.models import (
+    Dataset,
+    DatasetState,
+    Format,
+    Frequency,
+    Organization,
+    PlanItem,
+    SharedDatabase,
+    Theme,
+)
+
+RESERVED = {"danh-muc", "dang-tai", "duyet"}
+
+
+def _english() -> bool:
+    return (get_language() or "vi").startswith("en")
+
+
+def _limited(request, door: str):
+    try:
+        throttle.check(request, door)
+    except UserError as err:
+        response = HttpResponse(f"{err.message_vi}\n{err.message_en}\n", status=429, content_type="text/plain")
+        response["Retry-After"] = str(err.details.get("retry_after", 60))
+        return response
+    return None
+
+
+def _label(choice_label: str) -> str:
+    vi, _, en = str(choice_label).partition(" / ")
+    return (en or vi) if _english() else vi
+
+
+def dataset_list(request):
+    if (limited := _limited(request, "page")):
+        return limited
+    qs = catalog.apply_q(catalog.public_datasets(), request.GET.get("q", ""))
+    theme, publisher, fmt = request.GET.get("chu-de", ""), request.GET.get("don-vi", ""), request.GET.get("dinh-dang", "")
+    if theme in Theme.values:
+        qs = qs.filter(theme=theme)
+    if publisher:
+        qs = qs.filter(publisher__name=publisher)
+    if fmt in Format.values:
+        qs = qs.filter(distributions__format=fmt).distinct()
+    page = Paginator(qs.order_by("-metadata_modified", "name"), 20).get_page(request.GET.get("trang"))
+    english = _english()
+    return render(request, "opendata/list.html", {
+        "page": page, "q": request.GET.get("q", ""), "theme": theme, "publisher": publisher, "fmt": fmt,
+        "themes": [(c, _label(lbl)) for c, lbl in Theme.choices],
+        "publishers": Organization.objects.filter(datasets__state=DatasetState.PUBLISHED).distinct(),
+        "formats": Format.choices, "english": english,
+    })
+
+
+def _can_review(user) -> bool:
+    return user.is_authenticated and user.has_perm("opendata.approve_dataset")
+
+
+def _visible(request, name: str) -> Dataset:
+    ds = Dataset.objects.select_related("publisher").filter(name=name).first()
+    if ds is None:
+        raise Http404
+    if ds.state != DatasetState.PUBLISHED and not (
+            _can_review(request.user) or (request.user.is_authenticated and ds.created_by_id == request.user.pk)):
+        raise Http404
+    return ds
+
+
+def dataset_detail(request, name: str):
+    if (limited := _limited(request, "page")):
+        return limited
+    ds = _visible(request, name)
+    data = preview.preview(ds)
+    return render(request, "opendata/detail.html", {
+        "ds": ds, "preview": data, "chart": data["chart"], "english": _english(),
+        "theme_label": _label(Theme(ds.theme).label), "frequency_label": _label(Frequency(ds.frequency).label),
+        "distributions": ds.distributions.all(), "events": ds.events.order_by("at", "id"),
+        "can_approve": ds.state == DatasetState.DRAFT and _can_review(request.user)
+                       and ds.created_by_id != request.user.pk,
+    })
+
+
+def download(request, name: str, file_name: str):
+    if (limited := _limited(request, "download")):
+        return limited
+    ds = _visible(request, name)
+    dist = ds.distributions.filter(file_name=file_name).first()
+    if dist is None:
+        raise Http404
+    path = storage.file_path(ds.name, dist.file_name)
+    if not path.exists():
+        raise Http404
+    response = FileResponse(path.open("rb"), content_type=dist.media_type, as_attachment=True, filename=dist.file_name)
+    response["Digest"] = f"sha-256={dist.sha256}"
+    return response
+
+
+def catalogue(request):
+    """The shared-database catalogue and the open-data plan (late items flagged)."""
+    if (limited := _limited(request, "page")):
+        return limited
+    today = timezone.localdate()
+    items = [{"item": p, "late": p.is_late(today), "published": p.published}
+             for p in PlanItem.objects.select_related("organization", "dataset")]
+    return render(request, "opendata/catalogue.html", {
+        "databases": SharedDatabase.objects.select_related("owner", "dataset"), "items": items,
+        "late": sum(1 for i in items if i["late"]), "english": _english(), "today": today})
+
+
+def _upload_context(request, extra=None):
+    orgs = Organization.objects.filter(members=request.user).order_by("name")
+    return {"orgs": orgs, "themes": [(c, _label(lbl)) for c, lbl in Theme.choices],
+            "frequencies": [(c, _label(lbl)) for c, lbl in Frequency.choices], "form": request.POST, **(extra or {})}
+
+
+@login_required(login_url="/dang-nhap")
+def upload_form(request):
+    if not request.user.has_perm("opendata.publish_dataset"):
+        return render(request, "opendata/forbidden.html", status=403)
+    if request.method != "POST":
+        return render(request, "opendata/upload.html", _upload_context(request))
+    try:
+        org = Organization.objects.filter(name=request.POST.get("organization", "")).first()
+        if org is None:
+            raise UserError("bad_organization", "Chọn đơn vị.", "Choose an organisation.", field="organization")
+        file = request.FILES.get("file")
+        if file is None:
+            raise UserError("no_file", "Chưa chọn tệp.", "No file chosen.", field="file")
+        meta = upload_meta(request.POST)
+        content = file.read()
+        table = upload.validate(content, file.name, request.POST.get("table_schema", ""), meta["name"])
+        ds = publishing.submit_upload(request.user, org, meta, table)
+    except UserError as err:
+        return render(request, "opendata/upload.html", _upload_context(request, {"error": err}), status=err.status)
+    return redirect("opendata:dataset", name=ds.name)
+
+
+def upload_meta(data) -> dict:
+    title = (data.get("title_vi") or "").strip()
+    name = slugify(fold(data.get("name") or title))[:100].strip("-")
+    missing = [f for f in ("title_vi", "description_vi", "contact_email") if not (data.get(f) or "").strip()]
+    if missing or not name:
+        raise UserError("missing_fields", f"Thiếu: {', '.join(missing or ['name'])}",
+                        f"Missing: {', '.join(missing or ['name'])}", field=(missing or ["name"])[0])
+    if name in RESERVED:
+        raise UserError("name_reserved", f"Tên {name!r} đã dành riêng.", f"The name {name!r} is reserved.", field="name")
+    theme, frequency = data.get("theme", ""), data.get("frequency", "IRREG")
+    if theme not in Theme.values:
+        raise UserError("bad_theme", "Chủ đề không hợp lệ.", "Unknown theme.", field="theme")
+    if frequency not in Frequency.values:
+        raise UserError("bad_frequency", "Tần suất không hợp lệ.", "Unknown frequency.", field="frequency")
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(data["contact_email"].strip())
+    except ValidationError:
+        raise UserError("bad_email", "Email liên hệ không hợp lệ.", "Invalid contact email.",
+                        field="contact_email") from None
+    return {"name": name, "title_vi": title[:300], "title_en": (data.get("title_en") or "").strip()[:300],
+            "description_vi": data["description_vi"].strip(), "description_en": (data.get("description_en") or "").strip(),
+            "theme": theme, "frequency": frequency, "contact_email": data["contact_email"].strip(),
+            "contact_name": (data.get("contact_name") or "").strip()[:200],
+            "keywords": [k.strip() for k in (data.get("keywords") or "").split(",") if k.strip()][:20]}
+
+
+@login_required(login_url="/dang-nhap")
+def review_queue(request):
+    if not _can_review(request.user):
+        return render(request, "opendata/forbidden.html", status=403)
+    drafts = Dataset.objects.filter(state=DatasetState.DRAFT).select_related("publisher", "created_by")
+    return render(request, "opendata/review.html", {"drafts": drafts})
+
+
+@require_POST
+@login_required(login_url="/dang-nhap")
+def approve(request, name: str):
+    if not _can_review(request.user):
+        return render(request, "opendata/forbidden.html", status=403)
+    ds = Dataset.objects.filter(name=name).first()
+    if ds is None:
+        raise Http404
+    try:
+        publishing.approve(ds, request.user)
+    except UserError as err:
+        return render(request, "opendata/forbidden.html", {"error": err}, status=err.status)
+    return redirect("opendata:dataset", name=ds.name)
+
+
+def _base(request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def catalog_rdf(request, fmt: str):
+    if (limited := _limited(request, "dcat")):
+        return limited
+    if fmt not in dcat.FORMATS:
+        raise Http404
+    data, media_type = dcat.serialise(_base(request), fmt)
+    return HttpResponse(data, content_type=f"{media_type}; charset=utf-8")
+
+
+def data_json(request):
+    if (limited := _limited(request, "dcat")):
+        return limited
+    return JsonResponse(dcat.data_json(_base(request)), json_dumps_params={"ensure_ascii": False})
