@@ -3,6 +3,7 @@ dossiers behind it; lists for staff only; the synthetic label; no inline script 
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -39,7 +40,14 @@ def _staff(name, perm, agencies=()):
 def test_the_page_shows_the_services_numbers_and_links_them(loaded):
     html = Client().get("/dich-vu-cong", {"period": PERIOD}).content.decode()
     province = service.indicators(PERIOD, "province")["units"][0]
-    assert f">{province['total']:g}<" in html.replace(".0<", "<") or str(province["total"]) in html
+    shown = re.search(r'id="dvc-total"><a [^>]*>([\d,.]+)<', html).group(1)
+    assert float(shown.replace(",", ".")) == province["total"]
+    # the chart's data: the province's total of each month, this one last
+    series = json.loads(re.search(r'id="dvc-data" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert series["series"][-1] == {"period": PERIOD, "total": province["total"], "rank": None,
+                                    "groups": province["groups"]}
+    september = service.indicators("2025-09", "province")["units"][0]
+    assert series["series"][-2]["total"] == september["total"]
     assert 'id="sap-den-han"' in html and 'id="dvc-synthetic"' in html
     assert "Nghị định 118/2025" in html
     late = province["buckets"]["finished_late"]

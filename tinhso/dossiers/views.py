@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from tinhso.core.errors import UserError
 from tinhso.dossiers import access, service, store
 from tinhso.dossiers import engine as engines
-from tinhso.dossiers.indicators import GROUPS
+from tinhso.dossiers.indicators import GROUPS, compute_many
 from tinhso.dossiers.models import Agency, AgencyKind, DossierImport
 from tinhso.dossiers.periods import Period, containing
 from tinhso.dossiers.periods import parse as parse_period
@@ -92,6 +92,11 @@ def _series(period: Period, level: str, code: str | None) -> list[dict]:
         p = containing(day, period.kind)
         periods.append(p)
         day = p.start - dt.timedelta(days=1)
+    version = _version()
+    missing = [p.code for p in periods if cache.get(f"dossiers:page:{version}:{p.code}:{level}") is None]
+    if missing:  # one pass over the store for all of them
+        for (period_code, _level), doc in compute_many(missing, (level,)).items():
+            cache.set(f"dossiers:page:{version}:{period_code}:{level}", doc, CACHE_SECONDS)
     out = []
     for p in reversed(periods):
         units = cached_indicators(p.code, level)["units"]
