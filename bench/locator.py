@@ -1,5 +1,8 @@
-"""Locator benchmark (issue 2 §4): accuracy, batch throughput, single-lookup latency, index load time,
-against PostGIS (``ST_Contains`` with a GiST index) measured in the same run as the baseline.
+"""Locator benchmark (issues 2 §4 and 15): accuracy, batch throughput, single-lookup latency, index load
+time, against two baselines measured in the same run on the same points: a naive shapely
+``STRtree.query(points, predicate="within")`` (issue 15: goal ≥ 20×) and PostGIS (``ST_Contains`` with a
+GiST index). The grid path is also checked to give the same answers as the plain STRtree path
+(``LocatorIndex.lookup_tree``) on every throughput point.
 
     .venv/bin/python bench/locator.py --points 1000000
 
@@ -110,7 +113,9 @@ def percentiles_us(samples: list[float]) -> tuple[float, float]:
 
 
 def bench_tinhso(args, codes, geoms, accuracy_points, accuracy_expected, points) -> dict:
-    from tinhso.geo import boundaries, locator
+    from shapely import STRtree
+
+    from tinhso.geo import boundaries, locator, locator_grid
 
     r: dict = {}
     t = time.perf_counter()
@@ -123,8 +128,15 @@ def bench_tinhso(args, codes, geoms, accuracy_points, accuracy_expected, points)
         t = time.perf_counter()
         index = locator.current_index()
         loads.append(time.perf_counter() - t)
-    r["index_load_s"] = loads[0]
-    r["index_load_best_s"] = min(loads)
+    r["index_load_s"] = loads[0]           # includes building and storing the grid (first use of a version)
+    r["index_load_best_s"] = min(loads[1:])  # the grid read back memory-mapped
+    grid_dir = locator_grid.grid_root() / index.grid.key
+    r["grid_mb"] = sum(f.stat().st_size for f in grid_dir.iterdir()) / 1e6
+    t = time.perf_counter()
+    locator_grid.load(grid_dir)
+    r["grid_open_ms"] = (time.perf_counter() - t) * 1000
+    g = index.grid
+    r["grid_shape"] = (g.width, g.height, len(g.offsets) - 1, len(g.candidates))
 
     # Accuracy.
     found = index.lookup(accuracy_points[:, 1], accuracy_points[:, 0])[0]
@@ -143,6 +155,28 @@ def bench_tinhso(args, codes, geoms, accuracy_points, accuracy_expected, points)
     r["batch_per_s"] = len(points) / r["batch_s"]
     r["batch_codes"] = np.array([index.codes[f] if f >= 0 else None for f in codes_found], dtype=object)
     r["batch_outside_share"] = float(np.mean(codes_found < 0))
+    # The same in one call (no chunks), as the outside check may call it.
+    t = time.perf_counter()
+    whole = index.lookup(lat, lon)
+    r["batch_one_call_s"] = time.perf_counter() - t
+    # Baseline 1 (issue 15): a naive shapely STRtree over the same polygons, `within` on the same points.
+    naive_tree = STRtree(index.geometries)
+    t = time.perf_counter()
+    naive = naive_tree.query(shapely.points(lon, lat), predicate="within")
+    r["naive_s"] = time.perf_counter() - t
+    del naive
+    # Baseline 2: this locator before the grid (the plain STRtree path), and the equality check.
+    t = time.perf_counter()
+    tree = index.lookup_tree(lat, lon)
+    r["tree_s"] = time.perf_counter() - t
+    r["same_as_tree"] = all(np.array_equal(a, b, equal_nan=True) for a, b in zip(whole, tree))
+    x0, y0, width, height = index._grid_box
+    row = np.floor((lat - y0) * 256)
+    col = np.floor((lon - x0) * 256)
+    on = (row >= 0) & (row < height) & (col >= 0) & (col < width)
+    cell = index._cells[(row[on] * width + col[on]).astype(np.int64)]
+    r["cell_shares"] = (float(np.mean(cell >= 0)), float(np.mean(cell == -1)), float(np.mean(cell <= -2)),
+                        float(1 - on.mean()))
     sub = min(len(points), 100_000)
     pairs = list(zip(lat[:sub].tolist(), lon[:sub].tolist()))
     t = time.perf_counter()
@@ -156,6 +190,13 @@ def bench_tinhso(args, codes, geoms, accuracy_points, accuracy_expected, points)
         locator.locate(la, lo)
         single.append(time.perf_counter() - t)
     r["single_p50_us"], r["single_p99_us"] = percentiles_us(single)
+    inside_pairs = [p for p, f in zip(pairs, codes_found[:sub].tolist()) if f >= 0][: args.single]
+    single_inside = []
+    for la, lo in inside_pairs:
+        t = time.perf_counter()
+        locator.locate(la, lo)
+        single_inside.append(time.perf_counter() - t)
+    r["single_inside_p50_us"], r["single_inside_p99_us"] = percentiles_us(single_inside)
     core = []
     for la, lo in pairs[: args.single]:
         t = time.perf_counter()
@@ -295,7 +336,8 @@ def main() -> int:
                 Boundary.objects.filter(version_id=ours["version"]).values_list("unit__code", "wkb")]
     theirs = None if args.no_postgis else bench_postgis(args, wkbs, points, accuracy_points)
 
-    print(f"Locator benchmark — {time.strftime('%Y-%m-%d')} — {machine()}")
+    print(f"Locator benchmark — {time.strftime('%Y-%m-%d %H:%M')} — {machine()} — load average "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"Command: .venv/bin/python bench/locator.py --points {args.points}")
     print(f"File: {args.file.name}, {len(codes)} communes, {int(shapely.get_num_coordinates(geoms).sum()):,} vertices")
     print()
@@ -306,8 +348,11 @@ def main() -> int:
     print(f"| accuracy of approximate (Voronoi) boundaries, same points | {ours['approximate_accuracy']:.2%} "
           f"({ours['approximate_outside_share']:.2%} outside) | |")
     print(f"| import of the file (validate + store) | {ours['import_s']:.1f} s | |")
-    print(f"| index load from the database (cold / best of 3) | {ours['index_load_s']:.2f} s / "
-          f"{ours['index_load_best_s']:.2f} s | |")
+    print(f"| index load: first use of the version (incl. building + storing the grid) / later loads | "
+          f"{ours['index_load_s']:.2f} s / {ours['index_load_best_s']:.2f} s | |")
+    w, h, mixed, cands = ours["grid_shape"]
+    print(f"| grid: {w:,} × {h:,} cells of 1/256°, {mixed:,} mixed cells, {cands:,} candidates; on disk / "
+          f"opened memory-mapped | {ours['grid_mb']:.0f} MB / {ours['grid_open_ms']:.1f} ms | |")
     pg_batch = f"{pg['batch_per_s']:,.0f} points/s ({pg['batch_s']:.1f} s)" if pg else "—"
     print(f"| batch, {args.points:,} points → commune | {ours['batch_per_s']:,.0f} points/s "
           f"({ours['batch_s']:.1f} s) | {pg_batch} |")
@@ -315,14 +360,31 @@ def main() -> int:
         print(f"| PostGIS plain join (count of ST_Contains matches) | | {pg['join_per_s']:,.0f} points/s |")
     print(f"| batch with full answers (province, legacy), 100,000 points | {ours['full_answers_per_s']:,.0f} "
           "points/s | |")
+    n = args.points
+    print(f"| same {n:,} points in one `lookup` call | {n / ours['batch_one_call_s']:,.0f} points/s "
+          f"({ours['batch_one_call_s']:.2f} s) | |")
+    print(f"| baseline: naive `STRtree.query(points, predicate=\"within\")`, same points | "
+          f"{n / ours['naive_s']:,.0f} points/s ({ours['naive_s']:.1f} s) | |")
+    print(f"| baseline: the locator before the grid (`lookup_tree`, plain STRtree path), same points | "
+          f"{n / ours['tree_s']:,.0f} points/s ({ours['tree_s']:.1f} s) | |")
     pg_single = f"{pg['single_p50_us']:.0f} / {pg['single_p99_us']:.0f} µs" if pg else "—"
     print(f"| single lookup p50 / p99, `locate()` (incl. active-version check) | {ours['single_p50_us']:.0f} / "
           f"{ours['single_p99_us']:.0f} µs | {pg_single} |")
-    print(f"| single lookup p50 / p99, index only (`lookup_one`, point in a polygon) | {ours['single_core_p50_us']:.0f} / "
+    print(f"| single lookup p50 / p99, `locate()`, points located in a commune | {ours['single_inside_p50_us']:.1f} / "
+          f"{ours['single_inside_p99_us']:.0f} µs | |")
+    print(f"| single lookup p50 / p99, index only (`lookup_one`) | {ours['single_core_p50_us']:.1f} / "
           f"{ours['single_core_p99_us']:.0f} µs | |")
     print()
     print(f"Throughput points outside every polygon (sea/neighbours, beyond 200 m): "
           f"{ours['batch_outside_share']:.2%}")
+    inside, outside, mixed_share, off = ours["cell_shares"]
+    print(f"Grid cells of the throughput points: {inside:.1%} wholly inside one commune, {outside:.1%} far outside, "
+          f"{mixed_share:.1%} mixed (candidates tested); {off:.2%} off the grid.")
+    print(f"**Batch / naive STRtree `within`: {ours['naive_s'] / ours['batch_s']:.1f}×** (goal ≥ 20×; one call "
+          f"without chunks: {ours['naive_s'] / ours['batch_one_call_s']:.1f}×); batch / the previous STRtree path: "
+          f"{ours['tree_s'] / ours['batch_one_call_s']:.1f}× (one call each).")
+    print(f"Grid path = plain STRtree path on all {n:,} points (commune, distance, hit count): "
+          f"{'yes' if ours['same_as_tree'] else 'NO'}.")
     if ours["accuracy_misses"]:
         print(f"Accuracy misses (expected, got), first 10: {ours['accuracy_misses']}")
     if pg:

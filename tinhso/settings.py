@@ -163,7 +163,7 @@ if REPORTS_MAP_TILE_URL:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_host}")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "tinhso.core.apps.AdminConfig",  # django.contrib.admin, opened by a permission (core/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

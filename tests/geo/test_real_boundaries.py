@@ -114,3 +114,20 @@ def test_island_district_without_communes_answers_with_the_legacy_district(real_
     assert result["legacy"]["commune"] is None and result["legacy"]["method"] == "district_without_communes"
     assert result["legacy"]["district"]["name"] == "Huyện Côn Đảo"
     assert result["legacy"]["province"]["name"] == "Tỉnh Bà Rịa - Vũng Tàu"
+
+
+def test_grid_answers_as_the_strtree_path_on_real_boundaries(real_version):
+    """Issue 15: the grid path equals the plain STRtree path (commune, gap distance, hit count) on random
+    points over the country and its sea, and on points on and near the real boundaries."""
+    from tests.geo.test_locator_grid import assert_same_as_tree, near_boundary_points
+
+    index = locator.current_index()
+    rng = np.random.default_rng(15)
+    sample = index.geometries[rng.choice(len(index.geometries), 400, replace=False)]
+    lat_lon = np.vstack([
+        np.column_stack([rng.uniform(8.0, 23.6, 100_000), rng.uniform(102.0, 118.0, 100_000)]),
+        near_boundary_points(sample, rng, 100),
+        np.column_stack([rng.uniform(-90, 90, 2_000), rng.uniform(-180, 180, 2_000)]),
+    ])
+    found, distance, _ = assert_same_as_tree(index, lat_lon[:, 0], lat_lon[:, 1])
+    assert (distance > 0).any() and (found < 0).any() and (found >= 0).mean() > 0.3

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+from tests.accounts import role_user
 from tinhso import cli
 from tinhso.core.errors import UserError
 from tinhso.indicators import io, setup, status
@@ -140,7 +141,7 @@ def test_exports_csv_xlsx_json(demo):
         io.export(PLAN, 2025, "pdf")
 
 
-def test_page_downloads_and_staff_only_import(demo, django_user_model):
+def test_page_downloads_and_planner_only_import(demo):
     client = Client()
     assert client.get(f"/ke-hoach/{PLAN}/mau-nhap-lieu.xlsx").status_code == 200
     assert client.get(f"/api/v1/plans/{PLAN}/template.xlsx").status_code == 200
@@ -148,7 +149,7 @@ def test_page_downloads_and_staff_only_import(demo, django_user_model):
     upload = stdio.BytesIO(_csv("2023,fibre-coverage,,,seed-000-bt-cau-truc-cds,,,,legacy:60,abc"))
     upload.name = "bad.csv"
     assert client.post(f"/ke-hoach/{PLAN}/nhap", {"file": upload}).status_code == 302  # to the login page
-    staff = django_user_model.objects.create_user("planner", password="x", is_staff=True)
+    staff = role_user("planner", "planner")  # province-wide: Lâm Đồng and the former Bình Thuận
     client.force_login(staff)
     upload.seek(0)
     response = client.post(f"/ke-hoach/{PLAN}/nhap", {"file": upload})

@@ -215,12 +215,13 @@ def test_missing_main_index_is_named():
 
 
 @pytest.mark.parametrize("options,field", [
-    ({"runs": 99}, "runs"), ({"runs": 200_001}, "runs"), ({"runs": 1000.0}, "runs"),
+    ({"runs": 99}, "runs"), ({"runs": 1_000_001}, "runs"), ({"runs": 1000.0}, "runs"),
     ({"spread": 0.0}, "spread"), ({"spread": 1.0}, "spread"), ({"spread": float("nan")}, "spread"),
     ({"weights": "uniform"}, "weights"), ({"normalisations": ("published", "rank")}, "normalisations"),
     ({"normalisations": ()}, "normalisations"), ({"normalisations": ("minmax", "minmax")}, "normalisations"),
     ({"aggregations": ("median",)}, "aggregations"), ({"concentration": 0.0}, "concentration"),
-    ({"seed": -1}, "seed"), ({"unit": "Nowhere"}, "unit"), ({"period": "1999"}, "period"),
+    ({"seed": -1}, "seed"), ({"sobol_resamples": 9}, "sobol_resamples"),
+    ({"sobol_resamples": 10_001}, "sobol_resamples"), ({"sobol_resamples": 50.0}, "sobol_resamples"), ({"unit": "Nowhere"}, "unit"), ({"period": "1999"}, "period"),
 ])
 def test_bad_options_are_user_errors(pci, options, field):
     with pytest.raises(UserError) as exc:
@@ -255,5 +256,23 @@ def test_cli_table_and_json(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["sobol"] is None and doc["settings"]["normalisations"] == ["published", "minmax"]
     assert doc["settings"]["weights"] == "dirichlet" and doc["units"][0]["unit"] == "Quảng Ninh"
+    assert cli.main(base + ["--json", "--sobol-resamples", "20"]) == 0
+    assert json.loads(capsys.readouterr().out)["settings"]["sobol"]["bootstrap_resamples"] == 20
     assert cli.main(base + ["--spread", "1.5"]) == 2
     assert "spread" in capsys.readouterr().err
+
+
+def test_chunked_replications_give_the_same_analysis(dti, monkeypatch):
+    whole = sensitivity.analyse(dti, runs=3000, seed=5, unit="Synthetic 07")
+    monkeypatch.setattr(sensitivity, "CHUNK_RUNS", 7)   # many chunks, the last one partial
+    assert sensitivity.analyse(dti, runs=3000, seed=5, unit="Synthetic 07") == whole
+
+
+def test_sobol_resamples_is_an_option(pci):
+    few = sensitivity.analyse(pci, runs=2000, seed=4, sobol_resamples=10)
+    many = sensitivity.analyse(pci, runs=2000, seed=4)
+    assert many["settings"]["sobol"]["bootstrap_resamples"] == sensitivity.SOBOL_RESAMPLES == 50
+    assert few["settings"]["sobol"]["bootstrap_resamples"] == 10
+    # the same estimates, other confidence intervals
+    assert [i["S1"] for i in few["sobol"]["inputs"]] == [i["S1"] for i in many["sobol"]["inputs"]]
+    assert [i["S1_conf"] for i in few["sobol"]["inputs"]] != [i["S1_conf"] for i in many["sobol"]["inputs"]]

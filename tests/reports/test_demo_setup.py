@@ -44,6 +44,22 @@ def test_console_lists_accounts_with_their_pages(demo):
     assert "/dang-nhap" in text
     operator = next(line for line in demo if line.startswith("Demo operator: ioc-operator"))
     assert operator.endswith("/ioc/phan-anh")
-    for name in ("handler-commune", "supervisor-commune", "handler-so-y-te", "supervisor-province"):
+    for name in ("handler-commune", "supervisor-commune", "handler-so-y-te", "supervisor-province",
+                 "leader-commune", "leader-province"):
         line = next(line for line in demo if f": {name} / " in line)
         assert line.endswith("/don-vi/phan-anh")
+    assert next(line for line in demo if ": planner-province / " in line).endswith("/ke-hoach")
+
+
+def test_one_demo_account_per_role_holds_its_role(demo):
+    """Every role of tinhso.core.roles but the administrator (core's demo step) has a demo account
+    in its group, and the account's rights come from the group (no superuser, no staff flag needed)."""
+    from django.contrib.auth import get_user_model
+
+    from tinhso.core import roles
+
+    users = get_user_model().objects.filter(username__in=[line.split(": ", 1)[1].split(" / ")[0]
+                                                          for line in demo if line.startswith("Demo ")])
+    held = {g for u in users for g in u.groups.values_list("name", flat=True)}
+    assert held == {r.code for r in roles.ROLES} - {roles.ADMINISTRATOR}
+    assert not users.filter(is_superuser=True).exists()

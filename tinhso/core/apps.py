@@ -1,10 +1,22 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
     name = "tinhso.core"
     label = "core"
     verbose_name = "Core"
+    default = True  # this module also holds the admin's config below
 
-    def ready(self):
-        from tinhso.core import signin  # noqa: F401  (connects the failed sign-in log)
+    def ready(self) -> None:
+        from tinhso.core import roles, signin  # noqa: F401  (signin connects the failed sign-in log)
+
+        post_migrate.connect(roles.on_post_migrate, dispatch_uid="tinhso.core.roles")
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """``django.contrib.admin`` with the site of :mod:`tinhso.core.admin_site` (permission, not is_staff)."""
+
+    default = False
+    default_site = "tinhso.core.admin_site.TinhsoAdminSite"

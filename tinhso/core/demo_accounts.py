@@ -27,15 +27,17 @@ def _load() -> dict[str, str]:
     return json.loads(_STORE.read_text()) if _STORE.exists() else {}
 
 
-def ensure_account(username: str, *, superuser: bool = False, staff: bool = False,
-                   groups: tuple[str, ...] = (), full_name: str = "") -> tuple[object, str]:
-    """Create (or repair) a demo account and return ``(user, password)``. Idempotent."""
+def ensure_account(username: str, *, groups: tuple[str, ...] = (), full_name: str = "") -> tuple[object, str]:
+    """Create (or repair) a demo account in the role ``groups`` and return ``(user, password)``.
+
+    Idempotent. Rights come from the groups' permissions (:mod:`tinhso.core.roles`): no demo
+    account is a superuser, and the staff flag is not used by tinhso.
+    """
     store = _load()
     password = store.get(username) or secrets.token_urlsafe(9)
     User = get_user_model()
     user, _ = User.objects.get_or_create(username=username)
-    user.is_superuser = superuser
-    user.is_staff = staff or superuser
+    user.is_superuser = False
     if full_name:
         user.first_name = full_name
     if not user.check_password(password):

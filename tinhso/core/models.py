@@ -1,4 +1,5 @@
-"""Platform-wide records (no domain data): the log of failed sign-ins."""
+"""Platform-wide records (no domain data): the log of failed sign-ins, and the permissions that
+belong to no capability model (see :mod:`tinhso.core.roles`)."""
 
 from __future__ import annotations
 
@@ -29,3 +30,14 @@ class FailedSignIn(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} @ {self.address}"
+
+
+class Access(models.Model):
+    """No table: only the holder of platform-wide permissions (Django needs a model to hang them on)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = (
+            ("use_admin", "Can sign in to the admin site / Được vào trang quản trị"),
+        )

@@ -451,6 +451,9 @@ def store_version(units: list[Unit], geometries: np.ndarray, *, source: str, sha
         batch_size=BULK_BATCH,
     )
     _invalidate_locator()
+    codes = [unit.code for unit in units]
+    # After the commit: the build takes seconds and must not hold the database's write lock.
+    transaction.on_commit(lambda: _store_locator_grid(codes, wkbs))
     return version
 
 
@@ -458,6 +461,14 @@ def _invalidate_locator() -> None:
     from tinhso.geo import locator
 
     locator.invalidate()
+
+
+def _store_locator_grid(codes: list[str], wkbs) -> None:
+    """Build the locator's grid of the new polygons once they are committed, so that no server process
+    pays for it (a process that needs it earlier builds it itself, see ``locator_grid.load_or_build``)."""
+    from tinhso.geo import locator
+
+    locator.store_grid(codes, wkbs)
 
 
 def import_boundaries(path: str | Path, *, quality: str = BoundaryQuality.OFFICIAL, note: str = "",

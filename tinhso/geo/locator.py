@@ -1,12 +1,17 @@
 """GPS point → current commune (and its province), and the legacy (pre-2025) units behind it.
 
-The index is a shapely 2 ``STRtree`` over the active boundary version's polygons, each *prepared*
-(GEOS builds a point-in-polygon locator once per polygon). It is built from the database on first use,
-cached per process and rebuilt when the active version changes (checked with one indexed query at
-most every :data:`VERSION_CHECK_SECONDS` per process, and on every call inside a transaction).
-A lookup is: bounding-box candidates from the tree for all points at once, then a vectorised
-``intersects_xy`` against the prepared candidates (points on a shared edge count as inside; when two
-polygons contain a point the lower commune code wins, deterministically).
+The index holds the active boundary version's polygons, each *prepared* (GEOS builds a point-in-polygon
+locator once per polygon), a shapely 2 ``STRtree`` over them, and a grid that pre-classifies space
+(:mod:`tinhso.geo.locator_grid`: 1/256° cells wholly inside one commune, far outside every commune, or
+mixed with a short list of candidate polygons). The grid is built once per set of polygons and stored
+under ``VAR_DIR`` (memory-mapped when loaded); the rest is loaded from the database on first use, cached
+per process and rebuilt when the active version changes (checked with one indexed query at most every
+:data:`VERSION_CHECK_SECONDS` per process, and on every call inside a transaction).
+A lookup reads each point's cell: most points are answered from it directly; points in mixed cells are
+tested with a vectorised ``intersects_xy`` against their cell's candidates only (points on a shared edge
+count as inside; when two polygons contain a point the lower commune code wins, deterministically).
+:meth:`LocatorIndex.lookup_tree` is the same lookup with the STRtree alone (bounding-box candidates for
+every point), kept as the reference the grid path is tested against.
 
 Points in no polygon (a river, the coast, a sliver between imported polygons) take the nearest commune
 within :data:`GAP_TOLERANCE_M` metres — measured in metres in a local equirectangular projection around
@@ -39,6 +44,7 @@ from shapely import STRtree
 
 from tinhso.core import cellsafe, limits
 from tinhso.core.errors import UserError
+from tinhso.geo import locator_grid
 from tinhso.geo.models import Boundary, BoundaryVersion, Level, Structure, Succession, Unit
 
 GAP_TOLERANCE_M = 200.0
@@ -150,8 +156,9 @@ class LocatorIndex:
         unit_ids = [r[0] for r in rows]
         self.unit_ids = unit_ids  # database id of each polygon's commune (callers store it as a key)
         self.codes = np.array([units[i].code for i in unit_ids], dtype=object)
-        self.geometries = shapely.from_wkb([bytes(r[1]) for r in rows]) if rows else np.empty(0, dtype=object)
+        wkbs = [bytes(r[1]) for r in rows]
         del rows
+        self.geometries = shapely.from_wkb(wkbs) if wkbs else np.empty(0, dtype=object)
         shapely.prepare(self.geometries)
         # Build every polygon's point locator now (GEOS builds it lazily on first use), so that later
         # lookups, possibly from several threads, only read it.
@@ -184,6 +191,21 @@ class LocatorIndex:
                 self.legacy[i] = whole_districts[i]
         self._legacy_coords = [np.array([(c.lat, c.lon) for c in choices], dtype=float).reshape(-1, 2)
                                for choices in self.legacy]
+        # Each commune's answer parts as tuples, so that an answer is built from fresh dicts without
+        # looking anything up: (code, name) refs, and per legacy choice (commune, district, province, lat, lon).
+        self._commune_refs = [(c["code"], c["name"]) for c in self.communes]
+        self._province_refs = [(p["code"], p["name"]) if p else None for p in self.provinces]
+        self._legacy_refs = [[(_pair(c.commune), _pair(c.district), _pair(c.province), c.lat, c.lon)
+                              for c in choices] for choices in self.legacy]
+        self.grid = locator_grid.load_or_build(
+            [str(c) for c in self.codes], wkbs, self.geometries, gap_m=GAP_TOLERANCE_M,
+            metres_per_degree=METRES_PER_DEGREE)
+        del wkbs
+        # Plain ndarray views of the (memory-mapped) arrays: scalar reads are faster than np.memmap's.
+        self._cells = np.asarray(self.grid.cells).reshape(-1)
+        self._offsets = np.asarray(self.grid.offsets)
+        self._candidates = np.asarray(self.grid.candidates)
+        self._grid_box = (self.grid.x0, self.grid.y0, self.grid.width, self.grid.height)
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -193,8 +215,67 @@ class LocatorIndex:
     def lookup(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Vectorised: polygon position (-1 = none), distance in metres (0 inside, NaN none), hit count.
 
-        ``lat``/``lon`` must be finite and in range (callers validate).
+        ``lat``/``lon`` must be finite and in range (callers validate). Same answers as
+        :meth:`lookup_tree`, through the grid.
         """
+        lat = np.asarray(lat, dtype=float)
+        lon = np.asarray(lon, dtype=float)
+        n = len(lat)
+        found = np.full(n, -1, dtype=np.int64)
+        distance = np.full(n, np.nan)
+        hits = np.zeros(n, dtype=np.int64)
+        if n == 0 or len(self.codes) == 0:
+            return found, distance, hits
+        x0, y0, width, height = self._grid_box
+        row = np.floor((lat - y0) * locator_grid.CELLS_PER_DEG)
+        col = np.floor((lon - x0) * locator_grid.CELLS_PER_DEG)
+        on_grid = (row >= 0) & (row < height) & (col >= 0) & (col < width)
+        where = np.flatnonzero(on_grid)
+        cell = self._cells[row[where].astype(np.int64) * width + col[where].astype(np.int64)]
+        inside = cell >= 0
+        found[where[inside]] = cell[inside]
+        distance[where[inside]] = 0.0
+        hits[where[inside]] = 1
+        mixed = cell <= -2
+        if mixed.any():
+            self._test_candidates(lat, lon, where[mixed], -2 - cell[mixed].astype(np.int64), found, distance, hits)
+        # Off the grid but close to it (only with polygons near the grid's edge): the exact path.
+        off = np.flatnonzero(~on_grid)
+        if len(off):
+            off = off[self.grid.near_extent(lat[off], lon[off])]
+        if len(off):
+            f, d, h = self.lookup_tree(lat[off], lon[off])
+            found[off], distance[off], hits[off] = f, d, h
+        # Points of mixed cells in no polygon: the 200 m rule (far-outside cells need no search).
+        gaps = where[mixed][found[where[mixed]] < 0] if mixed.any() else where[:0]
+        if len(gaps):
+            self._nearest_within(lat, lon, gaps, found, distance)
+        return found, distance, hits
+
+    def _test_candidates(self, lat, lon, points, mixed_cells, found, distance, hits) -> None:
+        """Point-in-polygon tests of each point against its mixed cell's candidates only."""
+        starts = self._offsets[mixed_cells]
+        counts = self._offsets[mixed_cells + 1] - starts
+        point_idx = np.repeat(points, counts)
+        # candidate k of point i: candidates[starts[i] + k]
+        within = np.arange(len(point_idx)) - np.repeat(np.cumsum(counts) - counts, counts)
+        poly_idx = self._candidates[np.repeat(starts, counts) + within].astype(np.int64)
+        # Polygon by polygon, as in lookup_tree: each prepared polygon's locator stays in the CPU cache.
+        by_polygon = np.argsort(poly_idx, kind="stable")
+        point_idx, poly_idx = point_idx[by_polygon], poly_idx[by_polygon]
+        inside = shapely.intersects_xy(self.geometries[poly_idx], lon[point_idx], lat[point_idx])
+        point_idx, poly_idx = point_idx[inside], poly_idx[inside]
+        if len(point_idx):
+            order = np.lexsort((poly_idx, point_idx))
+            point_idx, poly_idx = point_idx[order], poly_idx[order]
+            first = np.flatnonzero(np.r_[True, point_idx[1:] != point_idx[:-1]])
+            found[point_idx[first]] = poly_idx[first]
+            distance[point_idx[first]] = 0.0
+            hits[point_idx[first]] = np.diff(np.r_[first, len(point_idx)])
+
+    def lookup_tree(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`lookup` with the STRtree alone: bounding-box candidates for every point (the reference
+        the grid path is tested against, and the path for points off the grid)."""
         lat = np.asarray(lat, dtype=float)
         lon = np.asarray(lon, dtype=float)
         n = len(lat)
@@ -227,6 +308,19 @@ class LocatorIndex:
     def lookup_one(self, lat: float, lon: float) -> tuple[int, int]:
         """Scalar fast path of :meth:`lookup` for a point inside a polygon: (position, hit count), or
         (-1, 0) when no polygon contains it (the caller then takes the vectorised path for gaps)."""
+        x0, y0, width, height = self._grid_box
+        row = math.floor((lat - y0) * 256)
+        col = math.floor((lon - x0) * 256)
+        if 0 <= row < height and 0 <= col < width:
+            cell = int(self._cells[row * width + col])
+            if cell >= 0:
+                return cell, 1
+            if cell == locator_grid.OUTSIDE:
+                return -1, 0
+            m = -2 - cell
+            candidates = self._candidates[self._offsets[m]:self._offsets[m + 1]]
+            inside = candidates[shapely.intersects_xy(self.geometries[candidates], lon, lat)]
+            return (int(inside.min()), len(inside)) if len(inside) else (-1, 0)
         if not len(self.codes):
             return -1, 0
         candidates = self.tree.query(shapely.Point(lon, lat))
@@ -275,6 +369,29 @@ class LocatorIndex:
 
     # -- answers -------------------------------------------------------------------------------------
 
+    def _legacy_block(self, position: int, lat: float, lon: float) -> dict | None:
+        """The ``legacy`` part of an answer, from the precomputed tuples (same choice as
+        :meth:`legacy_for`: nearest registry centroid, the first on a tie, missing centroids last)."""
+        choices = self._legacy_refs[position]
+        if not choices:
+            return None
+        if len(choices) == 1:
+            best = choices[0]
+        else:
+            cos = math.cos(math.radians(lat))
+            best, best_d2 = choices[0], math.inf
+            for choice in choices:
+                dlat = choice[3] - lat
+                dlon = (choice[4] - lon) * cos
+                d2 = dlat * dlat + dlon * dlon
+                if d2 < best_d2:  # NaN (no centroid) never wins, as inf in legacy_for
+                    best, best_d2 = choice, d2
+        commune, district, province = best[0], best[1], best[2]
+        return {"commune": _ref(commune), "district": _ref(district), "province": _ref(province),
+                "candidates": len(choices),
+                "method": ("district_without_communes" if commune is None
+                           else "nearest_centroid" if len(choices) > 1 else "only_predecessor")}
+
     def legacy_for(self, position: int, lat: float, lon: float) -> tuple[LegacyChoice | None, int]:
         choices = self.legacy[position]
         if not choices:
@@ -297,20 +414,19 @@ class LocatorIndex:
             flags.append(GAP_FLAG)
         if hits > 1:
             flags.append("multiple_polygons")
-        legacy, candidates = self.legacy_for(position, lat, lon)
-        legacy_block = None
-        if legacy is not None:
-            legacy_block = {"commune": _copy(legacy.commune), "district": _copy(legacy.district),
-                            "province": _copy(legacy.province), "candidates": candidates,
-                            "method": ("district_without_communes" if legacy.commune is None
-                                       else "nearest_centroid" if candidates > 1 else "only_predecessor")}
-        return {"status": "ok", "lat": lat, "lon": lon, "commune": dict(self.communes[position]),
-                "province": _copy(self.provinces[position]), "legacy": legacy_block,
-                "boundary": dict(self.boundary), "flags": flags, "distance_m": round(metres, 1)}
+        code, name = self._commune_refs[position]
+        return {"status": "ok", "lat": lat, "lon": lon, "commune": {"code": code, "name": name},
+                "province": _ref(self._province_refs[position]), "legacy": self._legacy_block(position, lat, lon),
+                "boundary": {"version": self.version_id, "quality": self.quality}, "flags": flags,
+                "distance_m": round(metres, 1)}
 
 
-def _copy(ref: dict | None) -> dict | None:
-    return dict(ref) if ref is not None else None
+def _pair(ref: dict | None) -> tuple[str, str] | None:
+    return (ref["code"], ref["name"]) if ref is not None else None
+
+
+def _ref(pair: tuple[str, str] | None) -> dict | None:
+    return {"code": pair[0], "name": pair[1]} if pair is not None else None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -328,6 +444,18 @@ def invalidate() -> None:
     global _index, _checked_at
     _index = None
     _checked_at = -math.inf
+
+
+def store_grid(codes: list[str], wkbs) -> None:
+    """Build and store the grid of these polygons (in the index's order: by code) unless it is stored
+    already; :func:`tinhso.geo.boundaries.store_version` calls this for every new version."""
+    rows = sorted(zip(codes, (bytes(w) for w in wkbs)))
+    if not rows:
+        return
+    ordered_codes = [code for code, _ in rows]
+    ordered_wkbs = [wkb for _, wkb in rows]
+    locator_grid.load_or_build(ordered_codes, ordered_wkbs, shapely.from_wkb(ordered_wkbs),
+                               gap_m=GAP_TOLERANCE_M, metres_per_degree=METRES_PER_DEGREE)
 
 
 def _active_version_key() -> tuple | None:

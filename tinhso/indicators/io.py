@@ -16,6 +16,7 @@ import datetime as dt
 import io as _stdio
 import json
 import re
+from collections.abc import Callable
 
 from django.db import transaction
 from openpyxl import Workbook
@@ -25,11 +26,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from tinhso.core import cellsafe
 from tinhso.core.errors import UserError
 from tinhso.core.tabular import NumberError, RowError, cell_number, cell_text, read_table
+from tinhso.geo.models import Unit
 from tinhso.indicators import observations, status
 from tinhso.indicators.models import AdminLevel, Comparator, Indicator, Observation, Plan, Source
 
 COLUMNS = ["Year", "Indicator", "Level", "Qualifier", "MetMilestone", "Source", "SourceTitle", "SourceURL",
            "SourceDate", "PeriodLabel", "Quote", "Note", "GeoCode", "Value"]
+# Reason of a row whose unit is outside the importer's scope (the whole import answers 403).
+OUT_OF_SCOPE = "ngoài phạm vi được giao / outside your scope"
 REQUIRED = ["Year", "Indicator", "GeoCode", "Source"]
 COLUMN_HELP = {
     "Year": ("Năm số liệu (bắt buộc)", "Year the figure describes (required)"),
@@ -80,8 +84,12 @@ TEXT_LIMITS = {
 SOURCE_KEY = re.compile(rf"[-a-zA-Z0-9_]{{1,{Source._meta.get_field('key').max_length}}}")
 
 
-def parse(content: bytes, filename: str) -> tuple[list[observations.ObservationInput], list[dict], list[RowError]]:
-    """Check every row; returns (inputs, new sources, errors). Writes nothing."""
+def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | None = None,
+          ) -> tuple[list[observations.ObservationInput], list[dict], list[RowError]]:
+    """Check every row; returns (inputs, new sources, errors). Writes nothing.
+
+    ``unit_allowed`` (the importer's scope, :mod:`tinhso.indicators.permissions`) makes a row
+    whose GeoCode it refuses an error (:data:`OUT_OF_SCOPE`)."""
     table = [row for row in read_table(content, filename, ("Observations",))]
     errors: list[RowError] = []
     while table and not any(cell_text(c) for c in table[-1]):
@@ -159,6 +167,8 @@ def parse(content: bytes, filename: str) -> tuple[list[observations.ObservationI
                     units[ref] = exc
             if isinstance(units[ref], UserError):
                 row_errors.append(RowError(rownum, "GeoCode", units[ref].message_vi + " / " + units[ref].message_en))
+            elif unit_allowed is not None and not unit_allowed(units[ref]):
+                row_errors.append(RowError(rownum, "GeoCode", f"{OUT_OF_SCOPE}: {ref}"))
             else:
                 unit = units[ref]
         key = get("Source")
@@ -200,16 +210,19 @@ def parse(content: bytes, filename: str) -> tuple[list[observations.ObservationI
     return inputs, [v["obj"] for v in new_sources.values()], errors
 
 
-def import_file(content: bytes, filename: str, *, entered_by=None, entered_by_name: str = "") -> dict:
-    """Import a CSV/XLSX file: all rows or none. Returns counts; raises UserError listing every error."""
-    inputs, new_sources, errors = parse(content, filename)
+def import_file(content: bytes, filename: str, *, entered_by=None, entered_by_name: str = "",
+                unit_allowed: Callable[[Unit], bool] | None = None) -> dict:
+    """Import a CSV/XLSX file: all rows or none. Returns counts; raises UserError listing every error
+    (403 ``import_out_of_scope`` when a row names a unit outside ``unit_allowed``)."""
+    inputs, new_sources, errors = parse(content, filename, unit_allowed)
     if errors:
-        raise UserError("import_invalid",
+        out_of_scope = any(e.reason.startswith(OUT_OF_SCOPE) for e in errors)
+        raise UserError("import_out_of_scope" if out_of_scope else "import_invalid",
                         f"Tệp có {len(errors)} lỗi; không nhập dòng nào. Dòng {errors[0].row}, cột "
                         f"{errors[0].column}: {errors[0].reason}",
                         f"The file has {len(errors)} error(s); nothing was imported. Row {errors[0].row}, "
                         f"column {errors[0].column}: {errors[0].reason}",
-                        field="file", details=[e.as_dict() for e in errors])
+                        field="file", details=[e.as_dict() for e in errors], status=403 if out_of_scope else 400)
     if not inputs:
         raise UserError("empty_file", "Tệp không có dòng dữ liệu", "The file has no data rows", field="file")
     counts = {"created": 0, "revised": 0, "unchanged": 0, "sources_created": 0}

@@ -247,6 +247,10 @@ class Observation(AppendOnlyModel):
     class Meta:
         ordering = ("indicator", "unit", "level", "period", "id",)
         indexes = (models.Index(fields=["indicator", "unit", "level", "period"]),)
+        # Planners (tinhso.core.roles); which units' figures comes from their membership scope.
+        permissions = (
+            ("import_observations", "Enter and import figures for one's scope / Nhập số liệu trong phạm vi"),
+        )
 
     def __str__(self) -> str:
         shown = self.value if self.value is not None else f"met {self.reported_met_milestone}"

@@ -3,17 +3,18 @@ downloads (template, exports) and the import form. Thin: figures come from the s
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
-from django.views.decorators.http import require_POST
 
 from tinhso.core import limits
 from tinhso.core.errors import UserError
 from tinhso.geo import registry
-from tinhso.indicators import io, merged, observations, progress, status, targets
+from tinhso.indicators import io, merged, observations, permissions, progress, status, targets
 from tinhso.indicators.models import AdminLevel, Indicator, Plan
 
 SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈", "": ""}
@@ -60,6 +61,7 @@ def plan_detail(request, code: str):
         "plan": plan, "report": report, "pillars": pillars, "english": english,
         "summary_counts": [(labels[k], k, v) for k, v in summary["counts"].items()],
         "successors": successors, "unit_ref": observations.unit_ref(plan.unit),
+        "can_import": permissions.may_import(request.user),
     })
 
 
@@ -84,16 +86,40 @@ def plan_export(request, code: str, fmt: str):
     return response
 
 
-@require_POST
-@staff_member_required
+def planner_only(view):
+    """Signed in (else to the sign-in page) with the planner's permission and a scope (else 403),
+    checked before anything else, whatever the method."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not permissions.may_import(request.user):
+            return _error_page(request, UserError(
+                "forbidden", "Tài khoản của bạn không được nhập số liệu kế hoạch.",
+                "Your account may not enter plan figures.", status=403))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@planner_only
 def plan_import(request, code: str):
+    """POST a file of figures (every row within the planner's scope); GET leads to the form on the plan page."""
+    if request.method != "POST":
+        try:
+            status.get_plan(code)
+        except UserError as err:
+            return _error_page(request, err)
+        return redirect(f"/ke-hoach/{code}#nhap")
     upload = request.FILES.get("file")
     try:
         status.get_plan(code)
         if upload is None:
             raise UserError("file_required", "Chưa chọn tệp", "No file chosen", field="file")
         limits.check_file_size(upload.size)  # before the upload is read into memory
-        counts = io.import_file(upload.read(), upload.name, entered_by=request.user)
+        counts = io.import_file(upload.read(), upload.name, entered_by=request.user,
+                                unit_allowed=permissions.unit_checker(permissions.import_scope(request.user)))
     except UserError as err:
         return render(request, "indicators/import_result.html", {"code": code, "error": err}, status=err.status)
     messages.success(request, f"Đã nhập {counts['rows']} dòng: mới {counts['created']}, sửa đổi {counts['revised']}, "

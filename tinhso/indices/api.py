@@ -37,6 +37,7 @@ OPTIONS: dict[str, dict[str, str]] = {
     "whatif": {"unit": "text", "target_rank": "int", "target_score": "float", "period": "text", "step": "float"},
     "sensitivity": {"runs": "int", "weights": "text", "spread": "float", "concentration": "float",
                     "normalisations": "list", "aggregations": "list", "sobol": "bool", "seed": "int",
+                    "sobol_resamples": "int",
                     "unit": "text", "period": "text"},
 }
 COMMON_OPTIONS = {"merge_provinces_2025": "bool"}
@@ -284,7 +285,8 @@ _COMPUTE_DOC = ("Every node's value and competition rank for every unit, and the
 _WHATIF_DOC = ("For one `unit`, with the others fixed: the smallest improvement that reaches `target_rank` or "
                "`target_score`, the rank gained per step of each main index, and strengths and weaknesses.")
 _SENSITIVITY_DOC = ("Monte Carlo over weights (`perturb` or `dirichlet`), normalisation and aggregation: per unit "
-                    f"the median rank and its 5–95 % interval, and Sobol' indices. `runs` ≤ {MAX_API_RUNS}.")
+                    f"the median rank and its 5–95 % interval, and Sobol' indices. `runs` ≤ {MAX_API_RUNS}; "
+                    "`sobol_resamples` (default 50) sets the bootstrap of the Sobol' confidence intervals.")
 _ERRORS = {400: ErrorOut, 404: ErrorOut, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut}
 
 

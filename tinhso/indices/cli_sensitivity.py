@@ -49,7 +49,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
     doc = sensitivity.analyse(comp, period=args.period, runs=args.runs, weights=args.weights, spread=args.spread,
                               concentration=args.concentration, normalisations=args.normalisations,
                               aggregations=args.aggregations, sobol=not args.no_sobol, seed=args.seed,
-                              unit=args.unit)
+                              unit=args.unit, sobol_resamples=args.sobol_resamples)
     if args.json:
         print(json.dumps(doc, ensure_ascii=False, indent=1))
     else:
@@ -76,6 +76,10 @@ def add_command(sub) -> None:
     p.add_argument("--aggregations", type=_comma_list, default=sensitivity.AGGREGATIONS,
                    help="comma list among arithmetic,geometric (default both)")
     p.add_argument("--no-sobol", action="store_true", help="skip the Sobol' indices")
+    p.add_argument("--sobol-resamples", type=int, default=sensitivity.SOBOL_RESAMPLES,
+                   help="bootstrap resamples for the Sobol' confidence intervals, "
+                        f"{sensitivity.RESAMPLES_RANGE[0]}–{sensitivity.RESAMPLES_RANGE[1]} "
+                        f"(default {sensitivity.SOBOL_RESAMPLES}; fewer is faster, the intervals noisier)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--unit", help="also the Sobol' indices of this unit's rank (code or name)")
     p.add_argument("--json", action="store_true")

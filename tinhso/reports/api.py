@@ -57,7 +57,13 @@ from tinhso.reports import (
     workflow,
 )
 from tinhso.reports.models import Category, HandlingUnit, Photo, Report
-from tinhso.reports.permissions import actor_for_user, get_report_for, not_found, require_staff
+from tinhso.reports.permissions import (
+    actor_for_user,
+    get_report_for,
+    not_found,
+    require_acting,
+    require_staff,
+)
 
 router = Router()
 staff_auth = SessionAuth()  # csrf checked on unsafe methods
@@ -340,8 +346,10 @@ def _staff(request):
     return actor
 
 
-def _staff_report(request, code: str):
+def _staff_report(request, code: str, *, acting: bool = False):
     actor = _staff(request)
+    if acting:  # a POST: read-only roles (leaders) are refused before the input is looked at
+        require_acting(actor)
     return actor, get_report_for(actor, code)
 
 
@@ -584,12 +592,13 @@ def staff_report(request, code: str):
 
 
 def _act(request, code, fn, **kwargs):
-    actor, report = _staff_report(request, code)
+    actor, report = _staff_report(request, code, acting=True)
     fn(report, actor, **kwargs)
     return _staff_out(actor, get_report_for(actor, code) if actor.can_see(report) else report)
 
 
-STAFF_RESPONSE = {200: OperatorReportOut | StaffReportOut, **errors(409)}  # 409: not allowed from this state
+# A unit that returns a report to the IOC no longer sees it: it gets the public view back.
+STAFF_RESPONSE = {200: OperatorReportOut | StaffReportOut | PublicReportOut, **errors(409)}  # 409: not allowed from this state
 
 
 @router.post("/staff/{code}/verify", response=STAFF_RESPONSE, auth=staff_auth)
@@ -620,7 +629,8 @@ def correct(request, code: str, payload: CorrectIn):
 
 @router.post("/staff/{code}/merge", response=STAFF_RESPONSE, auth=staff_auth)
 def merge(request, code: str, payload: MergeIn):
-    actor, report = _staff_report(request, code)
+    actor, report = _staff_report(request, code, acting=True)
+    workflow.check_rights(report, "merge", actor)  # 403 before looking up a parent the actor may not see
     parent = get_report_for(actor, payload.parent)
     duplicates.merge(report, parent, actor, note=payload.note)
     return _staff_out(actor, get_report_for(actor, code))
@@ -628,7 +638,7 @@ def merge(request, code: str, payload: MergeIn):
 
 @router.post("/staff/{code}/reopen", response=STAFF_RESPONSE, auth=staff_auth)
 def reopen(request, code: str, payload: TextIn):
-    actor, report = _staff_report(request, code)
+    actor, report = _staff_report(request, code, acting=True)
     workflow.transition(report, "reopen", actor, note=payload.text)
     return _staff_out(actor, get_report_for(actor, code))
 

@@ -66,9 +66,14 @@ class Channel(models.TextChoices):
 
 
 class Role(models.TextChoices):
+    """The staff roles a :class:`Membership` scopes (the role itself is a Django group, see
+    :mod:`tinhso.core.roles`; the administrator role has no unit scope and no membership)."""
+
     OPERATOR = "operator", "Điều hành viên IOC / IOC operator"
     HANDLER = "handler", "Cán bộ xử lý / Handler"
     SUPERVISOR = "supervisor", "Lãnh đạo giám sát / Supervisor"
+    PLANNER = "planner", "Cán bộ kế hoạch / Planner"
+    LEADER = "leader", "Lãnh đạo (chỉ xem) / Leader (read-only)"
 
 
 class UnitKind(models.TextChoices):
@@ -153,10 +158,12 @@ class HandlingUnit(models.Model):
 
 
 class Membership(models.Model):
-    """A user's role and scope. ``unit`` empty = province-wide (IOC operators, provincial supervisors).
+    """The unit a user works for in one role. ``unit`` empty = province-wide (IOC operators,
+    provincial supervisors, provincial planners and leaders).
 
-    The matching Django group (``reports-operator`` …) is added on save, for admin permissions;
-    this table is what scopes what a user can see.
+    What a role may *do* is the permissions of its Django group (:mod:`tinhso.core.roles`; the
+    group is added on save); this table only says *where*: which reports a handler, supervisor or
+    leader sees, which units' figures a planner may enter.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_memberships")
@@ -174,7 +181,7 @@ class Membership(models.Model):
         from django.contrib.auth.models import Group
 
         super().save(*args, **kwargs)
-        self.user.groups.add(Group.objects.get_or_create(name=f"reports-{self.role}")[0])
+        self.user.groups.add(Group.objects.get_or_create(name=self.role)[0])
 
 
 class RoutingRule(models.Model):
@@ -341,6 +348,13 @@ class Report(models.Model):
 
     class Meta:
         ordering = ("-created_at",)
+        # The roles' rights on reports (granted to groups by tinhso.core.roles; scope from Membership).
+        permissions = (
+            ("triage_report", "Triage every report of the province (IOC) / Tiếp nhận, phân loại phản ánh"),
+            ("handle_report", "Handle the reports of one's unit / Xử lý phản ánh của đơn vị"),
+            ("supervise_report", "Supervise the reports of one's unit / Giám sát phản ánh của đơn vị"),
+            ("read_scope_reports", "Read the reports of one's scope / Xem phản ánh trong phạm vi"),
+        )
         constraints = (
             models.UniqueConstraint(
                 fields=["idempotency_scope", "idempotency_key"], condition=~Q(idempotency_key=""),

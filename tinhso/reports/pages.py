@@ -57,6 +57,7 @@ from tinhso.reports.intake import submit_report
 from tinhso.reports.models import Category, HandlingUnit, Photo, Report, Severity, State
 from tinhso.reports.permissions import (
     HANDLER,
+    LEADER,
     OPERATOR,
     SUPERVISOR,
     Actor,
@@ -161,7 +162,8 @@ def _report_or_404(code: str) -> Report:
 
 
 def staff_page(*roles: str):
-    """Login required (our login page), and one of ``roles``; otherwise a 403 page."""
+    """Login required (our login page), and one of ``roles`` (from the user's permissions,
+    :func:`~tinhso.reports.permissions.actor_for_user`); otherwise a 403 page."""
 
     def decorator(view):
         @wraps(view)
@@ -498,8 +500,12 @@ def staff_home(request):
     actor = actor_for_user(request.user)
     if actor.is_operator:
         return redirect("reports-ioc-queue")
-    if actor.roles & {HANDLER, SUPERVISOR}:
+    if actor.roles & {HANDLER, SUPERVISOR, LEADER}:
         return redirect("reports-unit-inbox")
+    if request.user.has_perm("indicators.import_observations"):
+        return redirect("/ke-hoach")
+    if request.user.has_perm("core.use_admin"):
+        return redirect("/admin/")
     return redirect("/")
 
 
@@ -703,9 +709,10 @@ def ioc_action(request, actor: Actor, code: str):
 # Handling unit
 
 
-@staff_page(HANDLER, SUPERVISOR)
+@staff_page(HANDLER, SUPERVISOR, LEADER)
 def unit_inbox(request, actor: Actor):
-    """``/don-vi/phan-anh``: reports assigned to the user's unit (open unless a state is picked)."""
+    """``/don-vi/phan-anh``: reports assigned to the user's unit (open unless a state is picked);
+    a leader reads it too, without actions."""
     state = request.GET.get("state") or None
     qs = queries.unit_inbox(actor, state=state, q=request.GET.get("q") or None)
     page = _page(request, qs)
@@ -728,7 +735,7 @@ def _unit_detail(request, actor: Actor, code: str, *, action_error=None, posted=
     return render(request, "reports/unit_detail.html", context, status=status)
 
 
-@staff_page(HANDLER, SUPERVISOR)
+@staff_page(HANDLER, SUPERVISOR, LEADER)
 def unit_detail(request, actor: Actor, code: str):
     return _unit_detail(request, actor, code)
 

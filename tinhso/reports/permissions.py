@@ -1,16 +1,19 @@
 """Who may see and act on which report.
 
-An :class:`Actor` is whoever causes a change: a staff user (with the roles and unit scope of
-their :class:`~tinhso.reports.models.Membership` rows), the citizen who sent a report (proved by
-its secret, see :mod:`tinhso.reports.citizen_secret`), an Open311 client, or the system
+An :class:`Actor` is whoever causes a change: a signed-in user, the citizen who sent a report
+(proved by its secret, see :mod:`tinhso.reports.citizen_secret`), an Open311 client, or the system
 (deadline checks, automatic forwarding).
 
-Scope rules:
+A user's **roles** come from their permissions (the groups of :mod:`tinhso.core.roles`), never
+from the staff flag; their **scope** from their active
+:class:`~tinhso.reports.models.Membership` rows in those roles:
 
-- IOC operators (and superusers) see every report of the province;
+- IOC operators (``reports.triage_report``, and superusers) see every report of the province;
 - a handler sees only reports currently assigned to their unit; any other report is answered
   with **404, not 403**, so a unit cannot even learn that a tracking code exists elsewhere;
-- a supervisor sees the reports of the unit they supervise (or all, if province-wide).
+- a supervisor sees the reports of the unit they supervise (or all, if province-wide);
+- a leader reads, like a supervisor, the reports of their unit (or all, if province-wide) and
+  may take no action (every workflow action answers 403).
 """
 
 from __future__ import annotations
@@ -19,14 +22,26 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
+from tinhso.core import roles as core_roles
 from tinhso.core.errors import UserError
-from tinhso.reports.models import Membership, Report, Role
+from tinhso.reports.models import Membership, Report, Role, UnitKind
 
 CITIZEN = "citizen"
 SYSTEM = "system"
 OPERATOR = Role.OPERATOR.value
 HANDLER = Role.HANDLER.value
 SUPERVISOR = Role.SUPERVISOR.value
+LEADER = Role.LEADER.value
+# Roles that read reports in a scope (the staff pages and API); only the first three act on them.
+READER_ROLES = frozenset({OPERATOR, HANDLER, SUPERVISOR, LEADER})
+
+# The permission that makes a user hold each report role (granted by the groups of core.roles).
+ROLE_PERMISSIONS = {
+    OPERATOR: "reports.triage_report",
+    HANDLER: "reports.handle_report",
+    SUPERVISOR: "reports.supervise_report",
+    LEADER: "reports.read_scope_reports",
+}
 
 
 @dataclass(frozen=True)
@@ -46,7 +61,8 @@ class Actor:
 
     @property
     def is_staff_actor(self) -> bool:
-        return bool(self.roles & {OPERATOR, HANDLER, SUPERVISOR})
+        """Reads reports in a scope (operator, handler, supervisor, leader)."""
+        return bool(self.roles & READER_ROLES)
 
     def can_see(self, report: Report) -> bool:
         if self.province_wide:
@@ -67,30 +83,70 @@ def api_client(client) -> Actor:
     return Actor(label=f"api:{client.name}", roles=frozenset({CITIZEN}))
 
 
+def user_roles(user) -> frozenset[str]:
+    """The report roles ``user`` holds through their permissions (a superuser holds them all).
+
+    A leader who also handles reports is a handler; ``leader`` alone is the read-only role.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    held = {role for role, perm in ROLE_PERMISSIONS.items() if user.has_perm(perm)}
+    if held & {OPERATOR, HANDLER, SUPERVISOR}:
+        held.discard(LEADER)
+    return frozenset(held)
+
+
 def actor_for_user(user) -> Actor:
-    """The roles and scope of a logged-in user. Anonymous users get no staff role."""
+    """The roles (from permissions) and scope (from memberships) of a signed-in user.
+
+    Anonymous users get no staff role. An operator is province-wide (the IOC sees every report);
+    the others see the units of their active memberships in a role they hold, or everything
+    through a membership without a unit.
+    """
     if user is None or not getattr(user, "is_authenticated", False):
         return citizen()
-    roles: set[str] = set()
+    roles = user_roles(user)
     unit_ids: set[int] = set()
-    province_wide = False
-    if user.is_superuser:
-        roles.add(OPERATOR)
-        province_wide = True
-    for membership in Membership.objects.filter(user=user, active=True):
-        roles.add(membership.role)
+    province_wide = user.is_superuser or OPERATOR in roles
+    # Only the memberships of roles held: a handler of one unit who is also a leader elsewhere acts,
+    # and reads, in their handler's unit only (the leader's scope must not widen what they may change).
+    for membership in Membership.objects.filter(user=user, active=True, role__in=roles):
         if membership.unit_id is None:
-            province_wide = province_wide or membership.role in (OPERATOR, SUPERVISOR)
+            province_wide = True
         else:
             unit_ids.add(membership.unit_id)
-    return Actor(label=user.get_username(), roles=frozenset(roles), user=user,
+    return Actor(label=user.get_username(), roles=roles, user=user,
                  unit_ids=frozenset(unit_ids), province_wide=province_wide)
 
 
+def membership_scope(user, role: str) -> core_roles.Scope:
+    """The geo units of ``user``'s active memberships in ``role`` (registered in core.roles).
+
+    A commune People's Committee scopes its commune; no unit, the IOC or a provincial
+    department scope the whole province.
+    """
+    wide, communes = False, set()
+    for unit_id, kind, commune_id in (Membership.objects.filter(user=user, role=role, active=True)
+                                      .values_list("unit_id", "unit__kind", "unit__commune_id")):
+        if unit_id is None or kind != UnitKind.COMMUNE_COMMITTEE:
+            wide = True
+        elif commune_id is not None:
+            communes.add(commune_id)
+    return core_roles.Scope(province_wide=wide, unit_ids=frozenset(communes))
+
+
 def require_staff(actor: Actor) -> None:
+    """An actor who reads reports in a scope (operator, handler, supervisor, leader); else 403."""
     if not actor.is_staff_actor:
         raise UserError("not_staff", "Cần đăng nhập bằng tài khoản cán bộ.",
                         "Sign in with a staff account.", status=403)
+
+
+def require_acting(actor: Actor) -> None:
+    """An actor who may act on reports (operator, handler, supervisor): leaders only read (403)."""
+    if not actor.roles & {OPERATOR, HANDLER, SUPERVISOR}:
+        raise UserError("read_only", "Tài khoản của bạn chỉ được xem, không được thay đổi.",
+                        "Your account may read but not change anything.", status=403)
 
 
 def require_operator(actor: Actor) -> None:

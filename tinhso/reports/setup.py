@@ -111,35 +111,40 @@ def _demo_reference(out) -> HandlingUnit | None:
 
 # Where each demo account works once signed in at /dang-nhap.
 LOGIN_PATH = "/dang-nhap"
-STAFF_PAGES = {Role.OPERATOR: "/ioc/phan-anh", Role.HANDLER: "/don-vi/phan-anh", Role.SUPERVISOR: "/don-vi/phan-anh"}
+STAFF_PAGES = {Role.OPERATOR: "/ioc/phan-anh", Role.HANDLER: "/don-vi/phan-anh", Role.SUPERVISOR: "/don-vi/phan-anh",
+               Role.LEADER: "/don-vi/phan-anh", Role.PLANNER: "/ke-hoach"}
 
 
 def _demo_accounts(home: HandlingUnit | None, out) -> None:
+    """One account per staff role (the role is its group, the unit its membership)."""
     accounts = [("ioc-operator", "Điều hành viên IOC (demo)", Role.OPERATOR, None)]
     if home:
         accounts += [("handler-commune", f"Cán bộ {home.name} (demo)", Role.HANDLER, home),
-                     ("supervisor-commune", f"Lãnh đạo {home.name} (demo)", Role.SUPERVISOR, home)]
+                     ("supervisor-commune", f"Lãnh đạo {home.name} (demo)", Role.SUPERVISOR, home),
+                     # A commune chairman: reads the commune's reports, changes nothing.
+                     ("leader-commune", f"Chủ tịch {home.name} (demo)", Role.LEADER, home)]
     accounts.append(("handler-so-y-te", "Cán bộ Sở Y tế (demo)", Role.HANDLER, HandlingUnit.objects.get(code="so-y-te")))
     # Overdue notices go to the supervisors of the report's unit, else to the province-wide ones
     # (sla.supervisors_for). Only the home ward has its own supervisor in the demo, so without a
     # province-wide supervisor the overdue reports of every other committee and department would
     # notify nobody. A provincial leader who follows all units is also how provinces run it.
     accounts.append(("supervisor-province", "Lãnh đạo giám sát toàn tỉnh (demo)", Role.SUPERVISOR, None))
+    accounts.append(("leader-province", "Lãnh đạo UBND tỉnh (demo)", Role.LEADER, None))
+    # Plan figures of the province (and its former provinces, e.g. the demo plan of Bình Thuận).
+    accounts.append(("planner-province", "Cán bộ kế hoạch tỉnh (demo)", Role.PLANNER, None))
     out(f"Staff sign-in / Đăng nhập cán bộ: {demo_url(LOGIN_PATH)}  (IOC queue {demo_url(STAFF_PAGES[Role.OPERATOR])}, "
-        f"unit inbox {demo_url(STAFF_PAGES[Role.HANDLER])})")
+        f"unit inbox {demo_url(STAFF_PAGES[Role.HANDLER])}, plans {demo_url(STAFF_PAGES[Role.PLANNER])})")
     for username, full_name, role, unit in accounts:
-        # Staff flag so the shared login page (the admin's) admits them; admin rights come from groups.
-        user, password = ensure_account(username, staff=True, full_name=full_name, groups=(f"reports-{role}",))
+        user, password = ensure_account(username, full_name=full_name, groups=(role.value,))
         Membership.objects.get_or_create(user=user, role=role, unit=unit)
         where = unit.name if unit else "toàn tỉnh / province-wide"
-        out(f"Demo {role}: {username} / {password}  ({where})  →  {demo_url(STAFF_PAGES[role])}")
+        out(f"Demo {role.value}: {username} / {password}  ({where})  →  {demo_url(STAFF_PAGES[role])}")
 
 
 def load_demo(out=print) -> None:
     with transaction.atomic():
         init(out)
         home = _demo_reference(out)
-        _grant_admin_permissions()
     _demo_accounts(home, out)
     have = Report.objects.filter(synthetic=True).count()
     if have >= DEMO_REPORTS:
@@ -151,14 +156,3 @@ def load_demo(out=print) -> None:
     made = synthetic.generate(DEMO_REPORTS - have, seed=synthetic.SEED + have)
     out(f"Synthetic reports (labelled synthetic, seed {synthetic.SEED}): {made} generated over the last six months "
         f"in {time.monotonic() - started:.1f} s.")
-
-
-def _grant_admin_permissions() -> None:
-    """IOC operators may edit the reports configuration tables in the admin."""
-    from django.contrib.auth.models import Group, Permission
-
-    group, _ = Group.objects.get_or_create(name=f"reports-{Role.OPERATOR}")
-    models = ["category", "handlingunit", "routingrule", "deadlinerule", "calendarexception", "membership",
-              "report", "reportevent", "notification"]
-    perms = Permission.objects.filter(content_type__app_label="reports", content_type__model__in=models)
-    group.permissions.add(*perms)

@@ -247,11 +247,15 @@ def overdue_q(now: dt.datetime) -> Q:
 
 
 def supervisors_for(report: Report) -> list:
-    """Supervisors of the report's unit, else the province-wide supervisors."""
+    """Supervisors of the report's unit, else the province-wide supervisors (members who still hold
+    the supervisor's permission: a membership left behind after the role was taken away is ignored)."""
     members = Membership.objects.filter(role=Role.SUPERVISOR, active=True, user__is_active=True)
-    users = [m.user for m in members.filter(unit_id=report.handling_unit_id).select_related("user")] \
-        if report.handling_unit_id else []
-    return users or [m.user for m in members.filter(unit__isnull=True).select_related("user")]
+
+    def holding(qs) -> list:
+        return [m.user for m in qs.select_related("user") if m.user.has_perm("reports.supervise_report")]
+
+    users = holding(members.filter(unit_id=report.handling_unit_id)) if report.handling_unit_id else []
+    return users or holding(members.filter(unit__isnull=True))
 
 
 def check_deadlines(now: dt.datetime | None = None, *, policy: Policy | None = None) -> dict[str, int]:

@@ -36,7 +36,9 @@ Allowed transitions (``action: from → to  [roles]  note?``)::
     reopen          resolved, closed, rejected                  → reopened        [operator]             note
 
 Handlers and supervisors act only on reports assigned to their unit (others: 404, see
-:mod:`tinhso.reports.permissions`). Citizen actions need an actor that proved the report's
+:mod:`tinhso.reports.permissions`). A user's roles here come from their permissions (the groups of
+:mod:`tinhso.core.roles`), not from the staff flag; a leader holds none of these roles and may take
+no action. Citizen actions need an actor that proved the report's
 secret (:func:`tinhso.reports.citizen_secret.holder`); anyone else gets 403. Every transition saves the report and appends one
 :class:`~tinhso.reports.models.ReportEvent` in the same database transaction; an action not in
 the table for the current state is refused with a 409 :class:`UserError`.
