@@ -138,3 +138,23 @@ def test_wall_figures_without_dossiers(catalogue):
 
     assert wall_figures(start=dt.date(2025, 10, 1), end=dt.date(2025, 11, 1), prev_start=dt.date(2025, 9, 1),
                         prev_end=dt.date(2025, 10, 1)) == {"available": False}
+
+
+def test_a_commune_handler_sees_their_committees_dossiers(loaded):
+    from tests.accounts import role_user
+    from tinhso.dossiers.models import Agency
+
+    committee = Agency.objects.filter(kind="commune").first()
+    service.import_file(write_json(loaded.parent / "c.json", [dict(
+        dossier("C-1", 4, "01/10/2025 08:00:00", "08/10/2025 08:00:00"), DonViXuLy=committee.code)]))
+    from tinhso.reports.models import HandlingUnit, UnitKind
+
+    office = HandlingUnit.objects.create(code="ubnd-x", name=committee.name, kind=UnitKind.COMMUNE_COMMITTEE,
+                                         commune=committee.unit)
+    client = Client()
+    client.force_login(role_user("xa-handler", "handler", office))
+    body = client.get("/api/v1/dossiers/records").json()
+    assert [i["ma_ho_so"] for i in body["items"]] == ["C-1"]
+    planner = Client()
+    planner.force_login(role_user("xa-planner", "planner", office))
+    assert planner.get("/api/v1/dossiers/records").status_code == 403

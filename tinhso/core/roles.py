@@ -45,7 +45,8 @@ ALL = "*"
 # The permissions of case work and data entry: held through a working role, never by being an
 # administrator (an administrator who must also triage is given the operator role as well).
 WORK_PERMISSIONS = ("reports.triage_report", "reports.handle_report", "reports.supervise_report",
-                    "reports.read_scope_reports", "indicators.import_observations")
+                    "reports.read_scope_reports", "indicators.import_observations",
+                    "dossiers.view_all_dossiers", "dossiers.view_agency_dossiers")
 
 _CONFIG_TABLES = ("category", "handlingunit", "routingrule", "deadlinerule", "calendarexception")
 
@@ -69,12 +70,16 @@ ROLES: tuple[RoleDef, ...] = (
         # Reports are read-mostly in the admin (only the publication flag is editable there).
         "reports.view_report", "reports.change_report", "reports.view_reportevent", "reports.view_notification",
         "geo.view_unit", "geo.view_succession", "geo.view_registryload", "geo.view_boundaryversion",
+        "dossiers.view_all_dossiers",
     )),
-    RoleDef(HANDLER, "Cán bộ xử lý", "Unit handler", ("reports.handle_report", "reports.read_scope_reports")),
+    RoleDef(HANDLER, "Cán bộ xử lý", "Unit handler", ("reports.handle_report", "reports.read_scope_reports",
+                                                       "dossiers.view_agency_dossiers")),
     RoleDef(SUPERVISOR, "Lãnh đạo giám sát", "Unit supervisor",
-            ("reports.handle_report", "reports.supervise_report", "reports.read_scope_reports")),
+            ("reports.handle_report", "reports.supervise_report", "reports.read_scope_reports",
+             "dossiers.view_agency_dossiers")),
     RoleDef(PLANNER, "Cán bộ kế hoạch", "Planner", ("indicators.import_observations",)),
-    RoleDef(LEADER, "Lãnh đạo (chỉ xem)", "Leader (read-only)", ("reports.read_scope_reports",)),
+    RoleDef(LEADER, "Lãnh đạo (chỉ xem)", "Leader (read-only)", ("reports.read_scope_reports",
+                                                                 "dossiers.view_agency_dossiers")),
     # Every permission but WORK_PERMISSIONS: users, groups, memberships, API clients, every table.
     RoleDef(ADMINISTRATOR, "Quản trị hệ thống", "Administrator", (ALL,)),
 )

@@ -8,15 +8,20 @@
   the handling officer (``NguoiXuLy``), which identify a person's case to whoever knows them.
   ``dossiers.view_all_dossiers`` sees every agency; ``dossiers.view_agency_dossiers`` sees only the
   agencies the account is a member of (:class:`~tinhso.dossiers.models.AgencyMember`: a department's or
-  a commune People's Committee's staff). Superusers see everything.
+  a commune People's Committee's staff) and the People's Committees of the communes its role works in
+  (:func:`tinhso.core.roles.geo_scope`; province-wide scope sees every agency). Roles
+  (:mod:`tinhso.core.roles`): operator → all; handler, supervisor, leader → their agencies. Superusers
+  see everything.
 """
 
 from __future__ import annotations
 
+from tinhso.core import roles
 from tinhso.core.errors import UserError
-from tinhso.dossiers.models import AgencyMember
+from tinhso.dossiers.models import Agency, AgencyKind, AgencyMember
 
 ALL = None
+SCOPED_ROLES = (roles.HANDLER, roles.SUPERVISOR, roles.LEADER)
 
 
 def agencies_for(user) -> list[str] | None:
@@ -27,9 +32,16 @@ def agencies_for(user) -> list[str] | None:
     if user.is_superuser or user.has_perm("dossiers.view_all_dossiers"):
         return ALL
     if user.has_perm("dossiers.view_agency_dossiers"):
-        codes = sorted(AgencyMember.objects.filter(user=user).values_list("agency__code", flat=True))
+        codes = set(AgencyMember.objects.filter(user=user).values_list("agency__code", flat=True))
+        units: set[int] = set()
+        for role in SCOPED_ROLES:  # a commune official: their commune's People's Committee
+            scope = roles.geo_scope(user, role)
+            if scope.province_wide:
+                return ALL
+            units |= scope.unit_ids
+        codes |= set(Agency.objects.filter(kind=AgencyKind.COMMUNE, unit_id__in=units).values_list("code", flat=True))
         if codes:
-            return codes
+            return sorted(codes)
     raise UserError("forbidden", "Tài khoản không có quyền xem hồ sơ TTHC.",
                     "This account may not see dossier records.", status=403)
 
