@@ -112,7 +112,8 @@ def _document_platform_errors(router) -> None:
             operation.response_models.setdefault(414, None)
 
 
-for _app, _prefix in [("geo", "/"), ("reports", "/reports/"), ("indicators", "/"), ("indices", "/indices/"), ("ioc", "/ioc/")]:
+for _app, _prefix in [("geo", "/"), ("reports", "/reports/"), ("indicators", "/"), ("indices", "/indices/"),
+                      ("dossiers", "/dossiers/"), ("ioc", "/ioc/")]:
     _module = optional_import(f"tinhso.{_app}.api")
     if _module is not None:
         _document_platform_errors(_module.router)

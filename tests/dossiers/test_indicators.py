@@ -136,3 +136,21 @@ def test_feedback_records_give_5_1_to_5_3(catalogue, cli, tmp_path):
     bad = [{"MaPAKN": "P7", "DonViXuLy": "khong-co", "NgayTiepNhan": "hôm nay"}]
     code, _, err = cli("dossiers", "feedback", write_json(tmp_path / "bad.json", bad))
     assert code == 2 and "record 1, DonViXuLy" in err and "record 1, NgayTiepNhan" in err
+
+
+def test_many_periods_in_one_pass_equal_one_at_a_time(catalogue, tmp_path):
+    from tinhso.dossiers.indicators import compute_many
+
+    service.import_file(write_json(tmp_path / "k.json", KNOWN))
+    # a later sync finishes a dossier and moves another's reception: the current version must win
+    later = [dict(r) for r in KNOWN if r["MaHoSo"] in ("HS-08-UNFINISHED-LATE", "HS-07-UNFINISHED-OK")]
+    later[0].update(TrangThaiHoSo=10, NgayKetThucXuLy="05/11/2025 09:00:00")
+    later[1].update(NgayTiepNhan="02/09/2025 08:00:00", NgayNopHoSo="02/09/2025 08:00:00",
+                    NgayHenTra="09/09/2025 08:00:00")
+    service.import_file(write_json(tmp_path / "later.json", later))
+    periods = ["2025-09", "2025-10", "2025-W42", "2025-Q4"]
+    today = dt.date(2025, 12, 15)
+    many = compute_many(periods, ("agency", "commune", "province"), today=today)
+    assert len(many) == 12
+    for (period, level), doc in many.items():
+        assert doc == service.indicators(period, level, today=today)

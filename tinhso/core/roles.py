@@ -49,6 +49,7 @@ ALL = "*"
 # administrator (an administrator who must also triage is given the operator role as well).
 WORK_PERMISSIONS = ("reports.triage_report", "reports.handle_report", "reports.supervise_report",
                     "reports.read_scope_reports", "indicators.import_observations",
+                    "dossiers.view_all_dossiers", "dossiers.view_agency_dossiers",
                     # open data: given through the groups opendata-publisher / opendata-approver
                     "opendata.publish_dataset", "opendata.approve_dataset")
 
@@ -78,13 +79,16 @@ ROLES: tuple[RoleDef, ...] = (
         "geo.view_unit", "geo.view_succession", "geo.view_registryload", "geo.view_boundaryversion",
         # The IOC wall, its camera registry, the published ranks it shows.
         "ioc.view_wall", *_crud("ioc", ("camera",)), "indices.view_publishedresult",
+        "dossiers.view_all_dossiers",
     )),
-    RoleDef(HANDLER, "Cán bộ xử lý", "Unit handler", ("reports.handle_report", "reports.read_scope_reports", INBOX)),
+    RoleDef(HANDLER, "Cán bộ xử lý", "Unit handler", ("reports.handle_report", "reports.read_scope_reports", INBOX,
+                                                       "dossiers.view_agency_dossiers")),
     RoleDef(SUPERVISOR, "Lãnh đạo giám sát", "Unit supervisor",
             ("reports.handle_report", "reports.supervise_report", "reports.read_scope_reports", INBOX,
-             "ioc.view_wall")),
+             "ioc.view_wall", "dossiers.view_agency_dossiers")),
     RoleDef(PLANNER, "Cán bộ kế hoạch", "Planner", ("indicators.import_observations",)),
-    RoleDef(LEADER, "Lãnh đạo (chỉ xem)", "Leader (read-only)", ("reports.read_scope_reports", "ioc.view_wall")),
+    RoleDef(LEADER, "Lãnh đạo (chỉ xem)", "Leader (read-only)", ("reports.read_scope_reports", "ioc.view_wall",
+                                                                 "dossiers.view_agency_dossiers")),
     # Every permission but WORK_PERMISSIONS: users, groups, memberships, API clients, every table.
     RoleDef(ADMINISTRATOR, "Quản trị hệ thống", "Administrator", (ALL,)),
 )

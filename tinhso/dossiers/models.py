@@ -154,3 +154,22 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class AgencyMember(models.Model):
+    """A staff account working in one agency. With the permission ``dossiers.view_agency_dossiers`` the
+    account sees the dossier lists (and due-soon) of its agencies only; ``dossiers.view_all_dossiers``
+    opens every agency of the province (IOC operators, the provincial one-stop office)."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="dossier_agencies")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="members")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "agency"], name="dossiers_member_unique")]
+        permissions = [
+            ("view_all_dossiers", "Xem hồ sơ TTHC của mọi cơ quan / View the dossiers of every agency"),
+            ("view_agency_dossiers", "Xem hồ sơ TTHC của cơ quan mình / View the dossiers of one's own agencies"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.agency.code}"

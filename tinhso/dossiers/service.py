@@ -90,15 +90,9 @@ def due_soon(hours: float = 24, now: dt.datetime | None = None, engine: str = "d
             "supplement_mode": mode, "count": sum(g["count"] for g in agencies), "agencies": agencies}
 
 
-def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 50, engine: str = "duckdb",
-                  mode: str | None = None) -> dict:
-    """The dossiers behind a number: ``filters`` may hold ``period`` (+ ``bucket``, one of the rule columns of
-    :func:`rules.period_columns`, e.g. ``finished_late``), ``agency`` (one code or a list), ``ma_tthc``,
-    ``status``, ``channel``. Paged, newest reception first."""
+def _where(filters: dict | None, mode: str | None) -> str:
+    """The SQL condition of :func:`list_dossiers`' filters."""
     filters = dict(filters or {})
-    if page < 1 or not (1 <= page_size <= MAX_PAGE_SIZE):
-        raise UserError("bad_page", f"Trang ≥ 1, cỡ trang 1–{MAX_PAGE_SIZE}", f"Page ≥ 1, page size 1–{MAX_PAGE_SIZE}",
-                        field="page")
     mode = _mode(mode)
     where = ["TRUE"]
     if filters.get("period"):
@@ -126,7 +120,18 @@ def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 5
                 where.append(f"{key} = {int(filters[key])}")
             except (TypeError, ValueError):
                 raise UserError("bad_filter", f"{key} phải là số", f"{key} must be a number", field=key) from None
-    condition = " AND ".join(where)
+    return " AND ".join(where)
+
+
+def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 50, engine: str = "duckdb",
+                  mode: str | None = None) -> dict:
+    """The dossiers behind a number: ``filters`` may hold ``period`` (+ ``bucket``, one of the rule columns of
+    :func:`rules.period_columns`, e.g. ``finished_late``), ``agency`` (one code or a list), ``ma_tthc``,
+    ``status``, ``channel``. Paged, newest reception first."""
+    if page < 1 or not (1 <= page_size <= MAX_PAGE_SIZE):
+        raise UserError("bad_page", f"Trang ≥ 1, cỡ trang 1–{MAX_PAGE_SIZE}", f"Page ≥ 1, page size 1–{MAX_PAGE_SIZE}",
+                        field="page")
+    condition = _where(filters, mode)
     base = f"FROM ({store.LATEST_SQL}) d WHERE {condition}"
     names, rows = engines.run(f"SELECT COUNT(*) AS n {base}", engine)
     total = int(rows[0][0]) if rows else 0
@@ -136,6 +141,21 @@ def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 5
     for r in engines.as_dicts(names, rows):
         items.append({k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in r.items()})
     return {"total": total, "page": page, "page_size": page_size, "items": items}
+
+
+def export_dossiers(filters: dict | None = None, limit: int = 100_000, engine: str = "duckdb",
+                    mode: str | None = None) -> tuple[list[str], list[tuple]]:
+    """Every dossier :func:`list_dossiers` would page through, in one query (for CSV). More than ``limit``
+    is refused (413) rather than cut: narrow the filters."""
+    condition = _where(filters, mode)
+    base = f"FROM ({store.LATEST_SQL}) d WHERE {condition}"
+    _names, rows = engines.run(f"SELECT COUNT(*) AS n {base}", engine)
+    total = int(rows[0][0]) if rows else 0
+    if total > limit:
+        raise UserError("too_many_rows", f"{total} hồ sơ, tối đa {limit} mỗi tệp CSV: hãy lọc hẹp hơn",
+                        f"{total} dossiers, at most {limit} per CSV file: narrow the filters", status=413,
+                        details={"total": total, "limit": limit})
+    return engines.run(f"SELECT {', '.join(LIST_COLUMNS)} {base} ORDER BY received_at DESC, ma_ho_so", engine)
 
 
 def generate(out: Path, count: int, seed: int, end: dt.date | None = None, months: int = 12) -> int:

@@ -1,0 +1,345 @@
+"""Dossier benchmark (issue 10): N synthetic dossiers with supplementation and status logs, imported to
+the store, then every 766 indicator for every department and commune People's Committee × 12 months.
+
+    .venv/bin/python bench/dossiers.py                      # 10,000,000 dossiers (the goal)
+    .venv/bin/python bench/dossiers.py --count 2000000      # smaller while developing
+
+Steps (each timed phase runs in its own child process, which reports its peak RSS from
+``resource.getrusage`` — DuckDB's and Arrow's native memory included — and Python's own peak from
+``tracemalloc``):
+
+1. ``tinhso init`` and the demo catalogue in a temporary ``TINHSO_VAR_DIR`` (not timed);
+2. **import**: ``--sample`` dossiers written by the real generator (``tinhso dossiers generate``: JSON
+   shape → flat Parquet with the supplementation dates) and imported by the real importer (every
+   record validated, per-dossier rules derived, all or nothing). The importer is pure Python per
+   record, so the rate measured on the sample is extrapolated linearly to N and said so;
+3. **store of N**: the imported sample replicated with new dossier codes (DuckDB ``COPY … PARTITION_BY
+   month``) to N rows, plus 5 % of them re-imported as a later version (sync semantics: the window over
+   ``MaHoSo`` has real work to do). The rows are the importer's rows, only the codes differ;
+4. **computation** (the goal): :func:`tinhso.dossiers.indicators.compute_many` — one pass choosing the
+   current version of every dossier, the rule columns summed per agency × procedure for each of the 12
+   months, then svc-766 scoring, group points, totals and competition ranks for every department and
+   every commune — on DuckDB over the N-row store;
+5. **baseline**: a straightforward pandas implementation of the same counts (read the store,
+   ``drop_duplicates`` for the latest version, boolean masks of the same rules, ``groupby().sum()``),
+   then the same scoring; checked equal to DuckDB's counts, and run with DuckDB on a ``--baseline-count``
+   store (pandas holds the whole store in memory: 10 M rows would not fit the 4 GB goal) — the ratio is
+   measured at equal size in the same run;
+6. **Spark** local[2] on the ``--baseline-count`` store, the same ``compute_many`` (``--no-spark`` skips).
+
+The machine is shared by other jobs (load average printed): figures are upper bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+MONTHS = 12
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+def _django(var_dir: str) -> None:
+    os.environ["TINHSO_VAR_DIR"] = var_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tinhso.settings")
+    import django
+
+    django.setup()
+
+
+def _peak() -> dict:
+    _cur, py_peak = tracemalloc.get_traced_memory()
+    return {"rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "python_peak_mb": round(py_peak / 1048576, 1)}
+
+
+def _periods(end: str) -> list[str]:
+    year, month = int(end[:4]), int(end[5:7])
+    first = year * 12 + month - 1 - (MONTHS - 1)
+    return [f"{(first + i) // 12}-{(first + i) % 12 + 1:02d}" for i in range(MONTHS)]
+
+
+# --- child phases ---------------------------------------------------------------------------------
+
+def phase_setup(args: dict) -> dict:
+    import datetime as dt
+
+    from tinhso.cli import main
+    from tinhso.dossiers import setup
+    from tinhso.dossiers.models import SuppliedValue
+
+    main(["init"])
+    procedures = setup.demo_catalogue()
+    for code, value in setup.DEMO_SUPPLIED.items():  # what records cannot give, as in the demo
+        SuppliedValue.objects.update_or_create(indicator=code, agency=None, period="", defaults={"value": value})
+    setup.demo_feedback(2000, 766, dt.date.fromisoformat(args["end"]))  # PAKN for 5.1–5.3
+    return {"procedures": procedures}
+
+
+def phase_import(args: dict) -> dict:
+    import datetime as dt
+
+    from tinhso.dossiers import importer, synthetic
+
+    end = dt.date.fromisoformat(args["end"])
+    path = Path(args["work"]) / "sample.parquet"
+    t0 = time.perf_counter()
+    synthetic.generate(path, count=args["sample"], seed=766, end=end)
+    t1 = time.perf_counter()
+    result = importer.import_file(path, synthetic=True)
+    t2 = time.perf_counter()
+    return {"generate_s": round(t1 - t0, 2), "import_s": round(t2 - t1, 2), "records": result.records,
+            "file_mb": round(path.stat().st_size / 1048576, 1)}
+
+
+def phase_replicate(args: dict) -> dict:
+    """The imported sample (store under ``src``) copied to ``count`` rows under ``dst`` with new codes."""
+    import duckdb
+
+    src, dst, count = Path(args["src"]), Path(args["dst"]), args["count"]
+    con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": False})
+    pattern = str(src / "month=*" / "*.parquet")
+    con.execute(f"CREATE VIEW s AS SELECT * FROM read_parquet('{pattern}', hive_partitioning = true)")
+    n = con.execute("SELECT COUNT(*) FROM s").fetchone()[0]
+    copies = max(1, round(count / n))  # whole copies of the sample: the row count is reported
+    t0 = time.perf_counter()
+    dst.mkdir(parents=True, exist_ok=True)
+    con.execute(f"""COPY (SELECT * REPLACE (ma_ho_so || '-' || CAST(k AS VARCHAR) AS ma_ho_so, CAST(1 AS BIGINT) AS import_seq)
+                    FROM s, range({copies}) t(k))
+                   TO '{dst}' (FORMAT parquet, PARTITION_BY (month), COMPRESSION zstd, FILENAME_PATTERN 'imp-1-{{i}}')""")
+    # 5 % re-imported as a later version of the same dossier (what a daily sync does)
+    con.execute(f"""COPY (SELECT * REPLACE (ma_ho_so || '-' || CAST(k AS VARCHAR) AS ma_ho_so, CAST(2 AS BIGINT) AS import_seq)
+                    FROM s, range({copies}) t(k) WHERE hash(ma_ho_so, k) % 20 = 0)
+                   TO '{dst}' (FORMAT parquet, PARTITION_BY (month), COMPRESSION zstd, FILENAME_PATTERN 'imp-2-{{i}}',
+                               OVERWRITE_OR_IGNORE)""")
+    rows = con.execute(f"SELECT COUNT(*), COUNT(DISTINCT ma_ho_so) FROM read_parquet('{dst}/month=*/*.parquet')").fetchone()
+    return {"rows": rows[0], "dossiers": rows[1], "copy_s": round(time.perf_counter() - t0, 2),
+            "store_mb": round(sum(p.stat().st_size for p in dst.rglob("*.parquet")) / 1048576, 1)}
+
+
+def _set_store(path: str) -> None:
+    from django.conf import settings
+
+    settings.DOSSIER_STORE_DIR = Path(path)
+
+
+def phase_compute(args: dict) -> dict:
+    import datetime as dt
+
+    from django.conf import settings
+
+    from tinhso.dossiers import engine as engines
+    from tinhso.dossiers import indicators
+    from tinhso.dossiers.periods import parse
+
+    _set_store(args["store"])
+    if args.get("engine") == "spark":
+        from tinhso.dossiers import engine
+
+        t_start = time.perf_counter()
+        engine.spark_session()
+        start_s = time.perf_counter() - t_start
+    # compute_many, with its two halves timed apart: the one pass over the store, then the scoring
+    today = dt.date.fromisoformat(args["today"])
+    periods = [parse(p) for p in _periods(args["end"])]
+    mode = settings.DOSSIER_SUPPLEMENT_MODE
+    engine_name = args.get("engine", "duckdb")
+    t0 = time.perf_counter()
+    names, rows = engines.run(indicators.many_counts_sql(periods, mode, today, materialize=engine_name == "duckdb"),
+                              engine_name)
+    by_period: dict[str, list] = {}
+    for r in engines.as_dicts(names, rows):
+        by_period.setdefault(r.pop("period"), []).append(r)
+    t1 = time.perf_counter()
+    docs = {(p.code, level): indicators.compute(p.code, level, today=today, rows=by_period.get(p.code, []))
+            for p in periods for level in ("agency", "commune")}
+    elapsed = time.perf_counter() - t0
+    units = sum(len(d["units"]) for d in docs.values())
+    scored = sum(1 for d in docs.values() for u in d["units"] if u["total"] is not None)
+    out = {"compute_s": round(elapsed, 2), "counts_s": round(t1 - t0, 2), "scoring_s": round(elapsed - t1 + t0, 2),
+           "documents": len(docs), "unit_periods": units, "scored": scored,
+           "checksum": round(sum(u["total"] or 0 for d in docs.values() for u in d["units"]), 2)}
+    if args.get("engine") == "spark":
+        out["spark_start_s"] = round(start_s, 2)
+    return out
+
+
+def pandas_counts(store_dir: str, periods: list, mode: str, today) -> dict[str, list[dict]]:
+    """The counts of :func:`tinhso.dossiers.indicators.counts_sql` written plainly in pandas."""
+    import numpy as np
+    import pandas as pd
+
+    from tinhso.dossiers import rules
+
+    df = pd.read_parquet(store_dir)
+    df = df.sort_values("import_seq").drop_duplicates("ma_ho_so", keep="last")
+    due = df[rules.due_column(mode)].astype("datetime64[s]")
+    received = df["received_date"].astype("datetime64[s]")
+    end_date = df["end_date"].astype("datetime64[s]")
+    sup_open = df["sup_open_date"].astype("datetime64[s]")
+    status, channel = df["status"], df["channel"]
+    once = df["sup_count"] <= 1
+    flags = {c: df[c].fillna(False).astype(bool) for c in ("e_result", "paid_online", "fee_info", "fee_all_zero",
+                                                           "attached", "reuse", "from_store", "vneid", "unhappy")}
+    out = {}
+    for p in periods:
+        s, e = np.datetime64(p.start, "s"), np.datetime64(p.end, "s")
+        j = np.datetime64(min(p.end, today), "s")
+        scope = (~status.isin([1, 3])) & received.notna() & (received <= e) & (end_date.isna() | (end_date >= s))
+        finished = end_date.notna() & (end_date <= e)
+        unfinished = end_date.isna() | (end_date > e)
+        received_in = received >= s
+        judged = sup_open.where(sup_open.notna() & (sup_open < j), j)
+        paused = status.isin([5, 6]) & end_date.isna()
+        late_end = finished & (~once | (end_date > due))
+        over = unfinished & ~paused & (~once | (due < j))
+        cols = {
+            "in_scope": pd.Series(True, index=df.index), "carried_over": ~received_in, "received": received_in,
+            "received_online": received_in & (channel == 2), "received_direct": received_in & (channel == 1),
+            "received_postal": received_in & (channel == 3),
+            "finished_early": finished & once & (end_date < due), "finished_on_due": finished & once & (end_date == due),
+            "finished_late": late_end, "paused": unfinished & paused,
+            "in_progress_within": unfinished & ~paused & once & (due >= j), "in_progress_over": over,
+            "paused_on_time": unfinished & paused & once & (judged <= due),
+            "online_e_result": received_in & (channel == 2) & flags["e_result"],
+            "paid_online": received_in & flags["paid_online"], "fee_info": received_in & flags["fee_info"],
+            "fee_all_zero": received_in & flags["fee_all_zero"], "attached": received_in & flags["attached"],
+            "attached_e_result": received_in & flags["attached"] & flags["e_result"],
+            "reuse": received_in & flags["reuse"], "from_store": received_in & flags["from_store"],
+            "population_data": received_in & (flags["vneid"] | flags["from_store"]),
+            "with_result": finished & status.isin([9, 10]),
+            "with_result_e_result": finished & status.isin([9, 10]) & flags["e_result"],
+            "unhappy_or_late": flags["unhappy"] | late_end | over,
+        }
+        frame = pd.DataFrame({k: v.astype("int64") for k, v in cols.items()})
+        frame["work_days"] = df["work_days"].where(finished & status.isin([9, 10]), 0).fillna(0).astype("int64")
+        frame["agency"], frame["ma_tthc"] = df["agency"], df["ma_tthc"]
+        sums = frame[scope].groupby(["agency", "ma_tthc"], sort=True).sum().reset_index()
+        out[p.code] = [{k: (int(v) if isinstance(v, (np.integer,)) else v) for k, v in r.items()}
+                       for r in sums.to_dict("records")]
+    return out
+
+
+def phase_pandas(args: dict) -> dict:
+    import datetime as dt
+
+    from django.conf import settings
+
+    from tinhso.dossiers import indicators
+    from tinhso.dossiers.periods import parse
+
+    _set_store(args["store"])
+    today = dt.date.fromisoformat(args["today"])
+    periods = [parse(p) for p in _periods(args["end"])]
+    mode = settings.DOSSIER_SUPPLEMENT_MODE
+    t0 = time.perf_counter()
+    counts = pandas_counts(args["store"], periods, mode, today)
+    t1 = time.perf_counter()
+    docs = {(p.code, level): indicators.compute(p.code, level, today=today, rows=counts[p.code])
+            for p in periods for level in ("agency", "commune")}
+    elapsed = time.perf_counter() - t0
+    # the same counts as the engine's (checked outside the timing)
+    from tinhso.dossiers import engine as engines
+
+    names, rows = engines.run(indicators.many_counts_sql(periods, mode, today), "duckdb")
+    engine_rows: dict[str, list] = {}
+    for r in engines.as_dicts(names, rows):
+        engine_rows.setdefault(r.pop("period"), []).append(r)
+    same = all(sorted(counts[p.code], key=lambda r: (r["agency"], r["ma_tthc"]))
+               == sorted(engine_rows.get(p.code, []), key=lambda r: (r["agency"], r["ma_tthc"])) for p in periods)
+    return {"compute_s": round(elapsed, 2), "counts_s": round(t1 - t0, 2), "scoring_s": round(elapsed - t1 + t0, 2),
+            "documents": len(docs), "same_counts_as_duckdb": same,
+            "checksum": round(sum(u["total"] or 0 for d in docs.values() for u in d["units"]), 2)}
+
+
+PHASES = {"setup": phase_setup, "import": phase_import, "replicate": phase_replicate, "compute": phase_compute,
+          "pandas": phase_pandas}
+
+
+def child(name: str, args: dict) -> None:
+    tracemalloc.start()
+    if name != "replicate":
+        _django(args["var"])
+    result = PHASES[name](args)
+    result.update(_peak())
+    print(json.dumps(result), flush=True)
+
+
+def run(name: str, args: dict, env_extra: dict | None = None) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(REPO), **(env_extra or {}))
+    done = subprocess.run([sys.executable, __file__, "--child", name, json.dumps(args)], env=env, cwd=REPO,
+                          stdout=subprocess.PIPE, text=True, check=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    log(f"  {name}: {result}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=10_000_000, help="dossiers in the store (default 10,000,000)")
+    parser.add_argument("--sample", type=int, default=200_000, help="dossiers generated and imported for real")
+    parser.add_argument("--baseline-count", type=int, default=1_000_000,
+                        help="store size for the pandas baseline and Spark (default 1,000,000)")
+    parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument("--end", default="2025-12-31", help="last day of the twelve months")
+    parser.add_argument("--work", help="working directory (default: a temporary one, removed)")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    opts = parser.parse_args()
+    if opts.child:
+        child(opts.child[0], json.loads(opts.child[1]))
+        return
+    from machine import cpu_model
+
+    work = Path(opts.work or tempfile.mkdtemp(prefix="tinhso-bench-dossiers-"))
+    var = work / "var"
+    common = {"var": str(var), "work": str(work), "end": opts.end, "today": opts.end}
+    log(f"{cpu_model()}, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} (shared machine)")
+    try:
+        log("setup (tinhso init, demo catalogue) …")
+        run("setup", common)
+        log(f"import {opts.sample:,} generated dossiers through the importer …")
+        imp = run("import", {**common, "sample": opts.sample})
+        store = var / "dossiers"
+        results = {"count": opts.count, "sample": opts.sample, "import": imp,
+                   "import_rate_per_s": round(opts.sample / imp["import_s"]),
+                   "import_projected_s": round(opts.count / opts.sample * imp["import_s"])}
+        big, small = work / "store-big", work / "store-small"
+        log(f"replicate to {opts.count:,} and {opts.baseline_count:,} …")
+        results["store"] = run("replicate", {"src": str(store), "dst": str(big), "count": opts.count})
+        results["store_small"] = run("replicate", {"src": str(store), "dst": str(small), "count": opts.baseline_count})
+        log(f"compute: {MONTHS} months × departments and communes on DuckDB, {opts.count:,} …")
+        results["duckdb"] = run("compute", {**common, "store": str(big)})
+        log(f"baseline at {opts.baseline_count:,}: DuckDB, then pandas …")
+        results["duckdb_small"] = run("compute", {**common, "store": str(small)})
+        results["pandas_small"] = run("pandas", {**common, "store": str(small)})
+        results["ratio_pandas_over_duckdb"] = round(results["pandas_small"]["compute_s"]
+                                                    / results["duckdb_small"]["compute_s"], 1)
+        results["ratio_counts_pandas_over_duckdb"] = round(results["pandas_small"]["counts_s"]
+                                                           / results["duckdb_small"]["counts_s"], 1)
+        if not opts.no_spark:
+            log(f"Spark local[2] at {opts.baseline_count:,} …")
+            results["spark_small"] = run("compute", {**common, "store": str(small), "engine": "spark"},
+                                         {"TINHSO_SPARK_MEMORY": "2g"})
+        results["load_average_end"] = round(os.getloadavg()[0], 1)
+        print(json.dumps(results, indent=2))
+    finally:
+        if not opts.work:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""/dich-vu-cong pages: the province's numbers as the service computes them, each linking to the
+dossiers behind it; lists for staff only; the synthetic label; no inline script or style."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+
+from tests.dossiers.conftest import PERIOD, write_json
+from tests.dossiers.known import AGENCY, KNOWN
+from tinhso.dossiers import service
+from tinhso.dossiers.models import Agency, AgencyMember
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def loaded(catalogue, tmp_path):
+    from django.core.cache import cache
+
+    cache.clear()
+    service.import_file(write_json(tmp_path / "r.json", KNOWN), synthetic=True)
+    return catalogue
+
+
+def _staff(name, perm, agencies=()):
+    user = User.objects.create_user(name, password="p-" + name)
+    user.user_permissions.add(Permission.objects.get(codename=perm, content_type__app_label="dossiers"))
+    for code in agencies:
+        AgencyMember.objects.create(user=user, agency=Agency.objects.get(code=code))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_page_shows_the_services_numbers_and_links_them(loaded):
+    html = Client().get("/dich-vu-cong", {"period": PERIOD}).content.decode()
+    province = service.indicators(PERIOD, "province")["units"][0]
+    shown = re.search(r'id="dvc-total"><a [^>]*>([\d,.]+)<', html).group(1)
+    assert float(shown.replace(",", ".")) == province["total"]
+    # the chart's data: the province's total of each month, this one last
+    series = json.loads(re.search(r'id="dvc-data" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert series["series"][-1] == {"period": PERIOD, "total": province["total"], "rank": None,
+                                    "groups": province["groups"]}
+    september = service.indicators("2025-09", "province")["units"][0]
+    assert series["series"][-2]["total"] == september["total"]
+    assert 'id="sap-den-han"' in html and 'id="dvc-synthetic"' in html
+    assert "Nghị định 118/2025" in html
+    late = province["buckets"]["finished_late"]
+    assert re.search(r'data-bucket="finished_late".*?href="/dich-vu-cong/ho-so\?period=' + PERIOD
+                     + r'&amp;bucket=finished_late">' + str(late) + "<", html, re.S)
+    departments = [u for u in service.indicators(PERIOD, "agency")["units"] if u["rank"]]
+    table = html.split('id="dvc-departments"')[1].split("</table>")[0]
+    assert re.findall(r'data-code="([^"]+)" data-rank="(\d+)"', table) == [(u["code"], str(u["rank"]))
+                                                                           for u in departments]
+    assert "style=" not in html and not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)", html)
+
+
+def test_week_quarter_year_and_a_bad_period(loaded):
+    for period in ("2025-W42", "2025-Q4", "2025"):
+        assert Client().get("/dich-vu-cong", {"period": period}).status_code == 200
+    assert Client().get("/dich-vu-cong", {"period": "2025-99"}).status_code == 400
+    assert Client().get("/dich-vu-cong", {"kind": "decade"}).status_code == 400
+
+
+def test_empty_store_says_so(catalogue):
+    answer = Client().get("/dich-vu-cong")
+    assert answer.status_code == 200 and "tinhso dossiers import" in answer.content.decode()
+
+
+def test_agency_page_and_english(loaded):
+    client = Client()
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/dich-vu-cong/co-quan/{AGENCY}", {"period": PERIOD}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Sở Tư pháp" in html and "Score and rank over time" in html and "pauses the clock" in html
+    assert Client().get("/dich-vu-cong/co-quan/khong-co").status_code == 404
+
+
+def test_the_dossier_list_is_for_staff_and_unit_staff_see_their_own(loaded):
+    assert Client().get("/dich-vu-cong/ho-so").status_code == 302
+    ioc = _staff("ioc", "view_all_dossiers")
+    html = ioc.get("/dich-vu-cong/ho-so", {"period": PERIOD, "bucket": "finished_late"}).content.decode()
+    assert "HS-03-LATE" in html and "HS-05-TWICE" in html and "HS-01-EARLY" not in html
+    assert 'href="/api/v1/dossiers/records.csv?period=' in html and 'id="dvc-synthetic"' in html
+    health = _staff("health", "view_agency_dossiers", agencies=["so-y-te"])
+    assert "HS-03-LATE" not in health.get("/dich-vu-cong/ho-so").content.decode()
+    assert health.get("/dich-vu-cong/ho-so", {"agency": AGENCY}).status_code == 403
+    own = health.get("/dich-vu-cong").content.decode()
+    assert "/dich-vu-cong/co-quan/so-y-te" in own

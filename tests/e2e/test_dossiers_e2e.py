@@ -1,0 +1,61 @@
+"""/dich-vu-cong in a real browser against ``tinhso serve`` with a few thousand synthetic dossiers: the
+chart draws (under the site's CSP, no inline script), the league table is the API's, the numbers
+lead to the dossier list, and the page fits a 360 px phone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.conftest import REPO
+
+pytestmark = pytest.mark.e2e
+
+LOAD = ("import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'tinhso.settings'); django.setup(); "
+        "from tinhso.dossiers.setup import load_demo; load_demo(out=lambda *a, **k: None, count=4000)")
+
+
+@pytest.fixture(scope="module")
+def dossiers(server):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") and k != "DJANGO_SETTINGS_MODULE"}
+    env.update(TINHSO_VAR_DIR=str(server["log"].parent), TINHSO_DEMO="1", PYTHONPATH=str(REPO))
+    subprocess.run([sys.executable, "-c", LOAD], env=env, cwd=REPO, check=True, timeout=600)
+    return server
+
+
+def test_chart_draws_and_the_league_table_is_the_apis(context, dossiers):
+    from playwright.sync_api import expect
+
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto("/dich-vu-cong")
+    expect(page.locator("#dvc-synthetic")).to_be_visible()
+    expect(page.locator("#dvc-chart")).to_have_attribute("data-drawn", "1")
+    assert page.locator("#dvc-chart canvas").count() >= 1
+    period = page.locator(".dvc-kinds a[aria-current]").get_attribute("href").split("=", 1)[1]
+    api = page.request.get(f"/api/v1/dossiers/indicators?period={period}&level=agency").json()
+    expected = [(u["code"], str(u["rank"] or "")) for u in api["units"]]
+    shown = page.locator("#dvc-departments tbody tr").evaluate_all(
+        "rows => rows.map(r => [r.dataset.code, r.dataset.rank])")
+    assert [tuple(r) for r in shown] == expected
+    assert page.locator("#sap-den-han").count() == 1
+    # 360 px: nothing wider than the screen (wide tables scroll inside their own box)
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # a number leads to the dossiers behind it: staff sign-in for the list
+    page.locator("[data-bucket=received] a").click()
+    page.wait_for_url("**/dang-nhap**")
+    assert violations == []
+
+
+def test_week_switch_redraws(context, dossiers):
+    from playwright.sync_api import expect
+
+    page = context.new_page()
+    page.goto("/dich-vu-cong?kind=week")
+    expect(page.locator("#dvc-chart")).to_have_attribute("data-drawn", "1")
+    assert "-W" in page.locator(".dvc-kinds a[aria-current]").inner_text()

@@ -1,0 +1,249 @@
+"""Public-service pages: /dich-vu-cong (the province's 766 score over time, the six groups, league
+tables of departments and communes, progress buckets, due soon), /dich-vu-cong/co-quan/<code> (one
+agency) and /dich-vu-cong/ho-so (the dossiers behind a number, staff only, with CSV from the API).
+
+Thin: every figure comes from :mod:`tinhso.dossiers.service`, the same as the API and the CLI; results
+are cached for a few minutes, keyed by the store's files (an import shows at once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from tinhso.core.errors import UserError
+from tinhso.dossiers import access, service, store
+from tinhso.dossiers import engine as engines
+from tinhso.dossiers.indicators import GROUPS, compute_many
+from tinhso.dossiers.models import Agency, AgencyKind, DossierImport
+from tinhso.dossiers.periods import Period, containing
+from tinhso.dossiers.periods import parse as parse_period
+from tinhso.indices.methodology import load_method
+
+CACHE_SECONDS = 300
+KINDS = ("week", "month", "quarter", "year")
+SERIES_LENGTH = {"week": 12, "month": 12, "quarter": 8, "year": 3}
+GROUP_LABELS = {"transparency": ("Công khai, minh bạch", "Transparency"),
+                "progress": ("Tiến độ giải quyết", "Progress"),
+                "online_processing": ("Dịch vụ trực tuyến", "Online service"),
+                "online_payment": ("Thanh toán trực tuyến", "Online payment"),
+                "digitisation": ("Số hóa hồ sơ", "Digitisation"),
+                "satisfaction": ("Mức độ hài lòng", "Satisfaction")}
+BUCKETS = [("carried_over", "Kỳ trước chuyển sang", "Carried over"),
+           ("received", "Tiếp nhận trong kỳ", "Received"),
+           ("received_online", "— trực tuyến", "— online"), ("received_direct", "— trực tiếp", "— in person"),
+           ("received_postal", "— bưu chính", "— by post"),
+           ("finished_early", "Giải quyết trước hạn", "Finished early"),
+           ("finished_on_due", "Giải quyết đúng hạn (ngày hẹn trả)", "Finished on the due date"),
+           ("finished_late", "Giải quyết quá hạn", "Finished late"),
+           ("in_progress_within", "Đang giải quyết trong hạn", "In progress within time"),
+           ("in_progress_over", "Đang giải quyết quá hạn", "In progress over time"),
+           ("paused", "Tạm dừng (bổ sung, nghĩa vụ tài chính)", "Paused (supplementation, fees)")]
+
+
+def _english(request) -> bool:
+    return (getattr(request, "LANGUAGE_CODE", "vi") or "vi").startswith("en")
+
+
+def _version() -> str:
+    files = store.files()
+    return f"{len(files)}-{files[-1].name if files else ''}"
+
+
+def cached_indicators(period: str, level: str) -> dict:
+    key = f"dossiers:page:{_version()}:{period}:{level}"
+    found = cache.get(key)
+    if found is None:
+        found = service.indicators(period, level=level)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def latest_day() -> dt.date | None:
+    """The last reception date in the store (the demo's twelve months may end before today)."""
+    key = f"dossiers:page:{_version()}:latest"
+    found = cache.get(key)
+    if found is None:
+        _names, rows = engines.run(f"SELECT MAX(received_date) FROM ({store.LATEST_SQL}) d", "duckdb")
+        found = rows[0][0] if rows and rows[0][0] else ""
+        cache.set(key, found, CACHE_SECONDS)
+    return found or None
+
+
+def _choose_period(request) -> Period:
+    text = (request.GET.get("period") or "").strip()
+    if text:
+        return parse_period(text)
+    kind = request.GET.get("kind") or "month"
+    if kind not in KINDS:
+        raise UserError("bad_kind", "Loại kỳ phải là week, month, quarter hoặc year",
+                        "The period kind must be week, month, quarter or year", field="kind")
+    return containing(min(latest_day() or engines.today_local(), engines.today_local()), kind)
+
+
+def _series(period: Period, level: str, code: str | None) -> list[dict]:
+    """The score (and rank) of a unit over the periods of the same kind up to ``period``."""
+    periods, day = [], period.start
+    for _ in range(SERIES_LENGTH[period.kind]):
+        p = containing(day, period.kind)
+        periods.append(p)
+        day = p.start - dt.timedelta(days=1)
+    version = _version()
+    missing = [p.code for p in periods if cache.get(f"dossiers:page:{version}:{p.code}:{level}") is None]
+    if missing:  # one pass over the store for all of them
+        for (period_code, _level), doc in compute_many(missing, (level,)).items():
+            cache.set(f"dossiers:page:{version}:{period_code}:{level}", doc, CACHE_SECONDS)
+    out = []
+    for p in reversed(periods):
+        units = cached_indicators(p.code, level)["units"]
+        unit = units[0] if code is None and units else next((u for u in units if u["code"] == code), None)
+        out.append({"period": p.code, "total": unit["total"] if unit else None,
+                    "rank": unit["rank"] if unit and code else None,
+                    "groups": unit["groups"] if unit else {}})
+    return out
+
+
+def _group_rows(unit: dict, english: bool) -> list[dict]:
+    method = load_method("svc-766")
+    return [{"code": g, "label": GROUP_LABELS[g][1 if english else 0], "points": unit["groups"].get(g) if unit else None,
+             "max": method.nodes[g].max} for g in GROUPS]
+
+
+def _link(**params) -> str:
+    return "/dich-vu-cong/ho-so?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+
+def _buckets(unit: dict, period: Period, agency: str | None, english: bool) -> list[dict]:
+    buckets = unit.get("buckets", {}) if unit else {}
+    return [{"code": c, "label": en if english else vi, "count": buckets.get(c, 0),
+             "href": _link(period=period.code, bucket=c, agency=agency)} for c, vi, en in BUCKETS]
+
+
+def _league(doc: dict, period: Period) -> list[dict]:
+    rows = []
+    for u in doc["units"]:
+        rows.append({**u, "href": f"/dich-vu-cong/co-quan/{u['code']}?period={period.code}",
+                     "dossiers": _link(period=period.code, agency=u["code"]),
+                     "group_list": [u["groups"].get(g) for g in GROUPS]})
+    return rows
+
+
+def _common(request, period: Period) -> dict:
+    english = _english(request)
+    return {
+        "period": period, "kinds": [(k, containing(period.end, k).code) for k in KINDS],
+        "synthetic": DossierImport.objects.filter(synthetic=True).exists(),
+        "mode": service._mode(None), "english": english,
+        "group_heads": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
+        "may_list": access.may_list(request.user),
+        "own_agencies": list(Agency.objects.filter(members__user_id=request.user.pk))
+        if request.user.is_authenticated else [],
+    }
+
+
+def _due_soon(request, agency: str | None) -> dict | None:
+    """Due soon for staff (with dossier codes and officers); for the public, the counts per agency."""
+    try:
+        allowed = access.agencies_for(request.user)
+    except UserError:
+        allowed = False
+    result = service.due_soon(hours=24, agency=agency)
+    if allowed is not access.ALL:
+        if allowed:
+            result["agencies"] = [a for a in result["agencies"] if a["code"] in allowed]
+        else:
+            result["agencies"] = [{"code": a["code"], "name": a["name"], "count": a["count"], "officers": []}
+                                  for a in result["agencies"]]
+    result["detailed"] = allowed is not False
+    return result
+
+
+@require_GET
+def index(request):
+    try:
+        period = _choose_period(request)
+    except UserError as error:
+        return render(request, "dossiers/error.html", {"error": error}, status=400)
+    if not store.files():
+        return render(request, "dossiers/index.html", {**_common(request, period), "empty": True})
+    province_doc = cached_indicators(period.code, "province")
+    province = province_doc["units"][0] if province_doc["units"] else None
+    agencies = cached_indicators(period.code, "agency")
+    communes = cached_indicators(period.code, "commune")
+    series = _series(period, "province", None)
+    english = _english(request)
+    return render(request, "dossiers/index.html", {
+        **_common(request, period), "province": province, "groups": _group_rows(province, english),
+        "buckets": _buckets(province, period, None, english),
+        "departments": _league(agencies, period), "communes": _league(communes, period),
+        "chart": {"series": series, "groups": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
+                  "labels": {"total": "Total (of 100)" if english else "Tổng điểm (/100)",
+                             "rank": "Rank" if english else "Thứ hạng"}},
+        "due": _due_soon(request, None),
+    })
+
+
+@require_GET
+def agency_page(request, code: str):
+    agency = get_object_or_404(Agency, code=code)
+    try:
+        period = _choose_period(request)
+    except UserError as error:
+        return render(request, "dossiers/error.html", {"error": error}, status=400)
+    level = "agency" if agency.kind == AgencyKind.DEPARTMENT else "commune"
+    english = _english(request)
+    unit = None
+    if store.files():
+        unit = next((u for u in cached_indicators(period.code, level)["units"] if u["code"] == code), None)
+    indicators = []
+    for key, ind in (unit or {}).get("indicators", {}).items():
+        indicators.append({"code": key, **ind})
+    return render(request, "dossiers/agency.html", {
+        **_common(request, period), "agency": agency, "unit": unit, "empty": not store.files(),
+        "groups": _group_rows(unit, english), "buckets": _buckets(unit, period, code, english),
+        "indicators": indicators, "all_dossiers": _link(period=period.code, agency=code),
+        "chart": {"series": _series(period, level, code) if store.files() else [],
+                  "groups": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
+                  "labels": {"total": "Total (of 100)" if english else "Tổng điểm (/100)",
+                             "rank": "Rank" if english else "Thứ hạng"}},
+        "due": _due_soon(request, code) if store.files() else None,
+    })
+
+
+FILTERS = ("period", "bucket", "agency", "ma_tthc", "status", "channel")
+
+
+@require_GET
+def dossier_list(request):
+    """The dossiers behind a number (staff: every agency with ``view_all_dossiers``, else one's own)."""
+    try:
+        allowed = access.agencies_for(request.user)
+    except UserError as error:
+        if error.status == 401:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path(), "/dang-nhap")
+        return render(request, "dossiers/error.html", {"error": error}, status=error.status)
+    filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    try:
+        page = max(1, int(request.GET.get("page") or 1))
+        chosen = access.restrict({k: v for k, v in filters.items() if v}, allowed)
+        result = service.list_dossiers(chosen, page=page, page_size=50)
+    except (UserError, ValueError) as error:
+        if not isinstance(error, UserError):
+            error = UserError("bad_page", "Trang phải là số", "The page must be a number", field="page")
+        return render(request, "dossiers/error.html", {"error": error}, status=error.status or 400)
+    query = {k: v for k, v in filters.items() if v}
+    pages = max(1, -(-result["total"] // result["page_size"]))
+    return render(request, "dossiers/list.html", {
+        "filters": filters, "result": result, "pages": pages, "english": _english(request),
+        "synthetic": any(i["synthetic"] for i in result["items"]),
+        "agencies": Agency.objects.all() if allowed is access.ALL else Agency.objects.filter(code__in=allowed),
+        "csv": "/api/v1/dossiers/records.csv?" + urlencode(query),
+        "prev": _link(**query, page=page - 1) if page > 1 else None,
+        "next": _link(**query, page=page + 1) if page < pages else None,
+    })
