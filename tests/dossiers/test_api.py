@@ -1,10 +1,9 @@
 """/api/v1/dossiers: public indicators equal to the service's; dossier lists and CSV for staff only,
-unit staff confined to their agencies; the wall's figures."""
+unit staff confined to their agencies."""
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 import pytest
@@ -111,33 +110,6 @@ def test_due_soon_for_staff(loaded, monkeypatch):
     answer = client.get("/api/v1/dossiers/due-soon", {"hours": 24})
     assert answer.status_code == 200 and answer.json()["count"] >= 0
     assert client.get("/api/v1/dossiers/due-soon", {"hours": 0}).status_code == 400
-
-
-def test_wall_figures_of_the_province(loaded, settings):
-    from django.core.cache import cache
-
-    from tinhso.dossiers.wall import wall_figures
-
-    cache.clear()
-    got = wall_figures(start=dt.date(2025, 10, 1), end=dt.date(2025, 11, 1), prev_start=dt.date(2025, 9, 1),
-                       prev_end=dt.date(2025, 10, 1))
-    assert got["available"] is True
-    # received in October: the ten of the known set and the health department's one
-    assert got["received"] == 11 and got["received_previous"] == 3
-    assert got["online_rate"] == pytest.approx(100 * 4 / 11, abs=0.01)
-    province = service.indicators(PERIOD, "province")["units"][0]
-    assert got["score_766"] == province["total"]
-    assert got["on_time_rate"] == pytest.approx(100 * (ON_TIME_PAUSE[0] + 1) / (ON_TIME_PAUSE[1] + 1), abs=0.01)
-    agency = wall_figures("so-y-te", start=dt.date(2025, 10, 1), end=dt.date(2025, 11, 1),
-                          prev_start=dt.date(2025, 9, 1), prev_end=dt.date(2025, 10, 1))
-    assert agency["received"] == 1 and agency["rank_766"] is not None
-
-
-def test_wall_figures_without_dossiers(catalogue):
-    from tinhso.dossiers.wall import wall_figures
-
-    assert wall_figures(start=dt.date(2025, 10, 1), end=dt.date(2025, 11, 1), prev_start=dt.date(2025, 9, 1),
-                        prev_end=dt.date(2025, 10, 1)) == {"available": False}
 
 
 def test_a_commune_handler_sees_their_committees_dossiers(loaded):
