@@ -64,7 +64,7 @@ def api_timings(repeat: int) -> dict:
     out = {}
     for period in ("today", "week", "month"):
         def call(period=period):
-            cache.delete("ioc:backlog:*")  # the backlog snapshot (cached 10 s): measure the uncached path
+            cache.delete("ioc:backlog:*")  # the province backlog snapshot (cached 10 s): measure it uncached
             response = client.get(f"/api/v1/ioc/summary?period={period}")
             assert response.status_code == 200, response.content[:300]
         out[period] = timed_calls(call, repeat)

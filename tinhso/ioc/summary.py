@@ -160,16 +160,24 @@ def backlog(unit_id: int | None = None) -> dict:
 
     now = timezone.now()
     open_qs = _scope(Report.objects.filter(is_open=True).exclude(state="merged"), unit_id)
-    overdue_qs = open_qs.filter(sla.overdue_q(now))
-    open_by_unit = dict(open_qs.values_list("handling_unit_id").order_by().annotate(n=Count("id")))
-    overdue_by_unit = dict(overdue_qs.values_list("handling_unit_id").order_by().annotate(n=Count("id")))
+    # One grouped scan of the open reports (indexed by is_open): open and overdue per unit × commune.
+    rows = (open_qs.values_list("handling_unit_id", "commune_id").order_by()
+            .annotate(n=Count("id"), late=Count("id", filter=sla.overdue_q(now))))
+    open_by_unit: dict = {}
+    overdue_by_unit: dict = {}
+    overdue_by_commune: dict = {}
+    for unit, commune, n, late in rows:
+        open_by_unit[unit] = open_by_unit.get(unit, 0) + n
+        if late:
+            overdue_by_unit[unit] = overdue_by_unit.get(unit, 0) + late
+            overdue_by_commune[commune] = overdue_by_commune.get(commune, 0) + late
     out = {
         "as_of": now.isoformat(),
         "open": sum(open_by_unit.values()),
         "overdue": sum(overdue_by_unit.values()),
         "overdue_by_unit": overdue_by_unit,
         "open_by_unit": open_by_unit,
-        "overdue_by_commune": dict(overdue_qs.values_list("commune_id").order_by().annotate(n=Count("id"))),
+        "overdue_by_commune": overdue_by_commune,
     }
     cache.set(key, out, BACKLOG_SECONDS)
     return out
