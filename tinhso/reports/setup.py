@@ -112,7 +112,7 @@ def _demo_reference(out) -> HandlingUnit | None:
 # Where each demo account works once signed in at /dang-nhap.
 LOGIN_PATH = "/dang-nhap"
 STAFF_PAGES = {Role.OPERATOR: "/ioc/phan-anh", Role.HANDLER: "/don-vi/phan-anh", Role.SUPERVISOR: "/don-vi/phan-anh",
-               Role.LEADER: "/don-vi/phan-anh", Role.PLANNER: "/ke-hoach"}
+               Role.LEADER: "/ioc", Role.PLANNER: "/ke-hoach"}  # leaders: the IOC wall (tinhso.ioc)
 
 
 def _demo_accounts(home: HandlingUnit | None, out) -> None:
