@@ -35,7 +35,9 @@ def test_figures_are_the_dossier_indicators(catalogue, tmp_path):  # noqa: F811
     assert cache.get(services.KEY) == figures
 
 
-def test_the_wall_never_waits_for_the_computation(catalogue, monkeypatch):  # noqa: F811
+def test_the_wall_never_waits_for_the_computation(catalogue, monkeypatch, tmp_path):  # noqa: F811
+    assert services.block() == {"available": False}  # an empty store: nothing to compute
+    service.import_file(write_json(tmp_path / "known.json", KNOWN))
     started = []
     monkeypatch.setattr(services.threading, "Thread", lambda **kw: type("T", (), {"start": lambda self: started.append(kw)})())
     assert services.block() == {"available": False, "pending": True}

@@ -94,7 +94,8 @@ def _background() -> None:
 
 def block() -> dict:
     """What the wall shows now (never blocks on the computation)."""
-    if optional_import("tinhso.dossiers.service") is None:
+    store = optional_import("tinhso.dossiers.store")
+    if store is None or not store.files():  # no dossier data: nothing to compute, say so
         return {"available": False}
     figures = cache.get(KEY)
     stale = True
