@@ -48,7 +48,7 @@ test-sqlite: $(TEST_STAMP) $(ASSETS)
 
 test-postgres: $(TEST_STAMP)
 	@if scripts/with-postgres true >/dev/null 2>&1; then \
-		scripts/with-postgres $(BIN)/python -m pytest -m "not e2e"; \
+		scripts/with-postgres $(BIN)/python -m pytest -m "not e2e and not once"; \
 	elif [ -n "$$CI" ]; then echo "PostgreSQL is required in CI but could not be started" >&2; exit 1; \
 	else echo "PostgreSQL binaries not found: skipped the PostgreSQL run (bash .ci/run installs them)"; fi
 

@@ -28,6 +28,8 @@ from tests.accounts import role_user
 from tests.reports.conftest import boundaries_ready  # noqa: F401 (session fixture: approximate boundaries)
 from tests.reports.factories import make_report
 
+pytestmark = pytest.mark.once  # the SQLite pass of make test only (CI time)
+
 DOC = Path(__file__).resolve().parent.parent / "docs" / "security.md"
 SECTION = "## Roles and permissions"
 ROLES = ("anonymous", "operator", "handler", "supervisor", "planner", "leader", "administrator")
