@@ -244,15 +244,18 @@ def test_result_photos_of_a_non_public_report_are_not_reachable_by_sequential_id
     assert anon.get(f"/api/v1/reports/photos/{photo.pk}").status_code == 404
     for pk in range(1, photo.pk + 3):  # walking the ids finds nothing
         assert anon.get(f"/api/v1/reports/photos/{pk}").status_code == 404
-    # The report's own view (reachable with its tracking code) lists the photo by its token.
-    view = privacy.public_view(report)
-    [shown] = view["photos"]
-    assert shown["url"] == f"/api/v1/reports/photos/{photo.token}"
-    assert anon.get(shown["url"]).status_code == 200
-    page = anon.get(f"/phan-anh/{report.code}")
-    assert f"/phan-anh/{report.code}/anh/{photo.token}" in page.content.decode()
-    assert anon.get(f"/phan-anh/{report.code}/anh/{photo.token}").status_code == 200
+    # Without the citizen's secret a non-public report shows only its state: no photo, not even by token.
+    assert privacy.public_view(report)["photos"] == []
+    assert anon.get(f"/api/v1/reports/photos/{photo.token}").status_code == 404
+    assert photo.token not in anon.get(f"/phan-anh/{report.code}").content.decode()
     assert anon.get(f"/phan-anh/{report.code}/anh/{photo.pk}").status_code == 404
+    # A published report's result photo is reachable by its token, never by its id.
+    published = resolved(world)
+    shown = published.photos.get()
+    [listed] = privacy.public_view(published)["photos"]
+    assert listed["url"] == f"/api/v1/reports/photos/{shown.token}"
+    assert anon.get(listed["url"]).status_code == 200
+    assert anon.get(f"/api/v1/reports/photos/{shown.pk}").status_code == 404
 
 
 def test_photo_tokens_are_unguessable_and_files_do_not_name_the_report(world):
