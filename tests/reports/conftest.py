@@ -26,11 +26,17 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(django_db_blocker):
-    """Each test starts without cached public answers or rate-limit counters from another test.
+def _fresh_cache(request, django_db_blocker):
+    """Each test that uses the database starts without cached public answers or rate-limit counters
+    from another test.
 
     The cache is a database table: this autouse fixture runs before a test's ``db`` fixture, so it
-    unblocks database access itself."""
+    unblocks database access itself. Tests without the database (pure functions) are left alone."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "django_db_reset_sequences"} & set(request.fixturenames))
+    if not uses_db:
+        yield
+        return
     from django.core.cache import cache
 
     with django_db_blocker.unblock():

@@ -47,7 +47,9 @@ def _timestamp(moment: dt.datetime) -> str:
 
 def _mode(mode: str | None) -> str:
     mode = mode or settings.DOSSIER_SUPPLEMENT_MODE
-    rules.due_column(mode)
+    if mode not in rules.SUPPLEMENT_MODES:
+        raise UserError("bad_mode", f"Chế độ bổ sung phải là {' hoặc '.join(rules.SUPPLEMENT_MODES)}",
+                        f"The supplementation mode must be {' or '.join(rules.SUPPLEMENT_MODES)}", field="mode")
     return mode
 
 

@@ -458,7 +458,7 @@ def provide_info(request, code: str, payload: CitizenTextIn):
     return privacy.public_view(_public_report(code), citizen=True)
 
 
-@router.get("/public", response=ListOut)
+@router.get("/public", response={200: ListOut, **errors(429)})
 def public_list(request, category: str | None = None, commune: str | None = None, unit: str | None = None,
                 status: str | None = None, state: str | None = None, since: str | None = None,
                 until: str | None = None, q: str | None = None, bbox: str | None = None, page: int = 1,
@@ -477,7 +477,8 @@ def public_list(request, category: str | None = None, commune: str | None = None
     return public_cache.remember("api-public", (filters, page, page_size), compute)
 
 
-@router.get("/public.geojson", openapi_extra=file_answer("application/geo+json", json_schema=GEOJSON_POINTS))
+@router.get("/public.geojson", response={200: None, **errors(429)},
+            openapi_extra=file_answer("application/geo+json", json_schema=GEOJSON_POINTS))
 def public_geojson(request, category: str | None = None, commune: str | None = None, status: str | None = None,
                    since: str | None = None, until: str | None = None, bbox: str | None = None,
                    limit: int = 5000):
@@ -516,7 +517,7 @@ def photo(request, token: str):
     return response
 
 
-@router.get("/stats", response=list[StatsRow])
+@router.get("/stats", response={200: list[StatsRow], **errors(429)})
 def get_stats(request, by: str = "unit", since: str | None = None, until: str | None = None):
     ratelimit.check(request, "stats")
     return _stats_rows(by, since, until)
@@ -531,7 +532,7 @@ def _stats_rows(by, since, until):
     return public_cache.remember("stats", (by, since, until), lambda: fn(since=since, until=until))
 
 
-@router.get("/stats.csv", openapi_extra=file_answer("text/csv"))
+@router.get("/stats.csv", response={200: None, **errors(429)}, openapi_extra=file_answer("text/csv"))
 def get_stats_csv(request, by: str = "unit", since: str | None = None, until: str | None = None):
     import io
 
