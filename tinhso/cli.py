@@ -16,7 +16,7 @@ from tinhso.core.modules import optional_import
 
 # Apps that contribute a command group, an init step and/or demo data, in dependency order.
 APP_MODULES = ["tinhso.core", "tinhso.notify", "tinhso.geo", "tinhso.reports", "tinhso.indicators", "tinhso.indices",
-               "tinhso.dossiers", "tinhso.ioc", "tinhso.opendata"]
+               "tinhso.dossiers", "tinhso.ioc", "tinhso.analysis", "tinhso.opendata"]
 
 
 def _setup_django() -> None:

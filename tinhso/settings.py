@@ -202,6 +202,7 @@ INSTALLED_APPS = [
     "tinhso.indices",
     "tinhso.dossiers",
     "tinhso.ioc",
+    "tinhso.analysis",
     "tinhso.opendata",
     "tinhso.web",
 ]
