@@ -77,7 +77,10 @@ def _run_duckdb(sql: str, base: Path) -> tuple[list[str], list[tuple]]:
                     "hive_partitioning = true, union_by_name = true)")
         cursor = con.execute(sql)
         names = [d[0] for d in cursor.description]
-        return names, [tuple(_plain(v) for v in row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+        if not any("DECIMAL" in str(d[1]).upper() for d in cursor.description):
+            return names, rows  # integers, dates, strings: already plain Python values
+        return names, [tuple(_plain(v) for v in row) for row in rows]
     finally:
         con.close()
 
