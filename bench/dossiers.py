@@ -5,27 +5,29 @@ the store, then every 766 indicator for every department and commune People's Co
     .venv/bin/python bench/dossiers.py --count 2000000      # smaller while developing
 
 Steps (each timed phase runs in its own child process, which reports its peak RSS from
-``resource.getrusage`` — DuckDB's and Arrow's native memory included — and Python's own peak from
-``tracemalloc``):
+``resource.getrusage`` — DuckDB's and Arrow's native memory included —, Python's own peak from
+``tracemalloc``, and its CPU time beside the wall time: on a machine shared with other jobs the CPU time
+is the fair figure, the wall time an upper bound):
 
 1. ``tinhso init`` and the demo catalogue in a temporary ``TINHSO_VAR_DIR`` (not timed);
 2. **import**: ``--sample`` dossiers written by the real generator (``tinhso dossiers generate``: JSON
    shape → flat Parquet with the supplementation dates) and imported by the real importer (every
-   record validated, per-dossier rules derived, all or nothing). The importer is pure Python per
-   record, so the rate measured on the sample is extrapolated linearly to N and said so;
+   record validated, per-dossier rules derived, all or nothing). The importer is Python per record, so
+   the rate measured on the sample is extrapolated linearly to N and said so;
 3. **store of N**: the imported sample replicated with new dossier codes (DuckDB ``COPY … PARTITION_BY
-   month``) to N rows, plus 5 % of them re-imported as a later version (sync semantics: the window over
-   ``MaHoSo`` has real work to do). The rows are the importer's rows, only the codes differ;
-4. **computation** (the goal): :func:`tinhso.dossiers.indicators.compute_many` — one pass choosing the
-   current version of every dossier, the rule columns summed per agency × procedure for each of the 12
-   months, then svc-766 scoring, group points, totals and competition ranks for every department and
-   every commune — on DuckDB over the N-row store;
-5. **baseline**: a straightforward pandas implementation of the same counts (read the store,
-   ``drop_duplicates`` for the latest version, boolean masks of the same rules, ``groupby().sum()``),
-   then the same scoring; checked equal to DuckDB's counts, and run with DuckDB on a ``--baseline-count``
-   store (pandas holds the whole store in memory: 10 M rows would not fit the 4 GB goal) — the ratio is
+   month``) to N rows; then 5 % of them synced again as a later version received a week later (some
+   move month), applied by the store's own **upsert** (``store._files_holding`` + ``_rewrite_without``,
+   what an import does once recorded), which leaves one row per dossier and the store's marker;
+4. **computation** (the goal): :func:`tinhso.dossiers.indicators.many_counts_sql` — one pass joining
+   the current dossiers to the 12 months, the rule columns summed per month × agency × procedure —
+   then svc-766 scoring, group points, totals and competition ranks for every department and every
+   commune with one shared :class:`~tinhso.dossiers.indicators.Context` (what ``compute_many`` does);
+5. **baseline**: a straightforward pandas implementation of the same counts (read the rule columns,
+   per month select the dossiers in scope, vectorised boolean masks of the same rules,
+   ``groupby().sum()`` — no row loop), then the same scoring; checked equal to DuckDB's counts, and run
+   with DuckDB on a ``--baseline-count`` store (pandas holds the whole store in memory) — the ratio is
    measured at equal size in the same run;
-6. **Spark** local[2] on the ``--baseline-count`` store, the same ``compute_many`` (``--no-spark`` skips).
+6. **Spark** local[2] on the ``--baseline-count`` store, the same query (``--no-spark`` skips).
 
 The machine is shared by other jobs (load average printed): figures are upper bounds.
 """

@@ -3,7 +3,7 @@
 Every query is written once, in DuckDB's SQL dialect restricted to ANSI constructs (no ``GROUP BY
 ALL``, no ``QUALIFY``, no DuckDB-only functions), and given to Spark after ``sqlglot`` transpiles it
 to Spark SQL. Both engines see the store as a table ``dossier_files`` (every Parquet file, with the
-``month`` partition column); queries read the current dossiers through :data:`store.LATEST_SQL`.
+``month`` partition column); queries read the current dossiers through :func:`store.current_sql`.
 Results come back as plain Python rows with integers, so both engines give identical answers.
 
 Spark runs in local mode, bound to 127.0.0.1, with its web UI off and little memory; a cluster

@@ -6,13 +6,17 @@ Layout under ``settings.DOSSIER_STORE_DIR`` (default ``var/dossiers``)::
     month=2025-11/imp-00000042.parquet
     month=2025-10/imp-00000043.parquet     a later import touching the same month
 
-An import never rewrites a file: it adds one file per month it touches, every row carrying the
-import's sequence number (``import_seq``, the id of its :class:`~tinhso.dossiers.models.DossierImport`
-row). Sync semantics keyed by ``MaHoSo`` are applied **on read**: the current version of a dossier is
-its row with the highest ``import_seq`` (:data:`LATEST_SQL`), so a re-import updates a dossier even
-when its month changed. :func:`compact` rewrites the store keeping only current rows, when the
-superseded rows are worth the disk. Files are written under a temporary name and renamed into
-place, so a reader never sees half a file and a failed import leaves nothing behind.
+An import adds one file per month it touches, every row carrying the import's sequence number
+(``import_seq``, the id of its :class:`~tinhso.dossiers.models.DossierImport` row). Sync semantics keyed
+by ``MaHoSo`` — the current version of a dossier is its row with the highest ``import_seq``
+(:data:`LATEST_SQL`), so a re-import updates a dossier even when its month changed — are kept by an
+**upsert by partition**: once the import is recorded, :meth:`Staging.settle` rewrites the older files
+holding the dossiers it updated without those rows, and the store holds one row per dossier (marker
+:data:`CURRENT_ONLY_MARKER`), so queries read the files directly (:func:`current_sql`). Until then, or
+in a store written before the marker existed, queries choose the current version on read (same rows,
+slower). :func:`compact` rewrites the whole store keeping only current rows and sets the marker. Files
+are written under a temporary name and renamed into place, so a reader never sees half a file and a
+failed import leaves nothing behind.
 
 The month is that of ``NgayTiepNhan`` (else of submission or end); queries read every month,
 because an unfinished dossier received long ago is still carried into today's period.
@@ -62,6 +66,11 @@ def latest_join_sql(columns) -> str:
     return (f"SELECT {', '.join('f.' + c for c in columns)} FROM dossier_files f JOIN "
             "(SELECT ma_ho_so AS cur_code, MAX(import_seq) AS cur_seq FROM dossier_files GROUP BY ma_ho_so) cur "
             "ON f.ma_ho_so = cur.cur_code AND f.import_seq = cur.cur_seq")
+
+
+def current_rows_sql(base: Path | None = None) -> str:
+    """Every column of the current dossiers (:func:`current_sql`): what the lists, the CSV and due-soon read."""
+    return current_sql(COLUMNS, base)
 
 
 def current_only(base: Path | None = None) -> bool:
