@@ -5,27 +5,29 @@ the store, then every 766 indicator for every department and commune People's Co
     .venv/bin/python bench/dossiers.py --count 2000000      # smaller while developing
 
 Steps (each timed phase runs in its own child process, which reports its peak RSS from
-``resource.getrusage`` — DuckDB's and Arrow's native memory included — and Python's own peak from
-``tracemalloc``):
+``resource.getrusage`` — DuckDB's and Arrow's native memory included —, Python's own peak from
+``tracemalloc``, and its CPU time beside the wall time: on a machine shared with other jobs the CPU time
+is the fair figure, the wall time an upper bound):
 
 1. ``tinhso init`` and the demo catalogue in a temporary ``TINHSO_VAR_DIR`` (not timed);
 2. **import**: ``--sample`` dossiers written by the real generator (``tinhso dossiers generate``: JSON
    shape → flat Parquet with the supplementation dates) and imported by the real importer (every
-   record validated, per-dossier rules derived, all or nothing). The importer is pure Python per
-   record, so the rate measured on the sample is extrapolated linearly to N and said so;
+   record validated, per-dossier rules derived, all or nothing). The importer is Python per record, so
+   the rate measured on the sample is extrapolated linearly to N and said so;
 3. **store of N**: the imported sample replicated with new dossier codes (DuckDB ``COPY … PARTITION_BY
-   month``) to N rows, plus 5 % of them re-imported as a later version (sync semantics: the window over
-   ``MaHoSo`` has real work to do). The rows are the importer's rows, only the codes differ;
-4. **computation** (the goal): :func:`tinhso.dossiers.indicators.compute_many` — one pass choosing the
-   current version of every dossier, the rule columns summed per agency × procedure for each of the 12
-   months, then svc-766 scoring, group points, totals and competition ranks for every department and
-   every commune — on DuckDB over the N-row store;
-5. **baseline**: a straightforward pandas implementation of the same counts (read the store,
-   ``drop_duplicates`` for the latest version, boolean masks of the same rules, ``groupby().sum()``),
-   then the same scoring; checked equal to DuckDB's counts, and run with DuckDB on a ``--baseline-count``
-   store (pandas holds the whole store in memory: 10 M rows would not fit the 4 GB goal) — the ratio is
+   month``) to N rows; then 5 % of them synced again as a later version received a week later (some
+   move month), applied by the store's own **upsert** (``store._files_holding`` + ``_rewrite_without``,
+   what an import does once recorded), which leaves one row per dossier and the store's marker;
+4. **computation** (the goal): :func:`tinhso.dossiers.indicators.many_counts_sql` — one pass joining
+   the current dossiers to the 12 months, the rule columns summed per month × agency × procedure —
+   then svc-766 scoring, group points, totals and competition ranks for every department and every
+   commune with one shared :class:`~tinhso.dossiers.indicators.Context` (what ``compute_many`` does);
+5. **baseline**: a straightforward pandas implementation of the same counts (read the rule columns,
+   per month select the dossiers in scope, vectorised boolean masks of the same rules,
+   ``groupby().sum()`` — no row loop), then the same scoring; checked equal to DuckDB's counts, and run
+   with DuckDB on a ``--baseline-count`` store (pandas holds the whole store in memory) — the ratio is
    measured at equal size in the same run;
-6. **Spark** local[2] on the ``--baseline-count`` store, the same ``compute_many`` (``--no-spark`` skips).
+6. **Spark** local[2] on the ``--baseline-count`` store, the same query (``--no-spark`` skips).
 
 The machine is shared by other jobs (load average printed): figures are upper bounds.
 """
@@ -63,8 +65,20 @@ def _django(var_dir: str) -> None:
 
 def _peak() -> dict:
     _cur, py_peak = tracemalloc.get_traced_memory()
-    return {"rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "python_peak_mb": round(py_peak / 1048576, 1)}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"rss_peak_mb": round(usage.ru_maxrss / 1024, 1), "python_peak_mb": round(py_peak / 1048576, 1),
+            "process_cpu_s": round(usage.ru_utime + usage.ru_stime, 2)}
+
+
+class Clock:
+    """Wall time and this process's CPU time (user + system, every thread: DuckDB's included) of a step;
+    on a machine shared with other jobs the CPU time is the fair figure, the wall time an upper bound."""
+
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def lap(self) -> tuple[float, float]:
+        return round(time.perf_counter() - self.wall, 2), round(time.process_time() - self.cpu, 2)
 
 
 def _periods(end: str) -> list[str]:
@@ -100,9 +114,11 @@ def phase_import(args: dict) -> dict:
     t0 = time.perf_counter()
     synthetic.generate(path, count=args["sample"], seed=766, end=end)
     t1 = time.perf_counter()
+    clock = Clock()
     result = importer.import_file(path, synthetic=True)
     t2 = time.perf_counter()
-    return {"generate_s": round(t1 - t0, 2), "import_s": round(t2 - t1, 2), "records": result.records,
+    return {"generate_s": round(t1 - t0, 2), "import_s": round(t2 - t1, 2), "import_cpu_s": clock.lap()[1],
+            "records": result.records,
             "file_mb": round(path.stat().st_size / 1048576, 1)}
 
 
@@ -121,14 +137,43 @@ def phase_replicate(args: dict) -> dict:
     con.execute(f"""COPY (SELECT * REPLACE (ma_ho_so || '-' || CAST(k AS VARCHAR) AS ma_ho_so, CAST(1 AS BIGINT) AS import_seq)
                     FROM s, range({copies}) t(k))
                    TO '{dst}' (FORMAT parquet, PARTITION_BY (month), COMPRESSION zstd, FILENAME_PATTERN 'imp-1-{{i}}')""")
-    # 5 % re-imported as a later version of the same dossier (what a daily sync does)
-    con.execute(f"""COPY (SELECT * REPLACE (ma_ho_so || '-' || CAST(k AS VARCHAR) AS ma_ho_so, CAST(2 AS BIGINT) AS import_seq)
-                    FROM s, range({copies}) t(k) WHERE hash(ma_ho_so, k) % 20 = 0)
-                   TO '{dst}' (FORMAT parquet, PARTITION_BY (month), COMPRESSION zstd, FILENAME_PATTERN 'imp-2-{{i}}',
-                               OVERWRITE_OR_IGNORE)""")
+    # 5 % synced again as a later version of the same dossier (what a daily sync does), received a week
+    # later (so a part of them moves month): applied by the store's upsert in the next phase
+    updates = Path(str(dst) + "-updates")
+    con.execute(f"""COPY (SELECT * REPLACE (ma_ho_so || '-' || CAST(k AS VARCHAR) AS ma_ho_so, CAST(2 AS BIGINT) AS import_seq,
+                                         received_date + 7 AS received_date,
+                                         strftime(received_date + 7, '%Y-%m') AS month)
+                    FROM s, range({copies}) t(k) WHERE hash(ma_ho_so, k) % 20 = 0 AND received_date IS NOT NULL)
+                   TO '{updates}' (FORMAT parquet, PARTITION_BY (month), COMPRESSION zstd, FILENAME_PATTERN 'imp-2-{{i}}')""")
     rows = con.execute(f"SELECT COUNT(*), COUNT(DISTINCT ma_ho_so) FROM read_parquet('{dst}/month=*/*.parquet')").fetchone()
     return {"rows": rows[0], "dossiers": rows[1], "copy_s": round(time.perf_counter() - t0, 2),
             "store_mb": round(sum(p.stat().st_size for p in dst.rglob("*.parquet")) / 1048576, 1)}
+
+
+def phase_upsert(args: dict) -> dict:
+    """The later versions applied by the store's own upsert (tinhso.dossiers.store): find the older files
+    holding the updated codes, rewrite those without them, move the new files in, mark the store."""
+    from tinhso.dossiers import store
+
+    dst = Path(args["dst"])
+    updates = Path(str(dst) + "-updates")
+    new = sorted(updates.glob("month=*/*.parquet"))
+    t0 = time.perf_counter()
+    stale = store._files_holding(store.files(dst), new)
+    t1 = time.perf_counter()
+    for path, codes in stale.items():
+        store._rewrite_without(path, codes)
+    for path in new:
+        (dst / path.parent.name).mkdir(exist_ok=True)
+        os.replace(path, dst / path.parent.name / path.name)
+    (dst / store.CURRENT_ONLY_MARKER).touch()
+    elapsed = time.perf_counter() - t0
+    shutil.rmtree(updates, ignore_errors=True)
+    import duckdb
+
+    rows = duckdb.connect().execute(f"SELECT COUNT(*), COUNT(DISTINCT ma_ho_so) FROM read_parquet('{dst}/month=*/*.parquet')").fetchone()
+    return {"updated": int(sum(len(c) for c in stale.values())), "files_rewritten": len(stale),
+            "upsert_s": round(elapsed, 2), "find_s": round(t1 - t0, 2), "rows": rows[0], "dossiers": rows[1]}
 
 
 def _set_store(path: str) -> None:
@@ -159,18 +204,22 @@ def phase_compute(args: dict) -> dict:
     mode = settings.DOSSIER_SUPPLEMENT_MODE
     engine_name = args.get("engine", "duckdb")
     t0 = time.perf_counter()
-    names, rows = engines.run(indicators.many_counts_sql(periods, mode, today, materialize=engine_name == "duckdb"),
-                              engine_name)
+    clock = Clock()
+    names, rows = engines.run(indicators.many_counts_sql(periods, mode, today), engine_name)
     by_period: dict[str, list] = {}
     for r in engines.as_dicts(names, rows):
         by_period.setdefault(r.pop("period"), []).append(r)
+    counts_cpu = clock.lap()[1]
     t1 = time.perf_counter()
-    docs = {(p.code, level): indicators.compute(p.code, level, today=today, rows=by_period.get(p.code, []))
+    context = indicators.Context()
+    docs = {(p.code, level): indicators.compute(p.code, level, today=today, rows=by_period.get(p.code, []),
+                                                context=context)
             for p in periods for level in ("agency", "commune")}
     elapsed = time.perf_counter() - t0
     units = sum(len(d["units"]) for d in docs.values())
     scored = sum(1 for d in docs.values() for u in d["units"] if u["total"] is not None)
     out = {"compute_s": round(elapsed, 2), "counts_s": round(t1 - t0, 2), "scoring_s": round(elapsed - t1 + t0, 2),
+           "compute_cpu_s": clock.lap()[1], "counts_cpu_s": counts_cpu,
            "documents": len(docs), "unit_periods": units, "scored": scored,
            "checksum": round(sum(u["total"] or 0 for d in docs.values() for u in d["units"]), 2)}
     if args.get("engine") == "spark":
@@ -179,56 +228,64 @@ def phase_compute(args: dict) -> dict:
 
 
 def pandas_counts(store_dir: str, periods: list, mode: str, today) -> dict[str, list[dict]]:
-    """The counts of :func:`tinhso.dossiers.indicators.counts_sql` written plainly in pandas."""
+    """The counts of :func:`tinhso.dossiers.indicators.counts_sql` written plainly in pandas, the way a
+    competent analyst would: read only the columns the rules use, keep the latest version of each
+    dossier (only when the store may hold superseded rows, as the engine does), then per period select
+    the dossiers in scope and sum vectorised boolean masks with ``groupby().sum()``. No row loop."""
     import numpy as np
     import pandas as pd
 
-    from tinhso.dossiers import rules
+    from tinhso.dossiers import indicators, rules, store
 
-    df = pd.read_parquet(store_dir)
-    df = df.sort_values("import_seq").drop_duplicates("ma_ho_so", keep="last")
-    due = df[rules.due_column(mode)].astype("datetime64[s]")
-    received = df["received_date"].astype("datetime64[s]")
-    end_date = df["end_date"].astype("datetime64[s]")
-    sup_open = df["sup_open_date"].astype("datetime64[s]")
-    status, channel = df["status"], df["channel"]
-    once = df["sup_count"] <= 1
-    flags = {c: df[c].fillna(False).astype(bool) for c in ("e_result", "paid_online", "fee_info", "fee_all_zero",
-                                                           "attached", "reuse", "from_store", "vneid", "unhappy")}
+    columns = list(indicators.RULE_INPUTS)
+    if store.current_only(Path(store_dir)):
+        df = pd.read_parquet(store_dir, columns=columns)
+    else:
+        df = pd.read_parquet(store_dir, columns=columns + ["ma_ho_so", "import_seq"])
+        df = df.sort_values("import_seq").drop_duplicates("ma_ho_so", keep="last")
+    df = df[~df["status"].isin([1, 3]) & df["received_date"].notna()]
+    for c in ("received_date", "end_date", "sup_open_date", rules.due_column(mode)):
+        df[c] = df[c].astype("datetime64[s]")
+    for c in ("e_result", "paid_online", "fee_info", "fee_all_zero", "attached", "reuse", "from_store", "vneid",
+              "unhappy"):
+        df[c] = df[c].fillna(False).astype(bool)
     out = {}
     for p in periods:
         s, e = np.datetime64(p.start, "s"), np.datetime64(p.end, "s")
         j = np.datetime64(min(p.end, today), "s")
-        scope = (~status.isin([1, 3])) & received.notna() & (received <= e) & (end_date.isna() | (end_date >= s))
+        d = df[(df["received_date"] <= e) & (df["end_date"].isna() | (df["end_date"] >= s))]
+        due, received, end_date, sup_open = d[rules.due_column(mode)], d["received_date"], d["end_date"], d["sup_open_date"]
+        status, channel = d["status"], d["channel"]
+        once = d["sup_count"] <= 1
         finished = end_date.notna() & (end_date <= e)
-        unfinished = end_date.isna() | (end_date > e)
+        unfinished = ~finished
         received_in = received >= s
         judged = sup_open.where(sup_open.notna() & (sup_open < j), j)
         paused = status.isin([5, 6]) & end_date.isna()
         late_end = finished & (~once | (end_date > due))
         over = unfinished & ~paused & (~once | (due < j))
+        with_result = finished & status.isin([9, 10])
         cols = {
-            "in_scope": pd.Series(True, index=df.index), "carried_over": ~received_in, "received": received_in,
+            "in_scope": pd.Series(True, index=d.index), "carried_over": ~received_in, "received": received_in,
             "received_online": received_in & (channel == 2), "received_direct": received_in & (channel == 1),
             "received_postal": received_in & (channel == 3),
             "finished_early": finished & once & (end_date < due), "finished_on_due": finished & once & (end_date == due),
             "finished_late": late_end, "paused": unfinished & paused,
             "in_progress_within": unfinished & ~paused & once & (due >= j), "in_progress_over": over,
             "paused_on_time": unfinished & paused & once & (judged <= due),
-            "online_e_result": received_in & (channel == 2) & flags["e_result"],
-            "paid_online": received_in & flags["paid_online"], "fee_info": received_in & flags["fee_info"],
-            "fee_all_zero": received_in & flags["fee_all_zero"], "attached": received_in & flags["attached"],
-            "attached_e_result": received_in & flags["attached"] & flags["e_result"],
-            "reuse": received_in & flags["reuse"], "from_store": received_in & flags["from_store"],
-            "population_data": received_in & (flags["vneid"] | flags["from_store"]),
-            "with_result": finished & status.isin([9, 10]),
-            "with_result_e_result": finished & status.isin([9, 10]) & flags["e_result"],
-            "unhappy_or_late": flags["unhappy"] | late_end | over,
+            "online_e_result": received_in & (channel == 2) & d["e_result"],
+            "paid_online": received_in & d["paid_online"], "fee_info": received_in & d["fee_info"],
+            "fee_all_zero": received_in & d["fee_all_zero"], "attached": received_in & d["attached"],
+            "attached_e_result": received_in & d["attached"] & d["e_result"],
+            "reuse": received_in & d["reuse"], "from_store": received_in & d["from_store"],
+            "population_data": received_in & (d["vneid"] | d["from_store"]),
+            "with_result": with_result, "with_result_e_result": with_result & d["e_result"],
+            "unhappy_or_late": d["unhappy"] | late_end | over,
         }
         frame = pd.DataFrame({k: v.astype("int64") for k, v in cols.items()})
-        frame["work_days"] = df["work_days"].where(finished & status.isin([9, 10]), 0).fillna(0).astype("int64")
-        frame["agency"], frame["ma_tthc"] = df["agency"], df["ma_tthc"]
-        sums = frame[scope].groupby(["agency", "ma_tthc"], sort=True).sum().reset_index()
+        frame["work_days"] = d["work_days"].where(with_result, 0).fillna(0).astype("int64")
+        frame["agency"], frame["ma_tthc"] = d["agency"], d["ma_tthc"]
+        sums = frame.groupby(["agency", "ma_tthc"], sort=True).sum().reset_index()
         out[p.code] = [{k: (int(v) if isinstance(v, (np.integer,)) else v) for k, v in r.items()}
                        for r in sums.to_dict("records")]
     return out
@@ -247,11 +304,15 @@ def phase_pandas(args: dict) -> dict:
     periods = [parse(p) for p in _periods(args["end"])]
     mode = settings.DOSSIER_SUPPLEMENT_MODE
     t0 = time.perf_counter()
+    clock = Clock()
     counts = pandas_counts(args["store"], periods, mode, today)
+    counts_cpu = clock.lap()[1]
     t1 = time.perf_counter()
-    docs = {(p.code, level): indicators.compute(p.code, level, today=today, rows=counts[p.code])
+    context = indicators.Context()
+    docs = {(p.code, level): indicators.compute(p.code, level, today=today, rows=counts[p.code], context=context)
             for p in periods for level in ("agency", "commune")}
     elapsed = time.perf_counter() - t0
+    compute_cpu = clock.lap()[1]
     # the same counts as the engine's (checked outside the timing)
     from tinhso.dossiers import engine as engines
 
@@ -262,17 +323,18 @@ def phase_pandas(args: dict) -> dict:
     same = all(sorted(counts[p.code], key=lambda r: (r["agency"], r["ma_tthc"]))
                == sorted(engine_rows.get(p.code, []), key=lambda r: (r["agency"], r["ma_tthc"])) for p in periods)
     return {"compute_s": round(elapsed, 2), "counts_s": round(t1 - t0, 2), "scoring_s": round(elapsed - t1 + t0, 2),
+            "compute_cpu_s": compute_cpu, "counts_cpu_s": counts_cpu,
             "documents": len(docs), "same_counts_as_duckdb": same,
             "checksum": round(sum(u["total"] or 0 for d in docs.values() for u in d["units"]), 2)}
 
 
-PHASES = {"setup": phase_setup, "import": phase_import, "replicate": phase_replicate, "compute": phase_compute,
-          "pandas": phase_pandas}
+PHASES = {"setup": phase_setup, "import": phase_import, "replicate": phase_replicate, "upsert": phase_upsert,
+          "compute": phase_compute, "pandas": phase_pandas}
 
 
 def child(name: str, args: dict) -> None:
     tracemalloc.start()
-    if name != "replicate":
+    if name not in ("replicate",):
         _django(args["var"])
     result = PHASES[name](args)
     result.update(_peak())
@@ -316,11 +378,14 @@ def main() -> None:
         store = var / "dossiers"
         results = {"count": opts.count, "sample": opts.sample, "import": imp,
                    "import_rate_per_s": round(opts.sample / imp["import_s"]),
+                   "import_rate_per_cpu_s": round(opts.sample / imp["import_cpu_s"]),
                    "import_projected_s": round(opts.count / opts.sample * imp["import_s"])}
         big, small = work / "store-big", work / "store-small"
         log(f"replicate to {opts.count:,} and {opts.baseline_count:,} …")
         results["store"] = run("replicate", {"src": str(store), "dst": str(big), "count": opts.count})
+        results["upsert"] = run("upsert", {**common, "dst": str(big)})
         results["store_small"] = run("replicate", {"src": str(store), "dst": str(small), "count": opts.baseline_count})
+        results["upsert_small"] = run("upsert", {**common, "dst": str(small)})
         log(f"compute: {MONTHS} months × departments and communes on DuckDB, {opts.count:,} …")
         results["duckdb"] = run("compute", {**common, "store": str(big)})
         log(f"baseline at {opts.baseline_count:,}: DuckDB, then pandas …")
@@ -330,6 +395,10 @@ def main() -> None:
                                                     / results["duckdb_small"]["compute_s"], 1)
         results["ratio_counts_pandas_over_duckdb"] = round(results["pandas_small"]["counts_s"]
                                                            / results["duckdb_small"]["counts_s"], 1)
+        results["ratio_cpu_pandas_over_duckdb"] = round(results["pandas_small"]["compute_cpu_s"]
+                                                        / results["duckdb_small"]["compute_cpu_s"], 1)
+        results["ratio_counts_cpu_pandas_over_duckdb"] = round(results["pandas_small"]["counts_cpu_s"]
+                                                               / results["duckdb_small"]["counts_cpu_s"], 1)
         if not opts.no_spark:
             log(f"Spark local[2] at {opts.baseline_count:,} …")
             results["spark_small"] = run("compute", {**common, "store": str(small), "engine": "spark"},

@@ -36,6 +36,12 @@ def test_duckdb_and_spark_agree(catalogue, tmp_path):
             duck = indicators.count_rows(p, mode, "duckdb")
             spark = indicators.count_rows(p, mode, "spark")
             assert duck and duck == spark, period
+        periods = ["2025-09", "2025-10", "2025-Q3", "2025-W41", "2025"]
+        duck_many = indicators.compute_many(periods, ("agency", "commune"), engine="duckdb")
+        spark_many = indicators.compute_many(periods, ("agency", "commune"), engine="spark")
+        for key, doc in duck_many.items():
+            assert doc.pop("engine") == "duckdb" and spark_many[key].pop("engine") == "spark"
+            assert doc == spark_many[key], key
         for level in ("agency", "commune", "province"):
             duck = service.indicators("2025-10", level, engine="duckdb")
             spark = service.indicators("2025-10", level, engine="spark")

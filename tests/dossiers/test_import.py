@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from tests.dossiers.conftest import PERIOD, write_json, write_jsonl
 from tests.dossiers.known import AGENCY, BUCKETS_PAUSE, KNOWN, dossier
-from tinhso.dossiers import reader, service, setup, store
+from tinhso.dossiers import service, setup, store
 from tinhso.dossiers.models import DossierImport
 
 pytestmark = pytest.mark.django_db
@@ -70,14 +70,41 @@ def test_json_lines_name_the_line(catalogue, cli, tmp_path):
     _nothing_imported()
 
 
-def test_reader_limits_refuse_the_whole_file(catalogue, cli, tmp_path, monkeypatch):
-    monkeypatch.setattr(reader, "MAX_RECORDS", 3)
+def test_reader_limits_refuse_the_whole_file(catalogue, cli, tmp_path, settings):
+    """The reader's limits are those of tinhso.core.limits (TINHSO_FILE_LIMITS), each refusal naming its key."""
+    settings.TINHSO_FILE_LIMITS = {"dossier_records": 3}
     code, _, err = cli("dossiers", "import", write_json(tmp_path / "many.json", KNOWN))
-    assert code == 2 and "file_too_large" in err
-    monkeypatch.setattr(reader, "MAX_RECORDS", 10_000)
-    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 100)
+    assert code == 2 and "file_too_large" in err and "dossier_records = 3" in err
+    settings.TINHSO_FILE_LIMITS = {"dossier_file_bytes": 100}
     code, _, err = cli("dossiers", "import", write_json(tmp_path / "many.json", KNOWN))
-    assert code == 2 and "file_too_large" in err
+    assert code == 2 and "dossier_file_bytes = 100" in err
+    _nothing_imported()
+
+
+def test_parquet_limits_are_checked_from_the_footer(catalogue, cli, tmp_path, settings):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "wide.parquet"
+    table = pa.table({"MaHoSo": ["P-1", "P-2"], **{f"extra{i}": ["x" * 1000] * 2 for i in range(5)}})
+    pq.write_table(table, path, compression="zstd")
+    settings.TINHSO_FILE_LIMITS = {"dossier_columns": 5}
+    code, _, err = cli("dossiers", "import", path)
+    assert code == 2 and "dossier_columns = 5" in err
+    settings.TINHSO_FILE_LIMITS = {"dossier_uncompressed_bytes": 5000}  # 10 kB of text, compressed to little
+    code, _, err = cli("dossiers", "import", path)
+    assert code == 2 and "dossier_uncompressed_bytes = 5000" in err
+    _nothing_imported()
+
+
+def test_json_nesting_is_bounded(catalogue, cli, tmp_path):
+    deep: object = "x"
+    for _ in range(100):
+        deep = [deep]
+    path = tmp_path / "deep.jsonl"
+    path.write_text(json.dumps(dict(GOOD, TaiLieuNop=deep)) + "\n", encoding="utf-8")
+    code, _, err = cli("dossiers", "import", path)
+    assert code == 2 and "json_depth" in err
     _nothing_imported()
 
 
@@ -106,10 +133,29 @@ def test_reimport_updates_the_dossier(catalogue, cli, tmp_path):
     assert (buckets["in_progress_over"], buckets["finished_early"], buckets["carried_over"]) == (0, 1, 1)
     listed = service.list_dossiers({"agency": AGENCY})
     assert listed["total"] == 1 and listed["items"][0]["status"] == 10
-    # compaction keeps the answer and drops the superseded row
-    assert store.compact() == 1
+    # the import replaced the row in the store (an upsert by partition): the old month's file held only
+    # the superseded row and is gone, and the store is marked as holding one row per dossier
+    assert [p.parent.name for p in store.files()] == ["month=2025-09"]
+    assert store.current_only()
+    assert store.compact() == 0
     assert _bucket() == buckets
-    assert len(store.files()) == 1
+
+
+def test_reimport_into_an_older_store_is_read_with_the_window(catalogue, cli, tmp_path):
+    """A store that may hold superseded rows (written before the marker, or an import stopped between
+    publishing and rewriting) is read choosing the latest version; compaction drops the rows and marks it."""
+    unfinished = dossier("HS-R", 4, "13/10/2025 08:00:00", "20/10/2025 08:00:00")
+    assert cli("dossiers", "import", write_json(tmp_path / "a.json", [unfinished]))[0] == 0
+    (store.root() / store.CURRENT_ONLY_MARKER).unlink()  # as an older tinhso left it
+    finished = dict(unfinished, TrangThaiHoSo=10, NgayTiepNhan="30/09/2025 08:00:00",
+                    NgayKetThucXuLy="17/10/2025 08:00:00")
+    assert cli("dossiers", "import", write_json(tmp_path / "b.json", [finished]))[0] == 0
+    assert len(store.files()) == 2 and not store.current_only()
+    buckets = _bucket()
+    assert (buckets["total"], buckets["in_progress_over"], buckets["finished_early"]) == (1, 0, 1)
+    assert store.compact() == 1
+    assert store.current_only() and len(store.files()) == 1
+    assert _bucket() == buckets
 
 
 def test_flat_csv_xlsx_and_parquet(catalogue, cli, tmp_path):

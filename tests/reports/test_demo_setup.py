@@ -64,3 +64,22 @@ def test_one_demo_account_per_role_holds_its_role(demo):
     held = {g for u in users for g in u.groups.values_list("name", flat=True)}
     assert held == {r.code for r in roles.ROLES} - {roles.ADMINISTRATOR}
     assert not users.filter(is_superuser=True).exists()
+
+
+def test_department_demo_account_sees_its_agency_dossiers(demo, settings, tmp_path):
+    """The demo's department official (handler-so-y-te) is a member of the dossiers agency of the same
+    code, so /dich-vu-cong lists that department's dossiers to them (and only them); before, the account
+    had no AgencyMember row and was refused every dossier list."""
+    from django.contrib.auth import get_user_model
+
+    from tinhso.dossiers import access, service
+    from tinhso.dossiers import setup as dossiers_setup
+
+    settings.DOSSIER_STORE_DIR = tmp_path / "store"
+    dossiers_setup.load_demo(out=demo.append, count=400)
+    user = get_user_model().objects.get(username="handler-so-y-te")
+    allowed = access.agencies_for(user)
+    assert allowed == ["so-y-te"]
+    listed = service.list_dossiers(access.restrict({}, allowed))
+    assert listed["total"] > 0 and {item["agency"] for item in listed["items"]} == {"so-y-te"}
+    assert dossiers_setup.demo_members() == 0  # idempotent

@@ -53,6 +53,11 @@ DEFAULTS: dict[str, int] = {
     "geo_uncompressed_bytes": 256 * MiB,   # a .gz once inflated
     "geo_features": 50_000,
     "geo_property_chars": 500,       # a feature's code or name
+    # Dossier files (tinhso dossiers import: JSON, JSON Lines, CSV, XLSX, Parquet; tinhso.dossiers.reader).
+    "dossier_file_bytes": 512 * MiB,          # the file as given
+    "dossier_records": 2_000_000,             # records (rows) of one file: split bigger syncs
+    "dossier_columns": 200,                   # columns of a CSV/XLSX/Parquet file
+    "dossier_uncompressed_bytes": 2048 * MiB,  # XLSX members / Parquet column data, once decompressed
 }
 RATIO_FLOOR_BYTES = 1 * MiB       # a member smaller than this may compress as well as it likes
 

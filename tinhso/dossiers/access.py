@@ -9,7 +9,8 @@
   ``dossiers.view_all_dossiers`` sees every agency; ``dossiers.view_agency_dossiers`` sees only the
   agencies the account is a member of (:class:`~tinhso.dossiers.models.AgencyMember`: a department's or
   a commune People's Committee's staff) and the People's Committees of the communes its role works in
-  (:func:`tinhso.core.roles.geo_scope`; province-wide scope sees every agency). Roles
+  (:func:`tinhso.core.roles.geo_scope`; province-wide scope sees every agency, unless the account is a
+  member of an agency: a department's staff work province-wide but see their own department's dossiers). Roles
   (:mod:`tinhso.core.roles`): operator → all; handler, supervisor, leader → their agencies. Superusers
   see everything.
 """
@@ -36,7 +37,9 @@ def agencies_for(user) -> list[str] | None:
         units: set[int] = set()
         for role in SCOPED_ROLES:  # a commune official: their commune's People's Committee
             scope = roles.geo_scope(user, role)
-            if scope.province_wide:
+            if scope.province_wide and not codes:
+                # province-wide without an agency (a provincial leader); a department's staff are
+                # province-wide on the map but see only their own agency's dossiers
                 return ALL
             units |= scope.unit_ids
         codes |= set(Agency.objects.filter(kind=AgencyKind.COMMUNE, unit_id__in=units).values_list("code", flat=True))

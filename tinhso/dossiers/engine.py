@@ -3,7 +3,7 @@
 Every query is written once, in DuckDB's SQL dialect restricted to ANSI constructs (no ``GROUP BY
 ALL``, no ``QUALIFY``, no DuckDB-only functions), and given to Spark after ``sqlglot`` transpiles it
 to Spark SQL. Both engines see the store as a table ``dossier_files`` (every Parquet file, with the
-``month`` partition column); queries read the current dossiers through :data:`store.LATEST_SQL`.
+``month`` partition column); queries read the current dossiers through :func:`store.current_sql`.
 Results come back as plain Python rows with integers, so both engines give identical answers.
 
 Spark runs in local mode, bound to 127.0.0.1, with its web UI off and little memory; a cluster
@@ -77,7 +77,10 @@ def _run_duckdb(sql: str, base: Path) -> tuple[list[str], list[tuple]]:
                     "hive_partitioning = true, union_by_name = true)")
         cursor = con.execute(sql)
         names = [d[0] for d in cursor.description]
-        return names, [tuple(_plain(v) for v in row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+        if not any("DECIMAL" in str(d[1]).upper() for d in cursor.description):
+            return names, rows  # integers, dates, strings: already plain Python values
+        return names, [tuple(_plain(v) for v in row) for row in rows]
     finally:
         con.close()
 

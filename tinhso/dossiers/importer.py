@@ -112,6 +112,7 @@ def import_file(path: Path, *, synthetic: bool = False) -> ImportResult:
             except BaseException:
                 store.remove_import(log.pk)
                 raise
+        staging.settle()  # the superseded rows go once the import is recorded
     finally:
         staging.discard()
     return ImportResult(seq=log.pk, records=count, months=months)

@@ -44,7 +44,9 @@ takes effect; publicised within 5 working days of that decision [DVCQG-F 1.1, 1.
 
 
 def counts_sql(period: Period, mode: str, today: dt.date | None = None) -> str:
-    """The one query of the indicators: rule columns summed per agency × procedure (DuckDB dialect)."""
+    """The definition of the indicators' counts: rule columns summed per agency × procedure over the
+    current version of every dossier (DuckDB dialect), in its plainest form. What runs is
+    :func:`many_counts_sql`, the same counts for any set of periods in one pass (tested equal)."""
     cols = rules.period_columns(period.start, period.end, mode, today)
     sums = [f"SUM(CASE WHEN {expr} THEN 1 ELSE 0 END) AS {name}" for name, expr in cols.items()]
     work = rules.SUMMED["work_days"].format(e=f"DATE '{period.end.isoformat()}'")
@@ -54,8 +56,11 @@ def counts_sql(period: Period, mode: str, today: dt.date | None = None) -> str:
 
 
 def count_rows(period: Period, mode: str, engine: str = "duckdb", today: dt.date | None = None) -> list[dict]:
-    names, rows = engines.run(counts_sql(period, mode, today or engines.today_local()), engine)
-    return engines.as_dicts(names, rows)
+    names, rows = engines.run(many_counts_sql([period], mode, today or engines.today_local()), engine)
+    out = engines.as_dicts(names, rows)
+    for r in out:
+        del r["period"]
+    return out
 
 
 @dataclass
@@ -177,10 +182,13 @@ def _unit_indicators(rows: list[dict], catalogue: _Catalogue, supplied,
     return out, buckets
 
 
-def _supplier(period: Period):
-    table: dict[tuple[str, int | None, str], float] = {}
-    for code, agency, p, value in SuppliedValue.objects.values_list("indicator", "agency_id", "period", "value"):
-        table[(code, agency, p)] = value
+def _supplied_table() -> dict[tuple[str, int | None, str], float]:
+    return {(code, agency, p): value for code, agency, p, value
+            in SuppliedValue.objects.values_list("indicator", "agency_id", "period", "value")}
+
+
+def _supplier(period: Period, table: dict | None = None):
+    table = _supplied_table() if table is None else table
 
     def lookup(agency_id: int | None):
         def find(code: str) -> float | None:
@@ -198,32 +206,47 @@ def _round(x, digits=4):
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), digits)
 
 
+def periods_sql(periods: list[Period], today: dt.date | None = None) -> str:
+    """The periods as a small table ``(period, p_start, p_end, p_judge)`` (an ANSI ``VALUES`` list)."""
+    rows = ", ".join(f"('{p.code}', DATE '{p.start.isoformat()}', DATE '{p.end.isoformat()}', "
+                     f"DATE '{rules.judged_at(p.end, today).isoformat()}')" for p in periods)
+    return f"SELECT * FROM (VALUES {rows}) AS t(period, p_start, p_end, p_judge)"
+
+
 def many_counts_sql(periods: list[Period], mode: str, today: dt.date | None = None,
-                    materialize: bool = True) -> str:
-    """:func:`counts_sql` of several periods in one query: the current dossiers are chosen once (the
-    window over the whole store is the costly part), then each period's sums are added with its code."""
-    parts = []
-    for p in periods:
-        cols = rules.period_columns(p.start, p.end, mode, today)
-        sums = [f"SUM(CASE WHEN {expr} THEN 1 ELSE 0 END) AS {name}" for name, expr in cols.items()]
-        work = rules.SUMMED["work_days"].format(e=f"DATE '{p.end.isoformat()}'")
-        sums.append(f"SUM({work}) AS work_days")
-        parts.append(f"SELECT '{p.code}' AS period, agency, ma_tthc, {', '.join(sums)} FROM latest "
-                     f"WHERE {rules.in_scope(p.start, p.end)} GROUP BY agency, ma_tthc")
-    keyword = "AS MATERIALIZED" if materialize else "AS"
-    return f"WITH latest {keyword} ({LATEST_NARROW_SQL}) " + " UNION ALL ".join(parts) + " ORDER BY 1, 2, 3"
+                    current: str | None = None) -> str:
+    """:func:`counts_sql` of several periods (any mix of weeks, months, quarters, years) in **one pass**
+    over the store: the current dossiers (only the rule columns, :func:`tinhso.dossiers.store.current_sql`)
+    are joined to the table of periods on the scope condition, so each dossier meets only the periods it
+    belongs to (received in it or carried into it — usually one or two months), and the rule columns are
+    summed per period × agency × procedure in one hash aggregate. The rule expressions are those of
+    :func:`counts_sql` with the period's days read from the joined row instead of literals, so the counts
+    are the same (``tests/dossiers/test_compute_regression.py`` checks it against the plain query).
+
+    Why not per-month partial sums rolled up to quarters and years: the scope of a period is not the union
+    of its months' scopes (a dossier carried through three months counts once in the quarter, three times
+    in the months) and unfinished dossiers are judged at each period's own end, so only the received-in
+    counts would add up; the join gives every period exactly, at the cost of a dossier row per period it
+    is in, which is small."""
+    cols = rules.rule_columns("p.p_start", "p.p_end", "p.p_judge", mode)
+    sums = [f"SUM(CASE WHEN {expr} THEN 1 ELSE 0 END) AS {name}" for name, expr in cols.items()]
+    sums.append(f"SUM({rules.SUMMED['work_days'].format(e='p.p_end')}) AS work_days")
+    source = current if current is not None else store.current_sql(RULE_INPUTS)
+    # The scope condition (rules.scope_condition) split in two: the dossier's own part filters the scan;
+    # the part comparing with the period is the join condition, wrapped in COALESCE so that DuckDB
+    # evaluates it block-wise against the few periods (a nested loop over 12 rows) instead of sorting the
+    # dossiers for a range join; Spark broadcasts the periods either way.
+    dossier_part, period_part = rules.scope_parts("p.p_start", "p.p_end")
+    return (f"SELECT p.period AS period, d.agency AS agency, d.ma_tthc AS ma_tthc, {', '.join(sums)} "
+            f"FROM (SELECT * FROM ({source}) c WHERE {dossier_part}) d JOIN ({periods_sql(periods, today)}) p "
+            f"ON COALESCE({period_part}, FALSE) "
+            "GROUP BY p.period, d.agency, d.ma_tthc ORDER BY 1, 2, 3")
 
 
 RULE_INPUTS = ("agency", "ma_tthc", "status", "channel", "received_date", "end_date", "due_pause_date",
                "due_restart_date", "sup_count", "sup_open_date", "work_days", "paid_online", "fee_info",
                "fee_all_zero", "reuse", "attached", "e_result", "from_store", "vneid", "unhappy")
-LATEST_NARROW_SQL = (
-    f"SELECT {', '.join('f.' + c for c in RULE_INPUTS)} FROM dossier_files f JOIN "
-    "(SELECT ma_ho_so AS cur_code, MAX(import_seq) AS cur_seq FROM dossier_files GROUP BY ma_ho_so) cur "
-    "ON f.ma_ho_so = cur.cur_code AND f.import_seq = cur.cur_seq")
-""":data:`store.LATEST_SQL` for the rule columns only, as a join on each dossier's highest import sequence
-(a hash aggregate, where the window needs a sort of the whole store): the same rows, because an import
-holds a ``MaHoSo`` once (a duplicate in a file is refused), so (``ma_ho_so``, ``import_seq``) is unique."""
+"""The columns the rules read (everything else in the store is for the lists of dossiers)."""
 
 
 def compute_many(periods: list[str], levels: tuple[str, ...] = ("agency", "commune"), engine: str = "duckdb",
@@ -233,21 +256,43 @@ def compute_many(periods: list[str], levels: tuple[str, ...] = ("agency", "commu
     mode = mode or settings.DOSSIER_SUPPLEMENT_MODE
     parsed = [parse_period(p) for p in periods]
     today = today or engines.today_local()
-    names, rows = engines.run(many_counts_sql(parsed, mode, today, materialize=engine == "duckdb"), engine)
+    names, rows = engines.run(many_counts_sql(parsed, mode, today), engine)
     by_period: dict[str, list[dict]] = defaultdict(list)
     for r in engines.as_dicts(names, rows):
         by_period[r.pop("period")].append(r)
-    return {(p.code, level): compute(p.code, level, engine=engine, mode=mode, today=today, rows=by_period[p.code])
+    context = Context()
+    return {(p.code, level): compute(p.code, level, engine=engine, mode=mode, today=today, rows=by_period[p.code],
+                                     context=context)
             for p in parsed for level in levels}
 
 
+class Context:
+    """What every document of one computation reads alike — the agencies, the catalogue, the supplied
+    values, the svc-766 method, the PAKN counts of each period — read once by :func:`compute_many`
+    instead of once per period × level (the same values: nothing changes them during a computation)."""
+
+    def __init__(self):
+        from tinhso.dossiers.importer import calendar
+        from tinhso.indices.methodology import load_method
+
+        self.agencies = {a.code: a for a in Agency.objects.select_related("unit")}
+        self.catalogue = _Catalogue(calendar())
+        self.supplied = _supplied_table()
+        self.method = load_method(METHOD)
+        self._pakn: dict[tuple, object] = {}
+
+    def pakn(self, start: dt.date, end: dt.date, judge: dt.date):
+        key = (start, end, judge)
+        if key not in self._pakn:
+            self._pakn[key] = pakn_records.counts(start, end, judge)
+        return self._pakn[key]
+
+
 def compute(period: str, level: str = "agency", engine: str = "duckdb", mode: str | None = None,
-            today: dt.date | None = None, rows: list[dict] | None = None) -> dict:
+            today: dt.date | None = None, rows: list[dict] | None = None, context: Context | None = None) -> dict:
     """The indicators JSON of one period and level (see docs/dossiers.md); ``today`` (default: the date in
     Vietnam) is when a period that has not ended is judged."""
-    from tinhso.dossiers.importer import calendar
     from tinhso.indices import engine as index_engine
-    from tinhso.indices.methodology import load_method
     from tinhso.indices.ranking import competition_ranks
 
     if level not in LEVELS:
@@ -260,7 +305,8 @@ def compute(period: str, level: str = "agency", engine: str = "duckdb", mode: st
     p = parse_period(period)
     if rows is None:
         rows = count_rows(p, mode, engine, today)
-    agencies = {a.code: a for a in Agency.objects.select_related("unit")}
+    context = context or Context()
+    agencies = context.agencies
     units: list[tuple[str, str, int | None, list[dict]]] = []
     if level == "province":
         from tinhso.geo.models import Unit
@@ -276,10 +322,10 @@ def compute(period: str, level: str = "agency", engine: str = "duckdb", mode: st
                         key=lambda a: a.code):
             units.append((a.code, a.name, a.pk, by_agency.get(a.code, [])))
     judge = min(p.end, today or engines.today_local())
-    pakn = pakn_records.counts(p.start, p.end, judge)
-    catalogue = _Catalogue(calendar())
-    supplier = _supplier(p)
-    method = load_method(METHOD)
+    pakn = context.pakn(p.start, p.end, judge)
+    catalogue = context.catalogue
+    supplier = _supplier(p, context.supplied)
+    method = context.method
     leaves = [c for c in method.order if method.nodes[c].is_leaf]
     given = np.full((len(units), len(method.order)), np.nan)
     computed = []

@@ -4,8 +4,12 @@ Each reader yields ``(where, record)`` pairs, ``where`` naming the record the wa
 the file: "dòng 12 / line 12" (JSON Lines), "bản ghi 5 / record 5" (a JSON list), "hàng 7 / row 7"
 (CSV/XLSX, the header being row 1; Parquet rows counted from 1).
 
-The limits are module constants so that they are easy to align with the shared bounded readers of
-``tinhso.core.tabular`` later.
+The limits are those of :mod:`tinhso.core.limits` (keys ``dossier_file_bytes``, ``dossier_records``,
+``dossier_columns``, ``dossier_uncompressed_bytes`` and ``json_depth``; a deployment changes them with
+``TINHSO_FILE_LIMITS``), checked before or while reading: the size on disk first; a Parquet file's row
+count, column count and decompressed size from its footer before any data page is read; an XLSX file's
+declared decompressed size from its zip directory; rows as they come for the other formats; the nesting
+of every JSON record.
 """
 
 from __future__ import annotations
@@ -17,19 +21,16 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from tinhso.core import limits
 from tinhso.core.errors import UserError
 
-MAX_FILE_BYTES = 512 * 1024 * 1024          # on disk
-MAX_RECORDS = 2_000_000                     # per file (split bigger syncs)
-MAX_COLUMNS = 200                           # CSV/XLSX/Parquet
-MAX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024  # XLSX: sum of the zip members' sizes
 FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx",
            ".parquet": "parquet"}
 
 
-def _too_big(what_vi: str, what_en: str) -> UserError:
-    return UserError("file_too_large", f"Tệp vượt giới hạn: {what_vi}", f"The file exceeds a limit: {what_en}",
-                     field="file", status=413)
+def _too_big(what_vi: str, what_en: str, name: str) -> UserError:
+    return limits.too_large("file_too_large", f"Tệp vượt giới hạn: {what_vi}", f"The file exceeds a limit: {what_en}",
+                            name)
 
 
 def file_format(name: str) -> str:
@@ -44,12 +45,21 @@ def read(path: Path) -> Iterator[tuple[str, object]]:
     """The records of a file; raises UserError for an unreadable or oversized file."""
     fmt = file_format(path.name)
     size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise _too_big(f"{size} byte > {MAX_FILE_BYTES}", f"{size} bytes > {MAX_FILE_BYTES}")
+    max_bytes, max_records = limits.limit("dossier_file_bytes"), limits.limit("dossier_records")
+    if size > max_bytes:
+        raise _too_big(f"{size} byte > {max_bytes}", f"{size} bytes > {max_bytes}", "dossier_file_bytes")
     reader = {"json": _json, "jsonl": _jsonl, "csv": _csv, "xlsx": _xlsx, "parquet": _parquet}[fmt]
     for count, item in enumerate(reader(path), start=1):
-        if count > MAX_RECORDS:
-            raise _too_big(f"hơn {MAX_RECORDS} bản ghi", f"more than {MAX_RECORDS} records")
+        if count > max_records:
+            raise _too_big(f"hơn {max_records} bản ghi", f"more than {max_records} records", "dossier_records")
+        where, record = item
+        if fmt in ("json", "jsonl") and not isinstance(record, Exception):
+            try:
+                limits.check_json_value(record, what=where, field="file")
+            except UserError as exc:
+                if exc.code == "json_too_deep":
+                    raise
+                item = (where, ValueError(f"{exc.message_vi} / {exc.message_en}"))
         yield item
 
 
@@ -97,8 +107,9 @@ def _jsonl(path: Path):
 
 
 def _check_columns(header: list) -> list[str]:
-    if len(header) > MAX_COLUMNS:
-        raise _too_big(f"hơn {MAX_COLUMNS} cột", f"more than {MAX_COLUMNS} columns")
+    most = limits.limit("dossier_columns")
+    if len(header) > most:
+        raise _too_big(f"hơn {most} cột", f"more than {most} columns", "dossier_columns")
     return [str(h).strip() if h is not None else "" for h in header]
 
 
@@ -124,8 +135,8 @@ def _xlsx(path: Path):
             total = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile as exc:
         raise UserError("bad_workbook", "Không đọc được tệp Excel", "Cannot read the Excel file", field="file") from exc
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise _too_big(f"giải nén {total} byte", f"{total} bytes uncompressed")
+    if total > limits.limit("dossier_uncompressed_bytes"):
+        raise _too_big(f"giải nén {total} byte", f"{total} bytes uncompressed", "dossier_uncompressed_bytes")
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged file
@@ -149,10 +160,13 @@ def _parquet(path: Path):
         raise UserError("bad_parquet", f"Không đọc được tệp Parquet: {exc}", f"Cannot read the Parquet file: {exc}",
                         field="file") from exc
     meta = handle.metadata
-    if meta.num_columns > MAX_COLUMNS:
-        raise _too_big(f"hơn {MAX_COLUMNS} cột", f"more than {MAX_COLUMNS} columns")
-    if meta.num_rows > MAX_RECORDS:
-        raise _too_big(f"hơn {MAX_RECORDS} hàng", f"more than {MAX_RECORDS} rows")
+    if meta.num_columns > limits.limit("dossier_columns"):
+        raise _too_big(f"{meta.num_columns} cột", f"{meta.num_columns} columns", "dossier_columns")
+    if meta.num_rows > limits.limit("dossier_records"):
+        raise _too_big(f"{meta.num_rows} hàng", f"{meta.num_rows} rows", "dossier_records")
+    inflated = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if inflated > limits.limit("dossier_uncompressed_bytes"):
+        raise _too_big(f"giải nén {inflated} byte", f"{inflated} bytes uncompressed", "dossier_uncompressed_bytes")
     number = 0
     for batch in handle.iter_batches(batch_size=50_000):
         for record in batch.to_pylist():

@@ -175,8 +175,19 @@ def in_scope(start: dt.date, end: dt.date) -> str:
 
     [DVCQG-F 2.1: "dossiers received or processed in period"; OSS-766: "Kỳ trước chuyển sang" + "Tiếp nhận
     trong kỳ"; statuses 1 and 3 excluded.]"""
-    return (f"status NOT IN (1, 3) AND received_date IS NOT NULL AND received_date <= {_date(end)} "
-            f"AND (end_date IS NULL OR end_date >= {_date(start)})")
+    return scope_condition(_date(start), _date(end))
+
+
+def scope_condition(s: str, e: str) -> str:
+    """:func:`in_scope` with the period's first and last day given as SQL expressions (literals, or the
+    columns of a table of periods joined to the dossiers)."""
+    return " AND ".join(scope_parts(s, e))
+
+
+def scope_parts(s: str, e: str) -> tuple[str, str]:
+    """:func:`scope_condition` as (the part on the dossier alone, the part comparing with the period)."""
+    return ("status NOT IN (1, 3) AND received_date IS NOT NULL",
+            f"received_date <= {e} AND (end_date IS NULL OR end_date >= {s})")
 
 
 def period_columns(start: dt.date, end: dt.date, mode: str, today: dt.date | None = None) -> dict[str, str]:
@@ -201,9 +212,18 @@ def period_columns(start: dt.date, end: dt.date, mode: str, today: dt.date | Non
     portal recomputes it. A period that is not over yet is judged at ``today``: a dossier due next week
     is not overdue at the end of a month that has not ended.
     """
+    return rule_columns(_date(start), _date(end), _date(judged_at(end, today)), mode)
+
+
+def judged_at(end: dt.date, today: dt.date | None) -> dt.date:
+    """The day a period's unfinished dossiers are judged at: its last day, or today if it is not over."""
+    return min(end, today) if today else end
+
+
+def rule_columns(s: str, e: str, j: str, mode: str) -> dict[str, str]:
+    """:func:`period_columns` with the period's first day, last day and judgement day given as SQL
+    expressions (literals, or the columns of a table of periods joined to the dossiers)."""
     due = due_column(mode)
-    s, e = _date(start), _date(end)
-    j = _date(min(end, today)) if today else e  # the day unfinished dossiers are judged at
     finished = f"(end_date IS NOT NULL AND end_date <= {e})"
     unfinished = f"(end_date IS NULL OR end_date > {e})"
     received_in = f"(received_date >= {s})"

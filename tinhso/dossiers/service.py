@@ -71,7 +71,7 @@ def due_soon(hours: float = 24, now: dt.datetime | None = None, engine: str = "d
     where = f"status IN (2, 4) AND end_date IS NULL AND {due} >= {_timestamp(local_now)} AND {due} <= {_timestamp(local_until)}"
     if agency:
         where += f" AND agency = {_quote(agency)}"
-    sql = (f"SELECT agency, officer, ma_ho_so, ma_tthc, received_at, {due} AS due FROM ({store.LATEST_SQL}) d "
+    sql = (f"SELECT agency, officer, ma_ho_so, ma_tthc, received_at, {due} AS due FROM ({store.current_rows_sql()}) d "
            f"WHERE {where} ORDER BY agency, officer, {due}, ma_ho_so")
     names, rows = engines.run(sql, engine)
     names_of = dict(Agency.objects.values_list("code", "name"))
@@ -134,7 +134,7 @@ def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 5
         raise UserError("bad_page", f"Trang ≥ 1, cỡ trang 1–{MAX_PAGE_SIZE}", f"Page ≥ 1, page size 1–{MAX_PAGE_SIZE}",
                         field="page")
     condition = _where(filters, mode)
-    base = f"FROM ({store.LATEST_SQL}) d WHERE {condition}"
+    base = f"FROM ({store.current_rows_sql()}) d WHERE {condition}"
     names, rows = engines.run(f"SELECT COUNT(*) AS n {base}", engine)
     total = int(rows[0][0]) if rows else 0
     names, rows = engines.run(f"SELECT {', '.join(LIST_COLUMNS)} {base} ORDER BY received_at DESC, ma_ho_so "
@@ -150,7 +150,7 @@ def export_dossiers(filters: dict | None = None, limit: int = 100_000, engine: s
     """Every dossier :func:`list_dossiers` would page through, in one query (for CSV). More than ``limit``
     is refused (413) rather than cut: narrow the filters."""
     condition = _where(filters, mode)
-    base = f"FROM ({store.LATEST_SQL}) d WHERE {condition}"
+    base = f"FROM ({store.current_rows_sql()}) d WHERE {condition}"
     _names, rows = engines.run(f"SELECT COUNT(*) AS n {base}", engine)
     total = int(rows[0][0]) if rows else 0
     if total > limit:

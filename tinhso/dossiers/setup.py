@@ -16,7 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from tinhso.dossiers.models import Agency, AgencyKind, DossierImport, Procedure, SuppliedValue
+from tinhso.dossiers.models import Agency, AgencyKind, AgencyMember, DossierImport, Procedure, SuppliedValue
 
 # Departments of a province after the 2025 reorganisation that receive procedure dossiers.
 DEPARTMENTS = [
@@ -133,6 +133,25 @@ def demo_feedback(count: int, seed: int, end) -> int:
     return count
 
 
+DEMO_STAFF_ROLES = ("handler", "supervisor", "leader")
+
+
+def demo_members() -> int:
+    """Make the demo staff accounts of a department (``handler-so-y-te`` of the reports demo, named
+    ``<role>-<agency code>``) members of that agency: a department's staff see their agency's dossiers
+    through :class:`AgencyMember` (commune staff through their commune, :mod:`tinhso.dossiers.access`).
+    Idempotent; returns the memberships created."""
+    from django.contrib.auth import get_user_model
+
+    departments = {a.code: a for a in Agency.objects.filter(kind=AgencyKind.DEPARTMENT)}
+    names = {f"{role}-{code}": code for code in departments for role in DEMO_STAFF_ROLES}
+    created = 0
+    for user in get_user_model().objects.filter(username__in=names):
+        _member, made = AgencyMember.objects.get_or_create(user=user, agency=departments[names[user.username]])
+        created += made
+    return created
+
+
 def load_demo(out=print, count: int | None = None) -> None:
     from tinhso.dossiers import importer, synthetic
 
@@ -147,6 +166,10 @@ def load_demo(out=print, count: int | None = None) -> None:
 
     if not Feedback.objects.exists():
         out(f"Dossiers: {demo_feedback(2000, 766, dt.date.today())} synthetic PAKN (feedback) for 5.1–5.3.")
+    linked = demo_members()
+    if linked:
+        out(f"Dossiers: {linked} demo department account(s) made members of their agency "
+            "(their dossiers on /dich-vu-cong).")
     if DossierImport.objects.filter(synthetic=True, file_name__startswith="demo-").exists():
         out("Dossiers: synthetic demo dossiers already imported.")
         return

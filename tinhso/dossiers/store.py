@@ -6,13 +6,17 @@ Layout under ``settings.DOSSIER_STORE_DIR`` (default ``var/dossiers``)::
     month=2025-11/imp-00000042.parquet
     month=2025-10/imp-00000043.parquet     a later import touching the same month
 
-An import never rewrites a file: it adds one file per month it touches, every row carrying the
-import's sequence number (``import_seq``, the id of its :class:`~tinhso.dossiers.models.DossierImport`
-row). Sync semantics keyed by ``MaHoSo`` are applied **on read**: the current version of a dossier is
-its row with the highest ``import_seq`` (:data:`LATEST_SQL`), so a re-import updates a dossier even
-when its month changed. :func:`compact` rewrites the store keeping only current rows, when the
-superseded rows are worth the disk. Files are written under a temporary name and renamed into
-place, so a reader never sees half a file and a failed import leaves nothing behind.
+An import adds one file per month it touches, every row carrying the import's sequence number
+(``import_seq``, the id of its :class:`~tinhso.dossiers.models.DossierImport` row). Sync semantics keyed
+by ``MaHoSo`` — the current version of a dossier is its row with the highest ``import_seq``
+(:data:`LATEST_SQL`), so a re-import updates a dossier even when its month changed — are kept by an
+**upsert by partition**: once the import is recorded, :meth:`Staging.settle` rewrites the older files
+holding the dossiers it updated without those rows, and the store holds one row per dossier (marker
+:data:`CURRENT_ONLY_MARKER`), so queries read the files directly (:func:`current_sql`). Until then, or
+in a store written before the marker existed, queries choose the current version on read (same rows,
+slower). :func:`compact` rewrites the whole store keeping only current rows and sets the marker. Files
+are written under a temporary name and renamed into place, so a reader never sees half a file and a
+failed import leaves nothing behind.
 
 The month is that of ``NgayTiepNhan`` (else of submission or end); queries read every month,
 because an unfinished dossier received long ago is still carried into today's period.
@@ -48,6 +52,41 @@ COLUMNS = [f.name for f in SCHEMA]
 LATEST_SQL = ("SELECT * FROM (SELECT f.*, ROW_NUMBER() OVER (PARTITION BY ma_ho_so ORDER BY import_seq DESC) AS rn "
               "FROM dossier_files f) latest WHERE rn = 1")
 """The current version of every dossier (sync semantics keyed by MaHoSo, latest import wins)."""
+
+CURRENT_ONLY_MARKER = "_one_row_per_dossier"
+"""A file in the store's root present while the store holds one row per ``MaHoSo`` (see :func:`current_sql`);
+anything that may leave superseded rows removes it first."""
+
+
+def latest_join_sql(columns) -> str:
+    """:data:`LATEST_SQL` for the given columns only, as a join on each dossier's highest import sequence
+    (a hash aggregate, where the window needs a sort of the whole store): the same rows, because an
+    import holds a ``MaHoSo`` once (a duplicate in a file is refused), so (``ma_ho_so``, ``import_seq``)
+    is unique."""
+    return (f"SELECT {', '.join('f.' + c for c in columns)} FROM dossier_files f JOIN "
+            "(SELECT ma_ho_so AS cur_code, MAX(import_seq) AS cur_seq FROM dossier_files GROUP BY ma_ho_so) cur "
+            "ON f.ma_ho_so = cur.cur_code AND f.import_seq = cur.cur_seq")
+
+
+def current_rows_sql(base: Path | None = None) -> str:
+    """Every column of the current dossiers (:func:`current_sql`): what the lists, the CSV and due-soon read."""
+    return current_sql(COLUMNS, base)
+
+
+def current_only(base: Path | None = None) -> bool:
+    return (base or root()).joinpath(CURRENT_ONLY_MARKER).exists()
+
+
+def current_sql(columns, base: Path | None = None) -> str:
+    """The current dossiers, given columns only. An import removes the rows it supersedes
+    (:func:`drop_superseded`), so the store normally holds one row per ``MaHoSo`` (:data:`CURRENT_ONLY_MARKER`)
+    and this is a plain scan (DuckDB and Spark then read only these columns of the Parquet files). When
+    superseded rows may remain (an import stopped between publishing its files and rewriting the older
+    ones, or a store written before the marker existed), the current version is chosen on read
+    (:func:`latest_join_sql`): slower, the same rows."""
+    if current_only(base):
+        return f"SELECT {', '.join(columns)} FROM dossier_files"
+    return latest_join_sql(columns)
 
 
 def root() -> Path:
@@ -104,8 +143,20 @@ class Staging:
             writer.close()
 
     def publish(self, seq: int, synthetic: bool) -> list[str]:
-        """Stamp every row with ``seq`` (and the synthetic flag) and move the files into the store."""
+        """Stamp every row with ``seq`` (and the synthetic flag) and move the files into the store.
+
+        When the store held one row per dossier and this import updates some of them, the marker
+        :data:`CURRENT_ONLY_MARKER` is removed first (reads choose the current version again) and the
+        files holding the superseded rows are remembered for :meth:`settle`."""
         self._close()
+        self._stale = {}
+        self._settle = False
+        older = files(self.base)
+        if not older or current_only(self.base):
+            self._stale = _files_holding(older, sorted(self.dir.glob("*.parquet")))
+            self._settle = True
+            if self._stale:
+                (self.base / CURRENT_ONLY_MARKER).unlink(missing_ok=True)
         written: list[Path] = []
         try:
             for month in sorted(self._writers):
@@ -132,11 +183,57 @@ class Staging:
             self.discard()
         return sorted(self._writers)
 
+    def settle(self) -> None:
+        """After the import is recorded: rewrite the older files without the rows this import superseded
+        (an upsert by partition: only the months holding updated dossiers are rewritten, each file under
+        a temporary name renamed into place) and mark the store as holding one row per dossier again.
+        Nothing to do for a store that already held superseded rows before (it is read with the window
+        until :func:`compact`). Stopping half-way leaves superseded rows and no marker: still correct."""
+        if not getattr(self, "_settle", False):
+            return
+        for path, codes in self._stale.items():
+            _rewrite_without(path, codes)
+        (self.base / CURRENT_ONLY_MARKER).touch()
+
     def discard(self) -> None:
         for writer in self._writers.values():
             if writer.is_open:
                 writer.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _files_holding(older: list[Path], new: list[Path]) -> dict[Path, pa.Array]:
+    """The older files holding a ``MaHoSo`` of the new files, each with the codes to drop from it."""
+    if not older or not new:
+        return {}
+    import duckdb
+
+    def listing(paths):
+        return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+    con = duckdb.connect(config={"threads": int(os.environ.get("TINHSO_DUCKDB_THREADS", "2"))})
+    try:
+        table = con.sql(
+            f"SELECT o.filename AS path, o.ma_ho_so AS code FROM read_parquet({listing(older)}, filename = true, "
+            f"union_by_name = true) o SEMI JOIN (SELECT ma_ho_so FROM read_parquet({listing(new)})) n "
+            "ON o.ma_ho_so = n.ma_ho_so").to_arrow_table()
+    finally:
+        con.close()
+    out: dict[Path, pa.Array] = {}
+    for path in sorted(set(table.column("path").to_pylist())):
+        out[Path(path)] = table.filter(pc.equal(table.column("path"), path)).column("code").combine_chunks()
+    return out
+
+
+def _rewrite_without(path: Path, codes: pa.Array) -> None:
+    table = pq.read_table(path)
+    kept = table.filter(pc.invert(pc.is_in(table.column("ma_ho_so"), value_set=codes)))
+    if kept.num_rows == 0:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    pq.write_table(kept, tmp, compression="zstd")
+    os.replace(tmp, path)
 
 
 def write_import(rows: list[dict], seq: int, synthetic: bool, base: Path | None = None) -> list[str]:
@@ -148,7 +245,9 @@ def write_import(rows: list[dict], seq: int, synthetic: bool, base: Path | None 
     except BaseException:
         staging.discard()
         raise
-    return staging.publish(seq, synthetic)
+    months = staging.publish(seq, synthetic)
+    staging.settle()
+    return months
 
 
 def remove_import(seq: int, base: Path | None = None) -> None:
@@ -174,6 +273,7 @@ def compact(base: Path | None = None) -> int:
     current = con.sql(f"SELECT {', '.join(COLUMNS)}, month FROM ({LATEST_SQL}) t").to_arrow_table()
     dropped = before - current.num_rows
     if dropped == 0:
+        (base / CURRENT_ONLY_MARKER).touch()
         return 0
     staging = base / f".compact-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
@@ -190,4 +290,5 @@ def compact(base: Path | None = None) -> int:
         (base / f"month={month}").mkdir(exist_ok=True)
         os.replace(src, base / f"month={month}" / f"imp-{seq}.parquet")
     shutil.rmtree(staging, ignore_errors=True)
+    (base / CURRENT_ONLY_MARKER).touch()
     return dropped

@@ -68,7 +68,7 @@ def latest_day() -> dt.date | None:
     key = f"dossiers:page:{_version()}:latest"
     found = cache.get(key)
     if found is None:
-        _names, rows = engines.run(f"SELECT MAX(received_date) FROM ({store.LATEST_SQL}) d", "duckdb")
+        _names, rows = engines.run(f"SELECT MAX(received_date) FROM ({store.current_rows_sql()}) d", "duckdb")
         found = rows[0][0] if rows and rows[0][0] else ""
         cache.set(key, found, CACHE_SECONDS)
     return found or None
