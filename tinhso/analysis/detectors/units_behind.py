@@ -18,10 +18,13 @@ p-values of all units and measures go through one Benjamini–Hochberg correctio
 **Dossiers** (when the dossier store holds data): the 766 indicators of the month and the month
 before (:func:`tinhso.dossiers.indicators.compute_many`, per agency and per commune, judged at the
 month's end so a past month always gives the same figures). A unit whose total falls by at least
-``min_points_drop`` is reported with the group that lost the most points; the fall must also be
-significant: for the record-based rates of that group, the month's numerator against the previous
-month's rate (beta-binomial, lower tail, Bonferroni over the group's rates), then Benjamini–Hochberg
-across units at level ``alpha``.
+``min_points_drop`` more than the level's average fall (over the groups with points in both months
+when supplied values are missing and there is no total) is reported with the group that lost the most
+points net of the level's average; the fall must also be significant: for the record-based rates of
+that group, the month's numerator against the previous month's rate moved by the level's pooled change
+(a difference-in-differences: what all units share — a season, the last days' dossiers not finished
+when the month is analysed — is not one unit's fall), beta-binomial lower tail, Bonferroni over the
+group's rates, then Benjamini–Hochberg across units at level ``alpha``.
 """
 
 from __future__ import annotations
@@ -218,39 +221,79 @@ def dossier_tests(ctx: Context) -> list[dict]:
     tests = []
     for level in ("agency", "commune"):
         before = {u["code"]: u for u in results[(previous, level)]["units"]}
+        pairs = []
         for u in results[(current, level)]["units"]:
             b = before.get(u["code"])
-            if not b or u["total"] is None or b["total"] is None:
+            if not b or u["buckets"].get("total", 0) < int(p["min_dossiers"]):
                 continue
-            if u["buckets"].get("total", 0) < int(p["min_dossiers"]):
-                continue
-            drop = b["total"] - u["total"]
-            losses = {g: (b["groups"].get(g) or 0) - (u["groups"].get(g) or 0) for g in groups}
+            # Groups with points in both months (the total needs every supplied value; without them the
+            # groups the records give are still compared).
+            both = [g for g in groups if u["groups"].get(g) is not None and b["groups"].get(g) is not None]
+            if both:
+                pairs.append((u, b, both))
+        if not pairs:
+            continue
+        # What every unit of the level shares (a season, dossiers of the month's last days not finished
+        # yet when the month is analysed) is not one unit's fall: changes are taken net of the level's.
+        common = {g: _mean([b["groups"][g] - u["groups"][g] for u, b, both in pairs if g in both]) for g in groups}
+        rates = _level_rates(pairs)
+        for u, b, both in pairs:
+            losses = {g: b["groups"][g] - u["groups"][g] - common[g] for g in both}
+            if u["total"] is not None and b["total"] is not None:
+                now_total, was_total = u["total"], b["total"]
+            else:
+                now_total, was_total = sum(u["groups"][g] for g in both), sum(b["groups"][g] for g in both)
+            excess_drop = sum(losses.values())
             group = max(losses, key=lambda g: (losses[g], g))
             pval = 1.0
             evidence = []
-            if drop >= float(p["min_points_drop"]) and losses[group] > 0:
+            if excess_drop >= float(p["min_points_drop"]) and losses[group] > 0:
                 ps = []
                 for code in groups[group]:
                     now_i, was_i = u["indicators"].get(code), b["indicators"].get(code)
                     if not now_i or not was_i or now_i.get("source") != "records" or not now_i.get("denominator") \
-                            or not was_i.get("denominator") or now_i.get("empty"):
+                            or not was_i.get("denominator") or now_i.get("empty") or code not in rates:
                         continue
-                    if now_i["rate"] is None or was_i["rate"] is None or now_i["rate"] >= was_i["rate"]:
+                    if now_i["denominator"] < int(p["min_dossiers"]) or now_i["rate"] is None or was_i["rate"] is None:
                         continue
-                    if now_i["denominator"] < int(p["min_dossiers"]):
+                    factor = rates[code][0] / rates[code][1] if rates[code][1] else 1.0
+                    expected = min(0.995, max(0.005, was_i["rate"] * factor))
+                    if now_i["rate"] >= expected:
                         continue
-                    pi = share_lower_p(int(now_i["numerator"]), int(now_i["denominator"]), int(was_i["numerator"]),
-                                       int(was_i["denominator"]))
+                    den = int(was_i["denominator"])
+                    pi = share_lower_p(int(now_i["numerator"]), int(now_i["denominator"]), round(expected * den), den)
                     ps.append(pi)
-                    evidence.append({"indicator": code, "rate": now_i["rate"], "before": was_i["rate"]})
+                    evidence.append({"indicator": code, "rate": now_i["rate"], "before": was_i["rate"],
+                                     "expected": round(expected, 4)})
                 if ps:
                     pval = min(1.0, min(ps) * len(groups[group]))
-            tests.append({"level": level, "code": u["code"], "name": u["name"], "total": u["total"],
-                          "before": b["total"], "rank": u.get("rank"), "rank_before": b.get("rank"),
+            tests.append({"level": level, "code": u["code"], "name": u["name"], "total": now_total,
+                          "before": was_total, "complete": u["total"] is not None and b["total"] is not None,
+                          "rank": u.get("rank"), "rank_before": b.get("rank"), "excess_drop": excess_drop,
                           "group": group, "group_loss": losses[group], "p": pval, "evidence": evidence,
                           "dossiers": u["buckets"].get("total", 0)})
     return tests
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _level_rates(pairs) -> dict[str, tuple[float, float]]:
+    """{indicator: (rate now, rate before)} pooled over the level's units (record-based rates only)."""
+    sums: dict[str, list[float]] = {}
+    for u, b, _both in pairs:
+        for code, now_i in u["indicators"].items():
+            was_i = b["indicators"].get(code)
+            if not was_i or now_i.get("source") != "records" or not now_i.get("denominator") \
+                    or not was_i.get("denominator") or now_i.get("numerator") is None or was_i.get("numerator") is None:
+                continue
+            acc = sums.setdefault(code, [0.0, 0.0, 0.0, 0.0])
+            acc[0] += now_i["numerator"]
+            acc[1] += now_i["denominator"]
+            acc[2] += was_i["numerator"]
+            acc[3] += was_i["denominator"]
+    return {c: (a[0] / a[1], a[2] / a[3]) for c, a in sums.items() if a[1] and a[3] and a[2]}
 
 
 def dossier_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[Finding]:
@@ -270,12 +313,14 @@ def dossier_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[
         main = max(t["evidence"], key=lambda e: e["before"] - e["rate"]) if t["evidence"] else None
         out.append(Finding(
             kind=KIND, unit_code=t["code"], unit_name=t["name"], unit_kind="agency",
-            severity=round(min(10.0, 2 + (t["before"] - t["total"]) / 2), 3), confidence=confidence(t["p"]),
+            severity=round(min(10.0, 2 + t["excess_drop"] / 2), 3), confidence=confidence(t["p"]),
             rule=(f"766 total down ≥ {ctx.params['min_points_drop']} points; the group that lost most, its rates "
                   f"vs the previous month (beta-binomial, Bonferroni) p ≤ BH(α = {alpha:g})"),
             figures={"month": f"{ctx.month:%Y-%m}", "total": t["total"], "before": t["before"],
                      "change": clean(t["total"] - t["before"], 2), "group_loss": clean(t["group_loss"], 2),
+                     "excess_drop": clean(t["excess_drop"], 2),
                      "rank": t["rank"], "rank_before": t["rank_before"], "dossiers": t["dossiers"],
+                     "complete_total": t["complete"],
                      "indicator": main["indicator"] if main else None,
                      "indicator_rate": main["rate"] if main else None,
                      "indicator_before": main["before"] if main else None,
