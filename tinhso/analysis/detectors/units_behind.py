@@ -17,10 +17,10 @@ p-values of all units and measures go through one Benjamini–Hochberg correctio
 
 **Dossiers** (when the dossier store holds data): the 766 indicators of the month and the month
 before (:func:`tinhso.dossiers.indicators.compute_many`, per agency and per commune, judged at the
-month's end so a past month always gives the same figures). A unit whose total falls by at least
-``min_points_drop`` more than the level's average fall (over the groups with points in both months
-when supplied values are missing and there is no total) is reported with the group that lost the most
-points net of the level's average; the fall must also be significant: for the record-based rates of
+month's end so a past month always gives the same figures). A unit one of whose indicator groups
+lost at least ``min_points_drop`` points more than the level's average loss in that group is reported
+with that group (the one that lost most; groups with points in both months); the fall must also be
+significant: for the record-based rates of
 that group, the month's numerator against the previous month's rate moved by the level's pooled change
 (a difference-in-differences: what all units share — a season, the last days' dossiers not finished
 when the month is analysed — is not one unit's fall), beta-binomial lower tail, Bonferroni over the
@@ -104,9 +104,11 @@ def report_tests(ctx: Context) -> list[dict]:
             cur = table.get((u, current))
             hist_n = sum(table.get((u, m), {}).get("n", 0) for m in months)
             hist_k = sum(table.get((u, m), {}).get("k", 0) for m in months)
-            if not cur or cur["n"] < min_count or hist_n < min_count:
+            if not cur or cur["n"] < min_count or pooled[measure] is None:
                 continue
-            rate, before = cur["k"] / cur["n"], hist_k / hist_n
+            rate = cur["k"] / cur["n"]
+            # The reference: the unit's history steadied by the province's rate (the posterior mean).
+            before = (hist_k + weight * pooled[measure]) / (hist_n + weight)
             pval = (share_lower_p(cur["k"], cur["n"], hist_k, hist_n, pooled[measure], weight)
                     if before - rate >= min_drop else 1.0)
             tests.append({"unit": u, "measure": measure, "p": pval, "observed": rate, "before": before,
@@ -247,7 +249,7 @@ def dossier_tests(ctx: Context) -> list[dict]:
             group = max(losses, key=lambda g: (losses[g], g))
             pval = 1.0
             evidence = []
-            if excess_drop >= float(p["min_points_drop"]) and losses[group] > 0:
+            if losses[group] >= float(p["min_points_drop"]):
                 ps = []
                 for code in groups[group]:
                     now_i, was_i = u["indicators"].get(code), b["indicators"].get(code)
@@ -256,15 +258,16 @@ def dossier_tests(ctx: Context) -> list[dict]:
                         continue
                     if now_i["denominator"] < int(p["min_dossiers"]) or now_i["rate"] is None or was_i["rate"] is None:
                         continue
+                    # Fractions from the counts (the indicators' rates are in percent).
                     factor = rates[code][0] / rates[code][1] if rates[code][1] else 1.0
-                    expected = min(0.995, max(0.005, was_i["rate"] * factor))
-                    if now_i["rate"] >= expected:
+                    expected = min(0.995, max(0.005, was_i["numerator"] / was_i["denominator"] * factor))
+                    if now_i["numerator"] / now_i["denominator"] >= expected:
                         continue
                     den = int(was_i["denominator"])
                     pi = share_lower_p(int(now_i["numerator"]), int(now_i["denominator"]), round(expected * den), den)
                     ps.append(pi)
                     evidence.append({"indicator": code, "rate": now_i["rate"], "before": was_i["rate"],
-                                     "expected": round(expected, 4)})
+                                     "expected": round(100 * expected, 2)})
                 if ps:
                     pval = min(1.0, min(ps) * len(groups[group]))
             tests.append({"level": level, "code": u["code"], "name": u["name"], "total": now_total,
@@ -314,8 +317,8 @@ def dossier_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[
         out.append(Finding(
             kind=KIND, unit_code=t["code"], unit_name=t["name"], unit_kind="agency",
             severity=round(min(10.0, 2 + t["excess_drop"] / 2), 3), confidence=confidence(t["p"]),
-            rule=(f"766 total down ≥ {ctx.params['min_points_drop']} points; the group that lost most, its rates "
-                  f"vs the previous month (beta-binomial, Bonferroni) p ≤ BH(α = {alpha:g})"),
+            rule=(f"a 766 group down ≥ {ctx.params['min_points_drop']} points beyond the level's average; its rates vs "
+                  f"the previous month moved by the level's change (beta-binomial, Bonferroni) p ≤ BH(α = {alpha:g})"),
             figures={"month": f"{ctx.month:%Y-%m}", "total": t["total"], "before": t["before"],
                      "change": clean(t["total"] - t["before"], 2), "group_loss": clean(t["group_loss"], 2),
                      "excess_drop": clean(t["excess_drop"], 2),
