@@ -9,6 +9,7 @@ import math
 import pytest
 
 from tests.analysis.detectors.conftest import MONTH, generate_dossiers, generate_reports
+from tests.analysis.detectors.test_detectors import _render
 from tinhso.analysis.detectors import context_for, parameters, run_all
 from tinhso.analysis.findings import Context
 
@@ -40,6 +41,7 @@ def test_every_injected_report_effect_is_found_with_its_unit(province, seed):
     findings = run_all(Context(month=MONTH), kinds=REPORT_KINDS)
     missed = [e.line() for e in effects if not _found(e, findings)]
     assert not missed, f"not found: {missed}; findings: {[(f.kind, f.unit_code, f.subject) for f in findings]}"
+    _render(findings)
 
 
 def _statistical_alerts(findings) -> list:
@@ -75,6 +77,7 @@ def test_injected_digitisation_drop_is_found_with_its_agency_and_not_without(dos
     hits = [f for f in findings if f.unit_code == effects[0]["unit_code"]]
     assert hits and hits[0].subject["group"] == "digitisation", [(f.unit_code, f.subject) for f in findings]
     assert hits[0].figures["total"] < hits[0].figures["before"]
+    _render(hits)
     # Same records without the injection (a fresh store): no dossier alert.
     from tinhso.dossiers import store
     from tinhso.dossiers.models import DossierImport
