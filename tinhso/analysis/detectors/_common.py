@@ -16,6 +16,7 @@ import math
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+from django.db.models import FloatField, Func, IntegerField, Value
 from scipy import stats
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -111,3 +112,50 @@ def unit_matches(finding, unit: str | None) -> bool:
     names = {finding.unit_code, *(finding.subject.get(k) for k in ("commune_code", "handling_unit_code",
                                                                      "agency_code"))}
     return unit in names
+
+
+# ---------------------------------------------------------------------------------------------
+# SQL expressions that stay native on SQLite (Django's date truncation and FLOOR are Python
+# functions there, called once per row; these are plain SQL on both SQLite and PostgreSQL).
+
+VIETNAM_OFFSET_S = 7 * 3600  # Vietnam has kept UTC+7 without daylight saving since 1975
+WEEK_S = 7 * 86400
+MONDAY_1970_S = 4 * 86400  # 1970-01-05 was a Monday
+
+
+class FloorInt(Func):
+    """``floor(x)`` as an integer."""
+
+    function = "FLOOR"
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(CAST(({sql}) AS INTEGER) - (({sql}) < CAST(({sql}) AS INTEGER)))", params * 3
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(FLOOR({sql}) AS BIGINT)", params
+
+
+class Epoch(Func):
+    """Seconds since 1970-01-01 UTC of a datetime column."""
+
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"((julianday({sql}) - 2440587.5) * 86400.0)", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"EXTRACT(EPOCH FROM {sql})", params
+
+
+def week_index(field: str) -> FloorInt:
+    """Vietnam-time weeks (Monday to Sunday) since 1970-01-05: an integer, native SQL."""
+    return FloorInt((Epoch(field) + Value(float(VIETNAM_OFFSET_S - MONDAY_1970_S))) / Value(float(WEEK_S)))
+
+
+def week_monday(index: int) -> dt.date:
+    return dt.date(1970, 1, 5) + dt.timedelta(weeks=int(index))

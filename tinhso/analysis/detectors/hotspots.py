@@ -25,10 +25,10 @@ import math
 from collections import Counter, defaultdict
 
 from django.conf import settings
-from django.db.models import Count, F, FloatField, Q
-from django.db.models.functions import Cast, Floor
+from django.db.models import Count, F, Q, Value
 
 from tinhso.analysis.detectors._common import (
+    FloorInt,
     benjamini_hochberg,
     clean,
     confidence,
@@ -59,8 +59,8 @@ def _cell_counts(since, until, dlat: float, dlon: float, shift: float) -> dict[t
 
     rows = (Report.objects.filter(created_at__gte=since, created_at__lt=until, province_code=settings.PROVINCE_CODE)
             .exclude(state=State.MERGED)
-            .annotate(cy=Floor(Cast(F("lat"), FloatField()) / dlat + shift),
-                      cx=Floor(Cast(F("lon"), FloatField()) / dlon + shift))
+            .annotate(cy=FloorInt(F("lat") / Value(dlat) + Value(shift)),
+                      cx=FloorInt(F("lon") / Value(dlon) + Value(shift)))
             .values_list("cy", "cx").annotate(n=Count("id")).order_by())
     return {(int(cy), int(cx)): n for cy, cx, n in rows}
 

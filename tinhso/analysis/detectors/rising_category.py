@@ -32,7 +32,6 @@ from collections import defaultdict
 import numpy as np
 from django.conf import settings
 from django.db.models import Count
-from django.db.models.functions import TruncWeek
 
 from tinhso.analysis.detectors._common import (
     VIETNAM,
@@ -41,6 +40,8 @@ from tinhso.analysis.detectors._common import (
     confidence,
     count_upper_p,
     month_bounds,
+    week_index,
+    week_monday,
 )
 from tinhso.analysis.findings import Context, Finding, Link, Series
 
@@ -57,13 +58,9 @@ def weekly_counts(since: dt.datetime, until: dt.datetime) -> dict[tuple[dt.date,
 
     rows = (Report.objects.filter(created_at__gte=since, created_at__lt=until, province_code=settings.PROVINCE_CODE)
             .exclude(state=State.MERGED)
-            .annotate(week=TruncWeek("created_at", tzinfo=VIETNAM))
+            .annotate(week=week_index("created_at"))
             .values_list("week", "category_id", "commune_id").annotate(n=Count("id")).order_by())
-    out = {}
-    for week, cat, commune, n in rows:
-        day = week.date() if isinstance(week, dt.datetime) else week
-        out[(day, cat, commune)] = n
-    return out
+    return {(week_monday(week), cat, commune): n for week, cat, commune, n in rows}
 
 
 def month_counts(start: dt.datetime, end: dt.datetime) -> dict[tuple[int, int | None], int]:

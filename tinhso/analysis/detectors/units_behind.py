@@ -34,10 +34,8 @@ import math
 
 from django.conf import settings
 from django.db.models import Count, F, Q
-from django.db.models.functions import TruncMonth
 
 from tinhso.analysis.detectors._common import (
-    VIETNAM,
     benjamini_hochberg,
     clean,
     confidence,
@@ -52,15 +50,22 @@ from tinhso.analysis.findings import Context, Finding, Link, Series
 KIND = "units_behind"
 
 
-def _label(value) -> str:
-    value = value.astimezone(VIETNAM) if isinstance(value, dt.datetime) and value.tzinfo else value
-    return f"{value:%Y-%m}"
-
-
-def _by_unit_month(qs, field: str, **counts) -> dict[tuple[int, str], dict]:
-    rows = (qs.annotate(m=TruncMonth(field, tzinfo=VIETNAM)).values("handling_unit_id", "m")
-            .annotate(**counts).order_by())
-    return {(r["handling_unit_id"], _label(r["m"])): r for r in rows if r["handling_unit_id"]}
+def _by_unit_month(qs, field: str, bounds: list[tuple[str, object, object]], k_filter: Q | None = None,
+                   unit_field: str = "handling_unit_id") -> dict[tuple[int, str], dict]:
+    """{(unit id, YYYY-MM): {"n": count, "k": count also matching ``k_filter``}}: one grouped query with a
+    conditional count per month (plain comparisons, no date functions: native on SQLite too)."""
+    counts = {}
+    for i, (_label, a, b) in enumerate(bounds):
+        inside = Q(**{f"{field}__gte": a, f"{field}__lt": b})
+        counts[f"n{i}"] = Count("id", filter=inside)
+        if k_filter is not None:
+            counts[f"k{i}"] = Count("id", filter=inside & k_filter)
+    out = {}
+    for r in qs.values(unit_field).annotate(**counts).order_by():
+        for i, (label, _a, _b) in enumerate(bounds):
+            if r[unit_field] and r[f"n{i}"]:
+                out[(r[unit_field], label)] = {"n": r[f"n{i}"], "k": r.get(f"k{i}", 0)}
+    return out
 
 
 def report_tests(ctx: Context) -> list[dict]:
@@ -72,16 +77,16 @@ def report_tests(ctx: Context) -> list[dict]:
     since, _ = month_bounds(ctx.month, h)
     current = month_label(ctx.month)
     base = Report.objects.filter(province_code=settings.PROVINCE_CODE)
+    bounds = [(month_label(ctx.month, k), *month_bounds(ctx.month, k)) for k in range(h, -1, -1)]
     resolved = _by_unit_month(base.filter(resolved_at__gte=since, resolved_at__lt=end, handle_due__isnull=False),
-                              "resolved_at", n=Count("id"), k=Count("id", filter=Q(resolved_at__lte=F("handle_due"))))
+                              "resolved_at", bounds, Q(resolved_at__lte=F("handle_due")))
     rated = _by_unit_month(base.filter(rated_at__gte=since, rated_at__lt=end, rating__isnull=False), "rated_at",
-                           n=Count("id"), k=Count("id", filter=Q(rating__gte=4)))
-    assigned = _by_unit_month(base.filter(assigned_at__gte=since, assigned_at__lt=end), "assigned_at", n=Count("id"))
-    returns_rows = (ReportEvent.objects.filter(action="return_to_ioc", at__gte=since, at__lt=end,
-                                               report__province_code=settings.PROVINCE_CODE)
-                    .annotate(m=TruncMonth("at", tzinfo=VIETNAM)).values("report__handling_unit_id", "m")
-                    .annotate(n=Count("id")).order_by())
-    returns = {(r["report__handling_unit_id"], _label(r["m"])): r["n"] for r in returns_rows}
+                           bounds, Q(rating__gte=4))
+    assigned = _by_unit_month(base.filter(assigned_at__gte=since, assigned_at__lt=end), "assigned_at", bounds)
+    returned = _by_unit_month(ReportEvent.objects.filter(action="return_to_ioc", at__gte=since, at__lt=end,
+                                                         report__province_code=settings.PROVINCE_CODE),
+                              "at", bounds, unit_field="report__handling_unit_id")
+    returns = {key: v["n"] for key, v in returned.items()}
     ends = [month_bounds(ctx.month, k)[1] for k in range(h, -1, -1)]  # month ends, oldest first
     open_q = {f"open_{i}": Count("id", filter=Q(created_at__lt=t) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=t))
                                 & ~Q(state__in=(State.REJECTED, State.MERGED)))
