@@ -14,7 +14,12 @@ from scipy import stats
 
 from tests.analysis.detectors.conftest import MONTH
 from tinhso.analysis.detectors import REGISTRY, context_for, parameters, run_all, templates
-from tinhso.analysis.detectors._common import benjamini_hochberg, count_upper_p, share_lower_p
+from tinhso.analysis.detectors._common import (
+    benjamini_hochberg,
+    count_upper_p,
+    count_upper_p_many,
+    share_lower_p,
+)
 from tinhso.analysis.findings import Context
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -38,6 +43,9 @@ def test_count_tail_is_poisson_without_overdispersion_and_wider_with_it():
     assert count_upper_p(9, 4.0, 4.0) == pytest.approx(stats.poisson.sf(8, 4.0))
     assert count_upper_p(9, 4.0, 12.0) > count_upper_p(9, 4.0, 4.0)
     assert count_upper_p(0, 4.0, 4.0) == 1.0
+    cases = [(9, 4.0, 4.0), (9, 4.0, 12.0), (0, 2.0, 5.0), (3, 0.2, 0.25), (40, 10.0, 30.0)]
+    many = count_upper_p_many(*zip(*cases))
+    assert list(many) == pytest.approx([count_upper_p(*c) for c in cases])
 
 
 def test_share_lower_tail_uses_the_history_and_its_uncertainty():

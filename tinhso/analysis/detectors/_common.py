@@ -66,6 +66,20 @@ def count_upper_p(observed: int, mean: float, variance: float) -> float:
     return float(stats.poisson.sf(observed - 1, mean))
 
 
+def count_upper_p_many(observed, mean, variance):
+    """:func:`count_upper_p` over arrays (one call for many cells)."""
+    import numpy as np
+
+    x = np.asarray(observed, dtype=float)
+    mu = np.maximum(np.asarray(mean, dtype=float), 1e-9)
+    var = np.asarray(variance, dtype=float)
+    over = var > mu * (1 + 1e-9)
+    r = np.where(over, mu * mu / np.where(over, var - mu, 1.0), 1.0)
+    p_nb = stats.nbinom.sf(x - 1, r, r / (r + mu))
+    p_po = stats.poisson.sf(x - 1, mu)
+    return np.where(x <= 0, 1.0, np.where(over, p_nb, p_po))
+
+
 def share_lower_p(successes: int, trials: int, hist_successes: int, hist_trials: int,
                   prior_rate: float | None = None, prior_weight: float = 0.0) -> float:
     """P(X ≤ successes) for X ~ BetaBinomial(trials, a, b) with a, b from the history plus a prior:

@@ -24,6 +24,7 @@ import datetime as dt
 import math
 from collections import Counter, defaultdict
 
+import numpy as np
 from django.conf import settings
 from django.db.models import Count, F, Q, Value
 
@@ -32,7 +33,7 @@ from tinhso.analysis.detectors._common import (
     benjamini_hochberg,
     clean,
     confidence,
-    count_upper_p,
+    count_upper_p_many,
     month_bounds,
 )
 from tinhso.analysis.findings import Context, Finding, Link
@@ -88,14 +89,16 @@ def clusters(ctx: Context) -> list[Finding]:
         prior_mean = sum(past.values()) / occupied / months_seen
         a0 = float(p["prior_months"]) * prior_mean
         b0 = float(p["prior_months"])
-        for cell in set(now_counts) | set(past):
-            x = now_counts.get(cell, 0)
-            h = past.get(cell, 0)
-            shape, rate = a0 + h, b0 + months_seen
-            mean = shape / rate
-            variance = mean + shape / rate ** 2  # gamma-Poisson predictive for one month
-            tests.append({"shift": shift, "cell": cell, "observed": x, "history": h, "expected": mean,
-                          "p": count_upper_p(x, mean, variance)})
+        cells = sorted(set(now_counts) | set(past))
+        x = np.array([now_counts.get(c, 0) for c in cells], dtype=float)
+        shape = a0 + np.array([past.get(c, 0) for c in cells], dtype=float)
+        rate = b0 + months_seen
+        mean = shape / rate
+        variance = mean + shape / rate ** 2  # gamma-Poisson predictive for one month
+        pvalues = count_upper_p_many(x, mean, variance)
+        for i, cell in enumerate(cells):
+            tests.append({"shift": shift, "cell": cell, "observed": int(x[i]), "expected": float(mean[i]),
+                          "p": float(pvalues[i])})
     keep = benjamini_hochberg([t["p"] for t in tests], alpha)
     chosen = sorted((t for t, k in zip(tests, keep) if k and t["observed"] >= int(p["min_count"])),
                     key=lambda t: t["p"])
