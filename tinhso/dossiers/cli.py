@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 
 from tinhso.core.errors import UserError
 
@@ -109,8 +110,23 @@ def _generate(args: argparse.Namespace) -> int:
     from tinhso.dossiers import service
 
     end = dt.date.fromisoformat(args.end) if args.end else None
-    n = service.generate(args.out, args.count, args.seed, end=end, months=args.months)
+    month = None
+    if args.effects_month:
+        try:
+            month = dt.date.fromisoformat(args.effects_month + "-01")
+        except ValueError:
+            raise UserError("bad_month", "--effects-month phải có dạng YYYY-MM", "--effects-month must be YYYY-MM",
+                            field="effects_month") from None
+    if not 0 <= args.effects <= 50:
+        raise UserError("bad_effects", "Số hiệu ứng phải từ 0 đến 50", "Effects must be 0 to 50", field="effects")
+    injected: list = []
+    n = service.generate(args.out, args.count, args.seed, end=end, months=args.months, effects=args.effects,
+                         effects_month=month, injected=injected)
     print(f"{n} hồ sơ mẫu / synthetic dossiers → {args.out}", file=sys.stderr)
+    for e in injected:
+        print(f"injected {e['kind']}: unit={e['unit_code']} ({e['unit_name']}) month={e['month']}")
+    if args.effects_out:
+        Path(args.effects_out).write_text(json.dumps(injected, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 
@@ -197,6 +213,9 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, help=".json, .jsonl, .csv or .parquet")
     p.add_argument("--end", help="last day of the data (default today)")
     p.add_argument("--months", type=int, default=12)
+    p.add_argument("--effects", type=int, default=0, help="inject N effects (an agency's digitisation drops; printed)")
+    p.add_argument("--effects-month", help="YYYY-MM (default: the last complete month before --end)")
+    p.add_argument("--effects-out", metavar="FILE", help="write the injected effects as JSON")
     p.set_defaults(func=_generate)
 
     p = sub.add_parser("supply", help="set a supplied rate (percent) for an indicator records cannot give")

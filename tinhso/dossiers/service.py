@@ -160,7 +160,9 @@ def export_dossiers(filters: dict | None = None, limit: int = 100_000, engine: s
     return engines.run(f"SELECT {', '.join(LIST_COLUMNS)} {base} ORDER BY received_at DESC, ma_ho_so", engine)
 
 
-def generate(out: Path, count: int, seed: int, end: dt.date | None = None, months: int = 12) -> int:
+def generate(out: Path, count: int, seed: int, end: dt.date | None = None, months: int = 12, effects: int = 0,
+             effects_month: dt.date | None = None, injected: list | None = None) -> int:
     from tinhso.dossiers import synthetic
 
-    return synthetic.generate(Path(out), count=count, seed=seed, end=end, months=months)
+    return synthetic.generate(Path(out), count=count, seed=seed, end=end, months=months, effects=effects,
+                              effects_month=effects_month, injected=injected)

@@ -152,6 +152,9 @@ def demo_members() -> int:
     return created
 
 
+DEMO_EFFECTS = 1
+
+
 def load_demo(out=print, count: int | None = None) -> None:
     from tinhso.dossiers import importer, synthetic
 
@@ -176,7 +179,12 @@ def load_demo(out=print, count: int | None = None) -> None:
     count = count or int(os.environ.get("TINHSO_DEMO_DOSSIERS", "200000"))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "demo-dossiers.parquet"
-        synthetic.generate(path, count=count, seed=766)
+        injected: list = []
+        # One agency's digitisation drops in the last complete month (injected, printed): the monthly
+        # analysis of the demo names it.
+        synthetic.generate(path, count=count, seed=766, effects=DEMO_EFFECTS, injected=injected)
         result = importer.import_file(path, synthetic=True)
     out(f"Dossiers: {n} synthetic procedures, {result.records} synthetic dossiers (DỮ LIỆU MẪU / synthetic) over "
         f"{len(result.months)} months.")
+    for e in injected:
+        out(f"  injected (synthetic) {e['kind']}: unit={e['unit_code']} ({e['unit_name']}) month={e['month']}")

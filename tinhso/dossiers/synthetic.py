@@ -53,8 +53,29 @@ def _agencies_and_procedures():
     return plan
 
 
-def records(count: int, seed: int, end: dt.date, months: int = 12):
-    """Yield ``count`` synthetic records received over the ``months`` months up to ``end``."""
+EFFECT_KINDS = ("digitisation_drop",)
+
+
+def _effects(plan, n: int, seed: int, end: dt.date, month: dt.date | None) -> list[dict]:
+    """``n`` injected effects, drawn from their own seeded stream (the records are the same without them):
+    ``digitisation_drop``: one agency (a department: they handle most dossiers) attaches no digitised
+    file and reuses nothing for every dossier it receives in ``month`` (default:
+    the last complete month before ``end``)."""
+    if n <= 0:
+        return []
+    rng = random.Random(seed * 1_000_003 + 766)
+    if month is None:
+        month = (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    candidates = [a for a, _ in plan if a.kind == "department"] or [a for a, _ in plan]
+    picked = rng.sample(candidates, min(n, len(candidates)))
+    return [{"kind": "digitisation_drop", "unit_code": a.code, "unit_name": a.name, "month": f"{month:%Y-%m}",
+             "category": "", "place": None} for a in picked]
+
+
+def records(count: int, seed: int, end: dt.date, months: int = 12, effects: int = 0,
+            effects_month: dt.date | None = None, injected: list | None = None):
+    """Yield ``count`` synthetic records received over the ``months`` months up to ``end``; with
+    ``effects``, that many effects (:func:`_effects`) are applied and appended to ``injected``."""
     rng = random.Random(seed)
     cal = WorkCalendar()
     first = end.year * 12 + end.month - 1 - (months - 1)
@@ -70,6 +91,10 @@ def records(count: int, seed: int, end: dt.date, months: int = 12):
         slow.update(d + dt.timedelta(days=k) for k in range(-3, 15))
     weights = [0.35 if d in slow else 1.0 for d in receivable]
     plan = _agencies_and_procedures()
+    placed = _effects(plan, effects, seed, end, effects_month)
+    if injected is not None:
+        injected.extend(placed)
+    dropped = {(e["unit_code"], e["month"]) for e in placed}
     agency_weights = [(8.0 if a.kind == "department" else 1.0) for a, _ in plan]
     now = dt.datetime.combine(end, dt.time(16, 0))
     days = rng.choices(receivable, weights=weights, k=count)
@@ -134,7 +159,7 @@ def records(count: int, seed: int, end: dt.date, months: int = 12):
             returned = finish + dt.timedelta(hours=rng.randint(1, 30)) if status == 10 else None
         e_result = status in (9, 10) and rng.random() < (0.45 if weak else 0.8)
         paid = (rng.choice((1, 2)) if channel == 2 and proc.fee_bearing and rng.random() < 0.75 else 0)
-        yield {
+        record = {
             "MaHoSo": f"DEMO-{seed}-{i:08d}", "MaTTHC": proc.code, "KenhThucHien": channel,
             "NgayNopHoSo": _fmt((received or dt.datetime.combine(day, clock())) - dt.timedelta(minutes=rng.randint(0, 600))),
             "NgayTiepNhan": _fmt(received), "NgayHenTra": _fmt(due) if received else None,
@@ -152,6 +177,9 @@ def records(count: int, seed: int, end: dt.date, months: int = 12):
             if proc.fee_bearing else [],
             "KhongHaiLong": int(rng.random() < 0.01), "DuLieuMau": 1,
         }
+        if dropped and (agency.code, f"{day:%Y-%m}") in dropped:
+            record.update(HoSoCoThanhPhanSoHoa=0, TaiLieuNop=[])
+        yield record
 
 
 def _flat(record: dict) -> dict:
@@ -169,7 +197,8 @@ def _flat(record: dict) -> dict:
     return out
 
 
-def generate(path: Path, *, count: int, seed: int, end: dt.date | None = None, months: int = 12) -> int:
+def generate(path: Path, *, count: int, seed: int, end: dt.date | None = None, months: int = 12, effects: int = 0,
+             effects_month: dt.date | None = None, injected: list | None = None) -> int:
     from tinhso.dossiers.reader import file_format
 
     path = Path(path)
@@ -177,7 +206,7 @@ def generate(path: Path, *, count: int, seed: int, end: dt.date | None = None, m
     if count < 1 or count > 20_000_000:
         raise UserError("bad_count", "Số hồ sơ phải từ 1 đến 20.000.000", "Count must be 1 to 20,000,000", field="count")
     end = end or dt.date.today()
-    items = records(count, seed, end, months)
+    items = records(count, seed, end, months, effects=effects, effects_month=effects_month, injected=injected)
     if fmt == "json":
         path.write_text(json.dumps(list(items), ensure_ascii=False), encoding="utf-8")
     elif fmt == "jsonl":

@@ -66,6 +66,44 @@ def cmd_erase_contact(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tinhso.core.errors import UserError
+    from tinhso.reports import synthetic
+
+    if not 1 <= args.count <= 2_000_000 or not 0 <= args.effects <= 50:
+        raise UserError("bad_count", "Số phản ánh phải từ 1 đến 2.000.000 và số hiệu ứng từ 0 đến 50",
+                        "Count must be 1 to 2,000,000 and effects 0 to 50", field="count")
+    now = timezone.now()
+    if args.now:
+        try:
+            now = dt.datetime.fromisoformat(args.now)
+        except ValueError:
+            raise UserError("bad_now", "--now phải là ngày giờ ISO", "--now must be an ISO date-time", field="now") from None
+        if timezone.is_naive(now):
+            now = timezone.make_aware(now)
+    month = None
+    if args.effects_month:
+        try:
+            month = dt.date.fromisoformat(args.effects_month + "-01")
+        except ValueError:
+            raise UserError("bad_month", "--effects-month phải có dạng YYYY-MM", "--effects-month must be YYYY-MM",
+                            field="effects_month") from None
+    injected: list = []
+    made = synthetic.generate(args.count, seed=args.seed, now=now, effects=args.effects, effects_month=month,
+                              injected=injected)
+    print(f"{made} synthetic reports generated (seed {args.seed}).")
+    for effect in injected:
+        print("injected " + effect.line())
+    if args.effects_out:
+        with open(args.effects_out, "w", encoding="utf-8") as handle:
+            json.dump([e.as_dict() for e in injected], handle, ensure_ascii=False, indent=1)
+    return 0
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser("reports", help="citizen field reports")
     sub = parser.add_subparsers(dest="reports_command", required=True)
@@ -74,6 +112,15 @@ def register(subparsers) -> None:
     p.set_defaults(func=cmd_create_api_key)
     p = sub.add_parser("check-deadlines", help="notify supervisors of overdue reports; auto-close stale resolved ones")
     p.set_defaults(func=cmd_check_deadlines)
+    p = sub.add_parser("generate", help="add seeded synthetic reports (labelled synthetic), optionally with "
+                                        "injected effects that the monthly analysis should find")
+    p.add_argument("--count", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=20250701)
+    p.add_argument("--effects", type=int, default=0, help="number of effects to inject (printed)")
+    p.add_argument("--effects-month", help="YYYY-MM (default: the last complete month)")
+    p.add_argument("--effects-out", metavar="FILE", help="write the injected effects as JSON")
+    p.add_argument("--now", help="ISO date-time the data ends at (default: now)")
+    p.set_defaults(func=cmd_generate)
     p = sub.add_parser("stats", help="statistics per unit or per category")
     p.add_argument("--by", choices=["unit", "category"], default="unit")
     p.add_argument("--csv", metavar="FILE", help="write CSV to FILE ('-' for stdout)")

@@ -141,6 +141,9 @@ def _demo_accounts(home: HandlingUnit | None, out) -> None:
         out(f"Demo {role.value}: {username} / {password}  ({where})  →  {demo_url(STAFF_PAGES[role])}")
 
 
+DEMO_EFFECTS = 3
+
+
 def load_demo(out=print) -> None:
     with transaction.atomic():
         init(out)
@@ -153,6 +156,12 @@ def load_demo(out=print) -> None:
     from tinhso.reports import synthetic
 
     started = time.monotonic()
-    made = synthetic.generate(DEMO_REPORTS - have, seed=synthetic.SEED + have)
+    injected: list = []
+    # A few injected effects in the last complete month, so that the monthly analysis has something
+    # real to say (a category doubling in a commune, a ward's on-time rate collapsing, a street cluster).
+    made = synthetic.generate(DEMO_REPORTS - have, seed=synthetic.SEED + have, effects=DEMO_EFFECTS if not have else 0,
+                              injected=injected)
     out(f"Synthetic reports (labelled synthetic, seed {synthetic.SEED}): {made} generated over the last six months "
         f"in {time.monotonic() - started:.1f} s.")
+    for effect in injected:
+        out(f"  injected (synthetic) {effect.line()}")

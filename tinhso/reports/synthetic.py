@@ -130,8 +130,11 @@ def _created_at(rng: random.Random, now: dt.datetime, days: int) -> dt.datetime:
 
 
 def plan_report(rng: random.Random, policy: sla.Policy, category: Category, commune, lat: float, lon: float,
-                route_cache: dict, rules: list[RoutingRule], now: dt.datetime) -> Plan:
-    created = _created_at(rng, now, 182)
+                route_cache: dict, rules: list[RoutingRule], now: dt.datetime, *, created: dt.datetime | None = None,
+                force_late: bool = False) -> Plan:
+    """One report's history. ``created`` fixes its creation time and ``force_late`` makes the unit
+    resolve it after the handling deadline (both for injected effects; the defaults draw them)."""
+    created = created or _created_at(rng, now, 182)
     severity = rng.choices([category.default_severity, Severity.URGENT, Severity.COMPLEX], [80, 10, 10])[0]
     report = Report(code=generate_tracking_code(), category=category, commune=commune, province_code=commune.province_code,
                     description=MARK + rng.choice(DESCRIPTIONS.get(category.code, DESCRIPTIONS["other"])),
@@ -193,6 +196,8 @@ def plan_report(rng: random.Random, policy: sla.Policy, category: Category, comm
         amount, measure = policy.allowance(category.pk, severity, "handle")
         allowed_h = float(amount) * (7.5 if measure == "working_days" else 1)
         fraction = rng.uniform(0.1, 0.95) if rng.random() < 0.82 else rng.uniform(1.05, 2.5)
+        if force_late:
+            fraction = rng.uniform(1.3, 2.5)
         text = rng.choice(RESULT_TEXTS)
         t = step("resolve", HANDLER_ACTOR, _working_offset(policy, t, rng, allowed_h * fraction * 0.9,
                                                             allowed_h * fraction),
@@ -215,8 +220,14 @@ def plan_report(rng: random.Random, policy: sla.Policy, category: Category, comm
     return Plan(report, events, photo)
 
 
-def generate(count: int = 2000, *, seed: int = SEED, now: dt.datetime | None = None, out=print) -> int:
-    """Create ``count`` synthetic reports in the installation's province. Returns how many."""
+def generate(count: int = 2000, *, seed: int = SEED, now: dt.datetime | None = None, out=print, effects: int = 0,
+             effects_month: dt.date | None = None, injected: list | None = None) -> int:
+    """Create ``count`` synthetic reports in the installation's province. Returns how many.
+
+    ``effects`` > 0 places that many effects (:mod:`tinhso.reports.effects`) in ``effects_month``
+    (default: the last complete month before ``now``), drawn from their own seeded stream so the
+    ``count`` base reports are the same with or without them; what was injected is appended to
+    ``injected`` (a list of :class:`~tinhso.reports.effects.Effect`)."""
     from django.conf import settings
 
     from tinhso.geo.models import Unit
@@ -238,6 +249,14 @@ def generate(count: int = 2000, *, seed: int = SEED, now: dt.datetime | None = N
     for commune, lat, lon in _points(rng, communes, count):
         code = rng.choices(codes, [CATEGORY_WEIGHTS.get(c, 1) for c in codes])[0]
         plans.append(plan_report(rng, policy, categories[code], commune, lat, lon, route_cache, rules, now))
+    if effects:
+        from tinhso.reports import effects as injector
+
+        placed = injector.inject(plans, effects, seed=seed, now=now, month=effects_month, communes=communes,
+                                 categories=categories, codes=codes, policy=policy, rules=rules,
+                                 route_cache=route_cache)
+        if injected is not None:
+            injected.extend(placed)
     with transaction.atomic():
         Report.objects.bulk_create([p.report for p in plans], batch_size=500)
         events = [e for p in plans for e in p.events]

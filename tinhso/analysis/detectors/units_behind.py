@@ -1,0 +1,356 @@
+"""Units falling behind: handling units whose reports are resolved late, rated worse, returned to the
+IOC more often or pile up; dossier agencies and communes whose Decision 766 points fall.
+
+**Reports** (one grouped query per measure over the month and the ``history_months`` before it; each
+unit tested against its own history, steadied by ``prior_weight`` pseudo-cases at the province's rate
+(empirical Bayes), and only with at least ``min_count`` cases in the month):
+
+- on-time rate (resolved no later than the handling deadline, among reports resolved in the month):
+  X ~ BetaBinomial(n, a, b), the predictive of the unit's historical rate; lower tail;
+- satisfaction (ratings of 4–5 among ratings given in the month): the same test;
+- returns to the IOC (``return_to_ioc`` events among reports assigned in the month): upper tail;
+- backlog (reports open at the end of the month): negative binomial against the unit's open counts at
+  the previous month ends, and at least ``min_backlog_growth`` times their mean.
+
+A change must also be large: ``min_drop`` (a fraction, e.g. 0.15 = 15 points) for rates. All the
+p-values of all units and measures go through one Benjamini–Hochberg correction at level ``alpha``.
+
+**Dossiers** (when the dossier store holds data): the 766 indicators of the month and the month
+before (:func:`tinhso.dossiers.indicators.compute_many`, per agency and per commune, judged at the
+month's end so a past month always gives the same figures). A unit one of whose indicator groups
+lost at least ``min_points_drop`` points more than the level's average loss in that group is reported
+with that group (the one that lost most; groups with points in both months); the fall must also be
+significant: for the record-based rates of
+that group, the month's numerator against the previous month's rate moved by the level's pooled change
+(a difference-in-differences: what all units share — a season, the last days' dossiers not finished
+when the month is analysed — is not one unit's fall), beta-binomial lower tail, Bonferroni over the
+group's rates, then Benjamini–Hochberg across units at level ``alpha``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.conf import settings
+from django.db.models import Count, F, Q
+
+from tinhso.analysis.detectors._common import (
+    benjamini_hochberg,
+    clean,
+    confidence,
+    count_upper_p,
+    month_bounds,
+    month_label,
+    share_lower_p,
+    share_upper_p,
+)
+from tinhso.analysis.findings import Context, Finding, Link, Series
+
+KIND = "units_behind"
+
+
+def _by_unit_month(qs, field: str, bounds: list[tuple[str, object, object]], k_filter: Q | None = None,
+                   unit_field: str = "handling_unit_id") -> dict[tuple[int, str], dict]:
+    """{(unit id, YYYY-MM): {"n": count, "k": count also matching ``k_filter``}}: one grouped query with a
+    conditional count per month (plain comparisons, no date functions: native on SQLite too)."""
+    counts = {}
+    for i, (_label, a, b) in enumerate(bounds):
+        inside = Q(**{f"{field}__gte": a, f"{field}__lt": b})
+        counts[f"n{i}"] = Count("id", filter=inside)
+        if k_filter is not None:
+            counts[f"k{i}"] = Count("id", filter=inside & k_filter)
+    out = {}
+    for r in qs.values(unit_field).annotate(**counts).order_by():
+        for i, (label, _a, _b) in enumerate(bounds):
+            if r[unit_field] and r[f"n{i}"]:
+                out[(r[unit_field], label)] = {"n": r[f"n{i}"], "k": r.get(f"k{i}", 0)}
+    return out
+
+
+def report_tests(ctx: Context) -> list[dict]:
+    from tinhso.reports.models import Report, ReportEvent, State
+
+    p = ctx.params
+    h = int(p["history_months"])
+    start, end = month_bounds(ctx.month)
+    since, _ = month_bounds(ctx.month, h)
+    current = month_label(ctx.month)
+    base = Report.objects.filter(province_code=settings.PROVINCE_CODE)
+    bounds = [(month_label(ctx.month, k), *month_bounds(ctx.month, k)) for k in range(h, -1, -1)]
+    resolved = _by_unit_month(base.filter(resolved_at__gte=since, resolved_at__lt=end, handle_due__isnull=False),
+                              "resolved_at", bounds, Q(resolved_at__lte=F("handle_due")))
+    rated = _by_unit_month(base.filter(rated_at__gte=since, rated_at__lt=end, rating__isnull=False), "rated_at",
+                           bounds, Q(rating__gte=4))
+    assigned = _by_unit_month(base.filter(assigned_at__gte=since, assigned_at__lt=end), "assigned_at", bounds)
+    returned = _by_unit_month(ReportEvent.objects.filter(action="return_to_ioc", at__gte=since, at__lt=end,
+                                                         report__province_code=settings.PROVINCE_CODE),
+                              "at", bounds, unit_field="report__handling_unit_id")
+    returns = {key: v["n"] for key, v in returned.items()}
+    ends = [month_bounds(ctx.month, k)[1] for k in range(h, -1, -1)]  # month ends, oldest first
+    open_q = {f"open_{i}": Count("id", filter=Q(created_at__lt=t) & (Q(resolved_at__isnull=True) | Q(resolved_at__gte=t))
+                                & ~Q(state__in=(State.REJECTED, State.MERGED)))
+              for i, t in enumerate(ends)}
+    backlog = {r["handling_unit_id"]: r for r in base.filter(handling_unit__isnull=False, created_at__lt=end)
+               .values("handling_unit_id").annotate(**open_q).order_by()}
+    months = [month_label(ctx.month, k) for k in range(h, 0, -1)]
+    units = {u for (u, _m) in resolved} | {u for (u, _m) in rated} | set(backlog)
+    min_count = int(p["min_count"])
+    min_drop = float(p["min_drop"])
+    tests = []
+    pooled = {}
+    for measure, table in (("on_time", resolved), ("satisfaction", rated)):
+        n_all = sum(r["n"] for (_u, m), r in table.items() if m in months)
+        k_all = sum(r["k"] for (_u, m), r in table.items() if m in months)
+        pooled[measure] = k_all / n_all if n_all else None
+    weight = float(p["prior_weight"])
+    for u in units:
+        for measure, table in (("on_time", resolved), ("satisfaction", rated)):
+            cur = table.get((u, current))
+            hist_n = sum(table.get((u, m), {}).get("n", 0) for m in months)
+            hist_k = sum(table.get((u, m), {}).get("k", 0) for m in months)
+            if not cur or cur["n"] < min_count or pooled[measure] is None:
+                continue
+            rate = cur["k"] / cur["n"]
+            # The reference: the unit's history steadied by the province's rate (the posterior mean).
+            before = (hist_k + weight * pooled[measure]) / (hist_n + weight)
+            pval = (share_lower_p(cur["k"], cur["n"], hist_k, hist_n, pooled[measure], weight)
+                    if before - rate >= min_drop else 1.0)
+            tests.append({"unit": u, "measure": measure, "p": pval, "observed": rate, "before": before,
+                          "count": cur["n"], "numerator": cur["k"],
+                          "series": [(m, (table.get((u, m)) or {}).get("k"), (table.get((u, m)) or {}).get("n"))
+                                     for m in [*months, current]]})
+        cur_assigned = assigned.get((u, current), {}).get("n", 0)
+        cur_returns = returns.get((u, current), 0)
+        hist_assigned = sum(assigned.get((u, m), {}).get("n", 0) for m in months)
+        hist_returns = sum(returns.get((u, m), 0) for m in months)
+        if cur_assigned >= min_count and hist_assigned >= min_count:
+            rate = min(1.0, cur_returns / cur_assigned)
+            before = min(1.0, hist_returns / hist_assigned)
+            pval = (share_upper_p(min(cur_returns, cur_assigned), cur_assigned, min(hist_returns, hist_assigned),
+                                  hist_assigned, prior=1.0) if rate - before >= min_drop else 1.0)
+            tests.append({"unit": u, "measure": "returns", "p": pval, "observed": rate, "before": before,
+                          "count": cur_assigned, "numerator": cur_returns,
+                          "series": [(m, returns.get((u, m), 0), assigned.get((u, m), {}).get("n", 0))
+                                     for m in [*months, current]]})
+        b = backlog.get(u)
+        if b:
+            previous = [b[f"open_{i}"] for i in range(h)]
+            now_open = b[f"open_{h}"]
+            mean = sum(previous) / len(previous) if previous else 0.0
+            var = sum((x - mean) ** 2 for x in previous) / max(1, len(previous) - 1)
+            pval = 1.0
+            if now_open >= min_count and now_open >= float(p["min_backlog_growth"]) * max(mean, 1.0):
+                pval = count_upper_p(now_open, max(mean, 1.0), max(var, mean, 1.0) * (1 + 1 / max(1, len(previous))))
+            tests.append({"unit": u, "measure": "backlog", "p": pval, "observed": now_open, "before": mean,
+                          "count": now_open, "numerator": now_open,
+                          "series": [(m, x, None) for m, x in zip([*months, current], [*previous, now_open])]})
+    return tests
+
+
+MEASURE_NAMES = {"on_time": ("Tỷ lệ xử lý đúng hạn", "On-time rate", "%"),
+                 "satisfaction": ("Tỷ lệ hài lòng (4–5 sao)", "Satisfied (4–5 stars)", "%"),
+                 "returns": ("Tỷ lệ trả lại IOC", "Returned to the IOC", "%"),
+                 "backlog": ("Phản ánh tồn đọng cuối tháng", "Open reports at month end", "reports")}
+
+
+def report_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[Finding]:
+    from tinhso.reports.models import HandlingUnit, UnitKind
+
+    alpha = float(ctx.params["alpha"])
+    chosen = [t for t, k in zip(tests, keep) if k]
+    units = {u.pk: u for u in HandlingUnit.objects.filter(pk__in={t["unit"] for t in chosen}).select_related("commune")}
+    out = []
+    for t in chosen:
+        u = units.get(t["unit"])
+        if u is None:
+            continue
+        vi, en, unit = MEASURE_NAMES[t["measure"]]
+        rate = t["measure"] != "backlog"
+        observed = [(k / n if n else 0.0) if rate else float(k or 0) for _m, k, n in t["series"]]
+        subject = {"area": "reports", "measure": t["measure"], "measure_vi": vi, "measure_en": en,
+                   "handling_unit_code": u.code}
+        if u.kind == UnitKind.COMMUNE_COMMITTEE and u.commune_id:
+            subject["commune_code"] = u.commune.code
+        change = t["observed"] - t["before"]
+        out.append(Finding(
+            kind=KIND, unit_code=u.code, unit_name=u.name, unit_kind="handling_unit",
+            severity=round(min(10.0, 2 + 8 * min(1.0, abs(change) if rate else abs(change) / max(t["before"], 1.0))
+                               + min(2.0, -math.log10(max(t["p"], 1e-300)) / 10)), 3),
+            confidence=confidence(t["p"]),
+            rule=(f"{t['measure']}: month vs the unit's previous {ctx.params['history_months']} months, "
+                  f"{'beta-binomial' if rate else 'negative-binomial'} tail p ≤ BH(α = {alpha:g}), "
+                  f"at least {ctx.params['min_count']} cases"),
+            figures={"month": f"{ctx.month:%Y-%m}", "measure": t["measure"], "observed": clean(t["observed"]),
+                     "before": clean(t["before"]), "change": clean(change), "count": t["count"],
+                     "numerator": t["numerator"], "p_value": clean(t["p"], 6), "alpha": alpha,
+                     "history_months": int(ctx.params["history_months"])},
+            subject=subject,
+            links=[Link("Thống kê phản ánh theo đơn vị", "Report statistics per unit", "/phan-anh/thong-ke")],
+            series=Series(title_vi=vi, title_en=en, x=[m for m, _k, _n in t["series"]], observed=observed, unit=unit),
+            area="reports"))
+    return out
+
+
+def _group_leaves() -> dict[str, list[str]]:
+    from tinhso.dossiers.indicators import GROUPS, METHOD
+    from tinhso.indices.methodology import load_method
+
+    method = load_method(METHOD)
+
+    def leaves(code):
+        node = method.nodes[code]
+        return [code] if node.is_leaf else [x for c in node.children for x in leaves(c)]
+
+    return {g: leaves(g) for g in GROUPS if g in method.nodes}
+
+
+GROUP_NAMES = {"transparency": ("Công khai, minh bạch", "Transparency"),
+               "progress": ("Tiến độ, kết quả giải quyết", "Progress and results"),
+               "online_processing": ("Dịch vụ công trực tuyến", "Online public services"),
+               "online_payment": ("Thanh toán trực tuyến", "Online payment"),
+               "digitisation": ("Số hóa hồ sơ", "Digitisation"),
+               "satisfaction": ("Mức độ hài lòng", "Satisfaction")}
+
+
+def dossier_tests(ctx: Context) -> list[dict]:
+    from tinhso.dossiers import store
+    from tinhso.dossiers.indicators import compute_many
+    from tinhso.dossiers.models import DossierImport
+
+    if not DossierImport.objects.exists() or not store.files():
+        return []
+    p = ctx.params
+    current, previous = month_label(ctx.month), month_label(ctx.month, 1)
+    last_day = month_bounds(ctx.month)[1].date() - dt.timedelta(days=1)
+    results = compute_many([previous, current], levels=("agency", "commune"), today=last_day)
+    groups = _group_leaves()
+    tests = []
+    for level in ("agency", "commune"):
+        before = {u["code"]: u for u in results[(previous, level)]["units"]}
+        pairs = []
+        for u in results[(current, level)]["units"]:
+            b = before.get(u["code"])
+            if not b or u["buckets"].get("total", 0) < int(p["min_dossiers"]):
+                continue
+            # Groups with points in both months (the total needs every supplied value; without them the
+            # groups the records give are still compared).
+            both = [g for g in groups if u["groups"].get(g) is not None and b["groups"].get(g) is not None]
+            if both:
+                pairs.append((u, b, both))
+        if not pairs:
+            continue
+        # What every unit of the level shares (a season, dossiers of the month's last days not finished
+        # yet when the month is analysed) is not one unit's fall: changes are taken net of the level's.
+        common = {g: _mean([b["groups"][g] - u["groups"][g] for u, b, both in pairs if g in both]) for g in groups}
+        rates = _level_rates(pairs)
+        for u, b, both in pairs:
+            losses = {g: b["groups"][g] - u["groups"][g] - common[g] for g in both}
+            if u["total"] is not None and b["total"] is not None:
+                now_total, was_total = u["total"], b["total"]
+            else:
+                now_total, was_total = sum(u["groups"][g] for g in both), sum(b["groups"][g] for g in both)
+            excess_drop = sum(losses.values())
+            group = max(losses, key=lambda g: (losses[g], g))
+            pval = 1.0
+            evidence = []
+            if losses[group] >= float(p["min_points_drop"]):
+                ps = []
+                for code in groups[group]:
+                    now_i, was_i = u["indicators"].get(code), b["indicators"].get(code)
+                    if not now_i or not was_i or now_i.get("source") != "records" or not now_i.get("denominator") \
+                            or not was_i.get("denominator") or now_i.get("empty") or code not in rates:
+                        continue
+                    if now_i["denominator"] < int(p["min_dossiers"]) or now_i["rate"] is None or was_i["rate"] is None:
+                        continue
+                    # Fractions from the counts (the indicators' rates are in percent).
+                    factor = rates[code][0] / rates[code][1] if rates[code][1] else 1.0
+                    expected = min(0.995, max(0.005, was_i["numerator"] / was_i["denominator"] * factor))
+                    if now_i["numerator"] / now_i["denominator"] >= expected:
+                        continue
+                    den = int(was_i["denominator"])
+                    pi = share_lower_p(int(now_i["numerator"]), int(now_i["denominator"]), round(expected * den), den)
+                    ps.append(pi)
+                    evidence.append({"indicator": code, "rate": now_i["rate"], "before": was_i["rate"],
+                                     "expected": round(100 * expected, 2)})
+                if ps:
+                    pval = min(1.0, min(ps) * len(groups[group]))
+            tests.append({"level": level, "code": u["code"], "name": u["name"], "total": now_total,
+                          "before": was_total, "complete": u["total"] is not None and b["total"] is not None,
+                          "rank": u.get("rank"), "rank_before": b.get("rank"), "excess_drop": excess_drop,
+                          "group": group, "group_loss": losses[group], "p": pval, "evidence": evidence,
+                          "dossiers": u["buckets"].get("total", 0)})
+    return tests
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _level_rates(pairs) -> dict[str, tuple[float, float]]:
+    """{indicator: (rate now, rate before)} pooled over the level's units (record-based rates only)."""
+    sums: dict[str, list[float]] = {}
+    for u, b, _both in pairs:
+        for code, now_i in u["indicators"].items():
+            was_i = b["indicators"].get(code)
+            if not was_i or now_i.get("source") != "records" or not now_i.get("denominator") \
+                    or not was_i.get("denominator") or now_i.get("numerator") is None or was_i.get("numerator") is None:
+                continue
+            acc = sums.setdefault(code, [0.0, 0.0, 0.0, 0.0])
+            acc[0] += now_i["numerator"]
+            acc[1] += now_i["denominator"]
+            acc[2] += was_i["numerator"]
+            acc[3] += was_i["denominator"]
+    return {c: (a[0] / a[1], a[2] / a[3]) for c, a in sums.items() if a[1] and a[3] and a[2]}
+
+
+def dossier_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[Finding]:
+    from tinhso.dossiers.models import Agency
+
+    alpha = float(ctx.params["alpha"])
+    chosen = [t for t, k in zip(tests, keep) if k]
+    agencies = {a.code: a for a in Agency.objects.filter(code__in=[t["code"] for t in chosen]).select_related("unit")}
+    out = []
+    for t in chosen:
+        a = agencies.get(t["code"])
+        vi, en = GROUP_NAMES.get(t["group"], (t["group"], t["group"]))
+        subject = {"area": "dossiers", "agency_code": t["code"], "group": t["group"], "group_vi": vi, "group_en": en,
+                   "level": t["level"]}
+        if a is not None and t["level"] == "commune":
+            subject["commune_code"] = a.unit.code
+        main = max(t["evidence"], key=lambda e: e["before"] - e["rate"]) if t["evidence"] else None
+        out.append(Finding(
+            kind=KIND, unit_code=t["code"], unit_name=t["name"], unit_kind="agency",
+            severity=round(min(10.0, 2 + t["excess_drop"] / 2), 3), confidence=confidence(t["p"]),
+            rule=(f"a 766 group down ≥ {ctx.params['min_points_drop']} points beyond the level's average; its rates vs "
+                  f"the previous month moved by the level's change (beta-binomial, Bonferroni) p ≤ BH(α = {alpha:g})"),
+            figures={"month": f"{ctx.month:%Y-%m}", "total": t["total"], "before": t["before"],
+                     "change": clean(t["total"] - t["before"], 2), "group_loss": clean(t["group_loss"], 2),
+                     "excess_drop": clean(t["excess_drop"], 2),
+                     "rank": t["rank"], "rank_before": t["rank_before"], "dossiers": t["dossiers"],
+                     "complete_total": t["complete"],
+                     "indicator": main["indicator"] if main else None,
+                     "indicator_rate": main["rate"] if main else None,
+                     "indicator_before": main["before"] if main else None,
+                     "p_value": clean(t["p"], 6), "alpha": alpha},
+            subject=subject,
+            links=[Link("Chỉ số 766 theo cơ quan", "766 indicators per agency", f"/dich-vu-cong?period={ctx.month:%Y-%m}")],
+            area="dossiers"))
+    return out
+
+
+def detect(ctx: Context) -> list[Finding]:
+    alpha = float(ctx.params["alpha"])
+    r_tests = report_tests(ctx)
+    d_tests = dossier_tests(ctx)
+    keep = benjamini_hochberg([t["p"] for t in r_tests] + [t["p"] for t in d_tests], alpha)
+    return (report_findings(ctx, r_tests, keep[:len(r_tests)])
+            + dossier_findings(ctx, d_tests, keep[len(r_tests):]))
+
+
+def tests_count(ctx: Context) -> int:
+    """How many hypotheses a run tests (for the false-alarm check)."""
+    return len(report_tests(ctx)) + len(dossier_tests(ctx))
+
+
+__all__ = ["KIND", "detect"]
