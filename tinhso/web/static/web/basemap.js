@@ -40,6 +40,8 @@
   function addTo(map, base, opts) {
     var street = layer(base, opts);
     if (!street) { return ""; }
+    // Tiles are decoration (the page says what the map shows): an empty alt keeps screen readers quiet.
+    street.on("tileloadstart tileload", function (e) { if (e.tile && e.tile.tagName === "IMG") { e.tile.alt = ""; } });
     street.addTo(map);
     if (!map.attributionControl) {
       map.attributionControl = L.control.attribution().addTo(map);
