@@ -253,6 +253,7 @@ def test_public_detail_map_and_cards_on_a_phone(browser, server, published):
         page.goto(f"/phan-anh/cong-khai/{code}")
         page.wait_for_selector("#report-map[data-drawn='1']")
         assert page.locator("#report-map .leaflet-marker-icon").count() == 1
+        assert page.evaluate("document.getElementById('report-map').tinhsoMap.getZoom()") == 15  # the report's street
         _no_sideways_scroll(page)
         _shot(page, "public-detail")
     finally:

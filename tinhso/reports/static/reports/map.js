@@ -47,7 +47,8 @@
             if (!street) { l.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "commune-label" }); }
           }
         }).addTo(map);
-        if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()); }
+        // No animation: a zoom animation in progress makes Leaflet ignore the next setView.
+        if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { animate: false }); }
         return layer;
       })
       .catch(function () { return null; })
@@ -231,7 +232,7 @@
         clusters.addLayer(layer);
         clusters.addTo(map);
         var features = (gj.features || []).length;
-        if (features && clusters.getBounds().isValid()) { map.fitBounds(clusters.getBounds(), { maxZoom: 14, padding: [20, 20] }); }
+        if (features && clusters.getBounds().isValid()) { map.fitBounds(clusters.getBounds(), { maxZoom: 14, padding: [20, 20], animate: false }); }
         el.dataset.count = String(features);
         el.dataset.drawn = "1";
       })
@@ -243,7 +244,7 @@
     var lat = number(el.dataset.lat), lon = number(el.dataset.lon);
     if (lat === null || lon === null) { return; }
     var marker = L.marker([lat, lon]).addTo(m.map);
-    m.ready.then(function () { m.map.setView(marker.getLatLng(), 15); el.dataset.drawn = "1"; });
+    m.ready.then(function () { m.map.setView(marker.getLatLng(), 15, { animate: false }); el.dataset.drawn = "1"; });
   }
 
   var kinds = { picker: picker, points: points, point: point };
