@@ -169,3 +169,22 @@ def test_public_map_legend_names_every_state_it_colours(client, world):
     assert 'data-state="in_progress" data-colour="#b35900"><span class="swatch"></span> Đang xử lý' in text
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "<span class=\"swatch\"></span> In progress" in html(client.get("/phan-anh/cong-khai"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Every report map reads the installation's basemap setting
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/phan-anh", "/phan-anh/cong-khai"])
+def test_report_maps_use_the_basemap_setting(client, world, settings, path):
+    settings.TINHSO_BASEMAP_PMTILES = ""
+    settings.TINHSO_BASEMAP_TILES = ""
+    text = html(client.get(path))
+    assert '<script id="basemap-config" type="application/json">{"kind": "none"}</script>' in text
+    assert "Chưa cấu hình bản đồ nền đường phố" in text  # outlines and names only, and said so
+    assert "/static/web/basemap.js" in text and "pmtiles.js" not in text
+    settings.TINHSO_BASEMAP_TILES = "https://tiles.tinh.gov.vn/osm/{z}/{x}/{y}.png"
+    text = html(client.get(path))
+    assert '"kind": "xyz", "url": "https://tiles.tinh.gov.vn/osm/{z}/{x}/{y}.png"' in text
+    assert "Chưa cấu hình bản đồ nền đường phố" not in text
