@@ -17,6 +17,7 @@ const FILES = {
   "pmtiles": ["dist/pmtiles.js", "LICENSE"],
   "protomaps-leaflet": ["dist/protomaps-leaflet.js", "LICENSE"],
   "axe-core": ["axe.min.js", "LICENSE"],
+  "exifr": ["dist/lite.umd.js", "LICENSE"],
 };
 
 rmSync(out, { recursive: true, force: true });

@@ -100,7 +100,7 @@ def test_missing_description_shown_next_to_field_with_input_kept(client, world):
 def test_position_outside_province_is_an_error_on_the_position(client, world):
     response = client.post("/phan-anh", submit_form(world, lat="21.0285", lon="105.8542"))  # Hà Nội
     assert response.status_code == 400
-    assert 'data-field="lat">Vị trí (21.0285, 105.8542) nằm ngoài địa bàn tỉnh' in html(response)
+    assert 'data-field="lat">Vị trí này thuộc thành phố Hà Nội, ngoài tỉnh Lâm Đồng.' in html(response)
 
 
 @pytest.mark.django_db

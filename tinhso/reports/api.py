@@ -12,7 +12,9 @@ Public (no login; rate-limited per client IP, see :mod:`tinhso.reports.ratelimit
                                           retried key is a 409 without the report)
                                           The answer carries ``citizen_token``, the submitter's
                                           secret, once (only its hash is stored) and ``private_url``
-- ``GET  nearby``                         possible duplicates before submitting
+- ``GET  nearby``                         possible duplicates before submitting (public fields only, cached)
+- ``GET  place``                          commune and province of a point, or the ``outside_province``
+                                          error submitting there would give
 - ``GET  track/{code}``                   public status; with the submitter's secret (header
                                           ``X-Citizen-Token``) the submitter's view (own text and photos)
 - ``POST track/{code}/rate``              submitter only (``citizen_token``): rating 1–5 once resolved;
@@ -197,6 +199,17 @@ class NearbyOut(Schema):
     status: str
     distance_m: float
     created_at: dt.datetime
+    state_label: str = ""
+    category: str = ""
+    category_name: str = ""
+    category_name_en: str = ""
+    description: str = ""
+    url: str = ""
+
+
+class PlaceOut(Schema):
+    commune: Ref
+    province: Ref
 
 
 class SubmitOut(Schema):
@@ -419,14 +432,51 @@ def _nearby(report: Report) -> dict:
             "distance_m": getattr(report, "distance_m", 0.0), "created_at": report.created_at}
 
 
+NEARBY_DESCRIPTION_CHARS = 160
+
+
+def _nearby_public(report: Report) -> dict:
+    """A suggestion for the citizen form: what the public list shows of a published report (never
+    who sent it), with its public page."""
+    category = report.category
+    description = report.description
+    if len(description) > NEARBY_DESCRIPTION_CHARS:
+        description = description[:NEARBY_DESCRIPTION_CHARS - 1].rstrip() + "…"
+    return {**_nearby(report), "state_label": str(report.get_state_display()), "category": category.code,
+            "category_name": category.name_vi, "category_name_en": category.name_en, "description": description,
+            "url": f"/phan-anh/cong-khai/{report.code}"}
+
+
 @router.get("/nearby", response={200: list[NearbyOut], **errors(429)})
 def nearby(request, category: str, lat: float, lon: float):
-    """Similar open reports near a point, for the citizen form: only those the public may list
-    (published and checked by a person), so unverified reports are not revealed."""
+    """Similar open reports near a point (same category, 250 m, 30 days), for the citizen form: only
+    those the public may list (published and checked by a person), so unverified reports are not
+    revealed; public fields only (no reporter identity). Cached briefly like the public list."""
     ratelimit.check(request, "track")
     cat = intake.get_category(category)
     lat, lon = intake.parse_coordinate(lat, "lat", -90, 90), intake.parse_coordinate(lon, "lon", -180, 180)
-    return [_nearby(r) for r in duplicates.listable(duplicates.find_nearby(category_id=cat.pk, lat=lat, lon=lon))]
+
+    def compute() -> list[dict]:
+        found = duplicates.listable(duplicates.find_nearby(category_id=cat.pk, lat=lat, lon=lon))
+        for r in found:
+            r.category = cat
+        return [_nearby_public(r) for r in found]
+
+    # Keyed on the point to ~1 m (5 decimals): pins dropped on the same spot share an answer.
+    return public_cache.remember("api-nearby", (cat.code, round(lat, 5), round(lon, 5)), compute)
+
+
+@router.get("/place", response={200: PlaceOut, **errors(400, 429)})
+def place(request, lat: float, lon: float):
+    """The commune and province of a point for the citizen form, or the same 400 ``outside_province``
+    error that submitting there would give ("Vị trí này thuộc tỉnh Khánh Hòa, ngoài tỉnh Lâm Đồng")."""
+    ratelimit.check(request, "track")
+    from tinhso.geo.locator import locate
+
+    where = intake.locate_in_province(lat, lon)
+    found = locate(where.lat, where.lon)
+    return {"commune": found["commune"], "province": {"code": where.province_code,
+                                                      "name": intake.province_name(where.province_code)}}
 
 
 @router.get("/track/{code}", response={200: PublicReportOut, **errors(403, 429)})
@@ -479,26 +529,28 @@ def public_list(request, category: str | None = None, commune: str | None = None
 
 @router.get("/public.geojson", response={200: None, **errors(429)},
             openapi_extra=file_answer("application/geo+json", json_schema=GEOJSON_POINTS))
-def public_geojson(request, category: str | None = None, commune: str | None = None, status: str | None = None,
-                   since: str | None = None, until: str | None = None, bbox: str | None = None,
-                   limit: int = 5000):
+def public_geojson(request, category: str | None = None, commune: str | None = None, unit: str | None = None,
+                   status: str | None = None, state: str | None = None, since: str | None = None,
+                   until: str | None = None, q: str | None = None, bbox: str | None = None, limit: int = 5000):
+    """The published reports as GeoJSON points: the same filters as ``public`` (and as the public
+    list page, text included), so the map and the list show the same reports."""
     ratelimit.check(request, "list")
-    filters = {"category": category, "commune": commune, "status": status, "since": _parse_time(since, "since"),
-               "until": _parse_time(until, "until"), "bbox": bbox}
+    filters = {"category": category, "commune": commune, "unit": unit, "status": status, "state": state,
+               "since": _parse_time(since, "since"), "until": _parse_time(until, "until"), "q": q, "bbox": bbox}
     limit = max(1, min(limit, 20000))
 
     def compute() -> str:
         import json
 
         rows = queries.public_reports(**filters).values(
-            "code", "lat", "lon", "state", "is_open", "category__code", "category__name_vi", "created_at",
-            "synthetic")[:limit]
+            "code", "lat", "lon", "state", "is_open", "category__code", "category__name_vi", "category__name_en",
+            "created_at", "synthetic")[:limit]
         features = [{
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
             "properties": {"code": r["code"], "state": r["state"], "status": "open" if r["is_open"] else "closed",
                            "category": r["category__code"], "category_name": r["category__name_vi"],
-                           "created_at": r["created_at"].isoformat(), "synthetic": r["synthetic"]},
+                           "category_name_en": r["category__name_en"], "created_at": r["created_at"].isoformat(), "synthetic": r["synthetic"]},
         } for r in rows]
         return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
 

@@ -128,8 +128,39 @@ def parse_coordinate(value, name: str, low: float, high: float) -> float:
     return number
 
 
+def province_name(code: str | None) -> str:
+    """The current name of province ``code`` ("Tỉnh Khánh Hòa"), or ``""`` when unknown."""
+    from tinhso.geo.models import Unit
+
+    if not code:
+        return ""
+    unit = Unit.objects.filter(structure="current", level="province", code=code).only("name").first()
+    return unit.name if unit else ""
+
+
+def outside_province_error(lat: float, lon: float, located_province: str | None) -> UserError:
+    """"Vị trí này thuộc tỉnh Khánh Hòa, ngoài tỉnh Lâm Đồng": names both provinces, not codes (a point
+    outside Việt Nam's communes, or of a province we cannot name, says only that it is outside)."""
+    ours = province_name(settings.PROVINCE_CODE) or f"{settings.PROVINCE_CODE}"
+    theirs = province_name(located_province) if located_province != settings.PROVINCE_CODE else ""
+    if theirs:
+        vi = f"Vị trí này thuộc {_lower_type(theirs)}, ngoài {_lower_type(ours)}."
+        en = f"This position is in {theirs}, outside {ours}."
+    else:
+        vi = f"Vị trí này nằm ngoài {_lower_type(ours)}."
+        en = f"This position is outside {ours}."
+    return UserError("outside_province", vi, en, field="lat",
+                     details={"located_province": located_province, "located_province_name": theirs,
+                              "lat": lat, "lon": lon})
+
+
+def _lower_type(name: str) -> str:
+    """"Tỉnh Khánh Hòa" → "tỉnh Khánh Hòa" inside a sentence ("Thành phố Huế" → "thành phố Huế")."""
+    return name[:1].lower() + name[1:] if name[:1].isupper() and " " in name else name
+
+
 def locate_in_province(lat, lon) -> Location:
-    """Locate the point; 400 when it is outside the installation's province."""
+    """Locate the point; 400 when it is outside the installation's province, naming the province it is in."""
     from tinhso.geo.locator import locate_commune
 
     lat_f = parse_coordinate(lat, "lat", -90, 90)
@@ -137,12 +168,7 @@ def locate_in_province(lat, lon) -> Location:
     found, commune_id = locate_commune(lat_f, lon_f)
     province = (found.get("province") or {}).get("code")
     if found.get("status") != "ok" or province != settings.PROVINCE_CODE or not found.get("commune"):
-        raise UserError(
-            "outside_province",
-            f"Vị trí ({lat_f}, {lon_f}) nằm ngoài địa bàn tỉnh (mã {settings.PROVINCE_CODE}).",
-            f"The position ({lat_f}, {lon_f}) is outside the province (code {settings.PROVINCE_CODE}).",
-            field="lat", details={"located_province": province},
-        )
+        raise outside_province_error(lat_f, lon_f, province)
     code = found["commune"]["code"]
     version = (found.get("boundary") or {}).get("version")
     return Location(lat_f, lon_f, commune_id, code, province, version if isinstance(version, int) else None)

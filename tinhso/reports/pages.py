@@ -135,8 +135,26 @@ def category_choices() -> list[tuple[str, str]]:
 
 
 def map_context() -> dict:
+    """What a page with a map needs: the commune outlines' URL; the street basemap itself comes from
+    the ``basemap`` context processor (:mod:`tinhso.web.basemap`); ``REPORTS_MAP_TILE_URL`` is the
+    older XYZ setting, still honoured when ``TINHSO_BASEMAP_TILES`` is not set."""
     return {"map_page": True, "basemap_url": "/phan-anh/ban-do/xa.geojson",
             "tile_url": getattr(settings, MAP_TILE_URL_SETTING, "") or ""}
+
+
+# The map's colours per report state (the legend and the markers share them; colour-blind safe
+# pairs, each with its label in the legend so colour is never the only cue).
+STATE_COLOURS = {
+    State.VERIFIED: "#1f6fb2", State.ASSIGNED: "#6a4fb3", State.IN_PROGRESS: "#b35900",
+    State.INFO_REQUESTED: "#a3007d", State.RETURNED_TO_IOC: "#7a5c00", State.REOPENED: "#c0392b",
+    State.RESOLVED: "#1e7b34", State.CLOSED: "#4d5b67",
+}
+
+
+def map_legend() -> list[dict]:
+    """The public map's legend: one entry per state a published report can be in, in workflow order."""
+    return [{"state": str(state), "label": state_label(state), "colour": colour}
+            for state, colour in STATE_COLOURS.items()]
 
 
 def error_page(request, err: UserError):
@@ -237,8 +255,8 @@ def submit(request):
     photos_lost = request.method == "POST" and bool(request.FILES)
     if request.method == "POST" and status == 200:
         status = 400
-    return render(request, "reports/submit.html", {"form": form, "photos_lost": photos_lost, **map_context()},
-                  status=status)
+    return render(request, "reports/submit.html", {"form": form, "photos_lost": photos_lost, "exif_reader": True,
+                                                   **map_context()}, status=status)
 
 
 def lookup(request):
@@ -404,10 +422,13 @@ def citizen_photo(request, code: str, token: str):
 # Public
 
 
+PUBLIC_FILTERS = ("category", "status", "q")
+
+
 def public_list(request):
-    """``/phan-anh/cong-khai``: published reports (no personal data), list + map."""
-    filters = {"category": request.GET.get("category") or None, "status": request.GET.get("status") or None,
-               "q": request.GET.get("q") or None}
+    """``/phan-anh/cong-khai``: published reports (no personal data), list + map. The map reads
+    ``public.geojson`` with the very same filters (text included), so both show the same reports."""
+    filters = {name: request.GET.get(name) or None for name in PUBLIC_FILTERS}
     try:
         qs = queries.public_reports(**filters)
     except UserError as err:
@@ -417,11 +438,12 @@ def public_list(request):
              "is_open": r.is_open, "commune": r.commune.name if r.commune_id else "",
              "unit": r.handling_unit.name if r.handling_unit_id else "", "created_at": r.created_at,
              "description": r.description, "synthetic": r.synthetic} for r in page]
-    geojson_query = urlencode({k: v for k, v in filters.items() if v and k != "q"})
+    geojson_query = urlencode({k: v for k, v in filters.items() if v})
     return render(request, "reports/public_list.html", {
         "page": page, "rows": rows, "categories": category_choices(), "filters": filters,
-        "filter_query": _filter_query(request, "category", "status", "q"),
+        "filter_query": _filter_query(request, *PUBLIC_FILTERS),
         "points_url": "/api/v1/reports/public.geojson" + (f"?{geojson_query}" if geojson_query else ""),
+        "legend": map_legend(),
         "any_synthetic": any(r["synthetic"] for r in rows), **map_context(),
     })
 

@@ -291,19 +291,10 @@
     var base = config.basemap || { kind: "none" };
     var map = L.map(node, { attributionControl: base.kind !== "none", preferCanvas: true, minZoom: 5, maxZoom: 18 });
     map.setView([11.5, 108], 8);
-    if (map.attributionControl) { map.attributionControl.setPrefix("Leaflet"); }
-    var street = null;
-    if (base.kind === "xyz") {
-      street = L.tileLayer(base.url, { maxZoom: 19, attribution: base.attribution });
-    } else if (base.kind === "pmtiles" && base.tiles === "raster" && window.pmtiles) {
-      street = pmtiles.leafletRasterLayer(new pmtiles.PMTiles(base.url), { maxNativeZoom: base.max_zoom, maxZoom: 19,
-                                                                          attribution: base.attribution });
-    } else if (base.kind === "pmtiles" && base.tiles === "vector" && window.protomapsL) {
-      street = protomapsL.leafletLayer({ url: base.url, flavor: "dark", lang: lang, attribution: base.attribution });
-    }
-    if (street) {
-      street.addTo(map);
-      node.dataset.basemap = base.kind + (base.tiles ? "-" + base.tiles : "");
+    // The street layer comes from the shared module (tinhso/web/static/web/basemap.js).
+    var drawn = window.tinhsoBasemap ? tinhsoBasemap.addTo(map, base, { flavor: "dark", lang: lang }) : "";
+    if (drawn) {
+      node.dataset.basemap = drawn;
       var note = document.getElementById("basemap-note");
       if (note) { note.hidden = true; }
     }

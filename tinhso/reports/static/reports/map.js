@@ -1,25 +1,54 @@
-/* Maps of the report pages. No external tiles by default: the basemap is the province's commune
- * polygons served by /phan-anh/ban-do/xa.geojson (the IOC may run on a closed network).
- *   data-map="picker": click / drag a pin, or use the phone's GPS; fills the lat/lon inputs.
- *   data-map="points": published reports from a GeoJSON URL (data-points).
+/* Maps of the report pages (Leaflet). The street basemap is the installation's setting, drawn by
+ * the shared tinhso/web/static/web/basemap.js (XYZ tiles or the local PMTiles archive); without
+ * one, the province's commune outlines from /phan-anh/ban-do/xa.geojson carry the names (shown
+ * from zoom 11). Nothing is fetched from the internet.
+ *   data-map="picker": click / drag a pin, the phone's GPS or a photo's EXIF position; says at once
+ *                      where the pin is (or which province it is in, when outside ours) and lists
+ *                      nearby open reports of the same category before sending.
+ *   data-map="points": published reports from a GeoJSON URL (data-points), clustered, coloured
+ *                      by state (the legend is the page's own list, #map-legend).
  *   data-map="point":  one report's position (data-lat, data-lon).
+ * data-basemap is the outlines URL; the map sets data-street to the street layer drawn ("none").
+ * A map that drew marks its element with data-ready="1"; the points map also data-drawn="1"
+ * and data-count (the browser tests read them).
  */
 (function () {
   "use strict";
-  var BASE_STYLE = { color: "#7a8794", weight: 1, fillColor: "#eef1f5", fillOpacity: 0.7 };
+  var OUTLINE = { color: "#7a8794", weight: 1, fillColor: "#eef1f5", fillOpacity: 0.7 };
+  var OUTLINE_OVER_STREETS = { color: "#3b4756", weight: 1, fill: false, opacity: 0.7 };
+  var LABEL_ZOOM = 11;
+  var lang = document.documentElement.lang === "en" ? "en" : "vi";
+
+  function half(label) { // "Mới tiếp nhận / Submitted" -> the reader's half
+    var parts = String(label || "").split(" / ");
+    return lang === "en" && parts[1] ? parts[1] : parts[0];
+  }
 
   function makeMap(el) {
-    var map = L.map(el, { attributionControl: false });
-    map.setView([16, 107], 6); // Việt Nam until the province's polygons arrive
-    if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+    var map = L.map(el, { attributionControl: true });
+    map.attributionControl.setPrefix(false);
+    map.setView([11.9, 108.2], 8); // the province's area until its outlines arrive
+    var base = window.tinhsoBasemap ? tinhsoBasemap.config() : { kind: "none" };
+    if (base.kind === "none" && el.dataset.tiles) { // the older REPORTS_MAP_TILE_URL setting
+      base = { kind: "xyz", url: el.dataset.tiles, attribution: "" };
+    }
+    var street = window.tinhsoBasemap ? tinhsoBasemap.addTo(map, base, { lang: lang }) : "";
+    el.dataset.street = street || "none";
+    function labels() { el.classList.toggle("show-labels", map.getZoom() >= LABEL_ZOOM); }
+    map.on("zoomend", labels);
+    labels();
     var ready = fetch(el.dataset.basemap, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (gj) {
         var layer = L.geoJSON(gj, {
-          style: BASE_STYLE,
-          onEachFeature: function (f, l) { l.bindTooltip(f.properties.name, { sticky: true }); }
+          style: street ? OUTLINE_OVER_STREETS : OUTLINE,
+          interactive: !street,
+          onEachFeature: function (f, l) {
+            if (!street) { l.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "commune-label" }); }
+          }
         }).addTo(map);
-        if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()); }
+        // No animation: a zoom animation in progress makes Leaflet ignore the next setView.
+        if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { animate: false }); }
         return layer;
       })
       .catch(function () { return null; })
@@ -32,35 +61,78 @@
     var n = parseFloat(String(text || "").trim().replace(",", "."));
     return isFinite(n) ? n : null;
   }
+  function node(tag, attrs, children) {
+    var n = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "text") { n.textContent = attrs[k]; } else { n.setAttribute(k, attrs[k]); }
+    });
+    (children || []).forEach(function (c) { n.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return n;
+  }
+  function errorText(body) {
+    var e = body && body.error;
+    return e ? (lang === "en" ? e.message_en : e.message) : "";
+  }
 
+  /* ---- the citizen form's pin ---- */
   function picker(el) {
-    var m = makeMap(el), map = m.map;
-    var latInput = document.getElementById(el.dataset.lat);
-    var lonInput = document.getElementById(el.dataset.lon);
-    var status = el.dataset.status ? document.getElementById(el.dataset.status) : null;
-    var marker = null, lookup = 0;
+    var m = makeMap(el), map = m.map, d = el.dataset;
+    var latInput = document.getElementById(d.lat);
+    var lonInput = document.getElementById(d.lon);
+    var status = d.status ? document.getElementById(d.status) : null;
+    var nearbyBox = d.nearby ? document.getElementById(d.nearby) : null;
+    var category = d.category ? document.getElementById(d.category) : null;
+    var marker = null, lookup = 0, nearLookup = 0;
 
     function say(text, bad) {
       if (!status) { return; }
       status.textContent = text;
       status.className = bad ? "error" : "muted";
+      status.setAttribute("role", bad ? "alert" : "status");
+      el.dataset.outside = bad ? "1" : "";
     }
     function describe(lat, lon) {
       var mine = ++lookup;
-      say(el.dataset.msgLocating || "…");
-      fetch("/api/v1/geo/locate?lat=" + lat + "&lon=" + lon)
+      say(d.msgLocating || "…");
+      fetch("/api/v1/reports/place?lat=" + lat + "&lon=" + lon, { credentials: "same-origin" })
         .then(function (r) { return r.json(); })
         .then(function (body) {
           if (mine !== lookup) { return; }
-          if (body.error) { say(body.error[document.documentElement.lang === "en" ? "message_en" : "message"], true); }
-          else if (body.status !== "ok" || !body.commune) { say(el.dataset.msgOutside || "outside", true); }
-          else { say((el.dataset.msgIn || "") + " " + body.commune.name + ", " + body.province.name); }
+          if (body.error) { say(errorText(body), true); return; }
+          say((d.msgIn || "") + " " + body.commune.name + ", " + body.province.name);
         })
-        .catch(function () { say(""); });
+        .catch(function () { if (mine === lookup) { say(""); } });
+    }
+    function nearby() {
+      if (!nearbyBox) { return; }
+      var lat = number(latInput.value), lon = number(lonInput.value), cat = category ? category.value : "";
+      var mine = ++nearLookup;
+      if (lat === null || lon === null || !cat) { nearbyBox.hidden = true; return; }
+      fetch("/api/v1/reports/nearby?category=" + encodeURIComponent(cat) + "&lat=" + lat + "&lon=" + lon,
+            { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (rows) {
+          if (mine !== nearLookup) { return; }
+          var list = nearbyBox.querySelector("ul");
+          list.textContent = "";
+          (rows || []).forEach(function (r) {
+            var name = lang === "en" && r.category_name_en ? r.category_name_en : r.category_name;
+            var link = node("a", { href: r.url, target: "_blank", rel: "noopener", text: r.code });
+            list.appendChild(node("li", { "data-code": r.code }, [
+              link, " · " + name + " · " + half(r.state_label) + " · " + Math.round(r.distance_m) + " m",
+              node("br"), node("span", { "class": "muted", text: r.description || "" }),
+              node("br"), node("a", { href: r.url, target: "_blank", rel: "noopener", "class": "follow",
+                                      text: d.msgFollow || "→" })
+            ]));
+          });
+          nearbyBox.hidden = !(rows && rows.length);
+          nearbyBox.dataset.count = String((rows || []).length);
+        })
+        .catch(function () {});
     }
     function place(lat, lon, pan) {
       if (!marker) {
-        marker = L.marker([lat, lon], { draggable: true, keyboard: true }).addTo(map);
+        marker = L.marker([lat, lon], { draggable: true, keyboard: true, title: d.msgPin || "" }).addTo(map);
         marker.on("dragend", function () { var p = marker.getLatLng(); set(p.lat, p.lng, false); });
       } else {
         marker.setLatLng([lat, lon]);
@@ -72,55 +144,97 @@
       lonInput.value = lon.toFixed(6);
       place(lat, lon, pan);
       describe(lat.toFixed(6), lon.toFixed(6));
+      nearby();
     }
     map.on("click", function (e) { set(e.latlng.lat, e.latlng.lng, false); });
     [latInput, lonInput].forEach(function (input) {
       input.addEventListener("change", function () {
         var lat = number(latInput.value), lon = number(lonInput.value);
-        if (lat !== null && lon !== null) { place(lat, lon, true); describe(lat, lon); }
+        if (lat !== null && lon !== null) { place(lat, lon, true); describe(lat, lon); nearby(); }
       });
     });
+    if (category) { category.addEventListener("change", nearby); }
     m.ready.then(function () {
       var lat = number(latInput.value), lon = number(lonInput.value);
-      if (lat !== null && lon !== null) { place(lat, lon, true); }
+      if (lat !== null && lon !== null) { place(lat, lon, true); nearby(); }
     });
-    var gps = el.dataset.gps ? document.getElementById(el.dataset.gps) : null;
+    var gps = d.gps ? document.getElementById(d.gps) : null;
     if (gps) {
       if (!navigator.geolocation) { gps.disabled = true; }
       gps.addEventListener("click", function () {
-        say(el.dataset.msgLocating || "…");
+        say(d.msgLocating || "…");
         navigator.geolocation.getCurrentPosition(
           function (pos) { set(pos.coords.latitude, pos.coords.longitude, true); },
-          function () { say(el.dataset.msgGpsError || "GPS error", true); },
+          function () { say(d.msgGpsError || "GPS error", true); },
           { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
         );
       });
     }
+    photoPosition(d, set);
   }
 
+  /* A photo's EXIF GPS position, read in the browser before upload (the server strips all
+   * metadata when it stores the photo): offered as the pin, never used without a click. */
+  function photoPosition(d, set) {
+    var input = d.photos ? document.getElementById(d.photos) : null;
+    var box = d.photoBox ? document.getElementById(d.photoBox) : null;
+    if (!input || !box || !window.exifr) { return; }
+    var button = box.querySelector("button"), text = box.querySelector("[data-where]"), found = null;
+    button.addEventListener("click", function () { if (found) { set(found.lat, found.lon, true); } });
+    input.addEventListener("change", function () {
+      found = null;
+      box.hidden = true;
+      var files = Array.prototype.slice.call(input.files || []);
+      var next = function (i) {
+        if (i >= files.length) { return; }
+        exifr.gps(files[i]).then(function (gps) {
+          if (gps && isFinite(gps.latitude) && isFinite(gps.longitude) && (gps.latitude || gps.longitude)) {
+            found = { lat: gps.latitude, lon: gps.longitude };
+            text.textContent = (files[i].name ? files[i].name + ": " : "") + found.lat.toFixed(5) + ", " + found.lon.toFixed(5);
+            box.hidden = false;
+          } else { next(i + 1); }
+        }).catch(function () { next(i + 1); });
+      };
+      next(0);
+    });
+  }
+
+  /* ---- the public map ---- */
   function points(el) {
     var m = makeMap(el), map = m.map;
+    var colours = {};
+    document.querySelectorAll("#map-legend [data-state]").forEach(function (item) {
+      colours[item.dataset.state] = item.dataset.colour;
+      var swatch = item.querySelector(".swatch");
+      if (swatch) { swatch.style.backgroundColor = item.dataset.colour; } // CSSOM: allowed by the CSP
+    });
+    var clusters = typeof L.markerClusterGroup === "function"
+      ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50, chunkedLoading: true })
+      : L.featureGroup();
     m.ready.then(function () { return fetch(el.dataset.points, { credentials: "same-origin" }); })
       .then(function (r) { return r.json(); })
       .then(function (gj) {
-        L.geoJSON(gj, {
+        var layer = L.geoJSON(gj, {
           pointToLayer: function (f, latlng) {
-            var open = f.properties.status === "open";
-            return L.circleMarker(latlng, { radius: 5, weight: 1, color: open ? "#b26a00" : "#1e7b34",
-                                            fillOpacity: 0.8 });
+            var colour = colours[f.properties.state] || "#4d5b67";
+            return L.circleMarker(latlng, { radius: 7, weight: 2, color: "#fff", fillColor: colour, fillOpacity: 0.95 });
           },
           onEachFeature: function (f, layer) {
-            var box = document.createElement("div");
-            var link = document.createElement("a");
-            link.href = "/phan-anh/cong-khai/" + encodeURIComponent(f.properties.code);
-            link.textContent = f.properties.code;
-            box.appendChild(link);
-            box.appendChild(document.createElement("br"));
-            box.appendChild(document.createTextNode(f.properties.category_name || ""));
-            layer.bindPopup(box);
+            var p = f.properties;
+            var item = document.querySelector('#map-legend [data-state="' + p.state + '"]');
+            layer.bindPopup(node("div", {}, [
+              node("a", { href: "/phan-anh/cong-khai/" + encodeURIComponent(p.code), text: p.code }), node("br"),
+              (lang === "en" && p.category_name_en ? p.category_name_en : p.category_name) || "", node("br"),
+              item ? item.textContent.trim() : p.state
+            ]));
           }
-        }).addTo(map);
-        el.dataset.points_ready = "1";
+        });
+        clusters.addLayer(layer);
+        clusters.addTo(map);
+        var features = (gj.features || []).length;
+        if (features && clusters.getBounds().isValid()) { map.fitBounds(clusters.getBounds(), { maxZoom: 14, padding: [20, 20], animate: false }); }
+        el.dataset.count = String(features);
+        el.dataset.drawn = "1";
       })
       .catch(function () {});
   }
@@ -130,7 +244,7 @@
     var lat = number(el.dataset.lat), lon = number(el.dataset.lon);
     if (lat === null || lon === null) { return; }
     var marker = L.marker([lat, lon]).addTo(m.map);
-    m.ready.then(function () { m.map.setView(marker.getLatLng(), 14); });
+    m.ready.then(function () { m.map.setView(marker.getLatLng(), 15, { animate: false }); el.dataset.drawn = "1"; });
   }
 
   var kinds = { picker: picker, points: points, point: point };
