@@ -211,9 +211,12 @@ def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | 
 
 
 def import_file(content: bytes, filename: str, *, entered_by=None, entered_by_name: str = "",
-                unit_allowed: Callable[[Unit], bool] | None = None) -> dict:
+                unit_allowed: Callable[[Unit], bool] | None = None, review_required: bool = False) -> dict:
     """Import a CSV/XLSX file: all rows or none. Returns counts; raises UserError listing every error
-    (403 ``import_out_of_scope`` when a row names a unit outside ``unit_allowed``)."""
+    (403 ``import_out_of_scope`` when a row names a unit outside ``unit_allowed``).
+
+    ``review_required`` (the web import): each figure counts once a second person approves it, and
+    the approvers are told (:mod:`tinhso.indicators.approval`)."""
     inputs, new_sources, errors = parse(content, filename, unit_allowed)
     if errors:
         out_of_scope = any(e.reason.startswith(OUT_OF_SCOPE) for e in errors)
@@ -230,9 +233,17 @@ def import_file(content: bytes, filename: str, *, entered_by=None, entered_by_na
         for src in new_sources:
             src.save()
             counts["sources_created"] += 1
+        created = []
         for data in inputs:
-            _, outcome = observations.record(data, entered_by=entered_by, entered_by_name=entered_by_name)
+            obs, outcome = observations.record(data, entered_by=entered_by, entered_by_name=entered_by_name,
+                                               review_required=review_required)
             counts[outcome] += 1
+            if outcome != "unchanged":
+                created.append(obs)
+        if review_required and entered_by is not None:
+            from tinhso.indicators import approval
+
+            approval.notify_entered(created, entered_by)
     counts["rows"] = len(inputs)
     return counts
 
