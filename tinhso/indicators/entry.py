@@ -87,6 +87,13 @@ def check_value(indicator: Indicator, text: str) -> float:
     return value
 
 
+def check_scope(plan: Plan, user) -> None:
+    """The plan's unit is inside ``user``'s planner scope, else 403."""
+    if not permissions.unit_checker(permissions.import_scope(user))(plan.unit):
+        raise UserError("import_out_of_scope", f"{plan.unit.name} ngoài phạm vi được giao",
+                        f"{plan.unit.name} is outside your scope", status=403)
+
+
 @dataclass
 class FormRow:
     indicator: Indicator
@@ -146,9 +153,7 @@ def submit(plan: Plan, period, data, user, *, english: bool = False, today: dt.d
     ``source_title``/``source_url``); write every figure or none. Errors are per field, never raised
     (a period outside the plan or a unit outside the scope raise :class:`UserError`)."""
     year = check_period(plan, period, today)
-    if not permissions.unit_checker(permissions.import_scope(user))(plan.unit):
-        raise UserError("import_out_of_scope", f"{plan.unit.name} ngoài phạm vi được giao",
-                        f"{plan.unit.name} is outside your scope", status=403)
+    check_scope(plan, user)
     form = rows(plan, year)
     sub = Submission(form)
     for row in form:

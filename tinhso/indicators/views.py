@@ -83,7 +83,9 @@ def plan_detail(request, code: str):
 
 def plan_template(request, code: str):
     try:
-        content = io.template(status.get_plan(code))
+        plan = status.get_plan(code)
+        period = entry.check_period(plan, request.GET["ky"]) if request.GET.get("ky") else None
+        content = io.template(plan, period)
     except UserError as err:
         return _error_page(request, err)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -132,6 +134,7 @@ def plan_entry(request, code: str):
         if not years:
             raise UserError("no_period", "Kế hoạch chưa có kỳ nào để nhập", "The plan has no period to enter yet")
         period = entry.check_period(plan, request.POST.get("ky") or request.GET.get("ky") or years[-1])
+        entry.check_scope(plan, request.user)
     except UserError as err:
         return _error_page(request, err)
     english = _english()
