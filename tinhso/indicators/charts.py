@@ -17,6 +17,7 @@ from tinhso.indicators import progress
 from tinhso.indicators.models import AdminLevel, Plan, PlanIndicator
 from tinhso.indicators.observations import current_rows
 
+SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈", "": ""}
 LABELS = {
     "observed": ("Số liệu thực hiện", "Observed"),
     "target": ("Mục tiêu theo mốc", "Target per milestone"),
@@ -90,7 +91,7 @@ def indicator_chart(item: PlanIndicator, params: progress.Params, english: bool 
         "years": years,
         "observed": [observed.get(y) for y in years],
         "targets": [headline[y].value if y in headline else None for y in years],
-        "target_notes": {str(m): f"{t.comparator}{t.value:g}" for m, t in headline.items()},
+        "target_notes": {str(m): f"{SYMBOLS.get(t.comparator, '')}{t.value:g}" for m, t in headline.items()},
         "band_low": low, "band_width": width, "cagr": cagr_line, "regression": reg_line,
         "has_band": bool(paths),
         "labels": _labels(english),

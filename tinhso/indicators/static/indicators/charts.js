@@ -27,26 +27,30 @@
   var ind = read("ind-chart-data");
   if (indHolder && ind) {
     var L = ind.labels;
-    var series = [
+    var series = ind.has_band ? [
       { name: L.band, type: "line", stack: "band", data: ind.band_low, symbol: "none", lineStyle: { opacity: 0 },
-        silent: true, tooltip: { show: false }, legendHoverLink: false, showInLegend: false },
+        silent: true, tooltip: { show: false }, legendHoverLink: false },
       { name: L.band, type: "line", stack: "band", data: ind.band_width, symbol: "none", lineStyle: { opacity: 0 },
-        areaStyle: { color: "rgba(29, 78, 216, 0.15)" }, silent: true, tooltip: { show: false } },
+        areaStyle: { color: "rgba(29, 78, 216, 0.18)" }, color: "rgba(29, 78, 216, 0.5)", silent: true,
+        tooltip: { show: false } },
       { name: L.cagr, type: "line", data: ind.cagr, symbol: "none", lineStyle: { type: "dashed", width: 1.5 },
         color: "#1d4ed8", connectNulls: false },
       { name: L.regression, type: "line", data: ind.regression, symbol: "none",
-        lineStyle: { type: "dotted", width: 1.5 }, color: "#6b21a8", connectNulls: false },
+        lineStyle: { type: "dotted", width: 1.5 }, color: "#6b21a8", connectNulls: false }
+    ] : [];
+    series = series.concat([
       { name: L.observed, type: "line", data: ind.observed, connectNulls: true, symbolSize: 8, color: "#a3161a",
         label: { show: true, position: "top", formatter: function (p) { return show(p.value); } } },
       { name: L.target, type: "scatter", data: ind.targets, symbol: "diamond", symbolSize: 14, color: "#1e7b34",
         label: { show: true, position: "right", formatter: function (p) {
           return p.value === null ? "" : (ind.target_notes[String(ind.years[p.dataIndex])] || show(p.value)); } } }
-    ];
+    ]);
+    var legend = [L.observed, L.target].concat(ind.has_band ? [L.band, L.cagr, L.regression] : []);
     start(indHolder).setOption({
       animation: false,
       tooltip: { trigger: "axis", valueFormatter: show },
-      legend: { top: 0, data: [L.observed, L.target, L.band, L.cagr, L.regression] },
-      grid: { left: 8, right: 24, top: 56, bottom: 24, containLabel: true },
+      legend: { top: 0, type: "scroll", data: legend },
+      grid: { left: 8, right: 40, top: 48, bottom: 24, containLabel: true },
       xAxis: { type: "category", data: ind.years.map(String), name: L.year, nameLocation: "middle", nameGap: 28 },
       yAxis: { type: "value", name: ind.unit, scale: true, inverse: ind.direction === "lower" && ind.unit === "hạng" },
       series: series
@@ -59,8 +63,8 @@
     start(pillarHolder).setOption({
       animation: false,
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { top: 0 },
-      grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 8, right: 16, top: 40, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1, name: pil.labels.count },
       yAxis: { type: "category", data: pil.pillars, inverse: true,
                axisLabel: { width: 140, overflow: "break" } },
