@@ -238,3 +238,13 @@ def test_plans_are_listed_under_the_current_province_and_a_former_provinces_plan
     assert [r["former"] for r in group.rows] == [False, True]
     page = Client().get("/ke-hoach").content.decode()
     assert "former-badge" in page and "Lâm Đồng" in page
+
+
+def test_the_history_api_says_which_figures_wait_for_approval(planners):
+    enterer, approver = planners
+    obs = _enter(enterer, period=2024, **{"v-fibre-coverage": "93"}).created[0]
+    rows = Client().get("/api/v1/indicators/fibre-coverage/history?unit=legacy:60").json()
+    assert [(r["value"], r["review"]) for r in rows if r["period"] == 2024] == [(92.0, "approved"), (93.0, "pending")]
+    approval.decide(obs, approver, ReviewDecision.APPROVED)
+    rows = Client().get("/api/v1/indicators/fibre-coverage/history?unit=legacy:60").json()
+    assert [r["review"] for r in rows if r["period"] == 2024] == ["approved", "approved"]
