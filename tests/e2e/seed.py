@@ -57,6 +57,9 @@ def main(out_path: str) -> None:
                                "unit_code": unit.code}
         facts["users"][f"handler_{key}"] = _user(User, f"e2e-handler-{key}", Role.HANDLER, unit, Membership)
     facts["users"]["operator"] = _user(User, "e2e-operator", Role.OPERATOR, None, Membership)
+    # Two province-wide planners: one enters a plan figure, the other approves it.
+    facts["users"]["planner_enter"] = _user(User, "e2e-planner-enter", Role.PLANNER, None, Membership)
+    facts["users"]["planner_approve"] = _user(User, "e2e-planner-approve", Role.PLANNER, None, Membership)
     from tinhso.indicators import datafiles
     from tinhso.indices import published
 

@@ -86,26 +86,55 @@ def test_missing_and_unknown_columns_are_reported_on_row_1(demo):
 
 
 def test_excel_template_round_trip(demo, tmp_path, capsys):
+    """The template is Vietnamese, one pre-filled row per indicator of the plan; filled in and
+    imported back (through the bounded reader), only the filled rows are written."""
     out = tmp_path / "template.xlsx"
     assert cli.main(["indicators", "template", str(out), "--plan", PLAN]) == 0
     capsys.readouterr()
     wb = load_workbook(out)
-    assert wb.sheetnames[0] == "Observations"
-    sheet = wb["Observations"]
-    assert [c.value for c in sheet[1]] == io.COLUMNS
-    assert sheet.cell(row=2, column=io.COLUMNS.index("GeoCode") + 1).value == "legacy:60"
-    codes = [r[0].value for r in wb["Indicators"].iter_rows(min_row=2)]
-    assert "fibre-coverage" in codes and len(codes) == 16
-    # Fill the example row and import it through the CLI.
-    sheet.cell(row=2, column=1, value=2023)
-    sheet.cell(row=2, column=2, value="digital-identity")
-    sheet.cell(row=2, column=io.COLUMNS.index("Source") + 1, value="seed-000-bt-cau-truc-cds")
-    sheet.cell(row=2, column=io.COLUMNS.index("Value") + 1, value=55.5)
+    assert wb.sheetnames[0] == "Số liệu"
+    sheet = wb["Số liệu"]
+    header = [c.value for c in sheet[1]]
+    assert header[:3] == ["Năm", "Mã chỉ tiêu", "Tên chỉ tiêu (tham khảo)"] and "Giá trị" in header
+    assert not set(header) & set(io.COLUMNS)  # no English header on the sheet to fill
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    codes = [r[1] for r in rows]
+    assert len(codes) == 16 and "fibre-coverage" in codes
+    assert {r[header.index("Mã đơn vị hành chính")] for r in rows} == {"legacy:60"}
+    fibre = rows[codes.index("fibre-coverage")]
+    assert fibre[header.index("Tên chỉ tiêu (tham khảo)")].startswith("Hạ tầng mạng") and fibre[3] == "%"
+    # Nothing filled in: nothing to import (the pre-filled rows are skipped, not errors).
+    with pytest.raises(UserError) as empty:
+        io.import_file(out.read_bytes(), "template.xlsx", entered_by_name="planner")
+    assert empty.value.code == "empty_file"
+    # Fill two rows and import the file through the CLI.
+    at = {code: i + 2 for i, code in enumerate(codes)}
+    for code, value in (("digital-identity", 55.5), ("fibre-coverage", "91,5")):
+        sheet.cell(row=at[code], column=1, value=2023)
+        sheet.cell(row=at[code], column=header.index("Mã nguồn") + 1, value="seed-000-bt-cau-truc-cds")
+        sheet.cell(row=at[code], column=header.index("Giá trị") + 1, value=value)
     wb.save(out)
     assert cli.main(["indicators", "import", str(out), "--entered-by", "planner", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["created"] == 1
+    assert json.loads(capsys.readouterr().out)["created"] == 2
     obs = Observation.objects.get(indicator__code="digital-identity", unit__code="60")
     assert obs.value == 55.5 and obs.entered_by_name == "planner"
+    assert Observation.objects.get(indicator__code="fibre-coverage", period=2023).value == 91.5
+
+
+def test_template_errors_name_the_row_and_the_vietnamese_column(demo, tmp_path):
+    wb = load_workbook(stdio.BytesIO(io.template(status.get_plan(PLAN), 2024)))
+    sheet = wb["Số liệu"]
+    header = [c.value for c in sheet[1]]
+    assert {r[0] for r in sheet.iter_rows(min_row=2, values_only=True)} == {2024}
+    sheet.cell(row=3, column=header.index("Giá trị") + 1, value="nhiều")
+    sheet.cell(row=3, column=header.index("Mã nguồn") + 1, value="seed-000-bt-cau-truc-cds")
+    sheet.cell(row=5, column=header.index("Ghi chú") + 1, value="chưa có số")
+    buffer = stdio.BytesIO()
+    wb.save(buffer)
+    with pytest.raises(UserError) as err:
+        io.import_file(buffer.getvalue(), "filled.xlsx", entered_by_name="planner")
+    found = {(e["row"], e["column"]) for e in err.value.details}
+    assert (3, "Giá trị") in found and (5, "Mã nguồn") in found and (5, "Giá trị") in found
 
 
 def test_cli_import_errors_list_rows_and_exit_2(demo, tmp_path, capsys):

@@ -98,3 +98,21 @@ def test_periods_are_ordered_in_time_not_as_text():
 def test_unit_text_is_nfc_normalised():
     rows = [{"unit": unicodedata.normalize("NFD", "Lâm Đồng"), "period": "2022", "indicator": "dti", "value": 0.5}]
     assert dataset.from_records(DTI, rows).periods["2022"].units == ["Lâm Đồng"]
+
+
+def test_a_file_that_fits_another_method_is_named_instead_of_row_errors():
+    pci_file = _csv("""
+unit,period,indicator,value
+60,2020,entry_costs,7.1
+60,2020,land_access,6.5
+""")
+    with pytest.raises(UserError) as err:
+        dataset.read_file(DTI, pci_file, "pci.csv")
+    assert err.value.code == "looks_like_other_method"
+    assert err.value.details["suggested_method"] == "pci-2013"
+    assert "PCI 2013" in err.value.message_vi and "looks like a PCI 2013 file" in err.value.message_en
+    # A file with one typo among known names is not "another method": its row is named as before.
+    with pytest.raises(UserError) as typo:
+        dataset.read_file(DTI, _csv("unit,period,indicator,value\n60,2022,awareness,0.5\n60,2022,awarenes,0.5"),
+                          "x.csv")
+    assert typo.value.code == "index_input_invalid"

@@ -225,3 +225,31 @@ def test_old_uploads_are_swept(client, rows, settings, monkeypatch):
 def test_page_upload_over_5_mb_is_413(client, rows):
     response = upload(client, as_csv(rows) + b"#" * (views.api.MAX_UPLOAD_BYTES + 70 * 1024))
     assert response.status_code == 413 and "input_too_large" in response.content.decode()
+
+
+def test_a_file_of_another_method_is_recognised_not_listed_row_by_row(client):
+    """A DTI 922 file uploaded as DTI 1726: one message naming DTI 922, the form offering it, no row table."""
+    content = (views.EXAMPLES_DIR / "dti-922-synthetic-63.csv").read_bytes()
+    f = io.BytesIO(content)
+    f.name = "dti.csv"
+    response = client.post("/chi-so", {"method": "dti-1726", "file": f})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Tệp này giống tệp DTI 922" in html and "[looks_like_other_method]" in html
+    assert 'id="ix-error-rows"' not in html
+    assert '<option value="dti-922" selected>' in html  # pre-selected: choose the file again and send
+    assert "This looks like" not in html  # once, in the page's language
+    english = client.post("/i18n/setlang/", {"language": "en", "next": "/chi-so"})
+    assert english.status_code == 302
+    f = io.BytesIO(content)
+    f.name = "dti.csv"
+    html = client.post("/chi-so", {"method": "dti-1726", "file": f}).content.decode()
+    assert "This looks like a DTI 922 file" in html and "Tệp này giống" not in html
+
+
+def test_row_errors_are_summarised_once_above_their_table(client, rows):
+    rows[1]["indicator"] = "no_such_index"
+    html = upload(client, as_csv(rows)).content.decode()
+    summary = re.search(r'<p class="error"><strong>([^<]+)</strong>', html).group(1)
+    assert "1 lỗi" in summary and "no_such_index" not in summary  # the row is in the table, not twice
+    assert len(re.findall(r"<tr><td>3</td>", html)) == 1

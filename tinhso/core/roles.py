@@ -16,7 +16,8 @@ operator         IOC: triage every report of the province (sees reporters' conta
                  read the notification outbox; the IOC wall
 handler          handle the reports assigned to their unit (told of new ones: notification inbox)
 supervisor       as handler, and receives the unit's near-due and overdue notices; the unit's IOC wall
-planner          enter and import plan figures for their unit (a commune) or the province
+planner          enter and import plan figures for their unit (a commune) or the province;
+                 approve figures another planner entered (never their own); the inbox
 leader           read everything in their scope, change nothing (province leaders,
                  department directors, commune chairmen); the IOC wall of their scope
 administrator    the admin: users, groups, memberships, API clients and every table (the
@@ -49,6 +50,7 @@ ALL = "*"
 # administrator (an administrator who must also triage is given the operator role as well).
 WORK_PERMISSIONS = ("reports.triage_report", "reports.handle_report", "reports.supervise_report",
                     "reports.read_scope_reports", "indicators.import_observations",
+                    "indicators.approve_observations",
                     "dossiers.view_all_dossiers", "dossiers.view_agency_dossiers",
                     # open data: given through the groups opendata-publisher / opendata-approver
                     "opendata.publish_dataset", "opendata.approve_dataset")
@@ -86,7 +88,9 @@ ROLES: tuple[RoleDef, ...] = (
     RoleDef(SUPERVISOR, "Lãnh đạo giám sát", "Unit supervisor",
             ("reports.handle_report", "reports.supervise_report", "reports.read_scope_reports", INBOX,
              "ioc.view_wall", "dossiers.view_agency_dossiers")),
-    RoleDef(PLANNER, "Cán bộ kế hoạch", "Planner", ("indicators.import_observations",)),
+    # Entering and approving figures: a figure counts once a second planner approved it.
+    RoleDef(PLANNER, "Cán bộ kế hoạch", "Planner", ("indicators.import_observations",
+                                                     "indicators.approve_observations", INBOX)),
     RoleDef(LEADER, "Lãnh đạo (chỉ xem)", "Leader (read-only)", ("reports.read_scope_reports", "ioc.view_wall",
                                                                  "dossiers.view_agency_dossiers")),
     # Every permission but WORK_PERMISSIONS: users, groups, memberships, API clients, every table.

@@ -11,6 +11,7 @@ from tinhso.indicators import observations, targets
 from tinhso.indicators.models import (
     Indicator,
     Observation,
+    ObservationReview,
     Pillar,
     Plan,
     PlanIndicator,
@@ -110,7 +111,7 @@ def _observation_input(obj: Observation) -> observations.ObservationInput:
 class ObservationForm(forms.ModelForm):
     class Meta:
         model = Observation
-        exclude = ("supersedes", "entered_by", "entered_by_name")
+        exclude = ("supersedes", "entered_by", "entered_by_name", "review_required")
 
     def clean(self):
         data = super().clean()
@@ -133,11 +134,20 @@ class ObservationAdmin(AppendOnlyAdmin):
                     "entered_at")
     list_filter = ("indicator",)
     raw_id_fields = ("unit",)
-    readonly_fields = ("supersedes", "entered_by_name", "entered_at")
+    readonly_fields = ("supersedes", "entered_by_name", "entered_at", "review_required")
 
     def save_model(self, request, obj, form, change):
-        saved, _ = observations.record(_observation_input(obj), entered_by=request.user)
+        # A person's entry: counted once a second person approves it (tinhso.indicators.approval).
+        saved, _ = observations.record(_observation_input(obj), entered_by=request.user, review_required=True)
         obj.pk = saved.pk
+
+
+@admin.register(ObservationReview)
+class ObservationReviewAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """View only: written by :func:`tinhso.indicators.approval.decide`."""
+
+    list_display = ("observation", "decision", "reviewed_by_name", "reviewed_at", "note")
+    list_filter = ("decision",)
 
 
 @admin.register(TargetRevision)

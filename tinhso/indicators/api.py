@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from tinhso.core.api_schemas import ErrorOut, file_answer
 from tinhso.core.errors import UserError
@@ -100,6 +100,8 @@ class HistoryOut(Schema):
     entered_at: str
     superseded: bool
     revision_note: str
+    review: str = Field(description="approved | pending | rejected: a figure a person entered counts once "
+                                    "a second person approved it (rows needing no review say approved)")
 
 
 def _plan_out(plan: Plan) -> dict:
@@ -160,7 +162,8 @@ def history(request, code: str, unit: str):
     return [{"period": o.period, "level": o.level, "value": o.value, "qualifier": o.qualifier,
              "reported_met_milestone": o.reported_met_milestone, "source": o.source.citation(),
              "entered_by": o.entered_by_name, "entered_at": o.entered_at.isoformat(),
-             "superseded": o.pk in superseded, "revision_note": o.revision_note} for o in rows]
+             "superseded": o.pk in superseded, "revision_note": o.revision_note,
+             "review": o.review_state} for o in rows]
 
 
 @router.get("/indicators/merged", response={200: dict[str, Any], 400: ErrorOut, 404: ErrorOut},

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from tinhso.core import cellsafe
@@ -35,6 +35,26 @@ COLUMNS = ["Year", "Indicator", "Level", "Qualifier", "MetMilestone", "Source", 
 # Reason of a row whose unit is outside the importer's scope (the whole import answers 403).
 OUT_OF_SCOPE = "ngoài phạm vi được giao / outside your scope"
 REQUIRED = ["Year", "Indicator", "GeoCode", "Source"]
+# The Excel template's Vietnamese headers (sheet "Số liệu"): each names a tidy column; an import reads
+# either set, and an error names the column as the file's header does.
+VI_HEADERS = {
+    "Year": "Năm", "Indicator": "Mã chỉ tiêu", "Level": "Cấp", "Qualifier": "Dấu so sánh",
+    "MetMilestone": "Đạt chỉ tiêu mốc (không có số)", "Source": "Mã nguồn", "SourceTitle": "Tên nguồn mới",
+    "SourceURL": "Địa chỉ web nguồn", "SourceDate": "Ngày phát hành nguồn", "PeriodLabel": "Cách nguồn ghi kỳ",
+    "Quote": "Trích dẫn nguồn", "Note": "Ghi chú", "GeoCode": "Mã đơn vị hành chính", "Value": "Giá trị",
+}
+# Read-only reference columns of the template (what to enter, not data): ignored on import.
+INFO_HEADERS = {"Tên chỉ tiêu (tham khảo)": "name", "Đơn vị tính (tham khảo)": "uom",
+                "Mục tiêu (tham khảo)": "targets", "Số liệu đang tính (tham khảo)": "counted"}
+TEMPLATE_COLUMNS = ["Year", "Indicator", "_name", "_uom", "_targets", "_counted", "Value", "Qualifier", "GeoCode",
+                    "Source", "SourceTitle", "SourceURL", "SourceDate", "PeriodLabel", "Quote", "Note", "Level",
+                    "MetMilestone"]
+_INFO_NAMES = {"_name": "Tên chỉ tiêu (tham khảo)", "_uom": "Đơn vị tính (tham khảo)",
+               "_targets": "Mục tiêu (tham khảo)", "_counted": "Số liệu đang tính (tham khảo)"}
+TEMPLATE_SHEET = "Số liệu"
+_CANONICAL = {**{c.lower(): c for c in COLUMNS}, **{vi.lower(): c for c, vi in VI_HEADERS.items()}}
+# What a pre-filled template row carries before anyone types: such a row is skipped, not an error.
+_PREFILLED = {"year", "indicator", "geocode"}
 COLUMN_HELP = {
     "Year": ("Năm số liệu (bắt buộc)", "Year the figure describes (required)"),
     "Indicator": ("Mã chỉ tiêu, xem trang Indicators (bắt buộc)", "Indicator code, see the Indicators sheet (required)"),
@@ -90,18 +110,24 @@ def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | 
 
     ``unit_allowed`` (the importer's scope, :mod:`tinhso.indicators.permissions`) makes a row
     whose GeoCode it refuses an error (:data:`OUT_OF_SCOPE`)."""
-    table = [row for row in read_table(content, filename, ("Observations",))]
+    table = [row for row in read_table(content, filename, (TEMPLATE_SHEET, "Observations"))]
     errors: list[RowError] = []
     while table and not any(cell_text(c) for c in table[-1]):
         table.pop()
     if not table:
         raise UserError("empty_file", "Tệp không có dữ liệu", "The file has no rows", field="file")
     header = [cell_text(c) for c in table[0]]
-    index = {name.lower(): i for i, name in enumerate(header) if name}
+    info = {h.lower() for h in INFO_HEADERS}
+    # Canonical (lower-case) column name → its position, and → the header as the file writes it.
+    index = {_CANONICAL[name.lower()].lower(): i for i, name in enumerate(header)
+             if name and name.lower() in _CANONICAL}
+    shown = {_CANONICAL[name.lower()]: name for name in header if name and name.lower() in _CANONICAL}
+    vietnamese = any(name.lower() in {v.lower() for v in VI_HEADERS.values()} for name in header if name)
     for name in REQUIRED + ["Value"]:
         if name.lower() not in index:
-            errors.append(RowError(1, name, f"thiếu cột / missing column {name!r}"))
-    unknown = [h for h in header if h and h.lower() not in {c.lower() for c in COLUMNS}]
+            label = VI_HEADERS[name] if vietnamese else name
+            errors.append(RowError(1, label, f"thiếu cột / missing column {label!r}"))
+    unknown = [h for h in header if h and h.lower() not in _CANONICAL and h.lower() not in info]
     for name in unknown:
         errors.append(RowError(1, name, f"cột không biết / unknown column {name!r} (expected {', '.join(COLUMNS)})"))
     if errors:
@@ -120,6 +146,8 @@ def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | 
         cells = {name: cell_text(value) for name, value in originals.items()}
         if not any(cells.values()):
             continue
+        if not any(v for name, v in cells.items() if name not in _PREFILLED):
+            continue  # a template row as pre-filled (year, indicator, unit) that nobody filled in
 
         def get(col: str, cells: dict = cells) -> str:
             return cells.get(col.lower(), "")
@@ -207,13 +235,17 @@ def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | 
             indicator=indicator, unit=unit, period=year, source=source, value=value, level=level,
             qualifier=qualifier, reported_met_milestone=met, period_label=get("PeriodLabel"),
             quote=get("Quote"), note=get("Note")))
+    errors = [RowError(e.row, shown.get(e.column, e.column), e.reason) for e in errors]
     return inputs, [v["obj"] for v in new_sources.values()], errors
 
 
 def import_file(content: bytes, filename: str, *, entered_by=None, entered_by_name: str = "",
-                unit_allowed: Callable[[Unit], bool] | None = None) -> dict:
+                unit_allowed: Callable[[Unit], bool] | None = None, review_required: bool = False) -> dict:
     """Import a CSV/XLSX file: all rows or none. Returns counts; raises UserError listing every error
-    (403 ``import_out_of_scope`` when a row names a unit outside ``unit_allowed``)."""
+    (403 ``import_out_of_scope`` when a row names a unit outside ``unit_allowed``).
+
+    ``review_required`` (the web import): each figure counts once a second person approves it, and
+    the approvers are told (:mod:`tinhso.indicators.approval`)."""
     inputs, new_sources, errors = parse(content, filename, unit_allowed)
     if errors:
         out_of_scope = any(e.reason.startswith(OUT_OF_SCOPE) for e in errors)
@@ -230,73 +262,125 @@ def import_file(content: bytes, filename: str, *, entered_by=None, entered_by_na
         for src in new_sources:
             src.save()
             counts["sources_created"] += 1
+        created = []
         for data in inputs:
-            _, outcome = observations.record(data, entered_by=entered_by, entered_by_name=entered_by_name)
+            obs, outcome = observations.record(data, entered_by=entered_by, entered_by_name=entered_by_name,
+                                               review_required=review_required)
             counts[outcome] += 1
+            if outcome != "unchanged":
+                created.append(obs)
+        if review_required and entered_by is not None:
+            from tinhso.indicators import approval
+
+            approval.notify_entered(created, entered_by)
     counts["rows"] = len(inputs)
     return counts
 
 
 # --- template -------------------------------------------------------------------------------
 
-def template(plan: Plan | None = None) -> bytes:
-    """The Excel template: an Observations sheet to fill, plus reference sheets and instructions."""
+def _targets_text(pi) -> str:
+    return "; ".join(f"{t.milestone}{'' if t.level == 'all' else ' ' + AdminLevel(t.level).label.partition(' / ')[0]}"
+                     f": {t.comparator}{t.value:g}" for t in pi.targets.all())
+
+
+def template(plan: Plan | None = None, period: int | None = None) -> bytes:
+    """The Excel template, in Vietnamese: a "Số liệu" sheet with one row per indicator of ``plan``
+    pre-filled (year, code, name, unit of measure, targets, the figure that counts now, the plan's
+    unit), to which the planner adds the value and the source; plus reference sheets and a guide.
+    Rows left without a value are skipped on import; the English tidy headers are accepted too."""
     wb = Workbook()
     ws = wb.active
-    ws.title = "Observations"
-    ws.append(COLUMNS)
+    ws.title = TEMPLATE_SHEET
+    headers = [_INFO_NAMES.get(c) or VI_HEADERS[c] for c in TEMPLATE_COLUMNS]
+    ws.append(headers)
+    grey = PatternFill("solid", fgColor="EEF1F5")
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for i, name in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(12, len(name) + 4)
-    codes = [pi.indicator.code for pi in plan.items.select_related("indicator")] if plan else \
-        list(Indicator.objects.values_list("code", flat=True))
+    widths = {"_name": 48, "_targets": 22, "_counted": 16, "SourceTitle": 30, "Quote": 30, "Note": 24}
+    for i, name in enumerate(TEMPLATE_COLUMNS, start=1):
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = widths.get(name, max(12, len(headers[i - 1]) + 2))
+    ws.freeze_panes = "C2"
+    items = list(plan.items.select_related("indicator", "pillar").prefetch_related("targets")
+                 .order_by("pillar__order", "order")) if plan else []
+    if plan is not None:
+        from tinhso.indicators import entry
 
-    ref = wb.create_sheet("Indicators")
-    ref.append(["Code", "Tên (vi)", "Name (en)", "Đơn vị / Unit", "Hướng / Direction", "Giới hạn / Limit",
-                "Trụ cột / Pillar", "Chỉ tiêu / Targets"])
+        year = period or (entry.periods(plan) or [plan.period_start])[-1]
+        for pi in items:
+            counted = next((o for o in observations.current_rows(pi.indicator, plan.unit, AdminLevel.ALL)
+                            if o.period == year and o.value is not None), None)
+            values = {"Year": year, "Indicator": pi.indicator.code, "_name": pi.indicator.name_vi,
+                      "_uom": pi.indicator.unit_of_measure, "_targets": _targets_text(pi),
+                      "_counted": f"{counted.qualifier}{counted.value:g}" if counted else "",
+                      "GeoCode": observations.unit_ref(plan.unit)}
+            ws.append([values.get(c, "") for c in TEMPLATE_COLUMNS])
+            for i, name in enumerate(TEMPLATE_COLUMNS, start=1):
+                if name.startswith("_"):
+                    ws.cell(row=ws.max_row, column=i).fill = grey
+    codes = [pi.indicator.code for pi in items] if plan else list(Indicator.objects.values_list("code", flat=True))
+
+    ref = wb.create_sheet("Chỉ tiêu")
+    ref.append(["Mã", "Tên chỉ tiêu", "Tên tiếng Anh", "Đơn vị tính", "Hướng", "Giới hạn", "Trụ cột", "Mục tiêu"])
     for c in ref[1]:
         c.font = Font(bold=True)
-    rows = plan.items.select_related("indicator", "pillar").prefetch_related("targets") if plan else None
-    if rows is not None:
-        for pi in rows:
+    direction = {"higher": "càng cao càng tốt", "lower": "càng thấp càng tốt", "band": "trong khoảng"}
+    if plan is not None:
+        for pi in items:
             ind = pi.indicator
-            targets = "; ".join(f"{t.milestone}{'' if t.level == 'all' else ' ' + t.level}: {t.comparator}{t.value:g}"
-                                for t in pi.targets.all())
-            ref.append([ind.code, ind.name_vi, ind.name_en, ind.unit_of_measure, ind.direction,
-                        ind.natural_limit, pi.pillar.name_vi, targets])
+            ref.append([ind.code, ind.name_vi, ind.name_en, ind.unit_of_measure, direction.get(ind.direction, ""),
+                        ind.natural_limit, pi.pillar.name_vi, _targets_text(pi)])
     else:
         for ind in Indicator.objects.all():
-            ref.append([ind.code, ind.name_vi, ind.name_en, ind.unit_of_measure, ind.direction,
+            ref.append([ind.code, ind.name_vi, ind.name_en, ind.unit_of_measure, direction.get(ind.direction, ""),
                         ind.natural_limit, "", ""])
 
-    src = wb.create_sheet("Sources")
-    src.append(["Key", "Title", "Publisher", "URL", "Published"])
-    for s in Source.objects.all():
-        src.append([s.key, s.title, s.publisher, s.url, s.published.isoformat() if s.published else ""])
+    src = wb.create_sheet("Nguồn")
+    src.append(["Mã nguồn", "Tên", "Nơi phát hành", "Địa chỉ web", "Ngày phát hành"])
+    for c in src[1]:
+        c.font = Font(bold=True)
+    for s_ in Source.objects.all():
+        src.append([s_.key, s_.title, s_.publisher, s_.url, s_.published.isoformat() if s_.published else ""])
 
-    guide = wb.create_sheet("Hướng dẫn - Guide")
-    guide.append(["Cột / Column", "Hướng dẫn", "Guide"])
-    for name in COLUMNS:
+    guide = wb.create_sheet("Hướng dẫn")
+    guide.append(["Cột", "Hướng dẫn", "Guide (English)"])
+    for c in guide[1]:
+        c.font = Font(bold=True)
+    for name in TEMPLATE_COLUMNS:
+        if name.startswith("_"):
+            guide.append([_INFO_NAMES[name], "Chỉ để tham khảo, không được nhập", "Reference only, not imported"])
+            continue
         vi, en = COLUMN_HELP[name]
-        guide.append([name, vi, en])
+        guide.append([VI_HEADERS[name], vi, en])
     guide.append([])
-    guide.append(["", "Tệp có bất kỳ lỗi nào sẽ không được nhập dòng nào; lỗi ghi rõ dòng, cột, lý do.",
-                  "A file with any error imports nothing; each error names the row, the column and the reason."])
-    guide.append(["", "Nhập lại cùng kỳ với giá trị khác tạo bản sửa đổi; lịch sử được giữ nguyên.",
-                  "Importing the same period again with another value adds a revision; history is kept."])
+    for vi, en in (
+        ("Mỗi chỉ tiêu của kế hoạch có sẵn một dòng: chỉ cần ghi Giá trị và Mã nguồn. Dòng để trống Giá trị "
+         "sẽ được bỏ qua.", "Each indicator of the plan has a row: fill in the value and the source key. Rows "
+         "left without a value are skipped."),
+        ("Tệp có bất kỳ lỗi nào sẽ không được nhập dòng nào; lỗi ghi rõ dòng, cột, lý do.",
+         "A file with any error imports nothing; each error names the row, the column and the reason."),
+        ("Số liệu nhập vào chỉ được tính khi một người thứ hai duyệt.",
+         "Imported figures count only once a second person approves them."),
+        ("Nhập lại cùng kỳ với giá trị khác tạo bản sửa đổi; lịch sử được giữ nguyên.",
+         "Importing the same period again with another value adds a revision; history is kept."),
+    ):
+        guide.append(["", vi, en])
+    guide.column_dimensions["A"].width = 30
+    guide.column_dimensions["B"].width = 80
+    guide.column_dimensions["C"].width = 60
 
+    col = {name: ws.cell(row=1, column=i).column_letter for i, name in enumerate(TEMPLATE_COLUMNS, start=1)}
+    last = max(1000, len(items) + 200)
     if codes:
-        ind_list = DataValidation(type="list", formula1=f"=Indicators!$A$2:$A${len(codes) + 1}", allow_blank=True)
+        ind_list = DataValidation(type="list", formula1=f"='Chỉ tiêu'!$A$2:$A${len(codes) + 1}", allow_blank=True)
         ws.add_data_validation(ind_list)
-        ind_list.add("B2:B1000")
+        ind_list.add(f"{col['Indicator']}2:{col['Indicator']}{last}")
     level_list = DataValidation(type="list", formula1='"province,district,commune"', allow_blank=True)
     ws.add_data_validation(level_list)
-    level_list.add("C2:C1000")
-    if plan is not None:
-        # One example row pre-filled with the plan's unit, so the GeoCode format is clear.
-        ws.append(["", codes[0] if codes else "", "", "", "", "", "", "", "", "", "", "",
-                   observations.unit_ref(plan.unit), ""])
+    level_list.add(f"{col['Level']}2:{col['Level']}{last}")
+    qualifier_list = DataValidation(type="list", formula1='">,>=,<,<=,~"', allow_blank=True)
+    ws.add_data_validation(qualifier_list)
+    qualifier_list.add(f"{col['Qualifier']}2:{col['Qualifier']}{last}")
     return cellsafe.workbook_bytes(wb)
 
 

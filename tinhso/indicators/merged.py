@@ -120,7 +120,7 @@ def merged_view(unit: str, indicator_codes: list[str] | None = None) -> dict:
             raise UserError("indicator_not_found", f"Không có chỉ tiêu {sorted(unknown)}",
                             f"Unknown indicators {sorted(unknown)}", field="indicator", status=404)
     else:
-        with_data = Observation.objects.filter(unit__in=formers, value__isnull=False).values("indicator")
+        with_data = Observation.objects.counted().filter(unit__in=formers, value__isnull=False).values("indicator")
         indicators = list(Indicator.objects.filter(pk__in=with_data))
     result = []
     for ind in indicators:

@@ -216,6 +216,33 @@ class Target(models.Model):
         return abolished if abolished and abolished <= self.milestone_end else None
 
 
+PENDING = "pending"
+
+
+class ReviewDecision(models.TextChoices):
+    APPROVED = "approved", "Đã duyệt / Approved"
+    REJECTED = "rejected", "Bị trả lại / Rejected"
+
+
+class ObservationQuerySet(models.QuerySet):
+    def counted(self):
+        """The rows that count (progress, charts, forecasts, the IOC wall, open data): those that need
+        no review, and those a second person approved. The one place this rule lives."""
+        approved = ObservationReview.objects.filter(observation=models.OuterRef("pk"),
+                                                    decision=ReviewDecision.APPROVED)
+        return self.filter(models.Q(review_required=False) | models.Exists(approved))
+
+    def pending(self):
+        """Entered, waiting for a second person's decision."""
+        return self.filter(review_required=True).exclude(
+            models.Exists(ObservationReview.objects.filter(observation=models.OuterRef("pk"))))
+
+    def not_rejected(self):
+        rejected = ObservationReview.objects.filter(observation=models.OuterRef("pk"),
+                                                    decision=ReviewDecision.REJECTED)
+        return self.exclude(models.Exists(rejected))
+
+
 class Observation(AppendOnlyModel):
     """One reported figure. Append-only: a revision is a new row with ``supersedes`` set.
 
@@ -243,6 +270,11 @@ class Observation(AppendOnlyModel):
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     entered_by_name = models.CharField(max_length=150, help_text="Who entered it (user or loader name)")
     entered_at = models.DateTimeField(auto_now_add=True)
+    review_required = models.BooleanField(
+        default=False, help_text="Entered by a person: counts only once a second person approved it "
+                                 "(figures transcribed from sources by the loaders and older rows need no review)")
+
+    objects = ObservationQuerySet.as_manager()
 
     class Meta:
         ordering = ("indicator", "unit", "level", "period", "id",)
@@ -250,11 +282,43 @@ class Observation(AppendOnlyModel):
         # Planners (tinhso.core.roles); which units' figures comes from their membership scope.
         permissions = (
             ("import_observations", "Enter and import figures for one's scope / Nhập số liệu trong phạm vi"),
+            ("approve_observations", "Approve figures entered by another person / Duyệt số liệu người khác nhập"),
         )
+
+    @property
+    def review(self) -> ObservationReview | None:
+        """The decision on this row, if any (one at most)."""
+        return self.reviews.first()
+
+    @property
+    def review_state(self) -> str:
+        if not self.review_required:
+            return ReviewDecision.APPROVED
+        review = self.review
+        return review.decision if review else PENDING
 
     def __str__(self) -> str:
         shown = self.value if self.value is not None else f"met {self.reported_met_milestone}"
         return f"{self.indicator.code} {self.unit.code} {self.period}: {shown}"
+
+
+class ObservationReview(AppendOnlyModel):
+    """The second person's decision on an entered figure (written once by
+    :func:`tinhso.indicators.approval.decide`). Append-only; at most one per observation."""
+
+    observation = models.ForeignKey(Observation, on_delete=models.PROTECT, related_name="reviews")
+    decision = models.CharField(max_length=8, choices=ReviewDecision.choices)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    reviewed_by_name = models.CharField(max_length=150)
+    reviewed_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ("reviewed_at", "id",)
+        constraints = (models.UniqueConstraint(fields=["observation"], name="ind_review_once"),)
+
+    def __str__(self) -> str:
+        return f"{self.observation}: {self.decision} by {self.reviewed_by_name}"
 
 
 class WeightValue(AppendOnlyModel):

@@ -1,7 +1,10 @@
 """Recording observations (append-only, with revisions) and reading the series that counts.
 
 A correction never edits a row: it appends a new observation that ``supersedes`` the latest one
-for the same (indicator, unit, level, period). The latest row counts; :func:`history` shows all.
+for the same (indicator, unit, level, period). The latest *counted* row counts
+(:meth:`~tinhso.indicators.models.ObservationQuerySet.counted`: a figure a person entered on the
+web form or by import counts only once a second person approved it, see
+:mod:`tinhso.indicators.approval`); :func:`history` shows all, pending and rejected ones included.
 """
 
 from __future__ import annotations
@@ -74,13 +77,18 @@ def validate(data: ObservationInput) -> None:
 
 
 def latest(indicator: Indicator, unit: Unit, level: str, period: int) -> Observation | None:
-    return (Observation.objects.filter(indicator=indicator, unit=unit, level=level, period=period)
+    """The newest row for the key that was not rejected (pending or counted): what a new entry revises."""
+    return (Observation.objects.filter(indicator=indicator, unit=unit, level=level, period=period).not_rejected()
             .order_by("-entered_at", "-id").first())
 
 
 @transaction.atomic
-def record(data: ObservationInput, *, entered_by=None, entered_by_name: str = "") -> tuple[Observation, str]:
+def record(data: ObservationInput, *, entered_by=None, entered_by_name: str = "",
+           review_required: bool = False) -> tuple[Observation, str]:
     """Append an observation; returns ``(observation, outcome)`` with outcome created|revised|unchanged.
+
+    ``review_required``: a person's entry (web form, import), counted only once a second person
+    approves it (:mod:`tinhso.indicators.approval`); the source loaders write reviewed transcriptions.
 
     If the latest row for the same key already says the same thing, nothing is written
     (``unchanged``), so loading the same file twice adds nothing.
@@ -98,14 +106,14 @@ def record(data: ObservationInput, *, entered_by=None, entered_by_name: str = ""
         period_label=nfc(data.period_label), value=data.value, qualifier=data.qualifier,
         reported_met_milestone=data.reported_met_milestone, source=data.source, quote=nfc(data.quote),
         note=nfc(data.note), supersedes=current, revision_note=nfc(data.revision_note),
-        entered_by=entered_by, entered_by_name=name,
+        entered_by=entered_by, entered_by_name=name, review_required=review_required,
     )
     return obs, "revised" if current is not None else "created"
 
 
 def current_rows(indicator: Indicator, unit: Unit, level: str | None = None) -> list[Observation]:
-    """The observation that counts for each (level, period): the latest entered."""
-    qs = Observation.objects.filter(indicator=indicator, unit=unit).select_related("source")
+    """The observation that counts for each (level, period): the latest counted one."""
+    qs = Observation.objects.counted().filter(indicator=indicator, unit=unit).select_related("source")
     if level is not None:
         qs = qs.filter(level=level)
     by_key: dict[tuple[str, int], Observation] = {}
@@ -117,4 +125,13 @@ def current_rows(indicator: Indicator, unit: Unit, level: str | None = None) -> 
 def history(indicator: Indicator, unit: Unit) -> list[Observation]:
     """Every row ever entered, oldest first, superseded ones included."""
     return list(Observation.objects.filter(indicator=indicator, unit=unit)
-                .select_related("source").order_by("level", "period", "entered_at", "id"))
+                .select_related("source").prefetch_related("reviews").order_by("level", "period", "entered_at", "id"))
+
+
+def counted_current() -> list[Observation]:
+    """The counted row of every (indicator, unit, level, period) (open data publishes these)."""
+    by_key: dict[tuple, Observation] = {}
+    for obs in (Observation.objects.counted().select_related("indicator", "unit", "source")
+                .order_by("entered_at", "id")):
+        by_key[(obs.indicator_id, obs.unit_id, obs.level, obs.period)] = obs
+    return list(by_key.values())

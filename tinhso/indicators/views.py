@@ -14,8 +14,20 @@ from django.utils.translation import get_language
 from tinhso.core import limits
 from tinhso.core.errors import UserError
 from tinhso.geo import registry
-from tinhso.indicators import io, merged, observations, permissions, progress, status, targets
-from tinhso.indicators.models import AdminLevel, Indicator, Plan
+from tinhso.indicators import (
+    approval,
+    charts,
+    entry,
+    io,
+    merged,
+    observations,
+    permissions,
+    plans,
+    progress,
+    status,
+    targets,
+)
+from tinhso.indicators.models import AdminLevel, Indicator, Observation, ReviewDecision
 
 SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈", "": ""}
 
@@ -30,8 +42,9 @@ def _error_page(request, err: UserError):
 
 
 def plan_list(request):
-    plans = Plan.objects.select_related("unit").order_by("-document_date")
-    return render(request, "indicators/plan_list.html", {"plans": plans})
+    """Plans grouped by the current province they belong to (a former province's plan under its
+    successor, labelled "tỉnh cũ"), the installation's province first."""
+    return render(request, "indicators/plan_list.html", {"groups": plans.by_province()})
 
 
 def _labels():
@@ -57,17 +70,22 @@ def plan_detail(request, code: str):
                         "counts_labelled": [(labels[k], k, v) for k, v in pillar["counts"].items() if v]})
     summary = report["summary"]
     successors = registry.successors(plan.unit) if plan.unit.structure == "legacy" else []
+    can_approve = approval.may_approve(request.user)
     return render(request, "indicators/plan_detail.html", {
         "plan": plan, "report": report, "pillars": pillars, "english": english,
         "summary_counts": [(labels[k], k, v) for k, v in summary["counts"].items()],
         "successors": successors, "unit_ref": observations.unit_ref(plan.unit),
-        "can_import": permissions.may_import(request.user),
+        "can_import": permissions.may_import(request.user), "can_approve": can_approve,
+        "pending": len(approval.pending(request.user, plan)) if can_approve else 0,
+        "former": plans.is_former(plan), "pillar_chart": charts.pillar_overview(report, english),
     })
 
 
 def plan_template(request, code: str):
     try:
-        content = io.template(status.get_plan(code))
+        plan = status.get_plan(code)
+        period = entry.check_period(plan, request.GET["ky"]) if request.GET.get("ky") else None
+        content = io.template(plan, period)
     except UserError as err:
         return _error_page(request, err)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -103,6 +121,87 @@ def planner_only(view):
     return wrapper
 
 
+def _english() -> bool:
+    return (get_language() or "vi").startswith("en")
+
+
+@planner_only
+def plan_entry(request, code: str):
+    """The data-entry form of one plan and period (``?ky=2024``); POST writes every figure or none."""
+    try:
+        plan = status.get_plan(code)
+        years = entry.periods(plan)
+        if not years:
+            raise UserError("no_period", "Kế hoạch chưa có kỳ nào để nhập", "The plan has no period to enter yet")
+        period = entry.check_period(plan, request.POST.get("ky") or request.GET.get("ky") or years[-1])
+        entry.check_scope(plan, request.user)
+    except UserError as err:
+        return _error_page(request, err)
+    english = _english()
+    context = {"plan": plan, "period": period, "years": years, "english": english,
+               "sources": observations_sources(), "qualifiers": QUALIFIERS}
+    if request.method == "POST":
+        try:
+            sub = entry.submit(plan, period, request.POST, request.user, english=english)
+        except UserError as err:
+            return _error_page(request, err)
+        if sub.ok:
+            messages.success(request, (f"{len(sub.created)} figure(s) saved, waiting for a second person's approval"
+                                       if english else f"Đã lưu {len(sub.created)} số liệu, chờ người thứ hai duyệt")
+                             + (f" ({sub.unchanged} unchanged)" if english and sub.unchanged else
+                                f" ({sub.unchanged} không đổi)" if sub.unchanged else ""))
+            return redirect(f"/ke-hoach/{plan.code}/nhap-so-lieu?ky={period}")
+        context.update(rows=sub.rows, errors=sub.errors, posted=request.POST)
+        return render(request, "indicators/entry.html", context, status=400)
+    context.update(rows=entry.rows(plan, period), errors={}, posted={})
+    return render(request, "indicators/entry.html", context)
+
+
+QUALIFIERS = [("", "="), (">", ">"), (">=", "≥"), ("<", "<"), ("<=", "≤"), ("~", "≈")]
+
+
+def observations_sources():
+    from tinhso.indicators.models import Source
+
+    return Source.objects.order_by("title")
+
+
+def plan_approval(request, code: str):
+    """Pending figures of the plan the signed-in person may decide on; POST approves or rejects one."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not approval.may_approve(request.user):
+        return _error_page(request, UserError("forbidden", "Tài khoản của bạn không được duyệt số liệu.",
+                                              "Your account may not approve figures.", status=403))
+    try:
+        plan = status.get_plan(code)
+    except UserError as err:
+        return _error_page(request, err)
+    error = None
+    if request.method == "POST":
+        decision = ReviewDecision.APPROVED if request.POST.get("decision") == "approve" else (
+            ReviewDecision.REJECTED if request.POST.get("decision") == "reject" else request.POST.get("decision", ""))
+        try:
+            obs = Observation.objects.filter(pk=int(request.POST.get("observation") or 0)).first()
+        except ValueError:
+            obs = None
+        try:
+            if obs is None:
+                raise UserError("observation_not_found", "Không có số liệu này", "No such figure", status=404)
+            approval.decide(obs, request.user, decision, note=request.POST.get("note", ""), plan=plan)
+        except UserError as err:
+            error = err
+        else:
+            english = _english()
+            messages.success(request, ("Approved" if english else "Đã duyệt") if decision == ReviewDecision.APPROVED
+                             else ("Rejected" if english else "Đã trả lại"))
+            return redirect("indicators:approval", code=plan.code)
+    rows = approval.pending(request.user, plan)
+    own = [o for o in approval.pending(None, plan) if o not in rows]
+    return render(request, "indicators/approval.html", {"plan": plan, "rows": rows, "own": own, "error": error},
+                  status=error.status if error else 200)
+
+
 @planner_only
 def plan_import(request, code: str):
     """POST a file of figures (every row within the planner's scope); GET leads to the form on the plan page."""
@@ -118,7 +217,7 @@ def plan_import(request, code: str):
         if upload is None:
             raise UserError("file_required", "Chưa chọn tệp", "No file chosen", field="file")
         limits.check_file_size(upload.size)  # before the upload is read into memory
-        counts = io.import_file(upload.read(), upload.name, entered_by=request.user,
+        counts = io.import_file(upload.read(), upload.name, entered_by=request.user, review_required=True,
                                 unit_allowed=permissions.unit_checker(permissions.import_scope(request.user)))
     except UserError as err:
         return render(request, "indicators/import_result.html", {"code": code, "error": err}, status=err.status)
@@ -140,9 +239,12 @@ def indicator_history(request, code: str, indicator: str):
     rows = observations.history(ind, unit)
     superseded = {o.supersedes_id for o in rows if o.supersedes_id}
     revisions = [{"revision": r, "differences": targets.differences(r)} for r in targets.history(plan, ind)]
+    item = charts.plan_items(plan).filter(indicator=ind).first()
+    english = _english()
+    chart = charts.indicator_chart(item, status.params_for(plan), english) if item and unit == plan.unit else None
     return render(request, "indicators/history.html", {
         "plan": plan, "indicator": ind, "unit": unit, "superseded": superseded, "rows": rows,
-        "target_revisions": revisions})
+        "target_revisions": revisions, "chart": chart, "english": english})
 
 
 def plan_merged(request, code: str):

@@ -101,8 +101,55 @@ def _value(node: Node, raw: object) -> float:
         raise
 
 
+def short_name(code: str) -> str:
+    """How people call a method: ``dti-922`` → "DTI 922", ``pci-2013`` → "PCI 2013", ``svc-766`` → "766"."""
+    family, _, number = code.partition("-")
+    return number if family == "svc" else f"{family.upper()} {number}".strip()
+
+
+# A file fits another method when that method knows at least this share of its indicator names
+# (and more of them than the chosen method does).
+RECOGNISE_SHARE = 0.8
+
+
+def recognise(method: Method, texts: set[str]) -> None:
+    """Raise ``looks_like_other_method`` when the indicator names of a file fit another shipped method
+    better than the chosen one ("tệp này giống tệp DTI 922"), instead of one row error per row."""
+    from tinhso.indices import methodology
+
+    texts = {t for t in texts if t}
+    if not texts:
+        return
+    chosen = sum(1 for t in texts if method.resolve(t))
+    if chosen == len(texts):
+        return
+    best, best_count = None, chosen
+    for code in methodology.available_methods():
+        if code == method.code:
+            continue
+        other = methodology.load_method(code, allow_files=False)
+        count = sum(1 for t in texts if other.resolve(t))
+        if count > best_count:
+            best, best_count = other, count
+    if best is None or best_count < RECOGNISE_SHARE * len(texts):
+        return
+    n = len(texts)
+    raise UserError(
+        "looks_like_other_method",
+        f"Tệp này giống tệp {short_name(best.code)}: {best_count}/{n} tên chỉ số khớp phương pháp "
+        f"“{best.title_vi}”, chỉ {chosen}/{n} khớp phương pháp đã chọn ({short_name(method.code)}). "
+        f"Hãy chọn phương pháp {short_name(best.code)} rồi tải tệp lên lại.",
+        f"This looks like a {short_name(best.code)} file: {best_count} of {n} indicator names fit "
+        f"“{best.title_en}”, only {chosen} of {n} fit the chosen method ({short_name(method.code)}). "
+        f"Choose {short_name(best.code)} and upload the file again.",
+        field="method", details={"suggested_method": best.code, "matched": best_count, "indicators": n,
+                                 "chosen_method": method.code, "chosen_matched": chosen})
+
+
 def build(method: Method, rows: list[InputRow]) -> IndexDataset:
-    """Check every row and arrange the values per period; raises UserError listing each bad row."""
+    """Check every row and arrange the values per period; raises UserError listing each bad row
+    (or, when the file fits another method, one error naming it: :func:`recognise`)."""
+    recognise(method, {cell_text(r.indicator) for r in rows})
     errors: list[RowError] = []
     seen: dict[tuple[str, str, str], int] = {}
     accepted: list[tuple[str, str, str, float, int]] = []

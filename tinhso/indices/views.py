@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core.errors import UserError
-from tinhso.indices import api, methodology, synthetic
+from tinhso.indices import api, dataset, methodology, synthetic
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 STORE_SECONDS = 3600
@@ -159,6 +159,22 @@ def _error_rows(err: UserError) -> list[dict]:
     return rows
 
 
+def _error_context(err: UserError | None) -> dict:
+    """The error once, in the page's language, with its code; with row errors, a one-line summary
+    above their table (the message itself repeats the first rows, which the table already shows)."""
+    if err is None:
+        return {"error": None, "error_rows": [], "error_text": ""}
+    rows = _error_rows(err)
+    text = _pick(err.message_vi, err.message_en)
+    if rows and err.code == "index_input_invalid":
+        more = len(rows) >= dataset.MAX_ERRORS
+        text = _pick(f"Dữ liệu đầu vào có {'ít nhất ' if more else ''}{len(rows)} lỗi, chưa tính gì. "
+                     "Từng lỗi ở bảng dưới (dòng, cột, lý do).",
+                     f"The input has {'at least ' if more else ''}{len(rows)} error(s); nothing was computed. "
+                     "Each is listed below (row, column, reason).")
+    return {"error": err, "error_rows": rows, "error_text": text}
+
+
 def _status(node) -> dict:
     vi, en = STATUS_LABELS.get(node.status, (node.status, node.status))
     return {"code": node.status, "label": _pick(vi, en), "uncertain": node.status in UNCERTAIN_STATUSES}
@@ -166,9 +182,13 @@ def _status(node) -> dict:
 
 def _index_page(request, *, form: dict | None = None, error: UserError | None = None):
     status = error.status if error else 200
+    form = dict(form or {})
+    if error is not None and error.code == "looks_like_other_method":
+        form["suggested"] = error.details["suggested_method"]
+        form["method"] = form["suggested"]  # the form offers the method the file fits: upload again
     return render(request, "indices/index.html", {
-        "methods": _methods(), "examples": _examples(), "form": form or {}, "error": error,
-        "error_rows": _error_rows(error) if error else [], "max_mb": api.MAX_UPLOAD_BYTES // (1024 * 1024),
+        "methods": _methods(), "examples": _examples(), "form": form, **_error_context(error),
+        "max_mb": api.MAX_UPLOAD_BYTES // (1024 * 1024),
     }, status=status)
 
 
@@ -248,7 +268,7 @@ def _result_page(request, token: str, *, whatif: dict | None = None, sensitivity
         "method_title": _pick(method.title_vi, method.title_en), "notes": _pick(method.notes_vi, method.notes_en),
         "whatif": _whatif_view(comp, whatif) if whatif else None,
         "sensitivity": _sensitivity_view(sensitivity) if sensitivity else None,
-        "error": error, "error_rows": _error_rows(error) if error else [], "forms": forms,
+        **_error_context(error), "forms": forms,
         "whatif_step": method.whatif_step, "whatif_step_unit": method.whatif_step_unit,
         "max_runs": api.MAX_API_RUNS,
     }
@@ -320,6 +340,7 @@ def _whatif_view(comp, doc: dict) -> dict:
     def named(items):
         return [{**i, "label": _pick(i.get("name", ""), i.get("name_en", ""))} for i in items or []]
 
+    method = comp.method
     improvement = dict(doc.get("improvement") or {})
     improvement["allocation"] = named(improvement.get("allocation"))
     profile = named(doc.get("strengths_weaknesses"))
@@ -327,6 +348,7 @@ def _whatif_view(comp, doc: dict) -> dict:
     return {"doc": doc, "improvement": improvement if doc.get("improvement") else None,
             "per_step": named(doc.get("per_step")), "profile": profile,
             "unit_label": doc.get("name") or doc.get("unit"),
+            "score_name": _pick(method.score_node.name_vi, method.score_node.name_en),
             "step_unit": _pick(*STEP_UNITS.get(doc.get("step_unit", ""), (doc.get("step_unit", ""),) * 2))}
 
 

@@ -43,7 +43,8 @@ def _spatial() -> dict:
 # --- plan indicators --------------------------------------------------------------------------------
 
 def indicators():
-    from tinhso.indicators.models import Observation, Target
+    from tinhso.indicators.models import Target
+    from tinhso.indicators.observations import counted_current
 
     fields = [Field("plan", title="Kế hoạch"), Field("indicator", title="Mã chỉ tiêu"),
               Field("indicator_name", title="Tên chỉ tiêu"), Field("unit_of_measure", title="Đơn vị tính"),
@@ -59,10 +60,9 @@ def indicators():
                      "kind": "target", "year": t.milestone, "level": t.level, "unit_code": t.item.plan.unit.code,
                      "comparator": t.comparator, "value": t.value, "value_high": t.value_high,
                      "source": src.title if src else "", "source_reference": src.reference if src else ""})
-    observations = Observation.objects.all()
-    superseded = set(Observation.objects.exclude(supersedes=None).values_list("supersedes_id", flat=True))
-    for o in observations.select_related("indicator", "unit", "source"):
-        if o.pk in superseded or o.value is None:
+    # Only the counted figure of each key: an entry waiting for its second person is not published.
+    for o in counted_current():
+        if o.value is None:
             continue
         rows.append({"plan": "", "indicator": o.indicator.code, "indicator_name": o.indicator.name_vi,
                      "unit_of_measure": o.indicator.unit_of_measure, "kind": "observation", "year": o.period,

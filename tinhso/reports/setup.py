@@ -132,6 +132,8 @@ def _demo_accounts(home: HandlingUnit | None, out) -> None:
     accounts.append(("leader-province", "Lãnh đạo UBND tỉnh (demo)", Role.LEADER, None))
     # Plan figures of the province (and its former provinces, e.g. the demo plan of Bình Thuận).
     accounts.append(("planner-province", "Cán bộ kế hoạch tỉnh (demo)", Role.PLANNER, None))
+    # A figure entered on the web counts once a second person approves it (tinhso.indicators.approval).
+    accounts.append(("planner-approver", "Trưởng phòng kế hoạch tỉnh, người duyệt (demo)", Role.PLANNER, None))
     out(f"Staff sign-in / Đăng nhập cán bộ: {demo_url(LOGIN_PATH)}  (IOC queue {demo_url(STAFF_PAGES[Role.OPERATOR])}, "
         f"unit inbox {demo_url(STAFF_PAGES[Role.HANDLER])}, plans {demo_url(STAFF_PAGES[Role.PLANNER])})")
     for username, full_name, role, unit in accounts:
