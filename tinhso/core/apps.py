@@ -10,7 +10,11 @@ class CoreConfig(AppConfig):
     default = True  # this module also holds the admin's config below
 
     def ready(self) -> None:
-        from tinhso.core import roles, signin  # noqa: F401  (signin connects the failed sign-in log)
+        from django.db.backends.signals import connection_created
+
+        from tinhso.core import roles, search, signin  # noqa: F401  (signin connects the failed sign-in log)
+
+        connection_created.connect(search.register_sqlite_fold, dispatch_uid="tinhso.core.search.fold")
 
         post_migrate.connect(roles.on_post_migrate, dispatch_uid="tinhso.core.roles")
 

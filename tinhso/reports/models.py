@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Q
 
 from tinhso.core.history import AppendOnlyModel
+from tinhso.core.text import fold
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary
@@ -349,6 +350,19 @@ class Report(models.Model):
                                help_text="Merged into this report")
     reopen_count = models.PositiveSmallIntegerField(default=0)
     synthetic = models.BooleanField(default=False, help_text="Generated demo data, not a real report")
+    search_text = models.TextField(blank=True, default="", editable=False,
+                                   help_text="Folded description and address (tinhso.core.search), kept on save")
+
+    def refresh_search_text(self) -> None:
+        """Fill ``search_text``; bulk inserts that bypass :meth:`save` call this themselves."""
+        self.search_text = fold(f"{self.description} {self.address}")
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_text()
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"description", "address"} & set(fields):
+            kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
 
     class Meta:
         ordering = ("-created_at",)
