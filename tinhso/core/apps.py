@@ -1,12 +1,13 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "tinhso.core"
     label = "core"
-    verbose_name = "Core"
+    verbose_name = _("Nền tảng")
     default = True  # this module also holds the admin's config below
 
     def ready(self) -> None:
