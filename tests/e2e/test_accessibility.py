@@ -26,6 +26,7 @@ ACCOUNTS = ("import os, json, django; os.environ.setdefault('DJANGO_SETTINGS_MOD
             "from tinhso.indicators.models import Plan; from tinhso.opendata.models import Dataset; "
             "a = ensure_account('e2e-admin', groups=('administrator',))[1]; "
             "p = ensure_account('e2e-planner', groups=('planner',))[1]; "
+            "from tinhso.opendata import generated; generated.refresh(out=lambda *a, **k: None); "
             "plan = Plan.objects.order_by('code').first(); item = plan.items.order_by('order').first() if plan else None; "
             "ds = Dataset.objects.filter(state='published').order_by('name').first(); "
             "print(json.dumps({'admin': a, 'planner': p, 'plan': plan.code if plan else None, "
