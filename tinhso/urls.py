@@ -20,7 +20,7 @@ urlpatterns = [
 
 # App page modules (each optional until the app ships pages).
 for _module in ["tinhso.reports.open311.urls", "tinhso.reports.urls", "tinhso.indicators.urls", "tinhso.indices.urls",
-                "tinhso.ioc.urls", "tinhso.analysis.urls", "tinhso.notify.urls", "tinhso.opendata.urls", "tinhso.dossiers.urls",
+                "tinhso.geo.urls", "tinhso.ioc.urls", "tinhso.analysis.urls", "tinhso.notify.urls", "tinhso.opendata.urls", "tinhso.dossiers.urls",
                 "tinhso.web.urls"]:
     if optional_import(_module) is not None:
         urlpatterns.append(path("", include(_module)))

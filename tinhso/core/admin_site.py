@@ -13,6 +13,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
 from tinhso.core.roles import USE_ADMIN
+from tinhso.core.search import FoldedSearchMixin
 
 
 class AdminLoginForm(AdminAuthenticationForm):
@@ -24,6 +25,14 @@ class AdminLoginForm(AdminAuthenticationForm):
 
 class TinhsoAdminSite(admin.AdminSite):
     login_form = AdminLoginForm
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model admin searches folded (case and diacritics ignored, :mod:`tinhso.core.search`)."""
+        admin_class = admin_class or admin.ModelAdmin
+        if not issubclass(admin_class, FoldedSearchMixin):
+            admin_class = type(admin_class.__name__, (FoldedSearchMixin, admin_class),
+                               {"__module__": admin_class.__module__})
+        return super().register(model_or_iterable, admin_class, **options)
 
     def has_permission(self, request) -> bool:
         return request.user.is_active and request.user.has_perm(USE_ADMIN)

@@ -1,16 +1,21 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "tinhso.core"
     label = "core"
-    verbose_name = "Core"
+    verbose_name = _("Nền tảng")
     default = True  # this module also holds the admin's config below
 
     def ready(self) -> None:
-        from tinhso.core import roles, signin  # noqa: F401  (signin connects the failed sign-in log)
+        from django.db.backends.signals import connection_created
+
+        from tinhso.core import roles, search, signin  # noqa: F401  (signin connects the failed sign-in log)
+
+        connection_created.connect(search.register_sqlite_fold, dispatch_uid="tinhso.core.search.fold")
 
         post_migrate.connect(roles.on_post_migrate, dispatch_uid="tinhso.core.roles")
 

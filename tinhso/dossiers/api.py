@@ -102,6 +102,7 @@ class DossierFilters(Schema):
     ma_tthc: str | None = None
     status: int | None = None
     channel: int | None = None
+    q: str | None = None
     mode: str | None = None
 
 

@@ -214,7 +214,7 @@ def agency_page(request, code: str):
     })
 
 
-FILTERS = ("period", "bucket", "agency", "ma_tthc", "status", "channel")
+FILTERS = ("period", "bucket", "agency", "ma_tthc", "status", "channel", "q")
 
 
 @require_GET

@@ -8,6 +8,8 @@ Polygons (``Boundary``) are not listed: they are large binary blobs with nothing
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tinhso.core.admin import ViewOnlyAdminMixin
 from tinhso.core.text import fold
@@ -24,16 +26,16 @@ class PredecessorInline(ViewOnlyAdminMixin, admin.TabularInline):
     fields = ("old", "whole", "is_default", "effective", "source")
     readonly_fields = fields
     extra = 0
-    verbose_name = "predecessor / đơn vị trước đây"
-    verbose_name_plural = "predecessors / đơn vị trước đây"
+    verbose_name = _("đơn vị trước đây")
+    verbose_name_plural = pgettext_lazy("plural", "đơn vị trước đây")
 
 
 class SuccessorInline(PredecessorInline):
     fk_name = "old"
     fields = ("new", "whole", "is_default", "effective", "source")
     readonly_fields = fields
-    verbose_name = "successor / đơn vị kế thừa"
-    verbose_name_plural = "successors / đơn vị kế thừa"
+    verbose_name = _("đơn vị kế thừa")
+    verbose_name_plural = pgettext_lazy("plural", "đơn vị kế thừa")
 
 
 @admin.register(Unit)

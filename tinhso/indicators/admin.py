@@ -4,6 +4,7 @@ through :mod:`targets`, which records each change as a read-only :class:`TargetR
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from tinhso.core.admin import ViewOnlyAdminMixin
 from tinhso.core.errors import UserError
@@ -45,7 +46,7 @@ class TargetRevisionInline(admin.TabularInline):
     can_delete = False
     fields = readonly_fields = ("changed_at", "changed_by_name", "kind", "milestone", "level", "previous", "new",
                                 "note")
-    verbose_name_plural = "Lịch sử chỉ tiêu / Target history"
+    verbose_name_plural = gettext_lazy("Lịch sử mục tiêu")
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -22,6 +22,8 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tinhso.core.errors import UserError
 from tinhso.core.history import AppendOnlyModel
@@ -68,16 +70,18 @@ class Comparator(models.TextChoices):
 class Source(models.Model):
     """Where a figure or a target comes from: a document, an article, a statistics release."""
 
-    key = models.SlugField(max_length=64, unique=True)
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=200, blank=True)
-    url = models.URLField(max_length=500, blank=True)
-    published = models.DateField(null=True, blank=True, help_text="Publication date, if the source states it")
-    reference = models.CharField(max_length=300, blank=True,
+    key = models.SlugField(verbose_name=_("khóa"), max_length=64, unique=True)
+    title = models.CharField(verbose_name=_("tiêu đề"), max_length=300)
+    publisher = models.CharField(verbose_name=_("cơ quan công bố"), max_length=200, blank=True)
+    url = models.URLField(verbose_name=_("địa chỉ URL"), max_length=500, blank=True)
+    published = models.DateField(verbose_name=_("ngày công bố"), null=True, blank=True, help_text="Publication date, if the source states it")
+    reference = models.CharField(verbose_name=_("số hiệu"), max_length=300, blank=True,
                                  help_text="Archive reference, e.g. the seed article file it was transcribed from")
-    note = models.TextField(blank=True)
+    note = models.TextField(verbose_name=_("ghi chú"), blank=True)
 
     class Meta:
+        verbose_name = _("nguồn số liệu")
+        verbose_name_plural = pgettext_lazy("plural", "nguồn số liệu")
         ordering = ("key",)
 
     def __str__(self) -> str:
@@ -95,12 +99,14 @@ class Source(models.Model):
 
 
 class Pillar(models.Model):
-    code = models.SlugField(max_length=32, unique=True)
-    name_vi = models.CharField(max_length=120)
-    name_en = models.CharField(max_length=120)
-    order = models.PositiveSmallIntegerField(default=0)
+    code = models.SlugField(verbose_name=_("mã"), max_length=32, unique=True)
+    name_vi = models.CharField(verbose_name=_("tên tiếng Việt"), max_length=120)
+    name_en = models.CharField(verbose_name=_("tên tiếng Anh"), max_length=120)
+    order = models.PositiveSmallIntegerField(verbose_name=_("thứ tự"), default=0)
 
     class Meta:
+        verbose_name = _("trụ cột")
+        verbose_name_plural = pgettext_lazy("plural", "trụ cột")
         ordering = ("order", "code",)
 
     def __str__(self) -> str:
@@ -110,10 +116,10 @@ class Pillar(models.Model):
 class ThresholdSet(models.Model):
     """Assessment thresholds and method options, editable as data (defaults in data/methods.toml)."""
 
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=200)
-    is_default = models.BooleanField(default=False)
-    params = models.JSONField(default=dict, help_text="See tinhso/indicators/data/methods.toml for the keys")
+    code = models.SlugField(verbose_name=_("mã"), max_length=32, unique=True)
+    name = models.CharField(verbose_name=_("tên"), max_length=200)
+    is_default = models.BooleanField(verbose_name=_("mặc định"), default=False)
+    params = models.JSONField(verbose_name=_("tham số"), default=dict, help_text="See tinhso/indicators/data/methods.toml for the keys")
 
     def __str__(self) -> str:
         return self.name
@@ -127,21 +133,27 @@ class ThresholdSet(models.Model):
         except UserError as exc:
             raise ValidationError({"params": f"{exc.message_vi} / {exc.message_en}"}) from exc
 
+    class Meta:
+        verbose_name = _("bộ ngưỡng")
+        verbose_name_plural = pgettext_lazy("plural", "bộ ngưỡng")
+
 
 class Indicator(models.Model):
-    code = models.SlugField(max_length=64, unique=True)
-    name_vi = models.CharField(max_length=300)
-    name_en = models.CharField(max_length=300)
-    unit_of_measure = models.CharField(max_length=32, help_text="e.g. %, điểm, hạng")
-    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.HIGHER)
-    natural_limit = models.FloatField(null=True, blank=True, help_text="e.g. 100 for a percentage")
-    aggregation = models.CharField(max_length=16, choices=Aggregation.choices, default=Aggregation.NOT_AGGREGABLE)
-    weight_name = models.CharField(max_length=64, blank=True,
+    code = models.SlugField(verbose_name=_("mã"), max_length=64, unique=True)
+    name_vi = models.CharField(verbose_name=_("tên tiếng Việt"), max_length=300)
+    name_en = models.CharField(verbose_name=_("tên tiếng Anh"), max_length=300)
+    unit_of_measure = models.CharField(verbose_name=_("đơn vị tính"), max_length=32, help_text="e.g. %, điểm, hạng")
+    direction = models.CharField(verbose_name=_("chiều tốt"), max_length=8, choices=Direction.choices, default=Direction.HIGHER)
+    natural_limit = models.FloatField(verbose_name=_("giới hạn tự nhiên"), null=True, blank=True, help_text="e.g. 100 for a percentage")
+    aggregation = models.CharField(verbose_name=_("cách tổng hợp"), max_length=16, choices=Aggregation.choices, default=Aggregation.NOT_AGGREGABLE)
+    weight_name = models.CharField(verbose_name=_("tên trọng số"), max_length=64, blank=True,
                                    help_text="For a weighted mean: the weight series, e.g. 'population-18plus'")
-    aggregation_note = models.TextField(blank=True, help_text="Why this rule (shown in the merged view)")
-    definition_note = models.TextField(blank=True)
+    aggregation_note = models.TextField(verbose_name=_("ghi chú tổng hợp"), blank=True, help_text="Why this rule (shown in the merged view)")
+    definition_note = models.TextField(verbose_name=_("ghi chú định nghĩa"), blank=True)
 
     class Meta:
+        verbose_name = _("chỉ tiêu")
+        verbose_name_plural = pgettext_lazy("plural", "chỉ tiêu")
         ordering = ("code",)
 
     def __str__(self) -> str:
@@ -149,24 +161,26 @@ class Indicator(models.Model):
 
 
 class Plan(models.Model):
-    code = models.SlugField(max_length=64, unique=True)
-    title_vi = models.CharField(max_length=300)
-    title_en = models.CharField(max_length=300)
-    issuer = models.CharField(max_length=200)
-    document_type = models.CharField(max_length=64, blank=True)
-    document_number = models.CharField(max_length=64)
-    document_date = models.DateField()
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="plans")
-    period_start = models.PositiveSmallIntegerField()
-    period_end = models.PositiveSmallIntegerField()
-    base_year = models.PositiveSmallIntegerField(help_text="t₀ for distance travelled and growth rates")
-    milestones = models.JSONField(default=list, help_text="Milestone years, e.g. [2025, 2030]")
-    thresholds = models.ForeignKey(ThresholdSet, null=True, blank=True, on_delete=models.PROTECT,
+    code = models.SlugField(verbose_name=_("mã"), max_length=64, unique=True)
+    title_vi = models.CharField(verbose_name=_("tiêu đề tiếng Việt"), max_length=300)
+    title_en = models.CharField(verbose_name=_("tiêu đề tiếng Anh"), max_length=300)
+    issuer = models.CharField(verbose_name=_("cơ quan ban hành"), max_length=200)
+    document_type = models.CharField(verbose_name=_("loại văn bản"), max_length=64, blank=True)
+    document_number = models.CharField(verbose_name=_("số văn bản"), max_length=64)
+    document_date = models.DateField(verbose_name=_("ngày văn bản"))
+    unit = models.ForeignKey(Unit, verbose_name=_("địa phương"), on_delete=models.PROTECT, related_name="plans")
+    period_start = models.PositiveSmallIntegerField(verbose_name=_("năm bắt đầu"))
+    period_end = models.PositiveSmallIntegerField(verbose_name=_("năm kết thúc"))
+    base_year = models.PositiveSmallIntegerField(verbose_name=_("năm gốc"), help_text="t₀ for distance travelled and growth rates")
+    milestones = models.JSONField(verbose_name=_("các mốc"), default=list, help_text="Milestone years, e.g. [2025, 2030]")
+    thresholds = models.ForeignKey(ThresholdSet, verbose_name=_("bộ ngưỡng"), null=True, blank=True, on_delete=models.PROTECT,
                                    help_text="Empty: the default threshold set")
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT)
-    note = models.TextField(blank=True)
+    source = models.ForeignKey(Source, verbose_name=_("nguồn"), null=True, blank=True, on_delete=models.PROTECT)
+    note = models.TextField(verbose_name=_("ghi chú"), blank=True)
 
     class Meta:
+        verbose_name = _("kế hoạch")
+        verbose_name_plural = pgettext_lazy("plural", "kế hoạch")
         ordering = ("code",)
 
     def __str__(self) -> str:
@@ -174,13 +188,15 @@ class Plan(models.Model):
 
 
 class PlanIndicator(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="plan_items")
-    pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="plan_items")
-    order = models.PositiveSmallIntegerField(default=0)
-    wording_vi = models.TextField(blank=True, help_text="The plan's own wording of the target")
+    plan = models.ForeignKey(Plan, verbose_name=_("kế hoạch"), on_delete=models.CASCADE, related_name="items")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("chỉ tiêu"), on_delete=models.PROTECT, related_name="plan_items")
+    pillar = models.ForeignKey(Pillar, verbose_name=_("trụ cột"), on_delete=models.PROTECT, related_name="plan_items")
+    order = models.PositiveSmallIntegerField(verbose_name=_("thứ tự"), default=0)
+    wording_vi = models.TextField(verbose_name=_("cách ghi trong văn bản"), blank=True, help_text="The plan's own wording of the target")
 
     class Meta:
+        verbose_name = _("chỉ tiêu của kế hoạch")
+        verbose_name_plural = pgettext_lazy("plural", "chỉ tiêu của kế hoạch")
         ordering = ("plan", "pillar__order", "order",)
         constraints = (models.UniqueConstraint(fields=["plan", "indicator"], name="ind_planindicator_unique"),)
 
@@ -189,16 +205,18 @@ class PlanIndicator(models.Model):
 
 
 class Target(models.Model):
-    item = models.ForeignKey(PlanIndicator, on_delete=models.CASCADE, related_name="targets")
-    milestone = models.PositiveSmallIntegerField()
-    level = models.CharField(max_length=8, choices=AdminLevel.choices, default=AdminLevel.ALL)
-    value = models.FloatField()
-    value_high = models.FloatField(null=True, blank=True, help_text="Upper end for a band target")
-    comparator = models.CharField(max_length=2, choices=Comparator.choices, blank=True, default=Comparator.AT_LEAST)
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT)
-    quote = models.TextField(blank=True, help_text="The sentence of the source that sets the target")
+    item = models.ForeignKey(PlanIndicator, verbose_name=_("chỉ tiêu của kế hoạch"), on_delete=models.CASCADE, related_name="targets")
+    milestone = models.PositiveSmallIntegerField(verbose_name=_("mốc"))
+    level = models.CharField(verbose_name=_("cấp"), max_length=8, choices=AdminLevel.choices, default=AdminLevel.ALL)
+    value = models.FloatField(verbose_name=_("giá trị"))
+    value_high = models.FloatField(verbose_name=_("giá trị cận trên"), null=True, blank=True, help_text="Upper end for a band target")
+    comparator = models.CharField(verbose_name=_("phép so sánh"), max_length=2, choices=Comparator.choices, blank=True, default=Comparator.AT_LEAST)
+    source = models.ForeignKey(Source, verbose_name=_("nguồn"), null=True, blank=True, on_delete=models.PROTECT)
+    quote = models.TextField(verbose_name=_("trích dẫn"), blank=True, help_text="The sentence of the source that sets the target")
 
     class Meta:
+        verbose_name = _("mục tiêu")
+        verbose_name_plural = pgettext_lazy("plural", "mục tiêu")
         ordering = ("item", "milestone", "level",)
         constraints = (models.UniqueConstraint(fields=["item", "milestone", "level"], name="ind_target_unique"),)
 
@@ -251,32 +269,35 @@ class Observation(AppendOnlyModel):
     recorded as such, never turned into an invented number.
     """
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="observations")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="indicator_observations")
-    level = models.CharField(max_length=8, choices=AdminLevel.choices, default=AdminLevel.ALL)
-    period = models.PositiveSmallIntegerField(help_text="Year the figure describes")
-    period_label = models.CharField(max_length=64, blank=True, help_text="Source wording, e.g. 'đầu năm 2024'")
-    value = models.FloatField(null=True, blank=True)
-    qualifier = models.CharField(max_length=2, choices=Comparator.choices, blank=True, default=Comparator.EXACT,
+    indicator = models.ForeignKey(Indicator, verbose_name=_("chỉ tiêu"), on_delete=models.PROTECT, related_name="observations")
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="indicator_observations")
+    level = models.CharField(verbose_name=_("cấp"), max_length=8, choices=AdminLevel.choices, default=AdminLevel.ALL)
+    period = models.PositiveSmallIntegerField(verbose_name=_("kỳ"), help_text="Year the figure describes")
+    period_label = models.CharField(verbose_name=_("nhãn kỳ"), max_length=64, blank=True, help_text="Source wording, e.g. 'đầu năm 2024'")
+    value = models.FloatField(verbose_name=_("giá trị"), null=True, blank=True)
+    qualifier = models.CharField(verbose_name=_("ghi chú giá trị"), max_length=2, choices=Comparator.choices, blank=True, default=Comparator.EXACT,
                                  help_text="'>' when the source says 'trên 75%', '~' for 'khoảng'")
-    reported_met_milestone = models.PositiveSmallIntegerField(
+    reported_met_milestone = models.PositiveSmallIntegerField(verbose_name=_("báo cáo đạt mốc"), 
         null=True, blank=True, help_text="The source states this milestone's target was met (no figure)")
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="observations")
-    quote = models.TextField(blank=True, help_text="The sentence of the source that gives the figure")
-    note = models.TextField(blank=True)
-    supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+    source = models.ForeignKey(Source, verbose_name=_("nguồn"), on_delete=models.PROTECT, related_name="observations")
+    quote = models.TextField(verbose_name=_("trích dẫn"), blank=True, help_text="The sentence of the source that gives the figure")
+    note = models.TextField(verbose_name=_("ghi chú"), blank=True)
+    supersedes = models.ForeignKey("self", verbose_name=_("thay thế bản ghi"), null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="superseded_by")
-    revision_note = models.CharField(max_length=300, blank=True)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    entered_by_name = models.CharField(max_length=150, help_text="Who entered it (user or loader name)")
-    entered_at = models.DateTimeField(auto_now_add=True)
+    revision_note = models.CharField(verbose_name=_("lý do sửa"), max_length=300, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người nhập"), null=True, blank=True, on_delete=models.PROTECT)
+    entered_by_name = models.CharField(verbose_name=_("tên người nhập"), max_length=150, help_text="Who entered it (user or loader name)")
+    entered_at = models.DateTimeField(verbose_name=_("nhập lúc"), auto_now_add=True)
     review_required = models.BooleanField(
+        verbose_name=_("cần duyệt"),
         default=False, help_text="Entered by a person: counts only once a second person approved it "
                                  "(figures transcribed from sources by the loaders and older rows need no review)")
 
     objects = ObservationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("số liệu thực hiện")
+        verbose_name_plural = pgettext_lazy("plural", "số liệu thực hiện")
         ordering = ("indicator", "unit", "level", "period", "id",)
         indexes = (models.Index(fields=["indicator", "unit", "level", "period"]),)
         # Planners (tinhso.core.roles); which units' figures comes from their membership scope.
@@ -306,14 +327,16 @@ class ObservationReview(AppendOnlyModel):
     """The second person's decision on an entered figure (written once by
     :func:`tinhso.indicators.approval.decide`). Append-only; at most one per observation."""
 
-    observation = models.ForeignKey(Observation, on_delete=models.PROTECT, related_name="reviews")
-    decision = models.CharField(max_length=8, choices=ReviewDecision.choices)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    reviewed_by_name = models.CharField(max_length=150)
-    reviewed_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(max_length=300, blank=True)
+    observation = models.ForeignKey(Observation, verbose_name=_("số liệu"), on_delete=models.PROTECT, related_name="reviews")
+    decision = models.CharField(verbose_name=_("quyết định"), max_length=8, choices=ReviewDecision.choices)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người duyệt"), null=True, blank=True, on_delete=models.PROTECT)
+    reviewed_by_name = models.CharField(verbose_name=_("tên người duyệt"), max_length=150)
+    reviewed_at = models.DateTimeField(verbose_name=_("duyệt lúc"), auto_now_add=True)
+    note = models.CharField(verbose_name=_("ghi chú"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("quyết định duyệt số liệu")
+        verbose_name_plural = pgettext_lazy("plural", "quyết định duyệt số liệu")
         ordering = ("reviewed_at", "id",)
         constraints = (models.UniqueConstraint(fields=["observation"], name="ind_review_once"),)
 
@@ -324,15 +347,17 @@ class ObservationReview(AppendOnlyModel):
 class WeightValue(AppendOnlyModel):
     """A value of a named weight series (population, households, GRDP…) for the merged view."""
 
-    name = models.SlugField(max_length=64)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="indicator_weights")
-    period = models.PositiveSmallIntegerField()
-    value = models.FloatField()
-    source = models.ForeignKey(Source, on_delete=models.PROTECT)
-    entered_by_name = models.CharField(max_length=150)
-    entered_at = models.DateTimeField(auto_now_add=True)
+    name = models.SlugField(verbose_name=_("tên"), max_length=64)
+    unit = models.ForeignKey(Unit, verbose_name=_("đơn vị"), on_delete=models.PROTECT, related_name="indicator_weights")
+    period = models.PositiveSmallIntegerField(verbose_name=_("kỳ"))
+    value = models.FloatField(verbose_name=_("giá trị"))
+    source = models.ForeignKey(Source, verbose_name=_("nguồn"), on_delete=models.PROTECT)
+    entered_by_name = models.CharField(verbose_name=_("tên người nhập"), max_length=150)
+    entered_at = models.DateTimeField(verbose_name=_("nhập lúc"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("giá trị trọng số")
+        verbose_name_plural = pgettext_lazy("plural", "giá trị trọng số")
         ordering = ("name", "unit", "period", "id",)
 
     def clean(self) -> None:
@@ -354,18 +379,20 @@ class TargetRevision(AppendOnlyModel):
     ``previous``/``new`` hold the tracked fields (empty for a creation/deletion respectively).
     """
 
-    item = models.ForeignKey(PlanIndicator, on_delete=models.PROTECT, related_name="target_revisions")
-    milestone = models.PositiveSmallIntegerField()
-    level = models.CharField(max_length=8, choices=AdminLevel.choices)
-    kind = models.CharField(max_length=8, choices=TargetChange.choices)
-    previous = models.JSONField(default=dict, blank=True)
-    new = models.JSONField(default=dict, blank=True)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    changed_by_name = models.CharField(max_length=150, help_text="Who changed it (user or loader name)")
-    changed_at = models.DateTimeField(auto_now_add=True)
-    note = models.CharField(max_length=300, blank=True)
+    item = models.ForeignKey(PlanIndicator, verbose_name=_("chỉ tiêu của kế hoạch"), on_delete=models.PROTECT, related_name="target_revisions")
+    milestone = models.PositiveSmallIntegerField(verbose_name=_("mốc"))
+    level = models.CharField(verbose_name=_("cấp"), max_length=8, choices=AdminLevel.choices)
+    kind = models.CharField(verbose_name=_("loại"), max_length=8, choices=TargetChange.choices)
+    previous = models.JSONField(verbose_name=_("giá trị cũ"), default=dict, blank=True)
+    new = models.JSONField(verbose_name=_("giá trị mới"), default=dict, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người sửa"), null=True, blank=True, on_delete=models.PROTECT)
+    changed_by_name = models.CharField(verbose_name=_("tên người sửa"), max_length=150, help_text="Who changed it (user or loader name)")
+    changed_at = models.DateTimeField(verbose_name=_("sửa lúc"), auto_now_add=True)
+    note = models.CharField(verbose_name=_("ghi chú"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("lần sửa mục tiêu")
+        verbose_name_plural = pgettext_lazy("plural", "lần sửa mục tiêu")
         ordering = ("item", "changed_at", "id",)
 
     def __str__(self) -> str:

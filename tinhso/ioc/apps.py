@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IocConfig(AppConfig):
     name = "tinhso.ioc"
     label = "ioc"
-    verbose_name = "IOC wall / Màn hình điều hành"
+    verbose_name = _("Màn hình điều hành")

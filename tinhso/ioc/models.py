@@ -9,6 +9,8 @@ recomputed from that day's reports only).
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReportDay(models.Model):
@@ -20,39 +22,41 @@ class ReportDay(models.Model):
     read from summed histograms.
     """
 
-    day = models.DateField()
-    handling_unit = models.ForeignKey("reports.HandlingUnit", null=True, blank=True, on_delete=models.CASCADE,
+    day = models.DateField(verbose_name=_("ngày"))
+    handling_unit = models.ForeignKey("reports.HandlingUnit", verbose_name=_("đơn vị xử lý"), null=True, blank=True, on_delete=models.CASCADE,
                                       related_name="+")
-    commune = models.ForeignKey("geo.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    category = models.ForeignKey("reports.Category", on_delete=models.CASCADE, related_name="+")
-    received = models.PositiveIntegerField(default=0)
-    resolved = models.PositiveIntegerField(default=0)
-    on_time = models.PositiveIntegerField(default=0)
-    rated = models.PositiveIntegerField(default=0)
-    rating_sum = models.PositiveIntegerField(default=0)
-    satisfied = models.PositiveIntegerField(default=0)
-    synthetic = models.PositiveIntegerField(default=0, help_text="How many of the received are synthetic")
+    commune = models.ForeignKey("geo.Unit", verbose_name=_("xã/phường"), null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("reports.Category", verbose_name=_("lĩnh vực"), on_delete=models.CASCADE, related_name="+")
+    received = models.PositiveIntegerField(verbose_name=_("đã nhận"), default=0)
+    resolved = models.PositiveIntegerField(verbose_name=_("đã xử lý"), default=0)
+    on_time = models.PositiveIntegerField(verbose_name=_("đúng hạn"), default=0)
+    rated = models.PositiveIntegerField(verbose_name=_("được đánh giá"), default=0)
+    rating_sum = models.PositiveIntegerField(verbose_name=_("tổng điểm đánh giá"), default=0)
+    satisfied = models.PositiveIntegerField(verbose_name=_("hài lòng"), default=0)
+    synthetic = models.PositiveIntegerField(verbose_name=_("dữ liệu mô phỏng"), default=0, help_text="How many of the received are synthetic")
     # Resolved reports per handling-time bucket (tinhso.ioc.aggregates.HOURS_EDGES): columns, so
     # that a median over any period and grouping is one SUM query.
-    h0 = models.PositiveIntegerField(default=0)
-    h1 = models.PositiveIntegerField(default=0)
-    h2 = models.PositiveIntegerField(default=0)
-    h3 = models.PositiveIntegerField(default=0)
-    h4 = models.PositiveIntegerField(default=0)
-    h5 = models.PositiveIntegerField(default=0)
-    h6 = models.PositiveIntegerField(default=0)
-    h7 = models.PositiveIntegerField(default=0)
-    h8 = models.PositiveIntegerField(default=0)
-    h9 = models.PositiveIntegerField(default=0)
-    h10 = models.PositiveIntegerField(default=0)
-    h11 = models.PositiveIntegerField(default=0)
-    h12 = models.PositiveIntegerField(default=0)
-    h13 = models.PositiveIntegerField(default=0)
-    h14 = models.PositiveIntegerField(default=0)
-    h15 = models.PositiveIntegerField(default=0)
-    h16 = models.PositiveIntegerField(default=0)
+    h0 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 0"), default=0)
+    h1 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 1"), default=0)
+    h2 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 2"), default=0)
+    h3 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 3"), default=0)
+    h4 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 4"), default=0)
+    h5 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 5"), default=0)
+    h6 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 6"), default=0)
+    h7 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 7"), default=0)
+    h8 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 8"), default=0)
+    h9 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 9"), default=0)
+    h10 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 10"), default=0)
+    h11 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 11"), default=0)
+    h12 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 12"), default=0)
+    h13 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 13"), default=0)
+    h14 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 14"), default=0)
+    h15 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 15"), default=0)
+    h16 = models.PositiveIntegerField(verbose_name=_("nhóm thời gian xử lý 16"), default=0)
 
     class Meta:
+        verbose_name = _("tổng hợp phản ánh theo ngày")
+        verbose_name_plural = pgettext_lazy("plural", "tổng hợp phản ánh theo ngày")
         indexes = (models.Index(fields=["day", "handling_unit"]),)
         permissions = (
             ("view_wall", "Xem màn hình điều hành IOC / View the IOC wall"),
@@ -62,8 +66,12 @@ class ReportDay(models.Model):
 class RefreshMark(models.Model):
     """Up to when the pre-aggregates of ``name`` were last brought up to date (a high-water mark)."""
 
-    name = models.CharField(max_length=32, primary_key=True)
-    at = models.DateTimeField()
+    name = models.CharField(verbose_name=_("tên"), max_length=32, primary_key=True)
+    at = models.DateTimeField(verbose_name=_("thời điểm"))
+
+    class Meta:
+        verbose_name = _("mốc làm mới")
+        verbose_name_plural = pgettext_lazy("plural", "mốc làm mới")
 
 
 class Camera(models.Model):
@@ -82,20 +90,21 @@ class Camera(models.Model):
         HLS = "hls", "HLS (.m3u8)"
         LINK = "link", "Liên kết trình xem / Viewer link"
 
-    name = models.CharField(max_length=160)
-    lat = models.FloatField()
-    lon = models.FloatField()
-    commune = models.ForeignKey("geo.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    owner = models.CharField(max_length=160, blank=True, help_text="Đơn vị quản lý / Owner")
-    stream_kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.HLS)
-    stream_url = models.URLField(max_length=500, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ONLINE)
-    public = models.BooleanField(default=False, help_text="Shown on the public wall")
-    synthetic = models.BooleanField(default=False)
+    name = models.CharField(verbose_name=_("tên"), max_length=160)
+    lat = models.FloatField(verbose_name=_("vĩ độ"))
+    lon = models.FloatField(verbose_name=_("kinh độ"))
+    commune = models.ForeignKey("geo.Unit", verbose_name=_("xã/phường"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    owner = models.CharField(verbose_name=_("chủ quản"), max_length=160, blank=True, help_text="Đơn vị quản lý / Owner")
+    stream_kind = models.CharField(verbose_name=_("loại luồng"), max_length=8, choices=Kind.choices, default=Kind.HLS)
+    stream_url = models.URLField(verbose_name=_("địa chỉ luồng"), max_length=500, blank=True)
+    status = models.CharField(verbose_name=_("tình trạng"), max_length=12, choices=Status.choices, default=Status.ONLINE)
+    public = models.BooleanField(verbose_name=_("công khai"), default=False, help_text="Shown on the public wall")
+    synthetic = models.BooleanField(verbose_name=_("dữ liệu mô phỏng"), default=False)
 
     class Meta:
         ordering = ("name",)
-        verbose_name = "camera"
+        verbose_name = _("camera")
+        verbose_name_plural = pgettext_lazy("plural", "camera")
 
     def __str__(self) -> str:
         return self.name

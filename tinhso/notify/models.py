@@ -13,6 +13,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tinhso.core.history import AppendOnlyModel
 
@@ -36,16 +38,16 @@ class Mode(models.TextChoices):
 
 
 class WebhookEndpoint(models.Model):
-    name = models.CharField(max_length=120)
-    url = models.URLField(max_length=500, help_text="http(s) URL receiving the signed JSON POST")
-    secret = models.CharField(max_length=200, help_text="Shared secret for the HMAC-SHA256 signature")
-    kinds = models.CharField(max_length=500, blank=True,
+    name = models.CharField(verbose_name=_("tên"), max_length=120)
+    url = models.URLField(verbose_name=_("địa chỉ URL"), max_length=500, help_text="http(s) URL receiving the signed JSON POST")
+    secret = models.CharField(verbose_name=_("khóa ký"), max_length=200, help_text="Shared secret for the HMAC-SHA256 signature")
+    kinds = models.CharField(verbose_name=_("loại thông báo"), max_length=500, blank=True,
                              help_text="Comma-separated message kinds to send (empty = all kinds)")
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(verbose_name=_("đang dùng"), default=True)
 
     class Meta:
-        verbose_name = "điểm nhận webhook / webhook endpoint"
-        verbose_name_plural = "điểm nhận webhook / webhook endpoints"
+        verbose_name = _("điểm nhận webhook")
+        verbose_name_plural = pgettext_lazy("plural", "điểm nhận webhook")
 
     def __str__(self) -> str:
         return self.name
@@ -56,38 +58,38 @@ class WebhookEndpoint(models.Model):
 
 
 class Message(models.Model):
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    kind = models.CharField(max_length=40, db_index=True, help_text="e.g. report_acknowledged, overdue")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+    channel = models.CharField(verbose_name=_("kênh"), max_length=8, choices=Channel.choices)
+    kind = models.CharField(verbose_name=_("loại"), max_length=40, db_index=True, help_text="e.g. report_acknowledged, overdue")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("tài khoản"), null=True, blank=True, on_delete=models.CASCADE,
                              related_name="notify_messages")
-    address = models.CharField(max_length=254, blank=True, help_text="E-mail address (e-mail channel)")
-    endpoint = models.ForeignKey(WebhookEndpoint, null=True, blank=True, on_delete=models.CASCADE,
+    address = models.CharField(verbose_name=_("địa chỉ nhận"), max_length=254, blank=True, help_text="E-mail address (e-mail channel)")
+    endpoint = models.ForeignKey(WebhookEndpoint, verbose_name=_("điểm nhận webhook"), null=True, blank=True, on_delete=models.CASCADE,
                                  related_name="messages")
-    subject = models.CharField(max_length=255)
-    body = models.TextField()
-    body_html = models.TextField(blank=True)
+    subject = models.CharField(verbose_name=_("tiêu đề"), max_length=255)
+    body = models.TextField(verbose_name=_("nội dung"))
+    body_html = models.TextField(verbose_name=_("nội dung HTML"), blank=True)
     # What the message is about, never personal data: app label + public code + a link.
-    ref_app = models.CharField(max_length=40, blank=True)
-    ref_code = models.CharField(max_length=64, blank=True, db_index=True)
-    ref_url = models.CharField(max_length=500, blank=True)
-    data = models.JSONField(default=dict, blank=True, help_text="Webhook payload details")
+    ref_app = models.CharField(verbose_name=_("ứng dụng liên quan"), max_length=40, blank=True)
+    ref_code = models.CharField(verbose_name=_("mã liên quan"), max_length=64, blank=True, db_index=True)
+    ref_url = models.CharField(verbose_name=_("đường dẫn liên quan"), max_length=500, blank=True)
+    data = models.JSONField(verbose_name=_("dữ liệu"), default=dict, blank=True, help_text="Webhook payload details")
     # The body holds a secret (the citizen's private link): hidden in the admin, erased once sent.
-    sensitive = models.BooleanField(default=False)
+    sensitive = models.BooleanField(verbose_name=_("nhạy cảm"), default=False)
     # Set for messages that must exist once (e.g. one overdue notice per report, step and user).
-    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    dedupe_key = models.CharField(verbose_name=_("khóa chống trùng"), max_length=200, null=True, blank=True, unique=True)
 
-    state = models.CharField(max_length=8, choices=MessageState.choices, default=MessageState.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(db_index=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(db_index=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True, help_text="Inbox: when the user marked it read")
+    state = models.CharField(verbose_name=_("trạng thái"), max_length=8, choices=MessageState.choices, default=MessageState.PENDING)
+    attempts = models.PositiveSmallIntegerField(verbose_name=_("số lần gửi"), default=0)
+    next_attempt_at = models.DateTimeField(verbose_name=_("gửi lại lúc"), db_index=True)
+    last_error = models.TextField(verbose_name=_("lỗi gần nhất"), blank=True)
+    created_at = models.DateTimeField(verbose_name=_("tạo lúc"), db_index=True)
+    sent_at = models.DateTimeField(verbose_name=_("gửi lúc"), null=True, blank=True)
+    read_at = models.DateTimeField(verbose_name=_("đọc lúc"), null=True, blank=True, help_text="Inbox: when the user marked it read")
 
     class Meta:
         ordering = ("-created_at", "-id")
-        verbose_name = "thông báo / message"
-        verbose_name_plural = "hộp thư đi / outbox"
+        verbose_name = _("thông báo")
+        verbose_name_plural = pgettext_lazy("plural", "hộp thư đi")
         indexes = (
             models.Index(fields=["state", "next_attempt_at"], name="notify_due",
                          condition=Q(state="pending")),
@@ -113,19 +115,25 @@ class Message(models.Model):
 class DeliveryAttempt(AppendOnlyModel):
     """One try to deliver a message (append-only): the failure log."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attempt_log")
-    at = models.DateTimeField()
-    ok = models.BooleanField()
-    error = models.TextField(blank=True)
+    message = models.ForeignKey(Message, verbose_name=_("thông báo"), on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField(verbose_name=_("thời điểm"))
+    ok = models.BooleanField(verbose_name=_("thành công"))
+    error = models.TextField(verbose_name=_("lỗi"), blank=True)
 
     class Meta:
+        verbose_name = _("lần gửi")
+        verbose_name_plural = pgettext_lazy("plural", "lần gửi")
         ordering = ("at", "id")
 
 
 class Preference(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("tài khoản"), on_delete=models.CASCADE,
                                 related_name="notify_preference")
-    mode = models.CharField(max_length=5, choices=Mode.choices, default=Mode.BOTH)
+    mode = models.CharField(verbose_name=_("cách nhận"), max_length=5, choices=Mode.choices, default=Mode.BOTH)
 
     def __str__(self) -> str:
         return f"{self.user}: {self.mode}"
+
+    class Meta:
+        verbose_name = _("lựa chọn nhận thông báo")
+        verbose_name_plural = pgettext_lazy("plural", "lựa chọn nhận thông báo")

@@ -11,6 +11,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tinhso.core.history import AppendOnlyModel
 
@@ -26,18 +28,20 @@ class OrgKind(models.TextChoices):
 class Organization(models.Model):
     """A publisher: a department of the province or the IOC (a CKAN organisation)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.SlugField(max_length=100, unique=True)
-    title_vi = models.CharField(max_length=200)
-    title_en = models.CharField(max_length=200, blank=True)
-    kind = models.CharField(max_length=12, choices=OrgKind.choices, default=OrgKind.DEPARTMENT)
-    email = models.EmailField(blank=True)
-    description = models.TextField(blank=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="opendata_organizations",
+    id = models.UUIDField(verbose_name=_("mã định danh"), primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.SlugField(verbose_name=_("tên"), max_length=100, unique=True)
+    title_vi = models.CharField(verbose_name=_("tiêu đề tiếng Việt"), max_length=200)
+    title_en = models.CharField(verbose_name=_("tiêu đề tiếng Anh"), max_length=200, blank=True)
+    kind = models.CharField(verbose_name=_("loại"), max_length=12, choices=OrgKind.choices, default=OrgKind.DEPARTMENT)
+    email = models.EmailField(verbose_name=_("thư điện tử"), blank=True)
+    description = models.TextField(verbose_name=_("mô tả"), blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("thành viên"), blank=True, related_name="opendata_organizations",
                                      help_text="Staff who may publish for this organisation (with the permission)")
-    created = models.DateTimeField(default=timezone.now)
+    created = models.DateTimeField(verbose_name=_("tạo lúc"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("tổ chức")
+        verbose_name_plural = pgettext_lazy("plural", "tổ chức")
         ordering = ("name",)
 
     def __str__(self) -> str:
@@ -87,36 +91,38 @@ class DatasetState(models.TextChoices):
 
 
 class Dataset(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.SlugField(max_length=100, unique=True, help_text="URL name (CKAN name)")
-    title_vi = models.CharField(max_length=300)
-    title_en = models.CharField(max_length=300, blank=True)
-    description_vi = models.TextField()
-    description_en = models.TextField(blank=True)
-    publisher = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="datasets")
-    theme = models.CharField(max_length=4, choices=Theme.choices)
-    keywords = models.JSONField(default=list, blank=True)
-    licence = models.CharField(max_length=32, default=CC_BY_4)
-    temporal_start = models.DateField(null=True, blank=True)
-    temporal_end = models.DateField(null=True, blank=True)
-    spatial = models.CharField(max_length=200, blank=True, help_text="Area covered, e.g. the province's name")
-    spatial_code = models.CharField(max_length=8, blank=True, help_text="Its unit code in the registry")
-    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.IRREG)
-    contact_name = models.CharField(max_length=200)
-    contact_email = models.EmailField()
-    origin = models.CharField(max_length=10, choices=Origin.choices)
-    generator = models.CharField(max_length=40, blank=True, help_text="Which generator refreshes it")
-    table_schema = models.JSONField(default=dict, blank=True, help_text="Frictionless Table Schema of the table")
-    synthetic = models.BooleanField(default=False, help_text="Built from synthetic demo data")
-    state = models.CharField(max_length=10, choices=DatasetState.choices, default=DatasetState.DRAFT)
-    search_text = models.TextField(blank=True, editable=False, help_text="Folded title, description, keywords")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    id = models.UUIDField(verbose_name=_("mã định danh"), primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.SlugField(verbose_name=_("tên"), max_length=100, unique=True, help_text="URL name (CKAN name)")
+    title_vi = models.CharField(verbose_name=_("tiêu đề tiếng Việt"), max_length=300)
+    title_en = models.CharField(verbose_name=_("tiêu đề tiếng Anh"), max_length=300, blank=True)
+    description_vi = models.TextField(verbose_name=_("mô tả tiếng Việt"))
+    description_en = models.TextField(verbose_name=_("mô tả tiếng Anh"), blank=True)
+    publisher = models.ForeignKey(Organization, verbose_name=_("cơ quan công bố"), on_delete=models.PROTECT, related_name="datasets")
+    theme = models.CharField(verbose_name=_("chủ đề"), max_length=4, choices=Theme.choices)
+    keywords = models.JSONField(verbose_name=_("từ khóa"), default=list, blank=True)
+    licence = models.CharField(verbose_name=_("giấy phép"), max_length=32, default=CC_BY_4)
+    temporal_start = models.DateField(verbose_name=_("thời gian từ"), null=True, blank=True)
+    temporal_end = models.DateField(verbose_name=_("thời gian đến"), null=True, blank=True)
+    spatial = models.CharField(verbose_name=_("phạm vi không gian"), max_length=200, blank=True, help_text="Area covered, e.g. the province's name")
+    spatial_code = models.CharField(verbose_name=_("mã phạm vi"), max_length=8, blank=True, help_text="Its unit code in the registry")
+    frequency = models.CharField(verbose_name=_("tần suất cập nhật"), max_length=10, choices=Frequency.choices, default=Frequency.IRREG)
+    contact_name = models.CharField(verbose_name=_("người liên hệ"), max_length=200)
+    contact_email = models.EmailField(verbose_name=_("thư điện tử liên hệ"))
+    origin = models.CharField(verbose_name=_("nguồn gốc"), max_length=10, choices=Origin.choices)
+    generator = models.CharField(verbose_name=_("bộ sinh dữ liệu"), max_length=40, blank=True, help_text="Which generator refreshes it")
+    table_schema = models.JSONField(verbose_name=_("lược đồ bảng"), default=dict, blank=True, help_text="Frictionless Table Schema of the table")
+    synthetic = models.BooleanField(verbose_name=_("dữ liệu mô phỏng"), default=False, help_text="Built from synthetic demo data")
+    state = models.CharField(verbose_name=_("trạng thái"), max_length=10, choices=DatasetState.choices, default=DatasetState.DRAFT)
+    search_text = models.TextField(verbose_name=_("khóa tìm kiếm"), blank=True, editable=False, help_text="Folded title, description, keywords")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người tạo"), null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    issued = models.DateTimeField(null=True, blank=True, help_text="First published")
-    metadata_created = models.DateTimeField(default=timezone.now)
-    metadata_modified = models.DateTimeField(default=timezone.now, db_index=True)
+    issued = models.DateTimeField(verbose_name=_("ngày công bố"), null=True, blank=True, help_text="First published")
+    metadata_created = models.DateTimeField(verbose_name=_("siêu dữ liệu tạo lúc"), default=timezone.now)
+    metadata_modified = models.DateTimeField(verbose_name=_("siêu dữ liệu sửa lúc"), default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("bộ dữ liệu")
+        verbose_name_plural = pgettext_lazy("plural", "bộ dữ liệu")
         ordering = ("name",)
         permissions = (
             ("publish_dataset", "Đăng dữ liệu mở cho đơn vị mình / Submit open datasets for one's organisation"),
@@ -147,17 +153,19 @@ class Format(models.TextChoices):
 
 
 class Distribution(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="distributions")
-    format = models.CharField(max_length=12, choices=Format.choices)
-    file_name = models.CharField(max_length=120, help_text="File under var/opendata/<dataset>/")
-    media_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    created = models.DateTimeField(default=timezone.now)
-    modified = models.DateTimeField(default=timezone.now)
+    id = models.UUIDField(verbose_name=_("mã định danh"), primary_key=True, default=uuid.uuid4, editable=False)
+    dataset = models.ForeignKey(Dataset, verbose_name=_("bộ dữ liệu"), on_delete=models.CASCADE, related_name="distributions")
+    format = models.CharField(verbose_name=_("định dạng"), max_length=12, choices=Format.choices)
+    file_name = models.CharField(verbose_name=_("tên tệp"), max_length=120, help_text="File under var/opendata/<dataset>/")
+    media_type = models.CharField(verbose_name=_("kiểu MIME"), max_length=100)
+    size = models.PositiveBigIntegerField(verbose_name=_("kích thước (byte)"))
+    sha256 = models.CharField(verbose_name=_("mã băm SHA-256"), max_length=64)
+    created = models.DateTimeField(verbose_name=_("tạo lúc"), default=timezone.now)
+    modified = models.DateTimeField(verbose_name=_("sửa lúc"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("tệp phân phối")
+        verbose_name_plural = pgettext_lazy("plural", "tệp phân phối")
         ordering = ("dataset", "file_name")
         constraints = (models.UniqueConstraint(fields=["dataset", "file_name"], name="opendata_dist_file_unique"),)
 
@@ -168,17 +176,19 @@ class Distribution(models.Model):
 class DatasetEvent(AppendOnlyModel):
     """One change of a dataset: submitted, approved, published, refreshed, withdrawn (append-only)."""
 
-    dataset = models.ForeignKey(Dataset, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    action = models.CharField(max_length=16)
-    from_state = models.CharField(max_length=10, blank=True)
-    to_state = models.CharField(max_length=10)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    dataset = models.ForeignKey(Dataset, verbose_name=_("bộ dữ liệu"), on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(verbose_name=_("thời điểm"), default=timezone.now)
+    action = models.CharField(verbose_name=_("thao tác"), max_length=16)
+    from_state = models.CharField(verbose_name=_("từ trạng thái"), max_length=10, blank=True)
+    to_state = models.CharField(verbose_name=_("sang trạng thái"), max_length=10)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người thực hiện"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
-    actor_name = models.CharField(max_length=150)
-    note = models.TextField(blank=True)
+    actor_name = models.CharField(verbose_name=_("tên người thực hiện"), max_length=150)
+    note = models.TextField(verbose_name=_("ghi chú"), blank=True)
 
     class Meta:
+        verbose_name = _("lịch sử bộ dữ liệu")
+        verbose_name_plural = pgettext_lazy("plural", "lịch sử bộ dữ liệu")
         ordering = ("dataset", "at", "id")
 
 
@@ -197,19 +207,21 @@ class ConnectionStatus(models.TextChoices):
 class SharedDatabase(models.Model):
     """One database of the province's Danh mục cơ sở dữ liệu dùng chung."""
 
-    code = models.SlugField(max_length=60, unique=True)
-    name_vi = models.CharField(max_length=300)
-    name_en = models.CharField(max_length=300, blank=True)
-    owner = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="databases")
-    content = models.TextField(help_text="What it holds")
-    legal_basis = models.CharField(max_length=300, help_text="The decision that lists it")
-    access_level = models.CharField(max_length=10, choices=AccessLevel.choices)
-    connection_status = models.CharField(max_length=12, choices=ConnectionStatus.choices)
-    dataset = models.ForeignKey(Dataset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    code = models.SlugField(verbose_name=_("mã"), max_length=60, unique=True)
+    name_vi = models.CharField(verbose_name=_("tên tiếng Việt"), max_length=300)
+    name_en = models.CharField(verbose_name=_("tên tiếng Anh"), max_length=300, blank=True)
+    owner = models.ForeignKey(Organization, verbose_name=_("chủ quản"), on_delete=models.PROTECT, related_name="databases")
+    content = models.TextField(verbose_name=_("nội dung"), help_text="What it holds")
+    legal_basis = models.CharField(verbose_name=_("căn cứ pháp lý"), max_length=300, help_text="The decision that lists it")
+    access_level = models.CharField(verbose_name=_("mức truy cập"), max_length=10, choices=AccessLevel.choices)
+    connection_status = models.CharField(verbose_name=_("tình trạng kết nối"), max_length=12, choices=ConnectionStatus.choices)
+    dataset = models.ForeignKey(Dataset, verbose_name=_("bộ dữ liệu"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                 help_text="Its open dataset, when access is open")
-    synthetic = models.BooleanField(default=False, help_text="Demo entry, not the province's real catalogue")
+    synthetic = models.BooleanField(verbose_name=_("dữ liệu mô phỏng"), default=False, help_text="Demo entry, not the province's real catalogue")
 
     class Meta:
+        verbose_name = _("cơ sở dữ liệu dùng chung")
+        verbose_name_plural = pgettext_lazy("plural", "cơ sở dữ liệu dùng chung")
         ordering = ("code",)
 
     def __str__(self) -> str:
@@ -219,15 +231,17 @@ class SharedDatabase(models.Model):
 class PlanItem(models.Model):
     """A dataset promised by the Kế hoạch cung cấp dữ liệu mở: by whom, by when, and whether published."""
 
-    title_vi = models.CharField(max_length=300)
-    title_en = models.CharField(max_length=300, blank=True)
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="plan_items")
-    due = models.DateField()
-    plan_reference = models.CharField(max_length=200, help_text="The plan (document number, date)")
-    dataset = models.ForeignKey(Dataset, null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_items")
-    synthetic = models.BooleanField(default=False, help_text="Demo entry, not the province's real plan")
+    title_vi = models.CharField(verbose_name=_("tiêu đề tiếng Việt"), max_length=300)
+    title_en = models.CharField(verbose_name=_("tiêu đề tiếng Anh"), max_length=300, blank=True)
+    organization = models.ForeignKey(Organization, verbose_name=_("tổ chức"), on_delete=models.PROTECT, related_name="plan_items")
+    due = models.DateField(verbose_name=_("hạn"))
+    plan_reference = models.CharField(verbose_name=_("số hiệu kế hoạch"), max_length=200, help_text="The plan (document number, date)")
+    dataset = models.ForeignKey(Dataset, verbose_name=_("bộ dữ liệu"), null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_items")
+    synthetic = models.BooleanField(verbose_name=_("dữ liệu mô phỏng"), default=False, help_text="Demo entry, not the province's real plan")
 
     class Meta:
+        verbose_name = _("hạng mục kế hoạch mở dữ liệu")
+        verbose_name_plural = pgettext_lazy("plural", "hạng mục kế hoạch mở dữ liệu")
         ordering = ("due", "id")
 
     def __str__(self) -> str:

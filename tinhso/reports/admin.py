@@ -104,7 +104,8 @@ class ReportAdmin(admin.ModelAdmin):
 
     list_display = ("code", "category", "state", "severity", "handling_unit", "commune", "created_at", "synthetic")
     list_filter = ("state", "severity", "channel", "synthetic", "category")
-    search_fields = ("code", "description")
+    search_fields = ("code", "search_text")
+    folded_search_fields = ("search_text",)  # the folded description and address
     date_hierarchy = "created_at"
     inlines = (PhotoInline, EventInline)
     raw_id_fields = ("commune", "parent", "handling_unit", "routing_rule", "api_client", "boundary_version")

@@ -18,8 +18,11 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tinhso.core.history import AppendOnlyModel
+from tinhso.core.text import fold
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary
@@ -104,27 +107,28 @@ def generate_tracking_code() -> str:
 class Category(models.Model):
     """A kind of report; ``code`` is the Open311 ``service_code``."""
 
-    code = models.SlugField(max_length=40, unique=True, help_text="Open311 service_code")
-    name_vi = models.CharField(max_length=128)
-    name_en = models.CharField(max_length=128, blank=True)
-    description_vi = models.TextField(blank=True)
-    description_en = models.TextField(blank=True)
-    group = models.CharField(max_length=64, blank=True, help_text="Open311 group")
-    keywords = models.CharField(max_length=255, blank=True, help_text="Comma-separated (Open311 keywords)")
-    order = models.PositiveIntegerField(default=100)
-    active = models.BooleanField(default=True)
-    auto_forward = models.BooleanField(
+    code = models.SlugField(verbose_name=_("mã"), max_length=40, unique=True, help_text="Open311 service_code")
+    name_vi = models.CharField(verbose_name=_("tên tiếng Việt"), max_length=128)
+    name_en = models.CharField(verbose_name=_("tên tiếng Anh"), max_length=128, blank=True)
+    description_vi = models.TextField(verbose_name=_("mô tả tiếng Việt"), blank=True)
+    description_en = models.TextField(verbose_name=_("mô tả tiếng Anh"), blank=True)
+    group = models.CharField(verbose_name=_("nhóm"), max_length=64, blank=True, help_text="Open311 group")
+    keywords = models.CharField(verbose_name=_("từ khóa"), max_length=255, blank=True, help_text="Comma-separated (Open311 keywords)")
+    order = models.PositiveIntegerField(verbose_name=_("thứ tự"), default=100)
+    active = models.BooleanField(verbose_name=_("đang dùng"), default=True)
+    auto_forward = models.BooleanField(verbose_name=_("tự chuyển xử lý"), 
         default=False,
         help_text="Điện Biên model: skip IOC verification, route straight to the responsible unit",
     )
-    default_severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.NORMAL)
-    department_competence = models.BooleanField(
+    default_severity = models.CharField(verbose_name=_("mức độ mặc định"), max_length=8, choices=Severity.choices, default=Severity.NORMAL)
+    department_competence = models.BooleanField(verbose_name=_("thuộc thẩm quyền sở"), 
         default=False, help_text="Handled by a provincial department (informative; routing rules decide)"
     )
 
     class Meta:
         ordering = ("order", "code")
-        verbose_name_plural = "categories"
+        verbose_name = _("lĩnh vực phản ánh")
+        verbose_name_plural = pgettext_lazy("plural", "lĩnh vực phản ánh")
 
     def __str__(self) -> str:
         return f"{self.name_vi} ({self.code})"
@@ -133,18 +137,20 @@ class Category(models.Model):
 class HandlingUnit(models.Model):
     """Who handles reports: the IOC, a commune People's Committee or a provincial department."""
 
-    code = models.SlugField(max_length=40, unique=True)
-    name = models.CharField(max_length=160)
-    name_en = models.CharField(max_length=160, blank=True)
-    kind = models.CharField(max_length=20, choices=UnitKind.choices)
+    code = models.SlugField(verbose_name=_("mã"), max_length=40, unique=True)
+    name = models.CharField(verbose_name=_("tên"), max_length=160)
+    name_en = models.CharField(verbose_name=_("tên tiếng Anh"), max_length=160, blank=True)
+    kind = models.CharField(verbose_name=_("loại"), max_length=20, choices=UnitKind.choices)
     commune = models.ForeignKey(
-        "geo.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="handling_units",
+        "geo.Unit", verbose_name=_("xã/phường"), null=True, blank=True, on_delete=models.PROTECT, related_name="handling_units",
         help_text="For commune People's Committees: the current commune they govern",
     )
-    email = models.EmailField(blank=True)
-    active = models.BooleanField(default=True)
+    email = models.EmailField(verbose_name=_("thư điện tử"), blank=True)
+    active = models.BooleanField(verbose_name=_("đang dùng"), default=True)
 
     class Meta:
+        verbose_name = _("đơn vị xử lý")
+        verbose_name_plural = pgettext_lazy("plural", "đơn vị xử lý")
         ordering = ("kind", "name")
         constraints = (
             models.UniqueConstraint(
@@ -166,12 +172,14 @@ class Membership(models.Model):
     leader sees, which units' figures a planner may enter.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_memberships")
-    role = models.CharField(max_length=12, choices=Role.choices)
-    unit = models.ForeignKey(HandlingUnit, null=True, blank=True, on_delete=models.CASCADE, related_name="members")
-    active = models.BooleanField(default=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("tài khoản"), on_delete=models.CASCADE, related_name="report_memberships")
+    role = models.CharField(verbose_name=_("vai trò"), max_length=12, choices=Role.choices)
+    unit = models.ForeignKey(HandlingUnit, verbose_name=_("đơn vị"), null=True, blank=True, on_delete=models.CASCADE, related_name="members")
+    active = models.BooleanField(verbose_name=_("đang dùng"), default=True)
 
     class Meta:
+        verbose_name = _("thành viên đơn vị")
+        verbose_name_plural = pgettext_lazy("plural", "thành viên đơn vị")
         constraints = (models.UniqueConstraint(fields=["user", "role", "unit"], name="reports_membership_unique"),)
 
     def __str__(self) -> str:
@@ -191,18 +199,20 @@ class RoutingRule(models.Model):
     Committee of the commune where it was located.
     """
 
-    order = models.PositiveIntegerField(default=100)
-    name = models.CharField(max_length=160, blank=True)
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE)
+    order = models.PositiveIntegerField(verbose_name=_("thứ tự"), default=100)
+    name = models.CharField(verbose_name=_("tên"), max_length=160, blank=True)
+    category = models.ForeignKey(Category, verbose_name=_("lĩnh vực"), null=True, blank=True, on_delete=models.CASCADE)
     commune = models.ForeignKey(
-        "geo.Unit", null=True, blank=True, on_delete=models.CASCADE,
+        "geo.Unit", verbose_name=_("xã/phường"), null=True, blank=True, on_delete=models.CASCADE,
         help_text="Current commune; empty = anywhere in the province",
     )
-    severity = models.CharField(max_length=8, choices=Severity.choices, blank=True)
-    target = models.ForeignKey(HandlingUnit, on_delete=models.PROTECT, related_name="routing_rules")
-    active = models.BooleanField(default=True)
+    severity = models.CharField(verbose_name=_("mức độ"), max_length=8, choices=Severity.choices, blank=True)
+    target = models.ForeignKey(HandlingUnit, verbose_name=_("đơn vị nhận"), on_delete=models.PROTECT, related_name="routing_rules")
+    active = models.BooleanField(verbose_name=_("đang dùng"), default=True)
 
     class Meta:
+        verbose_name = _("quy tắc chuyển xử lý")
+        verbose_name_plural = pgettext_lazy("plural", "quy tắc chuyển xử lý")
         ordering = ("order", "id")
 
     def __str__(self) -> str:
@@ -216,14 +226,16 @@ class DeadlineRule(models.Model):
     :data:`tinhso.reports.sla.DEFAULT_DEADLINES` apply.
     """
 
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE)
-    severity = models.CharField(max_length=8, choices=Severity.choices)
-    step = models.CharField(max_length=8, choices=Step.choices)
-    amount = models.DecimalField(max_digits=7, decimal_places=2)
-    measure = models.CharField(max_length=16, choices=Measure.choices)
-    active = models.BooleanField(default=True)
+    category = models.ForeignKey(Category, verbose_name=_("lĩnh vực"), null=True, blank=True, on_delete=models.CASCADE)
+    severity = models.CharField(verbose_name=_("mức độ"), max_length=8, choices=Severity.choices)
+    step = models.CharField(verbose_name=_("bước"), max_length=8, choices=Step.choices)
+    amount = models.DecimalField(verbose_name=_("thời lượng"), max_digits=7, decimal_places=2)
+    measure = models.CharField(verbose_name=_("đơn vị thời gian"), max_length=16, choices=Measure.choices)
+    active = models.BooleanField(verbose_name=_("đang dùng"), default=True)
 
     class Meta:
+        verbose_name = _("quy tắc thời hạn")
+        verbose_name_plural = pgettext_lazy("plural", "quy tắc thời hạn")
         ordering = ("category_id", "severity", "step")
         constraints = (
             models.UniqueConstraint(fields=["category", "severity", "step"], name="reports_deadline_unique"),
@@ -248,12 +260,14 @@ class CalendarException(models.Model):
         HOLIDAY = "holiday", "Ngày nghỉ / Day off"
         WORKING_DAY = "working_day", "Ngày làm bù / Make-up working day"
 
-    date = models.DateField(unique=True)
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    name = models.CharField(max_length=160)
-    source = models.CharField(max_length=255, blank=True, help_text="Decision / notice that set it")
+    date = models.DateField(verbose_name=_("ngày"), unique=True)
+    kind = models.CharField(verbose_name=_("loại"), max_length=12, choices=Kind.choices)
+    name = models.CharField(verbose_name=_("tên"), max_length=160)
+    source = models.CharField(verbose_name=_("nguồn"), max_length=255, blank=True, help_text="Decision / notice that set it")
 
     class Meta:
+        verbose_name = _("ngày nghỉ, ngày làm bù")
+        verbose_name_plural = pgettext_lazy("plural", "ngày nghỉ, ngày làm bù")
         ordering = ("date",)
 
     def __str__(self) -> str:
@@ -263,15 +277,19 @@ class CalendarException(models.Model):
 class ApiClient(models.Model):
     """An Open311 client application. Only a SHA-256 hash of its key is stored."""
 
-    name = models.CharField(max_length=120, unique=True)
-    key_prefix = models.CharField(max_length=12, help_text="First characters of the key, to recognise it")
-    key_hash = models.CharField(max_length=64, unique=True)
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(verbose_name=_("tên"), max_length=120, unique=True)
+    key_prefix = models.CharField(verbose_name=_("đầu khóa"), max_length=12, help_text="First characters of the key, to recognise it")
+    key_hash = models.CharField(verbose_name=_("mã băm của khóa"), max_length=64, unique=True)
+    active = models.BooleanField(verbose_name=_("đang dùng"), default=True)
+    created_at = models.DateTimeField(verbose_name=_("tạo lúc"), auto_now_add=True)
+    last_used_at = models.DateTimeField(verbose_name=_("dùng gần nhất lúc"), null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.key_prefix}…)"
+
+    class Meta:
+        verbose_name = _("ứng dụng dùng API")
+        verbose_name_plural = pgettext_lazy("plural", "ứng dụng dùng API")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,71 +304,86 @@ PUBLIC_LISTING = (Q(public=True) & (Q(verified_at__isnull=False) | Q(accepted_at
 
 
 class Report(models.Model):
-    code = models.CharField(max_length=16, unique=True, default=generate_tracking_code,
+    code = models.CharField(verbose_name=_("mã phản ánh"), max_length=16, unique=True, default=generate_tracking_code,
                             help_text="Tracking code given to the citizen (Open311 service_request_id)")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
-    description = models.TextField(max_length=4000)
-    address = models.CharField(max_length=255, blank=True)
-    lat = models.FloatField()
-    lon = models.FloatField()
-    commune = models.ForeignKey("geo.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+    category = models.ForeignKey(Category, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="reports")
+    description = models.TextField(verbose_name=_("nội dung"), max_length=4000)
+    address = models.CharField(verbose_name=_("địa chỉ"), max_length=255, blank=True)
+    lat = models.FloatField(verbose_name=_("vĩ độ"))
+    lon = models.FloatField(verbose_name=_("kinh độ"))
+    commune = models.ForeignKey("geo.Unit", verbose_name=_("xã/phường"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                 help_text="Current commune where the point was located")
-    province_code = models.CharField(max_length=4)
-    boundary_version = models.ForeignKey("geo.BoundaryVersion", null=True, blank=True,
+    province_code = models.CharField(verbose_name=_("mã tỉnh"), max_length=4)
+    boundary_version = models.ForeignKey("geo.BoundaryVersion", verbose_name=_("phiên bản ranh giới"), null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+")
 
-    handling_unit = models.ForeignKey(HandlingUnit, null=True, blank=True, on_delete=models.PROTECT,
+    handling_unit = models.ForeignKey(HandlingUnit, verbose_name=_("đơn vị xử lý"), null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="reports")
-    routing_rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL,
+    routing_rule = models.ForeignKey(RoutingRule, verbose_name=_("quy tắc chuyển xử lý"), null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", help_text="Rule that fired (empty = default committee)")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.SUBMITTED)
-    is_open = models.BooleanField(default=True, help_text="Open311 status open/closed (kept by the workflow)")
-    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.NORMAL)
-    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
-    api_client = models.ForeignKey(ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    idempotency_scope = models.CharField(max_length=40, blank=True, help_text="Who may replay the key: 'client:<api client id>', "
+    state = models.CharField(verbose_name=_("trạng thái"), max_length=16, choices=State.choices, default=State.SUBMITTED)
+    is_open = models.BooleanField(verbose_name=_("đang mở"), default=True, help_text="Open311 status open/closed (kept by the workflow)")
+    severity = models.CharField(verbose_name=_("mức độ"), max_length=8, choices=Severity.choices, default=Severity.NORMAL)
+    channel = models.CharField(verbose_name=_("kênh"), max_length=8, choices=Channel.choices, default=Channel.WEB)
+    api_client = models.ForeignKey(ApiClient, verbose_name=_("ứng dụng gửi"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    idempotency_scope = models.CharField(verbose_name=_("phạm vi khóa gửi lại"), max_length=40, blank=True, help_text="Who may replay the key: 'client:<api client id>', "
                                          "'api:t:<hash of client token>', 'api:s:'/'web:s:<hash of session>' "
                                          "or 'anon' (see reports/idempotency.py)")
-    idempotency_key = models.CharField(max_length=100, blank=True)
+    idempotency_key = models.CharField(verbose_name=_("khóa gửi lại"), max_length=100, blank=True)
 
     # Private: shown to IOC operators only (see privacy.py).
-    reporter_name = models.CharField(max_length=120, blank=True)
-    reporter_phone = models.CharField(max_length=32, blank=True)
-    reporter_email = models.EmailField(blank=True)
-    public = models.BooleanField(default=True, help_text="The citizen agrees to publish it (without personal data)")
+    reporter_name = models.CharField(verbose_name=_("tên người phản ánh"), max_length=120, blank=True)
+    reporter_phone = models.CharField(verbose_name=_("điện thoại người phản ánh"), max_length=32, blank=True)
+    reporter_email = models.EmailField(verbose_name=_("thư điện tử người phản ánh"), blank=True)
+    public = models.BooleanField(verbose_name=_("cho công khai"), default=True, help_text="The citizen agrees to publish it (without personal data)")
     # Only the submitter may rate, ask to reopen or answer questions: they prove it with the secret
     # given once at submission (tinhso.reports.citizen_secret). Only its SHA-256 is kept; empty =
     # none issued (synthetic demo rows, reports older than the secret), so nobody can act as the citizen.
-    citizen_secret_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    citizen_secret_hash = models.CharField(verbose_name=_("mã băm đường dẫn riêng"), max_length=64, blank=True, default="", editable=False)
 
-    created_at = models.DateTimeField(db_index=True)
-    updated_at = models.DateTimeField(db_index=True)
-    verified_at = models.DateTimeField(null=True, blank=True)
-    assigned_at = models.DateTimeField(null=True, blank=True)
-    accept_started_at = models.DateTimeField(null=True, blank=True)
-    accept_due = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    handle_due = models.DateTimeField(null=True, blank=True)
-    expected_at = models.DateTimeField(
+    created_at = models.DateTimeField(verbose_name=_("tạo lúc"), db_index=True)
+    updated_at = models.DateTimeField(verbose_name=_("cập nhật lúc"), db_index=True)
+    verified_at = models.DateTimeField(verbose_name=_("xác minh lúc"), null=True, blank=True)
+    assigned_at = models.DateTimeField(verbose_name=_("chuyển xử lý lúc"), null=True, blank=True)
+    accept_started_at = models.DateTimeField(verbose_name=_("bắt đầu tính hạn tiếp nhận"), null=True, blank=True)
+    accept_due = models.DateTimeField(verbose_name=_("hạn tiếp nhận"), null=True, blank=True)
+    accepted_at = models.DateTimeField(verbose_name=_("tiếp nhận lúc"), null=True, blank=True)
+    handle_due = models.DateTimeField(verbose_name=_("hạn xử lý"), null=True, blank=True)
+    expected_at = models.DateTimeField(verbose_name=_("dự kiến xong"), 
         null=True, blank=True, editable=False,
         help_text="Open311 expected_datetime, kept by sla on every deadline change "
                   "(the handle deadline; before acceptance, the accept deadline plus the handle allowance)")
-    paused_at = models.DateTimeField(null=True, blank=True, help_text="Waiting for the citizen since (clock paused)")
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(verbose_name=_("tạm dừng từ"), null=True, blank=True, help_text="Waiting for the citizen since (clock paused)")
+    resolved_at = models.DateTimeField(verbose_name=_("xử lý xong lúc"), null=True, blank=True)
+    closed_at = models.DateTimeField(verbose_name=_("đóng lúc"), null=True, blank=True)
 
-    status_note = models.TextField(blank=True, help_text="Latest public note (Open311 status_notes)")
-    response_text = models.TextField(blank=True, help_text="Handler's public response")
-    result_text = models.TextField(blank=True, help_text="Result stated when resolving")
-    rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    rating_comment = models.TextField(blank=True)
-    rated_at = models.DateTimeField(null=True, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+    status_note = models.TextField(verbose_name=_("ghi chú trạng thái"), blank=True, help_text="Latest public note (Open311 status_notes)")
+    response_text = models.TextField(verbose_name=_("trả lời"), blank=True, help_text="Handler's public response")
+    result_text = models.TextField(verbose_name=_("kết quả"), blank=True, help_text="Result stated when resolving")
+    rating = models.PositiveSmallIntegerField(verbose_name=_("đánh giá"), null=True, blank=True)
+    rating_comment = models.TextField(verbose_name=_("nhận xét"), blank=True)
+    rated_at = models.DateTimeField(verbose_name=_("đánh giá lúc"), null=True, blank=True)
+    parent = models.ForeignKey("self", verbose_name=_("gộp vào phản ánh"), null=True, blank=True, on_delete=models.PROTECT, related_name="children",
                                help_text="Merged into this report")
-    reopen_count = models.PositiveSmallIntegerField(default=0)
-    synthetic = models.BooleanField(default=False, help_text="Generated demo data, not a real report")
+    reopen_count = models.PositiveSmallIntegerField(verbose_name=_("số lần mở lại"), default=0)
+    synthetic = models.BooleanField(verbose_name=_("dữ liệu mô phỏng"), default=False, help_text="Generated demo data, not a real report")
+    search_text = models.TextField(verbose_name=_("khóa tìm kiếm"), blank=True, default="", editable=False,
+                                   help_text="Folded description and address (tinhso.core.search), kept on save")
+
+    def refresh_search_text(self) -> None:
+        """Fill ``search_text``; bulk inserts that bypass :meth:`save` call this themselves."""
+        self.search_text = fold(f"{self.description} {self.address}")
+
+    def save(self, *args, **kwargs):
+        self.refresh_search_text()
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"description", "address"} & set(fields):
+            kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
 
     class Meta:
+        verbose_name = _("phản ánh")
+        verbose_name_plural = pgettext_lazy("plural", "phản ánh")
         ordering = ("-created_at",)
         # The roles' rights on reports (granted to groups by tinhso.core.roles; scope from Membership).
         permissions = (
@@ -398,38 +431,42 @@ class Photo(models.Model):
     every photo) and only to whom :func:`tinhso.reports.privacy.photo_visible` allows.
     """
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
-    token = models.CharField(max_length=32, unique=True, default=new_photo_token, editable=False)
-    kind = models.CharField(max_length=8, choices=PhotoKind.choices, default=PhotoKind.CITIZEN)
-    file = models.FileField(upload_to="reports/%Y/%m/")
-    mime = models.CharField(max_length=32)
-    size = models.PositiveIntegerField()
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    report = models.ForeignKey(Report, verbose_name=_("phản ánh"), on_delete=models.CASCADE, related_name="photos")
+    token = models.CharField(verbose_name=_("mã ảnh"), max_length=32, unique=True, default=new_photo_token, editable=False)
+    kind = models.CharField(verbose_name=_("loại"), max_length=8, choices=PhotoKind.choices, default=PhotoKind.CITIZEN)
+    file = models.FileField(verbose_name=_("tệp"), upload_to="reports/%Y/%m/")
+    mime = models.CharField(verbose_name=_("kiểu MIME"), max_length=32)
+    size = models.PositiveIntegerField(verbose_name=_("kích thước (byte)"))
+    width = models.PositiveIntegerField(verbose_name=_("chiều rộng"))
+    height = models.PositiveIntegerField(verbose_name=_("chiều cao"))
+    sha256 = models.CharField(verbose_name=_("mã băm SHA-256"), max_length=64)
+    created_at = models.DateTimeField(verbose_name=_("tạo lúc"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("ảnh")
+        verbose_name_plural = pgettext_lazy("plural", "ảnh")
         ordering = ("id",)
 
 
 class ReportEvent(AppendOnlyModel):
     """One line of a report's immutable history: who did what, when, from which state to which."""
 
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    report = models.ForeignKey(Report, verbose_name=_("phản ánh"), on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(verbose_name=_("thời điểm"), db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người thực hiện"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+")
-    actor_label = models.CharField(max_length=120, help_text="citizen / system / api:<client> / username")
-    actor_role = models.CharField(max_length=12)
-    action = models.CharField(max_length=24)
-    from_state = models.CharField(max_length=16, blank=True)
-    to_state = models.CharField(max_length=16)
-    note = models.TextField(blank=True)
-    public = models.BooleanField(default=False, help_text="Shown to the citizen and the public")
-    data = models.JSONField(default=dict, blank=True, help_text="Details, e.g. corrected fields or the unit")
+    actor_label = models.CharField(verbose_name=_("tên người thực hiện"), max_length=120, help_text="citizen / system / api:<client> / username")
+    actor_role = models.CharField(verbose_name=_("vai trò"), max_length=12)
+    action = models.CharField(verbose_name=_("thao tác"), max_length=24)
+    from_state = models.CharField(verbose_name=_("từ trạng thái"), max_length=16, blank=True)
+    to_state = models.CharField(verbose_name=_("sang trạng thái"), max_length=16)
+    note = models.TextField(verbose_name=_("ghi chú"), blank=True)
+    public = models.BooleanField(verbose_name=_("công khai"), default=False, help_text="Shown to the citizen and the public")
+    data = models.JSONField(verbose_name=_("dữ liệu"), default=dict, blank=True, help_text="Details, e.g. corrected fields or the unit")
 
     class Meta:
+        verbose_name = _("lịch sử phản ánh")
+        verbose_name_plural = pgettext_lazy("plural", "lịch sử phản ánh")
         ordering = ("at", "id")
         indexes = (models.Index(fields=["report", "at"]),)
 

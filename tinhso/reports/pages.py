@@ -130,6 +130,19 @@ def action_label(action: str) -> str:
     return pick(t.label_vi, t.label_en) if t else action
 
 
+ROLE_LABELS = {
+    "citizen": _lazy("người dân"), "system": _lazy("hệ thống"),
+    "operator": _lazy("điều hành viên IOC"), "handler": _lazy("cán bộ xử lý"),
+    "supervisor": _lazy("lãnh đạo giám sát"), "planner": _lazy("cán bộ kế hoạch"),
+    "leader": _lazy("lãnh đạo"),
+}
+
+
+def role_label(role: str) -> str:
+    """A history row's role in the reader's language (stored as a code: ``operator``, ``citizen``…)."""
+    return str(ROLE_LABELS.get(role, role))
+
+
 def category_choices() -> list[tuple[str, str]]:
     return [(c.code, category_name(c)) for c in Category.objects.filter(active=True)]
 
@@ -166,6 +179,8 @@ def _history(rows: list[dict]) -> list[dict]:
     for row in rows:
         row["action_label"] = action_label(row["action"]) if row["action"] != "submit" else _("Đã gửi phản ánh")
         row["to_label"] = state_label(row["to_state"])
+        if row.get("role"):
+            row["role"] = role_label(row["role"])
     return rows
 
 

@@ -13,7 +13,7 @@ from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
-from tinhso.core.text import fold
+from tinhso.core.search import folded_q
 from tinhso.reports import sla
 from tinhso.reports.models import OPEN_STATES, PUBLIC_LISTING, Report, State
 from tinhso.reports.permissions import Actor, require_operator, visible_reports
@@ -38,17 +38,23 @@ def _state_filter(qs: QuerySet, state: str | None) -> QuerySet:
     return qs.filter(state__in=states)
 
 
+_TEXT_FIELDS = ("search_text", "category__name_vi", "category__name_en", "commune__name_ascii")
+_STORED = ("search_text", "commune__name_ascii")
+
+
 def _text_filter(qs: QuerySet, q: str | None) -> QuerySet:
     if not q:
         return qs
     q = q.strip()
     if q.upper().startswith("PA-"):
         return qs.filter(code__istartswith=q.upper())
-    # Descriptions are stored as typed; icontains handles case, and a folded pass covers the
-    # commune/category names (diacritic-insensitive).
-    key = fold(q)
-    return qs.filter(Q(description__icontains=q) | Q(commune__name_ascii__contains=key)
-                     | Q(category__name_vi__icontains=q))
+    # Folded on both databases (tinhso.core.search): the report's stored search_text, the
+    # category's names and the commune's ASCII name; every word must occur in one of them.
+    aliases, cond = folded_q(_TEXT_FIELDS, q, stored=_STORED)
+    return qs.alias(**aliases).filter(cond)
+
+
+text_filter = _text_filter  # public name (Open311 ``q``)
 
 
 def operator_queue(actor: Actor, *, state: str | None = None, overdue_only: bool = False, q: str | None = None,
@@ -107,6 +113,7 @@ def public_reports(*, category: str | None = None, commune: str | None = None, s
             raise UserError("bad_bbox", "bbox phải là tây,nam,đông,bắc.", "bbox must be west,south,east,north.",
                             field="bbox") from None
         qs = qs.filter(lon__range=(west, east), lat__range=(south, north))
-    if q:
-        qs = qs.filter(Q(code__istartswith=q.strip().upper()) | Q(description__icontains=q.strip()))
+    if q and q.strip():
+        aliases, cond = folded_q(_TEXT_FIELDS, q, stored=_STORED)
+        qs = qs.alias(**aliases).filter(Q(code__istartswith=q.strip().upper()) | cond)
     return qs.order_by("-created_at")

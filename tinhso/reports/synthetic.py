@@ -142,6 +142,7 @@ def plan_report(rng: random.Random, policy: sla.Policy, category: Category, comm
                         [Channel.WEB, Channel.APP, Channel.OPEN311, Channel.OPERATOR], [50, 30, 10, 10])[0],
                     public=rng.random() < 0.9, created_at=created, updated_at=created, synthetic=True,
                     state=State.SUBMITTED, is_open=True)
+    report.refresh_search_text()
     if rng.random() < 0.5:
         report.reporter_name = "Người dân (mô phỏng)"
         report.reporter_phone = f"0900{rng.randint(0, 999999):06d}"

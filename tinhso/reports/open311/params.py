@@ -160,6 +160,10 @@ class RequestQuery:
     statuses: list[str]
     page: int
     page_size: int
+    q: str = ""  # extension: words searched in the description, category and commune (folded)
+
+
+MAX_Q = 200
 
 
 def request_query(args: Arguments, now: dt.datetime) -> RequestQuery:
@@ -185,5 +189,8 @@ def request_query(args: Arguments, now: dt.datetime) -> RequestQuery:
     if end is not None and end < start:
         raise bad("end_date", "end_date phải sau start_date.", "end_date must be after start_date.",
                   code="bad_date_range")
+    q = args.get("q").strip()
+    if len(q) > MAX_Q:
+        raise bad("q", f"Từ khóa tìm kiếm tối đa {MAX_Q} ký tự.", f"The search words are at most {MAX_Q} characters.")
     return RequestQuery([], parse_list(args.get("service_code")), start, end,
-                        parse_status(args.get("status")), page, page_size)
+                        parse_status(args.get("status")), page, page_size, q)

@@ -444,7 +444,7 @@ class Page:
 def query_requests(args: p.Arguments, *, site_url: str, lang: str | None = None,
                    now: dt.datetime | None = None) -> Page:
     """``GET requests``: newest first, at most ``page_size`` (≤ 1,000) per page."""
-    from tinhso.reports.queries import public_q
+    from tinhso.reports.queries import public_q, text_filter
 
     query = p.request_query(args, now or timezone.now())
     qs = Report.objects.all()
@@ -464,6 +464,8 @@ def query_requests(args: p.Arguments, *, site_url: str, lang: str | None = None,
             qs = qs.filter(created_at__lt=query.end)
         if len(query.statuses) == 1:
             qs = qs.filter(is_open=query.statuses[0] == "open")
+        if query.q:
+            qs = text_filter(qs, query.q)
     offset = (query.page - 1) * query.page_size
     found = _requests(qs.order_by("-created_at", "-id")[offset:offset + query.page_size + 1],
                       site_url=site_url, lang=lang)
@@ -481,7 +483,8 @@ def list_key(args: p.Arguments, now: dt.datetime) -> tuple:
 
     return (query.ids, sorted(query.service_codes),
             utc(query.start, bool(args.get("start_date") or args.get("end_date"))),
-            utc(query.end, bool(args.get("end_date"))), sorted(set(query.statuses)), query.page, query.page_size)
+            utc(query.end, bool(args.get("end_date"))), sorted(set(query.statuses)), query.page, query.page_size,
+            query.q)
 
 
 def token(value: str) -> list[dict]:
