@@ -59,6 +59,7 @@ from tinhso.reports.forms import (
     ProvideInfoForm,
     RatingForm,
     RecoverLinkForm,
+    ReopenRequestForm,
     ReportForm,
     user_message,
 )
@@ -294,12 +295,13 @@ def _citizen_photo_urls(view: dict, secret: str | None) -> dict:
 
 
 def _track_context(request, report: Report, *, secret: str | None = None, rating_form=None, info_form=None,
-                   secret_error: str = "") -> dict:
+                   reopen_form=None, secret_error: str = "") -> dict:
     """The tracking page: the submitter's (``secret`` proved) or the public status (no action forms)."""
     submitter = secret is not None
     view = _decorate(_citizen_photo_urls(privacy.public_view(report, citizen=submitter), secret))
     can_rate = report.rating is None and report.state in workflow.BY_ACTION["rate"].sources
     can_answer = report.state == State.INFO_REQUESTED
+    can_reopen = feedback.may_ask_reopen(report)
     private_url = request.build_absolute_uri(citizen_secret.private_path(report.code, secret)) if submitter else ""
     return {
         "report": view,
@@ -309,7 +311,8 @@ def _track_context(request, report: Report, *, secret: str | None = None, rating
         "just_submitted": submitter and request.session.pop(CONFIRM_SESSION_KEY, None) == report.code,
         "secret_error": secret_error,
         "has_secret": bool(report.citizen_secret_hash),
-        "submitter_can_act": can_rate or can_answer,
+        "submitter_can_act": can_rate or can_answer or can_reopen,
+        "reopen_form": (reopen_form or (ReopenRequestForm() if can_reopen else None)) if submitter else None,
         "rating_form": (rating_form or (RatingForm() if can_rate else None)) if submitter else None,
         "info_form": (info_form or (ProvideInfoForm() if can_answer else None)) if submitter else None,
         "info_question": report.status_note if can_answer else "",
@@ -379,6 +382,15 @@ def rate(request, code: str):
         request, code, RatingForm(request.POST),
         lambda report, actor, data: feedback.rate(report, data["rating"], comment=data["comment"], actor=actor),
         "rating_form", _("Cảm ơn bạn đã đánh giá."))
+
+
+@require_POST
+def request_reopen(request, code: str):
+    """An unhappy submitter (rating 1–2 given without a reason) asks to reopen, with a reason."""
+    return _citizen_action(
+        request, code, ReopenRequestForm(request.POST),
+        lambda report, actor, data: feedback.request_reopen(report, actor=actor, reason=data["comment"]),
+        "reopen_form", _("Đã gửi đề nghị xử lý lại."))
 
 
 @require_POST

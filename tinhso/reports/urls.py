@@ -19,6 +19,7 @@ urlpatterns = [
     path("phan-anh/tra-cuu", pages.lookup, name="reports-lookup"),
     re_path(rf"^phan-anh/{CODE}$", pages.track, name="reports-track"),
     re_path(rf"^phan-anh/{CODE}/danh-gia$", pages.rate, name="reports-rate"),
+    re_path(rf"^phan-anh/{CODE}/mo-lai$", pages.request_reopen, name="reports-request-reopen"),
     re_path(rf"^phan-anh/{CODE}/bo-sung$", pages.provide_info, name="reports-provide-info"),
     re_path(rf"^phan-anh/{CODE}/anh/(?P<token>[0-9A-Za-z_-]{{8,32}})$", pages.citizen_photo, name="reports-citizen-photo"),
     # Public
