@@ -301,6 +301,10 @@ class Report(models.Model):
 
     handling_unit = models.ForeignKey(HandlingUnit, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="reports")
+    # The named officer (a handler or supervisor of ``handling_unit``) in charge; cleared whenever
+    # the report leaves the unit (see reports/assignment.py).
+    assigned_officer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+", help_text="Officer of the handling unit in charge")
     routing_rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", help_text="Rule that fired (empty = default committee)")
     state = models.CharField(max_length=16, choices=State.choices, default=State.SUBMITTED)
@@ -384,6 +388,29 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class ReplyTemplate(models.Model):
+    """A ready-made answer handlers and operators insert into a reply box (per category, or for all).
+
+    Placeholders filled when inserted: ``{code}`` (tracking code), ``{category}``, ``{unit}``,
+    ``{commune}`` (see :mod:`tinhso.reports.replies`).
+    """
+
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="reply_templates", help_text="Empty: offered for every category")
+    title = models.CharField(max_length=120)
+    text_vi = models.TextField(help_text="Vietnamese text; placeholders {code} {category} {unit} {commune}")
+    text_en = models.TextField(blank=True, help_text="English text (optional)")
+    order = models.PositiveIntegerField(default=100)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("order", "title")
+        verbose_name = "reply template / mẫu trả lời"
+
+    def __str__(self) -> str:
+        return self.title
 
 
 def new_photo_token() -> str:
