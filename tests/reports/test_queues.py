@@ -184,3 +184,86 @@ def test_reply_templates_per_category_with_placeholders(world):
     assert vi[0]["text"] == f"Phản ánh {report.code} (Giao thông) do UBND Phường Phan Thiết xử lý. {{x}}"
     en = replies.templates_for(report, english=True)
     assert en[0]["text"] == f"Report {report.code} (Traffic) is handled by UBND Phường Phan Thiết."
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_ioc_queue_page_groups_sort_and_filters_in_links(client, world):
+    login(client, world.users["op"])
+    new = make_report(world, State.SUBMITTED)
+    make_report(world, State.IN_PROGRESS)
+    page = client.get("/ioc/phan-anh?sort=-created&q=đường").content.decode()
+    assert 'data-group="waiting"' in page and '<strong class="count">1</strong>' in page
+    assert 'aria-sort="descending"' in page
+    # the group links keep the sort and the search
+    assert 'href="?group=waiting&amp;sort=-created&amp;q=%C4%91%C6%B0%E1%BB%9Dng"' in page
+    assert "/ioc/phan-anh.csv?sort=-created&amp;q=" in page
+    assert new.code in page
+    bad = client.get("/ioc/phan-anh?sort=reporter_name")
+    assert bad.status_code == 400 and "reporter_name" in bad.content.decode()
+    only_new = client.get("/ioc/phan-anh?group=waiting").content.decode()
+    assert new.code in only_new
+    all_states = client.get("/ioc/phan-anh?state=all").content.decode()
+    assert 'value="all" selected' in all_states
+
+
+@pytest.mark.django_db
+def test_ioc_queue_map_view_lists_points_as_json(client, world):
+    login(client, world.users["op"])
+    r = make_report(world, State.SUBMITTED)
+    page = client.get("/ioc/phan-anh?view=map").content.decode()
+    assert 'data-queue-map' in page and 'id="queue-points"' in page and r.code in page
+    assert "Trần Thị B" not in page
+
+
+@pytest.mark.django_db
+def test_bulk_page_round_trip_and_permissions(client, world):
+    a, b = make_report(world, State.VERIFIED), make_report(world, State.CLOSED)
+    login(client, world.users["h_pt"])
+    assert client.post("/ioc/phan-anh/hang-loat", {"action": "forward", "codes": [a.code]}).status_code == 403
+    login(client, world.users["op"])
+    done = client.post("/ioc/phan-anh/hang-loat", {"action": "forward", "unit": "ubnd-phan-thiet",
+                                                   "codes": [a.code, b.code], "back": "sort=code&evil=1"})
+    assert done.status_code == 302 and done["Location"] == "/ioc/phan-anh?sort=code"
+    page = client.get(done["Location"]).content.decode()
+    assert 'id="bulk-results"' in page and f'data-code="{a.code}"' in page and 'class="failed"' in page
+    a.refresh_from_db()
+    assert a.state == State.ASSIGNED
+    nothing = client.post("/ioc/phan-anh/hang-loat", {"action": "forward", "unit": "ubnd-phan-thiet"})
+    assert nothing.status_code == 302  # a message, never a 500
+
+
+@pytest.mark.django_db
+def test_csv_pages_scope_and_privacy(client, world):
+    mine = make_report(world, State.IN_PROGRESS)
+    theirs = make_report(world, State.IN_PROGRESS, unit=world.mn)
+    login(client, world.users["h_pt"])
+    response = client.get("/don-vi/phan-anh.csv?state=all")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response["Content-Type"].startswith("text/csv")
+    assert mine.code in body and theirs.code not in body  # a commune's handler sees only their commune
+    assert "0987654321" not in body and "b@example.org" not in body
+    assert client.get("/ioc/phan-anh.csv").status_code == 403
+
+
+@pytest.mark.django_db
+def test_unit_bulk_assign_officer_and_mine_first(client, world):
+    r1, r2 = make_report(world, State.IN_PROGRESS), make_report(world, State.ASSIGNED)
+    login(client, world.users["sup_pt"])
+    page = client.get("/don-vi/phan-anh").content.decode()
+    assert 'name="officer"' in page and 'value="h_pt"' in page
+    client.post("/don-vi/phan-anh/hang-loat", {"action": "assign", "officer": "h_pt", "codes": [r1.code]})
+    r1.refresh_from_db()
+    assert r1.assigned_officer == world.users["h_pt"]
+    login(client, world.users["h_pt"])
+    page = client.get("/don-vi/phan-anh").content.decode()
+    assert page.index(r1.code) < page.index(r2.code)
+    assert 'data-group="mine"' in page
