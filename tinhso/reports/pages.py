@@ -710,6 +710,8 @@ def _bulk_results(request) -> dict | None:
         return None
     for row in results:
         row["message"] = pick(row["message_vi"], row["message_en"])
+        if row["ok"] and row.get("state"):
+            row["message"] = _("Đã thực hiện; trạng thái: %(state)s.") % {"state": state_label(row["state"])}
     done = sum(1 for r in results if r["ok"])
     return {"rows": results, "done": done, "failed": len(results) - done}
 

@@ -24,6 +24,24 @@
     });
   }
 
+  // --- bulk bar: show the unit / officer choice only for the actions that use it -------------
+  var action = document.getElementById("bulk-action");
+  if (action) {
+    var unitBox = document.querySelector(".bulk-bar [data-unit-picker]");
+    var officer = document.getElementById("bulk-officer");
+    var sync = function () {
+      var a = action.value;
+      if (unitBox) { unitBox.hidden = !(a === "forward" || a === "verify_forward"); }
+      if (officer) {
+        officer.hidden = a !== "assign";
+        var label = document.querySelector('label[for="bulk-officer"]');
+        if (label) { label.hidden = officer.hidden; }
+      }
+    };
+    action.addEventListener("change", sync);
+    sync();
+  }
+
   // --- unit picker --------------------------------------------------------------------------
   document.querySelectorAll("[data-unit-picker]").forEach(function (box) {
     var input = box.querySelector(".unit-search");
@@ -40,9 +58,10 @@
         opt.disabled = !match;
         if (match) { shown += 1; if (!first) { first = opt; } }
       });
-      if (key && first && (select.selectedOptions[0] || {}).disabled !== false) { select.value = first.value; }
-      if (key && shown === 1) { select.value = first.value; }
-      if (status) { status.textContent = key ? shown + " / " + (select.options.length - (select.options[0].value ? 0 : 1)) : ""; }
+      var current = select.selectedOptions[0];
+      // typing picks the first match unless the chosen unit still matches
+      if (key && first && (!current || !current.value || current.disabled)) { select.value = first.value; }
+      if (status) { status.textContent = key ? shown + " " + (status.dataset.msg || "") : ""; }
     });
   });
 
