@@ -267,3 +267,24 @@ def test_unit_bulk_assign_officer_and_mine_first(client, world):
     page = client.get("/don-vi/phan-anh").content.decode()
     assert page.index(r1.code) < page.index(r2.code)
     assert 'data-group="mine"' in page
+
+
+@pytest.mark.django_db
+def test_detail_pages_offer_templates_unit_search_and_officer(client, world):
+    report = make_report(world, State.IN_PROGRESS)
+    ReplyTemplate.objects.create(category=world.traffic, title="Đang xử lý", text_vi="Phản ánh {code} đang được xử lý.")
+    login(client, world.users["sup_pt"])
+    page = client.get(f"/don-vi/phan-anh/{report.code}").content.decode()
+    assert f'data-text="Phản ánh {report.code} đang được xử lý."' in page
+    assert 'id="assign-officer"' in page and 'value="h_pt"' in page and 'value="h_mn"' not in page
+    done = client.post(f"/don-vi/phan-anh/{report.code}/thao-tac", {"action": "assign_officer", "officer": "h_pt"})
+    assert done.status_code == 302
+    report.refresh_from_db()
+    assert report.assigned_officer == world.users["h_pt"]
+    wrong = client.post(f"/don-vi/phan-anh/{report.code}/thao-tac", {"action": "assign_officer", "officer": "h_mn"})
+    assert wrong.status_code == 400 and "h_mn" in wrong.content.decode()
+    new = make_report(world, State.VERIFIED)
+    login(client, world.users["op"])
+    page = client.get(f"/ioc/phan-anh/{new.code}").content.decode()
+    assert 'data-unit-picker' in page and 'data-fold="ubnd phuong phan thiet ubnd-phan-thiet"' in page
+    assert '<label for="forward-unit">' in page

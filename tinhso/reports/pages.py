@@ -602,14 +602,28 @@ def _units() -> list[HandlingUnit]:
 
 
 def _staff_detail_context(report: Report, view: dict, actor: Actor, action_error, posted) -> dict:
+    from tinhso.reports import assignment, replies
+
     allowed = workflow.allowed_actions(report, actor)
     _decorate(view)
     deadline = view.get("deadline") or {}
+    officer = report.assigned_officer if report.assigned_officer_id else None
     return {
         "report": view, "allowed": allowed, "action_labels": {a: action_label(a) for a in allowed},
         "deadline": deadline, "action_error": action_error or {}, "posted": posted or {},
-        "units": _units(), **map_context(),
+        "units": _unit_options(), **map_context(),
+        "officers": [{"username": u.get_username(), "label": assignment.officer_label(u)}
+                     for u in assignment.officers_of(report.handling_unit_id)] if "assign_officer" in allowed else [],
+        "current_officer": assignment.officer_label(officer) if officer else "",
+        "reply_templates": replies.templates_for(report, english=is_english()),
     }
+
+
+def _assign_officer(report, actor, post, files):
+    from tinhso.reports import assignment
+
+    assignment.assign_officer(report, actor, officer=post.get("officer", ""), note=post.get("note", ""))
+    return _("Đã giao cho %(officer)s.") % {"officer": post.get("officer", "")}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -795,6 +809,7 @@ def _ioc_detail(request, actor: Actor, code: str, *, action_error=None, posted=N
         "reject_reasons": [(k, pick(*v)) for k, v in REJECT_REASONS.items()],
         "route_hint": _route_hint(report) if {"verify", "forward"} & set(context["allowed"]) else None,
     })
+    context["route_label"] = _("Theo quy tắc định tuyến") + (f": {context['route_hint']}" if context["route_hint"] else "")
     return render(request, "reports/ioc_detail.html", context, status=status)
 
 
@@ -897,6 +912,7 @@ OPERATOR_ACTIONS: dict[str, Callable] = {
     "merge": _merge,
     "reopen": _transition("reopen"),
     "close": _transition("close"),
+    "assign_officer": _assign_officer,
 }
 
 
@@ -976,6 +992,7 @@ UNIT_ACTIONS: dict[str, Callable] = {
     "respond": _unit_step(handling.respond, "text", "text"),
     "return_to_ioc": _return,
     "resolve": _resolve,
+    "assign_officer": _assign_officer,
 }
 
 

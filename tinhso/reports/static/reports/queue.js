@@ -65,6 +65,26 @@
     });
   });
 
+  // --- reply templates: insert the chosen text into the reply box ---------------------------
+  document.querySelectorAll("[data-reply-templates]").forEach(function (box) {
+    var select = box.querySelector("select");
+    var target = document.getElementById(box.dataset.target);
+    if (!select || !target) { return; }
+    box.hidden = false;
+    box.querySelector("[data-insert]").addEventListener("click", function () {
+      var opt = select.selectedOptions[0];
+      if (!opt || !opt.value) { return; }
+      var text = opt.dataset.text || "";
+      var start = target.selectionStart, end = target.selectionEnd, value = target.value;
+      if (typeof start === "number" && document.activeElement === target) {
+        target.value = value.slice(0, start) + text + value.slice(end);
+      } else {
+        target.value = value ? value.replace(/\s*$/, "") + "\n" + text : text;
+      }
+      target.focus();
+    });
+  });
+
   // --- queue map ----------------------------------------------------------------------------
   var COLORS = { waiting: "#b3261e", overdue: "#8a4b00", other: "#2f5d8a" };
   document.querySelectorAll("[data-queue-map]").forEach(function (el) {
