@@ -86,3 +86,37 @@ def test_operator_queue_sort_filter_bulk_forward_and_map(browser, server, size):
         page.screenshot(path=str(SHOTS / f"queue-map-{size[0]}.png"))
     finally:
         ctx.close()
+
+
+def test_handler_inbox_and_report_at_360(browser, server):
+    """The handler's pages on a phone: cards, no sideways scroll, the actions reachable."""
+    from playwright.sync_api import expect
+
+    facts = server["facts"]
+    ctx = browser.new_context(base_url=server["base"], viewport={"width": 360, "height": 740}, locale="vi-VN")
+    ctx.set_default_timeout(15_000)
+    SHOTS.mkdir(exist_ok=True)
+    try:
+        page = ctx.new_page()
+        user = facts["users"]["handler_phan_thiet"]
+        page.goto("/dang-nhap")
+        page.fill("#id_username", user["username"])
+        page.fill("#id_password", user["password"])
+        page.click("form.narrow button[type=submit]")
+        page.wait_for_url(re.compile(r"/don-vi/phan-anh$"))
+        expect(page.locator(".queue-groups [data-group=mine]")).to_be_visible()
+        rows = page.locator("tbody tr[data-code]")
+        expect(rows.first).to_be_visible()
+        assert _no_horizontal_scroll(page), "the handler's inbox scrolls sideways at 360 px"
+        # a card, not a table row: the row is (about) as wide as the screen
+        assert rows.first.bounding_box()["width"] > 300
+        page.screenshot(path=str(SHOTS / "inbox-phone.png"), full_page=True)
+        rows.first.locator("a").first.click()
+        page.wait_for_url(re.compile(r"/don-vi/phan-anh/PA-"))
+        assert _no_horizontal_scroll(page), "the handler's report page scrolls sideways at 360 px"
+        button = page.locator(".actions form button[type=submit]").first
+        expect(button).to_be_visible()
+        assert button.bounding_box()["height"] >= 36
+        page.screenshot(path=str(SHOTS / "report-phone.png"), full_page=True)
+    finally:
+        ctx.close()

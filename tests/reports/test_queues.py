@@ -288,3 +288,14 @@ def test_detail_pages_offer_templates_unit_search_and_officer(client, world):
     page = client.get(f"/ioc/phan-anh/{new.code}").content.decode()
     assert 'data-unit-picker' in page and 'data-fold="ubnd phuong phan thiet ubnd-phan-thiet"' in page
     assert '<label for="forward-unit">' in page
+
+
+@pytest.mark.django_db
+def test_queue_page_in_english(client, world):
+    from django.conf import settings
+
+    make_report(world, State.SUBMITTED)
+    login(client, world.users["op"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/ioc/phan-anh").content.decode()
+    assert "Waiting for you" in page and "Export CSV" in page and "Verify and forward" in page
