@@ -299,3 +299,21 @@ def test_queue_page_in_english(client, world):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get("/ioc/phan-anh").content.decode()
     assert "Waiting for you" in page and "Export CSV" in page and "Verify and forward" in page
+
+
+@pytest.mark.django_db
+def test_api_queue_order_counts_sort_and_bad_sort(client, world):
+    new = make_report(world, State.SUBMITTED)
+    working = make_report(world, State.IN_PROGRESS)
+    login(client, world.users["op"])
+    body = client.get("/api/v1/reports/queue").json()
+    assert [r["code"] for r in body["results"]] == [new.code, working.code]
+    assert body["counts"] == {"waiting": 1, "overdue": 0, "other": 1, "total": 2, "mine": None}
+    assert body["results"][0]["group"] == "waiting"
+    by_state = client.get("/api/v1/reports/queue?sort=-state").json()["results"]
+    assert [r["state"] for r in by_state] == ["submitted", "in_progress"]
+    bad = client.get("/api/v1/reports/queue?sort=reporter_phone")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_sort"
+    login(client, world.users["h_pt"])
+    inbox = client.get("/api/v1/reports/inbox?state=all").json()
+    assert [r["code"] for r in inbox["results"]] == [working.code] and inbox["counts"]["mine"] == 0
