@@ -60,3 +60,17 @@ def test_track_page_offers_reopen_after_low_rating(client, world):
     assert done.status_code == 302
     report.refresh_from_db()
     assert report.state == State.REOPENED
+
+
+@pytest.mark.django_db
+def test_api_reopen_request_after_low_rating(client, world):
+    report = make_report(world, State.RESOLVED, result_text="Đã xử lý")
+    key = give_secret(report)
+    headers = {"X-Citizen-Token": key}
+    rated = client.post(f"/api/v1/reports/track/{report.code}/rate", {"rating": 2}, content_type="application/json",
+                        headers=headers)
+    assert rated.status_code == 200 and rated.json()["state"] == "resolved"
+    url = f"/api/v1/reports/track/{report.code}/reopen"
+    assert client.post(url, {"text": "x"}, content_type="application/json").status_code == 403
+    done = client.post(url, {"text": "Vẫn chưa sửa"}, content_type="application/json", headers=headers)
+    assert done.status_code == 200 and done.json()["state"] == "reopened"

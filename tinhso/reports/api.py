@@ -16,7 +16,8 @@ Public (no login; rate-limited per client IP, see :mod:`tinhso.reports.ratelimit
 - ``GET  track/{code}``                   public status; with the submitter's secret (header
                                           ``X-Citizen-Token``) the submitter's view (own text and photos)
 - ``POST track/{code}/rate``              submitter only (``citizen_token``): rating 1–5 once resolved;
-                                          ≤ 2 with a comment reopens
+                                          ≤ 2 with a comment reopens; ≤ 2 without leaves it resolved
+- ``POST track/{code}/reopen``            submitter only, after a rating ≤ 2: ask to reopen (``text``)
 - ``POST track/{code}/info``              submitter only (``citizen_token``): answer a request for information
 
 The secret goes in the JSON body field ``citizen_token`` or the ``X-Citizen-Token`` header; missing
@@ -459,6 +460,16 @@ def rate(request, code: str, payload: RateIn):
     report = _public_report(code)
     actor = citizen_secret.holder(report, _token(request, payload.citizen_token))
     feedback.rate(report, payload.rating, comment=payload.comment, actor=actor)
+    return privacy.public_view(_public_report(code), citizen=True)
+
+
+@router.post("/track/{code}/reopen", response={200: PublicReportOut, **errors(403, 409, 429)})
+def request_reopen(request, code: str, payload: CitizenTextIn):
+    """The submitter, after rating 1–2 without a reason, asks to reopen (``text``: why)."""
+    ratelimit.check(request, "rate")
+    report = _public_report(code)
+    actor = citizen_secret.holder(report, _token(request, payload.citizen_token))
+    feedback.request_reopen(report, actor=actor, reason=payload.text)
     return privacy.public_view(_public_report(code), citizen=True)
 
 
