@@ -22,6 +22,20 @@ def _login(page, user: dict) -> None:
     page.wait_for_url(re.compile(r"/ioc/phan-anh$"))
 
 
+AXE = Path(__file__).resolve().parents[2] / "tinhso" / "web" / "static" / "vendor" / "axe-core" / "axe.min.js"
+
+
+def _axe_serious(page) -> list:
+    """Serious or critical axe-core violations of the page (skipped when the vendor copy is missing)."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not built into tinhso/web/static/vendor (npm assets)")
+    page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")  # same origin: the CSP allows it
+    found = page.evaluate("async () => (await axe.run(document)).violations"
+                          ".filter(v => ['serious', 'critical'].includes(v.impact))"
+                          ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))")
+    return found
+
+
 def _no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -57,6 +71,7 @@ def test_operator_queue_sort_filter_bulk_forward_and_map(browser, server, size):
             page.screenshot(path=str(SHOTS / "queue-phone.png"), full_page=True)
         else:
             page.screenshot(path=str(SHOTS / "queue-desktop.png"), full_page=True)
+        assert _axe_serious(page) == []
         mine = codes
         for code in mine:
             page.check(f"#pick-{code}")
@@ -84,6 +99,7 @@ def test_operator_queue_sort_filter_bulk_forward_and_map(browser, server, size):
             assert _no_horizontal_scroll(page)
         queue_map.scroll_into_view_if_needed()
         page.screenshot(path=str(SHOTS / f"queue-map-{size[0]}.png"))
+        assert _axe_serious(page) == []
     finally:
         ctx.close()
 
@@ -98,7 +114,7 @@ def test_handler_inbox_and_report_at_360(browser, server):
     SHOTS.mkdir(exist_ok=True)
     try:
         page = ctx.new_page()
-        user = facts["users"]["handler_phan_thiet"]
+        user = facts["users"]["handler_mui_ne"]  # the seed's auto-forwarded report is there
         page.goto("/dang-nhap")
         page.fill("#id_username", user["username"])
         page.fill("#id_password", user["password"])
@@ -111,6 +127,7 @@ def test_handler_inbox_and_report_at_360(browser, server):
         # a card, not a table row: the row is (about) as wide as the screen
         assert rows.first.bounding_box()["width"] > 300
         page.screenshot(path=str(SHOTS / "inbox-phone.png"), full_page=True)
+        assert _axe_serious(page) == []
         rows.first.locator("a").first.click()
         page.wait_for_url(re.compile(r"/don-vi/phan-anh/PA-"))
         assert _no_horizontal_scroll(page), "the handler's report page scrolls sideways at 360 px"
@@ -118,5 +135,7 @@ def test_handler_inbox_and_report_at_360(browser, server):
         expect(button).to_be_visible()
         assert button.bounding_box()["height"] >= 36
         page.screenshot(path=str(SHOTS / "report-phone.png"), full_page=True)
+        found = _axe_serious(page)
+        assert found == [], "\n".join(found)
     finally:
         ctx.close()
