@@ -73,6 +73,12 @@ def main(out_path: str) -> None:
                           lat=wards["mui_ne"].lat, lon=wards["mui_ne"].lon, photos=[buffer.getvalue()], reporter_name="Người thử",
                           reporter_phone="0900000001")
     facts["other_report"] = other.report.code
+    # Reports waiting for the IOC (a category forwarded by hand): the operator's queue test.
+    facts["queue_reports"] = [
+        submit_report(category=manual.code, description=f"Ổ gà trên đường số {i} (kiểm thử hàng đợi).",
+                      lat=wards["phan_thiet"].lat + i * 0.001, lon=wards["phan_thiet"].lon,
+                      reporter_name="Người thử", reporter_phone="0900000002").report.code
+        for i in range(1, 5)]
     facts["other_unit"] = other.report.handling_unit.name if other.report.handling_unit_id else None
     with open(out_path, "w", encoding="utf-8") as fh:
         json.dump(facts, fh, ensure_ascii=False, indent=1)

@@ -81,11 +81,7 @@ PAGES = [
 
 # Pages rewritten by other helpers in this wave (queues, citizen form and maps, planner, analysis):
 # their violations are reported to them, not fixed here. {path: {axe rule ids}}.
-KNOWN: dict[str, set[str]] = {
-    # The handler's report page (queues helper): the note and reason inputs of the action forms have
-    # <label>s not tied to them (for/id), as the IOC page had.
-    "/don-vi/phan-anh/{report}": {"label"},
-}
+KNOWN: dict[str, set[str]] = {}
 
 # Pages that must fit a 360 px phone without sideways scrolling (this helper's and the shared base).
 PHONE = ["/", "/don-vi-hanh-chinh", "/don-vi-hanh-chinh?q=phan+thiet", "/don-vi-hanh-chinh/hien-hanh/22945",

@@ -55,7 +55,7 @@ WORK_PERMISSIONS = ("reports.triage_report", "reports.handle_report", "reports.s
                     # open data: given through the groups opendata-publisher / opendata-approver
                     "opendata.publish_dataset", "opendata.approve_dataset")
 
-_CONFIG_TABLES = ("category", "handlingunit", "routingrule", "deadlinerule", "calendarexception")
+_CONFIG_TABLES = ("category", "handlingunit", "routingrule", "deadlinerule", "calendarexception", "replytemplate")
 
 
 def _crud(app: str, models: Iterable[str]) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from tinhso.reports.models import (
     HandlingUnit,
     Membership,
     Photo,
+    ReplyTemplate,
     Report,
     ReportEvent,
     RoutingRule,
@@ -32,6 +33,14 @@ class HandlingUnitAdmin(admin.ModelAdmin):
     list_filter = ("kind", "active")
     search_fields = ("code", "name")
     raw_id_fields = ("commune",)
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "active", "order")
+    list_editable = ("active", "order")
+    list_filter = ("active", "category")
+    search_fields = ("title", "text_vi", "text_en")
 
 
 @admin.register(Membership)

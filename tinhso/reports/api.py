@@ -18,7 +18,8 @@ Public (no login; rate-limited per client IP, see :mod:`tinhso.reports.ratelimit
 - ``GET  track/{code}``                   public status; with the submitter's secret (header
                                           ``X-Citizen-Token``) the submitter's view (own text and photos)
 - ``POST track/{code}/rate``              submitter only (``citizen_token``): rating 1–5 once resolved;
-                                          ≤ 2 with a comment reopens
+                                          ≤ 2 with a comment reopens; ≤ 2 without leaves it resolved
+- ``POST track/{code}/reopen``            submitter only, after a rating ≤ 2: ask to reopen (``text``)
 - ``POST track/{code}/info``              submitter only (``citizen_token``): answer a request for information
 
 The secret goes in the JSON body field ``citizen_token`` or the ``X-Citizen-Token`` header; missing
@@ -37,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import FileResponse, HttpResponse
+from django.utils import timezone
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.security import SessionAuth
 
@@ -58,6 +60,7 @@ from tinhso.reports import (
     triage,
     workflow,
 )
+from tinhso.reports import queue as queue_service
 from tinhso.reports.models import Category, HandlingUnit, Photo, Report
 from tinhso.reports.permissions import (
     actor_for_user,
@@ -299,6 +302,16 @@ class StaffListItem(Schema):
     handle_due: dt.datetime | None
     overdue: bool
     synthetic: bool
+    group: str | None = None  # waiting / overdue / other (reports/queue.py)
+    officer: str | None = None
+
+
+class QueueCounts(Schema):
+    waiting: int
+    overdue: int
+    other: int
+    total: int
+    mine: int | None = None
 
 
 class StaffListOut(Schema):
@@ -306,6 +319,7 @@ class StaffListOut(Schema):
     page: int
     page_size: int
     results: list[StaffListItem]
+    counts: QueueCounts | None = None
 
 
 class MeOut(Schema):
@@ -499,6 +513,16 @@ def rate(request, code: str, payload: RateIn):
     return privacy.public_view(_public_report(code), citizen=True)
 
 
+@router.post("/track/{code}/reopen", response={200: PublicReportOut, **errors(403, 409, 429)})
+def request_reopen(request, code: str, payload: CitizenTextIn):
+    """The submitter, after rating 1–2 without a reason, asks to reopen (``text``: why)."""
+    ratelimit.check(request, "rate")
+    report = _public_report(code)
+    actor = citizen_secret.holder(report, _token(request, payload.citizen_token))
+    feedback.request_reopen(report, actor=actor, reason=payload.text)
+    return privacy.public_view(_public_report(code), citizen=True)
+
+
 @router.post("/track/{code}/info", response={200: PublicReportOut, **errors(403, 409, 429)})
 def provide_info(request, code: str, payload: CitizenTextIn):
     ratelimit.check(request, "rate")
@@ -619,23 +643,43 @@ def _list_item(r) -> dict:
             "commune": r.commune.name if r.commune_id else None,
             "handling_unit": r.handling_unit.name if r.handling_unit_id else None,
             "created_at": r.created_at, "accept_due": r.accept_due, "handle_due": r.handle_due,
-            "overdue": getattr(r, "overdue", False), "synthetic": r.synthetic}
+            "overdue": getattr(r, "overdue", _overdue(r)), "synthetic": r.synthetic,
+            "group": queue_service.GROUPS[r.grp] if hasattr(r, "grp") else None,
+            "officer": r.assigned_officer.get_username() if r.assigned_officer_id else None}
+
+
+def _overdue(r) -> bool:
+    due = getattr(r, "due", None)
+    return bool(due and due < timezone.now() and r.paused_at is None)
 
 
 @router.get("/queue", response=StaffListOut, auth=staff_auth)
-def queue(request, state: str | None = None, overdue: bool = False, q: str | None = None, page: int = 1,
-          page_size: int = 50):
+def queue(request, state: str | None = None, overdue: bool = False, q: str | None = None, group: str | None = None,
+          sort: str | None = None, page: int = 1, page_size: int = 50):
+    """The IOC's queue, in the order of the queue page (waiting for the IOC, overdue, the rest) or
+    ``sort`` (code, created, deadline, state, category, commune, unit; ``-`` descending);
+    ``state=all`` lists every state; ``group`` keeps one group; ``counts`` are per group."""
     actor = _staff(request)
-    total, page, page_size, rows = _page(queries.operator_queue(actor, state=state, overdue_only=overdue, q=q),
-                                         page, page_size)
-    return {"count": total, "page": page, "page_size": page_size, "results": [_list_item(r) for r in rows]}
+    return _queue_answer(actor, queue_service.IOC, page, page_size, state=state, overdue="1" if overdue else "",
+                         q=q, group=group, sort=sort)
 
 
 @router.get("/inbox", response=StaffListOut, auth=staff_auth)
-def inbox(request, state: str | None = None, q: str | None = None, page: int = 1, page_size: int = 50):
+def inbox(request, state: str | None = None, q: str | None = None, group: str | None = None,
+          sort: str | None = None, mine: bool = False, page: int = 1, page_size: int = 50):
+    """The unit's reports: assigned to me by name first, then newly assigned and answered by the
+    citizen, then overdue, then the rest (same parameters as ``queue``; ``mine`` keeps mine only)."""
     actor = _staff(request)
-    total, page, page_size, rows = _page(queries.unit_inbox(actor, state=state, q=q), page, page_size)
-    return {"count": total, "page": page, "page_size": page_size, "results": [_list_item(r) for r in rows]}
+    return _queue_answer(actor, queue_service.UNIT, page, page_size, state=state, q=q, group=group, sort=sort,
+                         mine="1" if mine else "")
+
+
+def _queue_answer(actor, kind: str, page: int, page_size: int, **filters) -> dict:
+    params = queue_service.Params.from_query({k: v for k, v in filters.items() if v})
+    found = queue_service.staff_queue(actor, kind, params)
+    total, page, page_size, rows = _page(found.reports, page, page_size)
+    return {"count": total, "page": page, "page_size": page_size, "counts": found.counts,
+            "results": [_list_item(r) for r in rows]}
 
 
 @router.get("/staff/{code}", response=OperatorReportOut | StaffReportOut, auth=staff_auth)

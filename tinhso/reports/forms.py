@@ -124,6 +124,12 @@ class RatingForm(UserErrorFormMixin, forms.Form):
     field_aliases: ClassVar[dict[str, str]] = {"note": "comment"}
 
 
+class ReopenRequestForm(UserErrorFormMixin, forms.Form):
+    comment = forms.CharField(label=_("Vì sao cần xử lý lại?"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}))
+    field_aliases: ClassVar[dict[str, str]] = {"note": "comment"}
+
+
 class ProvideInfoForm(UserErrorFormMixin, forms.Form):
     answer = forms.CharField(label=_("Thông tin bổ sung"), required=False,
                              widget=forms.Textarea(attrs={"rows": 3, "maxlength": 4000}))

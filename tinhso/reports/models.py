@@ -319,6 +319,10 @@ class Report(models.Model):
 
     handling_unit = models.ForeignKey(HandlingUnit, verbose_name=_("đơn vị xử lý"), null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="reports")
+    # The named officer (a handler or supervisor of ``handling_unit``) in charge; cleared whenever
+    # the report leaves the unit (see reports/assignment.py).
+    assigned_officer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cán bộ phụ trách"), null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+", help_text="Officer of the handling unit in charge")
     routing_rule = models.ForeignKey(RoutingRule, verbose_name=_("quy tắc chuyển xử lý"), null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", help_text="Rule that fired (empty = default committee)")
     state = models.CharField(verbose_name=_("trạng thái"), max_length=16, choices=State.choices, default=State.SUBMITTED)
@@ -417,6 +421,30 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class ReplyTemplate(models.Model):
+    """A ready-made answer handlers and operators insert into a reply box (per category, or for all).
+
+    Placeholders filled when inserted: ``{code}`` (tracking code), ``{category}``, ``{unit}``,
+    ``{commune}`` (see :mod:`tinhso.reports.replies`).
+    """
+
+    category = models.ForeignKey(Category, verbose_name=_("lĩnh vực"), null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="reply_templates", help_text="Empty: offered for every category")
+    title = models.CharField(verbose_name=_("tiêu đề"), max_length=120)
+    text_vi = models.TextField(verbose_name=_("nội dung tiếng Việt"), help_text="Vietnamese text; placeholders {code} {category} {unit} {commune}")
+    text_en = models.TextField(verbose_name=_("nội dung tiếng Anh"), blank=True, help_text="English text (optional)")
+    order = models.PositiveIntegerField(verbose_name=_("thứ tự"), default=100)
+    active = models.BooleanField(verbose_name=_("đang dùng"), default=True)
+
+    class Meta:
+        ordering = ("order", "title")
+        verbose_name = _("mẫu trả lời")
+        verbose_name_plural = pgettext_lazy("plural", "mẫu trả lời")
+
+    def __str__(self) -> str:
+        return self.title
 
 
 def new_photo_token() -> str:

@@ -12,6 +12,7 @@ change, so a change that is rolled back tells nobody. Texts are template files u
 - **Handlers** of the unit a report is assigned to: each new assignment (also to the unit's own
   mailbox, ``HandlingUnit.email``, if set) and each answer from the citizen (:data:`HANDLER_KINDS`) — code, category, place and link only, never the reporter's
   identity (Decree 13/2023).
+- **The named officer** a report is assigned to inside its unit (``assign_officer``).
 - **Supervisors**: near-due and overdue notices from :func:`tinhso.reports.sla.check_deadlines`
   (once per report, step and clock).
 
@@ -102,6 +103,9 @@ def on_transition(report: Report, event: ReportEvent) -> None:
             _send(kind, report, url=url, context={"note": event.note}, now=event.at)
     if event.action in HANDLER_KINDS:
         _tell_handlers(report, event)
+    if event.action == "assign_officer" and report.assigned_officer_id:
+        _send("report_officer_assigned", report, url=site_url(f"/don-vi/phan-anh/{report.code}"),
+              users=[report.assigned_officer], context={"note": event.note}, now=event.at)
 
 
 def _has_webhooks() -> bool:

@@ -48,6 +48,7 @@ from tinhso.reports import (
     privacy,
     public_cache,
     queries,
+    queue,
     ratelimit,
     sla,
     stats,
@@ -59,6 +60,7 @@ from tinhso.reports.forms import (
     ProvideInfoForm,
     RatingForm,
     RecoverLinkForm,
+    ReopenRequestForm,
     ReportForm,
     user_message,
 )
@@ -327,12 +329,13 @@ def _citizen_photo_urls(view: dict, secret: str | None) -> dict:
 
 
 def _track_context(request, report: Report, *, secret: str | None = None, rating_form=None, info_form=None,
-                   secret_error: str = "") -> dict:
+                   reopen_form=None, secret_error: str = "") -> dict:
     """The tracking page: the submitter's (``secret`` proved) or the public status (no action forms)."""
     submitter = secret is not None
     view = _decorate(_citizen_photo_urls(privacy.public_view(report, citizen=submitter), secret))
     can_rate = report.rating is None and report.state in workflow.BY_ACTION["rate"].sources
     can_answer = report.state == State.INFO_REQUESTED
+    can_reopen = feedback.may_ask_reopen(report)
     private_url = request.build_absolute_uri(citizen_secret.private_path(report.code, secret)) if submitter else ""
     return {
         "report": view,
@@ -342,7 +345,8 @@ def _track_context(request, report: Report, *, secret: str | None = None, rating
         "just_submitted": submitter and request.session.pop(CONFIRM_SESSION_KEY, None) == report.code,
         "secret_error": secret_error,
         "has_secret": bool(report.citizen_secret_hash),
-        "submitter_can_act": can_rate or can_answer,
+        "submitter_can_act": can_rate or can_answer or can_reopen,
+        "reopen_form": (reopen_form or (ReopenRequestForm() if can_reopen else None)) if submitter else None,
         "rating_form": (rating_form or (RatingForm() if can_rate else None)) if submitter else None,
         "info_form": (info_form or (ProvideInfoForm() if can_answer else None)) if submitter else None,
         "info_question": report.status_note if can_answer else "",
@@ -412,6 +416,15 @@ def rate(request, code: str):
         request, code, RatingForm(request.POST),
         lambda report, actor, data: feedback.rate(report, data["rating"], comment=data["comment"], actor=actor),
         "rating_form", _("Cảm ơn bạn đã đánh giá."))
+
+
+@require_POST
+def request_reopen(request, code: str):
+    """An unhappy submitter (rating 1–2 given without a reason) asks to reopen, with a reason."""
+    return _citizen_action(
+        request, code, ReopenRequestForm(request.POST),
+        lambda report, actor, data: feedback.request_reopen(report, actor=actor, reason=data["comment"]),
+        "reopen_form", _("Đã gửi đề nghị xử lý lại."))
 
 
 @require_POST
@@ -591,7 +604,9 @@ def _queue_rows(reports) -> list[dict]:
                      "unit": r.handling_unit.name if r.handling_unit_id else "", "created_at": r.created_at,
                      "due": deadline.due, "overdue": deadline.overdue, "near_due": deadline.near_due,
                      "paused": deadline.paused, "severity": severity_label(r.severity), "synthetic": r.synthetic,
-                     "description": r.description})
+                     "description": r.description, "group": getattr(r, "grp", None),
+                     "officer": r.assigned_officer.get_username() if r.assigned_officer_id else "",
+                     "info_received": getattr(r, "last_action", "") == "provide_info"})
     return rows
 
 
@@ -624,14 +639,177 @@ def _units() -> list[HandlingUnit]:
 
 
 def _staff_detail_context(report: Report, view: dict, actor: Actor, action_error, posted) -> dict:
+    from tinhso.reports import assignment, replies
+
     allowed = workflow.allowed_actions(report, actor)
     _decorate(view)
     deadline = view.get("deadline") or {}
+    officer = report.assigned_officer if report.assigned_officer_id else None
     return {
         "report": view, "allowed": allowed, "action_labels": {a: action_label(a) for a in allowed},
         "deadline": deadline, "action_error": action_error or {}, "posted": posted or {},
-        "units": _units(), **map_context(),
+        "units": _unit_options(), **map_context(),
+        "officers": [{"username": u.get_username(), "label": assignment.officer_label(u)}
+                     for u in assignment.officers_of(report.handling_unit_id)] if "assign_officer" in allowed else [],
+        "current_officer": assignment.officer_label(officer) if officer else "",
+        "reply_templates": replies.templates_for(report, english=is_english()),
     }
+
+
+def _assign_officer(report, actor, post, files):
+    from tinhso.reports import assignment
+
+    assignment.assign_officer(report, actor, officer=post.get("officer", ""), note=post.get("note", ""))
+    return _("Đã giao cho %(officer)s.") % {"officer": post.get("officer", "")}
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff queues (service: reports/queue.py)
+
+BULK_SESSION_KEY = "reports_bulk_results"
+QUEUE_COLUMNS = (("code", _lazy("Mã")), ("category", _lazy("Lĩnh vực")), ("commune", _lazy("Xã/phường")),
+                 ("unit", _lazy("Đơn vị xử lý")), ("state", _lazy("Trạng thái")), ("deadline", _lazy("Hạn")),
+                 ("created", _lazy("Nhận lúc")))
+GROUP_LABELS = {"waiting": _lazy("Chờ bạn xử lý"), "overdue": _lazy("Quá hạn"), "other": _lazy("Còn lại"),
+                "mine": _lazy("Giao cho tôi")}
+
+
+def _queue_page(request, actor: Actor, kind: str, template: str, base: str):
+    params = queue.Params.from_query(request.GET)
+    found = queue.staff_queue(actor, kind, params)
+    map_view = request.GET.get("view") == "map"
+    context = {
+        "base": base, "params": params, "q": params.q, "state": params.state, "map_view": map_view,
+        "states": [(s.value, state_label(s.value)) for s in State],
+        "groups": _group_links(kind, params, found.counts),
+        "all_link": "?" + urlencode(params.query(group="", mine="")), "total": found.counts["total"],
+        "columns": _sort_columns(params), "sort": params.sort,
+        "list_link": "?" + urlencode(params.query()), "map_link": "?" + urlencode({**params.query(), "view": "map"}),
+        "csv_link": f"{base}.csv?" + urlencode(params.query()),
+        "filter_query": urlencode(params.query()), "back": urlencode(params.query()),
+        "bulk_results": _bulk_results(request), "units": _unit_options(),
+    }
+    if kind == queue.UNIT:
+        context["my_units"] = HandlingUnit.objects.filter(pk__in=actor.unit_ids)
+        unit_actor = _unit_actor(actor)
+        context["can_act"] = bool(unit_actor.roles)
+        context["officers"] = _officer_options(actor)
+        context["bulk_actions"] = [("accept", action_label("accept")), ("assign", action_label("assign_officer"))]
+    else:
+        context["can_act"] = True
+        context["bulk_actions"] = [("verify", action_label("verify")), ("verify_forward", _("Xác minh và chuyển xử lý")),
+                                   ("forward", action_label("forward"))]
+    if map_view:
+        points, cut = queue.map_points(found.reports)
+        for point in points:
+            point["url"] = f"{base}/{point['code']}"
+            point["label"] = state_label(point["state"])
+        context.update({"points": points, "points_cut": cut, "max_points": queue.MAX_MAP_POINTS, **map_context()})
+    else:
+        page = _page(request, found.reports)
+        context.update({"page": page, "rows": _queue_rows(page)})
+        context["any_synthetic"] = any(r["synthetic"] for r in context["rows"])
+    return render(request, template, context)
+
+
+def _group_links(kind: str, params, counts: dict) -> list[dict]:
+    names = ["mine"] if kind == queue.UNIT else []
+    names += list(queue.GROUPS)
+    links = []
+    for name in names:
+        if name == "mine":
+            query, active = params.query(mine="1", group=""), params.mine
+        else:
+            query, active = params.query(group=name, mine=""), params.group == name
+        links.append({"name": name, "label": GROUP_LABELS[name], "count": counts.get(name, 0),
+                      "url": "?" + urlencode(query), "active": active})
+    return links
+
+
+def _sort_columns(params) -> list[dict]:
+    columns = []
+    for key, label in QUEUE_COLUMNS:
+        current = "ascending" if params.sort == key else "descending" if params.sort == f"-{key}" else ""
+        following = f"-{key}" if current == "ascending" else key
+        columns.append({"key": key, "label": label, "aria_sort": current,
+                        "url": "?" + urlencode(params.query(sort=following))})
+    return columns
+
+
+def _unit_options() -> list[dict]:
+    """Units for the searchable picker: the name and its folded form (diacritic-insensitive match)."""
+    from tinhso.core.text import fold
+
+    return [{"code": u.code, "name": u.name, "fold": fold(f"{u.name} {u.code}")} for u in _units()]
+
+
+def _officer_options(actor: Actor) -> list[dict]:
+    from tinhso.reports import assignment
+
+    seen, rows = set(), []
+    for unit_id in sorted(actor.unit_ids):
+        for user in assignment.officers_of(unit_id):
+            if user.pk not in seen:
+                seen.add(user.pk)
+                rows.append({"username": user.get_username(), "label": assignment.officer_label(user)})
+    return rows
+
+
+def _bulk_results(request) -> dict | None:
+    results = request.session.pop(BULK_SESSION_KEY, None)
+    if not results:
+        return None
+    for row in results:
+        row["message"] = pick(row["message_vi"], row["message_en"])
+        if row["ok"] and row.get("state"):
+            row["message"] = _("Đã thực hiện; trạng thái: %(state)s.") % {"state": state_label(row["state"])}
+    done = sum(1 for r in results if r["ok"])
+    return {"rows": results, "done": done, "failed": len(results) - done}
+
+
+BACK_KEYS = ("state", "group", "sort", "q", "overdue", "mine", "view", "page")
+
+
+def _bulk(request, actor: Actor, base: str):
+    from urllib.parse import parse_qsl
+
+    back = urlencode([(k, v) for k, v in parse_qsl(request.POST.get("back", "")) if k in BACK_KEYS])
+    post = _clean_post(request.POST)
+    try:
+        results = queue.bulk(actor, post.get("action", ""), request.POST.getlist("codes"), unit=post.get("unit", ""),
+                             officer=post.get("officer", ""), note=post.get("note", ""))
+    except UserError as err:
+        messages.error(request, user_message(err))
+    else:
+        request.session[BULK_SESSION_KEY] = results
+    return redirect(f"{base}?{back}" if back else base)
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _queue_csv(request, actor: Actor, kind: str):
+    import csv
+
+    from django.http import StreamingHttpResponse
+
+    params = queue.Params.from_query(request.GET)
+    found = queue.staff_queue(actor, kind, params)
+    writer = csv.writer(_Echo())
+    rows = (writer.writerow(row) for row in queue.csv_rows(found.reports))
+    response = StreamingHttpResponse(_with_bom(rows),
+                                     content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="phan-anh-{kind}-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _with_bom(rows):
+    yield "\ufeff"  # Excel reads UTF-8 (Vietnamese) only with the byte-order mark
+    yield from rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -640,18 +818,21 @@ def _staff_detail_context(report: Report, view: dict, actor: Actor, action_error
 
 @staff_page(OPERATOR)
 def ioc_queue(request, actor: Actor):
-    """``/ioc/phan-anh``: the operator's queue, overdue first (open reports unless a state is picked)."""
-    state = request.GET.get("state") or None
-    overdue_only = request.GET.get("overdue") == "1"
-    qs = queries.operator_queue(actor, state=state, overdue_only=overdue_only, q=request.GET.get("q") or None)
-    page = _page(request, qs)
-    rows = _queue_rows(page)
-    return render(request, "reports/ioc_queue.html", {
-        "page": page, "rows": rows, "states": [(s.value, state_label(s.value)) for s in State],
-        "state": state or "", "overdue_only": overdue_only, "q": request.GET.get("q", ""),
-        "filter_query": _filter_query(request, "state", "overdue", "q"),
-        "any_synthetic": any(r["synthetic"] for r in rows),
-    })
+    """``/ioc/phan-anh``: the operator's queue — waiting for the IOC first, then overdue, then the rest."""
+    return _queue_page(request, actor, queue.IOC, "reports/ioc_queue.html", "/ioc/phan-anh")
+
+
+@staff_page(OPERATOR)
+def ioc_queue_csv(request, actor: Actor):
+    """``/ioc/phan-anh.csv``: the filtered queue as CSV (no reporter identity)."""
+    return _queue_csv(request, actor, queue.IOC)
+
+
+@require_POST
+@staff_page(OPERATOR)
+def ioc_bulk(request, actor: Actor):
+    """``/ioc/phan-anh/hang-loat``: verify / forward the selected reports, each on its own."""
+    return _bulk(request, actor, "/ioc/phan-anh")
 
 
 def _ioc_detail(request, actor: Actor, code: str, *, action_error=None, posted=None, status=200):
@@ -665,6 +846,7 @@ def _ioc_detail(request, actor: Actor, code: str, *, action_error=None, posted=N
         "reject_reasons": [(k, pick(*v)) for k, v in REJECT_REASONS.items()],
         "route_hint": _route_hint(report) if {"verify", "forward"} & set(context["allowed"]) else None,
     })
+    context["route_label"] = _("Theo quy tắc định tuyến") + (f": {context['route_hint']}" if context["route_hint"] else "")
     return render(request, "reports/ioc_detail.html", context, status=status)
 
 
@@ -767,6 +949,7 @@ OPERATOR_ACTIONS: dict[str, Callable] = {
     "merge": _merge,
     "reopen": _transition("reopen"),
     "close": _transition("close"),
+    "assign_officer": _assign_officer,
 }
 
 
@@ -783,26 +966,34 @@ def ioc_action(request, actor: Actor, code: str):
 
 @staff_page(HANDLER, SUPERVISOR, LEADER)
 def unit_inbox(request, actor: Actor):
-    """``/don-vi/phan-anh``: reports assigned to the user's unit (open unless a state is picked);
-    a leader reads it too, without actions."""
-    state = request.GET.get("state") or None
-    qs = queries.unit_inbox(actor, state=state, q=request.GET.get("q") or None)
-    page = _page(request, qs)
-    rows = _queue_rows(page)
-    units = HandlingUnit.objects.filter(pk__in=actor.unit_ids)
-    return render(request, "reports/unit_inbox.html", {
-        "page": page, "rows": rows, "units": units, "states": [(s.value, state_label(s.value)) for s in State],
-        "state": state or "", "q": request.GET.get("q", ""),
-        "filter_query": _filter_query(request, "state", "q"),
-        "any_synthetic": any(r["synthetic"] for r in rows),
-    })
+    """``/don-vi/phan-anh``: the unit's reports — assigned to me by name first, then newly assigned
+    and answered by the citizen, then overdue, then the rest; a leader reads it too, without actions."""
+    return _queue_page(request, actor, queue.UNIT, "reports/unit_inbox.html", "/don-vi/phan-anh")
+
+
+@staff_page(HANDLER, SUPERVISOR, LEADER)
+def unit_inbox_csv(request, actor: Actor):
+    """``/don-vi/phan-anh.csv``: the unit's filtered list as CSV (no reporter identity)."""
+    return _queue_csv(request, actor, queue.UNIT)
+
+
+@require_POST
+@staff_page(HANDLER, SUPERVISOR)
+def unit_bulk(request, actor: Actor):
+    """``/don-vi/phan-anh/hang-loat``: accept / assign to an officer the selected reports."""
+    return _bulk(request, _unit_actor(actor), "/don-vi/phan-anh")
+
+
+def _unit_actor(actor: Actor) -> Actor:
+    """The unit's pages act in the unit roles only (an operator who is also a handler acts as one here)."""
+    return Actor(label=actor.label, roles=actor.roles & {HANDLER, SUPERVISOR}, user=actor.user,
+                 unit_ids=actor.unit_ids, province_wide=actor.province_wide)
 
 
 def _unit_detail(request, actor: Actor, code: str, *, action_error=None, posted=None, status=200):
     report = get_report_for(actor, code)
     view = privacy.handler_view(report)  # the unit's view: never the reporter's contact data
-    unit_actor = Actor(label=actor.label, roles=actor.roles & {HANDLER, SUPERVISOR}, user=actor.user,
-                       unit_ids=actor.unit_ids, province_wide=actor.province_wide)
+    unit_actor = _unit_actor(actor)
     context = _staff_detail_context(report, view, unit_actor, action_error, posted)
     return render(request, "reports/unit_detail.html", context, status=status)
 
@@ -838,6 +1029,7 @@ UNIT_ACTIONS: dict[str, Callable] = {
     "respond": _unit_step(handling.respond, "text", "text"),
     "return_to_ioc": _return,
     "resolve": _resolve,
+    "assign_officer": _assign_officer,
 }
 
 
@@ -849,6 +1041,5 @@ def _unit_done_url(actor: Actor, report: Report) -> str:
 @require_POST
 @staff_page(HANDLER, SUPERVISOR)
 def unit_action(request, actor: Actor, code: str):
-    unit_actor = Actor(label=actor.label, roles=actor.roles & {HANDLER, SUPERVISOR}, user=actor.user,
-                       unit_ids=actor.unit_ids, province_wide=actor.province_wide)
+    unit_actor = _unit_actor(actor)
     return _run_action(request, unit_actor, code, UNIT_ACTIONS, detail=_unit_detail, done_url=_unit_done_url)

@@ -79,6 +79,26 @@ def init(out=print) -> None:
         out(f"Reports: {created} default deadline rules written (editable in the admin).")
 
 
+# Demo reply templates (admin-editable; placeholders filled by reports/replies.py).
+DEMO_REPLIES = (
+    (None, "Đã tiếp nhận", "Đơn vị {unit} đã tiếp nhận phản ánh {code} và đang kiểm tra hiện trường.",
+     "{unit} has received report {code} and is checking the site."),
+    (None, "Cần vị trí chính xác", "Đề nghị bạn cho biết số nhà hoặc mốc gần nhất của vị trí phản ánh {code}.",
+     "Please give the house number or a nearby landmark for report {code}."),
+    ("traffic", "Đã vá mặt đường", "Mặt đường tại vị trí phản ánh {code} đã được vá lại; xin cảm ơn bạn đã thông tin.",
+     "The road surface at the place of report {code} has been repaired; thank you for reporting."),
+)
+
+
+def _demo_reply_templates() -> None:
+    from tinhso.reports.models import ReplyTemplate
+
+    for order, (category, title, vi, en) in enumerate(DEMO_REPLIES):
+        ReplyTemplate.objects.update_or_create(title=title, defaults={
+            "category": Category.objects.filter(code=category).first() if category else None,
+            "text_vi": vi, "text_en": en, "order": (order + 1) * 10, "active": True})
+
+
 def _demo_reference(out) -> HandlingUnit | None:
     from tinhso.geo.models import Unit
 
@@ -88,6 +108,7 @@ def _demo_reference(out) -> HandlingUnit | None:
             "name_vi": vi, "name_en": en, "group": group, "auto_forward": auto, "default_severity": severity,
             "department_competence": dept, "order": (order + 1) * 10, "description_vi": f"Phản ánh về {vi.lower()}.",
             "description_en": f"Reports about {en.lower()}."})
+    _demo_reply_templates()
     HandlingUnit.objects.update_or_create(code="ioc", defaults={
         "name": "Trung tâm Giám sát, điều hành thông minh tỉnh", "name_en": "Provincial Intelligent Operations Center",
         "kind": UnitKind.IOC})

@@ -313,8 +313,12 @@ def check_deadlines(now: dt.datetime | None = None, *, policy: Policy | None = N
     for report in Report.objects.filter(state=State.RESOLVED, resolved_at__isnull=False,
                                         resolved_at__lt=now - dt.timedelta(days=1)).iterator():
         if policy.calendar.add_working_time(report.resolved_at, days=AUTO_CLOSE_WORKING_DAYS) <= now:
-            workflow.transition(report, "close", system(), now=now,
-                                note="Tự động đóng: người dân không đánh giá trong thời hạn. / "
-                                     "Closed automatically: no rating within the period.")
+            # An unhappy rating (1–2) without a reason leaves it resolved; it closes here too, and
+            # the submitter may still ask to reopen it (feedback.request_reopen).
+            note = ("Tự động đóng: người dân không đánh giá trong thời hạn. / "
+                    "Closed automatically: no rating within the period.") if report.rating is None else (
+                    "Tự động đóng sau thời hạn đánh giá; người dân vẫn có thể đề nghị xử lý lại. / "
+                    "Closed automatically after the rating period; the citizen may still ask to reopen.")
+            workflow.transition(report, "close", system(), now=now, note=note)
             closed += 1
     return {"overdue_notifications": overdue_told, "near_due_notifications": near_told, "auto_closed": closed}

@@ -30,6 +30,7 @@ Allowed transitions (``action: from → to  [roles]  note?``)::
     respond         in_progress                                 → (unchanged)     [handler, supervisor]  note
     return_to_ioc   assigned, in_progress                       → returned_to_ioc [handler, supervisor]  note
     resolve         in_progress                                 → resolved        [handler, supervisor]  note
+    assign_officer  assigned, in_progress, info_requested       → (unchanged)     [operator, handler, supervisor]
     close           resolved                                    → closed          [citizen, operator, system]
     rate            resolved, closed                            → (unchanged)     [citizen]
     request_reopen  resolved, closed                            → reopened        [citizen]              note
@@ -108,6 +109,8 @@ TRANSITIONS: tuple[Transition, ...] = (
        vi="Trả lại IOC", en="Return to the IOC"),
     _t("resolve", {S.IN_PROGRESS}, S.RESOLVED, UNIT_STAFF, note=True, public=True,
        vi="Hoàn thành xử lý", en="Resolve"),
+    _t("assign_officer", {S.ASSIGNED, S.IN_PROGRESS, S.INFO_REQUESTED}, None, {OPERATOR} | UNIT_STAFF,
+       vi="Giao cán bộ xử lý", en="Assign to an officer"),
     _t("close", {S.RESOLVED}, S.CLOSED, {CITIZEN, OPERATOR, SYSTEM}, public=True, vi="Đóng", en="Close"),
     _t("rate", {S.RESOLVED, S.CLOSED}, None, {CITIZEN}, public=True, vi="Đánh giá", en="Rate"),
     _t("request_reopen", {S.RESOLVED, S.CLOSED}, S.REOPENED, {CITIZEN}, note=True, public=True,
@@ -203,6 +206,8 @@ def apply(report: Report, action: str, actor: Actor, *, note: str = "", public: 
         stamp = ENTRY_TIMESTAMPS.get(target)
         if stamp:
             setattr(report, stamp, now)
+    if action in ("forward", "reassign", "auto_assign") or target in TRIAGE_STATES:
+        report.assigned_officer = None  # a named officer belongs to the unit the report leaves
     if action in ("request_reopen", "reopen"):
         report.reopen_count += 1
         report.resolved_at = report.closed_at = None

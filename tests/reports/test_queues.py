@@ -1,0 +1,319 @@
+"""The staff queues (issue 12): what waits for the reader first, group counts, sorting, bulk
+actions, CSV export, assignment to a named officer, reply templates."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from tests.reports.conftest import actor
+from tests.reports.factories import make_report
+from tinhso.core.errors import UserError
+from tinhso.notify.models import Message
+from tinhso.reports import assignment, queue, replies
+from tinhso.reports.models import Membership, ReplyTemplate, ReportEvent, Role, State
+from tinhso.reports.queue import IOC, UNIT, Params
+
+
+def codes(q):
+    return [r.code for r in q.reports]
+
+
+def test_ioc_default_order_waiting_then_overdue_then_rest(world):
+    now = timezone.now()
+    old = now - dt.timedelta(days=30)
+    rest = make_report(world, State.IN_PROGRESS, now=now)
+    overdue = make_report(world, State.ASSIGNED, now=old)  # accept deadline long past
+    new = make_report(world, State.SUBMITTED, now=now)
+    reopened = make_report(world, State.REOPENED, now=now - dt.timedelta(hours=1))
+    closed = make_report(world, State.CLOSED, now=now)
+    q = queue.staff_queue(actor(world.users["op"]), IOC, Params(), now=now)
+    order = codes(q)
+    assert set(order[:2]) == {new.code, reopened.code}
+    assert order[2:] == [overdue.code, rest.code]
+    assert closed.code not in order
+    assert q.counts == {"waiting": 2, "overdue": 1, "other": 1, "total": 4}
+    assert codes(queue.staff_queue(actor(world.users["op"]), IOC, Params(group="overdue"), now=now)) == [overdue.code]
+    every = queue.staff_queue(actor(world.users["op"]), IOC, Params(state="all"), now=now)
+    assert closed.code in codes(every) and every.counts["total"] == 5
+    only = queue.staff_queue(actor(world.users["op"]), IOC, Params(state="closed"), now=now)
+    assert codes(only) == [closed.code]
+
+
+def test_unit_queue_mine_first_then_assigned_and_info_received(world):
+    now = timezone.now()
+    h = world.users["h_pt"]
+    working = make_report(world, State.IN_PROGRESS, now=now)
+    answered = make_report(world, State.IN_PROGRESS, now=now - dt.timedelta(hours=2))
+    ReportEvent.objects.create(report=answered, at=now, actor_label="citizen", actor_role="citizen",
+                               action="provide_info", from_state="info_requested", to_state="in_progress")
+    assigned = make_report(world, State.ASSIGNED, now=now - dt.timedelta(hours=1))
+    mine = make_report(world, State.IN_PROGRESS, now=now - dt.timedelta(hours=3), assigned_officer=h)
+    make_report(world, State.ASSIGNED, unit=world.mn)  # another commune's: never listed
+    q = queue.staff_queue(actor(h), UNIT, Params(), now=now)
+    order = codes(q)
+    assert order[0] == mine.code
+    assert set(order[1:3]) == {answered.code, assigned.code}
+    assert order[3:] == [working.code]
+    assert q.counts == {"waiting": 2, "overdue": 0, "other": 2, "total": 4, "mine": 1}
+    assert codes(queue.staff_queue(actor(h), UNIT, Params(mine=True), now=now)) == [mine.code]
+
+
+@pytest.mark.parametrize("key", sorted(queue.SORT_KEYS))
+def test_every_sort_key_orders_both_ways(world, key):
+    now = timezone.now()
+    a = make_report(world, State.ASSIGNED, now=now - dt.timedelta(days=2), category=world.health, unit=world.syt)
+    b = make_report(world, State.IN_PROGRESS, now=now - dt.timedelta(days=1), unit=world.mn)
+    b.commune = world.mui_ne
+    b.save()
+    up = codes(queue.staff_queue(actor(world.users["op"]), IOC, Params(sort=key), now=now))
+    down = codes(queue.staff_queue(actor(world.users["op"]), IOC, Params(sort="-" + key), now=now))
+    assert sorted(up) == sorted([a.code, b.code])
+    assert up == list(reversed(down)) or key == "code" and up == sorted(up) and down == sorted(down, reverse=True)
+
+
+def test_unknown_sort_or_group_is_a_clear_error():
+    with pytest.raises(UserError) as err:
+        Params.from_query({"sort": "reporter_name"})
+    assert (err.value.code, err.value.field) == ("bad_sort", "sort")
+    with pytest.raises(UserError) as err:
+        Params.from_query({"group": "x"})
+    assert err.value.code == "bad_group"
+
+
+def test_bulk_forward_reports_each_item(world):
+    op = actor(world.users["op"])
+    ok1 = make_report(world, State.VERIFIED)
+    ok2 = make_report(world, State.RETURNED_TO_IOC)
+    wrong = make_report(world, State.CLOSED)
+    results = queue.bulk(op, "forward", [ok1.code, wrong.code, ok2.code, "PA-00000-00000"], unit="ubnd-mui-ne")
+    by = {r["code"]: r for r in results}
+    assert by[ok1.code]["ok"] and by[ok2.code]["ok"]
+    assert by[wrong.code]["error"] == "illegal_transition"
+    assert by["PA-00000-00000"]["error"] == "report_not_found"
+    for r in (ok1, ok2):
+        r.refresh_from_db()
+        assert (r.state, r.handling_unit_id) == (State.ASSIGNED, world.mn.pk)
+        assert r.events.filter(action="forward").count() == 1
+    wrong.refresh_from_db()
+    assert wrong.state == State.CLOSED
+    # handlers of the unit were told, as for a single forward
+    assert Message.objects.filter(kind="report_assigned", ref_code=ok1.code).exists()
+
+
+def test_bulk_refuses_bad_batches_before_changing_anything(world):
+    op = actor(world.users["op"])
+    r = make_report(world, State.VERIFIED)
+    for kwargs, code in (({"action": "explode"}, "unknown_action"), ({"action": "forward"}, "unit_required"),
+                         ({"action": "forward", "unit": "nope"}, "unknown_unit")):
+        with pytest.raises(UserError) as err:
+            queue.bulk(op, codes=[r.code], **kwargs)
+        assert err.value.code == code
+    with pytest.raises(UserError):
+        queue.bulk(op, "verify", [f"PA-{i:05d}-00000" for i in range(queue.MAX_BULK + 1)])
+    r.refresh_from_db()
+    assert r.state == State.VERIFIED and not r.events.exists()
+    # a handler cannot verify: each item refused, nothing changes
+    sub = make_report(world, State.SUBMITTED)
+    results = queue.bulk(actor(world.users["h_pt"]), "verify", [sub.code])
+    assert not results[0]["ok"]
+    sub.refresh_from_db()
+    assert sub.state == State.SUBMITTED
+
+
+def test_csv_export_has_no_reporter_identity_and_safe_text(world):
+    make_report(world, State.SUBMITTED, description="=HYPERLINK(\"http://x\")")
+    q = queue.staff_queue(actor(world.users["op"]), IOC, Params())
+    out = io.StringIO()
+    csv.writer(out).writerows(queue.csv_rows(q.reports))
+    text = out.getvalue()
+    for secret in ("Trần Thị B", "0987654321", "b@example.org"):
+        assert secret not in text
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == list(queue.CSV_HEADER)
+    assert rows[1][-1].startswith("'=HYPERLINK")
+
+
+def test_assign_officer_records_event_and_notifies(world):
+    report = make_report(world, State.IN_PROGRESS)
+    sup = actor(world.users["sup_pt"])
+    with pytest.raises(UserError) as err:
+        assignment.assign_officer(report, sup, officer="h_mn")  # another unit's handler
+    assert err.value.code == "not_unit_officer"
+    assignment.assign_officer(report, sup, officer="h_pt")
+    report.refresh_from_db()
+    assert report.assigned_officer == world.users["h_pt"]
+    event = report.events.get(action="assign_officer")
+    assert event.data["officer"] == "h_pt"
+    messages = Message.objects.filter(kind="report_officer_assigned", ref_code=report.code)
+    assert {m.user_id for m in messages} == {world.users["h_pt"].pk}  # inbox and/or e-mail, to the officer only
+    assert all("Trần Thị B" not in m.body and report.code in m.body for m in messages)
+    # the officer belongs to the unit: leaving it clears the name
+    from tinhso.reports import handling
+
+    handling.return_to_ioc(report, actor(world.users["h_pt"]), reason="Không thuộc thẩm quyền")
+    report.refresh_from_db()
+    assert report.assigned_officer is None
+
+
+def test_leader_cannot_assign(world):
+    leader = get_user_model().objects.create_user("lead", password="x")
+    from django.contrib.auth.models import Permission
+
+    leader.user_permissions.add(Permission.objects.get(codename="read_scope_reports"))
+    Membership.objects.create(user=leader, role=Role.LEADER, unit=world.pt)
+    report = make_report(world, State.IN_PROGRESS)
+    with pytest.raises(UserError) as err:
+        assignment.assign_officer(report, actor(get_user_model().objects.get(pk=leader.pk)), officer="h_pt")
+    assert err.value.status == 403
+
+
+def test_reply_templates_per_category_with_placeholders(world):
+    report = make_report(world, State.IN_PROGRESS)
+    ReplyTemplate.objects.create(title="Đã tiếp nhận", text_vi="Phản ánh {code} ({category}) do {unit} xử lý. {x}",
+                                 text_en="Report {code} ({category}) is handled by {unit}.")
+    ReplyTemplate.objects.create(category=world.health, title="Y tế", text_vi="Chỉ cho y tế")
+    ReplyTemplate.objects.create(title="Cũ", text_vi="tắt", active=False)
+    vi = replies.templates_for(report)
+    assert [t["title"] for t in vi] == ["Đã tiếp nhận"]
+    assert vi[0]["text"] == f"Phản ánh {report.code} (Giao thông) do UBND Phường Phan Thiết xử lý. {{x}}"
+    en = replies.templates_for(report, english=True)
+    assert en[0]["text"] == f"Report {report.code} (Traffic) is handled by UBND Phường Phan Thiết."
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+def test_ioc_queue_page_groups_sort_and_filters_in_links(client, world):
+    login(client, world.users["op"])
+    new = make_report(world, State.SUBMITTED)
+    make_report(world, State.IN_PROGRESS)
+    page = client.get("/ioc/phan-anh?sort=-created&q=đường").content.decode()
+    assert 'data-group="waiting"' in page and '<strong class="count">1</strong>' in page
+    assert 'aria-sort="descending"' in page
+    # the group links keep the sort and the search
+    assert 'href="?group=waiting&amp;sort=-created&amp;q=%C4%91%C6%B0%E1%BB%9Dng"' in page
+    assert "/ioc/phan-anh.csv?sort=-created&amp;q=" in page
+    assert new.code in page
+    bad = client.get("/ioc/phan-anh?sort=reporter_name")
+    assert bad.status_code == 400 and "reporter_name" in bad.content.decode()
+    only_new = client.get("/ioc/phan-anh?group=waiting").content.decode()
+    assert new.code in only_new
+    all_states = client.get("/ioc/phan-anh?state=all").content.decode()
+    assert 'value="all" selected' in all_states
+
+
+@pytest.mark.django_db
+def test_ioc_queue_map_view_lists_points_as_json(client, world):
+    login(client, world.users["op"])
+    r = make_report(world, State.SUBMITTED)
+    page = client.get("/ioc/phan-anh?view=map").content.decode()
+    assert 'data-queue-map' in page and 'id="queue-points"' in page and r.code in page
+    assert "Trần Thị B" not in page
+
+
+@pytest.mark.django_db
+def test_bulk_page_round_trip_and_permissions(client, world):
+    a, b = make_report(world, State.VERIFIED), make_report(world, State.CLOSED)
+    login(client, world.users["h_pt"])
+    assert client.post("/ioc/phan-anh/hang-loat", {"action": "forward", "codes": [a.code]}).status_code == 403
+    login(client, world.users["op"])
+    done = client.post("/ioc/phan-anh/hang-loat", {"action": "forward", "unit": "ubnd-phan-thiet",
+                                                   "codes": [a.code, b.code], "back": "sort=code&evil=1"})
+    assert done.status_code == 302 and done["Location"] == "/ioc/phan-anh?sort=code"
+    page = client.get(done["Location"]).content.decode()
+    assert 'id="bulk-results"' in page and f'data-code="{a.code}"' in page and 'class="failed"' in page
+    a.refresh_from_db()
+    assert a.state == State.ASSIGNED
+    nothing = client.post("/ioc/phan-anh/hang-loat", {"action": "forward", "unit": "ubnd-phan-thiet"})
+    assert nothing.status_code == 302  # a message, never a 500
+
+
+@pytest.mark.django_db
+def test_csv_pages_scope_and_privacy(client, world):
+    mine = make_report(world, State.IN_PROGRESS)
+    theirs = make_report(world, State.IN_PROGRESS, unit=world.mn)
+    login(client, world.users["h_pt"])
+    response = client.get("/don-vi/phan-anh.csv?state=all")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response["Content-Type"].startswith("text/csv")
+    assert mine.code in body and theirs.code not in body  # a commune's handler sees only their commune
+    assert "0987654321" not in body and "b@example.org" not in body
+    assert client.get("/ioc/phan-anh.csv").status_code == 403
+
+
+@pytest.mark.django_db
+def test_unit_bulk_assign_officer_and_mine_first(client, world):
+    r1, r2 = make_report(world, State.IN_PROGRESS), make_report(world, State.ASSIGNED)
+    login(client, world.users["sup_pt"])
+    page = client.get("/don-vi/phan-anh").content.decode()
+    assert 'name="officer"' in page and 'value="h_pt"' in page
+    client.post("/don-vi/phan-anh/hang-loat", {"action": "assign", "officer": "h_pt", "codes": [r1.code]})
+    r1.refresh_from_db()
+    assert r1.assigned_officer == world.users["h_pt"]
+    login(client, world.users["h_pt"])
+    page = client.get("/don-vi/phan-anh").content.decode()
+    assert page.index(r1.code) < page.index(r2.code)
+    assert 'data-group="mine"' in page
+
+
+@pytest.mark.django_db
+def test_detail_pages_offer_templates_unit_search_and_officer(client, world):
+    report = make_report(world, State.IN_PROGRESS)
+    ReplyTemplate.objects.create(category=world.traffic, title="Đang xử lý", text_vi="Phản ánh {code} đang được xử lý.")
+    login(client, world.users["sup_pt"])
+    page = client.get(f"/don-vi/phan-anh/{report.code}").content.decode()
+    assert f'data-text="Phản ánh {report.code} đang được xử lý."' in page
+    assert 'id="assign-officer"' in page and 'value="h_pt"' in page and 'value="h_mn"' not in page
+    done = client.post(f"/don-vi/phan-anh/{report.code}/thao-tac", {"action": "assign_officer", "officer": "h_pt"})
+    assert done.status_code == 302
+    report.refresh_from_db()
+    assert report.assigned_officer == world.users["h_pt"]
+    wrong = client.post(f"/don-vi/phan-anh/{report.code}/thao-tac", {"action": "assign_officer", "officer": "h_mn"})
+    assert wrong.status_code == 400 and "h_mn" in wrong.content.decode()
+    new = make_report(world, State.VERIFIED)
+    login(client, world.users["op"])
+    page = client.get(f"/ioc/phan-anh/{new.code}").content.decode()
+    assert 'data-unit-picker' in page and 'data-fold="ubnd phuong phan thiet ubnd-phan-thiet"' in page
+    assert '<label for="forward-unit">' in page
+
+
+@pytest.mark.django_db
+def test_queue_page_in_english(client, world):
+    from django.conf import settings
+
+    make_report(world, State.SUBMITTED)
+    login(client, world.users["op"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get("/ioc/phan-anh").content.decode()
+    assert "Waiting for you" in page and "Export CSV" in page and "Verify and forward" in page
+
+
+@pytest.mark.django_db
+def test_api_queue_order_counts_sort_and_bad_sort(client, world):
+    new = make_report(world, State.SUBMITTED)
+    working = make_report(world, State.IN_PROGRESS)
+    login(client, world.users["op"])
+    body = client.get("/api/v1/reports/queue").json()
+    assert [r["code"] for r in body["results"]] == [new.code, working.code]
+    assert body["counts"] == {"waiting": 1, "overdue": 0, "other": 1, "total": 2, "mine": None}
+    assert body["results"][0]["group"] == "waiting"
+    by_state = client.get("/api/v1/reports/queue?sort=-state").json()["results"]
+    assert [r["state"] for r in by_state] == ["submitted", "in_progress"]
+    bad = client.get("/api/v1/reports/queue?sort=reporter_phone")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_sort"
+    login(client, world.users["h_pt"])
+    inbox = client.get("/api/v1/reports/inbox?state=all").json()
+    assert [r["code"] for r in inbox["results"]] == [working.code] and inbox["counts"]["mine"] == 0

@@ -1,0 +1,250 @@
+"""The staff queues (the IOC operator's and a handling unit's): what waits for *this* person first.
+
+Order by default (FixMyStreet / Signalen / SeeClickFix style):
+
+1. **waiting** — what waits for the reader's action: for the IOC every report in triage (new,
+   verified not yet forwarded, returned by a unit, reopened); for a unit the reports newly assigned
+   to it (waiting for acceptance) and those where the citizen has just answered a question
+   (``provide_info`` is the latest event);
+2. **overdue** — the other reports whose running clock is past due;
+3. **other** — the rest.
+
+In a unit's queue the reports assigned to the reader by name come first (:mod:`tinhso.reports.assignment`).
+Inside a group: the nearest deadline first, then the newest. The groups partition the list, so
+their counts (shown at the top and usable as filters) add up to the total.
+
+An explicit ``sort`` (a key of :data:`SORT_KEYS`, ``-`` for descending) replaces that order.
+The state filter is ``""`` (open reports), ``"all"`` or one or more states. Everything is a
+queryset on :func:`tinhso.reports.permissions.visible_reports`, so a unit (a commune's committee)
+never sees another unit's report. Bulk actions (:func:`bulk`) run each item through the same
+service as the single action.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import DateTimeField as DateTimeOut
+from django.utils import timezone
+
+from tinhso.core.cellsafe import csv_row
+from tinhso.core.errors import UserError
+from tinhso.reports import assignment, queries, sla, triage, workflow
+from tinhso.reports.models import OPEN_STATES, Report, ReportEvent, State
+from tinhso.reports.permissions import (
+    Actor,
+    get_report_for,
+    require_acting,
+    require_operator,
+    visible_reports,
+)
+
+IOC, UNIT = "ioc", "unit"
+GROUPS = ("waiting", "overdue", "other")
+# Public sort keys → database expressions (a whitelist: nothing else reaches order_by).
+SORT_KEYS = {
+    "code": "code", "created": "created_at", "deadline": "due", "state": "state",
+    "category": "category__name_vi", "commune": "commune__name", "unit": "handling_unit__name",
+}
+MAX_BULK = 200
+MAX_MAP_POINTS = 2000
+IOC_WAITING = (State.SUBMITTED, State.VERIFIED, State.RETURNED_TO_IOC, State.REOPENED)
+
+
+@dataclass(frozen=True)
+class Params:
+    state: str = ""
+    group: str = ""
+    sort: str = ""
+    q: str = ""
+    overdue_only: bool = False
+    mine: bool = False
+
+    @classmethod
+    def from_query(cls, get) -> Params:
+        """From a request's GET (validated: an unknown sort or group is a 400 naming the field)."""
+        params = cls(state=(get.get("state") or "").strip(), group=(get.get("group") or "").strip(),
+                     sort=(get.get("sort") or "").strip(), q=(get.get("q") or "").strip(),
+                     overdue_only=get.get("overdue") == "1", mine=get.get("mine") == "1")
+        if params.sort and params.sort.lstrip("-") not in SORT_KEYS:
+            raise UserError("bad_sort", f"Không sắp xếp được theo “{params.sort}”.",
+                            f"Cannot sort by {params.sort!r}; use one of {', '.join(SORT_KEYS)}.", field="sort")
+        if params.group and params.group not in GROUPS:
+            raise UserError("bad_group", f"Nhóm không hợp lệ: “{params.group}”.",
+                            f"Unknown group {params.group!r}; use one of {', '.join(GROUPS)}.", field="group")
+        return params
+
+    def query(self, **override) -> dict:
+        """The filters as URL parameters (for links that keep them)."""
+        values = {"state": self.state, "group": self.group, "sort": self.sort, "q": self.q,
+                  "overdue": "1" if self.overdue_only else "", "mine": "1" if self.mine else ""}
+        values.update(override)
+        return {k: v for k, v in values.items() if v}
+
+
+@dataclass
+class Queue:
+    reports: QuerySet
+    counts: dict  # group → count, plus "mine" (unit queues) and "total"
+
+
+def _latest_action():
+    return Subquery(ReportEvent.objects.filter(report=OuterRef("pk")).order_by("-at", "-id").values("action")[:1])
+
+
+def waiting_q(kind: str) -> Q:
+    if kind == IOC:
+        return Q(state__in=IOC_WAITING)
+    return Q(state=State.ASSIGNED) | Q(state=State.IN_PROGRESS, last_action="provide_info")
+
+
+def _base(actor: Actor, kind: str, params: Params, now: dt.datetime) -> QuerySet:
+    if kind == IOC:
+        require_operator(actor)
+        qs = Report.objects.all()
+    else:
+        qs = visible_reports(actor)  # a unit's (a commune's) own reports only
+    qs = qs.select_related("category", "handling_unit", "commune", "assigned_officer")
+    if params.state == "all":
+        pass
+    elif params.state:
+        qs = queries._state_filter(qs, params.state)
+    else:
+        qs = qs.filter(state__in=OPEN_STATES)
+    if params.overdue_only:
+        qs = qs.filter(sla.overdue_q(now))
+    qs = queries._text_filter(qs, params.q or None)
+    if kind == UNIT:
+        qs = qs.annotate(last_action=_latest_action())
+    user_id = getattr(actor.user, "pk", None)
+    return qs.annotate(
+        grp=Case(When(waiting_q(kind), then=Value(0)), When(sla.overdue_q(now), then=Value(1)), default=Value(2),
+                 output_field=IntegerField()),
+        mine=Case(When(Q(assigned_officer_id=user_id, is_open=True) if user_id else Q(pk__in=[]), then=Value(0)),
+                  default=Value(1), output_field=IntegerField()),
+        due=Case(When(state__in=sla.ACCEPT_STATES, then=F("accept_due")),
+                 When(state__in=sla.HANDLE_STATES, then=F("handle_due")), default=None, output_field=DateTimeOut()),
+    )
+
+
+def staff_queue(actor: Actor, kind: str, params: Params, *, now: dt.datetime | None = None) -> Queue:
+    """The reader's queue (``kind`` is :data:`IOC` or :data:`UNIT`), filtered, ordered, with group counts."""
+    now = now or timezone.now()
+    qs = _base(actor, kind, params, now)
+    counts = {g: 0 for g in GROUPS}
+    for row in qs.order_by().values("grp").annotate(n=Count("pk")):
+        counts[GROUPS[row["grp"]]] = row["n"]
+    counts["total"] = sum(counts[g] for g in GROUPS)
+    if kind == UNIT:
+        counts["mine"] = qs.filter(mine=0).order_by().count()
+    if params.group:
+        qs = qs.filter(grp=GROUPS.index(params.group))
+    if params.mine:
+        qs = qs.filter(mine=0)
+    if params.sort:
+        key = SORT_KEYS[params.sort.lstrip("-")]
+        field = F(key).desc(nulls_last=True) if params.sort.startswith("-") else F(key).asc(nulls_last=True)
+        qs = qs.order_by(field, "-created_at", "-pk")
+    elif kind == UNIT:
+        qs = qs.order_by("mine", "grp", F("due").asc(nulls_last=True), "-created_at", "-pk")
+    else:
+        qs = qs.order_by("grp", F("due").asc(nulls_last=True), "-created_at", "-pk")
+    return Queue(reports=qs, counts=counts)
+
+
+# ---------------------------------------------------------------------------------------------
+# The same list as map points and as CSV
+
+
+def map_points(reports: QuerySet, *, limit: int = MAX_MAP_POINTS) -> tuple[list[dict], bool]:
+    """Positions of the listed reports (at most ``limit``; the flag says whether some were left out)."""
+    rows = list(reports.values("code", "lat", "lon", "state", "grp")[:limit + 1])
+    points = [{"code": r["code"], "lat": round(r["lat"], 6), "lon": round(r["lon"], 6), "state": r["state"],
+               "group": GROUPS[r["grp"]]} for r in rows[:limit]]
+    return points, len(rows) > limit
+
+
+CSV_HEADER = ("code", "created_at", "state", "group", "category", "severity", "commune", "handling_unit",
+              "officer", "deadline", "overdue", "description")
+
+
+def csv_rows(reports: QuerySet, *, now: dt.datetime | None = None):
+    """Header then one row per report: no reporter identity (name, phone, e-mail) ever (Decree 13/2023,
+    :mod:`tinhso.reports.privacy`), text cells made safe for spreadsheets (:mod:`tinhso.core.cellsafe`)."""
+    now = now or timezone.now()
+    yield list(CSV_HEADER)
+    for r in reports.iterator(chunk_size=500):
+        due = r.due
+        yield csv_row([
+            r.code, timezone.localtime(r.created_at).isoformat(timespec="minutes"), r.state, GROUPS[r.grp],
+            r.category.name_vi, r.severity, r.commune.name if r.commune_id else "",
+            r.handling_unit.name if r.handling_unit_id else "",
+            r.assigned_officer.get_username() if r.assigned_officer_id else "",
+            timezone.localtime(due).isoformat(timespec="minutes") if due else "",
+            "1" if due and due < now and r.paused_at is None else "0",
+            r.description,
+        ])
+
+
+# ---------------------------------------------------------------------------------------------
+# Bulk actions
+
+
+BULK_ACTIONS = ("verify", "forward", "verify_forward", "assign", "accept")
+
+
+def bulk(actor: Actor, action: str, codes, *, unit: str = "", officer: str = "", note: str = "",
+         now: dt.datetime | None = None) -> list[dict]:
+    """Apply ``action`` to each report of ``codes``, one at a time, through the single-action services.
+
+    Each item is its own transaction: one refused item (a colleague moved it meanwhile, another
+    unit's report, a wrong state) does not undo or block the others, and every item gets a line
+    ``{"code", "ok", "message_vi", "message_en", "error"}`` saying what happened. The whole batch
+    is refused up front only when the request itself is wrong (unknown action, no selection, too
+    many, a missing unit/officer).
+    """
+    require_acting(actor)
+    if action not in BULK_ACTIONS:
+        raise UserError("unknown_action", f"Thao tác hàng loạt không hợp lệ: {action}.",
+                        f"Unknown bulk action: {action}.", field="action")
+    wanted = list(dict.fromkeys(c.strip().upper() for c in codes if c and c.strip()))
+    if not wanted:
+        raise UserError("nothing_selected", "Chưa chọn phản ánh nào.", "No report selected.", field="codes")
+    if len(wanted) > MAX_BULK:
+        raise UserError("too_many", f"Chọn tối đa {MAX_BULK} phản ánh mỗi lần (đã chọn {len(wanted)}).",
+                        f"At most {MAX_BULK} reports at a time ({len(wanted)} selected).", field="codes")
+    if action == "forward" and not unit:
+        raise UserError("unit_required", "Chọn đơn vị nhận phản ánh.", "Choose the unit to send the reports to.",
+                        field="unit")
+    if action == "assign" and not officer:
+        raise UserError("officer_required", "Chọn cán bộ xử lý.", "Choose the officer.", field="officer")
+    if unit:
+        triage._unit(unit)  # an unknown unit refuses the whole batch before anything changes
+    results = []
+    for code in wanted:
+        try:
+            report = get_report_for(actor, code)
+            _one(actor, action, report, unit=unit, officer=officer, note=note, now=now)
+        except UserError as err:
+            results.append({"code": code, "ok": False, "error": err.code, "message_vi": err.message_vi,
+                            "message_en": err.message_en})
+        else:
+            results.append({"code": code, "ok": True, "error": "", "message_vi": "Đã thực hiện.",
+                            "message_en": "Done.", "state": report.state})
+    return results
+
+
+def _one(actor: Actor, action: str, report: Report, *, unit: str, officer: str, note: str, now) -> None:
+    if action == "verify":
+        triage.verify(report, actor, note=note, forward_now=False, now=now)
+    elif action == "verify_forward":
+        triage.verify(report, actor, note=note, forward_now=True, unit_code=unit or None, now=now)
+    elif action == "forward":
+        workflow.check(report, "forward", actor)
+        triage.forward(report, actor, unit_code=unit, note=note, now=now)
+    elif action == "assign":
+        assignment.assign_officer(report, actor, officer=officer, note=note, now=now)
+    elif action == "accept":
+        workflow.transition(report, "accept", actor, note=note, now=now)

@@ -1,0 +1,126 @@
+/* Staff queue pages: "select all" for bulk actions, the searchable unit picker, the queue map.
+ * Everything works without this script: the checkboxes one by one, the unit <select> as it is,
+ * the list view instead of the map.
+ *   [data-unit-picker]: a labelled search box filters the <select>'s options by a folded key
+ *     (data-fold, computed by the server with tinhso.core.text.fold), so "phan thiet" finds
+ *     "Phường Phan Thiết".
+ *   [data-queue-map]: the same filtered list as markers, from the JSON in #<data-points>.
+ */
+(function () {
+  "use strict";
+
+  function fold(text) {
+    return String(text || "").replace(/đ/g, "d").replace(/Đ/g, "D").normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/\s+/g, " ").trim();
+  }
+
+  // --- select all ---------------------------------------------------------------------------
+  var all = document.getElementById("select-all");
+  if (all) {
+    var boxes = document.querySelectorAll('input[type=checkbox][name="codes"]');
+    all.hidden = false;
+    all.addEventListener("change", function () {
+      boxes.forEach(function (b) { b.checked = all.checked; });
+    });
+  }
+
+  // --- bulk bar: show the unit / officer choice only for the actions that use it -------------
+  var action = document.getElementById("bulk-action");
+  if (action) {
+    var unitBox = document.querySelector(".bulk-bar [data-unit-picker]");
+    var officer = document.getElementById("bulk-officer");
+    var sync = function () {
+      var a = action.value;
+      if (unitBox) { unitBox.hidden = !(a === "forward" || a === "verify_forward"); }
+      if (officer) {
+        officer.hidden = a !== "assign";
+        var label = document.querySelector('label[for="bulk-officer"]');
+        if (label) { label.hidden = officer.hidden; }
+      }
+    };
+    action.addEventListener("change", sync);
+    sync();
+  }
+
+  // --- unit picker --------------------------------------------------------------------------
+  document.querySelectorAll("[data-unit-picker]").forEach(function (box) {
+    var input = box.querySelector(".unit-search");
+    var select = box.querySelector("select");
+    var status = box.querySelector(".unit-picker-status");
+    if (!input || !select) { return; }
+    input.hidden = false;
+    input.addEventListener("input", function () {
+      var key = fold(input.value), shown = 0, first = null;
+      Array.prototype.forEach.call(select.options, function (opt) {
+        if (!opt.value) { return; }  // the "by the routing rules" choice stays
+        var match = !key || (opt.dataset.fold || fold(opt.text)).indexOf(key) !== -1;
+        opt.hidden = !match;
+        opt.disabled = !match;
+        if (match) { shown += 1; if (!first) { first = opt; } }
+      });
+      var current = select.selectedOptions[0];
+      // typing picks the first match unless the chosen unit still matches
+      if (key && first && (!current || !current.value || current.disabled)) { select.value = first.value; }
+      if (status) { status.textContent = key ? shown + " " + (status.dataset.msg || "") : ""; }
+    });
+  });
+
+  // --- reply templates: insert the chosen text into the reply box ---------------------------
+  document.querySelectorAll("[data-reply-templates]").forEach(function (box) {
+    var select = box.querySelector("select");
+    var target = document.getElementById(box.dataset.target);
+    if (!select || !target) { return; }
+    box.hidden = false;
+    box.querySelector("[data-insert]").addEventListener("click", function () {
+      var opt = select.selectedOptions[0];
+      if (!opt || !opt.value) { return; }
+      var text = opt.dataset.text || "";
+      var start = target.selectionStart, end = target.selectionEnd, value = target.value;
+      if (typeof start === "number" && document.activeElement === target) {
+        target.value = value.slice(0, start) + text + value.slice(end);
+      } else {
+        target.value = value ? value.replace(/\s*$/, "") + "\n" + text : text;
+      }
+      target.focus();
+    });
+  });
+
+  // --- queue map ----------------------------------------------------------------------------
+  var COLORS = { waiting: "#b3261e", overdue: "#8a4b00", other: "#2f5d8a" };
+  document.querySelectorAll("[data-queue-map]").forEach(function (el) {
+    if (typeof L === "undefined") { return; }
+    var data = document.getElementById(el.dataset.points);
+    var points = data ? JSON.parse(data.textContent) : [];
+    var map = L.map(el, { attributionControl: false });
+    map.setView([16, 107], 6);
+    if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
+    var markers = L.featureGroup().addTo(map);
+    points.forEach(function (p) {
+      var m = L.circleMarker([p.lat, p.lon], {
+        radius: 7, weight: 2, color: "#fff", fillColor: COLORS[p.group] || COLORS.other, fillOpacity: 0.9
+      });
+      var link = document.createElement("a");
+      link.href = p.url;
+      link.textContent = p.code;
+      var pop = document.createElement("div");
+      pop.appendChild(link);
+      pop.appendChild(document.createTextNode(" — " + p.label));
+      m.bindPopup(pop);
+      m.addTo(markers);
+    });
+    el.dataset.markers = String(points.length);
+    fetch(el.dataset.basemap, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (gj) {
+        L.geoJSON(gj, { style: { color: "#7a8794", weight: 1, fillColor: "#eef1f5", fillOpacity: 0.7 } })
+          .addTo(map).bringToBack();
+        if (!points.length) {
+          var b = L.geoJSON(gj).getBounds();
+          if (b.isValid()) { map.fitBounds(b); }
+        }
+      })
+      .catch(function () { return null; })
+      .then(function () { el.dataset.ready = "1"; });
+    if (points.length) { map.fitBounds(markers.getBounds(), { maxZoom: 15, padding: [20, 20] }); }
+  });
+})();
