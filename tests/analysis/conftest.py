@@ -1,0 +1,19 @@
+"""The monthly report's tests reuse the reports fixtures (a small province with units and staff)."""
+
+import pytest
+
+from tests.reports.conftest import _media, boundaries_ready, world  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
