@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from jinja2 import StrictUndefined
+from jinja2 import StrictUndefined, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from tinhso.core.errors import UserError
@@ -38,6 +39,7 @@ from tinhso.core.errors import UserError
 LANGS = ("vi", "en")
 LOCALES = {"vi": "vi_VN", "en": "en_GB"}
 MINUS = "\u2212"
+_SPACES = re.compile(r"[ \t\r\n]+")  # not the no-break spaces the filters write
 DATA = Path(__file__).parent / "data"
 
 
@@ -119,6 +121,8 @@ def environment(lang: str) -> ImmutableSandboxedEnvironment:
 
 
 def _bound(func, lang, value, *args):
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined: raises UndefinedError naming the missing figure
     return func(value, lang, *args)
 
 
@@ -129,7 +133,7 @@ def _compiled(lang: str, source: str):
 
 def render(source: str, lang: str, **context: Any) -> str:
     """One sentence: ``source`` rendered with ``context``; whitespace collapsed."""
-    return " ".join(_compiled(lang, source).render(**context).split())
+    return _SPACES.sub(" ", _compiled(lang, source).render(**context)).strip(" ")
 
 
 @functools.lru_cache(maxsize=4)
