@@ -38,7 +38,7 @@ LABELS = {
         "count_label": "Phản ánh", "rate_label": "Đúng hạn (%)", "expected": "Kỳ vọng", "observed": "Thực tế",
         "method": "Cách tính: số liệu từ dữ liệu của hệ thống tại thời điểm lập báo cáo; câu chữ sinh từ mẫu cố định "
                   "nên cùng số liệu cho cùng nội dung.",
-        "contents": "Nội dung",
+        "table": "Bảng số liệu",
     },
     "en": {
         "title": "Monthly analysis", "province": "Whole province", "reports": "Field reports",
@@ -56,7 +56,7 @@ LABELS = {
         "count_label": "Reports", "rate_label": "On time (%)", "expected": "Expected", "observed": "Observed",
         "method": "Method: figures from the system's data when the report was made; sentences come from fixed "
                   "templates, so the same figures always give the same text.",
-        "contents": "Contents",
+        "table": "Figures",
     },
 }
 
