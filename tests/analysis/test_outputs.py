@@ -4,6 +4,7 @@ Vietnamese letters included; the dossier figures come from the 766 indicators of
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import docx
 import pypdf
@@ -31,7 +32,7 @@ def test_cli_writes_html_pdf_and_docx_that_open(world, cli, tmp_path):
     result = json.loads(out)
     paths = {p.rsplit(".", 1)[1]: p for p in result["files"]}
     assert set(paths) == {"html", "pdf", "docx"}
-    html = open(paths["html"], encoding="utf-8").read()
+    html = Path(paths["html"]).read_text(encoding="utf-8")
     assert "UBND Phường Phan Thiết" in html and "tháng 10/2025" in html
     pdf = _pdf_text(paths["pdf"])
     assert "UBND Phường Phan Thiết" in pdf  # diacritics survive the PDF font

@@ -206,3 +206,29 @@ def test_synthetic_data_is_labelled(world):
     data = report.build(MONTH, None, findings=[])
     assert data["synthetic"] is True
     assert "DỮ LIỆU MẪU" in render.html(data, "vi") and "SYNTHETIC DATA" in render.html(data, "en")
+
+
+def test_plan_indicators_that_changed_status(world):
+    from tinhso.indicators import progress
+
+    def entry(code, status):
+        return {"code": code, "name": f"Chỉ tiêu {code}", "name_en": f"Indicator {code}", "plan": "p",
+                "milestone": 2025, "status": status}
+
+    now = {"p/A": entry("A", progress.AT_RISK), "p/B": entry("B", progress.ON_TRACK), "p/C": entry("C", progress.ACHIEVED)}
+    last_month = {"p/A": entry("A", progress.ON_TRACK), "p/B": entry("B", progress.ON_TRACK)}  # C is new: no change
+    year_ago = {"p/A": entry("A", progress.ON_TRACK), "p/B": entry("B", progress.OFF_TRACK), "p/C": entry("C", progress.ACHIEVED)}
+    head = headline.figures(MONTH, headline.province_scope(), plan_now=now, previous_plan=last_month,
+                            year_ago_plan=year_ago)
+    assert [(c["code"], c["before"], c["status"]) for c in head["plan"]["changed"]] == [
+        ("A", progress.ON_TRACK, progress.AT_RISK)]
+    assert [c["code"] for c in head["plan"]["changed_year"]] == ["A", "B"]
+    data = {"headline": head, "findings": [], "synthetic": False}
+    vi, en = render.html(data, "vi"), render.html(data, "en")
+    assert "Chỉ tiêu A (Chỉ tiêu A) chuyển từ “Đúng hướng” sang “Có nguy cơ không đạt”." in vi
+    assert "Indicator A (Indicator A) moved from “On track” to “At risk”." in en
+    assert "So với báo cáo cùng kỳ năm trước, 2 chỉ tiêu đã đổi trạng thái:" in vi
+    # without an archived report last month, the report says there is nothing to compare with
+    first = headline.figures(MONTH, headline.province_scope(), plan_now=now)
+    assert first["plan"]["changed"] == [] and first["plan"]["compared"] is False
+    assert "Chưa có báo cáo tháng trước" in render.html({"headline": first, "findings": []}, "vi")

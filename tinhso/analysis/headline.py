@@ -8,7 +8,7 @@ earlier. Nothing is counted here that another app already counts:
 - public-service dossiers: the 766 indicators of :func:`tinhso.dossiers.service.indicators`
   (received, online share, 2.1 on-time rate, total score and rank); "no data" when the store is empty;
 - plan indicators: their status now (:func:`tinhso.indicators.status.plan_status`), compared with the
-  statuses recorded in the archived report of the previous month.
+  statuses recorded in the archived reports of the previous month and of the same month a year earlier.
 
 The result is plain JSON (numbers, codes, names in both languages): the text is written later from
 templates (:mod:`tinhso.analysis.render`).
@@ -246,7 +246,9 @@ def plan_statuses(scope: Scope) -> dict[str, dict]:
             return {}
         plans = plans.filter(unit_id=commune)
     out = {}
-    year = dt.date.today().year
+    from django.utils import timezone
+
+    year = timezone.localdate().year
     for plan in plans:
         milestones = sorted(int(m) for m in plan.milestones or [])
         if not milestones:
@@ -283,8 +285,18 @@ def _item(key: str, now: dict | None, before: dict | None, year_ago: dict | None
             "change": diff(value, prev), "change_year": diff(value, ago), **extra}
 
 
+def _changed(now: dict, before: dict | None) -> list[dict]:
+    changed = []
+    for key in sorted(now):
+        status = ((before or {}).get(key) or {}).get("status")
+        if status is not None and status != now[key]["status"]:
+            changed.append({**now[key], "key": key, "before": status})
+    return changed
+
+
 def figures(month: dt.date, scope: Scope, *, source: DossierSource | None = None,
-            previous_plan: dict | None = None, plan_now: dict | None = None) -> dict:
+            previous_plan: dict | None = None, year_ago_plan: dict | None = None,
+            plan_now: dict | None = None) -> dict:
     """Every headline figure of ``month`` for ``scope`` (JSON)."""
     from tinhso.ioc import aggregates
 
@@ -309,13 +321,9 @@ def figures(month: dt.date, scope: Scope, *, source: DossierSource | None = None
 
     series = report_series(month, unit_id)
     plan_now = plan_statuses(scope) if plan_now is None else plan_now
-    changed = []
-    if previous_plan is not None:
-        for key in sorted(plan_now):
-            before = (previous_plan.get(key) or {}).get("status")
-            if before is not None and before != plan_now[key]["status"]:
-                changed.append({**plan_now[key], "key": key, "before": before})
-    plan = {"available": bool(plan_now), "compared": previous_plan is not None, "changed": changed,
+    plan = {"available": bool(plan_now), "compared": previous_plan is not None,
+            "changed": _changed(plan_now, previous_plan),
+            "compared_year": year_ago_plan is not None, "changed_year": _changed(plan_now, year_ago_plan),
             "statuses": plan_now, "labels": status_labels()}
     reports["series"] = series
     return {"month": label(month), "scope": scope.as_dict(), "reports": reports, "dossiers": dossiers,

@@ -115,6 +115,11 @@ def finding_view(finding: dict, lang: str, *, chart_format: str = "svg") -> dict
     }
 
 
+def _plan_change(template: str, change: dict, lang: str, status) -> str:
+    return text.render(template, lang, code=change["code"], name=change["name"] if lang == "vi" else change["name_en"],
+                       before=status(change["before"]), after=status(change["status"]))
+
+
 def document(data: dict, lang: str, *, chart_format: str = "svg") -> dict:
     """The report in ``lang``: every sentence from the templates, every chart drawn from the data."""
     text.check_lang(lang)
@@ -146,9 +151,10 @@ def document(data: dict, lang: str, *, chart_format: str = "svg") -> dict:
     elif not plan["changed"]:
         plan_sentences = [text.render(spec[f"none_{lang}"], lang)]
     else:
-        plan_sentences = [text.render(spec[f"changed_{lang}"], lang, code=c["code"],
-                                      name=c["name"] if lang == "vi" else c["name_en"], before=status(c["before"]),
-                                      after=status(c["status"])) for c in plan["changed"]]
+        plan_sentences = [_plan_change(spec[f"changed_{lang}"], c, lang, status) for c in plan["changed"]]
+    if plan.get("changed_year"):
+        plan_sentences.append(text.render(spec[f"year_{lang}"], lang, count=len(plan["changed_year"])))
+        plan_sentences += [_plan_change(spec[f"changed_{lang}"], c, lang, status) for c in plan["changed_year"]]
     findings = sorted(data.get("findings") or [], key=lambda f: (-f["severity"], f["kind"], f["unit_code"]))
     synthetic = bool(data.get("synthetic"))
     return {

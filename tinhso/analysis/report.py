@@ -42,8 +42,9 @@ def run_detectors(month: dt.date, scope: headline.Scope) -> tuple[list[Finding],
         return [], True
 
 
-def previous_plan_statuses(month: dt.date, code: str) -> dict | None:
-    before = MonthlyReport.objects.filter(month=headline.shift(month, -1), unit_code=code).first()
+def archived_plan_statuses(month: dt.date, code: str) -> dict | None:
+    """The plan statuses recorded in the archived report of ``month`` (None without one)."""
+    before = MonthlyReport.objects.filter(month=month, unit_code=code).first()
     if before is None:
         return None
     return ((before.data.get("headline") or {}).get("plan") or {}).get("statuses")
@@ -53,7 +54,9 @@ def build(month: dt.date, unit: str | None = None, *, source: headline.DossierSo
           findings: list[Finding] | None = None) -> dict:
     """The report's data: headline figures, findings, whether it rests on synthetic data."""
     scope = headline.scope_for(unit)
-    head = headline.figures(month, scope, source=source, previous_plan=previous_plan_statuses(month, scope.code))
+    head = headline.figures(month, scope, source=source,
+                            previous_plan=archived_plan_statuses(headline.shift(month, -1), scope.code),
+                            year_ago_plan=archived_plan_statuses(headline.shift(month, -12), scope.code))
     pending = False
     if findings is None:
         findings, pending = run_detectors(month, scope)
@@ -68,7 +71,7 @@ def generate(month: dt.date, unit: str | None = None, *, source: headline.Dossie
     """Build and archive (create or replace) the report of ``month`` for the province or ``unit``."""
     now = now or timezone.now()
     month = headline.month_start(month)
-    if month >= timezone.localdate().replace(day=1) and not getattr(settings, "ANALYSIS_ALLOW_OPEN_MONTH", False):
+    if month >= timezone.localdate().replace(day=1):
         raise UserError("month_not_over", f"Tháng {headline.label(month)} chưa kết thúc",
                         f"The month {headline.label(month)} is not over yet", field="month")
     data = build(month, unit, source=source, findings=findings)
