@@ -11,6 +11,7 @@ POST never changes what the next role sees.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
@@ -232,6 +233,10 @@ def walk_world(db, boundaries_ready, settings, tmp_path):  # noqa: F811
              "planner": role_user("w-planner", "planner", pt),
              "leader": role_user("w-leader", "leader", pt),
              "administrator": role_user("w-administrator", "administrator")}
+    from tinhso.analysis import report as monthly  # the monthly analysis archive (/phan-tich)
+
+    for unit in (None, pt.code, mn.code):
+        monthly.generate(dt.date(2025, 10, 1), unit, findings=[])
     new = make_report(w, State.SUBMITTED)
     mine = make_report(w, State.IN_PROGRESS, unit=pt, public=False)
     theirs = make_report(w, State.IN_PROGRESS, unit=mn, public=False)

@@ -80,6 +80,25 @@ def main(out_path: str) -> None:
                       reporter_name="Người thử", reporter_phone="0900000002").report.code
         for i in range(1, 5)]
     facts["other_unit"] = other.report.handling_unit.name if other.report.handling_unit_id else None
+    # The monthly analysis (/phan-tich): synthetic reports dated before this month (this month's pages keep
+    # their own numbers) and last month's archived report for the province and Phan Thiết's committee.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tinhso.analysis import headline
+    from tinhso.analysis import report as monthly
+    from tinhso.ioc import aggregates
+    from tinhso.reports import synthetic
+
+    first = timezone.localdate().replace(day=1)
+    synthetic.generate(150, seed=1313, out=lambda *a, **k: None,
+                       now=dt.datetime.combine(first, dt.time(0), tzinfo=aggregates.local_tz()) - dt.timedelta(hours=1))
+    aggregates.rebuild()
+    month = headline.shift(first, -1)
+    for code in (None, facts["wards"]["phan_thiet"]["unit_code"]):
+        monthly.generate(month, code)
+    facts["analysis_month"] = headline.label(month)
     with open(out_path, "w", encoding="utf-8") as fh:
         json.dump(facts, fh, ensure_ascii=False, indent=1)
 

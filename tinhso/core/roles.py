@@ -13,13 +13,16 @@ role (group)     may
 (citizen)        no account: submit, track and rate their own report, read public pages
 operator         IOC: triage every report of the province (sees reporters' contact data);
                  edit the report configuration tables and the camera registry in the admin;
-                 read the notification outbox; the IOC wall
+                 read the notification outbox; the IOC wall; the monthly analysis
 handler          handle the reports assigned to their unit (told of new ones: notification inbox)
 supervisor       as handler, and receives the unit's near-due and overdue notices; the unit's IOC wall
+                 and monthly analysis
 planner          enter and import plan figures for their unit (a commune) or the province;
-                 approve figures another planner entered (never their own); the inbox
+                 approve figures another planner entered (never their own); the inbox; the
+                 monthly analysis of their scope
 leader           read everything in their scope, change nothing (province leaders,
-                 department directors, commune chairmen); the IOC wall of their scope
+                 department directors, commune chairmen); the IOC wall and the monthly
+                 analysis of their scope
 administrator    the admin: users, groups, memberships, API clients and every table (the
                  only role that edits the first three; "retry now" on the notification
                  outbox); no case work or data entry unless
@@ -53,7 +56,10 @@ WORK_PERMISSIONS = ("reports.triage_report", "reports.handle_report", "reports.s
                     "indicators.approve_observations",
                     "dossiers.view_all_dossiers", "dossiers.view_agency_dossiers",
                     # open data: given through the groups opendata-publisher / opendata-approver
-                    "opendata.publish_dataset", "opendata.approve_dataset")
+                    "opendata.publish_dataset", "opendata.approve_dataset",
+                    # the monthly analysis (/phan-tich): read in one's scope through a working role
+                    "analysis.view_monthly_analysis")
+ANALYSIS = "analysis.view_monthly_analysis"
 
 _CONFIG_TABLES = ("category", "handlingunit", "routingrule", "deadlinerule", "calendarexception", "replytemplate")
 
@@ -81,18 +87,18 @@ ROLES: tuple[RoleDef, ...] = (
         "geo.view_unit", "geo.view_succession", "geo.view_registryload", "geo.view_boundaryversion",
         # The IOC wall, its camera registry, the published ranks it shows.
         "ioc.view_wall", *_crud("ioc", ("camera",)), "indices.view_publishedresult",
-        "dossiers.view_all_dossiers",
+        "dossiers.view_all_dossiers", ANALYSIS,
     )),
     RoleDef(HANDLER, "Cán bộ xử lý", "Unit handler", ("reports.handle_report", "reports.read_scope_reports", INBOX,
                                                        "dossiers.view_agency_dossiers")),
     RoleDef(SUPERVISOR, "Lãnh đạo giám sát", "Unit supervisor",
             ("reports.handle_report", "reports.supervise_report", "reports.read_scope_reports", INBOX,
-             "ioc.view_wall", "dossiers.view_agency_dossiers")),
+             "ioc.view_wall", "dossiers.view_agency_dossiers", ANALYSIS)),
     # Entering and approving figures: a figure counts once a second planner approved it.
     RoleDef(PLANNER, "Cán bộ kế hoạch", "Planner", ("indicators.import_observations",
-                                                     "indicators.approve_observations", INBOX)),
+                                                     "indicators.approve_observations", INBOX, ANALYSIS)),
     RoleDef(LEADER, "Lãnh đạo (chỉ xem)", "Leader (read-only)", ("reports.read_scope_reports", "ioc.view_wall",
-                                                                 "dossiers.view_agency_dossiers")),
+                                                                 "dossiers.view_agency_dossiers", ANALYSIS)),
     # Every permission but WORK_PERMISSIONS: users, groups, memberships, API clients, every table.
     RoleDef(ADMINISTRATOR, "Quản trị hệ thống", "Administrator", (ALL,)),
 )

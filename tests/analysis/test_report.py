@@ -1,0 +1,222 @@
+"""The monthly report's figures and text: headline figures equal counts taken directly from the
+records, the text comes only from templates with its figures, and the same data gives the same
+bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from jinja2.exceptions import SecurityError, UndefinedError
+
+from tests.analysis.helpers import MONTH, direct, populate
+from tinhso.analysis import headline, render, report, text
+from tinhso.analysis.findings import Finding, Link, Series
+from tinhso.analysis.models import MonthlyReport
+from tinhso.core.errors import UserError
+
+pytestmark = pytest.mark.django_db
+
+DETECTORS_TOML = '''
+[test_rising]
+finding_vi = "Phản ánh {{ subject.category }} tại {{ unit_name }} tăng lên {{ figures.count|num }} ({{ figures.change|pp }})."
+finding_en = "{{ subject.category_en }} reports at {{ unit_name }} rose to {{ figures.count|num }} ({{ figures.change|pp }})."
+action_vi = "Đề nghị {{ unit_name }} kiểm tra nguyên nhân."
+action_en = "{{ unit_name }} should look into the cause."
+'''
+
+
+@pytest.fixture
+def detector_templates(monkeypatch, tmp_path):
+    """A detector's sentence templates, as the detectors' data file would hold them."""
+    (tmp_path / "headline.toml").write_bytes((text.DATA / "headline.toml").read_bytes())
+    (tmp_path / "detectors.toml").write_text(DETECTORS_TOML, encoding="utf-8")
+    monkeypatch.setattr(text, "DATA", tmp_path)
+    text._load.cache_clear()
+    yield
+    text._load.cache_clear()
+
+
+def finding(**over) -> Finding:
+    values = dict(kind="test_rising", unit_code="ubnd-phan-thiet", unit_name="UBND Phường Phan Thiết",
+                  unit_kind="commune", severity=2.0, confidence=0.999, rule="MSTL residual z ≥ 3.09 (α = 0.001)",
+                  figures={"count": 42, "change": 0.125}, subject={"category": "Giao thông", "category_en": "Traffic"},
+                  links=[Link("Các phản ánh", "The reports", "/can-bo?linh-vuc=traffic")],
+                  series=Series("Phản ánh giao thông theo tuần", "Traffic reports per week",
+                                ["2025-09-01", "2025-09-08", "2025-09-15"], [10, 12, 42], [11, 11, 11],
+                                [5, 5, 5], [17, 17, 17]))
+    values.update(over)
+    return Finding(**values)
+
+
+def _items(section: dict) -> dict:
+    return {i["key"]: i for i in section["items"]}
+
+
+@pytest.mark.parametrize("unit", [None, "ubnd-phan-thiet", "so-y-te"])
+def test_headline_figures_equal_direct_counts(world, unit):
+    populate(world)
+    data = report.build(MONTH, unit, findings=[])
+    got = _items(data["headline"]["reports"])
+    for month, field in ((MONTH, "value"), (headline.shift(MONTH, -1), "previous"),
+                         (headline.shift(MONTH, -12), "year_ago")):
+        expected = direct(month, unit)
+        assert {k: got[k][field] for k in expected} == expected, (month, field)
+    assert got["received"]["change"] == got["received"]["value"] - got["received"]["previous"]
+    assert got["received"]["value"] > 0 and got["received"]["year_ago"] > 0
+    series = data["headline"]["reports"]["series"]
+    assert series["months"][-1] == "2025-10" and len(series["months"]) == headline.SERIES_MONTHS
+    assert series["received"][-1] == got["received"]["value"]
+    assert data["headline"]["scope"]["code"] == (unit or "68")
+
+
+def test_no_dossier_data_says_so(world, settings, tmp_path):
+    settings.DOSSIER_STORE_DIR = tmp_path / "empty-store"
+    data = report.build(MONTH, None, findings=[])
+    assert data["headline"]["dossiers"] == {"available": False, "synthetic": False, "items": []}
+    for lang, words in (("vi", "Không có số liệu hồ sơ"), ("en", "No dossier figures")):
+        assert words in render.html(data, lang)
+
+
+def test_same_data_gives_byte_identical_html(world, detector_templates):
+    populate(world)
+    first = report.build(MONTH, None, findings=[finding()])
+    again = report.build(MONTH, None, findings=[finding()])
+    assert first == again
+    for lang in ("vi", "en"):
+        assert render.html(first, lang).encode() == render.html(again, lang).encode()
+    # and regenerating the archived report keeps the data (the same numbers and text)
+    one = report.generate(MONTH, None, findings=[finding()])
+    data_one = one.data
+    two = report.generate(MONTH, None, findings=[finding()])
+    assert two.pk == one.pk and two.revision == 2 and two.data == data_one
+    assert MonthlyReport.objects.count() == 1
+
+
+def test_sentences_come_with_their_figures(world, detector_templates):
+    populate(world)
+    data = report.build(MONTH, "ubnd-phan-thiet", findings=[finding()])
+    got = _items(data["headline"]["reports"])
+    vi = render.html(data, "vi")
+    en = render.html(data, "en")
+    received = got["received"]
+    assert f"Tiếp nhận {received['value']} phản ánh của người dân" in vi
+    assert f"{received['value']} citizen reports were received" in en
+    # the finding's sentence, its action, rule, confidence, evidence link and chart
+    assert "Phản ánh Giao thông tại UBND Phường Phan Thiết tăng lên 42 (+12,5 điểm\u00a0%)." in vi
+    assert "Traffic reports at UBND Phường Phan Thiết rose to 42 (+12.5\u00a0pp)." in en
+    assert "Đề nghị UBND Phường Phan Thiết kiểm tra nguyên nhân." in vi
+    assert "MSTL residual z ≥ 3.09 (α = 0.001)" in vi and "100\u00a0%" in vi
+    assert 'href="http://127.0.0.1:8000/can-bo?linh-vuc=traffic"' in vi
+    assert vi.count('src="data:image/svg+xml;base64,') == 2  # the reports' chart and the finding's
+
+
+def test_a_missing_figure_is_never_written_around():
+    item = {"key": "on_time_rate", "value": None, "previous": 0.5, "year_ago": None, "change": None,
+            "change_year": None, "on_time": 0, "resolved": 0}
+    assert render.item_sentence(item, "vi")["sentence"] == "Tỷ lệ xử lý đúng hạn (phản ánh): không có số liệu trong tháng."
+    # a template naming a figure the finding does not carry fails instead of writing a blank
+    with pytest.raises(UndefinedError):
+        text.render("Tăng {{ figures.count|num }}", "vi", figures={})
+    with pytest.raises(ValueError):
+        text.render("Tăng {{ figures.count|num }}", "vi", figures={"count": None})
+
+
+def test_templates_are_sandboxed():
+    with pytest.raises(SecurityError):
+        text.render("{{ figures.__class__.__mro__ }}", "vi", figures={})
+    with pytest.raises(SecurityError):
+        text.render("{{ figures.clear() }}", "vi", figures={"a": 1})
+
+
+def test_filters_in_vietnamese_and_english():
+    cases = {
+        ("num", 1234567): ("1.234.567", "1,234,567"),
+        ("pct", 0.125): ("12,5\u00a0%", "12.5%"),
+        ("pp", -0.032): ("−3,2 điểm\u00a0%", "−3.2\u00a0pp"),
+        ("signed", 3): ("+3", "+3"),
+        ("signed", -3): ("−3", "−3"),
+        ("date", "2025-10-25"): ("25/10/2025", "25 October 2025"),
+        ("month", "2025-10"): ("tháng 10/2025", "October 2025"),
+    }
+    for (name, value), (vi, en) in cases.items():
+        assert text.render(f"{{{{ v|{name} }}}}", "vi", v=value) == vi
+        assert text.render(f"{{{{ v|{name} }}}}", "en", v=value) == en
+    assert text.render("{{ v|num(2) }}", "vi", v=85.754) == "85,75"
+
+
+def test_a_finding_without_templates_is_an_error(world, detector_templates):
+    data = report.build(MONTH, None, findings=[finding(kind="unknown_kind")])
+    with pytest.raises(UserError, match="unknown_kind"):
+        render.html(data, "vi")
+
+
+def test_detectors_are_asked_about_the_month_and_unit(world, monkeypatch, detector_templates):
+    from tinhso.analysis import detectors
+
+    asked = []
+
+    def run_all(ctx, kinds=None):
+        asked.append(ctx)
+        return [finding()]
+
+    monkeypatch.setattr(detectors, "run_all", run_all)
+    data = report.build(MONTH, "ubnd-phan-thiet")
+    assert (asked[0].month, asked[0].unit) == (MONTH, "ubnd-phan-thiet")
+    assert data["findings"][0]["figures"] == {"count": 42, "change": 0.125}
+
+
+def test_bad_month_and_unit_are_clear_errors(world):
+    for bad in ("2025-13", "10/2025", "2025-1"):
+        with pytest.raises(UserError) as err:
+            headline.month_start(bad)
+        assert err.value.code == "bad_month"
+    with pytest.raises(UserError) as err:
+        report.build(MONTH, "no-such-unit", findings=[])
+    assert err.value.status == 404
+    with pytest.raises(UserError) as err:
+        report.generate(dt.date.today().replace(day=1), None, findings=[])
+    assert err.value.code == "month_not_over"
+
+
+def test_synthetic_data_is_labelled(world):
+    from tests.analysis.helpers import local
+    from tests.reports.factories import make_report
+    from tinhso.reports.models import Report, State
+
+    r = make_report(world, State.ASSIGNED, unit=world.pt, now=local(MONTH.replace(day=5)))
+    data = report.build(MONTH, None, findings=[])
+    assert data["synthetic"] is False and "DỮ LIỆU MẪU" not in render.html(data, "vi")
+    Report.objects.filter(pk=r.pk).update(synthetic=True)
+    from tinhso.ioc import aggregates
+
+    aggregates.rebuild()
+    data = report.build(MONTH, None, findings=[])
+    assert data["synthetic"] is True
+    assert "DỮ LIỆU MẪU" in render.html(data, "vi") and "SYNTHETIC DATA" in render.html(data, "en")
+
+
+def test_plan_indicators_that_changed_status(world):
+    from tinhso.indicators import progress
+
+    def entry(code, status):
+        return {"code": code, "name": f"Chỉ tiêu {code}", "name_en": f"Indicator {code}", "plan": "p",
+                "milestone": 2025, "status": status}
+
+    now = {"p/A": entry("A", progress.AT_RISK), "p/B": entry("B", progress.ON_TRACK), "p/C": entry("C", progress.ACHIEVED)}
+    last_month = {"p/A": entry("A", progress.ON_TRACK), "p/B": entry("B", progress.ON_TRACK)}  # C is new: no change
+    year_ago = {"p/A": entry("A", progress.ON_TRACK), "p/B": entry("B", progress.OFF_TRACK), "p/C": entry("C", progress.ACHIEVED)}
+    head = headline.figures(MONTH, headline.province_scope(), plan_now=now, previous_plan=last_month,
+                            year_ago_plan=year_ago)
+    assert [(c["code"], c["before"], c["status"]) for c in head["plan"]["changed"]] == [
+        ("A", progress.ON_TRACK, progress.AT_RISK)]
+    assert [c["code"] for c in head["plan"]["changed_year"]] == ["A", "B"]
+    data = {"headline": head, "findings": [], "synthetic": False}
+    vi, en = render.html(data, "vi"), render.html(data, "en")
+    assert "Chỉ tiêu A (Chỉ tiêu A) chuyển từ “Đúng hướng” sang “Có nguy cơ không đạt”." in vi
+    assert "Indicator A (Indicator A) moved from “On track” to “At risk”." in en
+    assert "So với báo cáo cùng kỳ năm trước, 2 chỉ tiêu đã đổi trạng thái:" in vi
+    # without an archived report last month, the report says there is nothing to compare with
+    first = headline.figures(MONTH, headline.province_scope(), plan_now=now)
+    assert first["plan"]["changed"] == [] and first["plan"]["compared"] is False
+    assert "Chưa có báo cáo tháng trước" in render.html({"headline": first, "findings": []}, "vi")
