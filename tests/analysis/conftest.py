@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.reports.conftest import _media, world  # noqa: F401
+from tests.reports.conftest import _fresh_cache, _media, world  # noqa: F401
 
 
 @pytest.fixture(scope="session")
@@ -10,15 +10,6 @@ def boundaries_ready(django_db_setup):
     """The monthly report never locates a point, so it builds no boundaries: this directory runs before
     tests/geo, whose tests expect a database without active boundaries (the reports fixture of the
     same name keeps them for the whole session)."""
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -58,7 +58,7 @@ def test_get_locate_bad_input_is_a_400_with_a_code(client, approximate, params, 
     assert error["code"] == code and error["message"] and error["message_en"]
 
 
-def test_get_locate_without_boundaries_is_503(client):
+def test_get_locate_without_boundaries_is_503(client, no_boundaries):
     response = client.get(URL, {"lat": "10.9", "lon": "108.1"})
     assert response.status_code == 503 and response.json()["error"]["code"] == "no_boundaries"
 
@@ -90,7 +90,7 @@ def test_post_locate_limits_and_malformed_bodies(client, approximate):
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_body"
 
 
-def test_boundary_versions_endpoint(client, approximate):
+def test_boundary_versions_endpoint(client, no_boundaries, approximate):
     response = client.get("/api/v1/geo/boundaries")
     assert response.status_code == 200
     assert [(v["version"], v["quality"], v["is_active"]) for v in response.json()] == [

@@ -34,7 +34,7 @@ def squares(tmp_path):
     return boundaries.import_boundaries(path, out=quiet)
 
 
-def test_no_active_boundaries_is_a_clear_error():
+def test_no_active_boundaries_is_a_clear_error(no_boundaries):
     with pytest.raises(UserError) as caught:
         locator.locate(10.9289, 108.1022)
     assert caught.value.code == "no_boundaries" and caught.value.status == 503
