@@ -291,8 +291,11 @@ def request_dict(row: Row, notes: list[dict], photos: list[tuple[str, str]], *,
     label_vi, label_en = STATE_LABELS[row.state]
     if not privacy.description_public(row):
         return _minimal_request(row, notes, en=en)
-    media = next((site_url + privacy.PHOTO_URL.format(token=token) for token, kind in photos
-                  if privacy.photo_visible(SimpleNamespace(kind=kind, report=row))), None)
+    media = None
+    for token, kind in photos:  # most reports have none
+        if privacy.photo_visible(SimpleNamespace(kind=kind, report=row)):
+            media = site_url + privacy.PHOTO_URL.format(token=token)
+            break
     unit_name = row.handling_unit__name
     return {
         "service_request_id": row.code,
@@ -408,9 +411,10 @@ def _of_reports(model, fields: tuple[str, ...], report_ids: list[int], order: tu
     """Rows of ``model`` (events, photos) belonging to the page's reports, in ``order``; the
     ``formatted`` timestamp fields as text (:class:`LocalTimestamp`).
 
-    On PostgreSQL the ids go as one array parameter (``= ANY(%s)``), on SQLite as integer literals
-    (they are the page's own integer ids): Django composes ``IN`` with a placeholder and a
-    conversion per id, a few milliseconds for a page of 1,000.
+    The ids (the page's own integers) go into the SQL text as one array literal (PostgreSQL,
+    ``= ANY('{…}'::bigint[])``) or an ``IN`` list (SQLite): Django composes ``IN`` with a
+    placeholder and a conversion per id, and psycopg's client-side binding of an array parameter
+    cost ~4 ms a page of 1,000.
     """
     fast_postgresql = _fast_postgresql()
     if not fast_postgresql and connection.vendor != "sqlite":
@@ -421,14 +425,13 @@ def _of_reports(model, fields: tuple[str, ...], report_ids: list[int], order: tu
     column["id"] = quote(model._meta.pk.column)
     selected = [LocalTimestamp.column_sql(connection.vendor, column[f]) if f in formatted else column[f]
                 for f in fields]
-    if fast_postgresql:
-        ids_sql, params = f"{column['report_id']} = ANY(%s)", [list(report_ids)]
-    else:
-        ids_sql, params = f"{column['report_id']} IN ({', '.join(str(int(i)) for i in report_ids)})", []
+    ids = ",".join(str(int(i)) for i in report_ids)  # integers: nothing to quote
+    ids_sql = f"{column['report_id']} = ANY('{{{ids}}}'::bigint[])" if fast_postgresql else \
+        f"{column['report_id']} IN ({ids})"
     where = " AND ".join([ids_sql, *(f"{column[name]} = %s" for name in equal)])
     sql = (f"SELECT {', '.join(selected)} FROM {quote(model._meta.db_table)} WHERE {where} "
            f"ORDER BY {', '.join(column[f] for f in order)}")
-    return _fetch_sql(sql, [*params, *equal.values()])
+    return _fetch_sql(sql, list(equal.values()))
 
 
 def _requests(queryset, *, site_url: str, lang: str | None) -> list[dict]:
