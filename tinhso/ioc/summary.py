@@ -400,4 +400,8 @@ def rankings_block() -> dict:
     published = optional_import("tinhso.indices.published")
     if published is None:
         return {"available": False, "series": []}
-    return published.rank_history(settings.PROVINCE_CODE)
+    cached = cache.get("ioc:rankings")  # changes only when published tables are imported
+    if cached is None:
+        cached = published.rank_history(settings.PROVINCE_CODE)
+        cache.set("ioc:rankings", cached, INDICATORS_SECONDS)
+    return cached
