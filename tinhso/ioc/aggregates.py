@@ -96,7 +96,9 @@ def roll_up(day: dt.date | None = None) -> None:
     sums = ", ".join(f"SUM({c})" for c in COUNT_FIELDS)
     where, params = ("WHERE day = %s", [connection.ops.adapt_datefield_value(day)]) if day else ("", [])
     with transaction.atomic():
-        rollups = ReportRollup.objects.all() if day is None else ReportRollup.objects.filter(day=day)
+        # (dim IN …, day): the (dim, day) index finds the day's rows (``day`` alone scanned them all).
+        rollups = ReportRollup.objects.all() if day is None else ReportRollup.objects.filter(
+            dim__in=list(ROLLUP_DIMS), day=day)
         rollups.delete()
         with connection.cursor() as cursor:
             for dim, column in ROLLUP_DIMS.items():
