@@ -59,7 +59,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 FLOOR_SETTINGS = "intake_floor_settings"  # tinhso's settings + POST /bench/floor (bench/intake_floor_urls.py)
-TINHSO = ROOT / ".venv" / "bin" / "tinhso"
+TINHSO = Path(sys.executable).parent / "tinhso"  # the venv running this script (works from a worktree)
 SEED = 311
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import random
 import sys
 import time
 from pathlib import Path
@@ -43,8 +42,16 @@ def code_for(i: int) -> str:
     return f"PA-{text[:5]}-{text[5:]}"
 
 
-def bulk_insert(count: int, now: dt.datetime, out=print) -> None:
-    """``count`` synthetic reports with 2 public events each, as fast as the database allows."""
+def bulk_insert(count: int, now: dt.datetime, out=print, *, open_days: float | None = None) -> None:
+    """``count`` synthetic reports with 2 public events each, as fast as the database allows.
+
+    The values are drawn with numpy, column by column (seeded), and written with the secondary
+    indexes of the two tables dropped (COPY on PostgreSQL, ``executemany`` on SQLite), then the
+    indexes are rebuilt in one pass each: maintaining a dozen b-trees row by row was most of the
+    former loader's time (1,000,000 reports: ~10 minutes on PostgreSQL under load). ``open_days``:
+    reports received longer ago than that are all closed (a realistic backlog for the IOC wall;
+    by default 45 % of all reports stay open, whatever their age)."""
+    import numpy as np
     from django.conf import settings
     from django.db import connection, transaction
 
@@ -52,7 +59,7 @@ def bulk_insert(count: int, now: dt.datetime, out=print) -> None:
     from tinhso.reports import sla
     from tinhso.reports.models import Category, HandlingUnit, Report, ReportEvent, State
 
-    rng = random.Random(SEED)
+    rng = np.random.default_rng(SEED)
     policy = sla.Policy.load()
     categories = list(Category.objects.values_list("pk", "default_severity"))
     communes = list(Unit.objects.filter(structure="current", level="commune", province_code=settings.PROVINCE_CODE)
@@ -60,65 +67,91 @@ def bulk_insert(count: int, now: dt.datetime, out=print) -> None:
     committee = dict(HandlingUnit.objects.filter(commune__isnull=False).values_list("commune_id", "pk"))
     states = [(State.IN_PROGRESS, 25), (State.ASSIGNED, 15), (State.RESOLVED, 10), (State.CLOSED, 45),
               (State.INFO_REQUESTED, 5)]
-    state_names, state_weights = zip(*states, strict=True)
+    state_names = [s for s, _ in states]
+    weights = np.array([w for _, w in states], dtype=float)
     closed_states = {State.RESOLVED, State.CLOSED}
     sqlite = connection.vendor == "sqlite"
-
-    def stamp(value: dt.datetime):
-        # SQLite stores naive UTC text (what Django writes); PostgreSQL takes aware datetimes.
-        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ") if sqlite else value
 
     report_fields = [f for f in Report._meta.concrete_fields if not f.primary_key]
     report_columns = [f.column for f in report_fields]
     defaults = {f.attname: f.get_default() for f in report_fields}
     event_columns = ["report_id", "at", "actor_id", "actor_label", "actor_role", "action", "from_state", "to_state",
                      "note", "public", "data"]
+    epoch_now = now.timestamp()
+
+    def stamps(seconds: np.ndarray) -> list[str]:
+        """UTC timestamps as text, as Django stores them on SQLite (PostgreSQL: with ``+00``)."""
+        text = np.datetime_as_string((seconds * 1e6).astype("datetime64[us]"), unit="us")
+        text = np.char.replace(text, "T", " ")
+        return (np.char.add(text, "+00") if not sqlite else text).tolist()
 
     started = time.perf_counter()
     base_id = (Report.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    chunk = 50_000
+    dropped = _drop_indexes(connection, [Report._meta.db_table, ReportEvent._meta.db_table])
+    chunk = 100_000
     with transaction.atomic():
         for start in range(0, count, chunk):
-            reports, events = [], []
-            for i in range(start, min(count, start + chunk)):
-                category_id, severity = rng.choice(categories)
-                commune_id, lat, lon = rng.choice(communes)
-                created = now - dt.timedelta(seconds=rng.uniform(0, SPAN_DAYS * 86400))
-                state = rng.choices(state_names, state_weights)[0]
-                verified = created + dt.timedelta(hours=1)
-                accepted = created + dt.timedelta(hours=4)
-                handle_due = accepted + dt.timedelta(days=7)
-                accept_due = created + dt.timedelta(hours=8)
-                # expected_at as tinhso.reports.sla stores it: the handle deadline once accepted,
-                # else the accept deadline plus the handle allowance.
-                expected = (handle_due if state != State.ASSIGNED
-                            else policy.due(category_id, severity, "handle", accept_due))
-                is_closed = state in closed_states
-                row = dict(defaults)
-                row.update(code=code_for(base_id + i), category_id=category_id,
-                           description=f"Phản ánh tổng hợp số {i} (dữ liệu giả lập)", lat=lat + rng.uniform(-.005, .005),
-                           lon=lon + rng.uniform(-.005, .005), commune_id=commune_id, province_code=settings.PROVINCE_CODE,
-                           handling_unit_id=committee.get(commune_id), state=state, is_open=not is_closed,
-                           severity=severity, channel="web", public=True, synthetic=True,
-                           created_at=stamp(created), updated_at=stamp(accepted),
-                           verified_at=stamp(verified), assigned_at=stamp(verified),
-                           accept_started_at=stamp(created), accept_due=stamp(accept_due),
-                           accepted_at=stamp(accepted) if state != State.ASSIGNED else None,
-                           handle_due=stamp(handle_due) if state != State.ASSIGNED else None,
-                           expected_at=stamp(expected),
-                           resolved_at=stamp(accepted + dt.timedelta(days=2)) if is_closed else None,
-                           closed_at=stamp(accepted + dt.timedelta(days=4)) if state == State.CLOSED else None,
-                           status_note="Đã chuyển UBND xã/phường xử lý.")
-                reports.append([row[f.attname] for f in report_fields])
-                report_id = base_id + i
-                events.append([report_id, stamp(created), None, "citizen", "citizen", "submit", "", "submitted", "",
-                               True, "{}"])
-                events.append([report_id, stamp(verified), None, "system", "operator", "forward", "verified",
-                               "assigned", "Chuyển đến UBND xã/phường.", True, "{}"])
-            _write(connection, Report._meta.db_table, ["id", *report_columns],
-                   [[base_id + start + n, *r] for n, r in enumerate(reports)], sqlite)
+            n = min(count, start + chunk) - start
+            cat = rng.integers(len(categories), size=n)
+            com = rng.integers(len(communes), size=n)
+            age = rng.uniform(0, SPAN_DAYS * 86400, size=n)
+            created = epoch_now - age
+            state_index = rng.choice(len(states), size=n, p=weights / weights.sum())
+            if open_days is not None:  # older reports are closed
+                state_index = np.where(age > open_days * 86400, state_names.index(State.CLOSED), state_index)
+            jitter = rng.uniform(-.005, .005, size=(2, n))
+            t_created, t_verified = stamps(created), stamps(created + 3600)
+            t_accepted, t_accept_due = stamps(created + 4 * 3600), stamps(created + 8 * 3600)
+            t_handle_due = stamps(created + 4 * 3600 + 7 * 86400)
+            t_resolved, t_closed = stamps(created + 4 * 3600 + 2 * 86400), stamps(created + 4 * 3600 + 4 * 86400)
+            cat_id = np.array([c[0] for c in categories])[cat]
+            severity = np.array([c[1] for c in categories], dtype=object)[cat]
+            commune_id = np.array([c[0] for c in communes])[com]
+            unit_of = np.array([committee.get(c[0]) for c in communes], dtype=object)[com]
+            lat = (np.array([c[1] for c in communes]) [com] + jitter[0]).tolist()
+            lon = (np.array([c[2] for c in communes])[com] + jitter[1]).tolist()
+            state = np.array(state_names, dtype=object)[state_index]
+            accepted = state != State.ASSIGNED
+            is_closed = np.isin(state, list(closed_states))
+            # expected_at as tinhso.reports.sla stores it: the handle deadline once accepted, else the
+            # accept deadline plus the handle allowance (working-time arithmetic, row by row).
+            expected = [t_handle_due[k] if accepted[k] else _stamp(policy.due(
+                int(cat_id[k]), severity[k], "handle", dt.datetime.fromtimestamp(created[k] + 8 * 3600, dt.UTC)), sqlite)
+                for k in range(n)]
+            ids = range(base_id + start, base_id + start + n)
+            values = {
+                "code": [code_for(i) for i in ids], "category_id": cat_id.tolist(),
+                "description": [f"Phản ánh tổng hợp số {i} (dữ liệu giả lập)" for i in range(start, start + n)],
+                "lat": lat, "lon": lon, "commune_id": commune_id.tolist(), "handling_unit_id": unit_of.tolist(),
+                "province_code": settings.PROVINCE_CODE, "state": state.tolist(), "is_open": (~is_closed).tolist(),
+                "severity": severity.tolist(), "channel": "web", "public": True, "synthetic": True,
+                "created_at": t_created, "updated_at": t_accepted, "verified_at": t_verified,
+                "assigned_at": t_verified, "accept_started_at": t_created, "accept_due": t_accept_due,
+                "accepted_at": np.where(accepted, t_accepted, None).tolist(),
+                "handle_due": np.where(accepted, t_handle_due, None).tolist(), "expected_at": expected,
+                "resolved_at": np.where(is_closed, t_resolved, None).tolist(),
+                "closed_at": np.where(state == State.CLOSED, t_closed, None).tolist(),
+                "status_note": "Đã chuyển UBND xã/phường xử lý.",
+            }
+            columns = [list(ids)]
+            for f in report_fields:
+                value = values.get(f.attname, defaults[f.attname])
+                columns.append(value if isinstance(value, list) else [value] * n)
+            reports = list(zip(*columns, strict=True))
+            events = [row for k, report_id in enumerate(ids) for row in (
+                (report_id, t_created[k], None, "citizen", "citizen", "submit", "", "submitted", "", True, "{}"),
+                (report_id, t_verified[k], None, "system", "operator", "forward", "verified", "assigned",
+                 "Chuyển đến UBND xã/phường.", True, "{}"))]
+            _write(connection, Report._meta.db_table, ["id", *report_columns], reports, sqlite)
             _write(connection, ReportEvent._meta.db_table, event_columns, events, sqlite)
-            out(f"    {min(count, start + chunk):>9,} reports ({time.perf_counter() - started:5.1f} s)")
+            out(f"    {start + n:>9,} reports ({time.perf_counter() - started:5.1f} s)", flush=True)
+        indexing = time.perf_counter()
+        with connection.cursor() as cursor:
+            if not sqlite:  # the deferred foreign-key checks first: PostgreSQL indexes no table with pending ones
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for statement in dropped:
+                cursor.execute(statement)
+        out(f"    indexes rebuilt in {time.perf_counter() - indexing:.1f} s", flush=True)
     with connection.cursor() as cursor:
         if sqlite:
             cursor.execute("ANALYZE")
@@ -130,6 +163,32 @@ def bulk_insert(count: int, now: dt.datetime, out=print) -> None:
         with connection.connection.cursor() as raw:
             raw.execute("VACUUM ANALYZE")
     out(f"  inserted {count:,} reports and {2 * count:,} events in {time.perf_counter() - started:.1f} s")
+
+
+def _stamp(value: dt.datetime, sqlite: bool) -> str:
+    text = value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return text if sqlite else text + "+00"
+
+
+def _drop_indexes(connection, tables: list[str]) -> list[str]:
+    """Drop the secondary indexes of ``tables`` (not the primary keys or unique constraints, which
+    the database needs to check the rows); returns the statements that recreate them."""
+    statements = []
+    with connection.cursor() as cursor:
+        for table in tables:
+            if connection.vendor == "sqlite":
+                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                               "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'", [table])
+                found = cursor.fetchall()
+            else:
+                cursor.execute("SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = %s "
+                               "AND i.indexname NOT IN (SELECT conname FROM pg_constraint) "
+                               "AND i.indexdef NOT LIKE 'CREATE UNIQUE%%'", [table])
+                found = cursor.fetchall()
+            for name, sql in found:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+                statements.append(sql)
+    return statements
 
 
 def _write(connection, table: str, columns: list[str], rows: list[list], sqlite: bool) -> None:

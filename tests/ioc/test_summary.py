@@ -237,3 +237,54 @@ def test_rising_categories_compare_this_week_with_the_four_before(world):
             make_report(world, State.SUBMITTED, category=world.traffic, now=_local(monday - dt.timedelta(days=7 * w), 9 + i))
     rising = summary.summary(period="week")["reports"]["rising"]
     assert [(r["code"], r["this_week"], r["baseline"]) for r in rising] == [("environment", 6, 1.0)]
+
+
+def _rollups_from_days() -> dict:
+    """Every roll-up row as summed here in Python from the ReportDay rows (the independent check)."""
+    from tinhso.ioc.models import ReportRollup  # noqa: F401  (the table under test)
+
+    out: dict = {}
+    for r in ReportDay.objects.all():
+        for dim, column in aggregates.ROLLUP_DIMS.items():
+            key = (r.day, dim, getattr(r, column) if column else None)
+            sums = out.setdefault(key, [0] * len(aggregates.COUNT_FIELDS))
+            for i, field in enumerate(aggregates.COUNT_FIELDS):
+                sums[i] += getattr(r, field)
+    return out
+
+
+def _rollups() -> dict:
+    from tinhso.ioc.models import ReportRollup
+
+    return {(r.day, r.dim, r.ref): [getattr(r, f) for f in aggregates.COUNT_FIELDS] for r in ReportRollup.objects.all()}
+
+
+def test_rollups_follow_the_day_rows_through_refresh_and_rebuild(world):
+    today = timezone.localdate()
+    _populate(world, today, n=50, seed=11)
+    aggregates.refresh()
+    assert _rollups() == _rollups_from_days() and _rollups()
+    # A change to one report: its day's roll-ups move with its day rows, the others stay.
+    report = Report.objects.filter(state=State.IN_PROGRESS).first()
+    report.state, report.is_open, report.rating = State.RESOLVED, False, 4
+    report.resolved_at = report.created_at + dt.timedelta(hours=3)
+    report.updated_at = timezone.now()
+    report.save()
+    assert aggregates.refresh() == 1
+    assert _rollups() == _rollups_from_days()
+    aggregates.rebuild()
+    assert _rollups() == _rollups_from_days()
+    total = sum(v[0] for (day, dim, ref), v in _rollups().items() if dim == "t")
+    assert total == Report.objects.count()
+
+
+@pytest.mark.parametrize("period", ["today", "week", "month"])
+def test_province_wall_from_rollups_equals_the_day_rows(world, period):
+    today = timezone.localdate()
+    _populate(world, today, n=80, seed=5)
+    from_rollups = summary.summary(period=period)["reports"]
+    from_days = summary.summary(period=period, rollups=False)["reports"]
+    for block in (from_rollups, from_days):
+        block.pop("backlog_as_of")
+    assert from_rollups == from_days
+    assert from_rollups["received"] and from_rollups["units"] and from_rollups["categories"]

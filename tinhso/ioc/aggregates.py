@@ -21,17 +21,20 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
-from tinhso.ioc.models import RefreshMark, ReportDay
+from tinhso.ioc.models import RefreshMark, ReportDay, ReportRollup
 
 # Handling-time buckets (hours since receipt) for medians over any period: bucket i holds
 # [EDGES[i], EDGES[i+1]); the last one is open-ended.
 HOURS_EDGES = (0, 1, 2, 4, 8, 12, 24, 36, 48, 72, 96, 120, 168, 240, 336, 504, 720)
 HIST_FIELDS = tuple(f"h{i}" for i in range(len(HOURS_EDGES)))
 GROUP_KEYS = ("handling_unit_id", "commune_id", "category_id")
+COUNT_FIELDS = ("received", "resolved", "on_time", "rated", "rating_sum", "satisfied", "synthetic") + HIST_FIELDS
+# ReportRollup.dim → the ReportDay column it groups by (None: the day's total).
+ROLLUP_DIMS = {"t": None, "u": "handling_unit_id", "c": "commune_id", "k": "category_id"}
 MARK = "reports"
 MARGIN = dt.timedelta(minutes=2)
 REFRESH_EVERY = 5  # seconds, for refresh_if_due()
@@ -84,12 +87,33 @@ def _rows_for_day(day: dt.date) -> list[ReportDay]:
     return rows
 
 
+def roll_up(day: dt.date | None = None) -> None:
+    """(Re)write the :class:`ReportRollup` rows of local day ``day`` (every day if None) from the
+    day's :class:`ReportDay` rows: one ``INSERT … SELECT … GROUP BY`` per dimension, in SQL."""
+    quote = connection.ops.quote_name
+    source, target = quote(ReportDay._meta.db_table), quote(ReportRollup._meta.db_table)
+    counts = ", ".join(COUNT_FIELDS)
+    sums = ", ".join(f"SUM({c})" for c in COUNT_FIELDS)
+    where, params = ("WHERE day = %s", [connection.ops.adapt_datefield_value(day)]) if day else ("", [])
+    with transaction.atomic():
+        # (dim IN …, day): the (dim, day) index finds the day's rows (``day`` alone scanned them all).
+        rollups = ReportRollup.objects.all() if day is None else ReportRollup.objects.filter(
+            dim__in=list(ROLLUP_DIMS), day=day)
+        rollups.delete()
+        with connection.cursor() as cursor:
+            for dim, column in ROLLUP_DIMS.items():
+                ref, group = (column, f"day, {column}") if column else ("NULL", "day")
+                cursor.execute(f"INSERT INTO {target} (day, dim, ref, {counts}) "
+                               f"SELECT day, '{dim}', {ref}, {sums} FROM {source} {where} GROUP BY {group}", params)
+
+
 def recompute(day: dt.date) -> int:
-    """Replace the rows of local day ``day`` with freshly computed ones."""
+    """Replace the rows of local day ``day`` (and its roll-ups) with freshly computed ones."""
     rows = _rows_for_day(day)
     with transaction.atomic():
         ReportDay.objects.filter(day=day).delete()
         ReportDay.objects.bulk_create(rows, batch_size=2000)
+        roll_up(day)
     return len(rows)
 
 
@@ -140,6 +164,7 @@ def rebuild() -> int:
                 ReportDay.objects.bulk_create(rows, batch_size=2000)
                 count += len(rows)
                 day += dt.timedelta(days=1)
+        roll_up()
         if mark is not None:
             mark.at = started
             mark.save(update_fields=["at"])

@@ -24,7 +24,7 @@ from tinhso.core.errors import UserError
 from tinhso.core.modules import optional_import
 from tinhso.ioc import aggregates
 from tinhso.ioc.aggregates import HIST_FIELDS, HOURS_EDGES
-from tinhso.ioc.models import ReportDay
+from tinhso.ioc.models import ReportDay, ReportRollup
 
 PERIODS = ("today", "week", "month")
 BACKLOG_SECONDS = 10
@@ -109,19 +109,38 @@ def _figures(row: dict, prefix: str = "") -> dict:
 
 
 class _Query:
-    """Plain ANSI SQL over :class:`ReportDay` (the same text on SQLite and PostgreSQL): building
-    these grouped sums through the ORM cost more CPU than running them."""
+    """Plain ANSI SQL over the pre-aggregates (the same text on SQLite and PostgreSQL): building
+    these grouped sums through the ORM cost more CPU than running them.
 
-    def __init__(self, unit_id: int | None):
-        self.table = connection.ops.quote_name(ReportDay._meta.db_table)
+    The province-wide wall reads :class:`ReportRollup` (one dimension per query: a few rows per
+    day); a unit's wall reads its own :class:`ReportDay` rows (the ``(day, handling_unit)`` index).
+    ``rollups=False`` reads ``ReportDay`` for the province too (the former way, kept for tests and
+    the benchmark's comparison).
+    """
+
+    def __init__(self, unit_id: int | None, rollups: bool = True):
+        self.rollups = rollups and not unit_id
+        self.table = connection.ops.quote_name((ReportRollup if self.rollups else ReportDay)._meta.db_table)
         self.unit_id = unit_id
+
+    def key(self, dim: str) -> str:
+        """The grouping column of dimension ``dim`` (``u``/``c``/``k``), named as in ``ReportDay``."""
+        column = aggregates.ROLLUP_DIMS[dim]
+        return f"ref AS {column}" if self.rollups else column
+
+    def group(self, dim: str) -> str:
+        return "ref" if self.rollups else aggregates.ROLLUP_DIMS[dim]
 
     @staticmethod
     def day(value: dt.date):
         return connection.ops.adapt_datefield_value(value)
 
-    def rows(self, select: str, where: str, params: list, group: str = "") -> list[dict]:
+    def rows(self, select: str, where: str, params: list, group: str = "", dim: str = "t") -> list[dict]:
+        """``SELECT select … WHERE where [GROUP BY group]`` over dimension ``dim`` (``t``: no grouping)."""
         sql = f"SELECT {select} FROM {self.table} WHERE {where}"
+        if self.rollups:
+            sql += " AND dim = %s"
+            params = [*params, dim]
         if self.unit_id:
             sql += " AND handling_unit_id = %s"
             params = [*params, self.unit_id]
@@ -143,8 +162,8 @@ class _Query:
         return ", ".join(parts), params
 
 
-def _totals(unit_id: int | None, start: dt.date, end: dt.date) -> dict:
-    q = _Query(unit_id)
+def _totals(unit_id: int | None, start: dt.date, end: dt.date, rollups: bool = True) -> dict:
+    q = _Query(unit_id, rollups)
     select, params = q.sums(SUMS)
     return _figures(q.rows(select, "day >= %s AND day < %s", [*params, q.day(start), q.day(end)])[0])
 
@@ -208,10 +227,10 @@ def _names():
     return names
 
 
-def report_block(unit_id: int | None, bounds: dict, today: dt.date) -> dict:
+def report_block(unit_id: int | None, bounds: dict, today: dt.date, rollups: bool = True) -> dict:
     names = _names()
     snap = backlog(unit_id)
-    q = _Query(unit_id)
+    q = _Query(unit_id, rollups)
     start, end, prev_start, prev_end = bounds["start"], bounds["end"], bounds["prev_start"], bounds["prev_end"]
     period = ("day >= %s AND day < %s", [q.day(start), q.day(end)])
 
@@ -225,7 +244,7 @@ def report_block(unit_id: int | None, bounds: dict, today: dt.date) -> dict:
     # League table per handling unit (and every unit with open reports).
     select, params = q.sums(SUMS)
     league = {r["handling_unit_id"]: _figures(r) for r in
-              q.rows(f"handling_unit_id, {select}", period[0], [*params, *period[1]], group="handling_unit_id")}
+              q.rows(f"{q.key('u')}, {select}", period[0], [*params, *period[1]], group=q.group("u"), dim="u")}
     for uid in set(snap["open_by_unit"]) - set(league):
         league[uid] = _figures({})
     units = []
@@ -239,8 +258,8 @@ def report_block(unit_id: int | None, bounds: dict, today: dt.date) -> dict:
 
     # Per commune, for the choropleth.
     communes = []
-    for r in q.rows("commune_id, SUM(received) AS received, SUM(resolved) AS resolved, SUM(on_time) AS on_time",
-                    period[0] + " AND commune_id IS NOT NULL", period[1], group="commune_id"):
+    for r in q.rows(f"{q.key('c')}, SUM(received) AS received, SUM(resolved) AS resolved, SUM(on_time) AS on_time",
+                    f"{period[0]} AND {q.group('c')} IS NOT NULL", period[1], group=q.group("c"), dim="c"):
         code, name = names["communes"].get(r["commune_id"], (None, None))
         if code is None:
             continue
@@ -260,8 +279,8 @@ def report_block(unit_id: int | None, bounds: dict, today: dt.date) -> dict:
         params += [q.day(lo), q.day(hi)]
     lowest, highest = min(w[1] for w in windows), max(w[2] for w in windows)
     categories, rising = [], []
-    for r in q.rows("category_id, " + ", ".join(parts), "day >= %s AND day < %s",
-                    [*params, q.day(lowest), q.day(highest)], group="category_id"):
+    for r in q.rows(f"{q.key('k')}, " + ", ".join(parts), "day >= %s AND day < %s",
+                    [*params, q.day(lowest), q.day(highest)], group=q.group("k"), dim="k"):
         code, vi, en = names["categories"].get(r["category_id"], ("?", "?", "?"))
         if r["cur"]:
             categories.append({"code": code, "name": vi, "name_en": en, "received": r["cur"],
@@ -346,8 +365,9 @@ def dossier_block(unit: str | None, bounds: dict) -> dict:
 
 
 def summary(*, period: str = "today", unit: str | None = None, today: dt.date | None = None,
-            public: bool = False) -> dict:
-    """The wall's figures for ``period`` (``today``/``week``/``month``), optionally one handling unit."""
+            public: bool = False, rollups: bool = True) -> dict:
+    """The wall's figures for ``period`` (``today``/``week``/``month``), optionally one handling unit.
+    ``rollups=False`` sums the per-day rows instead of the roll-ups (the same figures, more rows)."""
     today = today or timezone.localdate()
     bounds = period_bounds(period, today)
     unit_id = None
@@ -356,7 +376,7 @@ def summary(*, period: str = "today", unit: str | None = None, today: dt.date | 
         if unit_id is None:
             raise UserError("unknown_unit", f"Không có đơn vị {unit!r}", f"No unit {unit!r}", field="unit", status=404)
     aggregates.refresh_if_due()
-    reports = report_block(unit_id, bounds, today)
+    reports = report_block(unit_id, bounds, today, rollups)
     if public:
         for row in reports["units"]:
             row.pop("open", None)
@@ -380,4 +400,8 @@ def rankings_block() -> dict:
     published = optional_import("tinhso.indices.published")
     if published is None:
         return {"available": False, "series": []}
-    return published.rank_history(settings.PROVINCE_CODE)
+    cached = cache.get("ioc:rankings")  # changes only when published tables are imported
+    if cached is None:
+        cached = published.rank_history(settings.PROVINCE_CODE)
+        cache.set("ioc:rankings", cached, INDICATORS_SECONDS)
+    return cached

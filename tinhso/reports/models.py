@@ -417,6 +417,11 @@ class Report(models.Model):
             models.Index(fields=["-created_at", "-id"], condition=PUBLIC_LISTING, name="reports_public_recent"),
             models.Index(fields=["category", "is_open", "-created_at", "-id"], condition=PUBLIC_LISTING,
                          name="reports_public_category"),
+            # The open backlog per unit and commune, with what decides "overdue" (the IOC wall's
+            # snapshot, tinhso.ioc.summary.backlog): read from this index alone, over the open
+            # reports only (without it SQLite scanned every report for its grouping order).
+            models.Index(fields=["handling_unit", "commune", "state", "accept_due", "handle_due", "paused_at"],
+                         condition=Q(is_open=True), name="reports_open_backlog"),
         )
 
     def __str__(self) -> str:

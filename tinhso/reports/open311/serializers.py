@@ -70,7 +70,9 @@ class LocalTimestamp(Func):
 
     @staticmethod
     def column_sql(vendor: str, column: str) -> str:
-        """The same for a quoted column in hand-written SQL (PostgreSQL only)."""
+        """The same for a quoted column in hand-written SQL (run with parameters: ``%%`` is ``%``)."""
+        if vendor == "sqlite":
+            return f"strftime('%%Y-%%m-%%dT%%H:%%M:%%S+07:00', {column}, '+7 hours')"
         assert vendor == "postgresql"
         return (f"to_char(({column} AT TIME ZONE 'UTC') + interval '7 hours', "
                 "'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"')")
