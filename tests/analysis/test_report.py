@@ -70,6 +70,23 @@ def test_headline_figures_equal_direct_counts(world, unit):
     assert data["headline"]["scope"]["code"] == (unit or "68")
 
 
+def test_a_month_before_the_first_report_is_no_data_not_zero(world):
+    from tests.analysis.helpers import local
+    from tests.reports.factories import make_report
+    from tinhso.reports.models import State
+
+    for day in (3, 9, 17):
+        make_report(world, State.SUBMITTED, category=world.traffic, now=local(MONTH.replace(day=day)))
+    data = report.build(MONTH, None, findings=[])
+    got = _items(data["headline"]["reports"])
+    assert got["received"]["value"] == 3 and got["backlog"]["value"] == 3
+    # September 2025 and October 2024 ended before the first report: not "0 reports" but no data.
+    assert got["received"]["previous"] is None and got["received"]["year_ago"] is None
+    assert got["backlog"]["previous"] is None and got["backlog"]["year_ago"] is None
+    html = render.html(data, "vi")
+    assert "so với mức 0" not in html
+
+
 def test_no_dossier_data_says_so(world, settings, tmp_path):
     settings.DOSSIER_STORE_DIR = tmp_path / "empty-store"
     data = report.build(MONTH, None, findings=[])

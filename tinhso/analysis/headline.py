@@ -122,11 +122,30 @@ def _backlog_at(end: dt.date, unit_id: int | None) -> int:
     return qs.count()
 
 
+def _first_report_day() -> dt.date | None:
+    """The local day of the first report the installation holds (None without any)."""
+    from django.utils import timezone
+
+    from tinhso.reports.models import Report
+
+    first = Report.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    return timezone.localtime(first).date() if first else None
+
+
 def report_month(month: dt.date, unit_id: int | None) -> dict:
-    """The report figures of one month (``value`` None where nothing was counted)."""
+    """The report figures of one month (``value`` None where nothing was counted).
+
+    A month that ended before the installation's first report is not a month of zero reports but
+    one the data does not cover: every figure is None ("no data"), never a comparison with 0."""
     from tinhso.ioc import summary
 
     end = shift(month, 1)
+    first = _first_report_day()
+    if first is None or end <= first:
+        return {"received": {"value": None},
+                "on_time_rate": {"value": None, "on_time": None, "resolved": None},
+                "satisfaction_rate": {"value": None, "rated": None, "satisfied": None},
+                "backlog": {"value": None}, "_synthetic": False}
     t = summary._totals(unit_id, month, end)
     return {
         "received": {"value": t["received"]},
