@@ -119,6 +119,8 @@ def test_public_map_draws_clusters_legend_and_follows_the_filters(view, server, 
     assert page.get_attribute("#public-map", "data-count") == str(len(codes))  # the map shows the list's reports
     # The street basemap (local PMTiles) and the commune outlines both drew.
     assert page.get_attribute("#public-map", "data-street") == "pmtiles-raster"
+    # Tiles load after the map says it drew (byte ranges of the archive): wait for one, do not count at once.
+    page.wait_for_selector("#public-map .leaflet-tile-loaded", state="attached")
     assert page.locator("#public-map .leaflet-tile-loaded").count() >= 1
     assert page.locator("#public-map .leaflet-overlay-pane path").count() > 10
     # Zoomed out, reports a few hundred metres apart are one cluster per ward, with its count.

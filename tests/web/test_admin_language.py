@@ -93,8 +93,8 @@ def _pages():
         if first is not None:  # the unit registry is loaded for the session: units have inlines
             yield reverse(f"{prefix}_change", args=[first.pk])
     yield reverse("admin:index")
-    for app in {m._meta.app_label for m in _project_models()}:
-        yield reverse("admin:app_list", args=[app])
+    for app in {m._meta.app_label for m in admin.site._registry if m.__module__.startswith("tinhso.")}:
+        yield reverse("admin:app_list", args=[app])  # an app with no admin page has no app list
 
 
 def test_every_project_model_and_field_has_a_translated_name():

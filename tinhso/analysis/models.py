@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MonthlyReport(models.Model):
@@ -16,20 +18,22 @@ class MonthlyReport(models.Model):
         PROVINCE = "province", "Toàn tỉnh / Province"
         UNIT = "unit", "Đơn vị / Unit"
 
-    month = models.DateField(help_text="First day of the month analysed")
-    scope = models.CharField(max_length=10, choices=Scope.choices)
-    unit_code = models.CharField(max_length=60, help_text="Province code, or the handling unit's code")
-    unit_name = models.CharField(max_length=200)
-    data = models.JSONField(default=dict)
-    findings_count = models.PositiveIntegerField(default=0)
-    synthetic = models.BooleanField(default=False, help_text="Computed from synthetic (demo) data")
-    files = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField()
-    generated_at = models.DateTimeField(help_text="Last (re)generation")
-    revision = models.PositiveIntegerField(default=1, help_text="How many times it was generated")
-    notified_at = models.DateTimeField(null=True, blank=True, help_text="When its unit's members were told")
+    month = models.DateField(verbose_name=_("tháng"), help_text="First day of the month analysed")
+    scope = models.CharField(verbose_name=_("phạm vi"), max_length=10, choices=Scope.choices)
+    unit_code = models.CharField(verbose_name=_("mã đơn vị"), max_length=60, help_text="Province code, or the handling unit's code")
+    unit_name = models.CharField(verbose_name=_("tên đơn vị"), max_length=200)
+    data = models.JSONField(verbose_name=_("nội dung"), default=dict)
+    findings_count = models.PositiveIntegerField(verbose_name=_("số khuyến nghị"), default=0)
+    synthetic = models.BooleanField(verbose_name=_("dữ liệu mô phỏng"), default=False, help_text="Computed from synthetic (demo) data")
+    files = models.JSONField(verbose_name=_("tệp"), default=list, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("tạo lúc"))
+    generated_at = models.DateTimeField(verbose_name=_("lập lúc"), help_text="Last (re)generation")
+    revision = models.PositiveIntegerField(verbose_name=_("lần lập"), default=1, help_text="How many times it was generated")
+    notified_at = models.DateTimeField(verbose_name=_("đã báo lúc"), null=True, blank=True, help_text="When its unit's members were told")
 
     class Meta:
+        verbose_name = _("báo cáo phân tích hằng tháng")
+        verbose_name_plural = pgettext_lazy("plural", "báo cáo phân tích hằng tháng")
         ordering = ("-month", "scope", "unit_code")
         constraints = (models.UniqueConstraint(fields=["month", "unit_code"], name="analysis_one_report_per_month_unit"),)
         permissions = (
