@@ -160,7 +160,7 @@ def _set_store(path: str | None) -> None:
 def phase_analysis(args: dict) -> dict:
     import datetime as dt
 
-    from tinhso.analysis.detectors import REGISTRY, context_for
+    from tinhso.analysis.detectors import context_for, registry
     from tinhso.analysis.findings import Context
 
     _set_store(args.get("store"))
@@ -168,9 +168,9 @@ def phase_analysis(args: dict) -> dict:
     out = {}
     total = 0.0
     findings = 0
-    for kind in REGISTRY:
+    for kind in registry():
         t0 = time.perf_counter()
-        found = REGISTRY[kind](context_for(ctx, kind))
+        found = registry()[kind](context_for(ctx, kind))
         spent = time.perf_counter() - t0
         total += spent
         findings += len(found)

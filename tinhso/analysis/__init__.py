@@ -6,6 +6,6 @@ Layout (see docs/analysis.md):
   returns :class:`~tinhso.analysis.findings.Finding` objects, each carrying every figure its
   sentence needs; the report never computes a number itself.
 - :mod:`tinhso.analysis.detectors` — one module per detector, its parameters as data
-  (``data/detectors.toml``), registered in :data:`tinhso.analysis.detectors.REGISTRY`.
+  (``data/detectors.toml``), registered in :func:`tinhso.analysis.detectors.registry`.
 - the monthly report (headline figures, recommendations, HTML/PDF/DOCX, ``/phan-tich``) on top.
 """

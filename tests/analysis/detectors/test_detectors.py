@@ -13,7 +13,7 @@ import pytest
 from scipy import stats
 
 from tests.analysis.detectors.conftest import MONTH
-from tinhso.analysis.detectors import REGISTRY, context_for, parameters, run_all, templates
+from tinhso.analysis.detectors import context_for, parameters, registry, run_all, templates
 from tinhso.analysis.detectors._common import (
     benjamini_hochberg,
     count_upper_p,
@@ -280,7 +280,7 @@ def test_ranking_levers_from_an_index_dataset(db, boundaries_ready):
 
 
 def test_every_detector_has_parameters_and_four_templates():
-    for kind in REGISTRY:
+    for kind in registry():
         assert set(templates(kind)) == {"finding_vi", "finding_en", "action_vi", "action_en"}, kind
         assert parameters(kind), kind
     assert context_for(Context(month=MONTH, params={"alpha": 0.01}), "hotspots").params["alpha"] == 0.01

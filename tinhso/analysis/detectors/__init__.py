@@ -1,5 +1,5 @@
 """The detectors. Each module defines ``KIND`` and ``detect(ctx: Context) -> list[Finding]`` and
-is listed in :data:`REGISTRY`; :func:`run_all` runs them with their parameters from
+is listed in :func:`registry`; :func:`run_all` runs them with their parameters from
 ``data/detectors.toml`` and returns the findings, most severe first.
 
 A detector's table in ``data/detectors.toml`` holds its parameters and its sentence templates
@@ -36,7 +36,9 @@ def templates(kind: str) -> dict[str, str]:
     return {k: v for k, v in _table().get(kind, {}).items() if k in TEMPLATE_KEYS}
 
 
-def _registry() -> dict:
+@functools.cache
+def registry() -> dict:
+    """kind -> detect function (imported on first use: the detector modules import Django models)."""
     from tinhso.analysis.detectors import (
         hotspots,
         ranking_levers,
@@ -46,41 +48,6 @@ def _registry() -> dict:
     )
 
     return {m.KIND: m.detect for m in (rising_category, hotspots, units_behind, targets_at_risk, ranking_levers)}
-
-
-class _Registry(dict):
-    """kind -> detect function; filled on first use (the modules import Django models)."""
-
-    def _fill(self):
-        if not super().__len__():
-            self.update(_registry())
-
-    def __getitem__(self, key):
-        self._fill()
-        return super().__getitem__(key)
-
-    def __iter__(self):
-        self._fill()
-        return super().__iter__()
-
-    def __len__(self):
-        self._fill()
-        return super().__len__()
-
-    def __contains__(self, key):
-        self._fill()
-        return super().__contains__(key)
-
-    def keys(self):
-        self._fill()
-        return super().keys()
-
-    def items(self):
-        self._fill()
-        return super().items()
-
-
-REGISTRY: dict = _Registry()
 
 
 def context_for(ctx: Context, kind: str) -> Context:
@@ -94,13 +61,14 @@ def run_all(ctx: Context, kinds: list[str] | None = None) -> list[Finding]:
     from tinhso.analysis.detectors._common import unit_matches
     from tinhso.core.errors import UserError
 
-    chosen = list(REGISTRY) if kinds is None else list(kinds)
-    unknown = [k for k in chosen if k not in REGISTRY]
+    known = registry()
+    chosen = list(known) if kinds is None else list(kinds)
+    unknown = [k for k in chosen if k not in known]
     if unknown:
         raise UserError("unknown_detector", f"Không có bộ phát hiện {', '.join(unknown)}",
-                        f"Unknown detector {', '.join(unknown)} (known: {', '.join(REGISTRY)})", field="kinds")
+                        f"Unknown detector {', '.join(unknown)} (known: {', '.join(known)})", field="kinds")
     findings: list[Finding] = []
     for kind in chosen:
-        findings.extend(f for f in REGISTRY[kind](context_for(ctx, kind)) if unit_matches(f, ctx.unit))
+        findings.extend(f for f in known[kind](context_for(ctx, kind)) if unit_matches(f, ctx.unit))
     findings.sort(key=lambda f: (-f.severity, f.kind, f.unit_code, str(sorted(f.subject.items()))))
     return findings
