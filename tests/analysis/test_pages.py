@@ -97,3 +97,16 @@ def test_nav_link_only_for_readers(archive):
     assert 'href="/phan-tich"' in client_for(archive.users["op"]).get("/").content.decode()
     assert 'href="/phan-tich"' not in client_for(archive.users["h_pt"]).get("/").content.decode()
     assert dt.date(2025, 10, 1) == MONTH
+
+
+def test_the_month_list_counts_each_finding_once(archive):
+    from tinhso.analysis.models import MonthlyReport
+
+    # The province report holds every finding, its units' reports the same findings again.
+    counts = {"68": 3, "ubnd-phan-thiet": 2, "ubnd-mui-ne": 1, "so-y-te": 0}
+    for code, n in counts.items():
+        MonthlyReport.objects.filter(month=MONTH, unit_code=code).update(findings_count=n)
+    province = client_for(archive.users["op"]).get("/phan-tich")
+    assert [m["findings"] for m in province.context["months"]] == [3]
+    unit = client_for(archive.users["sup_pt"]).get("/phan-tich")  # sees only Phan Thiết's report
+    assert [m["findings"] for m in unit.context["months"]] == [2]

@@ -88,8 +88,11 @@ def index(request, allowed):
             month["province"] = item
         else:
             month["units"] += 1
-        month["findings"] += item.findings_count
+            month["findings"] += item.findings_count
         month["synthetic"] = month["synthetic"] or item.synthetic
+    for month in rows.values():  # the province report's findings already hold the units' (no double count)
+        if month["province"] is not None:
+            month["findings"] = month["province"].findings_count
     return render(request, "analysis/index.html", {"months": list(rows.values()),
                                                    "province_wide": allowed is access.ALL})
 
