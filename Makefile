@@ -38,10 +38,10 @@ demo: $(STAMP) $(ASSETS)
 
 # The whole suite: SQLite always; PostgreSQL when its binaries are on the machine
 # (scripts/with-postgres starts a throwaway cluster on 127.0.0.1 and removes it after).
+# The two passes run at the same time (scripts/test-passes; TINHSO_TEST_SERIAL=1 for one after the other).
 test: $(TEST_STAMP) $(ASSETS)
 	$(BIN)/ruff check tinhso tests bench
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
+	scripts/test-passes $(BIN)/python
 
 test-sqlite: $(TEST_STAMP) $(ASSETS)
 	$(BIN)/python -m pytest
