@@ -305,22 +305,17 @@ def timed(server, path: str, repeat: int) -> dict:
 
 
 def raw_sql_ms(query: str, repeat: int) -> tuple[float, str]:
-    """p95 of the filtered id query alone (ORM-built, executed on a raw cursor), and its plan."""
+    """p95 of the filtered id query alone (the product's ``resources.list_queryset``, ids only,
+    executed on a raw cursor), and its plan."""
     from django.db import connection
     from django.test import RequestFactory
 
-    from tinhso.reports.models import Category, Report
     from tinhso.reports.open311 import params as p
-    from tinhso.reports.queries import public_q
+    from tinhso.reports.open311 import resources
 
     args = p.from_querydict(RequestFactory().get("/", dict(x.split("=") for x in query.split("&"))).GET)
     q = p.request_query(args, dt.datetime.now(dt.UTC))
-    qs = Report.objects.filter(public_q(), created_at__gte=q.start, created_at__lt=q.end)
-    if q.service_codes:
-        qs = qs.filter(category_id__in=list(Category.objects.filter(code__in=q.service_codes).values_list("pk", flat=True)))
-    if len(q.statuses) == 1:
-        qs = qs.filter(is_open=q.statuses[0] == "open")
-    qs = qs.order_by("-created_at", "-id").values_list("id", flat=True)[: q.page_size + 1]
+    qs = resources.list_queryset(q).values_list("id", flat=True)[: q.page_size + 1]  # the product's own query
     sql, sql_params = qs.query.sql_with_params()
     times = []
     with connection.cursor() as cursor:
