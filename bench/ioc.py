@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/ioc.py                          # SQLite (fresh temp database)
     scripts/with-postgres .venv/bin/python bench/ioc.py    # PostgreSQL 15
-    options: --reports 1000000 --repeat 30 --intake 400
+    options: --reports 1000000 --repeat 30 --intake 400 (0: skip) --work DIR (keep and reuse the
+    loaded fixture, see bench/open311_query.py) --load-only --rebuild (time aggregates.rebuild())
 
 1. Bulk-inserts synthetic reports over two years (``bench/open311_query.py``'s loader), builds the
-   pre-aggregates once (``tinhso ioc rebuild``) and times it.
+   pre-aggregates once (one INSERT … SELECT, checked against the product's per-day computation on
+   sample days; ``--rebuild``: the product's ``aggregates.rebuild()``) and times it.
 2. ``GET /api/v1/ioc/summary`` (today / week / month) through Django's full stack in-process
    (middleware, permission check, JSON), p50/p95 — against the **baseline**: the same month's
    per-unit figures computed by a direct query of the report table (``reports.stats.unit_stats``,

@@ -3,6 +3,8 @@
     .venv/bin/python bench/open311_query.py                              # SQLite (fresh temp database)
     scripts/with-postgres .venv/bin/python bench/open311_query.py        # PostgreSQL 15
     options: --reports 1000000 --repeat 30 --workers N
+    --work DIR: keep the loaded database there and reuse it next time (same size, seed, loader);
+      on PostgreSQL with TINHSO_PG_KEEP=DIR/pg-query scripts/with-postgres …; --load-only: load and stop
 
 On a fresh database (see ``bench/open311_intake.py`` for the set-up) it bulk-inserts synthetic
 reports (``synthetic=True``; COPY on PostgreSQL, executemany on SQLite) spread over two years,
