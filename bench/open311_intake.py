@@ -67,9 +67,14 @@ SEED = 311
 # Environment and server
 
 
-def prepare_environment(label: str) -> dict[str, str]:
-    """A fresh TINHSO_VAR_DIR (and SQLite database unless TINHSO_DATABASE_URL is set)."""
-    var_dir = tempfile.mkdtemp(prefix=f"tinhso-bench-{label}-")
+def prepare_environment(label: str, var_dir: Path | None = None) -> dict[str, str]:
+    """A fresh TINHSO_VAR_DIR (and SQLite database unless TINHSO_DATABASE_URL is set), or ``var_dir``
+    kept between runs (``--work`` of the query and IOC benchmarks: a loaded fixture reused)."""
+    if var_dir is not None:
+        var_dir.mkdir(parents=True, exist_ok=True)
+        var_dir = str(var_dir.resolve())
+    else:
+        var_dir = tempfile.mkdtemp(prefix=f"tinhso-bench-{label}-")
     env = dict(os.environ)
     env.update({"TINHSO_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "tinhso.settings",
                 "TINHSO_ACCESS_LOG": "off", "TINHSO_OPEN311_RATE_POST": "0", "TINHSO_OPEN311_RATE_GET": "0",

@@ -3,6 +3,8 @@
     .venv/bin/python bench/open311_query.py                              # SQLite (fresh temp database)
     scripts/with-postgres .venv/bin/python bench/open311_query.py        # PostgreSQL 15
     options: --reports 1000000 --repeat 30 --workers N
+    --work DIR: keep the loaded database there and reuse it next time (same size, seed, loader);
+      on PostgreSQL with TINHSO_PG_KEEP=DIR/pg-query scripts/with-postgres …; --load-only: load and stop
 
 On a fresh database (see ``bench/open311_intake.py`` for the set-up) it bulk-inserts synthetic
 reports (``synthetic=True``; COPY on PostgreSQL, executemany on SQLite) spread over two years,
@@ -165,6 +167,85 @@ def bulk_insert(count: int, now: dt.datetime, out=print, *, open_days: float | N
     out(f"  inserted {count:,} reports and {2 * count:,} events in {time.perf_counter() - started:.1f} s")
 
 
+LOADER_VERSION = 1  # bump when bulk_insert() writes different rows: kept fixtures are then reloaded
+FIXTURE_TABLE = "bench_fixture"
+
+
+def add_work_argument(parser) -> None:
+    parser.add_argument("--load-only", action="store_true", help="load (or check) the --work fixture and stop")
+    parser.add_argument("--work", type=Path, default=None, help=(
+        "keep the loaded database under this directory and reuse it on the next run when the size, seed "
+        "and loader options match (SQLite: the database file; PostgreSQL: run under scripts/with-postgres "
+        "with TINHSO_PG_KEEP=<dir> so that the cluster's data directory is kept too)"))
+
+
+def prepare_fixture(label: str, work: Path | None, key: dict, out=print) -> tuple[dict, dict | None]:
+    """The environment of a benchmark with ``tinhso init`` and the reference data done, and the
+    stored description of the fixture already loaded in it if it equals ``key`` (else None, and the
+    database is empty of reports: a kept database with another fixture is wiped first).
+
+    The description is kept in the database itself (table ``bench_fixture``, outside Django's
+    models), so it always describes the rows next to it."""
+    import json
+
+    env = common.prepare_environment(label, work / f"{common.database_label()}-{label}" if work else None)
+    common.setup_django()
+    found = _read_fixture() if work else None
+    if found is not None and {k: found.get(k) for k in key} != key:
+        out(f"  the kept database holds another fixture ({json.dumps(found)}): wiping it")
+        _wipe(env)
+        found = None
+    elif found is None and work:
+        _wipe(env)  # a half-loaded database from an interrupted run
+    common.run(env, "init")
+    common.load_reference()
+    if found is not None:
+        out(f"  reusing the fixture kept in {env['TINHSO_VAR_DIR']}: {json.dumps(found)}")
+    return env, found
+
+
+def _read_fixture() -> dict | None:
+    import json
+
+    from django.db import connection
+
+    if FIXTURE_TABLE not in connection.introspection.table_names():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {FIXTURE_TABLE} WHERE name = 'fixture'")
+        row = cursor.fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def save_fixture(description: dict) -> None:
+    import json
+
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {FIXTURE_TABLE} (name varchar(40) PRIMARY KEY, value text)")
+        cursor.execute(f"DELETE FROM {FIXTURE_TABLE} WHERE name = 'fixture'")
+        cursor.execute(f"INSERT INTO {FIXTURE_TABLE} (name, value) VALUES ('fixture', %s)", [json.dumps(description)])
+
+
+def _wipe(env: dict) -> None:
+    from django.db import connection, connections
+
+    if connection.vendor == "sqlite":
+        connections.close_all()
+        for path in Path(env["TINHSO_VAR_DIR"]).glob("tinhso.sqlite3*"):
+            path.unlink()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE")
+        cursor.execute("CREATE SCHEMA public")
+    connections.close_all()
+
+
+def fixture_key(kind: str, reports: int, open_days: float | None) -> dict:
+    return {"kind": kind, "reports": reports, "seed": SEED, "open_days": open_days, "loader": LOADER_VERSION}
+
+
 def _stamp(value: dt.datetime, sqlite: bool) -> str:
     text = value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     return text if sqlite else text + "+00"
@@ -226,22 +307,17 @@ def timed(server, path: str, repeat: int) -> dict:
 
 
 def raw_sql_ms(query: str, repeat: int) -> tuple[float, str]:
-    """p95 of the filtered id query alone (ORM-built, executed on a raw cursor), and its plan."""
+    """p95 of the filtered id query alone (the product's ``resources.list_queryset``, ids only,
+    executed on a raw cursor), and its plan."""
     from django.db import connection
     from django.test import RequestFactory
 
-    from tinhso.reports.models import Category, Report
     from tinhso.reports.open311 import params as p
-    from tinhso.reports.queries import public_q
+    from tinhso.reports.open311 import resources
 
     args = p.from_querydict(RequestFactory().get("/", dict(x.split("=") for x in query.split("&"))).GET)
     q = p.request_query(args, dt.datetime.now(dt.UTC))
-    qs = Report.objects.filter(public_q(), created_at__gte=q.start, created_at__lt=q.end)
-    if q.service_codes:
-        qs = qs.filter(category_id__in=list(Category.objects.filter(code__in=q.service_codes).values_list("pk", flat=True)))
-    if len(q.statuses) == 1:
-        qs = qs.filter(is_open=q.statuses[0] == "open")
-    qs = qs.order_by("-created_at", "-id").values_list("id", flat=True)[: q.page_size + 1]
+    qs = resources.list_queryset(q).values_list("id", flat=True)[: q.page_size + 1]  # the product's own query
     sql, sql_params = qs.query.sql_with_params()
     times = []
     with connection.cursor() as cursor:
@@ -261,17 +337,24 @@ def main() -> int:
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--workers", type=int, default=None)
+    add_work_argument(parser)
     args = parser.parse_args()
 
     db = common.database_label()
-    env = common.prepare_environment(db + "-query")
     print(f"Open311 query benchmark — {db}, {os.cpu_count()} cores, {args.reports:,} reports, "
-          f"{time.strftime('%Y-%m-%d %H:%M %Z')}, load average {os.getloadavg()[0]:.1f}")
-    common.run(env, "init")
-    common.load_reference()
+          f"{time.strftime('%Y-%m-%d %H:%M %Z')}, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    key = fixture_key("open311-query", args.reports, None)
+    env, kept = prepare_fixture("query", args.work, key)
     from django.db import connections
 
-    bulk_insert(args.reports, dt.datetime.now(dt.UTC))
+    if kept is None:
+        loaded_at = dt.datetime.now(dt.UTC)
+        cpu = time.process_time()
+        bulk_insert(args.reports, loaded_at)
+        print(f"  loader CPU (this process): {time.process_time() - cpu:.1f} s")
+        save_fixture({**key, "loaded_at": loaded_at.isoformat()})
+    if args.load_only:
+        return 0
     sample = [code_for(1 + i * (args.reports // 20)) for i in range(20)]
     end = dt.date.today() - dt.timedelta(days=30)
     week = f"start_date={end - dt.timedelta(days=7)}&end_date={end}"
@@ -293,7 +376,7 @@ def main() -> int:
                    for name, q in queries]
     finally:
         server.kill()
-    print(f"  load average after the runs: {os.getloadavg()[0]:.1f} (other processes share the 2 cores)")
+    print(f"  load average after the runs: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (other processes share the 2 cores)")
     print(f"  {'baseline GET discovery.json':<38} p50 {baseline['p50_ms']:7.1f} ms  p95 {baseline['p95_ms']:7.1f} ms  "
           f"CPU {baseline['cpu_ms']:6.1f} ms")
     print(f"  {'raw SQL of the filtered id query':<38} p95 {sql_p95:7.1f} ms")

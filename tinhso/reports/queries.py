@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
+from django.db.models.lookups import In
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.core.search import folded_q
 from tinhso.reports import sla
-from tinhso.reports.models import OPEN_STATES, PUBLIC_LISTING, Report, State
+from tinhso.reports.models import OPEN_STATES, Report, State
 from tinhso.reports.permissions import Actor, require_operator, visible_reports
 
 PUBLIC_HIDDEN_STATES = (State.REJECTED, State.MERGED)
@@ -78,10 +80,47 @@ def unit_inbox(actor: Actor, *, state: str | None = None, q: str | None = None,
     return _ordered(_text_filter(qs, q), now)
 
 
+class _ConstantIn(In):
+    """``IN`` with its values written into the SQL, for constant state names only.
+
+    SQLite uses a partial index only when the query's WHERE clause contains the index's condition
+    term for term; ``state IN (?, ?)`` with bound parameters does not match the indexes'
+    ``NOT (state IN ('rejected', 'merged'))``, so the public lists searched the plain
+    ``(category, created_at)`` / ``(is_open, created_at)`` indexes and read every row of the window
+    to test the listing rule. The values are state names (checked here), never user input."""
+
+    lookup_name = "in_constants"
+
+    def process_rhs(self, compiler, connection):
+        values = [str(v) for v in self.rhs]
+        if not values or not all(re.fullmatch(r"[a-z_]+", v) for v in values):
+            raise ValueError(f"in_constants takes state names only: {values!r}")
+        return "(" + ", ".join(f"'{v}'" for v in values) + ")", []
+
+
+Report._meta.get_field("state").register_lookup(_ConstantIn)
+
+# models.PUBLIC_LISTING (the partial indexes' condition), with the state names as constants.
+_PUBLIC_LISTING_SQL = (Q(public=True) & (Q(verified_at__isnull=False) | Q(accepted_at__isnull=False))
+                       & ~Q(state__in_constants=PUBLIC_HIDDEN_STATES))
+
+
 def public_q() -> Q:
     """Reports the public may list: published by the citizen, checked by a person, not spam
-    (the condition of the public-listing partial indexes)."""
-    return PUBLIC_LISTING
+    (:data:`~tinhso.reports.models.PUBLIC_LISTING`, the condition of the public-listing partial
+    indexes, written so that SQLite can match it to them: :class:`_ConstantIn`)."""
+    return _PUBLIC_LISTING_SQL
+
+
+def open_q(is_open: bool) -> Q:
+    """Open (or closed) reports, as an equality SQLite's planner can match to an index column.
+
+    ``filter(is_open=True)`` compiles to a bare ``"is_open"`` (``NOT "is_open"``), which SQLite
+    does not treat as a constraint on that column: with a category it then searched the
+    ``(category, created_at)`` index and tested ``is_open`` row by row instead of using
+    ``reports_public_category`` (category, is_open, created_at). ``is_open IN (1)`` is an equality
+    for SQLite; PostgreSQL plans it as ``is_open = true``, as before."""
+    return Q(is_open__in=[is_open])
 
 
 def public_reports(*, category: str | None = None, commune: str | None = None, status: str | None = None,
@@ -98,7 +137,7 @@ def public_reports(*, category: str | None = None, commune: str | None = None, s
         if status not in ("open", "closed"):
             raise UserError("bad_status", "Trạng thái phải là open hoặc closed.", "status must be open or closed.",
                             field="status")
-        qs = qs.filter(is_open=(status == "open"))
+        qs = qs.filter(open_q(status == "open"))
     qs = _state_filter(qs, state)
     if since:
         qs = qs.filter(created_at__gte=since)

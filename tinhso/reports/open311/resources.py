@@ -271,7 +271,8 @@ ROW_COLUMNS = tuple(LocalTimestamp(f) if f in TIMESTAMP_FIELDS else f for f in R
 STATE_LABELS = {state.value: tuple(state.label.partition(" / ")[::2]) for state in State}
 
 
-def _note(at, action: str, from_state: str, to_state: str, note: str) -> dict:
+def _note_kind(action: str, from_state: str, to_state: str) -> tuple[str, str]:
+    """A note's ``type`` and ``summary`` for one transition (few distinct ones: cached, below)."""
     transition = workflow.BY_ACTION.get(action)
     if action == "submit":
         kind, vi, en = "opened", "Tiếp nhận phản ánh", "Report received"
@@ -280,8 +281,21 @@ def _note(at, action: str, from_state: str, to_state: str, note: str) -> dict:
         kind = "closed" if closed else "activity"
         vi = transition.label_vi if transition else action
         en = transition.label_en if transition else action
-    return {"datetime": timestamp(at), "type": kind, "summary": f"{vi} / {en}", "description": note,
-            "state": to_state}
+    return kind, f"{vi} / {en}"
+
+
+_NOTE_KINDS: dict[tuple[str, str, str], tuple[str, str]] = {}  # a page has ~2,000 notes, ~a dozen kinds
+
+
+def _note(at, action: str, from_state: str, to_state: str, note: str) -> dict:
+    key = (action, from_state, to_state)
+    found = _NOTE_KINDS.get(key)
+    if found is None:
+        found = _NOTE_KINDS[key] = _note_kind(action, from_state, to_state)
+        if len(_NOTE_KINDS) > 1000:  # bounded: actions and states are a closed set, but stay safe
+            _NOTE_KINDS.clear()
+    return {"datetime": at if isinstance(at, str) else timestamp(at), "type": found[0], "summary": found[1],
+            "description": note, "state": to_state}
 
 
 def request_dict(row: Row, notes: list[dict], photos: list[tuple[str, str]], *,
@@ -472,9 +486,16 @@ class Page:
 def query_requests(args: p.Arguments, *, site_url: str, lang: str | None = None,
                    now: dt.datetime | None = None) -> Page:
     """``GET requests``: newest first, at most ``page_size`` (≤ 1,000) per page."""
-    from tinhso.reports.queries import public_q, text_filter
-
     query = p.request_query(args, now or timezone.now())
+    offset = (query.page - 1) * query.page_size
+    found = _requests(list_queryset(query)[offset:offset + query.page_size + 1], site_url=site_url, lang=lang)
+    return Page(found[:query.page_size], len(found) > query.page_size, query)
+
+
+def list_queryset(query: p.RequestQuery):
+    """The reports ``GET requests`` lists for ``query``, newest first (not yet paginated)."""
+    from tinhso.reports.queries import open_q, public_q, text_filter
+
     qs = Report.objects.all()
     if query.ids:
         qs = qs.filter(code__in=query.ids)
@@ -491,13 +512,10 @@ def query_requests(args: p.Arguments, *, site_url: str, lang: str | None = None,
         if query.end:
             qs = qs.filter(created_at__lt=query.end)
         if len(query.statuses) == 1:
-            qs = qs.filter(is_open=query.statuses[0] == "open")
+            qs = qs.filter(open_q(query.statuses[0] == "open"))
         if query.q:
             qs = text_filter(qs, query.q)
-    offset = (query.page - 1) * query.page_size
-    found = _requests(qs.order_by("-created_at", "-id")[offset:offset + query.page_size + 1],
-                      site_url=site_url, lang=lang)
-    return Page(found[:query.page_size], len(found) > query.page_size, query)
+    return qs.order_by("-created_at", "-id")
 
 
 def list_key(args: p.Arguments, now: dt.datetime) -> tuple:

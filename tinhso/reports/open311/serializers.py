@@ -65,7 +65,9 @@ class LocalTimestamp(Func):
             "'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"')"), **extra)
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="strftime('%%Y-%%m-%%dT%%H:%%M:%%S+07:00', "
+        # ``%%%%``: the SQL keeps ``%%`` (Django's SQLite cursor turns it into ``%`` when it runs the
+        # query, and its debug log formats the SQL with ``%`` — a bare ``%Y`` broke TINHSO_DEBUG=1).
+        return self.as_sql(compiler, connection, template="strftime('%%%%Y-%%%%m-%%%%dT%%%%H:%%%%M:%%%%S+07:00', "
                                                           "%(expressions)s, '+7 hours')", **extra)
 
     @staticmethod
