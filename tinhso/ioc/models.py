@@ -100,6 +100,33 @@ class ReportRollup(Counts):
         indexes = (models.Index(fields=["dim", "day"], name="ioc_rollup_dim_day"),)
 
 
+class ReportChange(models.Model):
+    """One pending change to the pre-aggregates: a report's contribution added (``weight`` +1) or
+    taken away (−1), written in the same transaction as the report by :mod:`tinhso.ioc.aggregates`.
+
+    Append-only between refreshes (no row is ever updated, so concurrent submissions never wait on
+    each other); :func:`tinhso.ioc.aggregates.refresh` claims the rows (``DELETE … RETURNING``) and
+    adds their sums to the :class:`ReportDay` rows and roll-ups they touch. The columns describe the
+    report as the aggregates count it: the local day it was received and its group, whether it is
+    resolved (and on time, and in which handling-time bucket), its rating, whether it is synthetic.
+    """
+
+    day = models.DateField(verbose_name=_("ngày"))
+    handling_unit_id = models.IntegerField(verbose_name=_("đơn vị xử lý"), null=True, blank=True)
+    commune_id = models.IntegerField(verbose_name=_("xã/phường"), null=True, blank=True)
+    category_id = models.IntegerField(verbose_name=_("lĩnh vực"))
+    weight = models.SmallIntegerField(verbose_name=_("trọng số"), help_text="+1 added, -1 taken away")
+    resolved = models.BooleanField(verbose_name=_("đã xử lý"), default=False)
+    on_time = models.BooleanField(verbose_name=_("đúng hạn"), default=False)
+    rating = models.SmallIntegerField(verbose_name=_("đánh giá"), null=True, blank=True)
+    synthetic = models.BooleanField(verbose_name=_("dữ liệu mô phỏng"), default=False)
+    bucket = models.SmallIntegerField(verbose_name=_("nhóm thời gian xử lý"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thay đổi chờ tổng hợp")
+        verbose_name_plural = pgettext_lazy("plural", "thay đổi chờ tổng hợp")
+
+
 class RefreshMark(models.Model):
     """Up to when the pre-aggregates of ``name`` were last brought up to date (a high-water mark)."""
 
