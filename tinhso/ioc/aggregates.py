@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -227,40 +228,41 @@ class OutOfStep(Exception):
 
 def _add(model, keys: tuple[str, ...], types: tuple[str, ...], rows: dict[tuple, list[int]]) -> None:
     """Add ``rows`` ({key: counts}) to ``model``'s table in SQL: UPDATE the rows that exist, INSERT the
-    others, DELETE those left with nothing received. Same statements on SQLite and PostgreSQL."""
+    others, DELETE those left with nothing received. The rows travel as one JSON parameter (a short
+    statement whatever their number), unpacked by the database (``json_array_elements`` on
+    PostgreSQL, ``json_each`` on SQLite)."""
     if not rows:
         return
-    ops = connection.ops
-    table = ops.quote_name(model._meta.db_table)
-    pg = connection.vendor == "postgresql"
+    table = connection.ops.quote_name(model._meta.db_table)
     names = keys + COUNT_FIELDS
-    cast = (lambda t: f"CAST(%s AS {t})") if pg else (lambda t: "%s")
-    row_sql = "(" + ", ".join([cast(t) for t in types] + [cast("integer")] * len(COUNT_FIELDS)) + ")"
-    same = " IS NOT DISTINCT FROM " if pg else " IS "
-    match = " AND ".join(f"{table}.{k}{same}v.{k}" for k in keys)
+    if connection.vendor == "postgresql":
+        columns = ", ".join(f"(e->>{i})::{t} AS {n}"
+                            for i, (n, t) in enumerate(zip(names, types + ("integer",) * len(COUNT_FIELDS))))
+        values = f"WITH v AS (SELECT {columns} FROM json_array_elements(%s::json) AS e) "
+    else:
+        columns = ", ".join(f"json_extract(value, '$[{i}]') AS {n}" for i, n in enumerate(names))
+        values = f"WITH v AS (SELECT {columns} FROM json_each(%s)) "
+    # Null-safe equality written as the group indexes' expressions (ioc_reportday_group,
+    # ioc_rollup_key: COALESCE(column, -1) for the nullable ones), so each row is one index probe.
+    match = " AND ".join(f"{table}.{k} = v.{k}" if k in ("day", "dim", "category_id") else
+                         f"COALESCE({table}.{k}, -1) = COALESCE(v.{k}, -1)" for k in keys)
     sets = ", ".join(f"{c} = {table}.{c} + v.{c}" for c in COUNT_FIELDS)
-    items = list(rows.items())
+    payload = json.dumps([[key[0].isoformat(), *key[1:], *counts] for key, counts in rows.items()])
     with connection.cursor() as cursor:
-        for i in range(0, len(items), 400):
-            chunk = items[i:i + 400]
-            params: list = []
-            for key, counts in chunk:
-                params += [ops.adapt_datefield_value(key[0]), *key[1:], *counts]
-            values = f"WITH v ({', '.join(names)}) AS (VALUES {', '.join([row_sql] * len(chunk))}) "
-            cursor.execute(f"{values}UPDATE {table} SET {sets} FROM v WHERE {match}", params)
-            cursor.execute(f"{values}INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join('v.' + n for n in names)} "
-                           f"FROM v WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {match})", params)
+        cursor.execute(f"{values}UPDATE {table} SET {sets} FROM v WHERE {match}", [payload])
+        cursor.execute(f"{values}INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join('v.' + n for n in names)} "
+                       f"FROM v WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {match})", [payload])
         days = sorted({key[0] for key in rows})
         others = " + ".join(COUNT_FIELDS[1:])
+        dims = f"dim IN ({', '.join(repr(d) for d in ROLLUP_DIMS)}) AND " if "dim" in keys else ""
         for i in range(0, len(days), 500):
             part = days[i:i + 500]
-            where = f"received = 0 AND day IN ({', '.join(['%s'] * len(part))})"
-            params = [ops.adapt_datefield_value(d) for d in part]
-            # A row left with nothing received but something else counted: the sums did not fit.
-            cursor.execute(f"SELECT 1 FROM {table} WHERE {where} AND {others} <> 0", params)
-            if cursor.fetchone():
+            where = f"{dims}received = 0 AND day IN ({', '.join(['%s'] * len(part))})"
+            params = [connection.ops.adapt_datefield_value(d) for d in part]
+            cursor.execute(f"DELETE FROM {table} WHERE {where} RETURNING {others}", params)
+            if any(total for (total,) in cursor.fetchall()):
+                # A row left with nothing received but something else counted: the sums did not fit.
                 raise OutOfStep(model.__name__)
-            cursor.execute(f"DELETE FROM {table} WHERE {where}", params)
 
 
 def _claim() -> list[tuple]:
@@ -273,8 +275,13 @@ def _claim() -> list[tuple]:
 
 
 def _locked_mark(wait: bool = False) -> RefreshMark | None:
-    RefreshMark.objects.get_or_create(name=MARK, defaults={"at": dt.datetime(1970, 1, 1, tzinfo=dt.UTC)})
-    return RefreshMark.objects.select_for_update(skip_locked=not wait).filter(name=MARK).first()
+    """The mark's row, locked (None if another worker holds it and ``wait`` is False)."""
+    locked = RefreshMark.objects.select_for_update(skip_locked=not wait).filter(name=MARK)
+    mark = locked.first()
+    if mark is None and not RefreshMark.objects.filter(name=MARK).exists():  # the first refresh ever
+        RefreshMark.objects.get_or_create(name=MARK, defaults={"at": dt.datetime(1970, 1, 1, tzinfo=dt.UTC)})
+        mark = locked.first()
+    return mark
 
 
 def refresh() -> int:
@@ -294,8 +301,8 @@ def refresh() -> int:
         touched = sorted({key[0] for key in days})
         try:
             with transaction.atomic():
-                _add(ReportDay, ("day", *GROUP_KEYS), ("date", "integer", "integer", "integer"), days)
-                _add(ReportRollup, ("day", "dim", "ref"), ("date", "varchar(1)", "integer"), rollups)
+                _add(ReportDay, ("day", *GROUP_KEYS), ("date", "bigint", "bigint", "bigint"), days)
+                _add(ReportRollup, ("day", "dim", "ref"), ("date", "varchar", "integer"), rollups)
         except (IntegrityError, DataError, OutOfStep):
             for day in touched:
                 _recompute(day, day)

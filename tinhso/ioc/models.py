@@ -10,6 +10,7 @@ dimension (total, unit, commune, category) so the province-wide wall reads few r
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -66,7 +67,13 @@ class ReportDay(Counts):
     class Meta:
         verbose_name = _("tổng hợp phản ánh theo ngày")
         verbose_name_plural = pgettext_lazy("plural", "tổng hợp phản ánh theo ngày")
-        indexes = (models.Index(fields=["day", "handling_unit"]),)
+        indexes = (
+            models.Index(fields=["day", "handling_unit"]),
+            # The row of one group, for the upkeep's UPDATE … FROM (VALUES …) (ids are positive: -1 stands
+            # for "none"; tinhso.ioc.aggregates matches on the same expressions).
+            models.Index("day", Coalesce("handling_unit", -1), Coalesce("commune", -1), "category",
+                         name="ioc_reportday_group"),
+        )
         permissions = (
             ("view_wall", "Xem màn hình điều hành IOC / View the IOC wall"),
         )
@@ -97,7 +104,10 @@ class ReportRollup(Counts):
     class Meta:
         verbose_name = _("tổng hợp phản ánh theo chiều")
         verbose_name_plural = pgettext_lazy("plural", "tổng hợp phản ánh theo chiều")
-        indexes = (models.Index(fields=["dim", "day"], name="ioc_rollup_dim_day"),)
+        indexes = (
+            models.Index(fields=["dim", "day"], name="ioc_rollup_dim_day"),
+            models.Index("day", "dim", Coalesce("ref", -1), name="ioc_rollup_key"),
+        )
 
 
 class ReportChange(models.Model):
