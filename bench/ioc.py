@@ -138,7 +138,7 @@ def intake_cost(count: int, every: int) -> dict:
     aggregates.refresh()
     # Interleaved rounds, so that noise from other processes hits both; this process's CPU plus, on
     # PostgreSQL, the database's (its backends do the journal's INSERTs and the refreshes' SQL).
-    rounds = [(burst(count // 6, False), burst(count // 6, True)) for _ in range(3)]
+    rounds = [(burst(count // 16, False), burst(count // 16, True)) for _ in range(8)]
     without = statistics.median(sum(r[0]) for r in rounds)
     with_upkeep = statistics.median(sum(r[1]) for r in rounds)
     database = (statistics.median(r[0][1] for r in rounds), statistics.median(r[1][1] for r in rounds))
