@@ -2,9 +2,10 @@
 
 The wall never scans the raw report table per request: :class:`ReportDay` holds one row per
 (local day of receipt, handling unit, commune, category) with the counts the wall needs, kept
-fresh by :mod:`tinhso.ioc.aggregates` (the days of the reports changed since the last refresh are
-recomputed from that day's reports only); :class:`ReportRollup` sums each day's rows along one
-dimension (total, unit, commune, category) so the province-wide wall reads few rows.
+fresh per change by :mod:`tinhso.ioc.aggregates` (each report change journalled in
+:class:`ReportChange`, the journal's sums added in by a short periodic refresh);
+:class:`ReportRollup` sums each day's rows along one dimension (total, unit, commune, category) so
+the province-wide wall reads few rows.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ class ReportRollup(Counts):
     and units follow communes) but only ~260 roll-up rows, and each of the wall's queries reads one
     dimension: a month's league table reads ~4,000 rows instead of ~24,000, its totals 60 instead
     of ~47,000. Kept with the day's ``ReportDay`` rows by :mod:`tinhso.ioc.aggregates` (same
-    transaction); a unit's own wall reads ``ReportDay`` through its ``(day, handling_unit)`` index.
+    refresh); a unit's own wall reads ``ReportDay`` through its ``(day, handling_unit)`` index.
     """
 
     class Dim(models.TextChoices):
