@@ -6,3 +6,8 @@ class IocConfig(AppConfig):
     name = "tinhso.ioc"
     label = "ioc"
     verbose_name = _("Màn hình điều hành")
+
+    def ready(self) -> None:
+        from tinhso.ioc import aggregates
+
+        aggregates.connect()

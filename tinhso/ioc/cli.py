@@ -32,7 +32,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def register(sub) -> None:
     p = sub.add_parser("ioc", help="the IOC wall's pre-aggregated figures")
     s = p.add_subparsers(dest="ioc_command", required=True)
-    s.add_parser("refresh", help="recompute the days changed since the last refresh (cron: every minute)") \
+    s.add_parser("refresh", help="add the journalled report changes to the pre-aggregates (cron: every minute)") \
         .set_defaults(func=cmd_refresh)
     s.add_parser("rebuild", help="recompute every day from all reports").set_defaults(func=cmd_rebuild)
     q = s.add_parser("summary", help="the wall's figures as JSON (as /api/v1/ioc/summary)")

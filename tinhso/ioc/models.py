@@ -2,14 +2,16 @@
 
 The wall never scans the raw report table per request: :class:`ReportDay` holds one row per
 (local day of receipt, handling unit, commune, category) with the counts the wall needs, kept
-fresh by :mod:`tinhso.ioc.aggregates` (the days of the reports changed since the last refresh are
-recomputed from that day's reports only); :class:`ReportRollup` sums each day's rows along one
-dimension (total, unit, commune, category) so the province-wide wall reads few rows.
+fresh per change by :mod:`tinhso.ioc.aggregates` (each report change journalled in
+:class:`ReportChange`, the journal's sums added in by a short periodic refresh);
+:class:`ReportRollup` sums each day's rows along one dimension (total, unit, commune, category) so
+the province-wide wall reads few rows.
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -66,7 +68,13 @@ class ReportDay(Counts):
     class Meta:
         verbose_name = _("tổng hợp phản ánh theo ngày")
         verbose_name_plural = pgettext_lazy("plural", "tổng hợp phản ánh theo ngày")
-        indexes = (models.Index(fields=["day", "handling_unit"]),)
+        indexes = (
+            models.Index(fields=["day", "handling_unit"]),
+            # The row of one group, for the upkeep's UPDATE … FROM (VALUES …) (ids are positive: -1 stands
+            # for "none"; tinhso.ioc.aggregates matches on the same expressions).
+            models.Index("day", Coalesce("handling_unit", -1), Coalesce("commune", -1), "category",
+                         name="ioc_reportday_group"),
+        )
         permissions = (
             ("view_wall", "Xem màn hình điều hành IOC / View the IOC wall"),
         )
@@ -81,7 +89,7 @@ class ReportRollup(Counts):
     and units follow communes) but only ~260 roll-up rows, and each of the wall's queries reads one
     dimension: a month's league table reads ~4,000 rows instead of ~24,000, its totals 60 instead
     of ~47,000. Kept with the day's ``ReportDay`` rows by :mod:`tinhso.ioc.aggregates` (same
-    transaction); a unit's own wall reads ``ReportDay`` through its ``(day, handling_unit)`` index.
+    refresh); a unit's own wall reads ``ReportDay`` through its ``(day, handling_unit)`` index.
     """
 
     class Dim(models.TextChoices):
@@ -97,7 +105,37 @@ class ReportRollup(Counts):
     class Meta:
         verbose_name = _("tổng hợp phản ánh theo chiều")
         verbose_name_plural = pgettext_lazy("plural", "tổng hợp phản ánh theo chiều")
-        indexes = (models.Index(fields=["dim", "day"], name="ioc_rollup_dim_day"),)
+        indexes = (
+            models.Index(fields=["dim", "day"], name="ioc_rollup_dim_day"),
+            models.Index("day", "dim", Coalesce("ref", -1), name="ioc_rollup_key"),
+        )
+
+
+class ReportChange(models.Model):
+    """One pending change to the pre-aggregates: a report's contribution added (``weight`` +1) or
+    taken away (−1), written in the same transaction as the report by :mod:`tinhso.ioc.aggregates`.
+
+    Append-only between refreshes (no row is ever updated, so concurrent submissions never wait on
+    each other); :func:`tinhso.ioc.aggregates.refresh` claims the rows (``DELETE … RETURNING``) and
+    adds their sums to the :class:`ReportDay` rows and roll-ups they touch. The columns describe the
+    report as the aggregates count it: the local day it was received and its group, whether it is
+    resolved (and on time, and in which handling-time bucket), its rating, whether it is synthetic.
+    """
+
+    day = models.DateField(verbose_name=_("ngày"))
+    handling_unit_id = models.IntegerField(verbose_name=_("đơn vị xử lý"), null=True, blank=True)
+    commune_id = models.IntegerField(verbose_name=_("xã/phường"), null=True, blank=True)
+    category_id = models.IntegerField(verbose_name=_("lĩnh vực"))
+    weight = models.SmallIntegerField(verbose_name=_("trọng số"), help_text="+1 added, -1 taken away")
+    resolved = models.BooleanField(verbose_name=_("đã xử lý"), default=False)
+    on_time = models.BooleanField(verbose_name=_("đúng hạn"), default=False)
+    rating = models.SmallIntegerField(verbose_name=_("đánh giá"), null=True, blank=True)
+    synthetic = models.BooleanField(verbose_name=_("dữ liệu mô phỏng"), default=False)
+    bucket = models.SmallIntegerField(verbose_name=_("nhóm thời gian xử lý"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("thay đổi chờ tổng hợp")
+        verbose_name_plural = pgettext_lazy("plural", "thay đổi chờ tổng hợp")
 
 
 class RefreshMark(models.Model):

@@ -68,6 +68,8 @@ def _ctx(context: dict, autoescape: bool):
 
 def modes_for(users: Iterable) -> dict[int, str]:
     users = list(users)
+    if not users:
+        return {}
     chosen = dict(Preference.objects.filter(user__in=users).values_list("user_id", "mode"))
     return {u.pk: chosen.get(u.pk, Mode.BOTH) for u in users}
 

@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
+from tinhso.geo.models import Unit
 from tinhso.reports import citizen_secret, idempotency, media, notices, routing, sla, workflow
 from tinhso.reports.models import Category, Channel, PhotoKind, Report, ReportEvent, Severity, State
 from tinhso.reports.permissions import Actor, citizen, system
@@ -92,6 +93,17 @@ def _active_categories() -> dict[str, Category]:
 # Read on every submission, edited a few times a year (see tinhso.reports.process_cache).
 _categories: ProcessCache[dict[str, Category]] = ProcessCache("intake-categories", _active_categories,
                                                               ttl=60.0, models=(Category,))
+
+
+def _province_communes() -> dict[int, Unit]:
+    return {u.pk: u for u in Unit.objects.filter(structure="current", level="commune",
+                                                 province_code=settings.PROVINCE_CODE)}
+
+
+# The province's communes (the report's commune, named in the citizen's acknowledgement): read once
+# per process, not once per submission; dropped when a unit is saved (registry updates).
+_communes: ProcessCache[dict] = ProcessCache("intake-communes", _province_communes, ttl=60.0,
+                                             models=(Unit,))
 
 
 def get_category(code) -> Category:
@@ -240,6 +252,7 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
     severity = severity or cat.default_severity
     found = (routing.route(category_id=cat.pk, commune_id=where.commune_id, severity=severity)
              if cat.auto_forward else None)
+    commune = _communes.get().get(where.commune_id) if where.commune_id is not None and not in_transaction() else None
 
     try:
         with transaction.atomic():
@@ -251,6 +264,8 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
                 idempotency_key=key, reporter_name=name, reporter_phone=phone, reporter_email=email,
                 public=bool(public), created_at=now, updated_at=now, state=State.SUBMITTED, is_open=True,
             )
+            if commune is not None:  # the same row, already loaded: no query when a notice names it
+                Report.commune.field.set_cached_value(report, commune)
             secret = citizen_secret.issue(report)
             sla.start_accept_clock(report, now, policy)
             events = [ReportEvent(report=report, at=now, actor=actor.user, actor_label=actor.label[:120],

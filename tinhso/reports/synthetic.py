@@ -35,6 +35,7 @@ from tinhso.reports.models import (
     generate_tracking_code,
 )
 from tinhso.reports.permissions import CITIZEN, HANDLER, OPERATOR, SYSTEM, Actor
+from tinhso.reports.signals import reports_bulk_created
 
 SEED = 20250701
 MARK = "[Mô phỏng] "
@@ -260,6 +261,7 @@ def generate(count: int = 2000, *, seed: int = SEED, now: dt.datetime | None = N
             injected.extend(placed)
     with transaction.atomic():
         Report.objects.bulk_create([p.report for p in plans], batch_size=500)
+        reports_bulk_created.send(Report, reports=[p.report for p in plans])
         events = [e for p in plans for e in p.events]
         for e in events:
             e.report_id = e.report.pk
