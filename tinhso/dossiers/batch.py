@@ -199,11 +199,21 @@ class Batch:
         return out
 
     def flag(self, field: str) -> np.ndarray:
+        arr = self.array(field)
+        if arr is not None and pa.types.is_integer(arr.type):
+            return pc.fill_null(pc.equal(arr, 1), False).to_numpy(zero_copy_only=False)
+        if arr is not None and pa.types.is_null(arr.type):
+            return np.zeros(self.n, bool)
         return np.fromiter((v == 1 if type(v) is int else v is not None and records._flag(v)
                             for v in self.values(field)), bool, self.n)
 
     def number(self, rows: list[int], field: str) -> np.ndarray:
         """``records._number`` of the field of the given records: NaN when empty."""
+        arr = self.array(field)
+        if arr is not None and pa.types.is_integer(arr.type) and len(rows) == self.n:
+            ints = pc.fill_null(arr.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
+            if not ((ints < 0) & arr.is_valid().to_numpy(zero_copy_only=False)).any():
+                return np.where(ints < 0, np.nan, ints.astype(float))
         column = self.values(field)
         values = [column[i] for i in rows]
         out = np.full(len(values), np.nan)
@@ -251,7 +261,8 @@ class Batch:
             out[hit] = secs[hit] // 1_000_000
             regular |= hit
         regular &= (out >= YEAR_1990) & (out < YEAR_2101)
-        empty = np.fromiter((v is None for v in values), bool, len(values))
+        empty = arr.is_null().to_numpy(zero_copy_only=False) if arr is not None else \
+            np.fromiter((v is None for v in values), bool, len(values))
         irregular = np.flatnonzero(~regular & ~empty)
         for i in irregular:
             try:
