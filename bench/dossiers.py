@@ -122,6 +122,36 @@ def phase_import(args: dict) -> dict:
             "file_mb": round(path.stat().st_size / 1048576, 1)}
 
 
+def phase_import_big(args: dict) -> dict:
+    """A file of ``count`` dossiers in the portal's flat shape — the generated sample file replicated with
+    new codes (DuckDB) — imported by the real importer into an empty store (the file limits raised)."""
+    import duckdb
+    from django.conf import settings
+
+    from tinhso.dossiers import importer
+
+    sample = Path(args["work"]) / "sample.parquet"
+    path = Path(args["work"]) / f"import-{args['count']}.parquet"
+    con = duckdb.connect(config={"threads": 2})
+    n = con.execute(f"SELECT COUNT(*) FROM read_parquet('{sample}')").fetchone()[0]
+    copies = -(-args["count"] // n)
+    con.execute(f"""COPY (SELECT * REPLACE (MaHoSo || '-' || CAST(k AS VARCHAR) AS MaHoSo)
+                          FROM read_parquet('{sample}'), range({copies}) t(k) LIMIT {args['count']})
+                   TO '{path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)""")
+    con.close()
+    settings.TINHSO_FILE_LIMITS = {"dossier_records": 50_000_000, "dossier_file_bytes": 1 << 40,
+                                   "dossier_uncompressed_bytes": 1 << 40}
+    _set_store(args["store"])
+    clock = Clock()
+    result = importer.import_file(path, synthetic=True)
+    wall, cpu = clock.lap()
+    out = {"records": result.records, "months": len(result.months), "import_s": wall, "import_cpu_s": cpu,
+           "file_mb": round(path.stat().st_size / 1048576, 1),
+           "store_mb": round(sum(p.stat().st_size for p in Path(args["store"]).rglob("*.parquet")) / 1048576, 1)}
+    path.unlink()
+    return out
+
+
 def phase_replicate(args: dict) -> dict:
     """The imported sample (store under ``src``) copied to ``count`` rows under ``dst`` with new codes."""
     import duckdb
@@ -141,12 +171,32 @@ def phase_replicate(args: dict) -> dict:
     # later (so a part of them moves month): applied by the store's upsert in the next phase
     updates = Path(str(dst) + "-updates")
     con.execute(f"""COPY (SELECT * REPLACE (ma_ho_so || '-' || CAST(k AS VARCHAR) AS ma_ho_so, CAST(2 AS BIGINT) AS import_seq,
-                                         received_date + 7 AS received_date,
+                                         received_date + 7 AS received_date, received_at + INTERVAL 7 DAY AS received_at,
                                          strftime(received_date + 7, '%Y-%m') AS month)
                     FROM s, range({copies}) t(k) WHERE hash(ma_ho_so, k) % 20 = 0 AND received_date IS NOT NULL)
                    TO '{updates}' (FORMAT parquet, PARTITION_BY (month), COMPRESSION zstd, FILENAME_PATTERN 'imp-2-{{i}}')""")
     rows = con.execute(f"SELECT COUNT(*), COUNT(DISTINCT ma_ho_so) FROM read_parquet('{dst}/month=*/*.parquet')").fetchone()
     return {"rows": rows[0], "dossiers": rows[1], "copy_s": round(time.perf_counter() - t0, 2),
+            "store_mb": round(sum(p.stat().st_size for p in dst.rglob("*.parquet")) / 1048576, 1)}
+
+
+def phase_later(args: dict) -> dict:
+    """5 % of an imported store synced again as a later version received a week later (as
+    :func:`phase_replicate` does for the replicated store), for the upsert phase."""
+    import duckdb
+
+    dst = Path(args["dst"])
+    updates = Path(str(dst) + "-updates")
+    con = duckdb.connect(config={"threads": 2, "preserve_insertion_order": False})
+    con.execute(f"CREATE VIEW s AS SELECT * FROM read_parquet('{dst}/month=*/*.parquet', hive_partitioning = true)")
+    seq = con.execute("SELECT MAX(import_seq) FROM s").fetchone()[0] + 1
+    con.execute(f"""COPY (SELECT * REPLACE (CAST({seq} AS BIGINT) AS import_seq, received_date + 7 AS received_date,
+                                         received_at + INTERVAL 7 DAY AS received_at,
+                                         strftime(received_date + 7, '%Y-%m') AS month)
+                    FROM s WHERE hash(ma_ho_so) % 20 = 0 AND received_date IS NOT NULL)
+                   TO '{updates}' (FORMAT parquet, PARTITION_BY (month), COMPRESSION zstd, FILENAME_PATTERN 'imp-later-{{i}}')""")
+    rows = con.execute("SELECT COUNT(*), COUNT(DISTINCT ma_ho_so) FROM s").fetchone()
+    return {"rows": rows[0], "dossiers": rows[1],
             "store_mb": round(sum(p.stat().st_size for p in dst.rglob("*.parquet")) / 1048576, 1)}
 
 
@@ -227,22 +277,38 @@ def phase_compute(args: dict) -> dict:
     return out
 
 
-def pandas_counts(store_dir: str, periods: list, mode: str, today) -> dict[str, list[dict]]:
+FIELD_INPUTS = ("agency", "ma_tthc", "status", "channel", "received_at", "end_at", "due_pause_at", "due_restart_at",
+                "sup_count", "sup_open_date", "work_days", "paid_online", "fee_info", "fee_all_zero", "reuse",
+                "attached", "e_result", "from_store", "vneid", "unhappy")
+"""What the "from fields" baseline reads: the dossier's timestamps as imported (NgayTiepNhan,
+NgayKetThucXuLy, and the effective due moment — NgayHenTra moved by the supplementation pauses, which
+needs the working calendar and the requests' dates, so it is the one derived input both read), its status,
+channel, supplementation count and flags; it derives the calendar dates itself."""
+
+
+def pandas_counts(store_dir: str, periods: list, mode: str, today, from_fields: bool = False) -> dict[str, list[dict]]:
     """The counts of :func:`tinhso.dossiers.indicators.counts_sql` written plainly in pandas, the way a
     competent analyst would: read only the columns the rules use, keep the latest version of each
     dossier (only when the store may hold superseded rows, as the engine does), then per period select
-    the dossiers in scope and sum vectorised boolean masks with ``groupby().sum()``. No row loop."""
+    the dossiers in scope and sum vectorised boolean masks with ``groupby().sum()``. No row loop.
+
+    ``from_fields``: start from the dossier fields as imported (timestamps, status, channel, flags:
+    :data:`FIELD_INPUTS`) and derive the calendar dates in pandas, instead of reading the date columns
+    the importer derived for the engine (``received_date``, ``end_date``, ``due_*_date``)."""
     import numpy as np
     import pandas as pd
 
     from tinhso.dossiers import indicators, rules, store
 
-    columns = list(indicators.RULE_INPUTS)
+    columns = list(FIELD_INPUTS if from_fields else indicators.RULE_INPUTS)
     if store.current_only(Path(store_dir)):
         df = pd.read_parquet(store_dir, columns=columns)
     else:
         df = pd.read_parquet(store_dir, columns=columns + ["ma_ho_so", "import_seq"])
         df = df.sort_values("import_seq").drop_duplicates("ma_ho_so", keep="last")
+    if from_fields:
+        for c in ("received", "end", "due_pause", "due_restart"):
+            df[f"{c}_date"] = df.pop(f"{c}_at").dt.floor("D")
     df = df[~df["status"].isin([1, 3]) & df["received_date"].notna()]
     for c in ("received_date", "end_date", "sup_open_date", rules.due_column(mode)):
         df[c] = df[c].astype("datetime64[s]")
@@ -305,7 +371,7 @@ def phase_pandas(args: dict) -> dict:
     mode = settings.DOSSIER_SUPPLEMENT_MODE
     t0 = time.perf_counter()
     clock = Clock()
-    counts = pandas_counts(args["store"], periods, mode, today)
+    counts = pandas_counts(args["store"], periods, mode, today, from_fields=args.get("from_fields", False))
     counts_cpu = clock.lap()[1]
     t1 = time.perf_counter()
     context = indicators.Context()
@@ -324,17 +390,17 @@ def phase_pandas(args: dict) -> dict:
                == sorted(engine_rows.get(p.code, []), key=lambda r: (r["agency"], r["ma_tthc"])) for p in periods)
     return {"compute_s": round(elapsed, 2), "counts_s": round(t1 - t0, 2), "scoring_s": round(elapsed - t1 + t0, 2),
             "compute_cpu_s": compute_cpu, "counts_cpu_s": counts_cpu,
-            "documents": len(docs), "same_counts_as_duckdb": same,
+            "documents": len(docs), "same_counts_as_duckdb": same, "from_fields": args.get("from_fields", False),
             "checksum": round(sum(u["total"] or 0 for d in docs.values() for u in d["units"]), 2)}
 
 
-PHASES = {"setup": phase_setup, "import": phase_import, "replicate": phase_replicate, "upsert": phase_upsert,
+PHASES = {"setup": phase_setup, "import": phase_import, "import_big": phase_import_big, "later": phase_later, "replicate": phase_replicate, "upsert": phase_upsert,
           "compute": phase_compute, "pandas": phase_pandas}
 
 
 def child(name: str, args: dict) -> None:
     tracemalloc.start()
-    if name not in ("replicate",):
+    if name not in ("replicate", "later"):
         _django(args["var"])
     result = PHASES[name](args)
     result.update(_peak())
@@ -354,6 +420,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000_000, help="dossiers in the store (default 10,000,000)")
     parser.add_argument("--sample", type=int, default=200_000, help="dossiers generated and imported for real")
+    parser.add_argument("--import-count", type=int, default=0,
+                        help="also import a file of this many dossiers (the sample file replicated); when it equals "
+                             "--count, the imported store is the one computed on (default: replicate the store)")
     parser.add_argument("--baseline-count", type=int, default=1_000_000,
                         help="store size for the pandas baseline and Spark (default 1,000,000)")
     parser.add_argument("--no-spark", action="store_true")
@@ -381,8 +450,17 @@ def main() -> None:
                    "import_rate_per_cpu_s": round(opts.sample / imp["import_cpu_s"]),
                    "import_projected_s": round(opts.count / opts.sample * imp["import_s"])}
         big, small = work / "store-big", work / "store-small"
-        log(f"replicate to {opts.count:,} and {opts.baseline_count:,} …")
-        results["store"] = run("replicate", {"src": str(store), "dst": str(big), "count": opts.count})
+        if opts.import_count:
+            log(f"import a file of {opts.import_count:,} dossiers through the importer …")
+            target = big if opts.import_count == opts.count else work / "store-imported"
+            results["import_big"] = run("import_big", {**common, "count": opts.import_count, "store": str(target)})
+            results["import_big"]["rate_per_cpu_s"] = round(opts.import_count / results["import_big"]["import_cpu_s"])
+        if opts.import_count != opts.count:
+            log(f"replicate to {opts.count:,} …")
+            results["store"] = run("replicate", {"src": str(store), "dst": str(big), "count": opts.count})
+        else:
+            results["store"] = run("later", {"dst": str(big)})
+        log(f"replicate to {opts.baseline_count:,} …")
         results["upsert"] = run("upsert", {**common, "dst": str(big)})
         results["store_small"] = run("replicate", {"src": str(store), "dst": str(small), "count": opts.baseline_count})
         results["upsert_small"] = run("upsert", {**common, "dst": str(small)})
@@ -391,6 +469,9 @@ def main() -> None:
         log(f"baseline at {opts.baseline_count:,}: DuckDB, then pandas …")
         results["duckdb_small"] = run("compute", {**common, "store": str(small)})
         results["pandas_small"] = run("pandas", {**common, "store": str(small)})
+        results["pandas_fields_small"] = run("pandas", {**common, "store": str(small), "from_fields": True})
+        results["ratio_counts_cpu_pandas_fields_over_duckdb"] = round(
+            results["pandas_fields_small"]["counts_cpu_s"] / results["duckdb_small"]["counts_cpu_s"], 1)
         results["ratio_pandas_over_duckdb"] = round(results["pandas_small"]["compute_s"]
                                                     / results["duckdb_small"]["compute_s"], 1)
         results["ratio_counts_pandas_over_duckdb"] = round(results["pandas_small"]["counts_s"]

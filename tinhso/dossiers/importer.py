@@ -12,12 +12,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import transaction
 
 from tinhso.core.errors import UserError
 from tinhso.core.workcalendar import DEFAULT_PERIODS, WorkCalendar, parse_periods
-from tinhso.dossiers import reader, records, store
+from tinhso.dossiers import batch, reader, records, store
 from tinhso.dossiers.models import Agency, DossierImport, Procedure
 
 MAX_ERRORS_LISTED = 1000
@@ -43,40 +44,72 @@ def procedure_facts() -> dict[str, records.ProcedureFacts]:
             for code, t, unit in Procedure.objects.values_list("code", "legal_time", "legal_time_unit")}
 
 
+BATCH = 50_000
+"""Records read and checked together (:mod:`tinhso.dossiers.batch`); memory stays bounded by it."""
+
+
 def validate(path: Path, staging: store.Staging | None = None) -> tuple[int, list[dict], bool]:
     """Read and check every record; valid rows go to ``staging`` (if given) until the first error.
-    Returns the number of valid records, the errors ({where, field, reason}) and whether every record is
-    flagged synthetic."""
+    Returns the number of valid records, the errors ({where, field, reason}) in file order and whether
+    every record is flagged synthetic.
+
+    Records are checked :data:`BATCH` at a time by :func:`batch.normalise_batch` (the same rows and errors
+    as :func:`records.normalise` one by one, over columns)."""
     procedures = procedure_facts()
     agencies = set(Agency.objects.filter(active=True).values_list("code", flat=True))
     cal = calendar()
     errors: list[dict] = []
-    seen: dict[str, str] = {}
-    count = 0
-    all_synthetic = True
-    for where, raw in reader.read(path):
-        if isinstance(raw, Exception):
-            errors.append({"where": where, "field": "", "reason": str(raw)})
-            continue
-        if not isinstance(raw, dict):
-            errors.append({"where": where, "field": "", "reason": "không phải một đối tượng / not an object"})
-            continue
-        try:
-            row = records.normalise(raw, procedures=procedures, agencies=agencies, calendar=cal)
-        except records.CollectedErrors as exc:
-            errors += [{"where": where, "field": e.field, "reason": e.reason} for e in exc.errors]
-            continue
-        first = seen.get(row["ma_ho_so"])
-        if first:
-            errors.append({"where": where, "field": "MaHoSo",
-                           "reason": f"trùng với {first} / duplicate of {first}"})
-            continue
-        seen[row["ma_ho_so"]] = where
-        count += 1
-        all_synthetic = all_synthetic and row["synthetic"]
-        if staging is not None and not errors:
-            staging.add(row)
-    return count, errors, all_synthetic
+    seen: dict[str, str | int] = {}
+    totals = {"count": 0, "synthetic": True}
+
+    def shown(where) -> str:
+        return reader.parquet_where(where) if isinstance(where, int) else where
+
+    def check(first: int, chunk) -> None:
+        if isinstance(chunk, list):  # (where, record) pairs
+            dicts = [raw for _, raw in chunk if isinstance(raw, dict)]
+            size = len(chunk)
+        else:  # the columns of a Parquet file, its rows numbered from ``first``
+            dicts, size = chunk, chunk.num_rows
+        table, failed = batch.normalise_batch(dicts, procedures=procedures, agencies=agencies, calendar=cal)
+        codes = table.column("ma_ho_so").to_pylist()
+        keep: list[int] = []
+        row = k = 0  # row: among the valid rows (the table), k: among the records
+        for index in range(size):
+            if isinstance(chunk, list):
+                where, raw = chunk[index]
+                if isinstance(raw, Exception):
+                    errors.append({"where": where, "field": "", "reason": str(raw)})
+                    continue
+                if not isinstance(raw, dict):
+                    errors.append({"where": where, "field": "", "reason": "không phải một đối tượng / not an object"})
+                    continue
+            else:
+                where = first + index  # a Parquet row number, written out when shown
+            if failed and k in failed:
+                errors.extend({"where": shown(where), "field": e.field, "reason": e.reason} for e in failed[k])
+                k += 1
+                continue
+            k += 1
+            code = codes[row]
+            previous = seen.get(code)
+            if previous is not None:
+                errors.append({"where": shown(where), "field": "MaHoSo",
+                               "reason": f"trùng với {shown(previous)} / duplicate of {shown(previous)}"})
+            else:
+                seen[code] = where
+                keep.append(row)
+            row += 1
+        totals["count"] += len(keep)
+        if keep:
+            kept = table.take(keep) if len(keep) < table.num_rows else table
+            totals["synthetic"] = totals["synthetic"] and pc.all(kept.column("synthetic")).as_py()
+            if staging is not None and not errors:
+                staging.add_table(kept)
+
+    for first, chunk in reader.chunks(path, BATCH):
+        check(first, chunk)
+    return totals["count"], errors, totals["synthetic"]
 
 
 def import_file(path: Path, *, synthetic: bool = False) -> ImportResult:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,10 +50,18 @@ def read(path: Path) -> Iterator[tuple[str, object]]:
     if size > max_bytes:
         raise _too_big(f"{size} byte > {max_bytes}", f"{size} bytes > {max_bytes}", "dossier_file_bytes")
     reader = {"json": _json, "jsonl": _jsonl, "csv": _csv, "xlsx": _xlsx, "parquet": _parquet}[fmt]
+    shallow_ok = limits.limit("json_depth") >= 3
     for count, item in enumerate(reader(path), start=1):
         if count > max_records:
             raise _too_big(f"hơn {max_records} bản ghi", f"more than {max_records} records", "dossier_records")
-        where, record = item
+        if len(item) == 3:  # JSON: (where, record, whether its text holds no \u escape of a surrogate)
+            where, record, plain = item
+            item = (where, record)
+            if plain and shallow_ok and _shallow(record):
+                yield item  # depth ≤ 3 and no lone surrogate: what check_json_value would accept
+                continue
+        else:
+            where, record = item
         if fmt in ("json", "jsonl") and not isinstance(record, Exception):
             try:
                 limits.check_json_value(record, what=where, field="file")
@@ -61,6 +70,60 @@ def read(path: Path) -> Iterator[tuple[str, object]]:
                     raise
                 item = (where, ValueError(f"{exc.message_vi} / {exc.message_en}"))
         yield item
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+"""A lone surrogate can only enter decoded JSON through a ``\\uD800``–``\\uDFFF`` escape (the file is
+UTF-8, which cannot hold one); text without such an escape needs no surrogate scan."""
+
+
+def _shallow(record) -> bool:
+    """A dossier of scalars and lists of objects of scalars: nesting depth ≤ 3 (cheaper to see than
+    :func:`limits.check_json_value`'s walk, which runs for anything else)."""
+    if type(record) is not dict:
+        return False
+    for value in record.values():
+        kind = type(value)
+        if kind is list:
+            for item in value:
+                if type(item) is not dict:
+                    return False
+                for x in item.values():
+                    if type(x) in (list, dict):
+                        return False
+        elif kind is dict:
+            return False
+    return True
+
+
+def chunks(path: Path, size: int) -> Iterator[tuple[int, object]]:
+    """The records of a file in chunks of ``size``: ``(first, items)`` with ``items`` a list of
+    ``(where, record)`` (:func:`read`), or, for a Parquet file, ``(first, RecordBatch)`` — its columns as
+    they are, the rows numbered from ``first`` (a column reader skips building a dict per record). The
+    limits are those of :func:`read`."""
+    if file_format(path.name) == "parquet":
+        size_on_disk, most = path.stat().st_size, limits.limit("dossier_file_bytes")
+        if size_on_disk > most:
+            raise _too_big(f"{size_on_disk} byte > {most}", f"{size_on_disk} bytes > {most}", "dossier_file_bytes")
+        first = 1
+        for batch in _parquet_file(path).iter_batches(batch_size=size):
+            yield first, batch
+            first += batch.num_rows
+        return
+    items: list = []
+    first = 1
+    for item in read(path):
+        items.append(item)
+        if len(items) >= size:
+            yield first, items
+            first += len(items)
+            items = []
+    if items:
+        yield first, items
+
+
+def parquet_where(number: int) -> str:
+    return f"hàng {number} / row {number}"
 
 
 def _decode(data: bytes) -> str:
@@ -89,8 +152,9 @@ def _json(path: Path):
     if not isinstance(data, list):
         raise UserError("bad_json", "JSON phải là một danh sách hồ sơ", "The JSON must be a list of dossiers",
                         field="file")
+    plain = not _SURROGATE_ESCAPE.search(text)
     for i, record in enumerate(data, start=1):
-        yield f"bản ghi {i} / record {i}", record
+        yield f"bản ghi {i} / record {i}", record, plain
 
 
 def _jsonl(path: Path):
@@ -101,7 +165,7 @@ def _jsonl(path: Path):
                 continue
             where = f"dòng {number} / line {number}"
             try:
-                yield where, json.loads(line)
+                yield where, json.loads(line), not _SURROGATE_ESCAPE.search(line)
             except json.JSONDecodeError as exc:
                 yield where, ValueError(f"JSON không hợp lệ: {exc.msg} / invalid JSON: {exc.msg}")
 
@@ -151,7 +215,8 @@ def _xlsx(path: Path):
     wb.close()
 
 
-def _parquet(path: Path):
+def _parquet_file(path: Path):
+    """The Parquet file, its footer checked against the limits before any data page is read."""
     import pyarrow.parquet as pq
 
     try:
@@ -167,8 +232,12 @@ def _parquet(path: Path):
     inflated = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if inflated > limits.limit("dossier_uncompressed_bytes"):
         raise _too_big(f"giải nén {inflated} byte", f"{inflated} bytes uncompressed", "dossier_uncompressed_bytes")
+    return handle
+
+
+def _parquet(path: Path):
     number = 0
-    for batch in handle.iter_batches(batch_size=50_000):
+    for batch in _parquet_file(path).iter_batches(batch_size=50_000):
         for record in batch.to_pylist():
             number += 1
-            yield f"hàng {number} / row {number}", record
+            yield parquet_where(number), record

@@ -275,8 +275,10 @@ def normalise(raw: dict, *, procedures: dict[str, ProcedureFacts], agencies: set
     if errors:
         raise CollectedErrors(errors)
 
+    # A dossier refused at reception (1, 3) may carry NgayTiepNhan without any due date: it has none.
     timing = rules.deadlines(received=received, due=due, requests=requests, procedure=facts, calendar=calendar) \
-        if received else rules.Deadlines.none()
+        if received and (due is not None or (facts is not None and facts.legal_time is not None)) \
+        else rules.Deadlines.none()
     fee_bearing_zero = fee_info and fee_total == 0
     month_of = received or dates["NgayNopHoSo"] or end or dates["NgayTra"]
     return {

@@ -124,6 +124,20 @@ class Staging:
         if len(self._rows) >= self.CHUNK:
             self._flush()
 
+    def add_table(self, table: pa.Table) -> None:
+        """Rows already in the store's shape (:data:`SCHEMA` and a ``month`` column, in any order; other
+        columns are ignored), written to the staging files month by month."""
+        self._flush()
+        months = table.column("month")
+        for month in pc.unique(months).to_pylist():
+            part = table.filter(pc.equal(months, month))
+            writer = self._writers.get(month)
+            if writer is None:
+                writer = self._writers[month] = pq.ParquetWriter(self.dir / f"{month}.parquet", SCHEMA,
+                                                                 compression="zstd")
+            writer.write_table(part.select(COLUMNS).cast(SCHEMA))
+        self.count += table.num_rows
+
     def _flush(self) -> None:
         by_month: dict[str, list[dict]] = {}
         for row in self._rows:
