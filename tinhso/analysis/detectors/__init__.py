@@ -19,7 +19,7 @@ from importlib import resources
 
 from tinhso.analysis.findings import Context, Finding
 
-TEMPLATE_KEYS = ("finding_vi", "finding_en", "action_vi", "action_en")
+TEMPLATE_KEYS = ("finding_vi", "finding_en", "action_vi", "action_en", "rule_vi", "rule_en")
 
 
 @functools.cache
