@@ -289,9 +289,9 @@ def test_ranking_levers_from_an_index_dataset(db, boundaries_ready):
     _render(found)
 
 
-def test_every_detector_has_parameters_and_four_templates():
+def test_every_detector_has_parameters_and_six_templates():
     for kind in registry():
-        assert set(templates(kind)) == {"finding_vi", "finding_en", "action_vi", "action_en"}, kind
+        assert set(templates(kind)) == {"finding_vi", "finding_en", "action_vi", "action_en", "rule_vi", "rule_en"}, kind
         assert parameters(kind), kind
     assert context_for(Context(month=MONTH, params={"alpha": 0.01}), "hotspots").params["alpha"] == 0.01
     assert context_for(Context(month=MONTH, params={"hotspots": {"alpha": 0.02}}), "hotspots").params["alpha"] == 0.02
