@@ -75,6 +75,7 @@ def test_allowed_alerting_runs_is_the_binomial_bound():
 
 def test_unseen_seeds_effects_found_and_null_within_the_false_alarm_rate(dossier_store, tmp_path):
     seeds = _seeds()
+    print(f"seeds: {seeds} (replay with TINHSO_EFFECT_SEEDS={','.join(map(str, seeds))})")
     missed, alerts, alerting_runs = [], [], 0
     for seed in seeds:
         with transaction.atomic():
