@@ -343,6 +343,8 @@ def pandas_counts(store_dir: str, periods: list, mode: str, today, from_fields: 
             "paid_online": received_in & d["paid_online"], "fee_info": received_in & d["fee_info"],
             "fee_all_zero": received_in & d["fee_all_zero"], "attached": received_in & d["attached"],
             "attached_e_result": received_in & d["attached"] & d["e_result"],
+            "online_pending": received_in & (channel == 2) & end_date.isna(),
+            "attached_pending": received_in & d["attached"] & end_date.isna(),
             "reuse": received_in & d["reuse"], "from_store": received_in & d["from_store"],
             "population_data": received_in & (d["vneid"] | d["from_store"]),
             "with_result": with_result, "with_result_e_result": with_result & d["e_result"],

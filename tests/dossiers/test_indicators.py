@@ -154,3 +154,27 @@ def test_many_periods_in_one_pass_equal_one_at_a_time(catalogue, tmp_path):
     assert len(many) == 12
     for (period, level), doc in many.items():
         assert doc == service.indicators(period, level, today=today)
+
+
+def test_an_unfinished_dossier_is_not_yet_without_an_e_result(catalogue, tmp_path):
+    """3.3 and 4.2 need an e-result where the procedure gives a paper result (T.2); a dossier still being
+    processed cannot have one yet, so it is left out of both rates instead of counting as a failure."""
+    files = {"TaiLieuNop": [{"DuongDanTaiTepTin": "/a.pdf"}]}
+    result = {"DanhSachGiayToKetQua": [{"DuongDanTepTinKetQua": "/kq.pdf"}]}
+
+    def paper(ma, status, end=None, channel=2, **extra):
+        return dict(dossier(ma, status, "01/10/2025 08:00:00", "02/10/2025 08:00:00", end, channel=channel),
+                    MaTTHC="T.2", **extra)
+
+    records = [
+        paper("P-1-DONE-E", 10, "02/10/2025 08:00:00", **files, **result),  # online, digitised, e-result: counts
+        paper("P-2-DONE-NO-E", 10, "02/10/2025 08:00:00", **files),  # finished without an e-result: fails both
+        paper("P-3-OPEN", 4, **files),  # online and digitised, still in progress: undecided, left out
+        paper("P-4-OPEN-DIRECT", 4, channel=1),  # in progress but neither online nor digitised: fails both
+    ]
+    service.import_file(write_json(tmp_path / "p.json", records))
+    unit = next(u for u in service.indicators(PERIOD)["units"] if u["code"] == AGENCY)
+    ind = unit["indicators"]
+    assert (ind["3.3"]["numerator"], ind["3.3"]["denominator"]) == (1, 3)
+    assert (ind["4.2"]["numerator"], ind["4.2"]["denominator"]) == (1, 3)
+    assert ind["3.3"]["rate"] == pytest.approx(100 / 3, abs=1e-3)  # 1.4 is 100 in the fixture

@@ -246,9 +246,10 @@ def dossier_month(month: dt.date, scope: Scope, source: DossierSource) -> dict |
 
 # --- plan indicators -------------------------------------------------------------------------------
 
-def plan_statuses(scope: Scope) -> dict[str, dict]:
-    """``{plan/indicator code: {"code", "name", "name_en", "plan", "milestone", "status"}}`` now, for the
-    plans of the scope: the province's plans, or a commune committee's commune's plans."""
+def plan_statuses(scope: Scope, month: dt.date | None = None) -> dict[str, dict]:
+    """``{plan/indicator code: {"code", "name", "name_en", "plan", "milestone", "status"}}`` at the end of
+    ``month`` (the figures recorded before it ended; without a month, now), for the plans of the scope:
+    the province's plans, or a commune committee's commune's plans."""
     status = optional_import("tinhso.indicators.status")
     if status is None:
         return {}
@@ -267,14 +268,16 @@ def plan_statuses(scope: Scope) -> dict[str, dict]:
     out = {}
     from django.utils import timezone
 
-    year = timezone.localdate().year
+    as_of = (dt.datetime.combine(shift(month, 1), dt.time(), tzinfo=timezone.get_current_timezone())
+             if month is not None else None)
+    year = month.year if month is not None else timezone.localdate().year
     for plan in plans:
         milestones = sorted(int(m) for m in plan.milestones or [])
         if not milestones:
             continue
         upcoming = [m for m in milestones if m >= year]
         chosen = upcoming[0] if upcoming else milestones[-1]
-        for entry in status.plan_status(plan.code, chosen)["indicators"]:
+        for entry in status.plan_status(plan.code, chosen, as_of=as_of)["indicators"]:
             out[f"{plan.code}/{entry['code']}"] = {
                 "code": entry["code"], "name": entry["name"], "name_en": entry["name_en"] or entry["name"],
                 "plan": plan.code, "milestone": chosen, "status": entry["status"]}
@@ -339,7 +342,7 @@ def figures(month: dt.date, scope: Scope, *, source: DossierSource | None = None
         dossiers = {"available": False, "synthetic": False, "items": []}
 
     series = report_series(month, unit_id)
-    plan_now = plan_statuses(scope) if plan_now is None else plan_now
+    plan_now = plan_statuses(scope, month) if plan_now is None else plan_now
     plan = {"available": bool(plan_now), "compared": previous_plan is not None,
             "changed": _changed(plan_now, previous_plan),
             "compared_year": year_ago_plan is not None, "changed_year": _changed(plan_now, year_ago_plan),

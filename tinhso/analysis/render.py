@@ -106,7 +106,7 @@ def finding_view(finding: dict, lang: str, *, chart_format: str = "svg") -> dict
                               fmt=chart_format)
     return {
         "kind": finding["kind"], "unit_name": finding["unit_name"], "unit_code": finding["unit_code"],
-        "finding": words["finding"], "action": words["action"], "rule": finding["rule"],
+        "finding": words["finding"], "action": words["action"], "rule": words["rule"],
         "confidence": text.pct(finding["confidence"], lang, 0),
         "links": [{"label": link[f"label_{lang}"], "url": _absolute(link["url"])} for link in finding.get("links") or []],
         "chart": chart, "chart_title": series[f"title_{lang}"] if chart else "",

@@ -31,7 +31,7 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from jinja2 import StrictUndefined, Undefined
+from jinja2 import StrictUndefined, Undefined, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from tinhso.core.errors import UserError
@@ -168,4 +168,11 @@ def finding_text(finding: dict, lang: str) -> dict:
     out = {"finding": render(entry[f"finding_{lang}"], lang, **context)}
     action = entry.get(f"action_{lang}")
     out["action"] = render(action, lang, **context) if action else ""
+    # The rule in the report's language, with its parameters from the figures. A report archived before
+    # the rules had templates lacks some of those figures: it keeps the rule it was stored with.
+    rule = entry.get(f"rule_{lang}")
+    try:
+        out["rule"] = render(rule, lang, **context) if rule else finding["rule"]
+    except UndefinedError:
+        out["rule"] = finding["rule"]
     return out

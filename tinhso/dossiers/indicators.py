@@ -148,10 +148,13 @@ def _unit_indicators(rows: list[dict], catalogue: _Catalogue, supplied,
     paper = where(lambda p: p.requires_paper_result)
     paper_set = set(paper)
     online = sum(int(procs[c]["online_e_result"] if c in paper_set else procs[c]["received_online"]) for c in procs)
+    # Unfinished dossiers of paper-result procedures cannot have their e-result yet: undecided, left out
+    # of 3.3 and 4.2 (rules.rule_columns, "online_pending", "attached_pending").
+    decided_33 = total["received"] - total_over(paper, "online_pending")
     sync = supplied("1.4")
     if sync is not None:
-        rate = Indicator.ratio(online, total["received"])
-        out["3.3"] = Indicator(online, total["received"], rate.rate * sync / 100.0, "records", empty=rate.empty)
+        rate = Indicator.ratio(online, decided_33)
+        out["3.3"] = Indicator(online, decided_33, rate.rate * sync / 100.0, "records", empty=rate.empty)
     fee = where(lambda p: p.fee_bearing)
     out["3.5"] = Indicator.ratio(with_count(fee, "fee_info"), len(fee))
     out["3.5b"] = Indicator.ratio(with_count(fee, "paid_online"), len(fee))
@@ -159,7 +162,7 @@ def _unit_indicators(rows: list[dict], catalogue: _Catalogue, supplied,
                                  total_over(fee, "received") - total_over(fee, "fee_all_zero"))
     out["4.1"] = Indicator.ratio(total_over(paper, "with_result_e_result"), total_over(paper, "with_result"))
     digitised = sum(int(procs[c]["attached_e_result"] if c in paper_set else procs[c]["attached"]) for c in procs)
-    out["4.2"] = Indicator.ratio(digitised, total["received"])
+    out["4.2"] = Indicator.ratio(digitised, total["received"] - total_over(paper, "attached_pending"))
     out["4.3"] = Indicator.ratio(total["reuse"], total["received"])
     out["4.4"] = Indicator.ratio(total["from_store"], total["received"])
     citizens = where(lambda p: p.subjects in (Subjects.CITIZENS, Subjects.BOTH))

@@ -252,6 +252,14 @@ def rule_columns(s: str, e: str, j: str, mode: str) -> dict[str, str]:
         "fee_all_zero": f"{received_in} AND fee_all_zero",
         "attached": f"{received_in} AND attached",
         "attached_e_result": f"{received_in} AND attached AND e_result",
+        # Where a procedure gives a paper result, 3.3 and 4.2 also need an electronic result, which only
+        # a finished dossier can have: an online (3.3) or digitised (4.2) dossier still being processed
+        # is not yet "without an e-result" but undecided, and is left out of both the numerator and the
+        # denominator until it finishes (the sources are silent on unfinished dossiers; counting them as
+        # failures would make every recent month look worse and the units with more paper-result
+        # procedures worst). Judged on the record's latest state, like e_result itself.
+        "online_pending": f"{received_in} AND channel = 2 AND end_date IS NULL",
+        "attached_pending": f"{received_in} AND attached AND end_date IS NULL",
         "reuse": f"{received_in} AND reuse",
         "from_store": f"{received_in} AND from_store",
         "population_data": f"{received_in} AND (vneid OR from_store)",

@@ -9,14 +9,23 @@ web form or by import counts only once a second person approved it, see
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import models, transaction
 
 from tinhso.core.errors import UserError
 from tinhso.core.text import nfc
 from tinhso.geo.models import Structure, Unit
-from tinhso.indicators.models import AdminLevel, Comparator, Indicator, Observation, Source
+from tinhso.indicators.models import (
+    AdminLevel,
+    Comparator,
+    Indicator,
+    Observation,
+    ObservationReview,
+    ReviewDecision,
+    Source,
+)
 
 
 def resolve_unit(ref: str) -> Unit:
@@ -111,9 +120,16 @@ def record(data: ObservationInput, *, entered_by=None, entered_by_name: str = ""
     return obs, "revised" if current is not None else "created"
 
 
-def current_rows(indicator: Indicator, unit: Unit, level: str | None = None) -> list[Observation]:
-    """The observation that counts for each (level, period): the latest counted one."""
+def current_rows(indicator: Indicator, unit: Unit, level: str | None = None,
+                 as_of: dt.datetime | None = None) -> list[Observation]:
+    """The observation that counts for each (level, period): the latest counted one; with ``as_of``, as
+    the record stood then (rows entered before it, and of those needing review, the ones approved before
+    it)."""
     qs = Observation.objects.counted().filter(indicator=indicator, unit=unit).select_related("source")
+    if as_of is not None:
+        approved = ObservationReview.objects.filter(observation=models.OuterRef("pk"), decision=ReviewDecision.APPROVED,
+                                                    reviewed_at__lt=as_of)
+        qs = qs.filter(entered_at__lt=as_of).filter(models.Q(review_required=False) | models.Exists(approved))
     if level is not None:
         qs = qs.filter(level=level)
     by_key: dict[tuple[str, int], Observation] = {}

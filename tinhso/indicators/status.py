@@ -106,10 +106,10 @@ def _worst(statuses: list[str]) -> str:
     return min(statuses, key=progress.SEVERITY.index)
 
 
-def assess_item(item: PlanIndicator, milestone: int, params: progress.Params) -> dict:
+def assess_item(item: PlanIndicator, milestone: int, params: progress.Params, as_of=None) -> dict:
     ind = item.indicator
     targets = [t for t in item.targets.all() if t.milestone == milestone]
-    rows = current_rows(ind, item.plan.unit)
+    rows = current_rows(ind, item.plan.unit, as_of=as_of)
     if targets:
         levels = [_assess_target(item, t, t.level, rows, milestone, params)
                   for t in sorted(targets, key=lambda t: HEADLINE_LEVELS.index(t.level))]
@@ -159,14 +159,16 @@ def summarise(entries: list[dict]) -> dict:
     }
 
 
-def plan_status(code: str, milestone: int | str) -> dict:
-    """``{"plan", "milestone", "indicators": [...], "summary": {...}}`` for the CLI/API/page."""
+def plan_status(code: str, milestone: int | str, as_of=None) -> dict:
+    """``{"plan", "milestone", "indicators": [...], "summary": {...}}`` for the CLI/API/page; with
+    ``as_of`` (an aware datetime), from the figures as they were recorded then (the monthly analysis
+    judges a month at its end)."""
     plan = get_plan(code)
     year = check_milestone(plan, milestone)
     params = params_for(plan)
     items = (PlanIndicator.objects.filter(plan=plan).select_related("indicator", "pillar", "plan", "plan__unit")
              .prefetch_related("targets").order_by("pillar__order", "order"))
-    entries = [assess_item(item, year, params) for item in items]
+    entries = [assess_item(item, year, params, as_of) for item in items]
     pillars = []
     for item in items:
         if not pillars or pillars[-1]["code"] != item.pillar.code:

@@ -60,12 +60,12 @@ def generate_reports(count: int, seed: int, effects: int = 0, now: dt.datetime =
     return injected
 
 
-def generate_dossiers(tmp_path: Path, count: int, seed: int, effects: int = 0) -> list[dict]:
+def generate_dossiers(tmp_path: Path, count: int, seed: int, effects: int = 0, months: int = 3) -> list[dict]:
     from tinhso.dossiers import importer, synthetic
 
     injected: list = []
     path = tmp_path / f"dossiers-{seed}-{effects}.parquet"
-    synthetic.generate(path, count=count, seed=seed, end=NOW.date(), months=3, effects=effects,
+    synthetic.generate(path, count=count, seed=seed, end=NOW.date(), months=months, effects=effects,
                        effects_month=MONTH, injected=injected)
     importer.import_file(path, synthetic=True)
     return injected

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tests.analysis.detectors.conftest import MONTH
+from tests.analysis.detectors.conftest import MONTH, NOW
 from tinhso.analysis.detectors import context_for, parameters, registry, run_all, templates
 from tinhso.analysis.detectors._common import (
     benjamini_hochberg,
@@ -234,7 +234,7 @@ def test_no_dossier_store_means_no_dossier_findings(province, settings, tmp_path
 
 def test_plan_indicators_off_track_with_the_gap_per_year(db, boundaries_ready):
     from tinhso.indicators import setup
-    from tinhso.indicators.models import Indicator, Source
+    from tinhso.indicators.models import Indicator, Observation, Source
     from tinhso.indicators.observations import ObservationInput, record, resolve_unit
 
     setup.load_demo(out=lambda *a, **k: None)
@@ -247,6 +247,11 @@ def test_plan_indicators_off_track_with_the_gap_per_year(db, boundaries_ready):
         for year, value in points:
             record(ObservationInput(indicator=Indicator.objects.get(code=code), unit=bt, period=year, value=value,
                                     source=source), entered_by_name="test")
+    # Everything so far was on record during the month analysed; a figure entered after the month's end
+    # (now) must not change that month's analysis: the plan is judged as it stood at the month's end.
+    Observation.objects.update(entered_at=NOW - dt.timedelta(days=20))
+    record(ObservationInput(indicator=Indicator.objects.get(code="digital-data-share"), unit=bt, period=2025,
+                            value=95, source=source), entered_by_name="test")
     found = run_all(Context(month=MONTH), kinds=["targets_at_risk"])
     got = {(f.subject["indicator"], f.figures["milestone"]): f for f in found}
     assert ("basic-digital-skills-14plus", 2030) not in got
@@ -256,6 +261,11 @@ def test_plan_indicators_off_track_with_the_gap_per_year(db, boundaries_ready):
     assert share.figures["pace_per_year"] == pytest.approx(1.0)
     assert got[("inspections-digital", 2030)].figures["status"] == "deteriorating"
     assert share.unit_code == "60"
+    # The headline's plan statuses are those at the month's end too (the 2025 figure came later).
+    from tinhso.analysis import headline
+
+    statuses = headline.plan_statuses(headline.province_scope(), MONTH)
+    assert statuses[f"{share.subject['plan']}/digital-data-share"]["status"] == "off_track"
     _render(found)
 
 
@@ -279,9 +289,9 @@ def test_ranking_levers_from_an_index_dataset(db, boundaries_ready):
     _render(found)
 
 
-def test_every_detector_has_parameters_and_four_templates():
+def test_every_detector_has_parameters_and_six_templates():
     for kind in registry():
-        assert set(templates(kind)) == {"finding_vi", "finding_en", "action_vi", "action_en"}, kind
+        assert set(templates(kind)) == {"finding_vi", "finding_en", "action_vi", "action_en", "rule_vi", "rule_en"}, kind
         assert parameters(kind), kind
     assert context_for(Context(month=MONTH, params={"alpha": 0.01}), "hotspots").params["alpha"] == 0.01
     assert context_for(Context(month=MONTH, params={"hotspots": {"alpha": 0.02}}), "hotspots").params["alpha"] == 0.02
@@ -311,6 +321,10 @@ def _render(findings) -> None:
             text = finding_text(doc, lang)
             assert text["finding"] and text["action"] and "{{" not in text["finding"]
             assert any(ch.isdigit() for ch in text["finding"]), text
+            # The rule in the report's language from its template (with its parameters from the figures),
+            # not the English rule string stored with the finding.
+            if "rule" in text:
+                assert text["rule"] != doc["rule"] and "{{" not in text["rule"], (lang, text["rule"])
 
 
 def _finding_text(finding: dict, lang: str) -> dict:

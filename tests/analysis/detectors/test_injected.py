@@ -71,7 +71,7 @@ def test_without_injections_alerts_stay_within_the_false_alarm_rate(province):
 
 
 def test_injected_digitisation_drop_is_found_with_its_agency_and_not_without(dossier_store, tmp_path):
-    effects = generate_dossiers(tmp_path, 5000, seed=77, effects=1)
+    effects = generate_dossiers(tmp_path, 5000, seed=77, effects=1, months=4)
     assert [e["kind"] for e in effects] == ["digitisation_drop"]
     findings = [f for f in run_all(Context(month=MONTH), kinds=["units_behind"]) if f.area == "dossiers"]
     hits = [f for f in findings if f.unit_code == effects[0]["unit_code"]]
@@ -85,6 +85,6 @@ def test_injected_digitisation_drop_is_found_with_its_agency_and_not_without(dos
     for imp in DossierImport.objects.all():
         store.remove_import(imp.pk)
     DossierImport.objects.all().delete()
-    generate_dossiers(tmp_path, 5000, seed=77, effects=0)
+    generate_dossiers(tmp_path, 5000, seed=77, effects=0, months=4)
     ctx = context_for(Context(month=MONTH), "units_behind")
     assert [f for f in run_all(ctx, kinds=["units_behind"]) if f.area == "dossiers"] == []

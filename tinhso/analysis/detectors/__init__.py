@@ -3,7 +3,7 @@ is listed in :func:`registry`; :func:`run_all` runs them with their parameters f
 ``data/detectors.toml`` and returns the findings, most severe first.
 
 A detector's table in ``data/detectors.toml`` holds its parameters and its sentence templates
-(``finding_vi``, ``finding_en``, ``action_vi``, ``action_en``); :func:`parameters` returns the
+(``finding_vi``, ``finding_en``, ``action_vi``, ``action_en``, ``rule_vi``, ``rule_en``); :func:`parameters` returns the
 parameters only, :func:`templates` the templates. ``ctx.params`` overrides parameters: either
 flat (``{"alpha": 0.01}``, for a single detector) or per kind (``{"hotspots": {"alpha": 0.01}}``).
 With ``ctx.unit`` set, only findings about that unit are returned (its code is the finding's
@@ -19,7 +19,7 @@ from importlib import resources
 
 from tinhso.analysis.findings import Context, Finding
 
-TEMPLATE_KEYS = ("finding_vi", "finding_en", "action_vi", "action_en")
+TEMPLATE_KEYS = ("finding_vi", "finding_en", "action_vi", "action_en", "rule_vi", "rule_en")
 
 
 @functools.cache

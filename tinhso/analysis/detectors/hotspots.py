@@ -136,7 +136,7 @@ def clusters(ctx: Context) -> list[Finding]:
             figures={"month": f"{ctx.month:%Y-%m}", "observed": t["observed"], "expected": clean(t["expected"], 2),
                      "p_value": clean(t["p"], 6), "cell_m": float(p["cell_m"]), "category_count": cat_n,
                      "first_day": min(days).isoformat(), "last_day": max(days).isoformat(),
-                     "lat": round(lat, 5), "lon": round(lon, 5), "alpha": alpha},
+                     "lat": round(lat, 5), "lon": round(lon, 5), "alpha": alpha, "history_months": hist_months},
             subject={"type": "cluster", "commune_code": commune.code, "commune_vi": commune.name,
                      "category": cat, "category_vi": cat_vi, "category_en": cat_en or cat_vi,
                      "lat": round(lat, 5), "lon": round(lon, 5)},
@@ -192,7 +192,8 @@ def repeats(ctx: Context) -> list[Finding]:
             rule=f"reported again within {radius:g} m and {int(p['repeat_days'])} days after a report of the same "
                  f"category was resolved; at least {int(p['min_repeats'])} in the month",
             figures={"month": f"{ctx.month:%Y-%m}", "observed": len(found), "repeat_m": radius,
-                     "repeat_days": int(p["repeat_days"]), "top_category_count": cats.most_common(1)[0][1]},
+                     "repeat_days": int(p["repeat_days"]), "top_category_count": cats.most_common(1)[0][1],
+                     "min_repeats": int(p["min_repeats"])},
             subject={"type": "repeat", "commune_code": u.code, "commune_vi": u.name,
                      "category": cats.most_common(1)[0][0]},
             links=[Link(f"Phản ánh {a} (trước: {b})", f"Report {a} (earlier: {b})", f"/ioc/phan-anh/{a}")

@@ -14,6 +14,10 @@ on-track threshold, bounded to [0.5, 0.99].
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
+
 from tinhso.analysis.findings import Context, Finding, Link
 
 KIND = "targets_at_risk"
@@ -26,13 +30,16 @@ def detect(ctx: Context) -> list[Finding]:
 
     p = ctx.params
     statuses = set(p["statuses"])
+    # The plan as it stood at the end of the month analysed (figures recorded before then), so that a past
+    # month regenerated later says what was known then.
+    as_of = dt.datetime.combine(ctx.month_end, dt.time(), tzinfo=timezone.get_current_timezone())
     out = []
     for plan in Plan.objects.select_related("unit").order_by("code"):
         for milestone in p["milestones"]:
             if milestone < ctx.month.year or milestone not in (plan.milestones or []):
                 continue
             try:
-                doc = plan_status(plan.code, milestone)
+                doc = plan_status(plan.code, milestone, as_of=as_of)
             except Exception:  # noqa: BLE001 — a plan without that milestone has nothing to say
                 continue
             for e in doc["indicators"]:
@@ -59,7 +66,7 @@ def detect(ctx: Context) -> list[Finding]:
                     figures={"month": f"{ctx.month:%Y-%m}", "milestone": int(milestone), "status": e["status"],
                              "latest": value, "latest_year": int(year), "target": float(target),
                              "needed_per_year": round(needed, 4), "pace_per_year": None if pace is None else round(pace, 4),
-                             "years_left": years_left, "score": score},
+                             "years_left": years_left, "score": score, "method": e.get("method") or ""},
                     subject={"plan": plan.code, "indicator": e["code"], "indicator_vi": e["name"],
                              "indicator_en": e.get("name_en") or e["name"], "unit_of_measure": e.get("unit_of_measure", "")},
                     links=[Link("Kế hoạch và chỉ tiêu", "Plan and targets", f"/ke-hoach/{plan.code}")],

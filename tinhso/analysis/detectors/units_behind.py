@@ -184,7 +184,7 @@ def report_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[F
             figures={"month": f"{ctx.month:%Y-%m}", "measure": t["measure"], "observed": clean(t["observed"]),
                      "before": clean(t["before"]), "change": clean(change), "count": t["count"],
                      "numerator": t["numerator"], "p_value": clean(t["p"], 6), "alpha": alpha,
-                     "history_months": int(ctx.params["history_months"])},
+                     "history_months": int(ctx.params["history_months"]), "min_count": int(ctx.params["min_count"])},
             subject=subject,
             links=[Link("Thống kê phản ánh theo đơn vị", "Report statistics per unit", "/phan-anh/thong-ke")],
             series=Series(title_vi=vi, title_en=en, x=[m for m, _k, _n in t["series"]], observed=observed, unit=unit),
@@ -213,101 +213,132 @@ GROUP_NAMES = {"transparency": ("Công khai, minh bạch", "Transparency"),
                "satisfaction": ("Mức độ hài lòng", "Satisfaction")}
 
 
+def _logit(x: float) -> float:
+    x = min(max(x, 0.005), 0.995)
+    return math.log(x / (1 - x))
+
+
+def _points(node, rate_pct: float) -> float:
+    """The 766 points an indicator earns at ``rate_pct`` (its scoring rule in ``svc-766``)."""
+    import numpy as np
+
+    from tinhso.indices.engine import score_input
+
+    return float(score_input(node, np.array([rate_pct]))[0])
+
+
 def dossier_tests(ctx: Context) -> list[dict]:
+    """One test per unit × 766 group: each record-based indicator of the group (numerator and
+    denominator from the dossiers) is tested against what the unit's previous month predicts once moved
+    by the level's change; the group's p-value is the smallest, Bonferroni over the indicators tested."""
     from tinhso.dossiers import store
-    from tinhso.dossiers.indicators import compute_many
+    from tinhso.dossiers.indicators import METHOD, compute_many
     from tinhso.dossiers.models import DossierImport
+    from tinhso.indices.methodology import load_method
 
     if not DossierImport.objects.exists() or not store.files():
         return []
     p = ctx.params
+    min_dossiers, min_drop = int(p["min_dossiers"]), float(p["min_drop"])
     current, previous = month_label(ctx.month), month_label(ctx.month, 1)
     last_day = month_bounds(ctx.month)[1].date() - dt.timedelta(days=1)
     results = compute_many([previous, current], levels=("agency", "commune"), today=last_day)
     groups = _group_leaves()
+    nodes = load_method(METHOD).nodes
     tests = []
     for level in ("agency", "commune"):
         before = {u["code"]: u for u in results[(previous, level)]["units"]}
-        pairs = []
-        for u in results[(current, level)]["units"]:
-            b = before.get(u["code"])
-            if not b or u["buckets"].get("total", 0) < int(p["min_dossiers"]):
-                continue
-            # Groups with points in both months (the total needs every supplied value; without them the
-            # groups the records give are still compared).
-            both = [g for g in groups if u["groups"].get(g) is not None and b["groups"].get(g) is not None]
-            if both:
-                pairs.append((u, b, both))
-        if not pairs:
-            continue
-        # What every unit of the level shares (a season, dossiers of the month's last days not finished
-        # yet when the month is analysed) is not one unit's fall: changes are taken net of the level's.
-        common = {g: _mean([b["groups"][g] - u["groups"][g] for u, b, both in pairs if g in both]) for g in groups}
-        rates = _level_rates(pairs)
-        for u, b, both in pairs:
-            losses = {g: b["groups"][g] - u["groups"][g] - common[g] for g in both}
-            if u["total"] is not None and b["total"] is not None:
-                now_total, was_total = u["total"], b["total"]
-            else:
-                now_total, was_total = sum(u["groups"][g] for g in both), sum(b["groups"][g] for g in both)
-            excess_drop = sum(losses.values())
-            group = max(losses, key=lambda g: (losses[g], g))
-            pval = 1.0
-            evidence = []
-            if losses[group] >= float(p["min_points_drop"]):
-                ps = []
-                for code in groups[group]:
-                    now_i, was_i = u["indicators"].get(code), b["indicators"].get(code)
-                    if not now_i or not was_i or now_i.get("source") != "records" or not now_i.get("denominator") \
-                            or not was_i.get("denominator") or now_i.get("empty") or code not in rates:
+        pairs = [(u, before[u["code"]]) for u in results[(current, level)]["units"]
+                 if u["code"] in before and u["buckets"].get("total", 0) >= min_dossiers]
+        sums = _level_sums(pairs)
+        for u, b in pairs:
+            for group, leaves in groups.items():
+                ps, evidence = [], []
+                for code in leaves:
+                    counts = _counts(u, b, code)
+                    # Scored shares only (2.2, an average time, and the monitored 5.1 earn no points).
+                    if counts is None or code not in sums or code not in nodes or not nodes[code].counts \
+                            or counts[0] > counts[1] or counts[2] > counts[3]:
                         continue
-                    if now_i["denominator"] < int(p["min_dossiers"]) or now_i["rate"] is None or was_i["rate"] is None:
+                    k1, n1, k0, n0 = counts
+                    # The level's change without this unit (its own fall must not move its expectation).
+                    s = [a - c for a, c in zip(sums[code], counts)]
+                    if s[1] <= 0 or s[3] <= 0 or n1 < min_dossiers:
                         continue
-                    # Fractions from the counts (the indicators' rates are in percent).
-                    factor = rates[code][0] / rates[code][1] if rates[code][1] else 1.0
-                    expected = min(0.995, max(0.005, was_i["numerator"] / was_i["denominator"] * factor))
-                    if now_i["numerator"] / now_i["denominator"] >= expected:
-                        continue
-                    den = int(was_i["denominator"])
-                    pi = share_lower_p(int(now_i["numerator"]), int(now_i["denominator"]), round(expected * den), den)
+                    shift = _logit(s[0] / s[1]) - _logit(s[2] / s[3])
+                    prior = (k0 + 0.5) / (n0 + 1)
+                    expected = 1 / (1 + math.exp(-(_logit(prior) + shift)))
+                    observed = k1 / n1
+                    now_i = u["indicators"][code]
+                    # 3.3 carries the sync rate 1.4 as a factor: points at the same factor.
+                    was_rate = b["indicators"][code]["rate"]
+                    factor = (now_i["rate"] / (100 * observed) if observed > 0
+                              else was_rate / (100 * k0 / n0) if k0 > 0 and was_rate is not None else 1.0)
+                    lost = max(0.0, _points(nodes[code], 100 * expected * factor) - _points(nodes[code], now_i["rate"]))
+                    pi = share_lower_p(k1, n1, round(expected * n0), n0) if expected - observed >= min_drop else 1.0
                     ps.append(pi)
-                    evidence.append({"indicator": code, "rate": now_i["rate"], "before": was_i["rate"],
-                                     "expected": round(100 * expected, 2)})
-                if ps:
-                    pval = min(1.0, min(ps) * len(groups[group]))
-            tests.append({"level": level, "code": u["code"], "name": u["name"], "total": now_total,
-                          "before": was_total, "complete": u["total"] is not None and b["total"] is not None,
-                          "rank": u.get("rank"), "rank_before": b.get("rank"), "excess_drop": excess_drop,
-                          "group": group, "group_loss": losses[group], "p": pval, "evidence": evidence,
-                          "dossiers": u["buckets"].get("total", 0)})
+                    evidence.append({"indicator": code, "rate": now_i["rate"], "before": b["indicators"][code]["rate"],
+                                     "expected": round(100 * expected * factor, 2), "p": pi,
+                                     "points_lost": round(lost, 3), "count": n1})
+                if not ps:
+                    continue
+                falling = [e for e in evidence if e["p"] < 1.0]
+                group_loss = sum(e["points_lost"] for e in falling)
+                pval = min(1.0, min(ps) * len(ps)) if group_loss >= float(p["min_points_drop"]) else 1.0
+                # The total needs every supplied value; without them, the groups the records give in both months.
+                complete = u["total"] is not None and b["total"] is not None
+                both = [g for g in groups if u["groups"].get(g) is not None and b["groups"].get(g) is not None]
+                tests.append({"level": level, "code": u["code"], "name": u["name"],
+                              "total": u["total"] if complete else sum(u["groups"][g] for g in both),
+                              "before": b["total"] if complete else sum(b["groups"][g] for g in both),
+                              "complete": complete,
+                              "rank": u.get("rank"), "rank_before": b.get("rank"), "group": group,
+                              "group_loss": group_loss, "p": pval, "evidence": falling,
+                              "dossiers": u["buckets"].get("total", 0)})
     return tests
 
 
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
+def _counts(u: dict, b: dict, code: str) -> tuple[int, int, int, int] | None:
+    """(numerator now, denominator now, numerator before, denominator before) of a record-based rate."""
+    now_i, was_i = u["indicators"].get(code), b["indicators"].get(code)
+    if not now_i or not was_i or now_i.get("source") != "records" or was_i.get("source") != "records":
+        return None
+    if now_i.get("empty") or was_i.get("empty") or not now_i.get("denominator") or not was_i.get("denominator") \
+            or now_i.get("numerator") is None or was_i.get("numerator") is None or now_i.get("rate") is None:
+        return None
+    return int(now_i["numerator"]), int(now_i["denominator"]), int(was_i["numerator"]), int(was_i["denominator"])
 
 
-def _level_rates(pairs) -> dict[str, tuple[float, float]]:
-    """{indicator: (rate now, rate before)} pooled over the level's units (record-based rates only)."""
-    sums: dict[str, list[float]] = {}
-    for u, b, _both in pairs:
-        for code, now_i in u["indicators"].items():
-            was_i = b["indicators"].get(code)
-            if not was_i or now_i.get("source") != "records" or not now_i.get("denominator") \
-                    or not was_i.get("denominator") or now_i.get("numerator") is None or was_i.get("numerator") is None:
-                continue
-            acc = sums.setdefault(code, [0.0, 0.0, 0.0, 0.0])
-            acc[0] += now_i["numerator"]
-            acc[1] += now_i["denominator"]
-            acc[2] += was_i["numerator"]
-            acc[3] += was_i["denominator"]
-    return {c: (a[0] / a[1], a[2] / a[3]) for c, a in sums.items() if a[1] and a[3] and a[2]}
+def _level_sums(pairs) -> dict[str, list[int]]:
+    """{indicator: [numerator now, denominator now, numerator before, denominator before]} over the level."""
+    sums: dict[str, list[int]] = {}
+    for u, b in pairs:
+        for code in u["indicators"]:
+            counts = _counts(u, b, code)
+            if counts is not None:
+                acc = sums.setdefault(code, [0, 0, 0, 0])
+                for i, x in enumerate(counts):
+                    acc[i] += x
+    return sums
+
+
+def _keep_one_per_unit(tests: list[dict], keep: list[bool]) -> list[bool]:
+    """Of a unit's groups kept, the one that lost most points (one finding per unit)."""
+    best: dict[tuple[str, str], int] = {}
+    for i, (t, k) in enumerate(zip(tests, keep)):
+        key = (t["level"], t["code"])
+        if k and (key not in best or (t["group_loss"], t["group"]) > (tests[best[key]]["group_loss"],
+                                                                       tests[best[key]]["group"])):
+            best[key] = i
+    chosen = set(best.values())
+    return [i in chosen for i in range(len(tests))]
 
 
 def dossier_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[Finding]:
     from tinhso.dossiers.models import Agency
 
     alpha = float(ctx.params["alpha"])
+    keep = _keep_one_per_unit(tests, keep)
     chosen = [t for t, k in zip(tests, keep) if k]
     agencies = {a.code: a for a in Agency.objects.filter(code__in=[t["code"] for t in chosen]).select_related("unit")}
     out = []
@@ -318,21 +349,24 @@ def dossier_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[
                    "level": t["level"]}
         if a is not None and t["level"] == "commune":
             subject["commune_code"] = a.unit.code
-        main = max(t["evidence"], key=lambda e: e["before"] - e["rate"]) if t["evidence"] else None
+        main = max(t["evidence"], key=lambda e: (e["points_lost"], e["indicator"])) if t["evidence"] else None
         out.append(Finding(
             kind=KIND, unit_code=t["code"], unit_name=t["name"], unit_kind="agency",
-            severity=round(min(10.0, 2 + t["excess_drop"] / 2), 3), confidence=confidence(t["p"]),
-            rule=(f"a 766 group down ≥ {ctx.params['min_points_drop']} points beyond the level's average; its rates vs "
-                  f"the previous month moved by the level's change (beta-binomial, Bonferroni) p ≤ BH(α = {alpha:g})"),
+            severity=round(min(10.0, 2 + t["group_loss"]), 3), confidence=confidence(t["p"]),
+            rule=(f"766 rates vs the previous month's moved by the level's change (logit), beta-binomial, "
+                  f"Bonferroni within the group, p ≤ BH(α = {alpha:g}); rates ≥ {ctx.params['min_drop']:g} below "
+                  f"expectation, ≥ {ctx.params['min_points_drop']:g} points lost in the group"),
             figures={"month": f"{ctx.month:%Y-%m}", "total": t["total"], "before": t["before"],
-                     "change": clean(t["total"] - t["before"], 2), "group_loss": clean(t["group_loss"], 2),
-                     "excess_drop": clean(t["excess_drop"], 2),
+                     "change": clean(t["total"] - t["before"], 2),
+                     "group_loss": clean(t["group_loss"], 2),
                      "rank": t["rank"], "rank_before": t["rank_before"], "dossiers": t["dossiers"],
                      "complete_total": t["complete"],
                      "indicator": main["indicator"] if main else None,
                      "indicator_rate": main["rate"] if main else None,
                      "indicator_before": main["before"] if main else None,
-                     "p_value": clean(t["p"], 6), "alpha": alpha},
+                     "indicator_expected": main["expected"] if main else None,
+                     "p_value": clean(t["p"], 6), "alpha": alpha, "min_drop": float(ctx.params["min_drop"]),
+                     "min_points_drop": float(ctx.params["min_points_drop"])},
             subject=subject,
             links=[Link("Chỉ số 766 theo cơ quan", "766 indicators per agency", f"/dich-vu-cong?period={ctx.month:%Y-%m}")],
             area="dossiers"))
