@@ -52,6 +52,7 @@ from tinhso.reports import (
     ratelimit,
     sla,
     stats,
+    support,
     triage,
     workflow,
 )
@@ -107,10 +108,9 @@ def pick(vi: str, en: str) -> str:
     return en if is_english() and en else vi
 
 
-def split_label(label: str) -> str:
-    """``"Mới tiếp nhận / Submitted"`` → the half in the reader's language."""
-    vi, _sep, en = str(label).partition(" / ")
-    return pick(vi, en)
+def split_label(label) -> str:
+    """A choice label (translatable) in the reader's language."""
+    return str(label)
 
 
 def state_label(state: str) -> str:
@@ -253,8 +253,10 @@ def submit(request):
         try:
             ratelimit.check(request, "submit")
             # Retries are this browser's (its session), never every visitor behind the same address.
-            submission = submit_report(**form.service_kwargs(), channel="web", idempotency_scope=idempotency.scope(
+            kwargs = dict(form.service_kwargs(), channel="web", idempotency_scope=idempotency.scope(
                 "web", session_key=request.session.session_key))
+            same_as = (form.cleaned_data.get("same_as") or "").strip()
+            submission = support.submit_same_as(same_as, **kwargs) if same_as else submit_report(**kwargs)
         except UserError as err:
             form.add_user_error(err)
             status = err.status
@@ -653,6 +655,7 @@ def _staff_detail_context(report: Report, view: dict, actor: Actor, action_error
                      for u in assignment.officers_of(report.handling_unit_id)] if "assign_officer" in allowed else [],
         "current_officer": assignment.officer_label(officer) if officer else "",
         "reply_templates": replies.templates_for(report, english=is_english()),
+        "supporting": support.supporting(report),
     }
 
 
