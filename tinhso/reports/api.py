@@ -65,7 +65,7 @@ from tinhso.reports import (
     workflow,
 )
 from tinhso.reports import queue as queue_service
-from tinhso.reports.models import Category, HandlingUnit, Photo, Report
+from tinhso.reports.models import Category, HandlingUnit, Photo, Report, State
 from tinhso.reports.permissions import (
     actor_for_user,
     get_report_for,
@@ -465,8 +465,8 @@ def _nearby_public(report: Report) -> dict:
     description = report.description
     if len(description) > NEARBY_DESCRIPTION_CHARS:
         description = description[:NEARBY_DESCRIPTION_CHARS - 1].rstrip() + "…"
-    return {**_nearby(report), "state_label": in_language(report.get_state_display(), "vi"),
-            "state_label_en": in_language(report.get_state_display(), "en"), "category": category.code,
+    return {**_nearby(report), "state_label": in_language(State(report.state).label, "vi"),
+            "state_label_en": in_language(State(report.state).label, "en"), "category": category.code,
             "category_name": category.name_vi, "category_name_en": category.name_en, "description": description,
             "url": f"/phan-anh/cong-khai/{report.code}"}
 

@@ -66,7 +66,7 @@ from tinhso.reports.forms import (
     user_message,
 )
 from tinhso.reports.intake import submit_report
-from tinhso.reports.models import Category, HandlingUnit, Photo, Report, Severity, State
+from tinhso.reports.models import Category, Channel, HandlingUnit, Photo, Report, Severity, State
 from tinhso.reports.permissions import (
     HANDLER,
     LEADER,
@@ -183,6 +183,8 @@ def _history(rows: list[dict]) -> list[dict]:
         row["to_label"] = state_label(row["to_state"])
         if row.get("role"):
             row["role"] = role_label(row["role"])
+        if row.get("actor") in ("citizen", "system"):  # a label that is only the role's code
+            row["actor"], row["role"] = role_label(row["actor"]), ""
     return rows
 
 
@@ -191,6 +193,8 @@ def _decorate(view: dict) -> dict:
     view["category_label"] = category_name(view["category"]) if view["category"] else ""
     view["state_text"] = state_label(view["state"])
     view["severity_text"] = severity_label(view.get("severity") or "")
+    if view.get("channel") in Channel.values:
+        view["channel_text"] = str(Channel(view["channel"]).label)
     _history(view.get("history") or [])
     if view.get("parent"):
         view["parent"]["state_text"] = state_label(view["parent"]["state"])
@@ -262,8 +266,13 @@ def submit(request):
             status = err.status
         else:
             code, secret = submission.report.code, submission.citizen_secret
-            messages.success(request, _("Đã nhận phản ánh. Mã theo dõi của bạn: %(code)s — hãy lưu lại mã này.")
-                             % {"code": code})
+            parent = submission.report.parent.code if submission.report.parent_id else ""
+            if parent:
+                messages.success(request, _("Đã nhận phản ánh và gộp vào phản ánh %(parent)s về cùng việc. Mã theo dõi "
+                                            "của bạn: %(code)s — hãy lưu lại mã này.") % {"code": code, "parent": parent})
+            else:
+                messages.success(request, _("Đã nhận phản ánh. Mã theo dõi của bạn: %(code)s — hãy lưu lại mã này.")
+                                 % {"code": code})
             if secret is None:  # a retry long after the first answer: the secret was given then
                 messages.warning(request, _("Phản ánh này đã được gửi trước đó; mã bí mật chỉ hiển thị ở lần "
                                             "gửi đầu tiên."))

@@ -114,10 +114,11 @@
         .then(function (rows) {
           if (mine !== nearLookup) { return; }
           var list = nearbyBox.querySelector("ul");
-          list.textContent = "";
-          var chosen = d.sameAs || "";
+          // The citizen's choice survives a refreshed list (read before the list is emptied); the
+          // form's own value after a refused submission otherwise.
           var checked = nearbyBox.querySelector("input[name=same_as]:checked");
-          if (checked && checked.value) { chosen = checked.value; }
+          var chosen = checked ? checked.value : (d.sameAs || "");
+          list.textContent = "";
           (rows || []).forEach(function (r) {
             var name = lang === "en" && r.category_name_en ? r.category_name_en : r.category_name;
             var link = node("a", { href: r.url, target: "_blank", rel: "noopener", text: r.code });
