@@ -260,3 +260,39 @@ def test_public_detail_map_and_cards_on_a_phone(browser, server, published):
         _shot(page, "public-detail")
     finally:
         ctx.close()
+
+
+def test_citizen_adds_their_report_to_a_nearby_one(view, server, published):
+    """"Someone already reported this — add yours to it": the citizen ticks "same problem" on a
+    suggestion; their report is stored, joined to that one, keeps its own private page (which
+    follows the original) and its sender is told by e-mail (the real SMTP server)."""
+    from playwright.sync_api import expect
+
+    page = view
+    ward = server["facts"]["wards"]["phan_thiet"]
+    email = f"cung-viec-{page.size}@example.org"
+    _open_form(page, server["facts"]["category"])
+    page.fill("#id_description", f"Tôi cũng thấy việc này ({page.size}).")
+    _type_position(page, ward["lat"], ward["lon"])
+    box = page.locator("#nearby-reports")
+    expect(box).to_be_visible()
+    expect(page.locator("#same-as-none")).to_be_checked()  # a new report unless the citizen says otherwise
+    first = box.locator("li[data-code]").first
+    original = first.get_attribute("data-code")
+    choice = first.locator("input[name=same_as]")
+    expect(first.locator("label.same-as")).to_contain_text(original)
+    choice.check()
+    page.fill("#id_reporter_email", email)
+    _no_sideways_scroll(page)
+    _shot(page, "same-problem-form")
+    assert _axe(page) == []
+    page.click("#submit-report")
+    page.wait_for_url("**/phan-anh/PA-*?k=*")
+    mine = page.inner_text("#tracking-code").strip()
+    assert mine != original
+    expect(page.locator("#report-state")).to_have_attribute("data-state", "merged")
+    expect(page.locator("main")).to_contain_text(original)  # follows the original's status
+    _shot(page, "same-problem-joined")
+    box = server["mailbox"]
+    joined = box.wait_for(lambda m: m["To"] == email and "gộp vào" in box.subject(m))
+    assert mine in box.subject(joined) and original in box.subject(joined)

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 
 from django.db import connection
 
+from tinhso.core.i18n import BilingualLabels
 from tinhso.reports import privacy, sla, workflow
 from tinhso.reports.models import Photo, Report, ReportEvent, State
 from tinhso.reports.open311.serializers import _json_default, timestamp
@@ -57,7 +58,8 @@ ROW_FIELDS = (
     "commune__name", "parent__code",
 )
 Row = namedtuple("Row", ROW_FIELDS)  # attribute access for the domain's rules, cheap to build
-STATE_LABELS = {state.value: tuple(state.label.partition(" / ")[::2]) for state in State}
+# Labels were "vi / en" strings then; they are translatable now (the same two texts).
+STATE_LABELS = BilingualLabels(State)
 
 
 def _note(at, action: str, from_state: str, to_state: str, note: str) -> dict:

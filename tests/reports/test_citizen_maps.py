@@ -54,6 +54,7 @@ def test_nearby_lists_only_published_reports_with_public_fields(world):
     assert set(row) == NEARBY_FIELDS
     assert row["url"] == f"/phan-anh/cong-khai/{listed.code}" and row["category_name"] == "Giao thông"
     assert row["description"] == "Ổ gà sâu trước chợ" and 35 < row["distance_m"] < 45
+    assert (row["state_label"], row["state_label_en"]) == ("Đang xử lý", "In progress")
     text = response.content.decode()
     # Decree 13: nothing of who sent it (make_report gives every report a name, phone and e-mail).
     for secret in ("Trần Thị B", "0987654321", "b@example.org", "reporter"):

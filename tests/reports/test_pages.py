@@ -400,3 +400,16 @@ def test_pages_in_english_via_the_language_cookie(client, world):
     report = make_report(world, State.RESOLVED)
     text = html(client.get(f"/phan-anh/{report.code}?k={give_secret(report)}"))
     assert "Rate the result" in text and ">Resolved</span>" in text and "Traffic" in text
+
+
+@pytest.mark.django_db
+def test_staff_page_names_channel_and_bare_actors_in_the_readers_language(client, world):
+    submission = submit_report(category="traffic", description="Ổ gà", lat=world.phan_thiet.lat,
+                               lon=world.phan_thiet.lon, channel="app")
+    client.force_login(world.users["op"])
+    page = html(client.get(f"/ioc/phan-anh/{submission.report.code}"))
+    assert "Kênh: Ứng dụng" in page and "Kênh: app" not in page
+    assert "· người dân" in page and "citizen (" not in page
+    client.cookies["django_language"] = "en"
+    page = html(client.get(f"/ioc/phan-anh/{submission.report.code}"))
+    assert "Channel: App" in page and "· citizen" in page and "citizen (" not in page

@@ -15,8 +15,8 @@ class MonthlyReport(models.Model):
     (``{"lang", "format", "path", "sha256", "bytes"}``, paths under MEDIA_ROOT)."""
 
     class Scope(models.TextChoices):
-        PROVINCE = "province", "Toàn tỉnh / Province"
-        UNIT = "unit", "Đơn vị / Unit"
+        PROVINCE = "province", _("Toàn tỉnh")
+        UNIT = "unit", _("Đơn vị")
 
     month = models.DateField(verbose_name=_("tháng"), help_text="First day of the month analysed")
     scope = models.CharField(verbose_name=_("phạm vi"), max_length=10, choices=Scope.choices)

@@ -17,20 +17,20 @@ from tinhso.core.history import AppendOnlyModel
 
 
 class OnlineLevel(models.TextChoices):
-    NONE = "none", "Không có DVC trực tuyến / No online service"
-    PARTIAL = "partial", "DVC trực tuyến một phần / Partial online"
-    FULL = "full", "DVC trực tuyến toàn trình / Full online"
+    NONE = "none", _("Không có DVC trực tuyến")
+    PARTIAL = "partial", _("DVC trực tuyến một phần")
+    FULL = "full", _("DVC trực tuyến toàn trình")
 
 
 class TimeUnit(models.TextChoices):
-    WORKING_DAYS = "working_days", "Ngày làm việc / Working days"
-    WORKING_HOURS = "working_hours", "Giờ làm việc / Working hours"
+    WORKING_DAYS = "working_days", _("Ngày làm việc")
+    WORKING_HOURS = "working_hours", _("Giờ làm việc")
 
 
 class Subjects(models.TextChoices):
-    CITIZENS = "citizens", "Công dân / Citizens"
-    ORGANISATIONS = "organisations", "Tổ chức / Organisations"
-    BOTH = "both", "Công dân và tổ chức / Both"
+    CITIZENS = "citizens", _("Công dân")
+    ORGANISATIONS = "organisations", _("Tổ chức")
+    BOTH = "both", _("Công dân và tổ chức")
 
 
 class Procedure(models.Model):
@@ -66,8 +66,8 @@ class Procedure(models.Model):
 
 
 class AgencyKind(models.TextChoices):
-    DEPARTMENT = "department", "Sở, ban, ngành / Department"
-    COMMUNE = "commune", "UBND cấp xã / Commune People's Committee"
+    DEPARTMENT = "department", _("Sở, ban, ngành")
+    COMMUNE = "commune", _("UBND cấp xã")
 
 
 class Agency(models.Model):
@@ -138,8 +138,8 @@ class DossierImport(AppendOnlyModel):
 
 
 class FeedbackKind(models.TextChoices):
-    REGULATION = "regulation", "Về quy định, TTHC / About regulations and procedures"
-    CONDUCT = "conduct", "Về hành vi cán bộ / About officials' conduct"
+    REGULATION = "regulation", _("Về quy định, TTHC")
+    CONDUCT = "conduct", _("Về hành vi cán bộ")
 
 
 class Feedback(models.Model):

@@ -25,14 +25,14 @@ REORGANISATION_DATE = dt.date(2025, 7, 1)
 
 
 class Structure(models.TextChoices):
-    CURRENT = "current", "Hiện hành (từ 1/7/2025) / Current"
-    LEGACY = "legacy", "Trước 1/7/2025 / Legacy"
+    CURRENT = "current", _("Hiện hành (từ 1/7/2025)")
+    LEGACY = "legacy", _("Trước 1/7/2025")
 
 
 class Level(models.TextChoices):
-    PROVINCE = "province", "Tỉnh / Province"
-    DISTRICT = "district", "Huyện / District"
-    COMMUNE = "commune", "Xã / Commune"
+    PROVINCE = "province", _("Tỉnh")
+    DISTRICT = "district", _("Huyện")
+    COMMUNE = "commune", _("Xã")
 
 
 class Unit(models.Model):
@@ -114,8 +114,8 @@ class RegistryLoad(models.Model):
 
 
 class BoundaryQuality(models.TextChoices):
-    OFFICIAL = "official", "Chính thức / Official"
-    APPROXIMATE = "approximate", "Gần đúng / Approximate"
+    OFFICIAL = "official", _("Chính thức")
+    APPROXIMATE = "approximate", _("Gần đúng")
 
 
 class BoundaryVersion(models.Model):

@@ -25,7 +25,7 @@ from tinhso.indicators.models import (
 
 
 class TargetForm(forms.ModelForm):
-    change_note = forms.CharField(required=False, max_length=300, label="Lý do thay đổi / Reason for the change")
+    change_note = forms.CharField(required=False, max_length=300, label=gettext_lazy("Lý do thay đổi"))
 
     class Meta:
         model = Target

@@ -45,6 +45,7 @@ class LevelOut(Schema):
     latest: LatestOut | None
     forecast: dict[str, Any]
     method: str
+    method_vi: str = ""  # the same method line in Vietnamese
     level_abolished_on: str | None
     level_note: str
 
@@ -65,6 +66,7 @@ class IndicatorStatusOut(Schema):
     forecast: dict[str, Any]
     to_date: dict[str, Any] | None
     method: str
+    method_vi: str = ""  # the same method line in Vietnamese
     levels: list[LevelOut]
 
 

@@ -25,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from tinhso.core import cellsafe
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import in_language
 from tinhso.core.tabular import NumberError, RowError, cell_number, cell_text, read_table
 from tinhso.geo.models import Unit
 from tinhso.indicators import observations, status
@@ -280,7 +281,7 @@ def import_file(content: bytes, filename: str, *, entered_by=None, entered_by_na
 # --- template -------------------------------------------------------------------------------
 
 def _targets_text(pi) -> str:
-    return "; ".join(f"{t.milestone}{'' if t.level == 'all' else ' ' + AdminLevel(t.level).label.partition(' / ')[0]}"
+    return "; ".join(f"{t.milestone}{'' if t.level == 'all' else ' ' + in_language(AdminLevel(t.level).label, 'vi')}"
                      f": {t.comparator}{t.value:g}" for t in pi.targets.all())
 
 

@@ -31,24 +31,24 @@ from tinhso.geo.models import REORGANISATION_DATE, Unit
 
 
 class Direction(models.TextChoices):
-    HIGHER = "higher", "Càng cao càng tốt / Higher is better"
-    LOWER = "lower", "Càng thấp càng tốt / Lower is better"
-    BAND = "band", "Trong khoảng / Within a band"
+    HIGHER = "higher", _("Càng cao càng tốt")
+    LOWER = "lower", _("Càng thấp càng tốt")
+    BAND = "band", _("Trong khoảng")
 
 
 class Aggregation(models.TextChoices):
-    SUM = "sum", "Cộng / Sum"
-    WEIGHTED_MEAN = "weighted_mean", "Bình quân gia quyền / Weighted mean"
-    NOT_AGGREGABLE = "not_aggregable", "Không cộng gộp được / Not aggregable"
+    SUM = "sum", _("Cộng")
+    WEIGHTED_MEAN = "weighted_mean", _("Bình quân gia quyền")
+    NOT_AGGREGABLE = "not_aggregable", _("Không cộng gộp được")
 
 
 class AdminLevel(models.TextChoices):
     """The tier of government a figure or target refers to ("all" = the unit as a whole)."""
 
-    ALL = "all", "Toàn đơn vị / Whole unit"
-    PROVINCE = "province", "Cấp tỉnh / Provincial level"
-    DISTRICT = "district", "Cấp huyện / District level"
-    COMMUNE = "commune", "Cấp xã / Commune level"
+    ALL = "all", _("Toàn đơn vị")
+    PROVINCE = "province", _("Cấp tỉnh")
+    DISTRICT = "district", _("Cấp huyện")
+    COMMUNE = "commune", _("Cấp xã")
 
 
 # The district tier was abolished by the 2025 reorganisation: a district-level target whose
@@ -60,11 +60,11 @@ class Comparator(models.TextChoices):
     """How a target or an observed figure is worded: "đạt 80%", "tối thiểu 10%", "trên 80%"."""
 
     EXACT = "", "="
-    AT_LEAST = ">=", "≥ (tối thiểu / at least)"
-    ABOVE = ">", "> (trên / above)"
-    AT_MOST = "<=", "≤ (tối đa / at most)"
-    BELOW = "<", "< (dưới / below)"
-    ABOUT = "~", "≈ (khoảng / about)"
+    AT_LEAST = ">=", _("≥ (tối thiểu")
+    ABOVE = ">", _("> (trên")
+    AT_MOST = "<=", _("≤ (tối đa")
+    BELOW = "<", _("< (dưới")
+    ABOUT = "~", _("≈ (khoảng")
 
 
 class Source(models.Model):
@@ -238,8 +238,8 @@ PENDING = "pending"
 
 
 class ReviewDecision(models.TextChoices):
-    APPROVED = "approved", "Đã duyệt / Approved"
-    REJECTED = "rejected", "Bị trả lại / Rejected"
+    APPROVED = "approved", _("Đã duyệt")
+    REJECTED = "rejected", _("Bị trả lại")
 
 
 class ObservationQuerySet(models.QuerySet):
@@ -366,9 +366,9 @@ class WeightValue(AppendOnlyModel):
 
 
 class TargetChange(models.TextChoices):
-    CREATED = "created", "Tạo mới / Created"
-    CHANGED = "changed", "Sửa / Changed"
-    DELETED = "deleted", "Xóa / Deleted"
+    CREATED = "created", _("Tạo mới")
+    CHANGED = "changed", _("Sửa")
+    DELETED = "deleted", _("Xóa")
 
 
 class TargetRevision(AppendOnlyModel):

@@ -24,6 +24,7 @@ direction gives the same class (sdg-build would report "no result" for a negated
 from __future__ import annotations
 
 import math
+import string
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -49,6 +50,91 @@ CLASS_LABELS = {
     DETERIORATING: ("Đi lùi", "Deteriorating"),
     INSUFFICIENT: ("Chưa đủ dữ liệu", "Insufficient data"),
 }
+
+
+# The method line of an assessment, in both languages: a list of ``(key, values)`` parts rendered by
+# :func:`method_text` (numbers with a decimal comma in Vietnamese). ``Assessment.method`` keeps the
+# English line (API, CLI); the plan page shows the reader's language.
+METHOD_TEXTS = {
+    "band_met": ("giá trị mới nhất {value:g} nằm trong khoảng [{low:g}, {high:g}]",
+                 "latest value {value:g} is within the band [{low:g}, {high:g}]"),
+    "band": ("khoảng [{low:g}, {high:g}] được đánh giá theo khoảng cách ra ngoài khoảng, càng nhỏ càng tốt",
+             "band [{low:g}, {high:g}] assessed as distance outside the band, lower is better"),
+    "met": ("giá trị mới nhất {value:g} ({period}) đạt mục tiêu {comparator}{target:g} của mốc {year}",
+            "latest value {value:g} ({period}) meets the target {comparator}{target:g} for {year}"),
+    "reported_met": ("nguồn nêu đã đạt mục tiêu mốc {year} (không có số)",
+                     "the source states the {year} target was met (no figure given)"),
+    "no_observation": ("chưa có số liệu", "no observation"),
+    "one_observation": ("mới có một số liệu: cần ít nhất hai để tính xu hướng",
+                        "one observation: a trend needs at least two"),
+    "too_few_since_base": ("có ít hơn hai số liệu từ năm gốc {base}: cần ít nhất hai để tính xu hướng",
+                           "fewer than two observations from the base year {base}: a trend needs at least two"),
+    "milestone_not_after_base": ("mốc {year} không sau năm gốc {base}",
+                                 "milestone {year} is not after the base year {base}"),
+    "no_result": ("không phương pháp nào cho kết quả: {note}", "no method gives a result: {note}"),
+    "cagr_at_target": ("phương pháp CAGR của Thống kê Canada: năm gốc {base} đã ở mức mục tiêu; tăng trưởng quan "
+                       "sát {growth:+.4f}/năm",
+                       "Statistics Canada CAGR method: base {base} already at the target; observed growth "
+                       "{growth:+.4f}/yr"),
+    "cagr_target": ("phương pháp CAGR của Thống kê Canada / Open SDG (có mục tiêu định lượng): "
+                    "R = sign·d·CAGR_o/|CAGR_r| = {ratio:.3f} (CAGR_o {growth:+.4f}, CAGR_r {required:+.4f}, "
+                    "năm gốc {base} = {y0:g}, mới nhất {t} = {yt:g}, mục tiêu {year} = {target:g}); điểm {score:+.2f}",
+                    "Statistics Canada / Open SDG CAGR method (quantitative target): "
+                    "R = sign·d·CAGR_o/|CAGR_r| = {ratio:.3f} (CAGR_o {growth:+.4f}, CAGR_r {required:+.4f}, "
+                    "base {base} = {y0:g}, latest {t} = {yt:g}, target {year} = {target:g}); score {score:+.2f}"),
+    "cagr_no_target": ("phương pháp CAGR của Thống kê Canada / Open SDG (không có mục tiêu): "
+                       "v = sign·d·CAGR_o = {v:+.4f}, hệ số giới hạn tự nhiên C = {c:.3f}; điểm {score:+.2f}",
+                       "Statistics Canada / Open SDG CAGR method (no target): "
+                       "v = sign·d·CAGR_o = {v:+.4f}, natural-limit factor C = {c:.3f}; score {score:+.2f}"),
+    "regression": ("hồi quy tuyến tính có trọng số thời gian (ESCAP): dự báo {year} = {projected:.3g}, "
+                   "AP = (ŷ_T − y₀)/(y_T − y₀) = {ap:.3f}",
+                   "time-weighted linear regression (ESCAP): projected {year} = {projected:.3g}, "
+                   "AP = (ŷ_T − y₀)/(y_T − y₀) = {ap:.3f}"),
+    "thresholds": ("ngưỡng R {h}/{m}/{lo}; CAGR khi không có mục tiêu {nh:.3%}/{nm:.3%}/{nl:.3%}·C; "
+                   "AP hồi quy {ra}/{ro}",
+                   "thresholds R {h}/{m}/{lo}; no-target CAGR {nh:.3%}/{nm:.3%}/{nl:.3%}·C; "
+                   "regression AP {ra}/{ro}"),
+}
+SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈"}
+# The forecasts' notes (English in the API's ``forecast`` dict) in Vietnamese, for the method line.
+NOTES_VI = {
+    "a single period since the base year": "chỉ có một kỳ từ năm gốc",
+    "base and latest values have opposite signs (or latest is zero): growth rate undefined":
+        "giá trị năm gốc và mới nhất trái dấu (hoặc mới nhất bằng 0): không tính được tốc độ tăng",
+    "growth rate out of numeric range (base too close to zero)":
+        "tốc độ tăng vượt phạm vi số (năm gốc quá gần 0)",
+    "target and base have opposite signs: required growth undefined":
+        "mục tiêu và năm gốc trái dấu: không tính được tốc độ tăng cần thiết",
+    "required growth out of numeric range (base too close to zero)":
+        "tốc độ tăng cần thiết vượt phạm vi số (năm gốc quá gần 0)",
+    "undefined growth": "không tính được tốc độ tăng",
+    "needs two periods": "cần hai kỳ",
+}
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` with Vietnamese numbers: decimal comma (``0,953``, ``1,500%``)."""
+
+    def __init__(self, english: bool):
+        self.english = english
+
+    def format_field(self, value, format_spec):
+        text = super().format_field(value, format_spec)
+        if self.english or isinstance(value, bool) or not isinstance(value, (int, float)):
+            return text
+        return text.replace(".", ",")
+
+
+def method_text(parts: list, english: bool) -> str:
+    """The method line of ``parts`` (``[(key, values), …]``) in one language, parts joined by "; "."""
+    formatter = _Formatter(english)
+    out = []
+    for key, values in parts:
+        vi, en = METHOD_TEXTS[key]
+        if key == "no_result" and not english:
+            values = {**values, "note": NOTES_VI.get(values.get("note", ""), values.get("note", ""))}
+        out.append(formatter.format(en if english else vi, **values))
+    return "; ".join(out)
 
 
 @dataclass(frozen=True)
@@ -100,10 +186,13 @@ class Params:
             raise UserError("invalid_threshold", f"Tham số ngưỡng không hợp lệ, cần: {'; '.join(broken)}",
                             f"Invalid threshold parameters, required: {'; '.join(broken)}", field="params")
 
+    def describe_part(self) -> tuple[str, dict]:
+        return ("thresholds", {"h": self.cagr_high, "m": self.cagr_med, "lo": self.cagr_low,
+                               "nh": self.notarget_high, "nm": self.notarget_med, "nl": self.notarget_low,
+                               "ra": self.regression_at_risk, "ro": self.regression_off_track})
+
     def describe(self) -> str:
-        return (f"thresholds R {self.cagr_high}/{self.cagr_med}/{self.cagr_low}; no-target CAGR "
-                f"{self.notarget_high:.3%}/{self.notarget_med:.3%}/{self.notarget_low:.3%}·C; "
-                f"regression AP {self.regression_at_risk}/{self.regression_off_track}")
+        return method_text([self.describe_part()], english=True)
 
 
 def direction_sign(direction: str) -> int:
@@ -223,15 +312,23 @@ def _nonzero(value: float, like: float, eps: float) -> float:
 class Assessment:
     status: str
     score: float | None
-    method: str
+    method: str  # in English (API, CLI); ``method_parts`` renders in either language (method_text)
     reason: str = ""
     latest: dict | None = None
     base: dict | None = None
     to_date: dict | None = None
     forecast: dict = field(default_factory=dict)
+    method_parts: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def method_in(self, english: bool) -> str:
+        return method_text(self.method_parts, english)
+
+
+def _assessment(status: str, score: float | None, parts: list, **kwargs) -> Assessment:
+    return Assessment(status, score, method_text(parts, english=True), method_parts=parts, **kwargs)
 
 
 def _series(series: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -269,36 +366,37 @@ def assess(series: list[tuple[int, float]], *, target: float | None, target_year
                             "A band indicator needs a target range", field="target")
         low, high = target, target_high if target_high is not None else target
         if latest and meets(latest["value"], low, "band", high=high):
-            return Assessment(ACHIEVED, 5.0, f"latest value {latest['value']:g} is within the band "
-                              f"[{low:g}, {high:g}]", latest=latest)
+            return _assessment(ACHIEVED, 5.0, [("band_met", {"value": latest["value"], "low": low, "high": high})],
+                               latest=latest)
         deviations = [(t, _band_deviation(v, low, high)) for t, v in points]
         inner = assess(deviations, target=0.0, target_year=target_year, base_year=base_year, direction="lower",
                        params=params)
         inner.latest = latest
-        inner.method = f"band [{low:g}, {high:g}] assessed as distance outside the band, lower is better; " \
-                       + inner.method
+        inner.method_parts = [("band", {"low": low, "high": high}), *inner.method_parts]
+        inner.method = method_text(inner.method_parts, english=True)
         return inner
 
     d = direction_sign(direction)
     if latest and target is not None and meets(latest["value"], target, direction, comparator):
-        result = Assessment(ACHIEVED, 5.0, f"latest value {latest['value']:g} ({latest['period']}) meets the "
-                            f"target {comparator}{target:g} for {target_year}", latest=latest)
+        result = _assessment(ACHIEVED, 5.0, [("met", {"value": latest["value"], "period": latest["period"],
+                                                       "comparator": SIGNS.get(comparator, comparator),
+                                                       "target": target,
+                                                       "year": target_year})], latest=latest)
         if len(points) >= 2:
             result.forecast = _forecasts(points, target, target_year, base_year, d, limit, comparator, p)[0]
         return result
     if reported_met and target is not None:
-        return Assessment(ACHIEVED, 5.0, f"the source states the {target_year} target was met (no figure given)",
-                          reason="reported_met")
+        return _assessment(ACHIEVED, 5.0, [("reported_met", {"year": target_year})], reason="reported_met")
     if not points:
-        return Assessment(INSUFFICIENT, None, "no observation", reason="no_observation")
+        return _assessment(INSUFFICIENT, None, [("no_observation", {})], reason="no_observation")
     usable = [(t, v) for t, v in points if t >= base_year]
     if len(usable) < 2:
-        why = "one observation" if len(points) == 1 else f"fewer than two observations from the base year {base_year}"
-        return Assessment(INSUFFICIENT, None, f"{why}: a trend needs at least two", latest=latest,
-                          reason="one_observation" if len(points) == 1 else "too_few_since_base")
+        why = "one_observation" if len(points) == 1 else "too_few_since_base"
+        return _assessment(INSUFFICIENT, None, [(why, {"base": base_year})], latest=latest, reason=why)
     if target_year <= usable[0][0]:
-        return Assessment(INSUFFICIENT, None, f"milestone {target_year} is not after the base year {usable[0][0]}",
-                          latest=latest, reason="milestone_not_after_base")
+        return _assessment(INSUFFICIENT, None, [("milestone_not_after_base", {"year": target_year,
+                                                                               "base": usable[0][0]})],
+                           latest=latest, reason="milestone_not_after_base")
 
     forecast, primary = _forecasts(points, target, target_year, base_year, d, limit, comparator, p)
     (t0, y0), (t, yt) = usable[0], usable[-1]
@@ -311,16 +409,16 @@ def assess(series: list[tuple[int, float]], *, target: float | None, target_year
         to_date["ahead_of_schedule"] = to_date["distance_travelled"] >= to_date["expected_share"]
     chosen = primary.get(p.primary_method) or primary.get("cagr") or primary.get("regression")
     if chosen is None:
-        return Assessment(INSUFFICIENT, None, "no method gives a result: " + forecast.get("cagr", {}).get(
-            "note", "undefined growth"), latest=latest, base={"period": t0, "value": y0}, to_date=to_date,
-            forecast=forecast, reason="undefined")
-    status, score, method = chosen
-    return Assessment(status, score, method + "; " + p.describe(), latest=latest,
-                      base={"period": t0, "value": y0}, to_date=to_date, forecast=forecast)
+        note = forecast.get("cagr", {}).get("note", "undefined growth")
+        return _assessment(INSUFFICIENT, None, [("no_result", {"note": note})], latest=latest,
+                           base={"period": t0, "value": y0}, to_date=to_date, forecast=forecast, reason="undefined")
+    status, score, part = chosen
+    return _assessment(status, score, [part, p.describe_part()], latest=latest,
+                       base={"period": t0, "value": y0}, to_date=to_date, forecast=forecast)
 
 
 def _forecasts(points, target, target_year, base_year, d, limit, comparator, p: Params):
-    """Both forecasts; returns (forecast dict, {method: (class, score, description)})."""
+    """Both forecasts; returns (forecast dict, {method: (class, score, (text key, values))})."""
     usable = [(t, v) for t, v in points if t >= base_year] or points
     (t0, y0_raw), (t, yt) = usable[0], usable[-1]
     forecast: dict[str, dict] = {}
@@ -361,25 +459,20 @@ def _forecasts(points, target, target_year, base_year, d, limit, comparator, p: 
                     moving = sign * d * growth
                     status, score = (ON_TRACK, 5.0) if moving >= 0 else (DETERIORATING, -5.0)
                     entry.update(ratio=None, status=status, score=score)
-                    primary["cagr"] = (status, score, (f"Statistics Canada CAGR method: base {t0} already at "
-                                                        f"the target; observed growth {growth:+.4f}/yr"))
+                    primary["cagr"] = (status, score, ("cagr_at_target", {"base": t0, "growth": growth}))
                 else:
                     ratio = sign * d * growth / abs(required)
                     status, score = class_with_target(ratio, p), score_with_target(ratio, p)
                     entry.update(ratio=ratio, status=status, score=score)
-                    primary["cagr"] = (status, score, (
-                        f"Statistics Canada / Open SDG CAGR method (quantitative target): "
-                        f"R = sign·d·CAGR_o/|CAGR_r| = {ratio:.3f} (CAGR_o {growth:+.4f}, "
-                        f"CAGR_r {required:+.4f}, base {t0} = {y0_raw:g}, latest {t} = {yt:g}, "
-                        f"target {target_year} = {target:g}); score {score:+.2f}"))
+                    primary["cagr"] = (status, score, ("cagr_target", {
+                        "ratio": ratio, "growth": growth, "required": required, "base": t0, "y0": y0_raw,
+                        "t": t, "yt": yt, "year": target_year, "target": target, "score": score}))
         else:
             c = limit_factor(y0, limit, p.limit_exponent) if limit is not None else 1.0
             v = sign * d * growth
             status, score = class_without_target(v, c, p), score_without_target(v, c, p)
             entry.update(growth_directional=v, limit_factor=c, status=status, score=score)
-            primary["cagr"] = (status, score, (f"Statistics Canada / Open SDG CAGR method (no target): "
-                                               f"v = sign·d·CAGR_o = {v:+.4f}, natural-limit factor C = {c:.3f}; "
-                                               f"score {score:+.2f}"))
+            primary["cagr"] = (status, score, ("cagr_no_target", {"v": v, "c": c, "score": score}))
     forecast["cagr"] = entry
 
     # (b) Time-weighted linear regression (ESCAP anticipated progress).
@@ -404,8 +497,7 @@ def _forecasts(points, target, target_year, base_year, d, limit, comparator, p: 
                 else:
                     status = DETERIORATING
                 reg["status"] = status
-                primary["regression"] = (status, None, (
-                    f"time-weighted linear regression (ESCAP): projected {target_year} = {projected:.3g}, "
-                    f"AP = (ŷ_T − y₀)/(y_T − y₀) = {ap:.3f}"))
+                primary["regression"] = (status, None, ("regression", {"year": target_year, "projected": projected,
+                                                                       "ap": ap}))
     forecast["regression"] = reg
     return forecast, primary

@@ -94,6 +94,7 @@ def _assess_target(item: PlanIndicator, target: Target | None, level: str, rows:
         "forecast": result.forecast,
         "to_date": result.to_date,
         "method": result.method,
+        "method_vi": result.method_in(english=False),
         "reason": result.reason,
         "level_abolished_on": abolished.isoformat() if abolished else None,
         "level_note": (f"Cấp huyện không còn tồn tại từ {abolished:%d/%m/%Y}: chỉ tiêu cấp này không còn đo được "
@@ -134,6 +135,7 @@ def assess_item(item: PlanIndicator, milestone: int, params: progress.Params, as
         "forecast": head["forecast"],
         "to_date": head["to_date"],
         "method": head["method"],
+        "method_vi": head["method_vi"],
         "levels": levels if len(levels) > 1 or levels[0]["level"] != AdminLevel.ALL else [],
         "wording": item.wording_vi,
     }

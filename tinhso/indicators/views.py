@@ -3,6 +3,7 @@ downloads (template, exports) and the import form. Thin: figures come from the s
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 
 from django.contrib import messages
@@ -10,9 +11,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import limits
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import in_language
 from tinhso.geo import registry
 from tinhso.indicators import (
     approval,
@@ -27,14 +30,28 @@ from tinhso.indicators import (
     status,
     targets,
 )
-from tinhso.indicators.models import AdminLevel, Indicator, Observation, ReviewDecision
+from tinhso.indicators.models import AdminLevel, Aggregation, Indicator, Observation, ReviewDecision
 
 SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈", "": ""}
+# Document types as written in plans (Vietnamese) and in English.
+DOCUMENT_TYPES_EN = {"Nghị quyết": "Resolution", "Kế hoạch": "Plan", "Quyết định": "Decision",
+                     "Chương trình": "Programme", "Đề án": "Scheme", "Chỉ thị": "Directive"}
+
+
+def document_type(plan, english: bool) -> str:
+    return DOCUMENT_TYPES_EN.get(plan.document_type, plan.document_type) if english else plan.document_type
+
+
+# The weight series of the demo catalogue (merged view); another name is shown as it is.
+WEIGHT_LABELS = {
+    "population": _("dân số"), "population-18plus": _("dân số từ 18 tuổi"),
+    "population-14plus": _("dân số từ 14 tuổi"), "households": _("số hộ gia đình"), "grdp": _("GRDP"),
+    "business-establishments": _("số cơ sở kinh doanh"), "sme-count": _("số doanh nghiệp nhỏ và vừa"),
+}
 
 
 def _level_label(level: str, english: bool) -> str:
-    vi, _, en = AdminLevel(level).label.partition(" / ")
-    return en if english else vi
+    return in_language(AdminLevel(level).label, "en" if english else "vi")
 
 
 def _error_page(request, err: UserError):
@@ -44,7 +61,13 @@ def _error_page(request, err: UserError):
 def plan_list(request):
     """Plans grouped by the current province they belong to (a former province's plan under its
     successor, labelled "tỉnh cũ"), the installation's province first."""
-    return render(request, "indicators/plan_list.html", {"groups": plans.by_province()})
+    english = _english()
+    groups = plans.by_province()
+    for group in groups:
+        for row in group.rows:
+            row["document_type"] = document_type(row["plan"], english)
+            row["title"] = (row["plan"].title_en or row["plan"].title_vi) if english else row["plan"].title_vi
+    return render(request, "indicators/plan_list.html", {"groups": groups})
 
 
 def _labels():
@@ -63,8 +86,11 @@ def plan_detail(request, code: str):
     pillars = []
     for pillar in report["summary"]["pillars"]:
         rows = [dict(e, status_label=labels[e["status"]], comparator=SYMBOLS.get(e["comparator"], ""),
+                     method_shown=e["method"] if english else e["method_vi"],
                      levels=[dict(lv, status_label=labels[lv["status"]], comparator=SYMBOLS.get(lv["comparator"], ""),
-                                  level_label=_level_label(lv["level"], english)) for lv in e["levels"]])
+                                  level_label=_level_label(lv["level"], english),
+                                  abolished=dt.date.fromisoformat(lv["level_abolished_on"])
+                                  if lv["level_abolished_on"] else None) for lv in e["levels"]])
                 for e in report["indicators"] if e["pillar"] == pillar["code"]]
         pillars.append({**pillar, "rows": rows,
                         "counts_labelled": [(labels[k], k, v) for k, v in pillar["counts"].items() if v]})
@@ -78,6 +104,7 @@ def plan_detail(request, code: str):
         "can_import": permissions.may_import(request.user), "can_approve": can_approve,
         "pending": len(approval.pending(request.user, plan)) if can_approve else 0,
         "former": plans.is_former(plan), "pillar_chart": charts.pillar_overview(report, english),
+        "document_type": document_type(plan, english),
     })
 
 
@@ -198,7 +225,8 @@ def plan_approval(request, code: str):
             return redirect("indicators:approval", code=plan.code)
     rows = approval.pending(request.user, plan)
     own = [o for o in approval.pending(None, plan) if o not in rows]
-    return render(request, "indicators/approval.html", {"plan": plan, "rows": rows, "own": own, "error": error},
+    return render(request, "indicators/approval.html", {"plan": plan, "rows": rows, "own": own, "error": error,
+                                                        "english": _english()},
                   status=error.status if error else 200)
 
 
@@ -221,9 +249,23 @@ def plan_import(request, code: str):
                                 unit_allowed=permissions.unit_checker(permissions.import_scope(request.user)))
     except UserError as err:
         return render(request, "indicators/import_result.html", {"code": code, "error": err}, status=err.status)
-    messages.success(request, f"Đã nhập {counts['rows']} dòng: mới {counts['created']}, sửa đổi {counts['revised']}, "
-                              f"không đổi {counts['unchanged']} / Imported {counts['rows']} rows")
+    messages.success(request, (f"Imported {counts['rows']} rows: {counts['created']} new, {counts['revised']} revised, "
+                               f"{counts['unchanged']} unchanged" if _english() else
+                               f"Đã nhập {counts['rows']} dòng: mới {counts['created']}, sửa đổi {counts['revised']}, "
+                               f"không đổi {counts['unchanged']}"))
     return redirect("indicators:plan", code=code)
+
+
+def _field_label(name: str) -> str:
+    """A target field's name in the reader's language (its verbose name)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    from tinhso.indicators.models import Target
+
+    try:
+        return str(Target._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a field recorded by an older version: its name as stored
+        return name
 
 
 def indicator_history(request, code: str, indicator: str):
@@ -238,7 +280,9 @@ def indicator_history(request, code: str, indicator: str):
         return _error_page(request, err)
     rows = observations.history(ind, unit)
     superseded = {o.supersedes_id for o in rows if o.supersedes_id}
-    revisions = [{"revision": r, "differences": targets.differences(r)} for r in targets.history(plan, ind)]
+    revisions = [{"revision": r, "differences": [(_field_label(field), before, after)
+                                                  for field, before, after in targets.differences(r)]}
+                 for r in targets.history(plan, ind)]
     item = charts.plan_items(plan).filter(indicator=ind).first()
     english = _english()
     chart = charts.indicator_chart(item, status.params_for(plan), english) if item and unit == plan.unit else None
@@ -258,7 +302,11 @@ def plan_merged(request, code: str):
         return _error_page(request, err)
     english = (get_language() or "vi").startswith("en")
     labels = {k: (en if english else vi) for k, (vi, en) in merged.STATUS_LABELS.items()}
+    language = "en" if english else "vi"
     for ind in view["indicators"]:
+        ind["aggregation_label"] = in_language(Aggregation(ind["aggregation"]).label, language)
+        ind["weight_label"] = in_language(WEIGHT_LABELS[ind["weight_name"]], language) \
+            if ind["weight_name"] in WEIGHT_LABELS else ind["weight_name"]
         for year in ind["series"]:
             year["status_label"] = labels[year["status"]]
     return render(request, "indicators/merged.html", {"plan": plan, "view": view, "english": english})

@@ -13,8 +13,8 @@ class PublishedResult(models.Model):
     """One unit's published score and rank in one edition of an index."""
 
     class Structure(models.TextChoices):
-        LEGACY = "legacy", "63 tỉnh (trước 1/7/2025) / 63 provinces (before 1 July 2025)"
-        CURRENT = "current", "34 tỉnh (từ 1/7/2025) / 34 provinces (from 1 July 2025)"
+        LEGACY = "legacy", _("63 tỉnh (trước 1/7/2025)")
+        CURRENT = "current", _("34 tỉnh (từ 1/7/2025)")
 
     index = models.SlugField(verbose_name=_("chỉ số"), max_length=32, help_text="dti, pci, svc-766, par, sipas, papi…")
     period = models.CharField(verbose_name=_("kỳ"), max_length=16, help_text="Edition, e.g. 2022 or 2025-W49")

@@ -157,13 +157,13 @@ class Camera(models.Model):
     """
 
     class Status(models.TextChoices):
-        ONLINE = "online", "Hoạt động / Online"
-        OFFLINE = "offline", "Mất kết nối / Offline"
-        MAINTENANCE = "maintenance", "Bảo trì / Maintenance"
+        ONLINE = "online", _("Hoạt động")
+        OFFLINE = "offline", _("Mất kết nối")
+        MAINTENANCE = "maintenance", _("Bảo trì")
 
     class Kind(models.TextChoices):
         HLS = "hls", "HLS (.m3u8)"
-        LINK = "link", "Liên kết trình xem / Viewer link"
+        LINK = "link", _("Liên kết trình xem")
 
     name = models.CharField(verbose_name=_("tên"), max_length=160)
     lat = models.FloatField(verbose_name=_("vĩ độ"))

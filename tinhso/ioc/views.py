@@ -42,7 +42,7 @@ def _cameras(public: bool) -> list[dict]:
     if public:
         qs = qs.filter(public=True)
     return [{"id": c.pk, "name": c.name, "lat": c.lat, "lon": c.lon, "owner": c.owner, "status": c.status,
-             "status_label": c.get_status_display(), "kind": c.stream_kind,
+             "status_label": str(c.get_status_display()), "kind": c.stream_kind,
              "url": c.stream_url if (c.status == Camera.Status.ONLINE) else "", "synthetic": c.synthetic}
             for c in qs]
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.notify import email, worker
 from tinhso.notify.models import Channel, DeliveryAttempt, Message, MessageState, Preference, WebhookEndpoint
 from tinhso.notify.permissions import RETRY_PERMISSION
 
-NO_MAIL_SERVER = "Chưa cấu hình máy chủ thư / no mail server configured"
+NO_MAIL_SERVER = _("Chưa cấu hình máy chủ thư")
 
 
 class AttemptInline(admin.TabularInline):
@@ -39,17 +40,17 @@ class MessageAdmin(admin.ModelAdmin):
     readonly_fields = fields
     list_select_related = ("user", "endpoint")
 
-    @admin.display(description="Người nhận / recipient")
+    @admin.display(description=_("Người nhận"))
     def recipient(self, obj: Message) -> str:
         return obj.recipient_label
 
-    @admin.display(description="Nội dung / body")
+    @admin.display(description=_("Nội dung"))
     def shown_body(self, obj: Message) -> str:
         if obj.sensitive and obj.state != MessageState.SENT:
-            return "(Ẩn: chứa đường dẫn riêng của người dân. / Hidden: it holds the citizen's private link.)"
+            return _("(Ẩn: chứa đường dẫn riêng của người dân.)")
         return obj.body
 
-    @admin.display(description="Trạng thái / state", ordering="state")
+    @admin.display(description=_("Trạng thái"), ordering="state")
     def status(self, obj: Message) -> str:
         label = obj.get_state_display()
         if obj.channel == Channel.EMAIL and obj.state == MessageState.PENDING and not _mail_configured():
@@ -65,7 +66,7 @@ class MessageAdmin(admin.ModelAdmin):
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm(RETRY_PERMISSION)
 
-    @admin.action(description="Gửi lại ngay / Retry now", permissions=["retry"])
+    @admin.action(description=_("Gửi lại ngay"), permissions=["retry"])
     def retry_now(self, request, queryset):
         count = worker.retry_now(queryset.values_list("pk", flat=True))
         self.message_user(request, f"{count} thông báo sẽ được gửi lại ngay. / {count} message(s) due now.",

@@ -20,21 +20,21 @@ from tinhso.core.history import AppendOnlyModel
 
 
 class Channel(models.TextChoices):
-    INBOX = "inbox", "Hộp thư trong hệ thống / In-app inbox"
-    EMAIL = "email", "Thư điện tử / E-mail"
+    INBOX = "inbox", _("Hộp thư trong hệ thống")
+    EMAIL = "email", _("Thư điện tử")
     WEBHOOK = "webhook", "Webhook"
 
 
 class MessageState(models.TextChoices):
-    PENDING = "pending", "Chờ gửi / Pending"
-    SENT = "sent", "Đã gửi / Sent"
-    FAILED = "failed", "Gửi thất bại / Failed"
+    PENDING = "pending", _("Chờ gửi")
+    SENT = "sent", _("Đã gửi")
+    FAILED = "failed", _("Gửi thất bại")
 
 
 class Mode(models.TextChoices):
-    BOTH = "both", "Thư điện tử và hộp thư / E-mail and inbox"
-    EMAIL = "email", "Chỉ thư điện tử / E-mail only"
-    INBOX = "inbox", "Chỉ hộp thư trong hệ thống / Inbox only"
+    BOTH = "both", _("Thư điện tử và hộp thư")
+    EMAIL = "email", _("Chỉ thư điện tử")
+    INBOX = "inbox", _("Chỉ hộp thư trong hệ thống")
 
 
 class WebhookEndpoint(models.Model):

@@ -14,6 +14,7 @@ from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from tinhso.core.i18n import in_language
 from tinhso.notify import outbox
 from tinhso.notify.models import Channel, Message, Mode, Preference
 from tinhso.notify.permissions import can_use_inbox
@@ -40,7 +41,7 @@ def inbox(request):
 
 def _modes() -> list[tuple[str, str]]:
     english = (request_language() or "vi").startswith("en")
-    return [(value, label.partition(" / ")[2 if english else 0]) for value, label in Mode.choices]
+    return [(value, in_language(label, "en" if english else "vi")) for value, label in Mode.choices]
 
 
 def request_language() -> str:

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import both
 from tinhso.core.text import fold
 from tinhso.opendata.models import Dataset, DatasetState, Distribution, Organization, Theme
 
@@ -48,12 +49,13 @@ def get_public(ref: str) -> Dataset:
 
 
 def theme_label(code: str, english: bool = False) -> str:
-    vi, _, en = Theme(code).label.partition(" / ")
+    vi, en = both(Theme(code).label)
     return en if english else vi
 
 
 def group_dict(code: str) -> dict:
-    return {"id": code.lower(), "name": code.lower(), "title": Theme(code).label, "display_name": Theme(code).label,
+    title = theme_label(code)  # Vietnamese: the catalogue's language
+    return {"id": code.lower(), "name": code.lower(), "title": title, "display_name": title,
             "description": "", "image_display_url": ""}
 
 
@@ -73,7 +75,7 @@ def download_path(ds: Dataset, dist: Distribution) -> str:
 
 def resource_dict(ds: Dataset, dist: Distribution, base: str, position: int) -> dict:
     return {"id": str(dist.id), "package_id": str(ds.id), "url": base + download_path(ds, dist),
-            "name": dist.file_name, "description": dist.get_format_display(), "format": dist.format,
+            "name": dist.file_name, "description": str(dist.get_format_display()), "format": dist.format,
             "mimetype": dist.media_type, "size": dist.size, "hash": f"sha256:{dist.sha256}",
             "created": _iso(dist.created), "last_modified": _iso(dist.modified), "metadata_modified": _iso(dist.modified),
             "position": position, "state": "active", "url_type": None, "datastore_active": False}

@@ -20,9 +20,9 @@ CC_BY_4 = "CC-BY-4.0"
 
 
 class OrgKind(models.TextChoices):
-    DEPARTMENT = "department", "Sở, ngành / Department"
+    DEPARTMENT = "department", _("Sở, ngành")
     IOC = "ioc", "Trung tâm điều hành (IOC)"
-    COMMUNE = "commune", "UBND xã, phường / Commune"
+    COMMUNE = "commune", _("UBND xã, phường")
 
 
 class Organization(models.Model):
@@ -51,27 +51,27 @@ class Organization(models.Model):
 class Theme(models.TextChoices):
     """The EU data-theme vocabulary (DCAT-AP), which CKAN shows as groups."""
 
-    ECON = "ECON", "Kinh tế và tài chính / Economy and finance"
-    GOVE = "GOVE", "Chính phủ và khu vực công / Government and public sector"
-    SOCI = "SOCI", "Dân số và xã hội / Population and society"
-    REGI = "REGI", "Vùng và đô thị / Regions and cities"
-    ENVI = "ENVI", "Môi trường / Environment"
-    TECH = "TECH", "Khoa học và công nghệ / Science and technology"
-    EDUC = "EDUC", "Giáo dục, văn hóa, thể thao / Education, culture and sport"
-    HEAL = "HEAL", "Y tế / Health"
-    AGRI = "AGRI", "Nông nghiệp / Agriculture, fisheries, forestry and food"
-    TRAN = "TRAN", "Giao thông / Transport"
+    ECON = "ECON", _("Kinh tế và tài chính")
+    GOVE = "GOVE", _("Chính phủ và khu vực công")
+    SOCI = "SOCI", _("Dân số và xã hội")
+    REGI = "REGI", _("Vùng và đô thị")
+    ENVI = "ENVI", _("Môi trường")
+    TECH = "TECH", _("Khoa học và công nghệ")
+    EDUC = "EDUC", _("Giáo dục, văn hóa, thể thao")
+    HEAL = "HEAL", _("Y tế")
+    AGRI = "AGRI", _("Nông nghiệp")
+    TRAN = "TRAN", _("Giao thông")
 
 
 class Frequency(models.TextChoices):
     """EU frequency vocabulary; ``iso`` gives the DCAT-US (ISO 8601) form."""
 
-    DAILY = "DAILY", "Hằng ngày / Daily"
-    WEEKLY = "WEEKLY", "Hằng tuần / Weekly"
-    MONTHLY = "MONTHLY", "Hằng tháng / Monthly"
-    QUARTERLY = "QUARTERLY", "Hằng quý / Quarterly"
-    ANNUAL = "ANNUAL", "Hằng năm / Annual"
-    IRREG = "IRREG", "Không định kỳ / Irregular"
+    DAILY = "DAILY", _("Hằng ngày")
+    WEEKLY = "WEEKLY", _("Hằng tuần")
+    MONTHLY = "MONTHLY", _("Hằng tháng")
+    QUARTERLY = "QUARTERLY", _("Hằng quý")
+    ANNUAL = "ANNUAL", _("Hằng năm")
+    IRREG = "IRREG", _("Không định kỳ")
 
 
 FREQUENCY_ISO = {"DAILY": "R/P1D", "WEEKLY": "R/P1W", "MONTHLY": "R/P1M", "QUARTERLY": "R/P3M",
@@ -79,15 +79,15 @@ FREQUENCY_ISO = {"DAILY": "R/P1D", "WEEKLY": "R/P1W", "MONTHLY": "R/P1M", "QUART
 
 
 class Origin(models.TextChoices):
-    GENERATED = "generated", "Sinh tự động / Generated"
-    UPLOADED = "uploaded", "Tải lên / Uploaded"
+    GENERATED = "generated", _("Sinh tự động")
+    UPLOADED = "uploaded", _("Tải lên")
 
 
 class DatasetState(models.TextChoices):
-    DRAFT = "draft", "Chờ duyệt / Draft"
-    APPROVED = "approved", "Đã duyệt / Approved"
-    PUBLISHED = "published", "Đã công bố / Published"
-    WITHDRAWN = "withdrawn", "Đã rút / Withdrawn"
+    DRAFT = "draft", _("Chờ duyệt")
+    APPROVED = "approved", _("Đã duyệt")
+    PUBLISHED = "published", _("Đã công bố")
+    WITHDRAWN = "withdrawn", _("Đã rút")
 
 
 class Dataset(models.Model):
@@ -193,15 +193,15 @@ class DatasetEvent(AppendOnlyModel):
 
 
 class AccessLevel(models.TextChoices):
-    OPEN = "open", "Mở / Open"
-    SHARED = "shared", "Dùng chung giữa cơ quan / Shared between agencies"
-    RESTRICTED = "restricted", "Hạn chế / Restricted"
+    OPEN = "open", _("Mở")
+    SHARED = "shared", _("Dùng chung giữa cơ quan")
+    RESTRICTED = "restricted", _("Hạn chế")
 
 
 class ConnectionStatus(models.TextChoices):
-    CONNECTED = "connected", "Đã kết nối / Connected"
-    IN_PROGRESS = "in_progress", "Đang kết nối / Being connected"
-    PLANNED = "planned", "Chưa kết nối / Not yet connected"
+    CONNECTED = "connected", _("Đã kết nối")
+    IN_PROGRESS = "in_progress", _("Đang kết nối")
+    PLANNED = "planned", _("Chưa kết nối")
 
 
 class SharedDatabase(models.Model):

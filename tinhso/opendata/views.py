@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import in_language
 from tinhso.core.text import fold
 from tinhso.opendata import catalog, dcat, preview, publishing, storage, throttle, upload
 from tinhso.opendata.models import (
@@ -44,9 +45,8 @@ def _limited(request, door: str):
     return None
 
 
-def _label(choice_label: str) -> str:
-    vi, _, en = str(choice_label).partition(" / ")
-    return (en or vi) if _english() else vi
+def _label(choice_label) -> str:
+    return in_language(choice_label, "en" if _english() else "vi")
 
 
 def dataset_list(request):

@@ -5,7 +5,8 @@ Public (no login; rate-limited per client IP, see :mod:`tinhso.reports.ratelimit
 - ``GET  categories``                     active categories
 - ``POST submit``                         multipart: category, description, lat, lon, photos[] (≤ 5),
                                           reporter_name/phone/email, public, address,
-                                          idempotency_key (or header ``Idempotency-Key``) → 201
+                                          idempotency_key (or header ``Idempotency-Key``),
+                                          same_as (a ``nearby`` report's code: stored and joined to it) → 201
                                           (200 with ``created: false`` for a retried key from the
                                           same client: same ``X-Client-Token`` header or
                                           ``client_token`` field, or session; without either a
@@ -36,6 +37,7 @@ under ``staff/{code}/…``. A unit asking for another unit's report gets 404.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
@@ -44,6 +46,7 @@ from ninja.security import SessionAuth
 
 from tinhso.core.api_schemas import GEOJSON_POINTS, errors, file_answer
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import in_language
 from tinhso.core.timebounds import check_year
 from tinhso.reports import (
     citizen_secret,
@@ -57,11 +60,12 @@ from tinhso.reports import (
     queries,
     ratelimit,
     stats,
+    support,
     triage,
     workflow,
 )
 from tinhso.reports import queue as queue_service
-from tinhso.reports.models import Category, HandlingUnit, Photo, Report
+from tinhso.reports.models import Category, HandlingUnit, Photo, Report, State
 from tinhso.reports.permissions import (
     actor_for_user,
     get_report_for,
@@ -202,7 +206,8 @@ class NearbyOut(Schema):
     status: str
     distance_m: float
     created_at: dt.datetime
-    state_label: str = ""
+    state_label: str = ""  # Vietnamese
+    state_label_en: str = ""
     category: str = ""
     category_name: str = ""
     category_name_en: str = ""
@@ -237,6 +242,9 @@ class SubmitIn(Schema):
     public: bool = True
     idempotency_key: str = ""
     client_token: str = ""
+    # Tracking code of a nearby open report (from ``GET nearby``) that this is the same problem as:
+    # the new report is stored and joined to it (tinhso.reports.support).
+    same_as: str = ""
 
 
 class RateIn(Schema):
@@ -420,7 +428,8 @@ def submit(request, payload: Form[SubmitIn], photos: File[list[UploadedFile]] = 
     session = getattr(request, "session", None)
     scope = idempotency.scope("api", client_token=payload.client_token or request.headers.get("X-Client-Token", ""),
                               session_key=session.session_key if session is not None else None)
-    result = intake.submit_report(
+    same_as = payload.same_as.strip()
+    result = (partial(support.submit_same_as, same_as) if same_as else intake.submit_report)(
         category=payload.category, description=payload.description, lat=payload.lat, lon=payload.lon,
         photos=photos or [], reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone,
         reporter_email=payload.reporter_email, public=payload.public, address=payload.address,
@@ -456,7 +465,8 @@ def _nearby_public(report: Report) -> dict:
     description = report.description
     if len(description) > NEARBY_DESCRIPTION_CHARS:
         description = description[:NEARBY_DESCRIPTION_CHARS - 1].rstrip() + "…"
-    return {**_nearby(report), "state_label": str(report.get_state_display()), "category": category.code,
+    return {**_nearby(report), "state_label": in_language(State(report.state).label, "vi"),
+            "state_label_en": in_language(State(report.state).label, "en"), "category": category.code,
             "category_name": category.name_vi, "category_name_en": category.name_en, "description": description,
             "url": f"/phan-anh/cong-khai/{report.code}"}
 

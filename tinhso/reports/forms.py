@@ -74,6 +74,9 @@ class ReportForm(UserErrorFormMixin, forms.Form):
                                      widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     public = forms.BooleanField(label=_("Đồng ý công khai phản ánh (không kèm thông tin cá nhân)"),
                                 required=False, initial=True)
+    # "Someone already reported this": the tracking code of a nearby open report the citizen says is
+    # the same problem (radio buttons the form's script adds to the suggestions; tinhso.reports.support).
+    same_as = forms.CharField(label=_("Cùng một việc với phản ánh"), required=False, max_length=40)
     # A key per rendered form: a double click or a retried POST returns the first report.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
 

@@ -29,65 +29,65 @@ from tinhso.core.text import fold
 
 
 class State(models.TextChoices):
-    SUBMITTED = "submitted", "Mới tiếp nhận / Submitted"
-    VERIFIED = "verified", "Đã xác minh / Verified"
-    ASSIGNED = "assigned", "Đã chuyển xử lý / Assigned"
-    IN_PROGRESS = "in_progress", "Đang xử lý / In progress"
-    INFO_REQUESTED = "info_requested", "Chờ người dân bổ sung / Waiting for the citizen"
-    RESOLVED = "resolved", "Đã xử lý / Resolved"
-    CLOSED = "closed", "Đã đóng / Closed"
-    REJECTED = "rejected", "Từ chối / Rejected"
-    RETURNED_TO_IOC = "returned_to_ioc", "Trả lại IOC / Returned to the IOC"
-    REOPENED = "reopened", "Mở lại / Reopened"
-    MERGED = "merged", "Đã gộp / Merged"
+    SUBMITTED = "submitted", pgettext_lazy("report state", "Mới tiếp nhận")
+    VERIFIED = "verified", pgettext_lazy("report state", "Đã xác minh")
+    ASSIGNED = "assigned", pgettext_lazy("report state", "Đã chuyển xử lý")
+    IN_PROGRESS = "in_progress", pgettext_lazy("report state", "Đang xử lý")
+    INFO_REQUESTED = "info_requested", pgettext_lazy("report state", "Chờ người dân bổ sung")
+    RESOLVED = "resolved", pgettext_lazy("report state", "Đã xử lý")
+    CLOSED = "closed", pgettext_lazy("report state", "Đã đóng")
+    REJECTED = "rejected", pgettext_lazy("report state", "Từ chối")
+    RETURNED_TO_IOC = "returned_to_ioc", pgettext_lazy("report state", "Trả lại IOC")
+    REOPENED = "reopened", pgettext_lazy("report state", "Mở lại")
+    MERGED = "merged", pgettext_lazy("report state", "Đã gộp")
 
 
 class Severity(models.TextChoices):
-    URGENT = "urgent", "Khẩn cấp / Urgent"
-    NORMAL = "normal", "Thông thường / Normal"
-    COMPLEX = "complex", "Phức tạp / Complex"
+    URGENT = "urgent", _("Khẩn cấp")
+    NORMAL = "normal", _("Thông thường")
+    COMPLEX = "complex", _("Phức tạp")
 
 
 class Step(models.TextChoices):
     """The two timed steps of handling (iHanoi pattern): the unit accepts, then handles."""
 
-    ACCEPT = "accept", "Tiếp nhận / Accept"
-    HANDLE = "handle", "Xử lý / Handle"
+    ACCEPT = "accept", _("Tiếp nhận")
+    HANDLE = "handle", _("Xử lý")
 
 
 class Measure(models.TextChoices):
-    WORKING_HOURS = "working_hours", "Giờ làm việc / Working hours"
-    WORKING_DAYS = "working_days", "Ngày làm việc / Working days"
-    CALENDAR_HOURS = "calendar_hours", "Giờ theo lịch / Calendar hours"
+    WORKING_HOURS = "working_hours", _("Giờ làm việc")
+    WORKING_DAYS = "working_days", _("Ngày làm việc")
+    CALENDAR_HOURS = "calendar_hours", _("Giờ theo lịch")
 
 
 class Channel(models.TextChoices):
     WEB = "web", "Web"
     OPEN311 = "open311", "Open311"
-    APP = "app", "Ứng dụng / App"
-    OPERATOR = "operator", "Tổng đài viên / Operator entry"
+    APP = "app", _("Ứng dụng")
+    OPERATOR = "operator", _("Tổng đài viên")
 
 
 class Role(models.TextChoices):
     """The staff roles a :class:`Membership` scopes (the role itself is a Django group, see
     :mod:`tinhso.core.roles`; the administrator role has no unit scope and no membership)."""
 
-    OPERATOR = "operator", "Điều hành viên IOC / IOC operator"
-    HANDLER = "handler", "Cán bộ xử lý / Handler"
-    SUPERVISOR = "supervisor", "Lãnh đạo giám sát / Supervisor"
-    PLANNER = "planner", "Cán bộ kế hoạch / Planner"
-    LEADER = "leader", "Lãnh đạo (chỉ xem) / Leader (read-only)"
+    OPERATOR = "operator", pgettext_lazy("role", "Điều hành viên IOC")
+    HANDLER = "handler", pgettext_lazy("role", "Cán bộ xử lý")
+    SUPERVISOR = "supervisor", pgettext_lazy("role", "Lãnh đạo giám sát")
+    PLANNER = "planner", pgettext_lazy("role", "Cán bộ kế hoạch")
+    LEADER = "leader", pgettext_lazy("role", "Lãnh đạo (chỉ xem)")
 
 
 class UnitKind(models.TextChoices):
-    IOC = "ioc", "Trung tâm IOC / IOC"
-    COMMUNE_COMMITTEE = "commune_committee", "UBND xã/phường / Commune People's Committee"
-    DEPARTMENT = "department", "Sở, ngành / Provincial department"
+    IOC = "ioc", pgettext_lazy("unit kind", "Trung tâm IOC")
+    COMMUNE_COMMITTEE = "commune_committee", pgettext_lazy("unit kind", "UBND xã/phường")
+    DEPARTMENT = "department", pgettext_lazy("unit kind", "Sở, ngành")
 
 
 class PhotoKind(models.TextChoices):
-    CITIZEN = "citizen", "Ảnh người dân / Citizen photo"
-    RESULT = "result", "Ảnh kết quả / Result photo"
+    CITIZEN = "citizen", _("Ảnh người dân")
+    RESULT = "result", _("Ảnh kết quả")
 
 
 # Crockford's base32 without I, L, O, U: readable aloud and over the phone, no 0/O or 1/l confusion.
@@ -257,8 +257,8 @@ class CalendarException(models.Model):
     """
 
     class Kind(models.TextChoices):
-        HOLIDAY = "holiday", "Ngày nghỉ / Day off"
-        WORKING_DAY = "working_day", "Ngày làm bù / Make-up working day"
+        HOLIDAY = "holiday", _("Ngày nghỉ")
+        WORKING_DAY = "working_day", _("Ngày làm bù")
 
     date = models.DateField(verbose_name=_("ngày"), unique=True)
     kind = models.CharField(verbose_name=_("loại"), max_length=12, choices=Kind.choices)

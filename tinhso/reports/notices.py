@@ -6,7 +6,9 @@ change, so a change that is rolled back tells nobody. Texts are template files u
 
 - **The citizen** (only if they gave an e-mail address): the acknowledgement with their private
   link at submission (:func:`on_submitted`), each public state change (:data:`CITIZEN_KINDS`:
-  forwarded, accepted, question asked, resolved with the result, rejected, reopened) and a new
+  forwarded, accepted, question asked, resolved with the result, rejected, reopened, joined to or
+  merged into another report), the same changes of a report theirs was joined to or merged into
+  (:func:`followers`; :mod:`tinhso.reports.support`), and a new
   private link on request (:func:`secret_recovered`). The private link is only in the messages
   written when a secret is issued; it is erased from the outbox once sent.
 - **Handlers** of the unit a report is assigned to: each new assignment (also to the unit's own
@@ -28,6 +30,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tinhso import notify
+from tinhso.core.i18n import in_language
 from tinhso.notify.outbox import render
 from tinhso.reports import citizen_secret
 from tinhso.reports.models import Membership, Report, ReportEvent, Role, State
@@ -37,8 +40,13 @@ TEMPLATES = "reports/notify/"
 CITIZEN_KINDS = {
     "auto_assign": "report_forwarded", "forward": "report_forwarded", "accept": "report_accepted",
     "request_info": "report_question", "resolve": "report_resolved", "reject": "report_rejected",
-    "reopen": "report_reopened",
+    "reopen": "report_reopened", "join": "report_joined", "merge": "report_joined",
 }
+# Kinds about the report itself, not its progress: not repeated to the senders of reports merged into it.
+OWN_KINDS = {"report_joined"}
+# How deep a chain of merges is followed to find the senders to tell (a merge targets the root,
+# so chains stay short: a report merged after others were merged into it).
+FOLLOW_DEPTH = 5
 # Workflow action → message kind sent to the handlers of the (new) unit.
 HANDLER_KINDS = {"auto_assign": "report_assigned", "forward": "report_assigned", "reassign": "report_assigned",
                  "provide_info": "report_info_provided"}
@@ -56,8 +64,8 @@ def _context(report: Report, **extra) -> dict:
         "unit": report.handling_unit.name if report.handling_unit_id else "",
         "unit_en": (report.handling_unit.name_en or report.handling_unit.name) if report.handling_unit_id else "",
         "commune": report.commune.name if report.commune_id else "",
-        "state_vi": State(report.state).label.partition(" / ")[0],
-        "state_en": State(report.state).label.partition(" / ")[2],
+        "state_vi": in_language(State(report.state).label, "vi"),
+        "state_en": in_language(State(report.state).label, "en"),
         "track_url": site_url(f"/phan-anh/{report.code}"),
         "track_url_unit": site_url(f"/don-vi/phan-anh/{report.code}"),
         "due": timezone.localtime(due).strftime("%H:%M %d/%m/%Y") if due else "",
@@ -96,8 +104,13 @@ def on_transition(report: Report, event: ReportEvent) -> None:
     if kind:
         url = site_url(f"/phan-anh/{report.code}")
         if report.reporter_email:
-            _send(kind, report, url=url, context={"note": event.note}, emails=[report.reporter_email],
-                  webhook=False, now=event.at)
+            _send(kind, report, url=url, context={"note": event.note, "parent_code": event.data.get("parent", "")},
+                  emails=[report.reporter_email], webhook=False, now=event.at)
+        if kind not in OWN_KINDS:
+            # The senders of the reports joined to (merged into) this one follow its progress.
+            for code, email in followers(report):
+                _send(kind, report, url=url, context={"note": event.note, "joined_code": code}, emails=[email],
+                      webhook=False, now=event.at, data={"joined": code})
         if _has_webhooks():
             # The public change, without any personal data, for connected systems.
             _send(kind, report, url=url, context={"note": event.note}, now=event.at)
@@ -106,6 +119,25 @@ def on_transition(report: Report, event: ReportEvent) -> None:
     if event.action == "assign_officer" and report.assigned_officer_id:
         _send("report_officer_assigned", report, url=site_url(f"/don-vi/phan-anh/{report.code}"),
               users=[report.assigned_officer], context={"note": event.note}, now=event.at)
+
+
+def followers(report: Report) -> list[tuple[str, str]]:
+    """(tracking code, e-mail) of the reports merged into ``report`` (directly or through a merged
+    report) whose sender gave an e-mail, each address once."""
+    found: list[tuple[str, str]] = []
+    seen_emails: set[str] = {report.reporter_email.lower()} if report.reporter_email else set()
+    parents = [report.pk]
+    for _depth in range(FOLLOW_DEPTH):
+        rows = list(Report.objects.filter(parent_id__in=parents, state=State.MERGED)
+                    .values_list("pk", "code", "reporter_email").order_by("pk"))
+        if not rows:
+            break
+        for _pk, code, email in rows:
+            if email and email.lower() not in seen_emails:
+                seen_emails.add(email.lower())
+                found.append((code, email))
+        parents = [pk for pk, _code, _email in rows]
+    return found
 
 
 def _has_webhooks() -> bool:

@@ -52,6 +52,7 @@ from tinhso.reports import (
     ratelimit,
     sla,
     stats,
+    support,
     triage,
     workflow,
 )
@@ -65,7 +66,7 @@ from tinhso.reports.forms import (
     user_message,
 )
 from tinhso.reports.intake import submit_report
-from tinhso.reports.models import Category, HandlingUnit, Photo, Report, Severity, State
+from tinhso.reports.models import Category, Channel, HandlingUnit, Photo, Report, Severity, State
 from tinhso.reports.permissions import (
     HANDLER,
     LEADER,
@@ -107,10 +108,9 @@ def pick(vi: str, en: str) -> str:
     return en if is_english() and en else vi
 
 
-def split_label(label: str) -> str:
-    """``"Mới tiếp nhận / Submitted"`` → the half in the reader's language."""
-    vi, _sep, en = str(label).partition(" / ")
-    return pick(vi, en)
+def split_label(label) -> str:
+    """A choice label (translatable) in the reader's language."""
+    return str(label)
 
 
 def state_label(state: str) -> str:
@@ -183,6 +183,8 @@ def _history(rows: list[dict]) -> list[dict]:
         row["to_label"] = state_label(row["to_state"])
         if row.get("role"):
             row["role"] = role_label(row["role"])
+        if row.get("actor") in ("citizen", "system"):  # a label that is only the role's code
+            row["actor"], row["role"] = role_label(row["actor"]), ""
     return rows
 
 
@@ -191,6 +193,8 @@ def _decorate(view: dict) -> dict:
     view["category_label"] = category_name(view["category"]) if view["category"] else ""
     view["state_text"] = state_label(view["state"])
     view["severity_text"] = severity_label(view.get("severity") or "")
+    if view.get("channel") in Channel.values:
+        view["channel_text"] = str(Channel(view["channel"]).label)
     _history(view.get("history") or [])
     if view.get("parent"):
         view["parent"]["state_text"] = state_label(view["parent"]["state"])
@@ -253,15 +257,22 @@ def submit(request):
         try:
             ratelimit.check(request, "submit")
             # Retries are this browser's (its session), never every visitor behind the same address.
-            submission = submit_report(**form.service_kwargs(), channel="web", idempotency_scope=idempotency.scope(
+            kwargs = dict(form.service_kwargs(), channel="web", idempotency_scope=idempotency.scope(
                 "web", session_key=request.session.session_key))
+            same_as = (form.cleaned_data.get("same_as") or "").strip()
+            submission = support.submit_same_as(same_as, **kwargs) if same_as else submit_report(**kwargs)
         except UserError as err:
             form.add_user_error(err)
             status = err.status
         else:
             code, secret = submission.report.code, submission.citizen_secret
-            messages.success(request, _("Đã nhận phản ánh. Mã theo dõi của bạn: %(code)s — hãy lưu lại mã này.")
-                             % {"code": code})
+            parent = submission.report.parent.code if submission.report.parent_id else ""
+            if parent:
+                messages.success(request, _("Đã nhận phản ánh và gộp vào phản ánh %(parent)s về cùng việc. Mã theo dõi "
+                                            "của bạn: %(code)s — hãy lưu lại mã này.") % {"code": code, "parent": parent})
+            else:
+                messages.success(request, _("Đã nhận phản ánh. Mã theo dõi của bạn: %(code)s — hãy lưu lại mã này.")
+                                 % {"code": code})
             if secret is None:  # a retry long after the first answer: the secret was given then
                 messages.warning(request, _("Phản ánh này đã được gửi trước đó; mã bí mật chỉ hiển thị ở lần "
                                             "gửi đầu tiên."))
@@ -653,6 +664,7 @@ def _staff_detail_context(report: Report, view: dict, actor: Actor, action_error
                      for u in assignment.officers_of(report.handling_unit_id)] if "assign_officer" in allowed else [],
         "current_officer": assignment.officer_label(officer) if officer else "",
         "reply_templates": replies.templates_for(report, english=is_english()),
+        "supporting": support.supporting(report),
     }
 
 

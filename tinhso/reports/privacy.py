@@ -22,6 +22,7 @@ it is served.
 
 from __future__ import annotations
 
+from tinhso.core.i18n import in_language
 from tinhso.reports import sla, workflow
 from tinhso.reports.models import Photo, PhotoKind, Report, State
 from tinhso.reports.permissions import Actor
@@ -92,7 +93,7 @@ def public_view(report: Report, *, citizen: bool = False, with_history: bool = T
         "code": report.code,
         "category": _category(report),
         "state": report.state,
-        "state_label": State(report.state).label,
+        "state_label": in_language(State(report.state).label, "vi"),
         "status": workflow.open311_status(report.state),
         "severity": report.severity,
         "description": report.description,
@@ -135,7 +136,7 @@ def minimal_view(report: Report, *, with_history: bool = True) -> dict:
         "code": report.code,
         "category": None,
         "state": report.state,
-        "state_label": State(report.state).label,
+        "state_label": in_language(State(report.state).label, "vi"),
         "status": workflow.open311_status(report.state),
         "severity": None,
         "description": None,

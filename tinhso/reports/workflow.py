@@ -22,6 +22,8 @@ Allowed transitions (``action: from → to  [roles]  note?``)::
     reassign        assigned, in_progress, info_requested       → assigned        [operator]             note
     reject          submitted, verified, returned_to_ioc, reopened → rejected     [operator]             note
     merge           submitted, verified, returned_to_ioc, reopened, assigned → merged [operator]
+    join            submitted, assigned                         → merged          [citizen]   (its sender: "same
+                    problem as" a nearby open report, right after submitting; :mod:`tinhso.reports.support`)
     correct         submitted, verified, returned_to_ioc, reopened → (unchanged)  [operator]
     accept          assigned                                    → in_progress     [handler, supervisor]
     request_info    in_progress                                 → info_requested  [handler, supervisor]  note
@@ -60,6 +62,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import in_language
 from tinhso.core.text import nfc
 from tinhso.reports import sla
 from tinhso.reports.models import OPEN_STATES, Report, ReportEvent, State
@@ -96,6 +99,8 @@ TRANSITIONS: tuple[Transition, ...] = (
        vi="Chuyển đơn vị khác", en="Reassign"),
     _t("reject", TRIAGE_STATES, S.REJECTED, {OPERATOR}, note=True, public=True, vi="Từ chối", en="Reject"),
     _t("merge", TRIAGE_STATES | {S.ASSIGNED}, S.MERGED, {OPERATOR}, public=True, vi="Gộp", en="Merge"),
+    _t("join", {S.SUBMITTED, S.ASSIGNED}, S.MERGED, {CITIZEN}, public=True,
+       vi="Người gửi gộp vào phản ánh có sẵn", en="Join an existing report"),
     _t("correct", TRIAGE_STATES, None, {OPERATOR}, vi="Sửa thông tin", en="Correct"),
     _t("accept", {S.ASSIGNED}, S.IN_PROGRESS, UNIT_STAFF, public=True, vi="Tiếp nhận", en="Accept"),
     _t("request_info", {S.IN_PROGRESS}, S.INFO_REQUESTED, UNIT_STAFF, note=True, public=True,
@@ -157,7 +162,7 @@ def check(report: Report, action: str, actor: Actor, note: str = "") -> Transiti
     if report.state not in t.sources:
         raise UserError(
             "illegal_transition",
-            f"Không thể “{t.label_vi}” khi phản ánh đang ở trạng thái “{State(report.state).label}”.",
+            f"Không thể “{t.label_vi}” khi phản ánh đang ở trạng thái “{in_language(State(report.state).label, 'vi')}”.",
             f"Cannot {t.label_en.lower()} a report in state {report.state}.",
             status=409, details={"state": report.state, "allowed_from": sorted(t.sources)},
         )

@@ -25,6 +25,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import BilingualLabels
 from tinhso.core.text import nfc
 from tinhso.reports import intake, privacy, workflow
 from tinhso.reports.media import MAX_PHOTO_BYTES
@@ -268,7 +269,7 @@ ROW_FIELDS = (
 TIMESTAMP_FIELDS = frozenset({"created_at", "updated_at", "verified_at", "accepted_at", "expected_at"})
 Row = namedtuple("Row", ROW_FIELDS)  # attribute access for the domain's rules, cheap to build
 ROW_COLUMNS = tuple(LocalTimestamp(f) if f in TIMESTAMP_FIELDS else f for f in ROW_FIELDS)
-STATE_LABELS = {state.value: tuple(state.label.partition(" / ")[::2]) for state in State}
+STATE_LABELS = BilingualLabels(State)  # {state: (Vietnamese, English)}
 
 
 def _note_kind(action: str, from_state: str, to_state: str) -> tuple[str, str]:

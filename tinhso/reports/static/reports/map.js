@@ -114,17 +114,28 @@
         .then(function (rows) {
           if (mine !== nearLookup) { return; }
           var list = nearbyBox.querySelector("ul");
+          // The citizen's choice survives a refreshed list (read before the list is emptied); the
+          // form's own value after a refused submission otherwise.
+          var checked = nearbyBox.querySelector("input[name=same_as]:checked");
+          var chosen = checked ? checked.value : (d.sameAs || "");
           list.textContent = "";
           (rows || []).forEach(function (r) {
             var name = lang === "en" && r.category_name_en ? r.category_name_en : r.category_name;
             var link = node("a", { href: r.url, target: "_blank", rel: "noopener", text: r.code });
+            // "Someone already reported this — add yours to it": joined on submit (reports/support.py).
+            var id = "same-as-" + r.code;
+            var radio = node("input", { type: "radio", name: "same_as", value: r.code, id: id });
+            radio.checked = r.code === chosen;
             list.appendChild(node("li", { "data-code": r.code }, [
-              link, " · " + name + " · " + half(r.state_label) + " · " + Math.round(r.distance_m) + " m",
+              link, " · " + name + " · " + (lang === "en" && r.state_label_en ? r.state_label_en : half(r.state_label)) + " · " + Math.round(r.distance_m) + " m",
               node("br"), node("span", { "class": "muted", text: r.description || "" }),
               node("br"), node("a", { href: r.url, target: "_blank", rel: "noopener", "class": "follow",
-                                      text: d.msgFollow || "→" })
+                                      text: d.msgFollow || "→" }),
+              node("label", { "class": "check same-as", "for": id }, [radio, " " + (d.msgSame || "") + " " + r.code])
             ]));
           });
+          var none = document.getElementById("same-as-none");
+          if (none && !nearbyBox.querySelector("input[name=same_as]:checked")) { none.checked = true; }
           nearbyBox.hidden = !(rows && rows.length);
           nearbyBox.dataset.count = String((rows || []).length);
         })

@@ -1,0 +1,34 @@
+"""Labels in one language: choice labels are translatable (``gettext_lazy``, Vietnamese msgid, the
+English in ``locale/en``); these helpers read one in a given language, whatever the active one."""
+
+from __future__ import annotations
+
+from django.utils import translation
+
+
+def in_language(text, language: str) -> str:
+    """``text`` (a lazy translatable string or a plain one) rendered in ``language`` ("vi", "en")."""
+    with translation.override(language):
+        return str(text)
+
+
+def both(text) -> tuple[str, str]:
+    """``(Vietnamese, English)`` of a translatable label."""
+    return in_language(text, "vi"), in_language(text, "en")
+
+
+def english_now() -> bool:
+    return (translation.get_language() or "vi").startswith("en")
+
+
+class BilingualLabels(dict):
+    """``{value: (Vietnamese, English)}`` of a ``TextChoices`` class, each filled on first use."""
+
+    def __init__(self, choices):
+        super().__init__()
+        self.choices = choices
+
+    def __missing__(self, value):
+        labels = both(self.choices(value).label)
+        self[value] = labels
+        return labels
