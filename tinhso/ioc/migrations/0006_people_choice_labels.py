@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ioc', '0004_rollup_verbose_names'),
+        ('ioc', '0005_writeperf_change_journal'),
     ]
 
     operations = [
