@@ -38,5 +38,7 @@ def load_demo(out=print) -> None:
         item = report.generate(month, code, source=source)
         schedule.notify(item)
         made += 1
+    from tinhso.core.demo_accounts import demo_url
+
     out(f"Monthly analysis: {made} report(s) of {headline.label(month)} generated in {time.monotonic() - started:.1f} s "
-        f"(synthetic data); http://127.0.0.1:8000/phan-tich (staff)")
+        f"(synthetic data); {demo_url('/phan-tich')} (staff)")

@@ -20,6 +20,7 @@ DEMO_CAMERAS = [
 
 
 def load_demo(out=print) -> None:
+    from tinhso.core.demo_accounts import demo_url
     from tinhso.ioc import aggregates
     from tinhso.ioc.models import Camera
 
@@ -29,4 +30,4 @@ def load_demo(out=print) -> None:
             Camera(name=name, lat=lat, lon=lon, owner="IOC Phan Thiết (minh họa / synthetic)",
                    stream_kind=Camera.Kind.HLS, stream_url="", status=Camera.Status.OFFLINE, public=True,
                    synthetic=True) for name, lat, lon in DEMO_CAMERAS])
-    out(f"IOC wall: {rows} pre-aggregated rows; http://127.0.0.1:8000/ioc (staff), /ioc/cong-khai (public)")
+    out(f"IOC wall: {rows} pre-aggregated rows; {demo_url('/ioc')} (staff), {demo_url('/ioc/cong-khai')} (public)")
