@@ -3,33 +3,43 @@ the store, then every 766 indicator for every department and commune People's Co
 
     .venv/bin/python bench/dossiers.py                      # 10,000,000 dossiers (the goal)
     .venv/bin/python bench/dossiers.py --count 2000000      # smaller while developing
+    # the issue's measure, kept for re-runs: 10 M imported as 5 files of 2 M, then the computation
+    .venv/bin/python bench/dossiers.py --count 10000000 --sample 10000 --import-count 10000000 --import-files 5 \
+        --baseline-count 1000000 --no-spark --work /tmp/dossvec-work [--import-only] [--reuse]
 
 Steps (each timed phase runs in its own child process, which reports its peak RSS from
-``resource.getrusage`` — DuckDB's and Arrow's native memory included —, Python's own peak from
-``tracemalloc``, and its CPU time beside the wall time: on a machine shared with other jobs the CPU time
-is the fair figure, the wall time an upper bound):
+``resource.getrusage`` — DuckDB's and Arrow's native memory included — and its CPU time beside the wall
+time: on a machine shared with other jobs the CPU time is the fair figure, the wall time an upper bound;
+``--trace-python`` adds Python's own peak from ``tracemalloc``, which slows every Python allocation and so
+inflates the CPU time of Python and pandas code several times — off by default):
 
-1. ``tinhso init`` and the demo catalogue in a temporary ``TINHSO_VAR_DIR`` (not timed);
+1. ``tinhso init`` and the demo catalogue in ``--work``/var (not timed);
 2. **import**: ``--sample`` dossiers written by the real generator (``tinhso dossiers generate``: JSON
    shape → flat Parquet with the supplementation dates) and imported by the real importer (every
-   record validated, per-dossier rules derived, all or nothing). The importer is Python per record, so
-   the rate measured on the sample is extrapolated linearly to N and said so;
-3. **store of N**: the imported sample replicated with new dossier codes (DuckDB ``COPY … PARTITION_BY
-   month``) to N rows; then 5 % of them synced again as a later version received a week later (some
-   move month), applied by the store's own **upsert** (``store._files_holding`` + ``_rewrite_without``,
-   what an import does once recorded), which leaves one row per dossier and the store's marker;
-4. **computation** (the goal): :func:`tinhso.dossiers.indicators.many_counts_sql` — one pass joining
-   the current dossiers to the 12 months, the rule columns summed per month × agency × procedure —
-   then svc-766 scoring, group points, totals and competition ranks for every department and every
-   commune with one shared :class:`~tinhso.dossiers.indicators.Context` (what ``compute_many`` does);
+   record validated, per-dossier rules derived, all or nothing); with ``--import-count``, that file
+   replicated with new codes to ``--import-count`` dossiers written as ``--import-files`` files, imported
+   one after the other by the real importer into an empty store (``--import-only`` stops there);
+3. **store of N**: the imported store (when ``--import-count`` equals ``--count``) or the sample replicated
+   with new dossier codes (DuckDB ``COPY … PARTITION_BY month``) to N rows; then 5 % of them synced again
+   as a later version received a week later (some move month), applied by the store's own **upsert**
+   (``store._files_holding`` + ``_rewrite_without``, what an import does once recorded), which leaves one
+   row per dossier and the store's marker;
+4. **computation** (the goal): what :func:`tinhso.dossiers.indicators.compute_many` does —
+   :func:`~tinhso.dossiers.indicators.many_counts_sql`, one pass joining the current dossiers to the 12
+   months, the rule columns summed per month × agency × procedure — then the svc-766 scoring over arrays
+   of every unit-month (:func:`~tinhso.dossiers.indicators.score`): group points, totals and competition
+   ranks for every department and every commune;
 5. **baseline**: a straightforward pandas implementation of the same counts (read the rule columns,
    per month select the dossiers in scope, vectorised boolean masks of the same rules,
    ``groupby().sum()`` — no row loop), then the same scoring; checked equal to DuckDB's counts, and run
    with DuckDB on a ``--baseline-count`` store (pandas holds the whole store in memory) — the ratio is
-   measured at equal size in the same run;
+   measured at equal size in the same run; DuckDB with the former per-unit scoring
+   (``tests/dossiers/scoring_oracle.py``) is timed there too;
 6. **Spark** local[2] on the ``--baseline-count`` store, the same query (``--no-spark`` skips).
 
-The machine is shared by other jobs (load average printed): figures are upper bounds.
+``--work DIR`` keeps everything; ``--reuse`` then takes each finished step's recorded figures (``DIR/phase-*.json``)
+and its store instead of redoing it, so a re-run only computes. The machine may be shared (load average
+printed): figures are upper bounds.
 """
 
 from __future__ import annotations
@@ -49,6 +59,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 MONTHS = 12
+TRACE_PYTHON = False
 
 
 def log(*args):
@@ -64,10 +75,11 @@ def _django(var_dir: str) -> None:
 
 
 def _peak() -> dict:
-    _cur, py_peak = tracemalloc.get_traced_memory()
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {"rss_peak_mb": round(usage.ru_maxrss / 1024, 1), "python_peak_mb": round(py_peak / 1048576, 1),
-            "process_cpu_s": round(usage.ru_utime + usage.ru_stime, 2)}
+    out = {"rss_peak_mb": round(usage.ru_maxrss / 1024, 1), "process_cpu_s": round(usage.ru_utime + usage.ru_stime, 2)}
+    if tracemalloc.is_tracing():
+        out["python_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 1048576, 1)
+    return out
 
 
 class Clock:
@@ -123,32 +135,55 @@ def phase_import(args: dict) -> dict:
 
 
 def phase_import_big(args: dict) -> dict:
-    """A file of ``count`` dossiers in the portal's flat shape — the generated sample file replicated with
-    new codes (DuckDB) — imported by the real importer into an empty store (the file limits raised)."""
+    """``count`` dossiers in the portal's flat shape — the generated sample file replicated with new codes
+    (DuckDB) — written as ``files`` Parquet files of ``count / files`` dossiers and imported one after the
+    other by the real importer into an empty store (file limits raised only when a file exceeds the
+    default: at the default 2,000,000-record limit, 10,000,000 dossiers are 5 ordinary imports). The
+    files are written before the clock starts; each import's wall/CPU is reported."""
     import duckdb
     from django.conf import settings
 
     from tinhso.dossiers import importer
 
     sample = Path(args["work"]) / "sample.parquet"
-    path = Path(args["work"]) / f"import-{args['count']}.parquet"
+    files = max(1, args.get("files", 1))
+    per_file = -(-args["count"] // files)
     con = duckdb.connect(config={"threads": 2})
     n = con.execute(f"SELECT COUNT(*) FROM read_parquet('{sample}')").fetchone()[0]
-    copies = -(-args["count"] // n)
-    con.execute(f"""COPY (SELECT * REPLACE (MaHoSo || '-' || CAST(k AS VARCHAR) AS MaHoSo)
-                          FROM read_parquet('{sample}'), range({copies}) t(k) LIMIT {args['count']})
-                   TO '{path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)""")
+    paths = []
+    for f in range(files):
+        size = min(per_file, args["count"] - f * per_file)
+        copies = -(-size // n)
+        path = Path(args["work"]) / f"import-{args['count']}-{f + 1}of{files}.parquet"
+        con.execute(f"""COPY (SELECT * REPLACE (MaHoSo || '-' || CAST({f} AS VARCHAR) || '-' || CAST(k AS VARCHAR) AS MaHoSo)
+                              FROM read_parquet('{sample}'), range({copies}) t(k) LIMIT {size})
+                       TO '{path}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)""")
+        paths.append(path)
     con.close()
-    settings.TINHSO_FILE_LIMITS = {"dossier_records": 50_000_000, "dossier_file_bytes": 1 << 40,
-                                   "dossier_uncompressed_bytes": 1 << 40}
+    from tinhso.core import limits
+
+    if per_file > limits.limit("dossier_records"):
+        settings.TINHSO_FILE_LIMITS = {"dossier_records": 50_000_000, "dossier_file_bytes": 1 << 40,
+                                       "dossier_uncompressed_bytes": 1 << 40}
     _set_store(args["store"])
     clock = Clock()
-    result = importer.import_file(path, synthetic=True)
+    each, records, months = [], 0, set()
+    for path in paths:
+        one = Clock()
+        result = importer.import_file(path, synthetic=True)
+        wall, cpu = one.lap()
+        each.append({"file": path.name, "records": result.records, "wall_s": wall, "cpu_s": cpu,
+                     "rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+                     "load_average": round(os.getloadavg()[0], 1)})
+        log(f"    imported {each[-1]}")
+        records += result.records
+        months.update(result.months)
     wall, cpu = clock.lap()
-    out = {"records": result.records, "months": len(result.months), "import_s": wall, "import_cpu_s": cpu,
-           "file_mb": round(path.stat().st_size / 1048576, 1),
+    out = {"records": records, "files": files, "months": len(months), "import_s": wall, "import_cpu_s": cpu,
+           "each": each, "file_mb": round(sum(p.stat().st_size for p in paths) / 1048576, 1),
            "store_mb": round(sum(p.stat().st_size for p in Path(args["store"]).rglob("*.parquet")) / 1048576, 1)}
-    path.unlink()
+    for path in paths:
+        path.unlink()
     return out
 
 
@@ -238,7 +273,7 @@ def phase_compute(args: dict) -> dict:
     from django.conf import settings
 
     from tinhso.dossiers import engine as engines
-    from tinhso.dossiers import indicators
+    from tinhso.dossiers import indicators, scoring
     from tinhso.dossiers.periods import parse
 
     _set_store(args["store"])
@@ -256,15 +291,22 @@ def phase_compute(args: dict) -> dict:
     t0 = time.perf_counter()
     clock = Clock()
     names, rows = engines.run(indicators.many_counts_sql(periods, mode, today), engine_name)
-    by_period: dict[str, list] = {}
-    for r in engines.as_dicts(names, rows):
-        by_period.setdefault(r.pop("period"), []).append(r)
+    counts = scoring.Counts.from_rows(names, rows)
     counts_cpu = clock.lap()[1]
     t1 = time.perf_counter()
-    context = indicators.Context()
-    docs = {(p.code, level): indicators.compute(p.code, level, today=today, rows=by_period.get(p.code, []),
-                                                context=context)
-            for p in periods for level in ("agency", "commune")}
+    if args.get("old_scoring"):  # the per-unit scoring this round replaced (kept as the tests' oracle)
+        from tests.dossiers.scoring_oracle import old_compute
+
+        by_period: dict[str, list] = {}
+        for r in engines.as_dicts(names, rows):
+            by_period.setdefault(r.pop("period"), []).append(r)
+        context = indicators.Context()
+        docs = {(p.code, level): old_compute(p.code, level, engine=engine_name, today=today,
+                                             rows=by_period.get(p.code, []), context=context)
+                for p in periods for level in ("agency", "commune")}
+    else:
+        docs = indicators.score(counts, periods, ("agency", "commune"), engine=engine_name, mode=mode, today=today,
+                                context=indicators.Context())
     elapsed = time.perf_counter() - t0
     units = sum(len(d["units"]) for d in docs.values())
     scored = sum(1 for d in docs.values() for u in d["units"] if u["total"] is not None)
@@ -364,7 +406,7 @@ def phase_pandas(args: dict) -> dict:
 
     from django.conf import settings
 
-    from tinhso.dossiers import indicators
+    from tinhso.dossiers import indicators, scoring
     from tinhso.dossiers.periods import parse
 
     _set_store(args["store"])
@@ -376,9 +418,9 @@ def phase_pandas(args: dict) -> dict:
     counts = pandas_counts(args["store"], periods, mode, today, from_fields=args.get("from_fields", False))
     counts_cpu = clock.lap()[1]
     t1 = time.perf_counter()
-    context = indicators.Context()
-    docs = {(p.code, level): indicators.compute(p.code, level, today=today, rows=counts[p.code], context=context)
-            for p in periods for level in ("agency", "commune")}
+    table = scoring.Counts.from_dicts([{"period": code, **r} for code, rows in counts.items() for r in rows])
+    docs = indicators.score(table, periods, ("agency", "commune"), engine="pandas", mode=mode, today=today,
+                            context=indicators.Context())
     elapsed = time.perf_counter() - t0
     compute_cpu = clock.lap()[1]
     # the same counts as the engine's (checked outside the timing)
@@ -401,7 +443,8 @@ PHASES = {"setup": phase_setup, "import": phase_import, "import_big": phase_impo
 
 
 def child(name: str, args: dict) -> None:
-    tracemalloc.start()
+    if os.environ.get("BENCH_TRACE_PYTHON"):  # Python's own peak; slows every allocation (≈ 5× on the scoring)
+        tracemalloc.start()
     if name not in ("replicate", "later"):
         _django(args["var"])
     result = PHASES[name](args)
@@ -411,6 +454,8 @@ def child(name: str, args: dict) -> None:
 
 def run(name: str, args: dict, env_extra: dict | None = None) -> dict:
     env = dict(os.environ, PYTHONPATH=str(REPO), **(env_extra or {}))
+    if TRACE_PYTHON:
+        env["BENCH_TRACE_PYTHON"] = "1"
     done = subprocess.run([sys.executable, __file__, "--child", name, json.dumps(args)], env=env, cwd=REPO,
                           stdout=subprocess.PIPE, text=True, check=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -425,9 +470,25 @@ def main() -> None:
     parser.add_argument("--import-count", type=int, default=0,
                         help="also import a file of this many dossiers (the sample file replicated); when it equals "
                              "--count, the imported store is the one computed on (default: replicate the store)")
+    parser.add_argument("--import-files", type=int, default=1,
+                        help="split --import-count into this many files imported one after the other (e.g. 5 files "
+                             "of 2,000,000 for 10,000,000: the default per-file record limit)")
+    parser.add_argument("--import-only", action="store_true",
+                        help="stop after the --import-count import (keeps the imported store under --work)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --work: reuse what an earlier run left there (the setup and sample, the "
+                             "imported and replicated stores, with their recorded figures) and only compute")
     parser.add_argument("--baseline-count", type=int, default=1_000_000,
                         help="store size for the pandas baseline and Spark (default 1,000,000)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="interleaved rounds of the same-size comparison (DuckDB, DuckDB with the former "
+                             "scoring, both pandas baselines); medians reported (default 3)")
+    parser.add_argument("--no-10m-compute", dest="big_compute", action="store_false",
+                        help="skip the computation on the --count store (only the same-size comparison)")
     parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument("--trace-python", action="store_true",
+                        help="also report Python's own peak memory (tracemalloc: it slows every allocation, so the "
+                             "CPU and wall times of Python code are inflated; off by default)")
     parser.add_argument("--end", default="2025-12-31", help="last day of the twelve months")
     parser.add_argument("--work", help="working directory (default: a temporary one, removed)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
@@ -435,53 +496,97 @@ def main() -> None:
     if opts.child:
         child(opts.child[0], json.loads(opts.child[1]))
         return
+    global TRACE_PYTHON
+    TRACE_PYTHON = opts.trace_python
     from machine import cpu_model
 
     work = Path(opts.work or tempfile.mkdtemp(prefix="tinhso-bench-dossiers-"))
     var = work / "var"
     common = {"var": str(var), "work": str(work), "end": opts.end, "today": opts.end}
-    log(f"{cpu_model()}, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} (shared machine)")
+    if opts.reuse and not opts.work:
+        parser.error("--reuse needs --work")
+    log(f"{cpu_model()}, {os.cpu_count()} cores; load average {os.getloadavg()} (shared machine)")
+
+    def step(key: str, name: str, args: dict, output: Path | None = None) -> dict:
+        """Run a phase, or with --reuse take its recorded figures when its output is still there."""
+        saved = work / f"phase-{key}.json"
+        if opts.reuse and saved.is_file() and (output is None or output.exists()):
+            result = json.loads(saved.read_text())
+            log(f"  {key}: reused {saved}")
+            return {**result, "reused": True}
+        result = run(name, args)
+        saved.write_text(json.dumps(result))
+        return result
+
     try:
+        results = {"load_average_start": os.getloadavg(), "count": opts.count, "sample": opts.sample}
         log("setup (tinhso init, demo catalogue) …")
-        run("setup", common)
+        step("setup", "setup", common, var)
         log(f"import {opts.sample:,} generated dossiers through the importer …")
-        imp = run("import", {**common, "sample": opts.sample})
+        imp = step("import", "import", {**common, "sample": opts.sample}, var / "dossiers")
         store = var / "dossiers"
-        results = {"count": opts.count, "sample": opts.sample, "import": imp,
-                   "import_rate_per_s": round(opts.sample / imp["import_s"]),
-                   "import_rate_per_cpu_s": round(opts.sample / imp["import_cpu_s"]),
-                   "import_projected_s": round(opts.count / opts.sample * imp["import_s"])}
+        results.update({"import": imp,
+                        "import_rate_per_s": round(opts.sample / imp["import_s"]),
+                        "import_rate_per_cpu_s": round(opts.sample / imp["import_cpu_s"])})
         big, small = work / "store-big", work / "store-small"
         if opts.import_count:
-            log(f"import a file of {opts.import_count:,} dossiers through the importer …")
+            log(f"import {opts.import_count:,} dossiers as {opts.import_files} file(s) through the importer …")
             target = big if opts.import_count == opts.count else work / "store-imported"
-            results["import_big"] = run("import_big", {**common, "count": opts.import_count, "store": str(target)})
-            results["import_big"]["rate_per_cpu_s"] = round(opts.import_count / results["import_big"]["import_cpu_s"])
+            big_import = step(f"import-{opts.import_count}-{opts.import_files}", "import_big",
+                              {**common, "count": opts.import_count, "files": opts.import_files,
+                               "store": str(target)}, target)
+            big_import["rate_per_cpu_s"] = round(big_import["records"] / big_import["import_cpu_s"])
+            big_import["rate_per_wall_s"] = round(big_import["records"] / big_import["import_s"])
+            results["import_big"] = big_import
+            if opts.import_only:
+                results["load_average_end"] = os.getloadavg()
+                print(json.dumps(results, indent=2))
+                return
         if opts.import_count != opts.count:
             log(f"replicate to {opts.count:,} …")
-            results["store"] = run("replicate", {"src": str(store), "dst": str(big), "count": opts.count})
+            results["store"] = step(f"replicate-{opts.count}", "replicate",
+                                    {"src": str(store), "dst": str(big), "count": opts.count}, big)
         else:
-            results["store"] = run("later", {"dst": str(big)})
+            results["store"] = step(f"later-{opts.count}", "later", {"dst": str(big)}, big)
+        results["upsert"] = step(f"upsert-{opts.count}", "upsert", {**common, "dst": str(big)}, big)
         log(f"replicate to {opts.baseline_count:,} …")
-        results["upsert"] = run("upsert", {**common, "dst": str(big)})
-        results["store_small"] = run("replicate", {"src": str(store), "dst": str(small), "count": opts.baseline_count})
-        results["upsert_small"] = run("upsert", {**common, "dst": str(small)})
+        results["store_small"] = step(f"replicate-small-{opts.baseline_count}", "replicate",
+                                      {"src": str(store), "dst": str(small), "count": opts.baseline_count}, small)
+        results["upsert_small"] = step(f"upsert-small-{opts.baseline_count}", "upsert", {**common, "dst": str(small)},
+                                       small)
         log(f"compute: {MONTHS} months × departments and communes on DuckDB, {opts.count:,} …")
-        results["duckdb"] = run("compute", {**common, "store": str(big)})
+        if opts.big_compute:
+            big_runs = [run("compute", {**common, "store": str(big)}) for _ in range(opts.repeat)]
+            results["duckdb_runs"] = big_runs
+            results["duckdb"] = sorted(big_runs, key=lambda r: r["compute_cpu_s"])[len(big_runs) // 2]  # median by CPU
         log(f"baseline at {opts.baseline_count:,}: DuckDB, then pandas …")
-        results["duckdb_small"] = run("compute", {**common, "store": str(small)})
-        results["pandas_small"] = run("pandas", {**common, "store": str(small)})
-        results["pandas_fields_small"] = run("pandas", {**common, "store": str(small), "from_fields": True})
-        results["ratio_counts_cpu_pandas_fields_over_duckdb"] = round(
-            results["pandas_fields_small"]["counts_cpu_s"] / results["duckdb_small"]["counts_cpu_s"], 1)
-        results["ratio_pandas_over_duckdb"] = round(results["pandas_small"]["compute_s"]
-                                                    / results["duckdb_small"]["compute_s"], 1)
-        results["ratio_counts_pandas_over_duckdb"] = round(results["pandas_small"]["counts_s"]
-                                                           / results["duckdb_small"]["counts_s"], 1)
-        results["ratio_cpu_pandas_over_duckdb"] = round(results["pandas_small"]["compute_cpu_s"]
-                                                        / results["duckdb_small"]["compute_cpu_s"], 1)
-        results["ratio_counts_cpu_pandas_over_duckdb"] = round(results["pandas_small"]["counts_cpu_s"]
-                                                               / results["duckdb_small"]["counts_cpu_s"], 1)
+        # interleaved rounds (--repeat), medians: on a shared machine one run of each can be off by 2×
+        rounds = []
+        for k in range(opts.repeat):
+            log(f"  round {k + 1} of {opts.repeat} (load average {os.getloadavg()[0]:.1f})")
+            rounds.append({
+                "duckdb": run("compute", {**common, "store": str(small)}),
+                "duckdb_old_scoring": run("compute", {**common, "store": str(small), "old_scoring": True}),
+                "pandas_fields": run("pandas", {**common, "store": str(small), "from_fields": True}),
+                "pandas_derived": run("pandas", {**common, "store": str(small)}),
+                "load_average": round(os.getloadavg()[0], 1)})
+        results["rounds_small"] = rounds
+
+        def median(name, key):
+            values = sorted(r[name][key] for r in rounds)
+            return values[len(values) // 2] if len(values) % 2 else (values[len(values) // 2 - 1] + values[len(values) // 2]) / 2
+
+        medians = {name: {key: round(median(name, key), 2) for key in ("compute_s", "counts_s", "compute_cpu_s",
+                                                                         "counts_cpu_s")}
+                   for name in ("duckdb", "duckdb_old_scoring", "pandas_fields", "pandas_derived")}
+        for m in medians.values():
+            m["scoring_cpu_s"] = round(m["compute_cpu_s"] - m["counts_cpu_s"], 2)
+        results["medians_small"] = medians
+        for base in ("pandas_fields", "pandas_derived"):
+            for key in ("counts_cpu_s", "compute_cpu_s", "counts_s", "compute_s"):
+                results[f"ratio_{base}_over_duckdb_{key}"] = round(medians[base][key] / medians["duckdb"][key], 1)
+        results["same_counts_as_duckdb"] = all(r[b]["same_counts_as_duckdb"] for r in rounds
+                                               for b in ("pandas_fields", "pandas_derived"))
         if not opts.no_spark:
             log(f"Spark local[2] at {opts.baseline_count:,} …")
             results["spark_small"] = run("compute", {**common, "store": str(small), "engine": "spark"},

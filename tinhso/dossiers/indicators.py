@@ -17,9 +17,7 @@ this follows the portal's practice as far as the research could tell and is mark
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import defaultdict
-from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
@@ -27,20 +25,17 @@ from django.conf import settings
 from tinhso.core.errors import UserError
 from tinhso.dossiers import engine as engines
 from tinhso.dossiers import feedback as pakn_records
-from tinhso.dossiers import rules, store
-from tinhso.dossiers.models import Agency, AgencyKind, OnlineLevel, Procedure, Subjects, SuppliedValue
+from tinhso.dossiers import rules, scoring, store
+from tinhso.dossiers.models import Agency, AgencyKind, Procedure, SuppliedValue
 from tinhso.dossiers.periods import Period
 from tinhso.dossiers.periods import parse as parse_period
+from tinhso.dossiers.scoring import PUBLICATION_WORKING_DAYS, SUPPLIED_ONLY  # noqa: F401 (documented here)
 
 LEVELS = ("agency", "commune", "province")
 METHOD = "svc-766"
 GROUPS = ("transparency", "progress", "online_processing", "online_payment", "digitisation", "satisfaction")
-SUPPLIED_ONLY = ("1.4", "4.2c", "5.2", "5.3")
 ORDER = ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "3.1", "3.2", "3.3", "3.5", "3.5b", "3.6", "4.1", "4.2", "4.2c",
          "4.3", "4.4", "4.5a", "4.5b", "5.1", "5.2", "5.3", "5.4"]
-PUBLICATION_WORKING_DAYS = 5
-"""1.1 and 1.2 at province level: the publication decision at least 5 working days before the legal basis
-takes effect; publicised within 5 working days of that decision [DVCQG-F 1.1, 1.2; ministries 20 / 10]."""
 
 
 def counts_sql(period: Period, mode: str, today: dt.date | None = None) -> str:
@@ -63,150 +58,9 @@ def count_rows(period: Period, mode: str, engine: str = "duckdb", today: dt.date
     return out
 
 
-@dataclass
-class Indicator:
-    numerator: float | None
-    denominator: float | None
-    rate: float | None
-    source: str
-    empty: bool = False
-
-    @classmethod
-    def ratio(cls, num: float, den: float) -> Indicator:
-        if den <= 0:
-            return cls(num, den, 100.0, "records", empty=True)
-        return cls(num, den, 100.0 * num / den, "records")
-
-
-def _shift_working_days(calendar, day: dt.date, days: int) -> dt.date:
-    step = 1 if days > 0 else -1
-    remaining = abs(days)
-    while remaining:
-        day += dt.timedelta(days=step)
-        remaining -= calendar.is_working_day(day)
-    return day
-
-
-class _Catalogue:
-    def __init__(self, calendar):
-        self.procedures = {p.code: p for p in Procedure.objects.all()}
-        self.calendar = calendar
-
-    def publication(self, codes: set[str]) -> dict[str, Indicator | None]:
-        """1.1–1.3 over the procedures the unit handled in the period, when the catalogue knows the facts."""
-        p11 = p12 = p13 = (0, 0)
-        for code in codes:
-            p = self.procedures.get(code)
-            if p is None:
-                continue
-            if p.legal_basis_effective and p.publication_decision_date:
-                limit = _shift_working_days(self.calendar, p.legal_basis_effective, -PUBLICATION_WORKING_DAYS)
-                p11 = (p11[0] + (p.publication_decision_date <= limit), p11[1] + 1)
-            if p.publication_decision_date and p.publicised_date:
-                limit = _shift_working_days(self.calendar, p.publication_decision_date, PUBLICATION_WORKING_DAYS)
-                p12 = (p12[0] + (p.publicised_date <= limit), p12[1] + 1)
-            if p.parts_complete is not None:
-                p13 = (p13[0] + bool(p.parts_complete), p13[1] + 1)
-        return {code: Indicator.ratio(*pair) if pair[1] else None
-                for code, pair in (("1.1", p11), ("1.2", p12), ("1.3", p13))}
-
-
-def _unit_indicators(rows: list[dict], catalogue: _Catalogue, supplied,
-                     feedback: dict[str, int] | None) -> tuple[dict[str, Indicator], dict]:
-    total: dict[str, int] = defaultdict(int)
-    procs: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # per procedure, over agencies
-    for r in rows:
-        for k, v in r.items():
-            if k not in ("agency", "ma_tthc"):
-                total[k] += int(v or 0)
-                procs[r["ma_tthc"]][k] += int(v or 0)
-    cat = catalogue.procedures
-
-    def known(code):
-        return cat.get(code)
-
-    def where(pred):
-        return [c for c in procs if known(c) is not None and pred(known(c))]
-
-    def with_count(codes, key):
-        return sum(1 for c in codes if procs[c][key] > 0)
-
-    def total_over(codes, key):
-        return sum(int(procs[c][key] or 0) for c in codes)
-
-    out: dict[str, Indicator] = {}
-    out.update({k: v for k, v in catalogue.publication(set(procs)).items() if v is not None})
-    on_time = (total["finished_early"] + total["finished_on_due"] + total["in_progress_within"]
-               + total["paused_on_time"])
-    out["2.1"] = Indicator.ratio(on_time, total["in_scope"])
-    done = total["with_result"]
-    out["2.2"] = Indicator(total["work_days"], done, total["work_days"] / done if done else None, "records",
-                           empty=not done)
-    online_service = where(lambda p: p.online_level != OnlineLevel.NONE)
-    out["3.1"] = Indicator.ratio(len(online_service), len(where(lambda p: True)))
-    out["3.2"] = Indicator.ratio(with_count(online_service, "received_online"), len(online_service))
-    paper = where(lambda p: p.requires_paper_result)
-    paper_set = set(paper)
-    online = sum(int(procs[c]["online_e_result"] if c in paper_set else procs[c]["received_online"]) for c in procs)
-    # Unfinished dossiers of paper-result procedures cannot have their e-result yet: undecided, left out
-    # of 3.3 and 4.2 (rules.rule_columns, "online_pending", "attached_pending").
-    decided_33 = total["received"] - total_over(paper, "online_pending")
-    sync = supplied("1.4")
-    if sync is not None:
-        rate = Indicator.ratio(online, decided_33)
-        out["3.3"] = Indicator(online, decided_33, rate.rate * sync / 100.0, "records", empty=rate.empty)
-    fee = where(lambda p: p.fee_bearing)
-    out["3.5"] = Indicator.ratio(with_count(fee, "fee_info"), len(fee))
-    out["3.5b"] = Indicator.ratio(with_count(fee, "paid_online"), len(fee))
-    out["3.6"] = Indicator.ratio(total_over(fee, "paid_online"),
-                                 total_over(fee, "received") - total_over(fee, "fee_all_zero"))
-    out["4.1"] = Indicator.ratio(total_over(paper, "with_result_e_result"), total_over(paper, "with_result"))
-    digitised = sum(int(procs[c]["attached_e_result"] if c in paper_set else procs[c]["attached"]) for c in procs)
-    out["4.2"] = Indicator.ratio(digitised, total["received"] - total_over(paper, "attached_pending"))
-    out["4.3"] = Indicator.ratio(total["reuse"], total["received"])
-    out["4.4"] = Indicator.ratio(total["from_store"], total["received"])
-    citizens = where(lambda p: p.subjects in (Subjects.CITIZENS, Subjects.BOTH))
-    out["4.5a"] = Indicator.ratio(with_count(citizens, "population_data"), len(citizens))
-    out["4.5b"] = Indicator.ratio(total["population_data"], total["received"])
-    if feedback is not None:  # PAKN kept in tinhso: 5.1–5.3 from records (tinhso.dossiers.feedback)
-        out["5.1"] = Indicator.ratio(feedback["regulation"], feedback["scope"])
-        out["5.2"] = Indicator.ratio(feedback["on_time"], feedback["scope"])
-        out["5.3"] = Indicator.ratio(feedback["scope"] - feedback["unhappy_or_late"], feedback["scope"])
-    out["5.4"] = Indicator.ratio(total["in_scope"] - total["unhappy_or_late"], total["in_scope"])
-    for code in ("1.1", "1.2", "1.3", *SUPPLIED_ONLY):
-        if code not in out:
-            value = supplied(code)
-            if value is not None:
-                out[code] = Indicator(None, None, float(value), "supplied")
-    buckets = {k: total[k] for k in ("carried_over", "received", "received_online", "received_direct",
-                                     "received_postal", "finished_early", "finished_on_due", "finished_late",
-                                     "in_progress_within", "in_progress_over", "paused")}
-    buckets["total"] = total["in_scope"]
-    return out, buckets
-
-
 def _supplied_table() -> dict[tuple[str, int | None, str], float]:
     return {(code, agency, p): value for code, agency, p, value
             in SuppliedValue.objects.values_list("indicator", "agency_id", "period", "value")}
-
-
-def _supplier(period: Period, table: dict | None = None):
-    table = _supplied_table() if table is None else table
-
-    def lookup(agency_id: int | None):
-        def find(code: str) -> float | None:
-            for key in ((code, agency_id, period.code), (code, agency_id, ""), (code, None, period.code),
-                        (code, None, "")):
-                if key in table:
-                    return table[key]
-            return None
-        return find
-
-    return lookup
-
-
-def _round(x, digits=4):
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), digits)
 
 
 def periods_sql(periods: list[Period], today: dt.date | None = None) -> str:
@@ -255,23 +109,19 @@ RULE_INPUTS = ("agency", "ma_tthc", "status", "channel", "received_date", "end_d
 def compute_many(periods: list[str], levels: tuple[str, ...] = ("agency", "commune"), engine: str = "duckdb",
                  mode: str | None = None, today: dt.date | None = None) -> dict[tuple[str, str], dict]:
     """:func:`compute` for every period × level with one pass over the store (the benchmark's "every
-    indicator for every agency and commune × 12 months"); same results as calling :func:`compute` each time."""
-    mode = mode or settings.DOSSIER_SUPPLEMENT_MODE
+    indicator for every agency and commune × 12 months") and one scoring over arrays of every unit-period
+    (:mod:`tinhso.dossiers.scoring`); same results as calling :func:`compute` each time."""
+    mode = _mode(mode)
     parsed = [parse_period(p) for p in periods]
     today = today or engines.today_local()
     names, rows = engines.run(many_counts_sql(parsed, mode, today), engine)
-    by_period: dict[str, list[dict]] = defaultdict(list)
-    for r in engines.as_dicts(names, rows):
-        by_period[r.pop("period")].append(r)
-    context = Context()
-    return {(p.code, level): compute(p.code, level, engine=engine, mode=mode, today=today, rows=by_period[p.code],
-                                     context=context)
-            for p in parsed for level in levels}
+    counts = scoring.Counts.from_rows(names, rows)
+    return score(counts, parsed, levels, engine=engine, mode=mode, today=today)
 
 
 class Context:
-    """What every document of one computation reads alike — the agencies, the catalogue, the supplied
-    values, the svc-766 method, the PAKN counts of each period — read once by :func:`compute_many`
+    """What every document of one computation reads alike — the agencies, the catalogue's facts, the
+    supplied values, the svc-766 method, the PAKN counts of each period — read once per computation
     instead of once per period × level (the same values: nothing changes them during a computation)."""
 
     def __init__(self):
@@ -279,10 +129,11 @@ class Context:
         from tinhso.indices.methodology import load_method
 
         self.agencies = {a.code: a for a in Agency.objects.select_related("unit")}
-        self.catalogue = _Catalogue(calendar())
+        self.facts = scoring.ProcedureFacts({p.code: p for p in Procedure.objects.all()}, calendar())
         self.supplied = _supplied_table()
         self.method = load_method(METHOD)
         self._pakn: dict[tuple, object] = {}
+        self._province_name: str | None = None
 
     def pakn(self, start: dt.date, end: dt.date, judge: dt.date):
         key = (start, end, judge)
@@ -290,92 +141,191 @@ class Context:
             self._pakn[key] = pakn_records.counts(start, end, judge)
         return self._pakn[key]
 
+    def supplier(self, period: Period, agency_id: int | None):
+        """``code → value``: the supplied value of an indicator for the agency (None: the province) in the
+        period — the agency's own for the period, else its own for any period, else the province's."""
+        table = self.supplied
 
-def compute(period: str, level: str = "agency", engine: str = "duckdb", mode: str | None = None,
-            today: dt.date | None = None, rows: list[dict] | None = None, context: Context | None = None) -> dict:
-    """The indicators JSON of one period and level (see docs/dossiers.md); ``today`` (default: the date in
-    Vietnam) is when a period that has not ended is judged."""
-    from tinhso.indices import engine as index_engine
-    from tinhso.indices.ranking import competition_ranks
+        def find(code: str) -> float | None:
+            for key in ((code, agency_id, period.code), (code, agency_id, ""), (code, None, period.code),
+                        (code, None, "")):
+                if key in table:
+                    return table[key]
+            return None
+        return find
 
-    if level not in LEVELS:
-        raise UserError("bad_level", f"Cấp {level!r} không hợp lệ ({', '.join(LEVELS)})",
-                        f"Unknown level {level!r} ({', '.join(LEVELS)})", field="by")
+    def province_name(self) -> str:
+        if self._province_name is None:
+            from tinhso.geo.models import Unit
+
+            province = Unit.objects.filter(structure="current", level="province", code=settings.PROVINCE_CODE).first()
+            self._province_name = province.name if province else settings.PROVINCE_CODE
+        return self._province_name
+
+
+def _mode(mode: str | None) -> str:
     mode = mode or settings.DOSSIER_SUPPLEMENT_MODE
     if mode not in rules.SUPPLEMENT_MODES:
         raise UserError("bad_supplement_mode", f"DOSSIER_SUPPLEMENT_MODE phải là pause hoặc restart, không phải {mode!r}",
                         f"DOSSIER_SUPPLEMENT_MODE must be pause or restart, not {mode!r}", field="mode")
+    return mode
+
+
+def compute(period: str, level: str = "agency", engine: str = "duckdb", mode: str | None = None,
+            today: dt.date | None = None, rows: list[dict] | None = None, context: Context | None = None) -> dict:
+    """The indicators JSON of one period and level (see docs/dossiers.md); ``today`` (default: the date in
+    Vietnam) is when a period that has not ended is judged. ``rows``: the period's counts, when already
+    computed (else they are queried)."""
+    if level not in LEVELS:
+        raise UserError("bad_level", f"Cấp {level!r} không hợp lệ ({', '.join(LEVELS)})",
+                        f"Unknown level {level!r} ({', '.join(LEVELS)})", field="by")
+    mode = _mode(mode)
     p = parse_period(period)
     if rows is None:
         rows = count_rows(p, mode, engine, today)
-    context = context or Context()
-    agencies = context.agencies
-    units: list[tuple[str, str, int | None, list[dict]]] = []
-    if level == "province":
-        from tinhso.geo.models import Unit
+    counts = scoring.Counts.from_dicts(rows, p.code)
+    return score(counts, [p], (level,), engine=engine, mode=mode, today=today, context=context)[(p.code, level)]
 
-        province = Unit.objects.filter(structure="current", level="province", code=settings.PROVINCE_CODE).first()
-        units.append((settings.PROVINCE_CODE, province.name if province else settings.PROVINCE_CODE, None, rows))
-    else:
-        kind = AgencyKind.DEPARTMENT if level == "agency" else AgencyKind.COMMUNE
-        by_agency = defaultdict(list)
-        for r in rows:
-            by_agency[r["agency"]].append(r)
-        for a in sorted((a for a in agencies.values() if a.kind == kind and (a.active or a.code in by_agency)),
-                        key=lambda a: a.code):
-            units.append((a.code, a.name, a.pk, by_agency.get(a.code, [])))
-    judge = min(p.end, today or engines.today_local())
-    pakn = context.pakn(p.start, p.end, judge)
-    catalogue = context.catalogue
-    supplier = _supplier(p, context.supplied)
+
+def score(counts: scoring.Counts, periods: list[Period], levels: tuple[str, ...], *, engine: str, mode: str,
+          today: dt.date | None = None, context: Context | None = None) -> dict[tuple[str, str], dict]:
+    """The indicators JSON of every period × level from the counts of those periods: the indicators of
+    every unit-period of a level at once (:func:`tinhso.dossiers.scoring.indicators`), then per document
+    the svc-766 points, group points and total (:func:`tinhso.indices.engine.evaluate`) and the
+    competition ranks."""
+    for level in levels:
+        if level not in LEVELS:
+            raise UserError("bad_level", f"Cấp {level!r} không hợp lệ ({', '.join(LEVELS)})",
+                            f"Unknown level {level!r} ({', '.join(LEVELS)})", field="by")
+    context = context or Context()
+    today = today or engines.today_local()
+    period_index = {p.code: i for i, p in enumerate(periods)}
+    row_period = np.fromiter((period_index.get(c, -1) for c in counts.period), dtype=np.int64, count=len(counts))
+    proc = context.facts.index(counts.ma_tthc)
+    agency_codes: dict[str, int] = {}
+    row_agency = np.fromiter((agency_codes.setdefault(a, len(agency_codes)) for a in counts.agency),
+                             dtype=np.int64, count=len(counts))
+    present = [set() for _ in periods]  # agency codes with counts, per period
+    if len(counts):
+        pairs = np.unique(np.stack([row_period, row_agency], axis=1), axis=0)
+        names = list(agency_codes)
+        for pi, ai in pairs:
+            if pi >= 0:
+                present[pi].add(names[ai])
+    docs: dict[tuple[str, str], dict] = {}
+    for level in levels:
+        # the units of every document of this level, one after the other: (period index, code, name, agency)
+        units: list[tuple[int, str, str, object]] = []
+        unit_of = np.full((len(periods), len(agency_codes) + 1), -1, dtype=np.int64)
+        if level == "province":
+            for pi in range(len(periods)):
+                units.append((pi, settings.PROVINCE_CODE, context.province_name(), None))
+            row_unit = np.where(row_period >= 0, row_period, -1)
+        else:
+            kind = AgencyKind.DEPARTMENT if level == "agency" else AgencyKind.COMMUNE
+            of_kind = sorted((a for a in context.agencies.values() if a.kind == kind), key=lambda a: a.code)
+            for pi in range(len(periods)):
+                for a in of_kind:
+                    if a.active or a.code in present[pi]:
+                        ai = agency_codes.get(a.code)
+                        if ai is not None:
+                            unit_of[pi, ai] = len(units)
+                        units.append((pi, a.code, a.name, a))
+            row_unit = unit_of[row_period, row_agency] if len(counts) else np.zeros(0, np.int64)
+            row_unit = np.where(row_period >= 0, row_unit, -1)
+        docs.update(_documents(level, units, row_unit, proc, counts, periods, context, engine, mode, today))
+    return docs
+
+
+def _documents(level, units, row_unit, proc, counts, periods, context, engine, mode, today):
+    from tinhso.indices import engine as index_engine
+    from tinhso.indices.ranking import competition_ranks
+
     method = context.method
+    n = len(units)
+    unit, procedure, sums = scoring._group(row_unit, proc, counts.values, len(context.facts.codes) + 1)
+    pakn = [context.pakn(p.start, p.end, min(p.end, today)) for p in periods]
+    feedback: list[dict | None] = []
+    for pi, _code, _name, agency in units:
+        c = pakn[pi]
+        if c is None:  # tinhso holds no PAKN: 5.2 and 5.3 are supplied values
+            feedback.append(None)
+        elif agency is None:  # the province: every agency's (and unassigned) PAKN
+            total: dict[str, int] = defaultdict(int)
+            for counts_of in c.values():
+                for k, v in counts_of.items():
+                    total[k] += v
+            feedback.append(total)
+        else:
+            feedback.append(c.get(agency.pk, {}))
+    supplied = [context.supplier(periods[pi], agency.pk if agency is not None else None)
+                for pi, _c, _n, agency in units]
+    found, total, has_rows = scoring.indicators(n, unit, procedure, sums, context.facts.table, supplied, feedback)
     leaves = [c for c in method.order if method.nodes[c].is_leaf]
-    given = np.full((len(units), len(method.order)), np.nan)
-    computed = []
-    for i, (_code, _name, agency_id, unit_rows) in enumerate(units):
-        if not unit_rows:
-            computed.append(({}, {}))
-            continue
-        unit_feedback = None
-        if pakn is not None:
-            unit_feedback = defaultdict(int)
-            for aid, c in pakn.items():
-                if agency_id is None or aid == agency_id:
-                    for k, v in c.items():
-                        unit_feedback[k] += v
-        found, buckets = _unit_indicators(unit_rows, catalogue, supplier(agency_id), unit_feedback)
-        computed.append((found, buckets))
-        for code in leaves:
-            if code in found and found[code].rate is not None:
-                given[i, method.columns[code]] = found[code].rate
-    values = index_engine.evaluate(method, given)
-    totals = values[:, method.columns[method.score]]
-    ranks = competition_ranks(totals, method.decimals)
-    out_units = []
-    for i, (code, name, _aid, unit_rows) in enumerate(units):
-        found, buckets = computed[i]
-        indicators = {}
-        for key in sorted(found, key=ORDER.index):
-            ind = found[key]
-            points = None
-            if key in method.columns and method.nodes[key].counts:
-                points = _round(values[i, method.columns[key]])
-            entry = {"numerator": ind.numerator, "denominator": ind.denominator, "rate": _round(ind.rate),
-                     "points": points, "source": ind.source}
-            if ind.empty:
-                entry["empty"] = True
-            indicators[key] = entry
-        missing = []
-        if unit_rows:
-            missing = [c for c in leaves if method.nodes[c].counts and math.isnan(given[i, method.columns[c]])]
-        out_units.append({
-            "code": code, "name": name,
-            "total": _round(totals[i], method.decimals),
-            "rank": int(ranks[i]) or None,
-            "groups": {g: _round(values[i, method.columns[g]]) for g in GROUPS},
-            "indicators": indicators, "buckets": buckets,
-            **({"missing": missing} if missing else {}),
-        })
-    out_units.sort(key=lambda u: (u["rank"] is None, u["rank"] or 0, u["code"]))
-    return {"period": p.code, "start": p.start.isoformat(), "end": p.end.isoformat(), "level": level,
-            "engine": engine, "supplement_mode": mode, "method": METHOD, "units": out_units}
+    given = np.full((n, len(method.order)), np.nan)
+    for code in leaves:
+        f = found.get(code)
+        if f is not None:
+            given[:, method.columns[code]] = np.where(f.present, f.rate, np.nan)
+    scored_codes = {c for c in found if c in method.columns and method.nodes[c].counts}
+    counted_leaves = [c for c in leaves if method.nodes[c].counts]
+    # per-unit lists of Python values, read once
+    columns = {}
+    for code, f in found.items():
+        columns[code] = (f.present.tolist(), None if f.numerator is None else f.numerator.tolist(),
+                         None if f.denominator is None else f.denominator.tolist(), scoring.rounded_list(f.rate),
+                         f.source.tolist(), f.empty.tolist())
+    order = [c for c in ORDER if c in columns]
+    totals_py = total.tolist()
+    bucket_index = [scoring.K[k] for k in scoring.BUCKETS]
+    in_scope = scoring.K["in_scope"]
+    has = has_rows.tolist()
+    out: dict[tuple[str, str], dict] = {}
+    by_doc: dict[int, list[int]] = defaultdict(list)
+    for u, (pi, *_rest) in enumerate(units):
+        by_doc[pi].append(u)
+    for pi, p in enumerate(periods):
+        members = by_doc.get(pi, [])
+        values = index_engine.evaluate(method, given[members])
+        totals = values[:, method.columns[method.score]]
+        ranks = competition_ranks(totals, method.decimals).tolist()
+        points = {c: scoring.rounded_list(values[:, method.columns[c]]) for c in scored_codes}
+        groups = {g: scoring.rounded_list(values[:, method.columns[g]]) for g in GROUPS}
+        totals_list = scoring.rounded_list(totals, method.decimals)
+        given_missing = {c: np.isnan(given[members, method.columns[c]]).tolist() for c in counted_leaves}
+        out_units = []
+        for i, u in enumerate(members):
+            _pi, code, name, _agency = units[u]
+            indicators: dict[str, dict] = {}
+            buckets: dict[str, int] = {}
+            missing: list[str] = []
+            if has[u]:
+                for key in order:
+                    present, num, den, rate, source, empty = columns[key]
+                    if not present[u]:
+                        continue
+                    supplied_value = source[u] == "supplied"
+                    entry = {"numerator": None if supplied_value or num is None else num[u],
+                             "denominator": None if supplied_value or den is None else den[u],
+                             "rate": rate[u], "points": points[key][i] if key in points else None,
+                             "source": source[u]}
+                    if empty[u]:
+                        entry["empty"] = True
+                    indicators[key] = entry
+                row = totals_py[u]
+                buckets = {k: row[j] for k, j in zip(scoring.BUCKETS, bucket_index)}
+                buckets["total"] = row[in_scope]
+                missing = [c for c in counted_leaves if given_missing[c][i]]
+            out_units.append({
+                "code": code, "name": name,
+                "total": totals_list[i],
+                "rank": ranks[i] or None,
+                "groups": {g: groups[g][i] for g in GROUPS},
+                "indicators": indicators, "buckets": buckets,
+                **({"missing": missing} if missing else {}),
+            })
+        out_units.sort(key=lambda x: (x["rank"] is None, x["rank"] or 0, x["code"]))
+        out[(p.code, level)] = {"period": p.code, "start": p.start.isoformat(), "end": p.end.isoformat(),
+                                "level": level, "engine": engine, "supplement_mode": mode, "method": METHOD,
+                                "units": out_units}
+    return out
