@@ -4,6 +4,8 @@ M dossiers in the store.
 
     .venv/bin/python bench/analysis.py                                   # 1,000,000 reports, 10,000,000 dossiers
     .venv/bin/python bench/analysis.py --reports 200000 --dossiers 1000000   # smaller
+    .venv/bin/python bench/analysis.py --work /tmp/x        # keep the loaded fixture there, reuse it next time
+    .venv/bin/python bench/analysis.py --work /tmp/x --load-only   # load (or check) it and stop
 
 Steps (each in its own child process, which reports its peak RSS from ``resource.getrusage`` and
 Python's own peak from ``tracemalloc``):
@@ -28,6 +30,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +41,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 MONTH = "2025-10"
+LOADER_VERSION = 1  # bump when the setup/reports/dossiers phases write different data: kept fixtures are reloaded
+FIXTURE_FILE = "fixture.json"
+KINDS = ("rising_category", "hotspots", "units_behind", "targets_at_risk", "ranking_levers")
 
 
 def log(*args):
@@ -193,28 +199,25 @@ def _set_store(path: str | None) -> None:
 
 
 def phase_analysis(args: dict) -> dict:
+    """``run_all`` for the month (every detector, or ``args["kinds"]``), timed as a whole: wall time, CPU
+    time of the process (user + system, all threads: DuckDB's and SQLite's included) and findings."""
     import datetime as dt
 
-    from tinhso.analysis.detectors import context_for, registry
+    from tinhso.analysis.detectors import run_all
     from tinhso.analysis.findings import Context
 
     _set_store(args.get("store"))
     ctx = Context(month=dt.date.fromisoformat(MONTH + "-01"))
-    out = {}
-    total = 0.0
-    findings = 0
-    cpu_total = 0.0
-    for kind in registry():
-        t0, c0 = time.perf_counter(), time.process_time()
-        found = registry()[kind](context_for(ctx, kind))
-        spent, cpu = time.perf_counter() - t0, time.process_time() - c0
-        total += spent
-        cpu_total += cpu
-        findings += len(found)
-        out[f"{kind}_s"] = round(spent, 2)
-        out[f"{kind}_cpu_s"] = round(cpu, 2)
-    out.update(total_s=round(total, 2), total_cpu_s=round(cpu_total, 2), findings=findings)
-    return out
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    found = run_all(ctx, kinds=args.get("kinds"))
+    spent = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    per_kind: dict[str, int] = {}
+    for f in found:
+        per_kind[f.kind] = per_kind.get(f.kind, 0) + 1
+    return {"run_s": round(spent, 2), "run_cpu_s": round(cpu, 2), "findings": len(found), "per_kind": per_kind}
 
 
 def phase_baseline(args: dict) -> dict:
@@ -280,7 +283,14 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=10_000_000)
     parser.add_argument("--dossier-sample", type=int, default=100_000,
                         help="dossiers generated and imported for real before replication")
-    parser.add_argument("--work", help="working directory (default: a temporary one)")
+    parser.add_argument("--work", help=(
+        "working directory (default: a temporary one); the loaded reports and dossiers are kept there and "
+        "reused by the next run with the same sizes (a marker file is written once the load is complete)"))
+    parser.add_argument("--load-only", action="store_true", help="load (or check) the --work fixture and stop")
+    parser.add_argument("--no-per-detector", action="store_true",
+                        help="only run_all (not also each detector alone, in its own process, for its peak memory)")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the baseline (the rising-category counts in Python: ~3 min at 1 M reports)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if opts.child:
@@ -289,27 +299,56 @@ def main() -> None:
     from machine import cpu_model
 
     work = Path(opts.work or tempfile.mkdtemp(prefix="tinhso-bench-analysis-"))
+    work.mkdir(parents=True, exist_ok=True)
     var = work / "var"
     common = {"var": str(var), "work": str(work)}
     log(f"{cpu_model()}, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} (shared machine)")
     results: dict = {"reports": opts.reports, "dossiers": opts.dossiers, "month": MONTH,
                      "load_average_start": [round(x, 2) for x in os.getloadavg()]}
-    log("setup …")
-    run("setup", common)
-    log(f"write {opts.reports:,} reports …")
-    results["write"] = run("reports", {**common, "reports": opts.reports})
-    store = None
-    if opts.dossiers:
-        log(f"dossiers: {min(opts.dossier_sample, opts.dossiers):,} generated and imported, replicated to "
-            f"{opts.dossiers:,} …")
-        results["import"] = run("dossiers", {**common, "sample": min(opts.dossier_sample, opts.dossiers)})
-        big = work / "store-big"
-        results["store"] = run("replicate", {"src": str(var / "dossiers"), "dst": str(big), "count": opts.dossiers})
-        store = str(big)
+    key = {"loader": LOADER_VERSION, "reports": opts.reports, "dossiers": opts.dossiers,
+           "dossier_sample": min(opts.dossier_sample, opts.dossiers), "month": MONTH}
+    marker = work / FIXTURE_FILE
+    kept = json.loads(marker.read_text()) if opts.work and marker.exists() else None
+    big = work / "store-big"
+    if kept == key:
+        log(f"reusing the fixture kept in {work}: {json.dumps(kept)}")
+        results["fixture"] = "reused"
+    else:
+        if opts.work and any(work.iterdir()):
+            # another size, or a load interrupted before its end: start again from nothing
+            log(f"{work} holds another or a half-loaded fixture ({kept}): wiping it")
+            marker.unlink(missing_ok=True)
+            for sub in ("var", "store-big", "sample.parquet"):
+                path = work / sub
+                if path.is_dir():
+                    shutil.rmtree(path)
+                elif path.exists():
+                    path.unlink()
+        log("setup …")
+        run("setup", common)
+        log(f"write {opts.reports:,} reports …")
+        results["write"] = run("reports", {**common, "reports": opts.reports})
+        if opts.dossiers:
+            log(f"dossiers: {key['dossier_sample']:,} generated and imported, replicated to {opts.dossiers:,} …")
+            results["import"] = run("dossiers", {**common, "sample": key["dossier_sample"]})
+            results["store"] = run("replicate", {"src": str(var / "dossiers"), "dst": str(big),
+                                                 "count": opts.dossiers})
+        if opts.work:
+            marker.write_text(json.dumps(key))
+    store = str(big) if opts.dossiers else None
+    if opts.load_only:
+        results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+        print(json.dumps(results, indent=1))
+        return
     log("run_all for the month …")
     results["analysis"] = run("analysis", {**common, "store": store})
-    log("baseline: the rising-category counts in Python …")
-    results["baseline"] = run("baseline", common)
+    if not opts.no_per_detector:
+        for kind in KINDS:
+            log(f"{kind} alone …")
+            results[kind] = run("analysis", {**common, "store": store, "kinds": [kind]})
+    if not opts.no_baseline:
+        log("baseline: the rising-category counts in Python …")
+        results["baseline"] = run("baseline", common)
     results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(results, indent=1))
 
