@@ -6,9 +6,11 @@ M dossiers in the store.
     .venv/bin/python bench/analysis.py --reports 200000 --dossiers 1000000   # smaller
     .venv/bin/python bench/analysis.py --work /tmp/x        # keep the loaded fixture there, reuse it next time
     .venv/bin/python bench/analysis.py --work /tmp/x --load-only   # load (or check) it and stop
+    .venv/bin/python bench/analysis.py --work /tmp/x --before /tmp/old   # and run_all of an older checkout
 
 Steps (each in its own child process, which reports its peak RSS from ``resource.getrusage`` and
-Python's own peak from ``tracemalloc``):
+Python's own peak from ``tracemalloc``, except the analysis, where tracing would double the CPU time:
+``--python-peak``):
 
 1. **setup**: ``tinhso init`` in a temporary ``TINHSO_VAR_DIR`` (SQLite), the demo reference data of
    reports (categories, a committee per commune, departments, routing) and the dossiers' demo catalogue;
@@ -16,10 +18,16 @@ Python's own peak from ``tracemalloc``):
    (the rows the detectors read: category, commune, place, handling unit, times, deadlines, ratings;
    states consistent with the times, not full histories — the workflow generator would take hours);
 3. **dossiers**: ``--dossier-sample`` dossiers from the real generator through the real importer, then
-   replicated to M rows with new codes (as ``bench/dossiers.py`` does);
-4. **analysis** (the goal, < 60 s and < 2 GB): ``run_all`` for the month, every detector, all units;
+   replicated to M rows with new codes, and 5 % of them synced again as later versions applied by the
+   store's own upsert (as ``bench/dossiers.py`` does), which leaves the store marked one row per dossier;
+4. **analysis** (the goal, < 60 s and < 2 GB): ``run_all`` for the month, every detector, all units
+   (wall, CPU = user + system of all threads, peak RSS); then each detector alone, in its own process
+   (``--no-per-detector`` skips), and with ``--before DIR`` ``run_all`` of an older checkout;
 5. **baseline**: the rising-category counts done by loading the window's rows into Python and counting
    them (what the detector avoids by grouping in SQL), at the same N, in the same run — the ratio.
+
+With ``--work DIR`` steps 1–3 are kept in DIR (``fixture.json`` is written once they are complete) and
+skipped by the next run with the same sizes (``--load-only``: load and stop).
 
 The machine is shared by other jobs (load average printed): figures are upper bounds.
 """
@@ -59,9 +67,10 @@ def _django(var_dir: str) -> None:
 
 
 def _peak() -> dict:
-    _cur, py_peak = tracemalloc.get_traced_memory()
-    return {"rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "python_peak_mb": round(py_peak / 1048576, 1)}
+    out = {"rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    if tracemalloc.is_tracing():
+        out["python_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 1048576, 1)
+    return out
 
 
 def phase_setup(args: dict) -> dict:
@@ -191,6 +200,12 @@ def phase_replicate(args: dict) -> dict:
     return dossier_bench.phase_replicate(args)
 
 
+def phase_upsert(args: dict) -> dict:
+    import dossiers as dossier_bench
+
+    return dossier_bench.phase_upsert(args)
+
+
 def _set_store(path: str | None) -> None:
     if path:
         from django.conf import settings
@@ -250,11 +265,14 @@ def phase_baseline(args: dict) -> dict:
 
 
 PHASES = {"setup": phase_setup, "reports": phase_reports, "dossiers": phase_dossiers,
-          "replicate": phase_replicate, "analysis": phase_analysis, "baseline": phase_baseline}
+          "replicate": phase_replicate, "upsert": phase_upsert, "analysis": phase_analysis, "baseline": phase_baseline}
 
 
 def child(name: str, args: dict) -> None:
-    tracemalloc.start()
+    # tracemalloc hooks every allocation: it doubled the analysis' CPU time (55 s with it, 32 s without,
+    # same code and fixture), so the analysis, the goal's measurement, runs without it unless asked.
+    if name != "analysis" or args.get("python_peak"):
+        tracemalloc.start()
     if name != "replicate":
         _django(args["var"])
     result = PHASES[name](args)
@@ -262,8 +280,8 @@ def child(name: str, args: dict) -> None:
     print(json.dumps(result), flush=True)
 
 
-def run(name: str, args: dict) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+def run(name: str, args: dict, tree: Path = REPO) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(tree))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, __file__, "--child", name, json.dumps(args)], env=env, cwd=REPO,
@@ -289,6 +307,11 @@ def main() -> None:
     parser.add_argument("--load-only", action="store_true", help="load (or check) the --work fixture and stop")
     parser.add_argument("--no-per-detector", action="store_true",
                         help="only run_all (not also each detector alone, in its own process, for its peak memory)")
+    parser.add_argument("--before", metavar="DIR", help=(
+        "also run run_all with the tinhso of DIR, a checkout of an older commit (git worktree add DIR "
+        "<commit>), on the same fixture in the same run: the before/after ratios"))
+    parser.add_argument("--python-peak", action="store_true",
+                        help="trace Python's allocations in the analysis too (its own peak; about doubles its CPU)")
     parser.add_argument("--no-baseline", action="store_true",
                         help="skip the baseline (the rising-category counts in Python: ~3 min at 1 M reports)")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
@@ -301,7 +324,7 @@ def main() -> None:
     work = Path(opts.work or tempfile.mkdtemp(prefix="tinhso-bench-analysis-"))
     work.mkdir(parents=True, exist_ok=True)
     var = work / "var"
-    common = {"var": str(var), "work": str(work)}
+    common = {"var": str(var), "work": str(work), "python_peak": opts.python_peak}
     log(f"{cpu_model()}, {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} (shared machine)")
     results: dict = {"reports": opts.reports, "dossiers": opts.dossiers, "month": MONTH,
                      "load_average_start": [round(x, 2) for x in os.getloadavg()]}
@@ -335,6 +358,12 @@ def main() -> None:
                                                  "count": opts.dossiers})
         if opts.work:
             marker.write_text(json.dumps(key))
+    if opts.dossiers and not (big / "_one_row_per_dossier").exists() and Path(str(big) + "-updates").is_dir():
+        # The 5 % later versions written by the replication, applied by the store's own upsert (as every
+        # import does): the store then holds one row per dossier and is marked so, like a real one, and
+        # the queries read it directly instead of choosing each dossier's latest version over 10 M rows.
+        log("apply the later versions with the store's upsert …")
+        results["upsert"] = run("upsert", {**common, "dst": str(big)})
     store = str(big) if opts.dossiers else None
     if opts.load_only:
         results["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -342,6 +371,13 @@ def main() -> None:
         return
     log("run_all for the month …")
     results["analysis"] = run("analysis", {**common, "store": store})
+    if opts.before:
+        log(f"before: run_all with the tinhso of {opts.before} …")
+        results["before"] = run("analysis", {**common, "store": store}, tree=Path(opts.before).resolve())
+        results["before_over_after"] = {
+            "wall": round(results["before"]["run_s"] / results["analysis"]["run_s"], 2),
+            "cpu": round(results["before"]["run_cpu_s"] / results["analysis"]["run_cpu_s"], 2),
+            "rss": round(results["before"]["rss_peak_mb"] / results["analysis"]["rss_peak_mb"], 2)}
     if not opts.no_per_detector:
         for kind in KINDS:
             log(f"{kind} alone …")
