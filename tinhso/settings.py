@@ -337,3 +337,7 @@ LOGGING = {
 # is what the national portal's reference implementation does by default.
 DOSSIER_STORE_DIR = Path(os.environ.get("TINHSO_DOSSIER_STORE_DIR", VAR_DIR / "dossiers")).resolve()
 DOSSIER_SUPPLEMENT_MODE = os.environ.get("TINHSO_DOSSIER_SUPPLEMENT_MODE", "pause")
+# DuckDB's resources for the dossier queries: its default memory limit is 80 % of the machine's RAM (a
+# hash aggregate over 10 M dossiers then held ~2.5 GB); above the limit it spills to disk under VAR_DIR.
+DOSSIER_DUCKDB_MEMORY_LIMIT = os.environ.get("TINHSO_DUCKDB_MEMORY_LIMIT", "1GB")
+DOSSIER_DUCKDB_THREADS = int(os.environ.get("TINHSO_DUCKDB_THREADS", "0") or 0)  # 0: one per core, at most 4

@@ -17,6 +17,7 @@ import decimal
 import os
 import sys
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 from tinhso.core.errors import UserError
@@ -42,6 +43,13 @@ def run(sql: str, engine: str = "duckdb", base: Path | None = None) -> tuple[lis
     if engine not in ENGINES:
         raise UserError("bad_engine", f"Bộ máy {engine!r} không hợp lệ ({', '.join(ENGINES)})",
                         f"Unknown engine {engine!r} ({', '.join(ENGINES)})", field="engine")
+    pending = _take_prefetched(sql, engine, base)
+    if pending is not None:
+        return pending.result()
+    return _run_now(sql, engine, base)
+
+
+def _run_now(sql: str, engine: str, base: Path | None) -> tuple[list[str], list[tuple]]:
     paths = store.files(base)
     if not paths:
         return [], []
@@ -60,6 +68,57 @@ def run(sql: str, engine: str = "duckdb", base: Path | None = None) -> tuple[lis
                         status=500) from exc
 
 
+_prefetched: dict[tuple[str, str, str], Future] = {}
+_prefetch_lock = threading.Lock()
+
+
+def _prefetch_key(sql: str, engine: str, base: Path | None) -> tuple[str, str, str]:
+    return (sql, engine, str(base or store.root()))
+
+
+def prefetch(sql: str, engine: str = "duckdb", base: Path | None = None) -> None:
+    """Start :func:`run` of ``sql`` in a background thread; the next :func:`run` of the same query (same
+    engine and store) waits for that result instead of running it again (an error is raised there).
+
+    For a caller that knows it will need a slow query later and has other work meanwhile: the monthly
+    analysis starts the dossier query (DuckDB, which releases the GIL) before the report detectors (SQLite),
+    so both cores work. DuckDB only (Spark has its own parallelism). The thread reads only the Parquet
+    store, never the database (Django's connections are per thread). A result not taken is dropped by
+    :func:`drop_prefetched`, which the caller runs when done, so a later query never sees an old store."""
+    if engine != "duckdb":
+        return
+    key = _prefetch_key(sql, engine, base)
+    with _prefetch_lock:
+        if key in _prefetched:
+            return
+        future: Future = Future()
+        _prefetched[key] = future
+
+    def work():
+        try:
+            future.set_result(_run_now(sql, engine, base))
+        except BaseException as exc:  # handed to the caller of run()
+            future.set_exception(exc)
+
+    threading.Thread(target=work, name="tinhso-dossier-prefetch", daemon=True).start()
+
+
+def _take_prefetched(sql: str, engine: str, base: Path | None) -> Future | None:
+    if not _prefetched:
+        return None
+    with _prefetch_lock:
+        return _prefetched.pop(_prefetch_key(sql, engine, base), None)
+
+
+def drop_prefetched() -> None:
+    """Forget the prefetched results not taken (waiting for the queries still running)."""
+    with _prefetch_lock:
+        pending = list(_prefetched.values())
+        _prefetched.clear()
+    for future in pending:
+        future.exception()  # wait: no thread left reading the store; its error, if any, is not ours
+
+
 def _engine_error(exc: Exception) -> bool:
     """An error of the engine or of the files it read (a damaged Parquet file, a Java failure), as opposed
     to a bug in tinhso."""
@@ -67,11 +126,28 @@ def _engine_error(exc: Exception) -> bool:
     return module.startswith(("duckdb", "_duckdb", "pyspark", "py4j"))
 
 
+def duckdb_config() -> dict:
+    """DuckDB's settings for the dossier queries: ``threads`` (``settings.DOSSIER_DUCKDB_THREADS``, else one
+    per core, at most 4), ``memory_limit`` (``settings.DOSSIER_DUCKDB_MEMORY_LIMIT``, 1 GB by default instead of
+    DuckDB's 80 % of RAM: the analysis and the web workers share the machine) with spilling to
+    ``VAR_DIR/duckdb-tmp`` above it, and no insertion order kept (no query here relies on it without an
+    ORDER BY; it lets DuckDB stream aggregates with less memory)."""
+    from django.conf import settings
+
+    threads = int(getattr(settings, "DOSSIER_DUCKDB_THREADS", 0) or 0) or max(1, min(4, os.cpu_count() or 1))
+    config = {"threads": threads, "preserve_insertion_order": False}
+    limit = str(getattr(settings, "DOSSIER_DUCKDB_MEMORY_LIMIT", "") or "").strip()
+    if limit:
+        config["memory_limit"] = limit
+        config["temp_directory"] = str(Path(settings.VAR_DIR) / "duckdb-tmp")
+    return config
+
+
 def _run_duckdb(sql: str, base: Path) -> tuple[list[str], list[tuple]]:
     import duckdb
 
     pattern = str(base / "month=*" / "*.parquet").replace("'", "''")
-    con = duckdb.connect(config={"threads": int(os.environ.get("TINHSO_DUCKDB_THREADS", "2"))})
+    con = duckdb.connect(config=duckdb_config())
     try:
         con.execute(f"CREATE VIEW dossier_files AS SELECT * FROM read_parquet('{pattern}', "
                     "hive_partitioning = true, union_by_name = true)")

@@ -94,6 +94,14 @@ def many_counts_sql(periods: list[Period], mode: str, today: dt.date | None = No
     # evaluates it block-wise against the few periods (a nested loop over 12 rows) instead of sorting the
     # dossiers for a range join; Spark broadcasts the periods either way.
     dossier_part, period_part = rules.scope_parts("p.p_start", "p.p_end")
+    # The join condition for the widest span of the periods, on the dossier alone: implied by the join
+    # (so the counts are the same), it lets the scan skip the dossiers no period can take — finished
+    # before the first period or received after the last (Parquet row groups by their min/max) —
+    # instead of joining every dossier of the store (a month's analysis: ~10 M rows -> the two months').
+    if periods:
+        span = rules.scope_parts(f"DATE '{min(p.start for p in periods).isoformat()}'",
+                                 f"DATE '{max(p.end for p in periods).isoformat()}'")[1]
+        dossier_part = f"{dossier_part} AND {span}"
     return (f"SELECT p.period AS period, d.agency AS agency, d.ma_tthc AS ma_tthc, {', '.join(sums)} "
             f"FROM (SELECT * FROM ({source}) c WHERE {dossier_part}) d JOIN ({periods_sql(periods, today)}) p "
             f"ON COALESCE({period_part}, FALSE) "
@@ -117,6 +125,15 @@ def compute_many(periods: list[str], levels: tuple[str, ...] = ("agency", "commu
     names, rows = engines.run(many_counts_sql(parsed, mode, today), engine)
     counts = scoring.Counts.from_rows(names, rows)
     return score(counts, parsed, levels, engine=engine, mode=mode, today=today)
+
+
+def prefetch_many(periods: list[str], engine: str = "duckdb", mode: str | None = None,
+                  today: dt.date | None = None) -> None:
+    """Start the store query of :func:`compute_many` with the same arguments in the background
+    (:func:`tinhso.dossiers.engine.prefetch`): the later :func:`compute_many` takes its result."""
+    mode = mode or settings.DOSSIER_SUPPLEMENT_MODE
+    engines.prefetch(many_counts_sql([parse_period(p) for p in periods], mode, today or engines.today_local()),
+                     engine)
 
 
 class Context:

@@ -50,6 +50,14 @@ def registry() -> dict:
     return {m.KIND: m.detect for m in (rising_category, hotspots, units_behind, targets_at_risk, ranking_levers)}
 
 
+@functools.cache
+def prefetchers() -> dict:
+    """kind -> a function starting the detector's slow queries in the background (optional in a module)."""
+    from tinhso.analysis.detectors import units_behind
+
+    return {m.KIND: m.prefetch for m in (units_behind,)}
+
+
 def context_for(ctx: Context, kind: str) -> Context:
     """``ctx`` with the detector's parameters: the defaults of its table overridden by ``ctx.params``."""
     given = ctx.params.get(kind) if isinstance(ctx.params.get(kind), dict) else {
@@ -68,7 +76,17 @@ def run_all(ctx: Context, kinds: list[str] | None = None) -> list[Finding]:
         raise UserError("unknown_detector", f"Không có bộ phát hiện {', '.join(unknown)}",
                         f"Unknown detector {', '.join(unknown)} (known: {', '.join(known)})", field="kinds")
     findings: list[Finding] = []
-    for kind in chosen:
-        findings.extend(f for f in known[kind](context_for(ctx, kind)) if unit_matches(f, ctx.unit))
+    try:
+        # The slow dossier query (DuckDB, other threads) starts first and runs beside the report detectors
+        # (SQLite, this thread): the month's analysis uses both cores. Same queries, same results.
+        for kind in chosen:
+            if kind in prefetchers():
+                prefetchers()[kind](context_for(ctx, kind))
+        for kind in chosen:
+            findings.extend(f for f in known[kind](context_for(ctx, kind)) if unit_matches(f, ctx.unit))
+    finally:
+        from tinhso.dossiers.engine import drop_prefetched
+
+        drop_prefetched()
     findings.sort(key=lambda f: (-f.severity, f.kind, f.unit_code, str(sorted(f.subject.items()))))
     return findings

@@ -382,6 +382,18 @@ def detect(ctx: Context) -> list[Finding]:
             + dossier_findings(ctx, d_tests, keep[len(r_tests):]))
 
 
+def prefetch(ctx: Context) -> None:
+    """Start the dossier query of :func:`dossier_tests` in the background (run_all calls this before the
+    report detectors, so DuckDB reads the store on the other core meanwhile)."""
+    from tinhso.dossiers import store
+    from tinhso.dossiers.indicators import prefetch_many
+    from tinhso.dossiers.models import DossierImport
+
+    if DossierImport.objects.exists() and store.files():
+        prefetch_many([month_label(ctx.month, 1), month_label(ctx.month)],
+                      today=month_bounds(ctx.month)[1].date() - dt.timedelta(days=1))
+
+
 def tests_count(ctx: Context) -> int:
     """How many hypotheses a run tests (for the false-alarm check)."""
     return len(report_tests(ctx)) + len(dossier_tests(ctx))
