@@ -2,7 +2,8 @@
 
 Suggestions (FixMyStreet's defaults): open reports of the same category within 250 m, made in
 the last 30 days, nearest first, at most 5. One SQL query does the whole search, the same on
-SQLite and PostgreSQL: a bounding box on the indexed (lat, lon) columns, the great-circle
+SQLite and PostgreSQL: a bounding box read from the partial index ``reports_open_nearby``
+(category, lat, lon of the open reports; "open" is written as that index's condition), the great-circle
 (haversine) distance as an SQL expression, the radius filter, ``ORDER BY distance, id`` and the
 limit; only the (at most 5) suggestions come back as rows. The expression repeats
 :func:`distance_m`'s arithmetic operation for operation (degrees to radians by the same constant,
