@@ -5,7 +5,8 @@ SQLite demo and a PostgreSQL production deployment (every variable: docs/securit
 "Production settings"):
 
 - ``TINHSO_DATABASE_URL``: database URL (default ``sqlite:///<repo>/var/tinhso.sqlite3``),
-  e.g. ``postgres://user:pass@127.0.0.1:5432/tinhso``.
+  e.g. ``postgres://user:pass@127.0.0.1:5432/tinhso``. ``TINHSO_DB_PREPARE=0``: no server-side
+  binding and no prepared statements on PostgreSQL (behind a transaction-pooling PgBouncer).
 - ``TINHSO_SECRET_KEY``: required in production. The demo, the tests and the command line keep
   a random per-install key under ``var/`` instead; ``tinhso serve`` (and any WSGI server) refuses
   to start on that key unless ``TINHSO_DEMO=1`` (set by ``tinhso demo``) or ``TINHSO_DEBUG=1``;
@@ -251,6 +252,13 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+# PostgreSQL: parameters are bound by the server (psycopg's default cursor) and a statement a
+# connection runs a second time is prepared there: intake's fixed INSERTs and the duplicate search
+# are then neither parsed nor planned again (about a quarter of PostgreSQL's CPU per submission,
+# docs/benchmarks.md "Intake, fourth round"). TINHSO_DB_PREPARE=0 turns both off (a
+# transaction-pooling PgBouncer in front of PostgreSQL loses prepared statements).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("TINHSO_DB_PREPARE", "1") != "0":
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Connections are kept (like PostgreSQL's): opening one and running the PRAGMAs below cost
     # about a millisecond of CPU per request. Each server thread keeps its own.

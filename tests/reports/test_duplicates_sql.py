@@ -110,3 +110,37 @@ def test_listable_without_the_search_still_asks_the_database(scattered):
     reports = list(Report.objects.order_by("id")[:50])
     keep = set(Report.objects.filter(PUBLIC_LISTING).values_list("pk", flat=True))
     assert [r.pk for r in duplicates.listable(reports)] == [r.pk for r in reports if r.pk in keep]
+
+
+def test_suggestions_are_the_stored_rows_with_their_types(scattered):
+    """The search builds its Report instances from the row itself (not through ``raw()``): every
+    selected column equals what the ORM reads for that report, with the same Python types (aware
+    timestamps and booleans on SQLite too), and columns not selected still load on access."""
+    world, now, (lat0, lon0), _, _ = scattered
+    found = duplicates.find_nearby(category_id=world.traffic.pk, lat=lat0, lon=lon0, limit=20, now=now)
+    assert found
+    for r in found:
+        stored = Report.objects.get(pk=r.pk)
+        for name in duplicates.SUGGESTION_FIELDS:
+            assert getattr(r, name) == getattr(stored, name), name
+            assert type(getattr(r, name)) is type(getattr(stored, name)), name
+        assert r.created_at.tzinfo is not None
+        assert isinstance(r.listed, bool) and isinstance(r.distance_m, float)
+        assert r.address == stored.address  # not selected: loaded from the database on access
+
+
+@pytest.mark.django_db
+def test_postgresql_binds_on_the_server_and_prepares_repeated_statements():
+    """Intake's statements are prepared by PostgreSQL (settings: server-side binding,
+    prepare_threshold), so a repeated INSERT or search is not parsed and planned again."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold == 2
+    with connection.cursor() as cursor:
+        for _ in range(3):
+            cursor.execute("SELECT %s::int + 1", [41])
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["SELECT $1::int + 1%"])
+        assert cursor.fetchone()[0] == 1

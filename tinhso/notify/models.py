@@ -59,18 +59,18 @@ class WebhookEndpoint(models.Model):
 
 class Message(models.Model):
     channel = models.CharField(verbose_name=_("kênh"), max_length=8, choices=Channel.choices)
-    kind = models.CharField(verbose_name=_("loại"), max_length=40, db_index=True, help_text="e.g. report_acknowledged, overdue")
+    kind = models.CharField(verbose_name=_("loại"), max_length=40, help_text="e.g. report_acknowledged, overdue")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("tài khoản"), null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="notify_messages")
+                             related_name="notify_messages", db_index=False)
     address = models.CharField(verbose_name=_("địa chỉ nhận"), max_length=254, blank=True, help_text="E-mail address (e-mail channel)")
     endpoint = models.ForeignKey(WebhookEndpoint, verbose_name=_("điểm nhận webhook"), null=True, blank=True, on_delete=models.CASCADE,
-                                 related_name="messages")
+                                 related_name="messages", db_index=False)
     subject = models.CharField(verbose_name=_("tiêu đề"), max_length=255)
     body = models.TextField(verbose_name=_("nội dung"))
     body_html = models.TextField(verbose_name=_("nội dung HTML"), blank=True)
     # What the message is about, never personal data: app label + public code + a link.
     ref_app = models.CharField(verbose_name=_("ứng dụng liên quan"), max_length=40, blank=True)
-    ref_code = models.CharField(verbose_name=_("mã liên quan"), max_length=64, blank=True, db_index=True)
+    ref_code = models.CharField(verbose_name=_("mã liên quan"), max_length=64, blank=True)
     ref_url = models.CharField(verbose_name=_("đường dẫn liên quan"), max_length=500, blank=True)
     data = models.JSONField(verbose_name=_("dữ liệu"), default=dict, blank=True, help_text="Webhook payload details")
     # The body holds a secret (the citizen's private link): hidden in the admin, erased once sent.
@@ -93,7 +93,13 @@ class Message(models.Model):
         indexes = (
             models.Index(fields=["state", "next_attempt_at"], name="notify_due",
                          condition=Q(state="pending")),
-            models.Index(fields=["user", "channel", "read_at"], name="notify_inbox"),
+            models.Index(fields=["user", "channel", "read_at"], name="notify_inbox"),  # also the user's FK index
+            # Every submission writes a message (the acknowledgement): plain B-trees only (a
+            # CharField's db_index adds a second, varchar_pattern_ops one on PostgreSQL, for LIKE
+            # queries nothing runs), and the webhook endpoint indexed on the rows that have one.
+            models.Index(fields=["kind"], name="notify_kind"),
+            models.Index(fields=["ref_code"], name="notify_ref_code"),
+            models.Index(fields=["endpoint"], condition=Q(endpoint__isnull=False), name="notify_endpoint"),
         )
         permissions = (
             ("use_inbox", "Dùng hộp thư thông báo / Use the notification inbox"),

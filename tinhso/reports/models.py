@@ -306,25 +306,29 @@ PUBLIC_LISTING = (Q(public=True) & (Q(verified_at__isnull=False) | Q(accepted_at
 class Report(models.Model):
     code = models.CharField(verbose_name=_("mã phản ánh"), max_length=16, unique=True, default=generate_tracking_code,
                             help_text="Tracking code given to the citizen (Open311 service_request_id)")
-    category = models.ForeignKey(Category, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="reports")
+    # No single-column index on category, commune and handling_unit: the composite indexes of
+    # Meta.indexes start with them (one B-tree fewer to update per INSERT each).
+    category = models.ForeignKey(Category, verbose_name=_("lĩnh vực"), on_delete=models.PROTECT, related_name="reports",
+                                 db_index=False)
     description = models.TextField(verbose_name=_("nội dung"), max_length=4000)
     address = models.CharField(verbose_name=_("địa chỉ"), max_length=255, blank=True)
     lat = models.FloatField(verbose_name=_("vĩ độ"))
     lon = models.FloatField(verbose_name=_("kinh độ"))
     commune = models.ForeignKey("geo.Unit", verbose_name=_("xã/phường"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                help_text="Current commune where the point was located")
+                                help_text="Current commune where the point was located", db_index=False)
     province_code = models.CharField(verbose_name=_("mã tỉnh"), max_length=4)
     boundary_version = models.ForeignKey("geo.BoundaryVersion", verbose_name=_("phiên bản ranh giới"), null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+")
 
     handling_unit = models.ForeignKey(HandlingUnit, verbose_name=_("đơn vị xử lý"), null=True, blank=True, on_delete=models.PROTECT,
-                                      related_name="reports")
+                                      related_name="reports", db_index=False)
     # The named officer (a handler or supervisor of ``handling_unit``) in charge; cleared whenever
     # the report leaves the unit (see reports/assignment.py).
     assigned_officer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("cán bộ phụ trách"), null=True, blank=True,
-                                         on_delete=models.PROTECT, related_name="+", help_text="Officer of the handling unit in charge")
+                                         on_delete=models.PROTECT, related_name="+", help_text="Officer of the handling unit in charge",
+                                         db_index=False)
     routing_rule = models.ForeignKey(RoutingRule, verbose_name=_("quy tắc chuyển xử lý"), null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", help_text="Rule that fired (empty = default committee)")
+                                     related_name="+", help_text="Rule that fired (empty = default committee)", db_index=False)
     state = models.CharField(verbose_name=_("trạng thái"), max_length=16, choices=State.choices, default=State.SUBMITTED)
     is_open = models.BooleanField(verbose_name=_("đang mở"), default=True, help_text="Open311 status open/closed (kept by the workflow)")
     severity = models.CharField(verbose_name=_("mức độ"), max_length=8, choices=Severity.choices, default=Severity.NORMAL)
@@ -368,7 +372,7 @@ class Report(models.Model):
     rating_comment = models.TextField(verbose_name=_("nhận xét"), blank=True)
     rated_at = models.DateTimeField(verbose_name=_("đánh giá lúc"), null=True, blank=True)
     parent = models.ForeignKey("self", verbose_name=_("gộp vào phản ánh"), null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               help_text="Merged into this report")
+                               help_text="Merged into this report", db_index=False)
     reopen_count = models.PositiveSmallIntegerField(verbose_name=_("số lần mở lại"), default=0)
     synthetic = models.BooleanField(verbose_name=_("dữ liệu mô phỏng"), default=False, help_text="Generated demo data, not a real report")
     search_text = models.TextField(verbose_name=_("khóa tìm kiếm"), blank=True, default="", editable=False,
@@ -412,6 +416,16 @@ class Report(models.Model):
             models.Index(fields=["handling_unit", "state"]),
             models.Index(fields=["commune", "created_at"]),
             models.Index(fields=["lat", "lon"]),
+            # The duplicate search at intake (tinhso.reports.duplicates.find_nearby): open reports of
+            # one category in a latitude band, longitude checked in the index; without it the search
+            # read every report of the category in its 30-day window.
+            models.Index(fields=["category", "lat", "lon"], condition=Q(is_open=True), name="reports_open_nearby"),
+            # Columns empty on most rows (and always on a new report): only the rows that have a
+            # value are indexed, so intake's INSERT updates none of these three B-trees.
+            models.Index(fields=["assigned_officer"], condition=Q(assigned_officer__isnull=False),
+                         name="reports_assigned_officer"),
+            models.Index(fields=["routing_rule"], condition=Q(routing_rule__isnull=False), name="reports_routing_rule"),
+            models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="reports_parent"),
             # Public lists (Open311 GET requests, the public map): newest first, optionally by
             # category and open/closed, over the listable reports only.
             models.Index(fields=["-created_at", "-id"], condition=PUBLIC_LISTING, name="reports_public_recent"),
