@@ -4,10 +4,14 @@ known truth (``tinhso reports generate --effects N``).
 Each effect is placed at random (its own seeded stream: the base reports are unchanged) in one month:
 
 - ``category_doubles``: one category in one commune gets at least as many extra reports as it
-  usually has in a month (``max(usual, MIN_EXTRA)``), spread over the month;
+  usually has in a month, spread over the month, and never fewer than a detectable rise
+  (:func:`detectable_extra`: at least ``MIN_EXTRA``, and a month count whose Poisson upper tail at the
+  usual count is at most ``DETECTABLE_TAIL``: a doubling of 3 reports is chance among a thousand
+  commune × category cells, a rise to 19 is not);
 - ``on_time_collapse``: the handling committee of one ward resolves late everything it resolves
   that month (its reports of the month are re-planned past their deadline, topped up with
-  ``MIN_RESOLVED`` new ones);
+  ``MIN_RESOLVED`` new ones not resolved before it); what was resolved before the month is left as it
+  was (the collapse must not leak into the months it is compared with);
 - ``street_cluster``: ``CLUSTER_SIZE`` reports of one category within about 50 m of one point of a
   commune, within ten days.
 
@@ -25,7 +29,8 @@ import random
 from django.utils import timezone
 
 KINDS = ("category_doubles", "on_time_collapse", "street_cluster")
-MIN_EXTRA = 12
+MIN_EXTRA = 16
+DETECTABLE_TAIL = 1e-9
 MIN_RESOLVED = 20
 CLUSTER_SIZE = (12, 18)
 CLUSTER_SIGMA_M = 30.0
@@ -43,6 +48,7 @@ class Effect:
     commune_code: str = ""
     place: tuple[float, float] | None = None
     reports: int = 0          # reports added or re-planned
+    added: int = 0            # of which new reports
 
     def as_dict(self) -> dict:
         out = dataclasses.asdict(self)
@@ -70,6 +76,25 @@ def _month_window(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def _moment(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt.datetime:
     t = start + (end - start) * rng.random()
     return t.replace(hour=rng.randint(7, 19), minute=rng.randint(0, 59), second=0, microsecond=0)
+
+
+def detectable_extra(usual: float) -> int:
+    """Extra reports for a ``category_doubles`` cell that usually has ``usual`` a month: at least
+    ``usual`` (a doubling) and ``MIN_EXTRA``, and enough that P(X ≥ usual + extra) ≤ ``DETECTABLE_TAIL``
+    for X ~ Poisson(max(usual, 1)). The detector's beta-binomial tail is wider (the usual share is
+    estimated from a few months), by up to ~10³ here: the cell's p-value stays below α / 10,000 cells."""
+    from scipy import stats
+
+    base = math.floor(usual)
+    extra = max(math.ceil(usual), MIN_EXTRA)
+    while stats.poisson.sf(base + extra - 1, max(usual, 1.0)) > DETECTABLE_TAIL:
+        extra += 1
+    return extra
+
+
+def _resolved_before(plan, start: dt.datetime) -> bool:
+    resolved = plan.report.resolved_at
+    return resolved is not None and resolved < start
 
 
 def _is_ward(commune) -> bool:
@@ -124,12 +149,12 @@ def inject(plans: list, n: int, *, seed: int, now: dt.datetime, month: dt.date |
             code = rng.choices(codes, [synthetic.CATEGORY_WEIGHTS.get(c, 1) for c in codes])[0]
             usual = sum(1 for p in plans if p.report.commune_id == commune.pk and p.report.category.code == code
                         and p.report.created_at < start) / months_of_history
-            extra = max(int(round(usual)), MIN_EXTRA)
+            extra = detectable_extra(usual)
             for lat, lon in points_in(commune, extra):
                 plans.append(plan(categories[code], commune, lat, lon, _moment(rng, start, end)))
             used.add(commune.pk)
             out.append(Effect(kind, commune.code, commune.name, label, category=code, commune_code=commune.code,
-                              reports=extra))
+                              reports=extra, added=extra))
         elif kind == "on_time_collapse":
             choices = [c for c in wards if c.pk not in used] or wards
             commune = rng.choice(choices)
@@ -139,16 +164,26 @@ def inject(plans: list, n: int, *, seed: int, now: dt.datetime, month: dt.date |
             low, high = start - dt.timedelta(days=14), end - dt.timedelta(days=16)
             own = [i for i, p in enumerate(plans) if p.report.handling_unit_id == unit.pk
                    and low <= p.report.created_at < end]
+            replaced = 0
             for i in own:
                 r = plans[i].report
-                plans[i] = plan(r.category, commune, r.lat, r.lon, r.created_at, late=True)
-            top_up = MIN_RESOLVED
+                if _resolved_before(plans[i], start):
+                    continue  # already resolved before the month: history, unchanged
+                late = plan(r.category, commune, r.lat, r.lon, r.created_at, late=True)
+                if _resolved_before(late, start):
+                    continue  # would be resolved (late) before the month: the history stays as it was
+                plans[i] = late
+                replaced += 1
             cats = [c for c in COMMITTEE_CATEGORIES if c in categories]
-            for lat, lon in points_in(commune, top_up):
-                plans.append(plan(categories[rng.choice(cats)], commune, lat, lon, _moment(rng, low, high), late=True))
+            top_up = 0
+            for lat, lon in points_in(commune, 2 * MIN_RESOLVED):
+                extra = plan(categories[rng.choice(cats)], commune, lat, lon, _moment(rng, low, high), late=True)
+                if not _resolved_before(extra, start) and top_up < MIN_RESOLVED:
+                    plans.append(extra)
+                    top_up += 1
             used.add(commune.pk)
             out.append(Effect(kind, unit.code, unit.name, label, commune_code=commune.code,
-                              reports=len(own) + top_up))
+                              reports=replaced + top_up, added=top_up))
         else:
             choices = [c for c in wards if c.pk not in used] or [c for c in communes if c.pk not in used]
             commune = rng.choice(choices)
@@ -160,5 +195,5 @@ def inject(plans: list, n: int, *, seed: int, now: dt.datetime, month: dt.date |
                 plans.append(plan(categories[code], commune, lat, lon, _moment(rng, first, first + dt.timedelta(days=10))))
             used.add(commune.pk)
             out.append(Effect(kind, commune.code, commune.name, label, category=code, commune_code=commune.code,
-                              place=centre, reports=size))
+                              place=centre, reports=size, added=size))
     return out

@@ -30,10 +30,54 @@ def test_report_effects_add_to_the_same_base(province):
     remaining = list(with_effects)
     for row in base:
         remaining.remove(row)
-    added = sum(e.reports for e in effects if e.kind != "on_time_collapse")
-    added += sum(MIN_RESOLVED for e in effects if e.kind == "on_time_collapse")
-    assert len(remaining) == added
+    assert len(remaining) == sum(e.added for e in effects)
+    assert all(e.added <= MIN_RESOLVED for e in effects if e.kind == "on_time_collapse")
     assert all(e.month == f"{MONTH:%Y-%m}" for e in effects)
+
+
+def _resolved_before_month(unit_code: str) -> list[tuple]:
+    from tinhso.reports.models import Report
+
+    start = dt.datetime.combine(MONTH, dt.time(), NOW.tzinfo)
+    return sorted(Report.objects.filter(handling_unit__code=unit_code, resolved_at__lt=start)
+                  .values_list("lat", "lon", "resolved_at", "handle_due"))
+
+
+def test_on_time_collapse_leaves_the_months_before_unchanged(province):
+    """Seed 5114802: the ward's reports created in the fortnight before the month were re-planned late
+    and some were resolved (late) before the month, so the month the collapse is compared with had
+    collapsed too (0 of 7 on time) and the collapse was not significant. What was resolved before the
+    month is now the same with or without the effect."""
+    with transaction.atomic():
+        effects = generate_reports(800, seed=5114802, effects=3)
+        (collapse,) = [e for e in effects if e.kind == "on_time_collapse"]
+        with_effect = _resolved_before_month(collapse.unit_code)
+        transaction.set_rollback(True)
+    generate_reports(800, seed=5114802, effects=0)
+    assert with_effect == _resolved_before_month(collapse.unit_code)
+    assert with_effect  # the ward has a history to compare with
+
+
+def test_category_doubles_is_large_enough_for_the_detectors_share_test():
+    """The extra reports of a doubled category × commune give a p-value below the first
+    Benjamini–Hochberg threshold of a month with ~1,100 cells (9 categories × 125 communes), under the
+    detector's own beta-binomial predictive with six months of history. Seed 3088497 (2,000 reports):
+    12 extra reports in a cell that usually had 2 gave p = 9.5e-5 > 0.05 / 1125 and were missed."""
+    from tinhso.analysis.detectors.rising_category import _beta_binom_sf
+    from tinhso.reports.effects import detectable_extra
+
+    months, weight, cells = 6, 20.0, 1125
+    for province_month in (100, 300, 3000):  # the category's reports in the province in a month
+        for usual in (0.3, 1.0, 2.2, 5.0, 10.0, 20.0, 40.0):
+            if usual > province_month / 3:
+                continue
+            extra = detectable_extra(usual)
+            share = usual / province_month
+            a = months * usual + weight * share
+            b = months * (province_month - usual) + weight * (1 - share)
+            observed = int(usual) + extra  # the month's usual reports (rounded down) and the injected ones
+            p = _beta_binom_sf(observed, province_month + extra, a, b)
+            assert extra >= usual and p <= 0.05 / cells / 10, (province_month, usual, extra, p)
 
 
 def test_reports_generate_cli_prints_and_writes_the_effects(province, capsys, tmp_path):
