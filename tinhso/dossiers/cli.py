@@ -124,7 +124,8 @@ def _generate(args: argparse.Namespace) -> int:
                          effects_month=month, injected=injected)
     print(f"{n} hồ sơ mẫu / synthetic dossiers → {args.out}", file=sys.stderr)
     for e in injected:
-        print(f"injected {e['kind']}: unit={e['unit_code']} ({e['unit_name']}) month={e['month']}")
+        print(f"injected {e['kind']}: unit={e['unit_code']} ({e['unit_name']}) month={e['month']} "
+              f"dossiers={e['dossiers_in_month']} (month before: {e['dossiers_month_before']})")
     if args.effects_out:
         Path(args.effects_out).write_text(json.dumps(injected, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

@@ -187,4 +187,5 @@ def load_demo(out=print, count: int | None = None) -> None:
     out(f"Dossiers: {n} synthetic procedures, {result.records} synthetic dossiers (DỮ LIỆU MẪU / synthetic) over "
         f"{len(result.months)} months.")
     for e in injected:
-        out(f"  injected (synthetic) {e['kind']}: unit={e['unit_code']} ({e['unit_name']}) month={e['month']}")
+        out(f"  injected (synthetic) {e['kind']}: unit={e['unit_code']} ({e['unit_name']}) month={e['month']} "
+            f"dossiers={e['dossiers_in_month']} (month before: {e['dossiers_month_before']})")

@@ -99,6 +99,16 @@ def records(count: int, seed: int, end: dt.date, months: int = 12, effects: int 
     now = dt.datetime.combine(end, dt.time(16, 0))
     days = rng.choices(receivable, weights=weights, k=count)
     picks = rng.choices(range(len(plan)), weights=agency_weights, k=count)
+    # What the detector compares: the effect agency's dossiers received in the effect's month and in the
+    # month before (refused at reception excluded), counted as they are yielded, so whoever generates
+    # the data sees whether an effect has enough dossiers to be found (docs/analysis.md, min_dossiers).
+    tally: dict[tuple[str, str], tuple[dict, str]] = {}
+    for effect in placed:
+        month = dt.date.fromisoformat(effect["month"] + "-01")
+        before = (month - dt.timedelta(days=1)).replace(day=1)
+        effect["dossiers_in_month"] = effect["dossiers_month_before"] = 0
+        tally[(effect["unit_code"], effect["month"])] = (effect, "dossiers_in_month")
+        tally[(effect["unit_code"], f"{before:%Y-%m}")] = (effect, "dossiers_month_before")
 
     def day_at(index: int, moment_time: dt.time) -> dt.datetime:
         return dt.datetime.combine(workdays[min(index, len(workdays) - 1)], moment_time)
@@ -179,6 +189,9 @@ def records(count: int, seed: int, end: dt.date, months: int = 12, effects: int 
         }
         if dropped and (agency.code, f"{day:%Y-%m}") in dropped:
             record.update(HoSoCoThanhPhanSoHoa=0, TaiLieuNop=[])
+        if tally and received is not None and (agency.code, f"{day:%Y-%m}") in tally:
+            effect, key = tally[(agency.code, f"{day:%Y-%m}")]
+            effect[key] += 1
         yield record
 
 

@@ -118,3 +118,27 @@ def test_dossier_effect_changes_only_its_agency_month(dossier_store, tmp_path, c
     (written,) = json.loads(out.read_text(encoding="utf-8"))
     assert written["kind"] == "digitisation_drop" and written["month"] == "2025-10"
     assert f"injected digitisation_drop: unit={written['unit_code']}" in capsys.readouterr().out
+
+
+def test_dossier_effect_says_how_many_dossiers_it_has(dossier_store, tmp_path, capsys):
+    """The injected effect states its agency's dossiers in the month and the month before (what the
+    detector needs at least ``min_dossiers`` of), counted here from the records themselves."""
+    from tinhso.cli import main
+    from tinhso.dossiers import synthetic
+
+    end = dt.date(2025, 11, 5)
+    injected: list = []
+    rows = list(synthetic.records(4000, 33, end, 3, effects=1, effects_month=MONTH, injected=injected))
+    (effect,) = injected
+
+    def received_in(month: str) -> int:
+        return sum(1 for r in rows if r["DonViXuLy"] == effect["unit_code"] and r["NgayTiepNhan"]
+                   and dt.datetime.strptime(r["NgayTiepNhan"], "%d/%m/%Y %H:%M:%S").strftime("%Y-%m") == month)
+
+    assert effect["dossiers_in_month"] == received_in("2025-10") > 0
+    assert effect["dossiers_month_before"] == received_in("2025-09") > 0
+    code = main(["dossiers", "generate", "--count", "4000", "--seed", "33", "--out", str(tmp_path / "d.jsonl"),
+                 "--end", "2025-11-05", "--months", "3", "--effects", "1", "--effects-month", "2025-10"])
+    assert code == 0
+    assert (f"dossiers={effect['dossiers_in_month']} (month before: {effect['dossiers_month_before']})"
+            in capsys.readouterr().out)
