@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -73,3 +74,22 @@ def test_command_on_an_uninitialised_database_says_run_init(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "tinhso init" in result.stderr
     assert oct((tmp_path / "fresh").stat().st_mode & 0o777) == "0o700"  # holds personal data
+
+
+def _database_options(**env: str) -> dict:
+    """The ``DATABASES["default"]["OPTIONS"]`` a fresh process reads from the given environment."""
+    code = ("import json, django; from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {})))")
+    full = {**os.environ, "DJANGO_SETTINGS_MODULE": "tinhso.settings", **env}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_postgresql_prepared_statements_keep_the_url_options():
+    """The prepared-statement options are added to what the database URL says (``sslmode`` must not be
+    dropped: the connection would silently go without TLS), and ``TINHSO_DB_PREPARE=0`` turns them off."""
+    url = "postgres://u:p@db.example.org:5432/tinhso?sslmode=verify-full"
+    options = _database_options(TINHSO_DATABASE_URL=url)
+    assert options == {"sslmode": "verify-full", "server_side_binding": True, "prepare_threshold": 2}
+    assert _database_options(TINHSO_DATABASE_URL=url, TINHSO_DB_PREPARE="0") == {"sslmode": "verify-full"}

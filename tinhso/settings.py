@@ -258,7 +258,7 @@ DATABASES = {
 # docs/benchmarks.md "Intake, fourth round"). TINHSO_DB_PREPARE=0 turns both off (a
 # transaction-pooling PgBouncer in front of PostgreSQL loses prepared statements).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("TINHSO_DB_PREPARE", "1") != "0":
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Connections are kept (like PostgreSQL's): opening one and running the PRAGMAs below cost
     # about a millisecond of CPU per request. Each server thread keeps its own.
