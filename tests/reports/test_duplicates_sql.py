@@ -113,8 +113,7 @@ def test_listable_without_the_search_still_asks_the_database(scattered):
 
 
 def test_suggestions_are_the_stored_rows_with_their_types(scattered):
-    """The search builds its Report instances from the row itself (not through ``raw()``): every
-    selected column equals what the ORM reads for that report, with the same Python types (aware
+    """The search's Report instances: every selected column equals what the ORM reads for that report, with the same Python types (aware
     timestamps and booleans on SQLite too), and columns not selected still load on access."""
     world, now, (lat0, lon0), _, _ = scattered
     found = duplicates.find_nearby(category_id=world.traffic.pk, lat=lat0, lon=lon0, limit=20, now=now)

@@ -155,15 +155,6 @@ class ProcedureFacts:
         return np.fromiter((get(c, unknown) for c in codes), dtype=np.int64, count=len(codes))
 
 
-@dataclass
-class UnitPeriods:
-    """The units of one level over several documents: unit ``u`` of document ``doc[u]``; ``rows`` maps
-    each count row to its unit (−1: the row counts for no unit at this level)."""
-
-    rows: np.ndarray
-    n: int
-
-
 def _group(unit: np.ndarray, proc: np.ndarray, values: np.ndarray, n_proc: int):
     """The rows summed per unit × procedure: (unit of each group, procedure of each group, sums)."""
     keep = unit >= 0

@@ -69,58 +69,16 @@ def find_nearby(report: Report | None = None, *, category_id: int | None = None,
               ops.adapt_datetimefield_value(now + dt.timedelta(seconds=1)), lat - dlat, lat + dlat,
               lon - dlon, lon + dlon, State.MERGED,
               report.pk if report is not None and report.pk else -1, radius_m, limit]
-    names, converters = _row_shape()
-    with connection.cursor() as cursor:
-        cursor.execute(_search_sql(), params)
-        rows = cursor.fetchall()
-    found = []
-    for row in rows:
-        # Model instances built from the row directly (what Report.objects.raw() does, without
-        # resolving its columns against the model on every call: a sixth of intake's search).
-        values = list(row[:len(names)])
-        for i, convert in converters:
-            values[i] = convert(values[i])
-        r = Report.from_db(connection.alias, names, values)
-        r.distance = row[len(names)]
+    found = list(Report.objects.raw(_search_sql(), params))
+    for r in found:
         r.distance_m = round(r.distance, 1)
-        r.listed = bool(row[len(names) + 1])
-        found.append(r)
+        r.listed = bool(r.listed)
     return found
 
 
 def _suggestion_fields() -> list:
     """The columns the search selects, in the model's order."""
     return [f for f in Report._meta.concrete_fields if f.attname in SUGGESTION_FIELDS]
-
-
-_shape_cache: dict[str, tuple[list[str], list]] = {}
-
-
-def _row_shape() -> tuple[list[str], list]:
-    """The attribute names of the selected columns and, by position, the database's value
-    converters (SQLite returns timestamps as text; PostgreSQL needs none for these columns)."""
-    vendor = connection.vendor
-    if vendor not in _shape_cache:
-        from django.db.models.expressions import Col
-
-        fields = _suggestion_fields()
-        converters = []
-        for i, f in enumerate(fields):
-            functions = [*connection.ops.get_db_converters(Col(Report._meta.db_table, f)),
-                         *f.get_db_converters(connection)]
-            if functions:
-                converters.append((i, _chain(functions, Col(Report._meta.db_table, f))))
-        _shape_cache[vendor] = ([f.attname for f in fields], converters)
-    return _shape_cache[vendor]
-
-
-def _chain(functions, expression):
-    def convert(value):
-        for function in functions:
-            value = function(value, expression, connection)
-        return value
-
-    return convert
 
 
 def listable(found: list[Report]) -> list[Report]:

@@ -2,7 +2,7 @@
 
 - hotspots' clusters: the cell counts of both grids (shift 0 and ½) for the month and its history from one
   grouped query over half-cells (:func:`hotspots._grid_counts`) equal the four plain grouped counts
-  (:func:`hotspots._cell_counts`, the definition);
+  (:func:`_cell_counts` below, the definition);
 - hotspots' repeats: the vectorised search (:func:`hotspots._repeat_pairs`) pairs every report of the month
   with the same earlier resolved report as the Python pass it replaced (kept below verbatim as the
   reference), ties on the resolution time and the time limit included.
@@ -70,6 +70,23 @@ def _crowded_reports(seed: int = 5) -> None:
     Report.objects.bulk_create(objs, batch_size=1000)
 
 
+def _cell_counts(since, until, dlat: float, dlon: float, shift: float) -> dict[tuple[int, int], int]:
+    """{(cell row, cell column): reports created in [since, until)} of the grid shifted by ``shift`` cells,
+    one plain grouped query per grid and period: the definition of what ``hotspots._grid_counts`` gives."""
+    from django.conf import settings
+    from django.db.models import Count, F, Value
+
+    from tinhso.analysis.detectors._common import FloorInt
+    from tinhso.reports.models import Report, State
+
+    rows = (Report.objects.filter(created_at__gte=since, created_at__lt=until, province_code=settings.PROVINCE_CODE)
+            .exclude(state=State.MERGED)
+            .annotate(cy=FloorInt(F("lat") / Value(dlat) + Value(shift)),
+                      cx=FloorInt(F("lon") / Value(dlon) + Value(shift)))
+            .values_list("cy", "cx").annotate(n=Count("id")).order_by())
+    return {(int(cy), int(cx)): n for cy, cx, n in rows}
+
+
 @pytest.mark.parametrize("cell_m", [250.0, 37.3, 1000.0])
 def test_both_grids_from_one_query_equal_the_plain_cell_counts(province, cell_m):
     _crowded_reports()
@@ -78,8 +95,8 @@ def test_both_grids_from_one_query_equal_the_plain_cell_counts(province, cell_m)
     dlat, dlon = hotspots._steps(cell_m)
     grids = hotspots._grid_counts(start, end, hist_start, dlat, dlon)
     for shift in (0.0, 0.5):
-        now = hotspots._cell_counts(start, end, dlat, dlon, shift)
-        past = hotspots._cell_counts(hist_start, start, dlat, dlon, shift)
+        now = _cell_counts(start, end, dlat, dlon, shift)
+        past = _cell_counts(hist_start, start, dlat, dlon, shift)
         assert grids[shift] == (now, past), shift
         assert len(now) > 3 and sum(past.values()) > 500  # real work: many cells, most reports in the history
 

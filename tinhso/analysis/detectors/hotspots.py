@@ -55,25 +55,12 @@ def _steps(cell_m: float) -> tuple[float, float]:
     return cell_m / M_PER_DEG_LAT, cell_m / (M_PER_DEG_LAT * math.cos(math.radians(lat0)))
 
 
-def _cell_counts(since, until, dlat: float, dlon: float, shift: float) -> dict[tuple[int, int], int]:
-    """{(cell row, cell column): reports created in [since, until)} of the grid shifted by ``shift`` cells:
-    the plain definition of the counts :func:`_grid_counts` gives for both grids and periods at once."""
-    from tinhso.reports.models import Report, State
-
-    rows = (Report.objects.filter(created_at__gte=since, created_at__lt=until, province_code=settings.PROVINCE_CODE)
-            .exclude(state=State.MERGED)
-            .annotate(cy=FloorInt(F("lat") / Value(dlat) + Value(shift)),
-                      cx=FloorInt(F("lon") / Value(dlon) + Value(shift)))
-            .values_list("cy", "cx").annotate(n=Count("id")).order_by())
-    return {(int(cy), int(cx)): n for cy, cx, n in rows}
-
-
 def _grid_counts(start, end, hist_start, dlat: float, dlon: float) -> dict[float, tuple[dict, dict]]:
     """{shift: (counts of the month [start, end), counts of the history [hist_start, start))} for both
     grids (shift 0 and 0.5) from **one** grouped query: reports are counted per half-cell
     ``(floor(2·lat/dlat), floor(2·lon/dlon))`` with one conditional count per period, and the half-cells
     are summed into the cells of either grid (``m // 2`` and ``(m + 1) // 2``). The same counts as
-    :func:`_cell_counts` (tested): ``2·lat/dlat`` is exactly twice ``lat/dlat`` in floating point, and
+    the plain per-grid, per-period counts (``tests/analysis/detectors/test_query_paths.py``): ``2·lat/dlat`` is exactly twice ``lat/dlat`` in floating point, and
     ``floor(q + 0.5) = (floor(2q) + 1) // 2``."""
     from tinhso.reports.models import Report, State
 
