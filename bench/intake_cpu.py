@@ -1,16 +1,25 @@
-"""CPU per Open311 submission in one process, split into Python and its PostgreSQL backend.
+"""CPU per Open311 submission in one process, split into Python and its PostgreSQL backend, against
+the floor measured the same way in the same run.
 
     TINHSO_PG_KEEP=/tmp/intake-work/pg scripts/with-postgres .venv/bin/python bench/intake_cpu.py \
-        --work /tmp/intake-work/var --requests 600 [--profile]
+        --work /tmp/intake-work/var --requests 600 [--rounds 3] [--profile [--sort cumulative]] [--without PART]
 
 Submits ``--requests`` Open311 requests through Django's test client (one thread, one database
 connection; the same middleware and view as ``tinhso serve``, without gunicorn) and reads the CPU
 time of this process and of its PostgreSQL backend (``pg_backend_pid()``, from /proc): no other
 process's work is counted, so the figures move little when the machine is shared, unlike the
-closed and open loops of ``bench/open311_intake.py``. The first run loads ``tinhso init``, the
-reference data and an API key into ``--work`` (and the kept cluster); later runs reuse them, so
-two trees (``PYTHONPATH``) can be compared on the same database one after the other.
-``--profile``: cProfile with the process's CPU clock, the 40 costliest functions.
+closed and open loops of ``bench/open311_intake.py``. The **floor** of that benchmark (``POST
+/bench/floor``: the same form bodies through the same middleware, one INSERT; ``intake_floor_urls``)
+is measured the same way, in ``--rounds`` interleaved rounds, and the submission's CPU is reported as a
+multiple of the floor's (medians). The first run loads ``tinhso init``, the reference data and an API
+key into ``--work`` (and the kept cluster); later runs reuse them, so two trees (``PYTHONPATH``) can be
+compared on the same database one after the other.
+
+``--profile``: cProfile with the process's CPU clock over one round of submissions (``--sort``).
+``--without PART`` (repeatable): measure with one part of intake switched off, to see what it costs
+without the profiler's distortion — ``acknowledgement`` (the citizen's and handlers' notices),
+``duplicates`` (the nearby search after the commit), ``journal`` (the IOC aggregate journal row).
+Never a product setting: the patched functions are replaced in this process only.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -33,11 +43,30 @@ def backend_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def ablate(parts: list[str]) -> None:
+    if "acknowledgement" in parts:
+        from tinhso.reports import notices
+
+        notices.on_submitted = lambda *a, **k: None
+    if "duplicates" in parts:
+        from tinhso.reports import duplicates
+
+        duplicates.find_nearby = lambda *a, **k: []
+    if "journal" in parts:
+        from tinhso.ioc import aggregates
+
+        aggregates.JOURNAL = False
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work", type=Path, required=True, help="kept TINHSO_VAR_DIR (fixture)")
-    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--requests", type=int, default=600, help="submissions (and floor posts) per round")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of floor and submissions")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sort", default="tottime", help="with --profile: pstats order (tottime, cumulative)")
+    parser.add_argument("--without", action="append", default=[],
+                        choices=["acknowledgement", "duplicates", "journal"])
     args = parser.parse_args()
     if bench.database_label() != "postgresql":
         sys.exit("PostgreSQL only (scripts/with-postgres with TINHSO_PG_KEEP)")
@@ -51,37 +80,66 @@ def main() -> int:
     bench.setup_django()
     from django.core.management import call_command
     from django.db import connection
+    from django.test import Client, override_settings
+
+    import intake_floor_urls
 
     call_command("migrate", verbosity=0)  # the migrations of the tree under test
-    from django.test import Client
-
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [intake_floor_urls.TABLE])
+        if cursor.fetchone()[0] is None:
+            intake_floor_urls.create_table()
+    ablate(args.without)
     client = Client()
-    jobs = bench.intake_jobs(key, args.requests + 30, random.Random(time.time_ns()))
-    for _, path, body, headers in jobs[:30]:  # warm-up: caches, locator, prepared statements
-        assert client.post(path, body, content_type=headers["Content-Type"]).status_code == 201
+    jobs = bench.intake_jobs(key, (args.requests + 30) * args.rounds, random.Random(time.time_ns()))
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
+
+    def measure(batch: list, floor: bool, profiler=None) -> tuple[float, float]:
+        """Post ``batch`` (after 30 warm-up posts); CPU ms per post: (Python, PostgreSQL backend)."""
+        warm, timed = batch[:30], batch[30:]
+        for _, path, body, headers in warm:  # caches, locator, prepared statements
+            response = client.post("/bench/floor" if floor else path, body, content_type=headers["Content-Type"])
+            assert response.status_code == 201, response.content
+        if profiler:
+            profiler.enable()
+        python0, database0 = time.process_time(), backend_cpu(pid)
+        for _, path, body, headers in timed:
+            client.post("/bench/floor" if floor else path, body, content_type=headers["Content-Type"])
+        python1, database1 = time.process_time(), backend_cpu(pid)
+        if profiler:
+            profiler.disable()
+        return (python1 - python0) / len(timed) * 1000, (database1 - database0) / len(timed) * 1000
+
     profiler = None
     if args.profile:
         import cProfile
 
         profiler = cProfile.Profile(time.process_time)
-        profiler.enable()
-    python0, database0 = time.process_time(), backend_cpu(pid)
-    for _, path, body, headers in jobs[30:]:
-        assert client.post(path, body, content_type=headers["Content-Type"]).status_code == 201
-    python1, database1 = time.process_time(), backend_cpu(pid)
-    if profiler:
-        profiler.disable()
-    n = args.requests
-    print(f"{n} in-process submissions, load average {os.getloadavg()[0]:.1f}: CPU per submission "
-          f"Python {(python1 - python0) / n * 1000:.2f} ms + PostgreSQL backend {(database1 - database0) / n * 1000:.2f} ms"
-          f"{' (profiler on)' if profiler else ''}")
+    size = args.requests + 30
+    floors, submissions = [], []
+    for k in range(args.rounds):
+        batch = jobs[k * size:(k + 1) * size]
+        with override_settings(ROOT_URLCONF="intake_floor_urls"):
+            floors.append(measure(batch, True))
+        submissions.append(measure(batch, False, profiler if k == 0 else None))
+        f, s = floors[-1], submissions[-1]
+        print(f"round {k + 1}: floor {f[0]:.2f} + {f[1]:.2f} ms, submission {s[0]:.2f} + {s[1]:.2f} ms"
+              f"{' (profiler on)' if profiler and k == 0 else ''}", flush=True)
+    rounds = submissions[1:] if profiler and args.rounds > 1 else submissions
+    floor = [statistics.median(x[i] for x in floors) for i in (0, 1)]
+    sub = [statistics.median(x[i] for x in rounds) for i in (0, 1)]
+    without = f" without {', '.join(args.without)}" if args.without else ""
+    print(f"{args.requests} in-process posts × {args.rounds} rounds{without}, load average "
+          f"{os.getloadavg()[0]:.1f}; CPU per post, medians (Python + PostgreSQL backend):\n"
+          f"  floor      {floor[0]:.2f} + {floor[1]:.2f} = {sum(floor):.2f} ms\n"
+          f"  submission {sub[0]:.2f} + {sub[1]:.2f} = {sum(sub):.2f} ms\n"
+          f"  multiple of the floor: {sum(sub) / sum(floor):.2f}x")
     if profiler:
         import pstats
 
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(60 if args.sort == "cumulative" else 40)
     return 0
 
 
