@@ -78,11 +78,10 @@ def main() -> int:
         key_file.write_text(bench.run(env, "reports", "create-api-key", "intake-cpu").strip().splitlines()[-1])
     key = key_file.read_text()
     bench.setup_django()
+    import intake_floor_urls
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client, override_settings
-
-    import intake_floor_urls
 
     call_command("migrate", verbosity=0)  # the migrations of the tree under test
     with connection.cursor() as cursor:

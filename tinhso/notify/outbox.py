@@ -31,6 +31,7 @@ from django.db import IntegrityError, transaction
 from django.template import Engine, TemplateDoesNotExist
 from django.utils import timezone
 
+from tinhso.core import fastinsert
 from tinhso.notify.models import Channel, Message, MessageState, Mode, Preference, WebhookEndpoint
 
 _engines: dict[bool, Engine] = {}
@@ -101,19 +102,21 @@ def send(kind: str, *, subject: str, body: str, html: str = "", users: Iterable 
             if endpoint.wants(kind):
                 hook = {**common, "body": "" if sensitive else body, "body_html": ""}
                 rows.append((f"w{endpoint.pk}", Message(channel=Channel.WEBHOOK, endpoint=endpoint, **hook)))
+    if not dedupe:
+        # One INSERT for every row, through a statement compiled once (tinhso.core.fastinsert).
+        messages = [message for _who, message in rows]
+        fastinsert.insert(messages)
+        return messages
     created = []
     for who, message in rows:
-        if dedupe:
-            message.dedupe_key = f"{dedupe}:{message.channel}:{who}"[:200]
-            if Message.objects.filter(dedupe_key=message.dedupe_key).exists():
-                continue
-            try:
-                with transaction.atomic():
-                    message.save()
-            except IntegrityError:  # written by a concurrent run
-                continue
-        else:
-            message.save()
+        message.dedupe_key = f"{dedupe}:{message.channel}:{who}"[:200]
+        if Message.objects.filter(dedupe_key=message.dedupe_key).exists():
+            continue
+        try:
+            with transaction.atomic():
+                message.save()
+        except IntegrityError:  # written by a concurrent run
+            continue
         created.append(message)
     return created
 
