@@ -25,6 +25,7 @@ Never a product setting: the patched functions are replaced in this process only
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -41,6 +42,21 @@ def backend_cpu(pid: int) -> float:
         raw = f.read()
     fields = raw[raw.rindex(")") + 2:].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class GcClock:
+    """CPU time spent in the cyclic garbage collector (gc.callbacks), and its full collections."""
+
+    def __init__(self):
+        self.cpu, self.full, self._start = 0.0, 0, 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.process_time()
+        else:
+            self.cpu += time.process_time() - self._start
+            self.full += info["generation"] == 2
 
 
 def ablate(parts: list[str]) -> None:
@@ -95,7 +111,9 @@ def main() -> int:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
 
-    def measure(batch: list, floor: bool, profiler=None) -> tuple[float, float]:
+    gc_clock = GcClock()
+
+    def measure(batch: list, floor: bool, profiler=None) -> tuple[float, float, float]:
         """Post ``batch`` (after 30 warm-up posts); CPU ms per post: (Python, PostgreSQL backend)."""
         warm, timed = batch[:30], batch[30:]
         for _, path, body, headers in warm:  # caches, locator, prepared statements
@@ -103,13 +121,14 @@ def main() -> int:
             assert response.status_code == 201, response.content
         if profiler:
             profiler.enable()
-        python0, database0 = time.process_time(), backend_cpu(pid)
+        python0, database0, gc0 = time.process_time(), backend_cpu(pid), gc_clock.cpu
         for _, path, body, headers in timed:
             client.post("/bench/floor" if floor else path, body, content_type=headers["Content-Type"])
-        python1, database1 = time.process_time(), backend_cpu(pid)
+        python1, database1, gc1 = time.process_time(), backend_cpu(pid), gc_clock.cpu
         if profiler:
             profiler.disable()
-        return (python1 - python0) / len(timed) * 1000, (database1 - database0) / len(timed) * 1000
+        n = len(timed)
+        return (python1 - python0) / n * 1000, (database1 - database0) / n * 1000, (gc1 - gc0) / n * 1000
 
     profiler = None
     if args.profile:
@@ -124,7 +143,8 @@ def main() -> int:
             floors.append(measure(batch, True))
         submissions.append(measure(batch, False, profiler if k == 0 else None))
         f, s = floors[-1], submissions[-1]
-        print(f"round {k + 1}: floor {f[0]:.2f} + {f[1]:.2f} ms, submission {s[0]:.2f} + {s[1]:.2f} ms"
+        print(f"round {k + 1}: floor {f[0]:.2f} + {f[1]:.2f} ms, submission {s[0]:.2f} + {s[1]:.2f} ms "
+              f"(of which the garbage collector: floor {f[2]:.2f}, submission {s[2]:.2f} ms)"
               f"{' (profiler on)' if profiler and k == 0 else ''}", flush=True)
     rounds = submissions[1:] if profiler and args.rounds > 1 else submissions
     floor = [statistics.median(x[i] for x in floors) for i in (0, 1)]

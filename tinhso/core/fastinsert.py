@@ -29,7 +29,9 @@ keeps the IOC's journal). ``tests/core/test_fastinsert.py`` checks rows written 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import functools
+import operator
+from collections.abc import Sequence
 
 from django.db import connections, models
 from django.db.models import Field
@@ -49,29 +51,25 @@ class _Plan:
         self.head = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
                      "VALUES ")
         self.row = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
-        self.returning = f" RETURNING {quote(self.pk.column)}" if self.pk in meta.concrete_fields \
-            and isinstance(self.pk, models.AutoField) else ""
+        self.returning = f" RETURNING {quote(self.pk.column)}" if isinstance(self.pk, models.AutoField) else ""
         self.statements: dict[int, str] = {}
-        self.readers: list[Callable] = [self._reader(f, connection) for f in self.fields]
+        # Per field, in column order: the types passed through unchanged, and how to prepare the others.
+        self.getter = operator.attrgetter(*(f.attname for f in self.fields))
+        self.custom = [(i, f) for i, f in enumerate(self.fields) if type(f).pre_save is not Field.pre_save
+                       and not (isinstance(f, models.DateField) and not f.auto_now and not f.auto_now_add)]
+        self.plain = [_plain_types(f, connection) for f in self.fields]
+        self.prepare = [functools.partial(f.get_db_prep_save, connection=connection) for f in self.fields]
 
-    @staticmethod
-    def _reader(field: Field, connection) -> Callable:
-        """``obj → database value`` for one field (see the module docstring)."""
-        attname = field.attname
-        custom_pre_save = type(field).pre_save is not Field.pre_save
-        plain = frozenset(type(p) for p in _PROBES if _identity(field, p, connection))
-        aware_ok = dt.datetime in plain
-
-        def prepare(value):
+    def values(self, obj) -> list:
+        values = list(self.getter(obj)) if len(self.fields) > 1 else [self.getter(obj)]
+        for i, field in self.custom:  # e.g. auto_now dates: the field decides the value
+            values[i] = field.pre_save(obj, True)
+        plain, prepare = self.plain, self.prepare
+        for i, value in enumerate(values):
             kind = type(value)
-            if value is None or (kind in plain and (kind is not dt.datetime or value.tzinfo is not None
-                                                     and aware_ok)):
-                return value
-            return field.get_db_prep_save(value, connection=connection)
-
-        if custom_pre_save:
-            return lambda obj: prepare(field.pre_save(obj, True))
-        return lambda obj: prepare(getattr(obj, attname))
+            if value is not None and (kind not in plain[i] or kind is dt.datetime and value.tzinfo is None):
+                values[i] = prepare[i](value)
+        return values
 
     def statement(self, n: int) -> str:
         if n not in self.statements:
@@ -79,11 +77,17 @@ class _Plan:
         return self.statements[n]
 
 
-def _identity(field: Field, probe, connection) -> bool:
-    try:
-        return field.get_db_prep_save(probe, connection=connection) is probe
-    except Exception:  # noqa: BLE001 - a type the field refuses is simply not passed through
-        return False
+def _plain_types(field: Field, connection) -> frozenset:
+    """The probe types ``field`` prepares as themselves (a naive datetime is never passed through: the ORM
+    warns about it and converts it)."""
+    plain = set()
+    for probe in _PROBES:
+        try:
+            if field.get_db_prep_save(probe, connection=connection) is probe:
+                plain.add(type(probe))
+        except Exception:  # noqa: BLE001, S110 - a type the field refuses is simply not passed through
+            pass
+    return frozenset(plain)
 
 
 def insert(objs: Sequence[models.Model], using: str = "default") -> None:
@@ -97,9 +101,8 @@ def insert(objs: Sequence[models.Model], using: str = "default") -> None:
     if plan is None:
         plan = _plans[key] = _Plan(model, connection)
     params: list = []
-    readers = plan.readers
     for obj in objs:
-        params.extend(read(obj) for read in readers)
+        params += plan.values(obj)
     with connection.cursor() as cursor:
         cursor.execute(plan.statement(len(objs)), params)
         ids = [row[0] for row in cursor.fetchall()] if plan.returning else []
