@@ -96,6 +96,34 @@ def test_no_email_no_citizen_message_and_auto_forward_tells_the_unit(world, smtp
     assert Message.objects.filter(kind="report_assigned", user=world.users["h_pt"], channel="inbox").exists()
 
 
+def test_auto_forward_tells_each_active_handler_of_the_unit_by_their_preference(world, smtp):
+    from django.contrib.auth import get_user_model
+
+    from tinhso.notify.models import Preference
+    from tinhso.reports.models import Membership, Role
+
+    users = get_user_model().objects
+    inbox_only = users.create_user("h_pt_inbox", email="inbox@example.org")
+    Membership.objects.create(user=inbox_only, role=Role.HANDLER, unit=world.pt)
+    Preference.objects.create(user=inbox_only, mode="inbox")
+    email_only = users.create_user("h_pt_email", email="email@example.org")
+    Membership.objects.create(user=email_only, role=Role.HANDLER, unit=world.pt)
+    Preference.objects.create(user=email_only, mode="email")
+    left = users.create_user("h_pt_left", email="left@example.org")
+    Membership.objects.create(user=left, role=Role.HANDLER, unit=world.pt, active=False)
+    gone = users.create_user("h_pt_gone", email="gone@example.org", is_active=False)
+    Membership.objects.create(user=gone, role=Role.HANDLER, unit=world.pt)
+    elsewhere = users.create_user("h_mn_2", email="mn2@example.org")
+    Membership.objects.create(user=elsewhere, role=Role.HANDLER, unit=world.mn)
+    supervisor = world.users["sup_pt"]  # same unit, another role
+
+    report = submit(world, category="environment").report  # auto-forwarded to UBND Phan Thiết
+    assert report.handling_unit == world.pt
+    told = set(Message.objects.filter(kind="report_assigned").values_list("user__username", "channel"))
+    assert told == {("h_pt", "inbox"), ("h_pt", "email"), ("h_pt_inbox", "inbox"), ("h_pt_email", "email")}
+    assert supervisor.username not in {name for name, _ in told}
+
+
 def test_rolled_back_transition_tells_nobody(world, smtp):
     report = submit(world, **REPORTER).report
     before = Message.objects.count()

@@ -68,11 +68,16 @@ def _ctx(context: dict, autoescape: bool):
 
 
 def modes_for(users: Iterable) -> dict[int, str]:
+    """Each user's :class:`Preference` mode (default: both). Users that carry theirs already
+    (``notify_mode``, e.g. :func:`tinhso.reports.notices.handlers_of`): no query then."""
     users = list(users)
     if not users:
         return {}
+    if all(hasattr(u, "notify_mode") for u in users):
+        return {u.pk: u.notify_mode or Mode.BOTH for u in users}
     chosen = dict(Preference.objects.filter(user__in=users).values_list("user_id", "mode"))
     return {u.pk: chosen.get(u.pk, Mode.BOTH) for u in users}
+
 
 
 def send(kind: str, *, subject: str, body: str, html: str = "", users: Iterable = (),

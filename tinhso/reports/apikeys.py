@@ -9,11 +9,25 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.db import connection
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
+from tinhso.core.rowreader import RowReader
 from tinhso.core.text import nfc
 from tinhso.reports.models import ApiClient
+
+_read_client = RowReader(ApiClient, [f.attname for f in ApiClient._meta.concrete_fields])
+_lookup_sql_text: dict[str, str] = {}
+
+
+def _lookup_sql() -> str:
+    """The active client with a key hash (the same as ``filter(key_hash=…, active=True)``; the hash is unique)."""
+    if connection.vendor not in _lookup_sql_text:
+        q = connection.ops.quote_name
+        _lookup_sql_text[connection.vendor] = (f"SELECT {_read_client.columns()} FROM {q(ApiClient._meta.db_table)} "
+                                               f"WHERE {q('key_hash')} = %s AND {q('active')}")
+    return _lookup_sql_text[connection.vendor]
 
 
 def _hash(key: str) -> str:
@@ -37,7 +51,10 @@ def authenticate(key: str | None) -> ApiClient | None:
     """The active client with this key, or ``None``."""
     if not key:
         return None
-    client = ApiClient.objects.filter(key_hash=_hash(key.strip()), active=True).first()
+    with connection.cursor() as cursor:  # a statement built once: it runs on every API request
+        cursor.execute(_lookup_sql(), [_hash(key.strip())])
+        row = cursor.fetchone()
+    client = _read_client(row) if row is not None else None
     if client is not None and (client.last_used_at is None
                                or (timezone.now() - client.last_used_at).total_seconds() > 300):
         # Updated at most every five minutes: no write on every request of a busy client.

@@ -27,6 +27,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
+from tinhso.core.rowreader import RowReader
 from tinhso.reports import workflow
 from tinhso.reports.models import PUBLIC_LISTING, Report, State
 from tinhso.reports.permissions import Actor
@@ -77,42 +78,21 @@ def find_nearby(report: Report | None = None, *, category_id: int | None = None,
 
 def _suggestion(row: tuple) -> Report:
     """A row of the search as a :class:`Report` with only the suggestion's columns loaded (the others
-    deferred), ``distance_m`` and ``listed``. ``Model.from_db`` with the database's and the fields'
-    converters, as Django's own iterators do; ``raw()`` would do the same but re-derives its column
-    mapping and converters on every call (≈ 70 % of the search's Python time at intake)."""
-    fields, converters = _row_reader()
-    values = list(row[:len(fields)])
-    for i, col, convert in converters:
-        for fn in convert:
-            values[i] = fn(values[i], col, connection)
-    report = Report.from_db(connection.alias, [f.attname for f in fields], values)
+    deferred), ``distance_m`` and ``listed`` (``raw()`` would do the same, but re-derives its column
+    mapping and converters on every call: ≈ 70 % of the search's Python time at intake)."""
+    report = _read_suggestion(row)
     report.distance = row[-2]
     report.distance_m = round(row[-2], 1)
     report.listed = bool(row[-1])
     return report
 
 
-_readers: dict[str, tuple] = {}
-
-
-def _row_reader() -> tuple[list, list]:
-    """(the selected fields, [(index, column, converters)] of those that have converters) per vendor."""
-    vendor = connection.vendor
-    if vendor not in _readers:
-        fields = _suggestion_fields()
-        converters = []
-        for i, f in enumerate(fields):
-            col = f.get_col(Report._meta.db_table)
-            convert = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if convert:
-                converters.append((i, col, convert))
-        _readers[vendor] = (fields, converters)
-    return _readers[vendor]
-
-
 def _suggestion_fields() -> list:
     """The columns the search selects, in the model's order."""
     return [f for f in Report._meta.concrete_fields if f.attname in SUGGESTION_FIELDS]
+
+
+_read_suggestion = RowReader(Report, [f.attname for f in _suggestion_fields()])
 
 
 def listable(found: list[Report]) -> list[Report]:
