@@ -21,6 +21,16 @@ What is the same as ``Model.save()`` / ``bulk_create()``:
 - the instances come back saved (primary key set, ``_state.adding`` false, ``_state.db`` set);
 - errors are Django's (``IntegrityError`` etc., through the connection's cursor wrapper).
 
+**One statement for a whole write** (:func:`combined`, PostgreSQL): inside the block, :func:`insert` and
+:func:`insert_rows` queue their rows; at its end they are written by one statement, a chain of
+data-modifying ``WITH`` queries (``WITH t0 AS (INSERT … RETURNING id), t1 AS (INSERT …) SELECT …``). A row
+pointing at a queued instance (a foreign key whose related object is queued, e.g. a report's events)
+takes its id from that query (``(SELECT id FROM t0)``). One statement is atomic by itself, so the block
+needs no transaction: a submission is one round trip and one commit instead of BEGIN, four INSERTs and
+COMMIT. The block must not write anything else (a write that is not queued would not be atomic with
+the rest): it refuses any statement other than a ``SELECT`` while open. Queued instances get their
+primary keys when the block ends, so only rows nobody reads back inside the block may be written there.
+
 What is not: no ``pre_save``/``post_save`` signals and no ``Model.save()`` override are run — the caller
 does what they would have done (``Report.refresh_search_text``; the ``reports_bulk_created`` signal that
 keeps the IOC's journal). ``tests/core/test_fastinsert.py`` checks rows written here equal the ORM's.
@@ -28,9 +38,11 @@ keeps the IOC's journal). ``tests/core/test_fastinsert.py`` checks rows written 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import operator
+import threading
 from collections.abc import Sequence
 
 from django.db import connections, models
@@ -59,6 +71,7 @@ class _Plan:
                        and not (isinstance(f, models.DateField) and not f.auto_now and not f.auto_now_add)]
         self.plain = [_plain_types(f, connection) for f in self.fields]
         self.prepare = [functools.partial(f.get_db_prep_save, connection=connection) for f in self.fields]
+        self.relations = [(i, f.name) for i, f in enumerate(self.fields) if f.is_relation]
 
     def values(self, obj) -> list:
         values = list(self.getter(obj)) if len(self.fields) > 1 else [self.getter(obj)]
@@ -90,25 +103,137 @@ def _plain_types(field: Field, connection) -> frozenset:
     return frozenset(plain)
 
 
-def insert(objs: Sequence[models.Model], using: str = "default") -> None:
-    """INSERT ``objs`` (instances of one model, not yet saved) in one statement; sets their primary keys."""
-    if not objs:
-        return
-    model = type(objs[0])
+def _plan(model: type[models.Model], using: str) -> _Plan:
     connection = connections[using]
     key = (model, using, connection.vendor)
     plan = _plans.get(key)
     if plan is None:
         plan = _plans[key] = _Plan(model, connection)
+    return plan
+
+
+def insert(objs: Sequence[models.Model], using: str = "default") -> None:
+    """INSERT ``objs`` (instances of one model, not yet saved) in one statement; sets their primary keys
+    (inside :func:`combined`: queued, keys set at the end of the block)."""
+    if not objs:
+        return
+    plan = _plan(type(objs[0]), using)
+    queue = _queue(using)
+    if queue is not None:
+        queue.append((plan, list(objs)))
+        return
     params: list = []
     for obj in objs:
         params += plan.values(obj)
+    connection = connections[using]
     with connection.cursor() as cursor:
         cursor.execute(plan.statement(len(objs)), params)
         ids = [row[0] for row in cursor.fetchall()] if plan.returning else []
+    _saved(plan, objs, ids, using)
+
+
+def insert_rows(head: str, width: int, rows: Sequence[Sequence], using: str = "default") -> None:
+    """``head`` (``INSERT INTO t (a, b) VALUES ``) with ``rows`` of ``width`` prepared values each, one
+    statement (inside :func:`combined`: queued)."""
+    if not rows:
+        return
+    queue = _queue(using)
+    if queue is not None:
+        queue.append((head, width, [list(r) for r in rows]))
+        return
+    row = "(" + ", ".join(["%s"] * width) + ")"
+    with connections[using].cursor() as cursor:
+        cursor.execute(head + ", ".join([row] * len(rows)), [v for r in rows for v in r])
+
+
+def _saved(plan: _Plan, objs: Sequence[models.Model], ids: list, using: str) -> None:
     attname = plan.pk.attname
     for i, obj in enumerate(objs):
         if ids:
             setattr(obj, attname, ids[i])
         obj._state.adding = False
         obj._state.db = using
+
+
+# ---------------------------------------------------------------------------------------------
+# One statement for a whole write (PostgreSQL)
+
+_local = threading.local()
+
+
+def _queue(using: str) -> list | None:
+    queues = getattr(_local, "queues", None)
+    return queues.get(using) if queues else None
+
+
+class NotCombinable(RuntimeError):
+    """A write other than a queued insert inside :func:`combined`: it would not be atomic with the rest."""
+
+
+@contextlib.contextmanager
+def combined(using: str = "default"):
+    """Queue the inserts of the block and write them with one statement at its end (see the module
+    docstring). PostgreSQL only (data-modifying ``WITH``); not inside a transaction (the caller chooses:
+    this or ``transaction.atomic``)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        raise NotCombinable("combined() needs PostgreSQL (data-modifying WITH queries)")
+    if connection.in_atomic_block or _queue(using) is not None:
+        raise NotCombinable("combined() is its own transaction: not inside atomic() or another combined()")
+    queues = _local.__dict__.setdefault("queues", {})
+    queues[using] = queue = []
+
+    def reads_only(execute, sql, params, many, context):
+        if not sql.lstrip()[:6].upper() == "SELECT":
+            raise NotCombinable(f"a write inside combined() would not be atomic with its inserts: {sql[:80]}")
+        return execute(sql, params, many, context)
+
+    try:
+        with connection.execute_wrapper(reads_only):
+            yield
+    finally:
+        del queues[using]
+    _write(queue, using)
+
+
+def _write(queue: list, using: str) -> None:
+    if not queue:
+        return
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    ctes, params, returned = [], [], []
+    linked: list[tuple] = []  # (instance, foreign key attribute, queued related instance)
+    cte_of: dict[int, str] = {}  # id(instance) → the query that inserts it (single-row inserts only)
+    for k, entry in enumerate(queue):
+        name = f"t{k}"
+        if isinstance(entry[0], _Plan):
+            plan, objs = entry
+            rows = []
+            for obj in objs:
+                values, marks = plan.values(obj), ["%s"] * len(plan.fields)
+                for i, relation in plan.relations:
+                    related = obj._state.fields_cache.get(relation)
+                    if related is not None and id(related) in cte_of and related.pk is None:
+                        marks[i] = f"(SELECT {quote(related._meta.pk.column)} FROM {cte_of[id(related)]})"
+                        linked.append((obj, plan.fields[i].attname, related))
+                rows.append("(" + ", ".join(marks) + ")")
+                params += [v for v, m in zip(values, marks, strict=True) if m == "%s"]
+            ctes.append(f"{name} AS ({plan.head}{', '.join(rows)}{plan.returning})")
+            if plan.returning:
+                returned.append((name, plan, objs))
+            if len(objs) == 1:
+                cte_of[id(objs[0])] = name
+        else:
+            head, width, rows = entry
+            row = "(" + ", ".join(["%s"] * width) + ")"
+            ctes.append(f"{name} AS ({head}{', '.join([row] * len(rows))})")
+            params += [v for r in rows for v in r]
+    select = ", ".join(f"(SELECT array_agg({quote(plan.pk.column)} ORDER BY {quote(plan.pk.column)}) FROM {name})"
+                       for name, plan, _objs in returned) or "1"
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} SELECT {select}", params)
+        arrays = cursor.fetchone() if returned else ()
+    for (_name, plan, objs), ids in zip(returned, arrays, strict=True):
+        _saved(plan, objs, list(ids), using)
+    for obj, attname, related in linked:  # as Model.save() does for a related object saved meanwhile
+        setattr(obj, attname, related.pk)
