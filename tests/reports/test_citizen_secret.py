@@ -341,3 +341,22 @@ def test_open311_post_returns_a_token_that_rates_through_the_native_api(world):
     handling.resolve(report, handler, result_text="Đã vá", photos=[png_bytes()])
     r = post_json(anon, f"/api/v1/reports/track/{code}/rate", {"rating": 5}, **{"X-Citizen-Token": token})
     assert r.status_code == 200 and r.json()["state"] == "closed"
+
+
+def test_codes_and_secrets_use_every_letter_in_every_position():
+    """One draw of 5 bits per character (models.random_base32): the tracking code and the secret have
+    their format, and every one of the 32 letters turns up in every position (a bit left unused or
+    a shifted mask would leave letters or positions out)."""
+    import re
+
+    from tinhso.reports.models import TRACKING_ALPHABET, generate_tracking_code
+
+    codes = [generate_tracking_code() for _ in range(3000)]
+    assert all(re.fullmatch(r"PA-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}", c) for c in codes)
+    assert len(set(codes)) == len(codes)
+    for position in [3, 4, 5, 6, 7, 9, 10, 11, 12, 13]:
+        assert {c[position] for c in codes} == set(TRACKING_ALPHABET)
+    secrets = [citizen_secret.new_secret() for _ in range(3000)]
+    assert all(re.fullmatch(r"([0-9A-HJKMNP-TV-Z]{5}-){2}[0-9A-HJKMNP-TV-Z]{5}", s) for s in secrets)
+    for position in [i for i in range(17) if i not in (5, 11)]:
+        assert {s[position] for s in secrets} == set(TRACKING_ALPHABET)

@@ -29,13 +29,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import secrets
 from urllib.parse import urlencode
 
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
-from tinhso.reports.models import TRACKING_ALPHABET, Report, ReportEvent
+from tinhso.reports.models import Report, ReportEvent, random_base32
 from tinhso.reports.permissions import CITIZEN, Actor
 
 GROUPS, GROUP_SIZE = 3, 5  # XXXXX-XXXXX-XXXXX: 15 characters × 5 bits = 75 bits
@@ -46,7 +45,7 @@ _ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
 def new_secret() -> str:
-    chars = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(GROUPS * GROUP_SIZE))
+    chars = random_base32(GROUPS * GROUP_SIZE)
     return "-".join(chars[i:i + GROUP_SIZE] for i in range(0, len(chars), GROUP_SIZE))
 
 

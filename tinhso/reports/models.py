@@ -94,9 +94,18 @@ class PhotoKind(models.TextChoices):
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
+def random_base32(count: int) -> str:
+    """``count`` characters of :data:`TRACKING_ALPHABET` from ``5 × count`` bits of one draw of the
+    operating system's generator (32 letters: 5 bits each, uniform). One ``secrets.randbits`` call
+    instead of one ``secrets.choice`` per character (each a system call: a tenth of a submission's time
+    under load)."""
+    bits = secrets.randbits(5 * count)
+    return "".join(TRACKING_ALPHABET[(bits >> (5 * i)) & 31] for i in range(count))
+
+
 def generate_tracking_code() -> str:
     """An unguessable, readable tracking code: ``PA-XXXXX-XXXXX`` (50 random bits)."""
-    chars = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+    chars = random_base32(10)
     return f"PA-{chars[:5]}-{chars[5:]}"
 
 
