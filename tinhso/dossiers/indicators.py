@@ -163,9 +163,10 @@ def _one_kind_counts_sql(periods: list[Period], mode: str, today: dt.date | None
     indices = [_index(kind, p.start) for p in periods]
     before, after = min(indices) - 1, max(indices) + 1
     still_open = after + 1  # q_end of a dossier not ended (after = ended after the last period)
-    in_scope, _ = rules.scope_parts("", "")
-    span = rules.scope_parts(f"DATE '{min(p.start for p in periods).isoformat()}'",
-                             f"DATE '{max(p.end for p in periods).isoformat()}'")[1]
+    # the dossier's own part of the scope, and the scope of the whole span of the periods (which lets the
+    # scan skip the row groups no period can take)
+    own, span = rules.scope_parts(f"DATE '{min(p.start for p in periods).isoformat()}'",
+                                  f"DATE '{max(p.end for p in periods).isoformat()}'")
     day = f"DATE '{today.isoformat()}'" if today else None
     due_index = (f"CASE WHEN {due} IS NULL THEN {before} " + (f"WHEN {due} >= {day} THEN {_NEVER} " if day else "")
                  + f"ELSE {_index_sql(kind, f'{due} + 1')} END")
@@ -184,13 +185,16 @@ def _one_kind_counts_sql(periods: list[Period], mode: str, today: dt.date | None
             "q_asked": f"CASE WHEN {carried} THEN LEAST(GREATEST({asked_index}, q_received), q_end) ELSE q_received END",
             "channel": "channel", "with_result": "status IN (9, 10)", "finish": finish,
             "open_state": f"CASE WHEN {carried} THEN {open_state} ELSE 0 END"}
+    # the flags counted per group (COUNT_IF: measured the cheapest form; DuckDB's is NULL over only NULLs,
+    # Spark's 0, hence the COALESCE); work_days is summed for every dossier and read only for those
+    # completed with a result, in the period of their end
     flags = {"e_result": "e_result", "paid_online": "paid_online", "fee_info": "fee_info",
              "fee_all_zero": "fee_all_zero", "attached": "attached", "attached_e_result": "attached AND e_result",
-             "reuse": "reuse",
-             "from_store": "from_store", "population_data": "vneid OR from_store", "unhappy": "unhappy"}
+             "reuse": "reuse", "from_store": "from_store", "population_data": "vneid OR from_store",
+             "unhappy": "unhappy"}
     dossiers = (f"SELECT *, GREATEST({_index_sql(kind, 'received_date')}, {before}) AS q_received, "
                 f"CASE WHEN end_date IS NULL THEN {still_open} ELSE LEAST({_index_sql(kind, 'end_date')}, {after}) END "
-                f"AS q_end FROM ({source}) c WHERE {in_scope} AND {span}")
+                f"AS q_end FROM ({source}) c WHERE {own} AND {span}")
     keyed = (f"SELECT {', '.join(f'{expr} AS {name}' for name, expr in keys.items())}, "
              f"{', '.join(f'{expr} AS f_{name}' for name, expr in flags.items())}, work_days FROM ({dossiers}) d")
     groups = (f"SELECT {', '.join(keys)}, COUNT(*) AS n, "
