@@ -35,11 +35,11 @@ TODAYS = [None, dt.date(2025, 12, 10), dt.date(2025, 6, 30), dt.date(2025, 1, 1)
 
 def _drawn_rows(n: int, seed: int) -> pa.Table:
     rng = random.Random(seed)
-    edges = [p for code in ("2024", "2025", "2026") for p in (parse(code),)]
+    # the first and last days of every month (so of every quarter and year), the Sundays ending weeks, the todays
     special = sorted({d for y in (2024, 2025, 2026) for m in range(1, 13)
                       for d in (dt.date(y, m, 1), parse(f"{y}-{m:02d}").end)}
                      | {parse(f"{y}-W{w:02d}").end for y in (2024, 2025) for w in range(1, 53)}
-                     | {t for t in TODAYS if t} | {e.end for e in edges})
+                     | {t for t in TODAYS if t})
 
     def day(base: dt.date | None = None, spread: int = 60) -> dt.date | None:
         if rng.random() < 0.3:
