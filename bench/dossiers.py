@@ -25,8 +25,9 @@ inflates the CPU time of Python and pandas code several times — off by default
    (``store._files_holding`` + ``_rewrite_without``, what an import does once recorded), which leaves one
    row per dossier and the store's marker;
 4. **computation** (the goal): what :func:`tinhso.dossiers.indicators.compute_many` does —
-   :func:`~tinhso.dossiers.indicators.many_counts_sql`, one pass joining the current dossiers to the 12
-   months, the rule columns summed per month × agency × procedure — then the svc-766 scoring over arrays
+   :func:`~tinhso.dossiers.indicators.many_counts_sql`, one pass over the current dossiers counting them
+   per agency × procedure × month indices, those groups then summed per month × agency × procedure for the
+   12 months — then the svc-766 scoring over arrays
    of every unit-month (:func:`~tinhso.dossiers.indicators.score`): group points, totals and competition
    ranks for every department and every commune;
 5. **baseline**: a straightforward pandas implementation of the same counts (read the rule columns,

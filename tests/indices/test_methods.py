@@ -22,6 +22,14 @@ def test_every_shipped_method_loads_and_serialises(code):
         assert all(position[c] < position[node.code] for c in node.children)
 
 
+@pytest.mark.parametrize("code", methodology.available_methods())
+def test_shipped_methods_parse_the_same_with_the_fast_parser(code):
+    import yaml
+
+    text = (methodology.METHODS_DIR / f"{code}.yaml").read_text(encoding="utf-8")
+    assert methodology._safe_yaml(text, code, shipped=True) == yaml.safe_load(text)
+
+
 def test_shipped_methods_are_the_four_of_the_issue():
     assert set(methodology.available_methods()) >= {"dti-922", "dti-1726", "pci-2013", "svc-766"}
 

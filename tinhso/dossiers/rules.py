@@ -220,6 +220,12 @@ def judged_at(end: dt.date, today: dt.date | None) -> dt.date:
     return min(end, today) if today else end
 
 
+ONCE = "(sup_count <= 1)"
+"""At most one supplementation request (more than one makes a dossier overdue [DVCQG-F 2.1])."""
+PAUSED = "(status IN (5, 6) AND end_date IS NULL)"
+"""Unfinished and waiting on the citizen (:data:`PAUSED` statuses)."""
+
+
 def rule_columns(s: str, e: str, j: str, mode: str) -> dict[str, str]:
     """:func:`period_columns` with the period's first day, last day and judgement day given as SQL
     expressions (literals, or the columns of a table of periods joined to the dossiers)."""
@@ -227,9 +233,9 @@ def rule_columns(s: str, e: str, j: str, mode: str) -> dict[str, str]:
     finished = f"(end_date IS NOT NULL AND end_date <= {e})"
     unfinished = f"(end_date IS NULL OR end_date > {e})"
     received_in = f"(received_date >= {s})"
-    once = "(sup_count <= 1)"
+    once = ONCE
     judged = f"(CASE WHEN sup_open_date IS NOT NULL AND sup_open_date < {j} THEN sup_open_date ELSE {j} END)"
-    paused = "(status IN (5, 6) AND end_date IS NULL)"
+    paused = PAUSED
     cols = {
         "in_scope": "TRUE",
         "carried_over": f"NOT {received_in}",
