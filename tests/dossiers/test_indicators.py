@@ -178,3 +178,57 @@ def test_an_unfinished_dossier_is_not_yet_without_an_e_result(catalogue, tmp_pat
     assert (ind["3.3"]["numerator"], ind["3.3"]["denominator"]) == (1, 3)
     assert (ind["4.2"]["numerator"], ind["4.2"]["denominator"]) == (1, 3)
     assert ind["3.3"]["rate"] == pytest.approx(100 / 3, abs=1e-3)  # 1.4 is 100 in the fixture
+
+
+def test_pakn_counts_from_the_table_read_once_equal_the_query_per_period(catalogue):
+    """feedback.counts_in over the rows read once (indicators.Context) counts what a query per period
+    counts: received by the period's end, not handled before its start, moments on either side of
+    local midnight included."""
+    import random
+    from collections import defaultdict
+
+    from django.utils import timezone
+
+    from tinhso.core.workcalendar import VIETNAM_TZ
+    from tinhso.dossiers import feedback
+    from tinhso.dossiers.models import Agency, Feedback, FeedbackKind
+
+    agencies = list(Agency.objects.all()[:3])
+    rng = random.Random(7)
+    base = dt.datetime(2025, 9, 1, tzinfo=VIETNAM_TZ)
+
+    def moment():
+        day = base + dt.timedelta(days=rng.randrange(0, 120))
+        return day + rng.choice([dt.timedelta(0), dt.timedelta(seconds=-1), dt.timedelta(hours=rng.randrange(24))])
+
+    for i in range(400):
+        received = moment()
+        handled = received + dt.timedelta(days=rng.randrange(0, 40), seconds=rng.choice([0, -1, 3600]))
+        Feedback.objects.create(code=f"P{i}", agency=rng.choice(agencies), kind=rng.choice(FeedbackKind.values),
+                                received_at=received, due_at=received + dt.timedelta(days=rng.randrange(1, 20)),
+                                handled_at=None if rng.random() < 0.3 else handled, dissatisfied=rng.random() < 0.2)
+
+    def per_query(start, end, judge):  # the former implementation: one query per period
+        out = defaultdict(lambda: defaultdict(int))
+        first = dt.datetime.combine(start, dt.time(), VIETNAM_TZ)
+        after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), VIETNAM_TZ)
+        for agency, kind, due_at, handled_at, unhappy in Feedback.objects.filter(received_at__lt=after).exclude(
+                handled_at__lt=first).values_list("agency_id", "kind", "due_at", "handled_at", "dissatisfied"):
+            due = timezone.localtime(due_at, VIETNAM_TZ).date()
+            handled = timezone.localtime(handled_at, VIETNAM_TZ).date() if handled_at else None
+            finished = handled is not None and handled <= end
+            on_time = handled <= due if finished else due >= judge
+            c = out[agency]
+            c["scope"] += 1
+            c["on_time"] += on_time
+            c["unhappy_or_late"] += bool(unhappy) or not on_time
+            c["regulation"] += kind == FeedbackKind.REGULATION
+        return {a: dict(c) for a, c in out.items()}
+
+    rows = feedback.table()
+    for start, end in [(dt.date(2025, 9, 1), dt.date(2025, 9, 30)), (dt.date(2025, 10, 1), dt.date(2025, 12, 31)),
+                       (dt.date(2025, 10, 13), dt.date(2025, 10, 19)), (dt.date(2026, 1, 1), dt.date(2026, 1, 31))]:
+        for judge in (end, end - dt.timedelta(days=3)):
+            expected = per_query(start, end, judge)
+            assert expected, "the drawn rows reach every period"
+            assert {a: dict(c) for a, c in feedback.counts_in(rows, start, end, judge).items()} == expected

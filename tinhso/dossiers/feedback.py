@@ -112,27 +112,40 @@ def import_feedback(path: Path, synthetic: bool = False) -> dict:
     return {"feedback": len(rows), "created": created, "updated": len(rows) - created}
 
 
-def counts(start: dt.date, end: dt.date, judge: dt.date) -> dict[int, dict[str, int]] | None:
-    """Per agency id: PAKN in scope, handled on time, unsatisfied-or-late, about regulations. None when
-    tinhso holds no PAKN at all (then 5.2 and 5.3 are supplied values)."""
-    if not Feedback.objects.exists():
-        return None
-
+def table() -> list[tuple] | None:
+    """Every PAKN as ``(agency id, kind, received, due, handled, dissatisfied)`` with the moments as
+    Vietnam-local dates (handled None while open): what :func:`counts_in` reads, loaded once for a
+    computation of many periods instead of once per period. None when tinhso holds no PAKN at all."""
     def local(moment):
         return timezone.localtime(moment, VIETNAM_TZ).date() if moment else None
 
+    rows = [(agency, kind, local(received_at), local(due_at), local(handled_at), bool(unhappy))
+            for agency, kind, received_at, due_at, handled_at, unhappy in Feedback.objects.values_list(
+                "agency_id", "kind", "received_at", "due_at", "handled_at", "dissatisfied")]
+    return rows or None
+
+
+def counts_in(rows: list[tuple] | None, start: dt.date, end: dt.date,
+              judge: dt.date) -> dict[int, dict[str, int]] | None:
+    """Per agency id: PAKN in scope (received by the period's end and not handled before its start),
+    handled on time, unsatisfied-or-late, about regulations; of :func:`table`'s rows."""
+    if rows is None:
+        return None
     out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    first = dt.datetime.combine(start, dt.time(), VIETNAM_TZ)
-    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), VIETNAM_TZ)
-    rows = Feedback.objects.filter(received_at__lt=after).exclude(handled_at__lt=first).values_list(
-        "agency_id", "kind", "due_at", "handled_at", "dissatisfied")
-    for agency, kind, due_at, handled_at, unhappy in rows:
-        due, handled = local(due_at), local(handled_at)
+    for agency, kind, received, due, handled, unhappy in rows:
+        if received > end or (handled is not None and handled < start):
+            continue
         finished = handled is not None and handled <= end
         on_time = handled <= due if finished else due >= judge
         c = out[agency]
         c["scope"] += 1
         c["on_time"] += on_time
-        c["unhappy_or_late"] += bool(unhappy) or not on_time
+        c["unhappy_or_late"] += unhappy or not on_time
         c["regulation"] += kind == FeedbackKind.REGULATION
     return out
+
+
+def counts(start: dt.date, end: dt.date, judge: dt.date) -> dict[int, dict[str, int]] | None:
+    """Per agency id: PAKN in scope, handled on time, unsatisfied-or-late, about regulations. None when
+    tinhso holds no PAKN at all (then 5.2 and 5.3 are supplied values)."""
+    return counts_in(table(), start, end, judge)

@@ -291,12 +291,15 @@ class Context:
         self.supplied = _supplied_table()
         self.method = load_method(METHOD)
         self._pakn: dict[tuple, object] = {}
+        self._pakn_rows: list | None | bool = False  # not read yet
         self._province_name: str | None = None
 
     def pakn(self, start: dt.date, end: dt.date, judge: dt.date):
         key = (start, end, judge)
         if key not in self._pakn:
-            self._pakn[key] = pakn_records.counts(start, end, judge)
+            if self._pakn_rows is False:
+                self._pakn_rows = pakn_records.table()  # every PAKN once, counted per period below
+            self._pakn[key] = pakn_records.counts_in(self._pakn_rows, start, end, judge)
         return self._pakn[key]
 
     def supplier(self, period: Period, agency_id: int | None):
