@@ -58,6 +58,25 @@ def test_one_statement_writes_what_the_transaction_writes(registry_after_flush, 
         assert {m[0] for m in _rows(one)["messages"]} == {"report_acknowledged", "report_assigned"}
 
 
+def test_the_duplicate_search_runs_in_the_same_statement(registry_after_flush, world):  # noqa: F811
+    from tinhso.reports import duplicates
+
+    first = _submit(world, "traffic", email="a@example.org")
+    assert first.duplicates == []  # nothing before it (and not itself: the search sees the table before)
+    reports = [first.report] + [_submit(world, "traffic", email=f"{i}@example.org").report for i in range(6)]
+    with CaptureQueriesContext(connection) as queries:
+        last = _submit(world, "traffic", email="b@example.org")
+    touching = [q["sql"] for q in queries.captured_queries if "reports_report" in q["sql"]]
+    assert len(touching) == 1 and touching[0].startswith("WITH "), [q[:60] for q in touching]  # writes and search
+    # the same suggestions as the search run afterwards on its own, nearest first, at most LIMIT
+    again = duplicates.find_nearby(last.report)
+    assert [r.code for r in last.duplicates] == [r.code for r in duplicates.listable(again)]
+    assert [(r.pk, r.distance_m) for r in again] == \
+        [(r.pk, r.distance_m) for r in duplicates.find_nearby(last.report, now=last.report.created_at)]
+    assert len(again) == duplicates.LIMIT and last.report.pk not in {r.pk for r in again}
+    assert {r.pk for r in again} <= {r.pk for r in reports}
+
+
 def test_a_failing_statement_writes_nothing(registry_after_flush, world):  # noqa: F811
     first = _submit(world, "traffic", email="a@example.org").report
     messages, events, journal = Message.objects.count(), ReportEvent.objects.count(), ReportChange.objects.count()

@@ -170,11 +170,21 @@ class NotCombinable(RuntimeError):
     """A write other than a queued insert inside :func:`combined`: it would not be atomic with the rest."""
 
 
+class Combined:
+    """What :func:`combined` yields: after the block, ``rows`` holds the rows of its ``then`` query."""
+
+    rows: list[tuple] = []
+
+
 @contextlib.contextmanager
-def combined(using: str = "default"):
+def combined(using: str = "default", then: tuple[str, list] | None = None):
     """Queue the inserts of the block and write them with one statement at its end (see the module
     docstring). PostgreSQL only (data-modifying ``WITH``); not inside a transaction (the caller chooses:
-    this or ``transaction.atomic``)."""
+    this or ``transaction.atomic``).
+
+    ``then = (sql, params)``: a read (``SELECT``) run by the same statement, its rows given back as
+    ``.rows`` of the yielded object. It sees the database as it was before the inserts (the snapshot of
+    a statement's data-modifying ``WITH`` queries), not the rows written with it."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         raise NotCombinable("combined() needs PostgreSQL (data-modifying WITH queries)")
@@ -182,6 +192,7 @@ def combined(using: str = "default"):
         raise NotCombinable("combined() is its own transaction: not inside atomic() or another combined()")
     queues = _local.__dict__.setdefault("queues", {})
     queues[using] = queue = []
+    result = Combined()
 
     def reads_only(execute, sql, params, many, context):
         if not sql.lstrip()[:6].upper() == "SELECT":
@@ -190,16 +201,20 @@ def combined(using: str = "default"):
 
     try:
         with connection.execute_wrapper(reads_only):
-            yield
+            yield result
     finally:
         del queues[using]
-    _write(queue, using)
+    result.rows = _write(queue, using, then)
 
 
-def _write(queue: list, using: str) -> None:
-    if not queue:
-        return
+def _write(queue: list, using: str, then: tuple[str, list] | None = None) -> list[tuple]:
     connection = connections[using]
+    if not queue:
+        if then is None:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(*then)
+            return cursor.fetchall()
     quote = connection.ops.quote_name
     ctes, params, returned = [], [], []
     linked: list[tuple] = []  # (instance, foreign key attribute, queued related instance)
@@ -230,10 +245,20 @@ def _write(queue: list, using: str) -> None:
             params += [v for r in rows for v in r]
     select = ", ".join(f"(SELECT array_agg({quote(plan.pk.column)} ORDER BY {quote(plan.pk.column)}) FROM {name})"
                        for name, plan, _objs in returned) or "1"
+    if then is not None:
+        # The read's rows, each after the id arrays (repeated); one row of NULLs when it finds none.
+        select = f"ids.*, r.* FROM (SELECT {select}) AS ids LEFT JOIN ({then[0]}) AS r ON TRUE"
+        params += list(then[1])
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {', '.join(ctes)} SELECT {select}", params)
-        arrays = cursor.fetchone() if returned else ()
+        rows = cursor.fetchall()
+    arrays = rows[0][:len(returned)] if rows else ()
     for (_name, plan, objs), ids in zip(returned, arrays, strict=True):
         _saved(plan, objs, list(ids), using)
     for obj, attname, related in linked:  # as Model.save() does for a related object saved meanwhile
         setattr(obj, attname, related.pk)
+    if then is None:
+        return []
+    width = len(rows[0]) - len(returned) if rows else 0
+    read = [row[len(returned):] for row in rows]
+    return [] if len(read) == 1 and all(v is None for v in read[0]) and width else read

@@ -60,6 +60,16 @@ def find_nearby(report: Report | None = None, *, category_id: int | None = None,
     now = now or timezone.now()
     if limit <= 0:
         return []
+    with connection.cursor() as cursor:
+        cursor.execute(*search_statement(category_id, lat, lon, now, report.pk if report is not None else None,
+                                         radius_m=radius_m, days=days, limit=limit))
+        return suggestions(cursor.fetchall())
+
+
+def search_statement(category_id: int, lat: float, lon: float, now: dt.datetime, exclude_id: int | None = None,
+                     *, radius_m: float = RADIUS_M, days: int = WINDOW_DAYS, limit: int = LIMIT) -> tuple[str, list]:
+    """The search of :func:`find_nearby` as ``(sql, params)``, for a caller that runs it itself (intake runs
+    it in the statement that writes the new report: :func:`tinhso.core.fastinsert.combined`)."""
     dlat = radius_m / 111_320.0
     dlon = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
     ops = connection.ops
@@ -68,12 +78,15 @@ def find_nearby(report: Report | None = None, *, category_id: int | None = None,
     params = [*dp, *dp, math.cos(p1), _RADIANS, *dl, *dl,
               category_id, ops.adapt_datetimefield_value(now - dt.timedelta(days=days)),
               ops.adapt_datetimefield_value(now + dt.timedelta(seconds=1)), lat - dlat, lat + dlat,
-              lon - dlon, lon + dlon, State.MERGED,
-              report.pk if report is not None and report.pk else -1, radius_m, limit]
-    with connection.cursor() as cursor:
-        cursor.execute(_search_sql(), params)
-        rows = cursor.fetchall()
-    return [_suggestion(row) for row in rows]
+              lon - dlon, lon + dlon, State.MERGED, exclude_id or -1, radius_m, max(0, limit)]
+    return _search_sql(), params
+
+
+def suggestions(rows: list[tuple]) -> list[Report]:
+    """The search's rows as reports, nearest first (ties by id, as its ``ORDER BY``)."""
+    found = [_suggestion(row) for row in rows]
+    found.sort(key=lambda r: (r.distance, r.pk))
+    return found
 
 
 def _suggestion(row: tuple) -> Report:

@@ -296,10 +296,19 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
     # statement, atomic by itself (tinhso.core.fastinsert.combined): one round trip and one commit
     # instead of BEGIN, four INSERTs and COMMIT. Otherwise (SQLite, photos, a caller's transaction)
     # the same rows in one transaction.
+    # The duplicate search goes in that statement too: it sees the reports as they were before this one.
     one_statement = connection.vendor == "postgresql" and not clean_photos and not in_transaction()
+    from tinhso.reports import duplicates
+
+    found_nearby = None
     try:
-        with fastinsert.combined() if one_statement else transaction.atomic():
-            report, secret, events = write()
+        if one_statement:
+            with fastinsert.combined(then=duplicates.search_statement(cat.pk, where.lat, where.lon, now)) as done:
+                report, secret, events = write()
+            found_nearby = duplicates.suggestions(done.rows)
+        else:
+            with transaction.atomic():
+                report, secret, events = write()
     except IntegrityError:
         # The same idempotency key committed by a concurrent request: return that report.
         if key:
@@ -307,10 +316,9 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
             if existing is not None:
                 return _replayed(existing, scope, actor, api_client, now)
         raise
-    from tinhso.reports import duplicates
-
-    return Submission(report, created=True, duplicates=duplicates.listable(duplicates.find_nearby(report)),
-                      citizen_secret=secret)
+    if found_nearby is None:
+        found_nearby = duplicates.find_nearby(report)
+    return Submission(report, created=True, duplicates=duplicates.listable(found_nearby), citizen_secret=secret)
 
 
 def _replayed(report: Report, scope: str, actor: Actor | None, api_client, now: dt.datetime | None) -> Submission:
