@@ -13,7 +13,9 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from tinhso.core import roles, search, signin  # noqa: F401  (signin connects the failed sign-in log)
+        from tinhso.core import pgstatements, roles, search, signin  # noqa: F401  (signin: the failed sign-in log)
+
+        pgstatements.widen()  # psycopg caches the conversion of intake's long fixed statement too
 
         connection_created.connect(search.register_sqlite_fold, dispatch_uid="tinhso.core.search.fold")
 
