@@ -22,7 +22,9 @@ a freshly reissued secret if it was made in the last few minutes (else none); in
 scope a retry is a 409 without the report. The report, its first history event, its photos and, for auto-forward
 categories, the routing and assignment are committed together, so an acknowledged submission
 is on disk (SQLite runs WAL + synchronous=FULL), together with the acknowledgement queued for
-the citizen's e-mail (:mod:`tinhso.reports.notices`).
+the citizen's e-mail (:mod:`tinhso.reports.notices`). On PostgreSQL, without photos and outside a
+caller's transaction, "together" is one statement (:func:`tinhso.core.fastinsert.combined`): the report,
+its events, the IOC journal row, the outbox messages and the duplicate search in one round trip.
 """
 
 from __future__ import annotations
