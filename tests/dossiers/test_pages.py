@@ -67,6 +67,21 @@ def test_week_quarter_year_and_a_bad_period(loaded):
     assert Client().get("/dich-vu-cong", {"kind": "decade"}).status_code == 400
 
 
+def test_the_kinds_offered_for_the_period_in_progress_are_around_today(loaded):
+    from tinhso.dossiers import engine
+    from tinhso.dossiers.periods import containing
+
+    today = engine.today_local()
+    month = containing(today, "month")
+    tabs = Client().get("/dich-vu-cong", {"period": month.code}).content.decode().split('class="dvc-kinds"')[1]
+    tabs = re.findall(r'href="\?period=([^"]+)"', tabs.split("</nav>")[0])
+    assert tabs == [containing(today, k).code for k in ("week", "month", "quarter", "year")]
+    # a past period: around its last day
+    tabs = Client().get("/dich-vu-cong", {"period": "2025-10"}).content.decode().split('class="dvc-kinds"')[1]
+    assert re.findall(r'href="\?period=([^"]+)"', tabs.split("</nav>")[0]) == ["2025-W44", "2025-10", "2025-Q4",
+                                                                               "2025"]
+
+
 def test_empty_store_says_so(catalogue):
     answer = Client().get("/dich-vu-cong")
     assert answer.status_code == 200 and "tinhso dossiers import" in answer.content.decode()

@@ -135,7 +135,10 @@ def _league(doc: dict, period: Period) -> list[dict]:
 def _common(request, period: Period) -> dict:
     english = _english(request)
     return {
-        "period": period, "kinds": [(k, containing(period.end, k).code) for k in KINDS],
+        # The other kinds of period around the same day: the period's last day, or today while it runs
+        # (the month in progress offers this week, not the week of its last day, still to come).
+        "period": period, "kinds": [(k, containing(max(period.start, min(period.end, engines.today_local())), k).code)
+                                    for k in KINDS],
         "synthetic": DossierImport.objects.filter(synthetic=True).exists(),
         "mode": service._mode(None), "english": english,
         "group_heads": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
