@@ -17,3 +17,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _fast_password_hashing(settings):
     # PBKDF2 at production strength costs ~0.3 s per hash; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def registry_after_flush(transactional_db):
+    """pytest-django runs the transactional tests last, and each one empties every table when it ends:
+    the registry and boundaries loaded once per session are gone by then, so load them again (a test
+    that needs PostgreSQL is skipped before paying for it)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (concurrent connections, data-modifying WITH)")
+    from tinhso.geo import boundaries, registry
+
+    registry.ensure_loaded(out=lambda *a, **k: None)
+    boundaries.ensure_active(out=lambda *a, **k: None)

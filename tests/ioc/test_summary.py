@@ -389,21 +389,6 @@ def test_a_save_that_changes_nothing_counted_journals_nothing(world):
     assert ReportChange.objects.count() == 0
 
 
-@pytest.fixture
-def registry_after_flush(transactional_db):
-    """pytest-django runs the transactional tests last, and each one empties every table when it ends:
-    the registry and boundaries loaded once per session are gone by then, so load them again (a test
-    that needs PostgreSQL is skipped before paying for it)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("needs concurrent connections (PostgreSQL); SQLite runs one writer at a time")
-    from tinhso.geo import boundaries, registry
-
-    registry.ensure_loaded(out=lambda *a, **k: None)
-    boundaries.ensure_active(out=lambda *a, **k: None)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_upkeep_loses_nothing_under_concurrent_submissions_changes_and_refreshes(registry_after_flush, world):
     """PostgreSQL, several connections at once: submissions, workflow changes and refreshes running

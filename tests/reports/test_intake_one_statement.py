@@ -2,7 +2,7 @@
 (tinhso.core.fastinsert.combined) — the same rows as the transaction of separate INSERTs, all or nothing.
 
 Transactional tests (the one-statement path runs only outside a transaction); pytest-django runs them
-last and empties every table after each, hence ``registry_after_flush``.
+last and empties every table after each, hence ``registry_after_flush`` (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.ioc.test_summary import registry_after_flush  # noqa: F401 - the fixture
 from tinhso.core import fastinsert
 from tinhso.ioc.models import ReportChange
 from tinhso.notify.models import Message
@@ -40,7 +39,7 @@ def _rows(report: Report) -> dict:
 
 
 @pytest.mark.parametrize("category", ["traffic", "environment"])  # environment is auto-forwarded to a unit
-def test_one_statement_writes_what_the_transaction_writes(registry_after_flush, world, category):  # noqa: F811
+def test_one_statement_writes_what_the_transaction_writes(registry_after_flush, world, category):
     journal = ReportChange.objects.count()
     with CaptureQueriesContext(connection) as queries:
         one = _submit(world, category, email="one@example.org").report
@@ -58,7 +57,7 @@ def test_one_statement_writes_what_the_transaction_writes(registry_after_flush, 
         assert {m[0] for m in _rows(one)["messages"]} == {"report_acknowledged", "report_assigned"}
 
 
-def test_the_duplicate_search_runs_in_the_same_statement(registry_after_flush, world):  # noqa: F811
+def test_the_duplicate_search_runs_in_the_same_statement(registry_after_flush, world):
     from tinhso.reports import duplicates
 
     first = _submit(world, "traffic", email="a@example.org")
@@ -77,7 +76,7 @@ def test_the_duplicate_search_runs_in_the_same_statement(registry_after_flush, w
     assert {r.pk for r in again} <= {r.pk for r in reports}
 
 
-def test_a_failing_statement_writes_nothing(registry_after_flush, world):  # noqa: F811
+def test_a_failing_statement_writes_nothing(registry_after_flush, world):
     first = _submit(world, "traffic", email="a@example.org").report
     messages, events, journal = Message.objects.count(), ReportEvent.objects.count(), ReportChange.objects.count()
     copy = Report.objects.get(pk=first.pk)
@@ -91,7 +90,7 @@ def test_a_failing_statement_writes_nothing(registry_after_flush, world):  # noq
         (messages, events, journal)
 
 
-def test_other_writes_are_refused_inside_the_block(registry_after_flush, world):  # noqa: F811
+def test_other_writes_are_refused_inside_the_block(registry_after_flush, world):
     queued = Message(channel="email", kind="x", address="b@example.org", subject="s", body="b",
                      created_at=timezone.now(), next_attempt_at=timezone.now())
     with pytest.raises(fastinsert.NotCombinable), fastinsert.combined():

@@ -33,7 +33,8 @@ primary keys when the block ends, so only rows nobody reads back inside the bloc
 
 What is not: no ``pre_save``/``post_save`` signals and no ``Model.save()`` override are run — the caller
 does what they would have done (``Report.refresh_search_text``; the ``reports_bulk_created`` signal that
-keeps the IOC's journal). ``tests/core/test_fastinsert.py`` checks rows written here equal the ORM's.
+keeps the IOC's journal). ``tests/reports/test_fastinsert.py`` checks rows written here equal the ORM's (and
+``tests/reports/test_intake_one_statement.py`` the one-statement path).
 """
 
 from __future__ import annotations
@@ -173,7 +174,8 @@ class NotCombinable(RuntimeError):
 class Combined:
     """What :func:`combined` yields: after the block, ``rows`` holds the rows of its ``then`` query."""
 
-    rows: list[tuple] = []
+    def __init__(self):
+        self.rows: list[tuple] = []
 
 
 @contextlib.contextmanager
@@ -259,6 +261,5 @@ def _write(queue: list, using: str, then: tuple[str, list] | None = None) -> lis
         setattr(obj, attname, related.pk)
     if then is None:
         return []
-    width = len(rows[0]) - len(returned) if rows else 0
     read = [row[len(returned):] for row in rows]
-    return [] if len(read) == 1 and all(v is None for v in read[0]) and width else read
+    return [] if len(read) == 1 and all(v is None for v in read[0]) else read  # the LEFT JOIN's empty row

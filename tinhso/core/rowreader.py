@@ -11,9 +11,24 @@ with ``only()``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 from django.db import connection, models
+
+
+def per_vendor(build: Callable) -> Callable[[], str]:
+    """``build(connection) → SQL`` run once per database vendor, then the same text each call (a fixed
+    statement: psycopg and PostgreSQL then also reuse their conversion and plan)."""
+    built: dict[str, str] = {}
+
+    @functools.wraps(build)
+    def statement() -> str:
+        if connection.vendor not in built:
+            built[connection.vendor] = build(connection)
+        return built[connection.vendor]
+
+    return statement
 
 
 class RowReader:

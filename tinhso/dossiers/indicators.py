@@ -159,7 +159,7 @@ def _one_kind_counts_sql(periods: list[Period], mode: str, today: dt.date | None
     in the period they were received in: one value)."""
     kind = periods[0].kind
     due = rules.due_column(mode)
-    once, paused = rules.ONCE, rules.PAUSED
+    once, paused = rules.ONCE_SQL, rules.PAUSED_SQL
     indices = [_index(kind, p.start) for p in periods]
     before, after = min(indices) - 1, max(indices) + 1
     still_open = after + 1  # q_end of a dossier not ended (after = ended after the last period)

@@ -220,10 +220,10 @@ def judged_at(end: dt.date, today: dt.date | None) -> dt.date:
     return min(end, today) if today else end
 
 
-ONCE = "(sup_count <= 1)"
+ONCE_SQL = "(sup_count <= 1)"
 """At most one supplementation request (more than one makes a dossier overdue [DVCQG-F 2.1])."""
-PAUSED = "(status IN (5, 6) AND end_date IS NULL)"
-"""Unfinished and waiting on the citizen (:data:`PAUSED` statuses)."""
+PAUSED_SQL = f"(status IN ({', '.join(str(int(s)) for s in sorted(PAUSED))}) AND end_date IS NULL)"
+"""Unfinished and waiting on the citizen (a :data:`PAUSED` status)."""
 
 
 def rule_columns(s: str, e: str, j: str, mode: str) -> dict[str, str]:
@@ -233,9 +233,9 @@ def rule_columns(s: str, e: str, j: str, mode: str) -> dict[str, str]:
     finished = f"(end_date IS NOT NULL AND end_date <= {e})"
     unfinished = f"(end_date IS NULL OR end_date > {e})"
     received_in = f"(received_date >= {s})"
-    once = ONCE
+    once = ONCE_SQL
     judged = f"(CASE WHEN sup_open_date IS NOT NULL AND sup_open_date < {j} THEN sup_open_date ELSE {j} END)"
-    paused = PAUSED
+    paused = PAUSED_SQL
     cols = {
         "in_scope": "TRUE",
         "carried_over": f"NOT {received_in}",

@@ -126,12 +126,10 @@ def journal(changes: list[tuple[int, Contribution]]) -> None:
         table = connection.ops.quote_name(ReportChange._meta.db_table)
         _insert_sql[vendor] = f"INSERT INTO {table} ({', '.join(CHANGE_COLUMNS)}) VALUES "
     adapt = connection.ops.adapt_datefield_value
-    params: list = []
-    for weight, (day, unit, commune, category, resolved, on_time, rating, synthetic, hours) in changes:
-        params += (adapt(day), unit, commune, category, weight, resolved, on_time, rating, synthetic, hours)
-    width = len(CHANGE_COLUMNS)
+    rows = [(adapt(day), unit, commune, category, weight, resolved, on_time, rating, synthetic, hours)
+            for weight, (day, unit, commune, category, resolved, on_time, rating, synthetic, hours) in changes]
     # Through fastinsert, so that a submission's journal row joins its one statement (fastinsert.combined).
-    fastinsert.insert_rows(_insert_sql[vendor], width, [params[i:i + width] for i in range(0, len(params), width)])
+    fastinsert.insert_rows(_insert_sql[vendor], len(CHANGE_COLUMNS), rows)
 
 
 # Set False to measure intake without the upkeep (bench/ioc.py); never in production.

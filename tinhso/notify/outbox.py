@@ -79,7 +79,6 @@ def modes_for(users: Iterable) -> dict[int, str]:
     return {u.pk: chosen.get(u.pk, Mode.BOTH) for u in users}
 
 
-
 def send(kind: str, *, subject: str, body: str, html: str = "", users: Iterable = (),
          emails: Iterable[str] = (), ref_app: str = "", ref_code: str = "", ref_url: str = "",
          data: dict | None = None, sensitive: bool = False, webhook: bool = True,

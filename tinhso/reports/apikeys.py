@@ -13,21 +13,19 @@ from django.db import connection
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
-from tinhso.core.rowreader import RowReader
+from tinhso.core.rowreader import RowReader, per_vendor
 from tinhso.core.text import nfc
 from tinhso.reports.models import ApiClient
 
 _read_client = RowReader(ApiClient, [f.attname for f in ApiClient._meta.concrete_fields])
-_lookup_sql_text: dict[str, str] = {}
 
 
-def _lookup_sql() -> str:
+@per_vendor
+def _lookup_sql(connection) -> str:
     """The active client with a key hash (the same as ``filter(key_hash=…, active=True)``; the hash is unique)."""
-    if connection.vendor not in _lookup_sql_text:
-        q = connection.ops.quote_name
-        _lookup_sql_text[connection.vendor] = (f"SELECT {_read_client.columns()} FROM {q(ApiClient._meta.db_table)} "
-                                               f"WHERE {q('key_hash')} = %s AND {q('active')}")
-    return _lookup_sql_text[connection.vendor]
+    q = connection.ops.quote_name
+    return (f"SELECT {_read_client.columns()} FROM {q(ApiClient._meta.db_table)} "
+            f"WHERE {q('key_hash')} = %s AND {q('active')}")
 
 
 def _hash(key: str) -> str:

@@ -25,12 +25,14 @@ change, so a change that is rolled back tells nobody. Texts are template files u
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.utils import timezone
 
 from tinhso import notify
 from tinhso.core.i18n import in_language
+from tinhso.core.rowreader import RowReader, per_vendor
 from tinhso.notify.outbox import render
 from tinhso.reports import citizen_secret
 from tinhso.reports.models import Membership, Report, ReportEvent, Role, State
@@ -148,44 +150,43 @@ def _has_webhooks() -> bool:
 
 def handlers_of(unit_id: int | None) -> list:
     """The active handlers of a unit (users with ``pk``, ``email`` and ``is_active`` loaded), each with its
-    notification mode (``notify_mode``, read by :func:`tinhso.notify.outbox.modes_for`): one statement,
-    built once — on the intake path of auto-forwarded reports, the ORM's compilation of this query and of
+    notification mode (``notify_mode``, read by :func:`tinhso.notify.outbox.modes_for`): one fixed
+    statement — on the intake path of auto-forwarded reports, the ORM's compilation of this query and of
     the preferences' was most of the notice's cost."""
     if unit_id is None:
         return []
-    from django.contrib.auth import get_user_model
     from django.db import connection
 
-    user_model = get_user_model()
+    read = _handler_reader()
     with connection.cursor() as cursor:
         cursor.execute(_handlers_sql(), [Role.HANDLER, unit_id])
         rows = cursor.fetchall()
     users = []
-    for pk, email, mode in rows:
-        user = user_model.from_db(connection.alias, ["id", "email", "is_active"], [pk, email, True])
-        user.notify_mode = mode
+    for row in rows:
+        user = read(row)
+        user.notify_mode = row[-1]
         users.append(user)
     return users
 
 
-_handlers_sql_text: dict[str, str] = {}
-
-
-def _handlers_sql() -> str:
+@functools.cache
+def _handler_reader() -> RowReader:
     from django.contrib.auth import get_user_model
-    from django.db import connection
 
+    return RowReader(get_user_model(), ["id", "email", "is_active"])
+
+
+@per_vendor
+def _handlers_sql(connection) -> str:
     from tinhso.notify.models import Preference
 
-    if connection.vendor not in _handlers_sql_text:
-        q = connection.ops.quote_name
-        users, members = q(get_user_model()._meta.db_table), q(Membership._meta.db_table)
-        prefs = q(Preference._meta.db_table)
-        _handlers_sql_text[connection.vendor] = (
-            f"SELECT u.id, u.email, MIN(p.mode) FROM {users} u JOIN {members} m ON m.user_id = u.id "
-            f"LEFT JOIN {prefs} p ON p.user_id = u.id "
-            f"WHERE m.role = %s AND m.unit_id = %s AND m.active AND u.is_active GROUP BY u.id, u.email ORDER BY u.id")
-    return _handlers_sql_text[connection.vendor]
+    q = connection.ops.quote_name
+    read = _handler_reader()
+    users, members = q(read.model._meta.db_table), q(Membership._meta.db_table)
+    return (f"SELECT {read.columns('u')}, MIN(p.mode) FROM {users} u JOIN {members} m ON m.user_id = u.id "
+            f"LEFT JOIN {q(Preference._meta.db_table)} p ON p.user_id = u.id "
+            f"WHERE m.role = %s AND m.unit_id = %s AND m.active AND u.is_active GROUP BY {read.columns('u')} "
+            "ORDER BY u.id")
 
 
 def _tell_handlers(report: Report, event: ReportEvent) -> None:
