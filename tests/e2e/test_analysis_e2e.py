@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.images import image_drawn
+
 pytestmark = pytest.mark.e2e
 
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -55,9 +57,7 @@ def test_archive_and_month_page(browser, server):
     page.wait_for_url(f"**/phan-tich/{month}")
     assert "Báo cáo phân tích hằng tháng" in page.locator("article.an-report h1").inner_text()
     assert page.locator(".an-synthetic").is_visible()  # synthetic reports behind it: said so
-    chart = page.locator("img.an-chart").first
-    chart.scroll_into_view_if_needed()
-    assert page.evaluate("img => img.complete && img.naturalWidth > 0", chart.element_handle())
+    assert image_drawn(page, "img.an-chart")
     assert page.locator(".an-units a").count() == 1  # Phan Thiết's committee report is listed
     assert _axe(page) == []
     assert _no_sideways_scroll(page)

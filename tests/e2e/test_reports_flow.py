@@ -22,6 +22,8 @@ import re
 import pytest
 from PIL import Image
 
+from tests.e2e.images import image_drawn
+
 pytestmark = pytest.mark.e2e
 
 CODE_RE = re.compile(r"PA-[0-9A-Z]{5}-[0-9A-Z]{5}")
@@ -46,7 +48,7 @@ def _needs(journey: dict, key: str):
 
 
 def _image_loaded(page, selector: str) -> bool:
-    return page.eval_on_selector(selector, "img => img.complete && img.naturalWidth > 0")
+    return image_drawn(page, selector)
 
 
 def test_citizen_submits_with_map_pin_and_photo(context, server, journey):
