@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/open311_intake.py                             # SQLite (fresh temp database)
     scripts/with-postgres .venv/bin/python bench/open311_intake.py       # PostgreSQL 15 (throwaway cluster)
-    options: --requests 3000 --clients 50 --workers N (default: cores) --rate 300 --profile 300
+    options: --requests 3000 --rounds 3 --clients 50 --workers N (default: cores) --rate 300 --profile 300
     scripts/with-postgres .venv/bin/python bench/open311_intake.py --kill-database   # PostgreSQL crash
 
 What it does, on a fresh database in a temporary TINHSO_VAR_DIR:
@@ -11,13 +11,15 @@ What it does, on a fresh database in a temporary TINHSO_VAR_DIR:
    the demo categories / units / routing rules, and an API key from ``tinhso reports
    create-api-key`` (the documented command);
 2. starts ``tinhso serve`` (gunicorn, threaded workers; rate limits off, access log off);
-3. baselines with the same clients: ``GET /open311/v2/discovery.json`` (no database write) and
-   the **floor**, ``POST /bench/floor`` (the same form bodies, parsed, and one INSERT into a plain
-   table, through the same gunicorn, Django and tinhso middleware; ``bench/intake_floor_urls.py``,
-   served only by this benchmark's server);
-4. intake: ``POST /open311/v2/requests.json`` (form-encoded, points at commune centres of the
-   province, random categories; seeded), each client on its own keep-alive connection, first
-   closed loop (capacity), then open loop at ``--rate`` requests/s (latency at that load);
+3. a baseline with the same clients: ``GET /open311/v2/discovery.json`` (no database write);
+4. ``--rounds`` (3) rounds of: the **floor**, ``POST /bench/floor`` (the same form bodies, parsed, and
+   one INSERT into a plain table, through the same gunicorn, Django and tinhso middleware;
+   ``bench/intake_floor_urls.py``, served only by this benchmark's server), then intake closed loop
+   (capacity): ``POST /open311/v2/requests.json`` (form-encoded, points at commune centres of the
+   province, random categories; seeded; new bodies each round), each client on its own keep-alive
+   connection. The CPU multiple is each round's intake against that round's floor (the machine's speed
+   drifts between minutes on a shared host); the median round stands for the run, every round is
+   printed. Then the open loop at ``--rate`` requests/s (latency at that load);
 5. SIGKILLs the whole server right after the last 201, restarts it, and counts the stored rows
    of this client against the 201s received (lost reports must be 0), and reads a sample of
    the acknowledged ids back through ``GET requests/{id}.json``.
@@ -425,6 +427,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved floor + closed-loop intake rounds (the multiple is their median)")
     parser.add_argument("--profile", type=int, default=0, help="also profile N in-process submissions")
     parser.add_argument("--rate", type=float, default=300.0,
                         help="also run the intake open loop at this many requests/s (0: skip)")
@@ -457,6 +461,8 @@ def main() -> int:
     client = authenticate(key)
     rng = random.Random(SEED)
     jobs = intake_jobs(key, args.requests, rng)
+    round_jobs = [jobs] + [intake_jobs(key, args.requests, random.Random(SEED + 10 + k))
+                           for k in range(1, max(1, args.rounds))]
     warmup = intake_jobs(key, 200, random.Random(SEED + 2))
     paced_jobs = intake_jobs(key, args.requests, random.Random(SEED + 3)) if args.rate else []
     connections.close_all()
@@ -498,8 +504,12 @@ def main() -> int:
         baseline = load(server.port, [("GET", "/open311/v2/discovery.json", None, {})] * args.requests,
                         args.clients, server=server)
         load(server.port, floor_jobs(warmup), args.clients)
-        floor = load(server.port, floor_jobs(jobs), args.clients, server=server)
-        intake = load(server.port, jobs, args.clients, remember, server=server)
+        # The floor and the intake, one after the other in each round: the machine's speed drifts (other
+        # sessions share it), so each intake is compared with the floor measured just before it.
+        rounds = []
+        for batch in round_jobs:
+            rounds.append((load(server.port, floor_jobs(batch), args.clients, server=server),
+                           load(server.port, batch, args.clients, remember, server=server)))
         paced = (load(server.port, paced_jobs, args.clients, remember, server=server, rate=args.rate)
                  if args.rate else None)
     finally:
@@ -508,14 +518,21 @@ def main() -> int:
 
     print(f"  load average after the runs: {os.getloadavg()[0]:.1f} (other processes share the 2 cores)")
     show("baseline GET discovery.json", baseline)
-    show("floor POST /bench/floor (1 INSERT)", floor)
-    show("POST requests.json (closed loop)", intake)
-    print(f"  intake / baseline throughput ratio: {intake['rps'] / baseline['rps']:.2f}; "
-          f"intake / floor: {intake['rps'] / floor['rps']:.2f}")
+    multiples = []
+    for k, (floor, intake) in enumerate(rounds, 1):
+        show(f"round {k}: floor POST /bench/floor (1 INSERT)", floor)
+        show(f"round {k}: POST requests.json (closed loop)", intake)
+        multiple = cpu_per_request(intake) / cpu_per_request(floor)
+        multiples.append(multiple)
+        print(f"  round {k}: CPU per submission (server + database): {cpu_per_request(intake):.2f} ms = {multiple:.2f} × "
+              f"the floor's {cpu_per_request(floor):.2f} ms (server {intake['server_cpu_ms']:.2f} / "
+              f"{floor['server_cpu_ms']:.2f}, database {intake['database_cpu_ms']:.2f} / {floor['database_cpu_ms']:.2f})")
+    # The median round (by its multiple) stands for the run; every round is printed above.
+    floor, intake = sorted(rounds, key=lambda r: cpu_per_request(r[1]) / cpu_per_request(r[0]))[len(rounds) // 2]
     multiple = cpu_per_request(intake) / cpu_per_request(floor)
-    print(f"  CPU per submission (server + database): {cpu_per_request(intake):.2f} ms = {multiple:.2f} × the floor's "
-          f"{cpu_per_request(floor):.2f} ms (server {intake['server_cpu_ms']:.2f} / {floor['server_cpu_ms']:.2f}, "
-          f"database {intake['database_cpu_ms']:.2f} / {floor['database_cpu_ms']:.2f})")
+    print(f"  CPU per submission, median of {len(rounds)} rounds: {multiple:.2f} × the floor "
+          f"(rounds: {', '.join(f'{m:.2f}' for m in multiples)}); intake / baseline throughput ratio "
+          f"{intake['rps'] / baseline['rps']:.2f}, intake / floor {intake['rps'] / floor['rps']:.2f}")
     if paced:
         show(f"POST requests.json at {args.rate:g}/s (open)", paced)
 

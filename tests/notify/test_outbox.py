@@ -87,3 +87,21 @@ def test_render_reads_template_files():
     assert text.subject.startswith("[PA-AAAAA-BBBBB]") and "\n" not in text.subject
     assert "UBND <X>" in text.body  # plain text: not HTML-escaped
     assert text.body.index("Phản ánh") < text.body.index("Report")  # Vietnamese first, English below
+
+
+def test_webhook_endpoints_are_kept_per_process_and_an_edit_applies_at_once(monkeypatch, django_assert_num_queries):
+    from tinhso.core import process_cache
+
+    monkeypatch.setattr(process_cache, "in_transaction", lambda: False)  # as in a server's autocommit request
+    outbox._endpoints.forget()
+    try:
+        hook = WebhookEndpoint.objects.create(name="zalo", url="https://hooks.example.org/a", secret="s")
+        assert [e.pk for e in outbox.active_endpoints()] == [hook.pk]
+        with django_assert_num_queries(0):
+            assert [e.pk for e in outbox.active_endpoints()] == [hook.pk]  # kept: no query
+        hook.active = False
+        hook.save()  # the save in this process drops the kept list
+        assert outbox.active_endpoints() == []
+    finally:
+        outbox._endpoints.forget()
+

@@ -12,10 +12,11 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tests.reports.conftest import actor
 from tinhso.core import fastinsert
 from tinhso.ioc.models import ReportChange
 from tinhso.notify.models import Message
-from tinhso.reports import intake
+from tinhso.reports import intake, triage
 from tinhso.reports.models import Category, Report, ReportEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,6 +64,8 @@ def test_the_duplicate_search_runs_in_the_same_statement(registry_after_flush, w
     first = _submit(world, "traffic", email="a@example.org")
     assert first.duplicates == []  # nothing before it (and not itself: the search sees the table before)
     reports = [first.report] + [_submit(world, "traffic", email=f"{i}@example.org").report for i in range(6)]
+    for report in reports[1::2]:  # some of them checked by the IOC: public, so listable
+        triage.verify(report, actor(world.users["op"]), forward_now=False)
     with CaptureQueriesContext(connection) as queries:
         last = _submit(world, "traffic", email="b@example.org")
     touching = [q["sql"] for q in queries.captured_queries if "reports_report" in q["sql"]]
@@ -70,6 +73,7 @@ def test_the_duplicate_search_runs_in_the_same_statement(registry_after_flush, w
     # the same suggestions as the search run afterwards on its own, nearest first, at most LIMIT
     again = duplicates.find_nearby(last.report)
     assert [r.code for r in last.duplicates] == [r.code for r in duplicates.listable(again)]
+    assert 0 < len(last.duplicates) < len(again)  # listed and unlisted ones among the nearest
     assert [(r.pk, r.distance_m) for r in again] == \
         [(r.pk, r.distance_m) for r in duplicates.find_nearby(last.report, now=last.report.created_at)]
     assert len(again) == duplicates.LIMIT and last.report.pk not in {r.pk for r in again}

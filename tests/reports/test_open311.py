@@ -144,6 +144,24 @@ def test_post_form_encoded_creates_report(client, world, key):
     assert response["Location"] == f"http://testserver{BASE}/requests/{report.code}.json"
 
 
+def test_location_follows_each_request_host_and_refuses_an_unknown_one(client, world, key):
+    """The site part of Location is kept per host header: another accepted host gets its own, a host
+    outside ALLOWED_HOSTS is still refused (400), and the kept ones stay bounded."""
+    from tinhso.reports.open311 import views
+
+    for host, secure in (("localhost:8000", False), ("127.0.0.1", True), ("localhost:8000", False)):
+        response = client.post(f"{BASE}/requests.json", {"api_key": key, "service_code": "traffic",
+                                                         "description": "Đèn tắt", **point(world)},
+                                HTTP_HOST=host, secure=secure)
+        code = jsn(response)[0]["service_request_id"]
+        assert response["Location"] == f"{'https' if secure else 'http'}://{host}{BASE}/requests/{code}.json"
+    before = Report.objects.count()
+    refused = client.post(f"{BASE}/requests.json", {"api_key": key, "service_code": "traffic",
+                                                    "description": "Đèn tắt", **point(world)}, HTTP_HOST="evil.example")
+    assert refused.status_code == 400 and Report.objects.count() == before  # refused before anything is stored
+    assert len(views._sites) <= views._SITE_KEPT
+
+
 def test_post_xml_response_and_json_body(client, world, key):
     root = xml(post(client, "xml", api_key=key, service_code="traffic", description="Đèn tắt", **point(world)))
     assert root.tag == "service_requests"

@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import pytest
 
+from tinhso.core import process_cache
 from tinhso.geo import boundaries, locator
-from tinhso.reports import intake, process_cache, routing, sla
+from tinhso.reports import intake, routing, sla
 from tinhso.reports.models import CalendarException, DeadlineRule, HandlingUnit, Measure
 
 

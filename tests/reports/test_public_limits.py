@@ -20,6 +20,21 @@ def test_sign_in_attempts_are_limited_per_ip(db, settings, path):
     cache.clear()
 
 
+def test_limit_from_the_environment_when_the_setting_is_silent(db, settings, monkeypatch):
+    from tinhso.reports import ratelimit
+
+    settings.REPORTS_RATE_LIMITS = {}
+    monkeypatch.setenv("TINHSO_RATE_LOGIN", "2")
+    assert ratelimit.limit_for("login") == 2 and ratelimit.limit_for("submit") == ratelimit.DEFAULT_LIMITS["submit"]
+    cache.clear()
+    client = Client()
+    codes = [client.post("/dang-nhap", {"username": "nobody", "password": f"guess-{i}"}).status_code for i in range(3)]
+    assert codes == [200, 200, 429]
+    settings.REPORTS_RATE_LIMITS = {"login": 5}  # the setting wins
+    assert ratelimit.limit_for("login") == 5
+    cache.clear()
+
+
 def test_nearby_lists_only_checked_public_reports(world):
     cache.clear()
     point = {"lat": world.phan_thiet.lat, "lon": world.phan_thiet.lon}

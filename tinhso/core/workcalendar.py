@@ -58,6 +58,9 @@ class WorkCalendar:
     extra_holidays: frozenset[dt.date] = field(default_factory=frozenset)
     extra_working_days: frozenset[dt.date] = field(default_factory=frozenset)
     tz: ZoneInfo = VIETNAM_TZ
+    # Each day's answer of is_working_day, once asked (the holidays library's look-up was most of a
+    # deadline's arithmetic). The calendar is immutable, so the answers never go stale.
+    _working: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     @property
     def day_seconds(self) -> int:
@@ -70,6 +73,12 @@ class WorkCalendar:
         return _library_year(day.year).get(day)
 
     def is_working_day(self, day: dt.date) -> bool:
+        known = self._working.get(day)
+        if known is None:
+            known = self._working[day] = self._decide_working_day(day)
+        return known
+
+    def _decide_working_day(self, day: dt.date) -> bool:
         if day in self.extra_working_days:
             return True
         if self.holiday_name(day) is not None:

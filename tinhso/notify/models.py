@@ -76,11 +76,13 @@ class Message(models.Model):
     # The body holds a secret (the citizen's private link): hidden in the admin, erased once sent.
     sensitive = models.BooleanField(verbose_name=_("nhạy cảm"), default=False)
     # Set for messages that must exist once (e.g. one overdue notice per report, step and user).
-    dedupe_key = models.CharField(verbose_name=_("khóa chống trùng"), max_length=200, null=True, blank=True, unique=True)
+    # Unique where set (the constraint below: a partial index, so the messages without a key, nearly all,
+    # write no entry in it, and no LIKE twin is made on PostgreSQL).
+    dedupe_key = models.CharField(verbose_name=_("khóa chống trùng"), max_length=200, null=True, blank=True)
 
     state = models.CharField(verbose_name=_("trạng thái"), max_length=8, choices=MessageState.choices, default=MessageState.PENDING)
     attempts = models.PositiveSmallIntegerField(verbose_name=_("số lần gửi"), default=0)
-    next_attempt_at = models.DateTimeField(verbose_name=_("gửi lại lúc"), db_index=True)
+    next_attempt_at = models.DateTimeField(verbose_name=_("gửi lại lúc"))  # the worker's queue: notify_due
     last_error = models.TextField(verbose_name=_("lỗi gần nhất"), blank=True)
     created_at = models.DateTimeField(verbose_name=_("tạo lúc"), db_index=True)
     sent_at = models.DateTimeField(verbose_name=_("gửi lúc"), null=True, blank=True)
@@ -100,6 +102,10 @@ class Message(models.Model):
             models.Index(fields=["kind"], name="notify_kind"),
             models.Index(fields=["ref_code"], name="notify_ref_code"),
             models.Index(fields=["endpoint"], condition=Q(endpoint__isnull=False), name="notify_endpoint"),
+        )
+        constraints = (
+            models.UniqueConstraint(fields=["dedupe_key"], condition=Q(dedupe_key__isnull=False),
+                                    name="notify_dedupe_key_unique"),
         )
         permissions = (
             ("use_inbox", "Dùng hộp thư thông báo / Use the notification inbox"),

@@ -32,9 +32,27 @@ from django.template import Engine, TemplateDoesNotExist
 from django.utils import timezone
 
 from tinhso.core import fastinsert
+from tinhso.core.process_cache import ProcessCache
 from tinhso.notify.models import Channel, Message, MessageState, Mode, Preference, WebhookEndpoint
 
 _engines: dict[bool, Engine] = {}
+_compiled: dict[str, tuple] = {}
+# How long another server process may go on using the webhook endpoints it read (an edit in this
+# process applies at once): read on every message with webhooks, edited a few times a year.
+WEBHOOKS_TTL_SECONDS = 60
+
+
+def _load_endpoints() -> list[WebhookEndpoint]:
+    return list(WebhookEndpoint.objects.filter(active=True).order_by("pk"))
+
+
+_endpoints: ProcessCache[list[WebhookEndpoint]] = ProcessCache(
+    "notify-webhooks", _load_endpoints, ttl=WEBHOOKS_TTL_SECONDS, models=(WebhookEndpoint,))
+
+
+def active_endpoints() -> list[WebhookEndpoint]:
+    """The active webhook endpoints (kept per process: :mod:`tinhso.core.process_cache`)."""
+    return _endpoints.get()
 
 
 @dataclass(frozen=True)
@@ -50,14 +68,26 @@ def _engine(autoescape: bool) -> Engine:
     return _engines[autoescape]
 
 
+def _templates(name: str) -> tuple:
+    """The compiled subject, text and (or None) HTML templates of ``name``, looked up once per process
+    (template files change with a release, which restarts the server)."""
+    found = _compiled.get(name)
+    if found is None:
+        try:
+            html = _engine(True).get_template(f"{name}.html")
+        except TemplateDoesNotExist:
+            html = None
+        found = _compiled[name] = (_engine(False).get_template(f"{name}.subject.txt"),
+                                   _engine(False).get_template(f"{name}.txt"), html)
+    return found
+
+
 def render(name: str, context: dict) -> Rendered:
     """Render ``<name>.subject.txt`` (one line), ``<name>.txt`` and, if present, ``<name>.html``."""
-    subject = _engine(False).get_template(f"{name}.subject.txt").render(_ctx(context, False))
-    body = _engine(False).get_template(f"{name}.txt").render(_ctx(context, False))
-    try:
-        html = _engine(True).get_template(f"{name}.html").render(_ctx(context, True))
-    except TemplateDoesNotExist:
-        html = ""
+    subject_t, body_t, html_t = _templates(name)
+    subject = subject_t.render(_ctx(context, False))
+    body = body_t.render(_ctx(context, False))
+    html = html_t.render(_ctx(context, True)) if html_t is not None else ""
     return Rendered(" ".join(subject.split())[:255], body.strip() + "\n", html)
 
 
@@ -102,7 +132,7 @@ def send(kind: str, *, subject: str, body: str, html: str = "", users: Iterable 
     for address in dict.fromkeys(a.strip() for a in emails if a and a.strip()):
         rows.append((address.lower(), Message(channel=Channel.EMAIL, address=address, **common)))
     if webhook:
-        for endpoint in WebhookEndpoint.objects.filter(active=True):
+        for endpoint in active_endpoints():
             if endpoint.wants(kind):
                 hook = {**common, "body": "" if sensitive else body, "body_html": ""}
                 rows.append((f"w{endpoint.pk}", Message(channel=Channel.WEBHOOK, endpoint=endpoint, **hook)))

@@ -67,9 +67,12 @@ def find_nearby(report: Report | None = None, *, category_id: int | None = None,
 
 
 def search_statement(category_id: int, lat: float, lon: float, now: dt.datetime, exclude_id: int | None = None,
-                     *, radius_m: float = RADIUS_M, days: int = WINDOW_DAYS, limit: int = LIMIT) -> tuple[str, list]:
+                     *, radius_m: float = RADIUS_M, days: int = WINDOW_DAYS, limit: int = LIMIT,
+                     listed_only: bool = False) -> tuple[str, list]:
     """The search of :func:`find_nearby` as ``(sql, params)``, for a caller that runs it itself (intake runs
-    it in the statement that writes the new report: :func:`tinhso.core.fastinsert.combined`)."""
+    it in the statement that writes the new report: :func:`tinhso.core.fastinsert.combined`).
+    ``listed_only``: of the same nearest ``limit``, only the rows :func:`listable` would keep come back
+    (a submission shows no other: the rest are neither sent nor converted)."""
     dlat = radius_m / 111_320.0
     dlon = radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat))))
     ops = connection.ops
@@ -79,7 +82,7 @@ def search_statement(category_id: int, lat: float, lon: float, now: dt.datetime,
               category_id, ops.adapt_datetimefield_value(now - dt.timedelta(days=days)),
               ops.adapt_datetimefield_value(now + dt.timedelta(seconds=1)), lat - dlat, lat + dlat,
               lon - dlon, lon + dlon, State.MERGED, exclude_id or -1, radius_m, max(0, limit)]
-    return _search_sql(), params
+    return _search_sql(listed_only), params
 
 
 def suggestions(rows: list[tuple]) -> list[Report]:
@@ -127,7 +130,7 @@ _RADIANS = math.pi / 180.0
 _sql_cache: dict[str, str] = {}
 
 
-def _search_sql() -> str:
+def _search_sql(listed_only: bool = False) -> str:
     """The search's SQL for this connection's database (built once per database vendor).
 
     Parameters, in order: twice (radians per degree, the point's latitude in radians) for dp; the
@@ -136,6 +139,11 @@ def _search_sql() -> str:
     low, high), the merged state, the id to leave out; the radius, the limit.
     """
     vendor = connection.vendor
+    if listed_only:
+        key = f"{vendor}:listed"
+        if key not in _sql_cache:
+            _sql_cache[key] = f"SELECT * FROM ({_search_sql()}) nearest WHERE listed = 1 ORDER BY distance, id"
+        return _sql_cache[key]
     if vendor not in _sql_cache:
         meta = Report._meta
         ops = connection.ops

@@ -43,12 +43,12 @@ from django.utils import timezone
 
 from tinhso.core import fastinsert
 from tinhso.core.errors import UserError
+from tinhso.core.process_cache import ProcessCache, in_transaction
 from tinhso.core.text import nfc
 from tinhso.geo.models import Unit
 from tinhso.reports import citizen_secret, idempotency, media, notices, routing, sla, workflow
 from tinhso.reports.models import Category, Channel, PhotoKind, Report, ReportEvent, Severity, State
 from tinhso.reports.permissions import Actor, citizen, system
-from tinhso.reports.process_cache import ProcessCache, in_transaction
 from tinhso.reports.signals import reports_bulk_created
 
 MAX_DESCRIPTION = 4000
@@ -94,7 +94,7 @@ def _active_categories() -> dict[str, Category]:
     return {c.code: c for c in Category.objects.filter(active=True)}
 
 
-# Read on every submission, edited a few times a year (see tinhso.reports.process_cache).
+# Read on every submission, edited a few times a year (see tinhso.core.process_cache).
 _categories: ProcessCache[dict[str, Category]] = ProcessCache("intake-categories", _active_categories,
                                                               ttl=60.0, models=(Category,))
 
@@ -305,7 +305,9 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
     found_nearby = None
     try:
         if one_statement:
-            with fastinsert.combined(then=duplicates.search_statement(cat.pk, where.lat, where.lon, now)) as done:
+            # Only the suggestions the public may see come back (all a submission shows: listable, below).
+            search = duplicates.search_statement(cat.pk, where.lat, where.lon, now, listed_only=True)
+            with fastinsert.combined(then=search) as done:
                 report, secret, events = write()
             found_nearby = duplicates.suggestions(done.rows)
         else:

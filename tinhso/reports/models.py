@@ -326,8 +326,11 @@ class Report(models.Model):
     commune = models.ForeignKey("geo.Unit", verbose_name=_("xã/phường"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                 help_text="Current commune where the point was located", db_index=False)
     province_code = models.CharField(verbose_name=_("mã tỉnh"), max_length=4)
+    # Not indexed (nor api_client below): nothing looks reports up by them, and every submission would
+    # write an entry in each. Deleting a boundary version or an API client (rare, in the admin) reads
+    # the table to find its reports instead.
     boundary_version = models.ForeignKey("geo.BoundaryVersion", verbose_name=_("phiên bản ranh giới"), null=True, blank=True,
-                                         on_delete=models.SET_NULL, related_name="+")
+                                         on_delete=models.SET_NULL, related_name="+", db_index=False)
 
     handling_unit = models.ForeignKey(HandlingUnit, verbose_name=_("đơn vị xử lý"), null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="reports", db_index=False)
@@ -342,7 +345,8 @@ class Report(models.Model):
     is_open = models.BooleanField(verbose_name=_("đang mở"), default=True, help_text="Open311 status open/closed (kept by the workflow)")
     severity = models.CharField(verbose_name=_("mức độ"), max_length=8, choices=Severity.choices, default=Severity.NORMAL)
     channel = models.CharField(verbose_name=_("kênh"), max_length=8, choices=Channel.choices, default=Channel.WEB)
-    api_client = models.ForeignKey(ApiClient, verbose_name=_("ứng dụng gửi"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    api_client = models.ForeignKey(ApiClient, verbose_name=_("ứng dụng gửi"), null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False)
     idempotency_scope = models.CharField(verbose_name=_("phạm vi khóa gửi lại"), max_length=40, blank=True, help_text="Who may replay the key: 'client:<api client id>', "
                                          "'api:t:<hash of client token>', 'api:s:'/'web:s:<hash of session>' "
                                          "or 'anon' (see reports/idempotency.py)")
@@ -359,7 +363,8 @@ class Report(models.Model):
     citizen_secret_hash = models.CharField(verbose_name=_("mã băm đường dẫn riêng"), max_length=64, blank=True, default="", editable=False)
 
     created_at = models.DateTimeField(verbose_name=_("tạo lúc"), db_index=True)
-    updated_at = models.DateTimeField(verbose_name=_("cập nhật lúc"), db_index=True)
+    # Not indexed: no query filters or orders by it, and every transition changes it.
+    updated_at = models.DateTimeField(verbose_name=_("cập nhật lúc"))
     verified_at = models.DateTimeField(verbose_name=_("xác minh lúc"), null=True, blank=True)
     assigned_at = models.DateTimeField(verbose_name=_("chuyển xử lý lúc"), null=True, blank=True)
     accept_started_at = models.DateTimeField(verbose_name=_("bắt đầu tính hạn tiếp nhận"), null=True, blank=True)
@@ -507,10 +512,13 @@ class Photo(models.Model):
 class ReportEvent(AppendOnlyModel):
     """One line of a report's immutable history: who did what, when, from which state to which."""
 
-    report = models.ForeignKey(Report, verbose_name=_("phản ánh"), on_delete=models.PROTECT, related_name="events")
+    # Indexed by (report, at) below, which serves the foreign key too; the actor only where there is one
+    # (a citizen's events have none): two submission events wrote five index entries each, now three.
+    report = models.ForeignKey(Report, verbose_name=_("phản ánh"), on_delete=models.PROTECT, related_name="events",
+                               db_index=False)
     at = models.DateTimeField(verbose_name=_("thời điểm"), db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người thực hiện"), null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
+                              related_name="+", db_index=False)
     actor_label = models.CharField(verbose_name=_("tên người thực hiện"), max_length=120, help_text="citizen / system / api:<client> / username")
     actor_role = models.CharField(verbose_name=_("vai trò"), max_length=12)
     action = models.CharField(verbose_name=_("thao tác"), max_length=24)
@@ -524,7 +532,8 @@ class ReportEvent(AppendOnlyModel):
         verbose_name = _("lịch sử phản ánh")
         verbose_name_plural = pgettext_lazy("plural", "lịch sử phản ánh")
         ordering = ("at", "id")
-        indexes = (models.Index(fields=["report", "at"]),)
+        indexes = (models.Index(fields=["report", "at"]),
+                   models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="reports_event_actor"))
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.action}: {self.from_state} → {self.to_state}"

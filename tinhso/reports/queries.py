@@ -49,7 +49,7 @@ def _text_filter(qs: QuerySet, q: str | None) -> QuerySet:
         return qs
     q = q.strip()
     if q.upper().startswith("PA-"):
-        return qs.filter(code__istartswith=q.upper())
+        return qs.filter(code__startswith=q.upper())  # codes are upper case: the code_like index serves it
     # Folded on both databases (tinhso.core.search): the report's stored search_text, the
     # category's names and the commune's ASCII name; every word must occur in one of them.
     aliases, cond = folded_q(_TEXT_FIELDS, q, stored=_STORED)
@@ -154,5 +154,5 @@ def public_reports(*, category: str | None = None, commune: str | None = None, s
         qs = qs.filter(lon__range=(west, east), lat__range=(south, north))
     if q and q.strip():
         aliases, cond = folded_q(_TEXT_FIELDS, q, stored=_STORED)
-        qs = qs.alias(**aliases).filter(Q(code__istartswith=q.strip().upper()) | cond)
+        qs = qs.alias(**aliases).filter(Q(code__startswith=q.strip().upper()) | cond)
     return qs.order_by("-created_at")

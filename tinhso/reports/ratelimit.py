@@ -1,6 +1,6 @@
 """Per-client-IP rate limits for the public endpoints (submit, track, rate, login, stats, list, recover), counted by
 :mod:`tinhso.core.ratelimit` (one-minute windows).
-Limits come from the ``REPORTS_RATE_LIMITS`` setting (:data:`DEFAULT_LIMITS` requests per minute by default; ``login``
+Limits come from the ``REPORTS_RATE_LIMITS`` setting or ``TINHSO_RATE_<SCOPE>`` variables (:data:`DEFAULT_LIMITS` requests per minute by default; ``login``
 counts sign-in attempts on the staff and admin login pages, ``recover`` requests for a new private
 link, which are also limited to :data:`RECOVER_PER_CODE` per tracking code); 0 disables one.
 The client's address is :func:`tinhso.core.clientaddr.client_ip` (``REMOTE_ADDR``, or what a
@@ -10,6 +10,7 @@ process (the database cache, or Redis).
 
 from __future__ import annotations
 
+import os
 from functools import wraps
 
 from django.conf import settings
@@ -29,9 +30,18 @@ def client_ip(request) -> str:
     return clientaddr.client_ip(request)
 
 
+def limit_for(scope: str) -> int:
+    """Requests per minute for ``scope``: ``REPORTS_RATE_LIMITS``, else ``TINHSO_RATE_<SCOPE>`` (e.g.
+    ``TINHSO_RATE_LOGIN``), else :data:`DEFAULT_LIMITS`."""
+    configured = getattr(settings, "REPORTS_RATE_LIMITS", None) or {}
+    if scope in configured:
+        return int(configured[scope])
+    env = os.environ.get(f"TINHSO_RATE_{scope.upper()}")
+    return int(env) if env not in (None, "") else DEFAULT_LIMITS.get(scope, 0)
+
+
 def check(request, scope: str) -> None:
-    limits = {**DEFAULT_LIMITS, **getattr(settings, "REPORTS_RATE_LIMITS", {})}
-    ratelimit.hit(f"reports:{scope}:ip:{client_ip(request)}", limits.get(scope, 0), details={"scope": scope})
+    ratelimit.hit(f"reports:{scope}:ip:{client_ip(request)}", limit_for(scope), details={"scope": scope})
 
 
 def limit_posts(scope: str, view):

@@ -6,7 +6,7 @@ condition matches anything. No match → the People's Committee of the commune w
 was located. No committee either → ``None`` (the IOC forwards by hand).
 
 The rules and the committee of each commune are kept per process
-(:class:`~tinhso.reports.process_cache.ProcessCache`, :data:`TABLE_TTL_SECONDS`): auto-forward
+(:class:`~tinhso.core.process_cache.ProcessCache`, :data:`TABLE_TTL_SECONDS`): auto-forward
 categories route every submission.
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tinhso.core.process_cache import ProcessCache, in_transaction
 from tinhso.reports.models import HandlingUnit, RoutingRule, UnitKind
-from tinhso.reports.process_cache import ProcessCache, in_transaction
 
 TABLE_TTL_SECONDS = 60.0  # an admin edit reaches the other server processes within this long
 

@@ -22,7 +22,7 @@ the :class:`~tinhso.reports.models.CalendarException` table; working hours come 
 ``WORKING_HOURS`` setting (default ``"07:30-11:30,13:30-17:00"``).
 
 The rules and calendar are read once per process (:meth:`Policy.current`, a
-:class:`~tinhso.reports.process_cache.ProcessCache`), not per submission: loading them was two
+:class:`~tinhso.core.process_cache.ProcessCache`), not per submission: loading them was two
 queries plus building the calendar, about a sixth of a submission's CPU. Saving or deleting a
 :class:`DeadlineRule` or :class:`CalendarException` in this process drops the cached copy; other
 server processes notice within :data:`POLICY_TTL_SECONDS`. Trade-off: with several workers, a
@@ -40,6 +40,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from tinhso.core.process_cache import ProcessCache
 from tinhso.core.workcalendar import DEFAULT_PERIODS, WorkCalendar, parse_periods
 from tinhso.reports.models import (
     CalendarException,
@@ -52,7 +53,6 @@ from tinhso.reports.models import (
     State,
     Step,
 )
-from tinhso.reports.process_cache import ProcessCache
 
 DEFAULT_DEADLINES: dict[tuple[str, str], tuple[Decimal, str]] = {
     (Severity.URGENT, Step.ACCEPT): (Decimal(2), Measure.WORKING_HOURS),
@@ -100,7 +100,7 @@ class Policy:
     @classmethod
     def current(cls) -> Policy:
         """The process-wide copy, reloaded after a local edit or :data:`POLICY_TTL_SECONDS`
-        (fresh inside a transaction; see :mod:`tinhso.reports.process_cache`)."""
+        (fresh inside a transaction; see :mod:`tinhso.core.process_cache`)."""
         return _policy_cache.get()
 
     def allowance(self, category_id: int | None, severity: str, step: str) -> tuple[Decimal, str]:

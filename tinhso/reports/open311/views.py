@@ -21,8 +21,26 @@ log = logging.getLogger(__name__)
 PREFIX = "/open311/v2/"
 
 
+# What Django reads to build a request's scheme and host (HttpRequest.scheme and get_host()).
+_SITE_META = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "HTTP_X_FORWARDED_HOST",
+              "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PROTO", "HTTP_FORWARDED")
+_SITE_KEPT = 64
+_sites: dict[tuple, str] = {}
+
+
 def _site(request) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
+    """``scheme://host`` of the request (for absolute links), as ``build_absolute_uri`` gives it; kept for
+    the few host headers a server sees (its host validation cost more than the rest of the 201's
+    headers). Only accepted hosts are kept (a refused one raises), at most :data:`_SITE_KEPT`."""
+    meta = request.META
+    key = tuple(meta.get(name) for name in _SITE_META)
+    site = _sites.get(key)
+    if site is None:
+        site = request.build_absolute_uri("/").rstrip("/")
+        if len(_sites) >= _SITE_KEPT:
+            _sites.clear()
+        _sites[key] = site
+    return site
 
 
 def _lang(request) -> str:

@@ -1,4 +1,4 @@
-"""Reference tables read on every submission, kept per server process.
+"""Reference tables read on every submission (or every message), kept per server process.
 
 Categories, routing rules, committees and the deadline policy change a few times a year (admin
 edits) but were read from the database on every submission. A :class:`ProcessCache` loads such
