@@ -87,6 +87,30 @@ def test_concurrent_increments_from_two_processes_are_all_counted(tmp_path):
 
 
 @pytest.mark.django_db
+def test_a_window_is_started_once_then_only_counted(django_assert_max_num_queries):
+    """The minute's first request starts the window; the others only increment it (no INSERT tried
+    and rolled back, no row count for culling), and the limit still holds."""
+    from tinhso.core import ratelimit
+    from tinhso.core.errors import UserError
+
+    cache.clear()
+    now = 1_800_000_000.0
+    ratelimit.hit("test:window", 3, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM tinhso_cache")
+        assert cursor.fetchone()[0] == 1
+    with django_assert_max_num_queries(4) as queries:  # SELECT … FOR UPDATE, UPDATE (and a savepoint here)
+        ratelimit.hit("test:window", 3, now=now + 1)
+    assert not any(q["sql"].startswith(("INSERT", "SELECT COUNT")) for q in queries.captured_queries)
+    ratelimit.hit("test:window", 3, now=now + 2)
+    with pytest.raises(UserError) as refused:
+        ratelimit.hit("test:window", 3, now=now + 3)
+    assert refused.value.status == 429
+    ratelimit.hit("test:window", 3, now=now + 60)  # the next minute: a new window
+    cache.clear()
+
+
+@pytest.mark.django_db
 def test_incr_keeps_the_expiry_and_refuses_a_missing_key():
     from django.core.cache import caches
 

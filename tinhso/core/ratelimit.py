@@ -23,14 +23,14 @@ def hit(bucket: str, limit: int, *, now: float | None = None, field: str | None 
         return
     now = time.time() if now is None else now
     name = f"rl:{bucket}:{int(now // 60)}"
-    if cache.add(name, 1, timeout=70):
-        count = 1
-    else:
-        try:
-            count = cache.incr(name)
-        except ValueError:  # expired between add and incr
-            cache.add(name, 1, timeout=70)
-            count = 1
+    # Count first, start the window only when there is none: in an open window (every request but a
+    # minute's first) that is one increment, where add-then-increment also tried an INSERT that failed
+    # and, on the database cache, counted the table's rows for culling.
+    try:
+        count = cache.incr(name)
+    except ValueError:  # the minute's first request (or its window just expired); if another request
+        # started the window meanwhile, the add fails and this one is counted in it
+        count = 1 if cache.add(name, 1, timeout=70) else cache.incr(name)
     if count > limit:
         retry = 60 - int(now % 60)
         raise UserError("rate_limited", f"Quá {limit} yêu cầu mỗi phút; thử lại sau {retry} giây.",
