@@ -74,6 +74,24 @@ def ablate(parts: list[str]) -> None:
         aggregates.JOURNAL = False
 
 
+def show_queries(client, jobs: list) -> None:
+    """The statements the submissions sent, by their first words, per submission."""
+    from collections import Counter
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    kinds: Counter = Counter()
+    with CaptureQueriesContext(connection) as queries:
+        for _, path, body, headers in jobs:
+            client.post(path, body, content_type=headers["Content-Type"])
+    for query in queries.captured_queries:
+        kinds[" ".join(query["sql"].split()[:4])[:90]] += 1
+    print(f"statements per submission ({len(jobs)} submissions): {len(queries.captured_queries) / len(jobs):.2f}")
+    for kind, count in kinds.most_common():
+        print(f"  {count / len(jobs):5.2f}  {kind}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work", type=Path, required=True, help="kept TINHSO_VAR_DIR (fixture)")
@@ -81,6 +99,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of floor and submissions")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="tottime", help="with --profile: pstats order (tottime, cumulative)")
+    parser.add_argument("--queries", type=int, default=0,
+                        help="also print the statements of N submissions (kinds and counts per submission)")
     parser.add_argument("--without", action="append", default=[],
                         choices=["acknowledgement", "duplicates", "journal"])
     args = parser.parse_args()
@@ -155,6 +175,8 @@ def main() -> int:
           f"  floor      {floor[0]:.2f} + {floor[1]:.2f} = {sum(floor):.2f} ms\n"
           f"  submission {sub[0]:.2f} + {sub[1]:.2f} = {sum(sub):.2f} ms\n"
           f"  multiple of the floor: {sum(sub) / sum(floor):.2f}x")
+    if args.queries:
+        show_queries(client, jobs[-args.queries:])
     if profiler:
         import pstats
 

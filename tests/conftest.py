@@ -14,6 +14,20 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _steady_rate_limit_window(monkeypatch):
+    """Rate limits count per clock minute: a test that makes a limit's worth of requests must not see
+    the minute roll over between them (it did, now and then). The test's minute is the current one
+    (so nothing is shared between tests that was not before), held at its middle. Tests of the window
+    itself pass ``now`` explicitly."""
+    import time
+
+    from tinhso.core import ratelimit
+
+    held = time.time() // 60 * 60 + 30
+    monkeypatch.setattr(ratelimit, "clock", lambda: held)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # PBKDF2 at production strength costs ~0.3 s per hash; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -14,6 +14,8 @@ from django.core.cache import cache
 
 from tinhso.core.errors import UserError
 
+clock = time.time  # replaceable in tests, so a window does not roll over in the middle of one
+
 
 def hit(bucket: str, limit: int, *, now: float | None = None, field: str | None = None,
         details: dict | None = None) -> None:
@@ -21,7 +23,7 @@ def hit(bucket: str, limit: int, *, now: float | None = None, field: str | None 
     A limit of 0 or less disables the bucket."""
     if limit <= 0:
         return
-    now = time.time() if now is None else now
+    now = clock() if now is None else now
     name = f"rl:{bucket}:{int(now // 60)}"
     # Count first, start the window only when there is none: in an open window (every request but a
     # minute's first) that is one increment, where add-then-increment also tried an INSERT that failed

@@ -27,6 +27,7 @@ import holidays
 VIETNAM_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_PERIODS = ((dt.time(7, 30), dt.time(11, 30)), (dt.time(13, 30), dt.time(17, 0)))
 _MAX_DAYS = 3660  # a deadline more than ten years out is a configuration error
+_DAYS_KEPT = 20_000  # days whose intervals a calendar keeps built
 
 
 def parse_periods(text: str) -> tuple[tuple[dt.time, dt.time], ...]:
@@ -61,6 +62,8 @@ class WorkCalendar:
     # Each day's answer of is_working_day, once asked (the holidays library's look-up was most of a
     # deadline's arithmetic). The calendar is immutable, so the answers never go stale.
     _working: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    # Each day's working intervals, once built (aware datetimes are immutable: shared safely).
+    _day_intervals: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     @property
     def day_seconds(self) -> int:
@@ -93,10 +96,16 @@ class WorkCalendar:
             raise ValueError("working-time arithmetic needs timezone-aware datetimes")
         return moment.astimezone(self.tz)
 
-    def _intervals(self, day: dt.date):
+    def _intervals(self, day: dt.date) -> tuple:
         """The day's working intervals as aware local datetimes."""
-        for start, end in self.periods:
-            yield (dt.datetime.combine(day, start, self.tz), dt.datetime.combine(day, end, self.tz))
+        found = self._day_intervals.get(day)
+        if found is None:
+            if len(self._day_intervals) > _DAYS_KEPT:  # bounded: a long-running process asks about many days
+                self._day_intervals.clear()
+            found = self._day_intervals[day] = tuple(
+                (dt.datetime.combine(day, start, self.tz), dt.datetime.combine(day, end, self.tz))
+                for start, end in self.periods)
+        return found
 
     def add_working_time(self, start: dt.datetime, *, hours: float = 0, days: float = 0) -> dt.datetime:
         """The moment when ``hours`` + ``days`` of working time have elapsed after ``start``.

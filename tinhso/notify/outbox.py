@@ -34,6 +34,7 @@ from django.utils import timezone
 from tinhso.core import fastinsert
 from tinhso.core.process_cache import ProcessCache
 from tinhso.notify.models import Channel, Message, MessageState, Mode, Preference, WebhookEndpoint
+from tinhso.notify.plaintext import compile_plain, render_plain
 
 _engines: dict[bool, Engine] = {}
 _compiled: dict[str, tuple] = {}
@@ -77,16 +78,26 @@ def _templates(name: str) -> tuple:
             html = _engine(True).get_template(f"{name}.html")
         except TemplateDoesNotExist:
             html = None
-        found = _compiled[name] = (_engine(False).get_template(f"{name}.subject.txt"),
-                                   _engine(False).get_template(f"{name}.txt"), html)
+        subject, body = _engine(False).get_template(f"{name}.subject.txt"), _engine(False).get_template(f"{name}.txt")
+        found = _compiled[name] = ((subject, compile_plain(subject)), (body, compile_plain(body)), html)
     return found
+
+
+def _render_text(template: tuple, context: dict) -> str:
+    """A plain-text template: its plain form where it has one (:mod:`tinhso.notify.plaintext`), else Django."""
+    django_template, plain = template
+    if plain is not None:
+        text = render_plain(plain, context)
+        if text is not None:
+            return text
+    return django_template.render(_ctx(context, False))
 
 
 def render(name: str, context: dict) -> Rendered:
     """Render ``<name>.subject.txt`` (one line), ``<name>.txt`` and, if present, ``<name>.html``."""
     subject_t, body_t, html_t = _templates(name)
-    subject = subject_t.render(_ctx(context, False))
-    body = body_t.render(_ctx(context, False))
+    subject = _render_text(subject_t, context)
+    body = _render_text(body_t, context)
     html = html_t.render(_ctx(context, True)) if html_t is not None else ""
     return Rendered(" ".join(subject.split())[:255], body.strip() + "\n", html)
 

@@ -24,7 +24,11 @@ from tinhso.core.errors import UserError
 from tinhso.reports import apikeys
 
 DEFAULT_LIMITS = {"post": 300, "get": 1200, "list": 120}  # per minute; "list": GET requests (up to 1,000 a page)
-clock = time.time  # replaceable in tests, so a window does not roll over mid-test
+
+
+def clock() -> float:
+    """The rate limits' clock (:data:`tinhso.core.ratelimit.clock`; replaceable here too, in tests)."""
+    return ratelimit.clock()
 
 
 KEY_CACHE_SECONDS = 30.0
