@@ -132,6 +132,12 @@ def main() -> int:
         pid = cursor.fetchone()[0]
 
     gc_clock = GcClock()
+    wal_bytes: dict[bool, list[float]] = {}
+
+    def wal_lsn() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")
+            return int(cursor.fetchone()[0])
 
     def measure(batch: list, floor: bool, profiler=None) -> tuple[float, float, float]:
         """Post ``batch`` (after 30 warm-up posts); CPU ms per post: (Python, PostgreSQL backend)."""
@@ -141,10 +147,12 @@ def main() -> int:
             assert response.status_code == 201, response.content
         if profiler:
             profiler.enable()
+        wal0 = wal_lsn()
         python0, database0, gc0 = time.process_time(), backend_cpu(pid), gc_clock.cpu
         for _, path, body, headers in timed:
             client.post("/bench/floor" if floor else path, body, content_type=headers["Content-Type"])
         python1, database1, gc1 = time.process_time(), backend_cpu(pid), gc_clock.cpu
+        wal_bytes.setdefault(floor, []).append((wal_lsn() - wal0) / len(timed))
         if profiler:
             profiler.disable()
         n = len(timed)
@@ -174,7 +182,9 @@ def main() -> int:
           f"{os.getloadavg()[0]:.1f}; CPU per post, medians (Python + PostgreSQL backend):\n"
           f"  floor      {floor[0]:.2f} + {floor[1]:.2f} = {sum(floor):.2f} ms\n"
           f"  submission {sub[0]:.2f} + {sub[1]:.2f} = {sum(sub):.2f} ms\n"
-          f"  multiple of the floor: {sum(sub) / sum(floor):.2f}x")
+          f"  multiple of the floor: {sum(sub) / sum(floor):.2f}x\n"
+          f"  WAL per post, medians: floor {statistics.median(wal_bytes[True]):,.0f} bytes, "
+          f"submission {statistics.median(wal_bytes[False]):,.0f} bytes")
     if args.queries:
         show_queries(client, jobs[-args.queries:])
     if profiler:
