@@ -105,3 +105,24 @@ def test_webhook_endpoints_are_kept_per_process_and_an_edit_applies_at_once(monk
     finally:
         outbox._endpoints.forget()
 
+
+
+def test_the_inbox_is_read_through_its_partial_index():
+    """The inbox index covers only messages with a user (not the citizens' acknowledgements, written at
+    every submission); the inbox's queries must still find it, on both databases."""
+    from django.db import connection
+
+    person = user("reader", "reader@example.org")
+    notify.send("test_kind", subject="s", body="b", users=[person], emails=["citizen@example.org"])
+    sql, params = (Message.objects.filter(user=person, channel="inbox", read_at__isnull=True)
+                   .values("id").query.sql_with_params())
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a table this small is read whole otherwise
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = " ".join(row[0] for row in cursor.fetchall())
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "notify_user_inbox" in plan, plan
+    assert outbox.unread_count(person) == 1

@@ -95,12 +95,12 @@ class Message(models.Model):
         indexes = (
             models.Index(fields=["state", "next_attempt_at"], name="notify_due",
                          condition=Q(state="pending")),
-            models.Index(fields=["user", "channel", "read_at"], name="notify_inbox"),  # also the user's FK index
-            # Every submission writes a message (the acknowledgement): plain B-trees only (a
-            # CharField's db_index adds a second, varchar_pattern_ops one on PostgreSQL, for LIKE
-            # queries nothing runs), and the webhook endpoint indexed on the rows that have one.
-            models.Index(fields=["kind"], name="notify_kind"),
-            models.Index(fields=["ref_code"], name="notify_ref_code"),
+            # Every submission writes a message (the citizen's acknowledgement, to an address): the
+            # user and the webhook endpoint are indexed on the rows that have one (the inbox reads and
+            # the foreign keys' cascades filter on them), and nothing is indexed for the admin's
+            # filters alone (kind, ref_code: its search is a substring match no B-tree serves).
+            models.Index(fields=["user", "channel", "read_at"], name="notify_user_inbox",
+                         condition=Q(user__isnull=False)),
             models.Index(fields=["endpoint"], condition=Q(endpoint__isnull=False), name="notify_endpoint"),
         )
         constraints = (
