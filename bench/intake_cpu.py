@@ -99,6 +99,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of floor and submissions")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="tottime", help="with --profile: pstats order (tottime, cumulative)")
+    parser.add_argument("--dump", default="", help="with --profile: also write the pstats file here")
     parser.add_argument("--queries", type=int, default=0,
                         help="also print the statements of N submissions (kinds and counts per submission)")
     parser.add_argument("--without", action="append", default=[],
@@ -190,6 +191,8 @@ def main() -> int:
     if profiler:
         import pstats
 
+        if args.dump:
+            profiler.dump_stats(args.dump)
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(60 if args.sort == "cumulative" else 40)
     return 0
 

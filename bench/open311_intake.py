@@ -44,6 +44,7 @@ import argparse
 import contextlib
 import http.client
 import json
+import math
 import os
 import random
 import secrets
@@ -280,7 +281,10 @@ def load(port: int, jobs: list[tuple[str, str, bytes | None, dict]], clients: in
     return result
 
 
-def intake_jobs(key: str, count: int, rng: random.Random) -> list:
+def intake_jobs(key: str, count: int, rng: random.Random, spread: float = 0.0) -> list:
+    """``count`` Open311 submissions, each at a commune's centroid of the province (``spread`` metres:
+    moved by up to that distance in a random direction; 0 keeps every report of a commune on one
+    point, so the duplicate search finds more and more candidates as a run goes on)."""
     from django.conf import settings
 
     from tinhso.geo.models import Unit
@@ -292,6 +296,10 @@ def intake_jobs(key: str, count: int, rng: random.Random) -> list:
     jobs = []
     for i in range(count):
         lat, lon = rng.choice(points)
+        if spread:
+            r, angle = spread * math.sqrt(rng.random()), rng.random() * 2 * math.pi
+            lat += r * math.cos(angle) / 111_320.0
+            lon += r * math.sin(angle) / (111_320.0 * math.cos(math.radians(lat)))
         form = {"api_key": key, "service_code": rng.choice(codes), "lat": f"{lat:.6f}", "long": f"{lon:.6f}",
                 "description": f"Phản ánh thử tải số {i}: đèn đường hỏng, ổ gà trước nhà số {rng.randint(1, 300)}.",
                 "email": f"bench{i}@example.org", "first_name": "Bench"}
@@ -434,6 +442,9 @@ def main() -> int:
                         help="also run the intake open loop at this many requests/s (0: skip)")
     parser.add_argument("--kill-database", action="store_true",
                         help="SIGKILL PostgreSQL (postmaster + backends) mid-burst, restart it, count lost reports")
+    parser.add_argument("--spread", type=float, default=0.0,
+                        help="metres: scatter each submission around its commune's centroid (a diagnostic: "
+                             "the default, 0, puts every report of a commune on one point)")
     parser.add_argument("--outage", type=float, default=2.0, help="seconds PostgreSQL stays down (--kill-database)")
     args = parser.parse_args()
     if args.kill_database and not (database_label() == "postgresql" and os.environ.get("TINHSO_PG_DATA")):
@@ -443,7 +454,8 @@ def main() -> int:
     env = prepare_environment(db)
     print(f"Open311 intake benchmark — {db}, {os.cpu_count()} cores, {args.clients} clients, "
           f"server workers {args.workers or 'default'} × threads {os.environ.get('TINHSO_THREADS', 'default')}, "
-          f"{time.strftime('%Y-%m-%d %H:%M %Z')}, load average {os.getloadavg()[0]:.1f}")
+          f"{time.strftime('%Y-%m-%d %H:%M %Z')}, load average {os.getloadavg()[0]:.1f}"
+          + (f", submissions scattered up to {args.spread:.0f} m around the communes' centroids" if args.spread else ""))
     started = time.perf_counter()
     run(env, "init")
     load_reference()
@@ -460,11 +472,11 @@ def main() -> int:
 
     client = authenticate(key)
     rng = random.Random(SEED)
-    jobs = intake_jobs(key, args.requests, rng)
-    round_jobs = [jobs] + [intake_jobs(key, args.requests, random.Random(SEED + 10 + k))
+    jobs = intake_jobs(key, args.requests, rng, args.spread)
+    round_jobs = [jobs] + [intake_jobs(key, args.requests, random.Random(SEED + 10 + k), args.spread)
                            for k in range(1, max(1, args.rounds))]
-    warmup = intake_jobs(key, 200, random.Random(SEED + 2))
-    paced_jobs = intake_jobs(key, args.requests, random.Random(SEED + 3)) if args.rate else []
+    warmup = intake_jobs(key, 200, random.Random(SEED + 2), args.spread)
+    paced_jobs = intake_jobs(key, args.requests, random.Random(SEED + 3), args.spread) if args.rate else []
     connections.close_all()
     print(f"  set-up: {time.perf_counter() - started:.1f} s")
 
