@@ -259,8 +259,8 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
     commune = _communes.get().get(where.commune_id) if where.commune_id is not None and not in_transaction() else None
 
     def write() -> tuple[Report, str | None, list[ReportEvent]]:
-        report = Report(
-            category=cat, description=text, address=address, lat=where.lat, lon=where.lon,
+        report = fastinsert.new(  # Report(...) without its per-field loop (tinhso.core.fastinsert.new)
+            Report, category=cat, description=text, address=address, lat=where.lat, lon=where.lon,
             commune_id=where.commune_id, province_code=where.province_code,
             boundary_version_id=where.boundary_version_id, severity=severity,
             channel=channel, api_client=api_client, idempotency_scope=scope if key else "",
@@ -271,10 +271,10 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
             Report.commune.field.set_cached_value(report, commune)
         secret = citizen_secret.issue(report)
         sla.start_accept_clock(report, now, policy)
-        events = [ReportEvent(report=report, at=now, actor=actor.user, actor_label=actor.label[:120],
-                              actor_role="citizen", action="submit", from_state="",
-                              to_state=State.SUBMITTED, public=True,
-                              data={"channel": channel, "commune": where.commune_code})]
+        events = [fastinsert.new(ReportEvent, report=report, at=now, actor=actor.user,
+                                 actor_label=actor.label[:120], actor_role="citizen", action="submit",
+                                 from_state="", to_state=State.SUBMITTED, public=True,
+                                 data={"channel": channel, "commune": where.commune_code})]
         if found is not None and found.unit is not None:
             # Auto-forward categories: assigned in the same rows, no second locked update.
             events.append(_assign(report, found, now, policy))
