@@ -106,7 +106,6 @@ class _Builder:
     def __init__(self, model: type[models.Model]):
         from django.db.models.fields.related import ForeignObjectRel
 
-        self.model = model
         self.fixed: dict[str, object] = {}
         self.computed: list[Field] = []
         self.keywords: dict[str, tuple[str, bool]] = {}  # keyword → (attribute, set through its descriptor)
@@ -120,7 +119,6 @@ class _Builder:
             if isinstance(field.remote_field, ForeignObjectRel):
                 self.keywords[field.name] = (field.name, True)
             self.keywords[field.attname] = (field.attname, hasattr(type(getattr(model, field.attname, None)), "__set__"))
-        self.plain = not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
 
 
 _builders: dict[type, _Builder] = {}
@@ -131,7 +129,8 @@ def new(model: type[models.Model], **values):
     builder = _builders.get(model)
     if builder is None:
         builder = _builders[model] = _Builder(model)
-    if not builder.plain:
+    # Asked on every call (a cached look-up in Django's signals): a receiver may connect after the first.
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
         return model(**values)
     obj = model.__new__(model)
     obj._state = ModelState()

@@ -32,7 +32,6 @@ from django.template import Engine, TemplateDoesNotExist
 from django.utils import timezone
 
 from tinhso.core import fastinsert
-from tinhso.core.fastinsert import new
 from tinhso.core.process_cache import ProcessCache
 from tinhso.notify.models import Channel, Message, MessageState, Mode, Preference, WebhookEndpoint
 from tinhso.notify.plaintext import compile_plain, render_plain
@@ -137,17 +136,19 @@ def send(kind: str, *, subject: str, body: str, html: str = "", users: Iterable 
         mode = modes[user.pk]
         email = (getattr(user, "email", "") or "").strip()
         if mode in (Mode.BOTH, Mode.INBOX) or not email:
-            rows.append((f"u{user.pk}", new(Message, channel=Channel.INBOX, user=user, state=MessageState.SENT,
-                                                sent_at=now, **common)))
+            rows.append((f"u{user.pk}", fastinsert.new(Message, channel=Channel.INBOX, user=user,
+                                                       state=MessageState.SENT, sent_at=now, **common)))
         if mode in (Mode.BOTH, Mode.EMAIL) and email:
-            rows.append((f"u{user.pk}", new(Message, channel=Channel.EMAIL, user=user, address=email, **common)))
+            rows.append((f"u{user.pk}", fastinsert.new(Message, channel=Channel.EMAIL, user=user, address=email,
+                                                       **common)))
     for address in dict.fromkeys(a.strip() for a in emails if a and a.strip()):
-        rows.append((address.lower(), new(Message, channel=Channel.EMAIL, address=address, **common)))
+        rows.append((address.lower(), fastinsert.new(Message, channel=Channel.EMAIL, address=address, **common)))
     if webhook:
         for endpoint in active_endpoints():
             if endpoint.wants(kind):
                 hook = {**common, "body": "" if sensitive else body, "body_html": ""}
-                rows.append((f"w{endpoint.pk}", new(Message, channel=Channel.WEBHOOK, endpoint=endpoint, **hook)))
+                rows.append((f"w{endpoint.pk}", fastinsert.new(Message, channel=Channel.WEBHOOK, endpoint=endpoint,
+                                                               **hook)))
     if not dedupe:
         # One INSERT for every row, through a statement compiled once (tinhso.core.fastinsert).
         messages = [message for _who, message in rows]
