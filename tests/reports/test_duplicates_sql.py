@@ -9,6 +9,7 @@ id), cut at the radius and the limit; the public-listing check as a second query
 import datetime as dt
 import math
 import random
+import re
 
 import pytest
 
@@ -143,3 +144,45 @@ def test_postgresql_binds_on_the_server_and_prepares_repeated_statements():
             cursor.execute("SELECT %s::int + 1", [41])
         cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["SELECT $1::int + 1%"])
         assert cursor.fetchone()[0] == 1
+
+
+def _search_plan(connection, sql: str, params: list) -> str:
+    """The search's plan as the server runs it: on PostgreSQL the generic plan of the prepared statement
+    (what a connection uses after a few executions), on SQLite its query plan."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            numbered = iter(range(1, len(params) + 1))
+            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            cursor.execute("PREPARE nearby_plan AS " + re.sub(r"%s", lambda _m: f"${next(numbered)}", sql))
+            # The values written into the statement (client side): EXECUTE's arguments give the server no type.
+            cursor.execute(connection.ops.compose_sql(
+                "EXPLAIN EXECUTE nearby_plan(" + ", ".join(["%s"] * len(params)) + ")", params))
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            cursor.execute("DEALLOCATE nearby_plan")
+            return plan
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        return "\n".join(str(row[-1]) for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize("without_nearby_index", [False, True])
+def test_the_window_never_chooses_the_index(scattered, without_nearby_index):
+    """The search finds its rows through the box (reports_open_nearby); the 30-day window is checked on
+    them, never used to pick an index. A prepared statement's generic plan built on a young table once
+    walked the created_at index instead, reading every report of the window at each submission. Even
+    with the box's index gone (dropped inside this test's transaction), no plan may range over
+    created_at."""
+    from django.db import connection, transaction
+
+    world, now, (lat0, lon0), _, _ = scattered
+    sql, params = duplicates.search_statement(world.traffic.pk, lat0, lon0, now, listed_only=True)
+    with transaction.atomic():
+        if without_nearby_index:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP INDEX reports_open_nearby")
+        plan = _search_plan(connection, sql, params)
+        transaction.set_rollback(True)
+    index_lines = [line for line in plan.splitlines() if "Index Cond" in line or "USING" in line]
+    assert index_lines, plan  # found through an index, not a scan of the whole table
+    assert not any("created_at" in line for line in index_lines), plan
+    if not without_nearby_index:
+        assert "reports_open_nearby" in plan, plan
