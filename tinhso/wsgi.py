@@ -17,3 +17,9 @@ require_production_key()
 # of the cyclic collector's generations, so its collections stop walking it between requests
 # (a few per cent of a submission's CPU; docs/benchmarks.md "Intake, fourth round").
 gc.freeze()
+
+# ... and again once the worker has loaded what its first requests need (the locator's index, the
+# process caches, lazily imported modules): tinhso.core.gcwarm.
+from tinhso.core.gcwarm import FreezeAfterWarmup  # noqa: E402
+
+application = FreezeAfterWarmup(application)
