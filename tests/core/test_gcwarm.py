@@ -17,20 +17,24 @@ def call(wrapped, body=b"ok"):
     return seen[0], result
 
 
-def test_freezes_once_after_the_given_number_of_requests():
+def test_freezes_once_after_the_given_number_of_requests(monkeypatch):
+    freezes = []
+    real_freeze = gc.freeze
+    monkeypatch.setattr(gc, "freeze", lambda: freezes.append(1) or real_freeze())
     gc.unfreeze()
     try:
         wrapped = FreezeAfterWarmup(app, requests=3)
         assert call(wrapped) == ("200 OK", [b"ok"])
         call(wrapped)
-        assert gc.get_freeze_count() == 0 and not wrapped.frozen
+        assert freezes == [] and gc.get_freeze_count() == 0 and not wrapped.frozen
         loaded = [{"cache": i} for i in range(1000)]  # what a worker's first requests load
         assert call(wrapped, b"third") == ("200 OK", [b"third"])
-        assert wrapped.frozen and gc.get_freeze_count() >= len(loaded)
-        frozen = gc.get_freeze_count()
+        # The permanent generation now holds what was loaded (its exact size moves as objects are
+        # freed or untracked, so the number of freezes is what is counted below).
+        assert freezes == [1] and wrapped.frozen and gc.get_freeze_count() >= len(loaded)
         for _ in range(5):
             call(wrapped)
-        assert gc.get_freeze_count() == frozen  # once, not at every later request
+        assert freezes == [1]  # once, not at every later request
     finally:
         gc.unfreeze()
 
