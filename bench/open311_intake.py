@@ -17,9 +17,11 @@ What it does, on a fresh database in a temporary TINHSO_VAR_DIR:
    ``bench/intake_floor_urls.py``, served only by this benchmark's server), then intake closed loop
    (capacity): ``POST /open311/v2/requests.json`` (form-encoded, points at commune centres of the
    province, random categories; seeded; new bodies each round), each client on its own keep-alive
-   connection. The CPU multiple is each round's intake against that round's floor (the machine's speed
-   drifts between minutes on a shared host); the median round stands for the run, every round is
-   printed. Then the open loop at ``--rate`` requests/s (latency at that load);
+   connection; one more floor after the last round. The CPU multiple is each round's intake against
+   the mean of the floors just before and just after it (the machine's speed drifts between minutes on
+   a shared host: bracketing cancels a steady drift, which a floor on one side only would count in the
+   multiple); the median round stands for the run, every round is printed. Then the open loop at
+   ``--rate`` requests/s (latency at that load);
 5. SIGKILLs the whole server right after the last 201, restarts it, and counts the stored rows
    of this client against the 201s received (lost reports must be 0), and reads a sample of
    the acknowledged ids back through ``GET requests/{id}.json``.
@@ -313,6 +315,12 @@ def floor_jobs(jobs: list) -> list:
     return [(method, "/bench/floor", body, headers) for method, _, body, headers in jobs]
 
 
+def bracketed(before: dict, after: dict) -> dict:
+    """The floor an intake round is compared with: the mean of the floors measured just before and just
+    after it (CPU per request and requests/s)."""
+    return {key: (before[key] + after[key]) / 2 for key in ("server_cpu_ms", "database_cpu_ms", "client_cpu_ms", "rps")}
+
+
 def cpu_per_request(result: dict) -> float:
     """Server + database CPU per request (ms): the load generator's own CPU excluded."""
     return result["server_cpu_ms"] + result["database_cpu_ms"]
@@ -516,12 +524,14 @@ def main() -> int:
         baseline = load(server.port, [("GET", "/open311/v2/discovery.json", None, {})] * args.requests,
                         args.clients, server=server)
         load(server.port, floor_jobs(warmup), args.clients)
-        # The floor and the intake, one after the other in each round: the machine's speed drifts (other
-        # sessions share it), so each intake is compared with the floor measured just before it.
-        rounds = []
-        for batch in round_jobs:
-            rounds.append((load(server.port, floor_jobs(batch), args.clients, server=server),
-                           load(server.port, batch, args.clients, remember, server=server)))
+        # Floor, intake, floor, intake, …, floor: the machine's speed drifts (other sessions share it), so
+        # each intake is compared with the floors measured just before and just after it.
+        floors, intakes = [load(server.port, floor_jobs(round_jobs[0]), args.clients, server=server)], []
+        for k, batch in enumerate(round_jobs):
+            intakes.append(load(server.port, batch, args.clients, remember, server=server))
+            after = round_jobs[k + 1] if k + 1 < len(round_jobs) else round_jobs[0]
+            floors.append(load(server.port, floor_jobs(after), args.clients, server=server))
+        rounds = [(bracketed(floors[k], floors[k + 1]), intake) for k, intake in enumerate(intakes)]
         paced = (load(server.port, paced_jobs, args.clients, remember, server=server, rate=args.rate)
                  if args.rate else None)
     finally:
@@ -532,13 +542,15 @@ def main() -> int:
     show("baseline GET discovery.json", baseline)
     multiples = []
     for k, (floor, intake) in enumerate(rounds, 1):
-        show(f"round {k}: floor POST /bench/floor (1 INSERT)", floor)
+        show(f"round {k}: floor POST /bench/floor (1 INSERT) before", floors[k - 1])
         show(f"round {k}: POST requests.json (closed loop)", intake)
         multiple = cpu_per_request(intake) / cpu_per_request(floor)
         multiples.append(multiple)
         print(f"  round {k}: CPU per submission (server + database): {cpu_per_request(intake):.2f} ms = {multiple:.2f} × "
-              f"the floor's {cpu_per_request(floor):.2f} ms (server {intake['server_cpu_ms']:.2f} / "
+              f"the floor's {cpu_per_request(floor):.2f} ms, mean of before and after "
+              f"(server {intake['server_cpu_ms']:.2f} / "
               f"{floor['server_cpu_ms']:.2f}, database {intake['database_cpu_ms']:.2f} / {floor['database_cpu_ms']:.2f})")
+    show(f"round {len(rounds)}: floor POST /bench/floor (1 INSERT) after", floors[-1])
     # The median round (by its multiple) stands for the run; every round is printed above.
     floor, intake = sorted(rounds, key=lambda r: cpu_per_request(r[1]) / cpu_per_request(r[0]))[len(rounds) // 2]
     multiple = cpu_per_request(intake) / cpu_per_request(floor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from hypothesis import given
@@ -63,3 +64,33 @@ def test_nfc_is_idempotent_and_normalised_for_any_text(text):
     once = nfc(text)
     assert nfc(once) == once
     assert unicodedata.is_normalized("NFC", once)
+
+
+def reference_fold(text: str) -> str:
+    """The folding rule written the plain way (decompose the whole text, drop every combining mark, lower
+    case, collapse whitespace): what :func:`fold`'s translation table and fast paths must reproduce."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", stripped.lower()).strip()
+
+
+# Vietnamese in both normalisation forms, Latin letters of other languages, whitespace of every kind,
+# and characters outside the table's blocks (Greek final sigma, CJK, combining marks of other blocks).
+MIXED = (ALPHABET + unicodedata.normalize("NFD", VIETNAMESE) + "ÀÅÇÑØßĲŁŒŠŽƠƯǅǄȘȚɐ" + "\u00a0\u2003\u3000\x1c\x85"
+         + "ΣσςΩ日本語\u0301\u034f\u1ab0\u20d7İı")
+
+
+@given(st.text(alphabet=MIXED, max_size=60))
+def test_fold_equals_the_plain_rule_on_mixed_text(text):
+    assert fold(text) == reference_fold(text)
+
+
+@given(st.text(max_size=60))
+def test_fold_equals_the_plain_rule_on_any_text(text):
+    assert fold(text) == reference_fold(text)
+
+
+def test_fold_of_every_character_of_the_table_blocks_equals_the_plain_rule():
+    for code in [*range(0x0250), *range(0x0300, 0x0370), *range(0x1E00, 0x1F00)]:
+        text = f"A{chr(code)}b {chr(code)}"
+        assert fold(text) == reference_fold(text), hex(code)

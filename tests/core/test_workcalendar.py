@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tinhso.core.workcalendar import VIETNAM_TZ, WorkCalendar, parse_periods
 
@@ -83,3 +85,45 @@ def test_custom_periods_and_validation():
 def test_naive_datetimes_refused():
     with pytest.raises(ValueError, match="aware"):
         CAL.add_working_time(dt.datetime(2025, 3, 4, 9, 0), hours=1)
+
+
+def walk_every_period(cal: WorkCalendar, start: dt.datetime, seconds: float) -> dt.datetime:
+    """Working time added the plain way, period by period of every day (no whole-day shortcut): what
+    ``add_working_time`` must give to the microsecond."""
+    remaining = round(seconds)
+    cursor = start.astimezone(cal.tz)
+    if remaining == 0:
+        return cursor
+    day = cursor.date()
+    while True:
+        if cal.is_working_day(day):
+            for a, b in cal._intervals(day):
+                begin = max(a, cursor)
+                if begin >= b:
+                    continue
+                available = (b - begin).total_seconds()
+                if remaining <= available:
+                    return begin + dt.timedelta(seconds=remaining)
+                remaining -= available
+        day += dt.timedelta(days=1)
+
+
+# Starts anywhere in 2025–2027 (Tết, make-up Saturdays, weekends, nights), to the microsecond.
+starts = st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2027, 12, 31),
+                      timezones=st.just(dt.UTC))
+CALENDARS = [CAL, WorkCalendar(periods=parse_periods("08:00-12:00,13:00-17:30")),
+             WorkCalendar(extra_holidays=frozenset({dt.date(2025, 3, 5), dt.date(2026, 6, 1)}),
+                          extra_working_days=frozenset({dt.date(2025, 3, 8)}))]
+
+
+@given(starts, st.floats(min_value=0, max_value=400), st.sampled_from(range(len(CALENDARS))))
+def test_adding_hours_equals_walking_every_period(start, hours, which):
+    cal = CALENDARS[which]
+    assert cal.add_working_time(start, hours=hours) == walk_every_period(cal, start, hours * 3600)
+
+
+@given(starts, st.sampled_from([0.5, 1, 2, 5, 7, 10, 15, 20, 30, 45, 60]), st.sampled_from(range(len(CALENDARS))))
+def test_adding_days_equals_walking_every_period(start, days, which):
+    cal = CALENDARS[which]
+    assert (cal.add_working_time(start, days=days)
+            == walk_every_period(cal, start, days * cal.day_seconds))

@@ -18,8 +18,8 @@ This module is pure (no database): build a :class:`WorkCalendar` and call
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -44,7 +44,7 @@ def parse_periods(text: str) -> tuple[tuple[dt.time, dt.time], ...]:
     return tuple(periods)
 
 
-@lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=64)
 def _library_year(year: int) -> holidays.HolidayBase:
     return holidays.Vietnam(years=year)
 
@@ -65,7 +65,7 @@ class WorkCalendar:
     # Each day's working intervals, once built (aware datetimes are immutable: shared safely).
     _day_intervals: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
-    @property
+    @functools.cached_property  # the calendar is immutable (frozen: cached in the instance's __dict__)
     def day_seconds(self) -> int:
         return sum(_seconds(b) - _seconds(a) for a, b in self.periods)
 
@@ -120,9 +120,15 @@ class WorkCalendar:
         if remaining == 0:
             return cursor
         day = cursor.date()
+        whole_day = self.day_seconds
         for _ in range(_MAX_DAYS):
             if self.is_working_day(day):
-                for a, b in self._intervals(day):
+                intervals = self._intervals(day)
+                if remaining > whole_day and cursor <= intervals[0][0]:
+                    remaining -= whole_day  # the whole day is used: no need to walk its periods
+                    day += dt.timedelta(days=1)
+                    continue
+                for a, b in intervals:
                     begin = max(a, cursor)
                     if begin >= b:
                         continue
