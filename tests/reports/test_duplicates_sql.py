@@ -186,3 +186,48 @@ def test_the_window_never_chooses_the_index(scattered, without_nearby_index):
     assert not any("created_at" in line for line in index_lines), plan
     if not without_nearby_index:  # found through the box's index (without it, any plan but the window's)
         assert "reports_open_nearby" in plan and index_lines, plan
+
+
+CLOSED_ROWS = 20_000
+
+
+def _add_closed_reports(connection, template_pk: int, count: int) -> None:
+    """``count`` closed reports copied from one row, spread over the province (about 1.2° × 1°) and two
+    years: what most of a production table is."""
+    columns = [f.column for f in Report._meta.concrete_fields if f.column not in ("id", "code", "lat", "lon", "state",
+                                                                                   "is_open", "created_at")]
+    if connection.vendor == "postgresql":
+        numbers = "SELECT g AS n FROM generate_series(1, %s) AS g"
+        spread = ("11.0 + (n * 7919 %% 10007) / 10007.0 * 1.2", "107.6 + (n * 104729 %% 10009) / 10009.0",
+                  "r.created_at - n * interval '3 minutes'")
+    else:
+        numbers = "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < %s) SELECT n FROM s"
+        spread = ("11.0 + (n * 7919 %% 10007) / 10007.0 * 1.2", "107.6 + (n * 104729 %% 10009) / 10009.0",
+                  "datetime(r.created_at, '-' || (n * 3) || ' minutes')")
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    copied = ", ".join(f"r.{connection.ops.quote_name(c)}" for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO reports_report (code, lat, lon, state, is_open, created_at, {quoted}) "
+            f"SELECT 'SC-' || n, {spread[0]}, {spread[1]}, 'closed', %s, {spread[2]}, {copied} "
+            f"FROM ({numbers}) AS nums, reports_report AS r WHERE r.id = %s",
+            [False, count, template_pk])
+        cursor.execute("ANALYZE reports_report")
+
+
+def test_with_most_reports_closed_the_box_index_wins_the_generic_plan(scattered):
+    """In the intake benchmark every report is open, and a generic plan sometimes chose the plain
+    (lat, lon) index, reading every report of the box whatever its category and state. In production most
+    reports are closed: the partial box index is then much smaller, and the plan, built without the
+    parameters' values, must go through it."""
+    from django.db import connection
+
+    world, now, (lat0, lon0), _, _ = scattered
+    _add_closed_reports(connection, Report.objects.order_by("pk").values_list("pk", flat=True).first(), CLOSED_ROWS)
+    assert Report.objects.filter(is_open=False).count() > CLOSED_ROWS
+    sql, params = duplicates.search_statement(world.traffic.pk, lat0, lon0, now, listed_only=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")  # SET LOCAL in _search_plan needs a transaction: the test's own
+    plan = _search_plan(connection, sql, params)
+    assert "reports_open_nearby" in plan, plan
+    assert not re.search(r"reports_rep_lat_\w+", plan), plan
