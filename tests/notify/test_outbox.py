@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -106,7 +108,6 @@ def test_webhook_endpoints_are_kept_per_process_and_an_edit_applies_at_once(monk
         outbox._endpoints.forget()
 
 
-
 def test_the_inbox_is_read_through_its_partial_index():
     """The inbox index covers only messages with a user (not the citizens' acknowledgements, written at
     every submission); the inbox's queries must still find it, on both databases."""
@@ -126,3 +127,81 @@ def test_the_inbox_is_read_through_its_partial_index():
             plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "notify_user_inbox" in plan, plan
     assert outbox.unread_count(person) == 1
+
+
+def _recipients_sql(ids: list[int]) -> tuple[str, list]:
+    """Users by id with their preference, as ``recipients`` (the shape a capability app writes)."""
+    from django.db import connection
+
+    q = connection.ops.quote_name
+    users, preferences = q(get_user_model()._meta.db_table), q(Preference._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids)) or "NULL"
+    return (f"SELECT u.id AS user_id, u.email AS email, p.mode AS mode FROM {users} u "
+            f"LEFT JOIN {preferences} p ON p.user_id = u.id WHERE u.id IN ({marks})", ids)
+
+
+def _rows(kind: str) -> list[tuple]:
+    fields = [f.attname for f in Message._meta.concrete_fields if f.attname not in ("id", "kind")]
+    return sorted(tuple(str(v) for v in row) for row in Message.objects.filter(kind=kind).values_list(*fields))
+
+
+def test_recipients_found_by_the_database_get_the_rows_the_users_list_gets():
+    """``recipients`` (one INSERT … SELECT) against ``users`` (rows built in Python), on random users:
+    every preference or none, with an address, without, or with spaces around it; every column equal."""
+    import random
+
+    rng = random.Random(20261203)
+    people = _people(rng)
+    for trial in range(12):
+        chosen = rng.sample(people, rng.randint(0, 12))
+        with transaction.atomic():
+            notify.send(f"by_list_{trial}", users=chosen, **COMMON)
+            notify.send(f"by_sql_{trial}", recipients=_recipients_sql([p.pk for p in chosen]), **COMMON)
+        expected = _rows(f"by_list_{trial}")
+        assert _rows(f"by_sql_{trial}") == expected
+        assert len(expected) >= len(chosen)  # everyone gets at least one row
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recipients_queued_in_a_combined_statement_get_the_same_rows():
+    """On PostgreSQL, inside :func:`tinhso.core.fastinsert.combined` (intake's one statement), the
+    recipients' INSERT … SELECT is part of the statement: the same rows as the users list."""
+    import random
+
+    from django.db import connection
+
+    from tinhso.core import fastinsert
+
+    if connection.vendor != "postgresql":
+        pytest.skip("combined statements are PostgreSQL's")
+    chosen = _people(random.Random(3))[:25]
+    with fastinsert.combined():
+        notify.send("by_sql_combined", recipients=_recipients_sql([p.pk for p in chosen]), **COMMON)
+        assert not Message.objects.filter(kind="by_sql_combined").exists()  # queued until the block ends
+    notify.send("by_list_combined", users=chosen, **COMMON)
+    assert _rows("by_sql_combined") == _rows("by_list_combined") != []
+
+
+COMMON = dict(subject="[PA-1] Tiêu đề", body="Nội dung\n", html="<p>x</p>", ref_app="reports", ref_code="PA-1",
+              ref_url="http://x/pa-1", data={"state": "assigned", "n": 1}, sensitive=False, webhook=False,
+              now=dt.datetime(2026, 12, 3, 4, 5, 6, 789_000, tzinfo=dt.UTC))
+
+
+def _people(rng) -> list:
+    """40 users: every preference or none, with an address, without, or with spaces around it."""
+    people = []
+    for i in range(40):
+        email = rng.choice(["", f"u{i}@example.org", f"  u{i}@example.org ", f"U{i}@Example.ORG"])
+        person = user(f"person{i}")
+        get_user_model().objects.filter(pk=person.pk).update(email=email)  # as stored, spaces kept
+        person.email = email
+        mode = rng.choice([None, Mode.BOTH, Mode.INBOX, Mode.EMAIL])
+        if mode is not None:
+            Preference.objects.create(user=person, mode=mode)
+        people.append(person)
+    return people
+
+
+def test_recipients_cannot_be_deduplicated():
+    with pytest.raises(ValueError, match="deduplicated"):
+        notify.send("overdue", subject="s", body="b", recipients=_recipients_sql([]), dedupe="k")

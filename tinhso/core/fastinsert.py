@@ -21,8 +21,8 @@ What is the same as ``Model.save()`` / ``bulk_create()``:
 - the instances come back saved (primary key set, ``_state.adding`` false, ``_state.db`` set);
 - errors are Django's (``IntegrityError`` etc., through the connection's cursor wrapper).
 
-**One statement for a whole write** (:func:`combined`, PostgreSQL): inside the block, :func:`insert` and
-:func:`insert_rows` queue their rows; at its end they are written by one statement, a chain of
+**One statement for a whole write** (:func:`combined`, PostgreSQL): inside the block, :func:`insert`,
+:func:`insert_rows` and :func:`insert_select` queue their rows; at its end they are written by one statement, a chain of
 data-modifying ``WITH`` queries (``WITH t0 AS (INSERT … RETURNING id), t1 AS (INSERT …) SELECT …``). A row
 pointing at a queued instance (a foreign key whose related object is queued, e.g. a report's events)
 takes its id from that query (``(SELECT id FROM t0)``). One statement is atomic by itself, so the block
@@ -82,6 +82,7 @@ class _Plan:
         self.plain = [_plain_types(f, connection) for f in self.fields]
         self.prepare = [functools.partial(f.get_db_prep_save, connection=connection) for f in self.fields]
         self.relations = [(i, f.name) for i, f in enumerate(self.fields) if f.is_relation]
+        self.position = {f.attname: i for i, f in enumerate(self.fields)}
 
     def values(self, obj) -> list:
         values = list(self.getter(obj)) if len(self.fields) > 1 else [self.getter(obj)]
@@ -93,6 +94,14 @@ class _Plan:
             if value is not None and (kind not in plain[i] or kind is dt.datetime and value.tzinfo is None):
                 values[i] = prepare[i](value)
         return values
+
+    def prepared(self, attname: str, value):
+        """One value as :meth:`values` prepares it for its column."""
+        i = self.position[attname]
+        kind = type(value)
+        if value is not None and (kind not in self.plain[i] or kind is dt.datetime and value.tzinfo is None):
+            return self.prepare[i](value)
+        return value
 
     def statement(self, n: int) -> str:
         if n not in self.statements:
@@ -173,6 +182,12 @@ def _plan(model: type[models.Model], using: str) -> _Plan:
     return plan
 
 
+def prepared(model: type[models.Model], attname: str, value, using: str = "default"):
+    """``value`` as :func:`insert` would write it into ``model``'s column ``attname`` (for statements
+    built around the model's columns, e.g. an ``INSERT … SELECT`` through :func:`insert_select`)."""
+    return _plan(model, using).prepared(attname, value)
+
+
 def insert(objs: Sequence[models.Model], using: str = "default") -> None:
     """INSERT ``objs`` (instances of one model, not yet saved) in one statement; sets their primary keys
     (inside :func:`combined`: queued, keys set at the end of the block)."""
@@ -205,6 +220,24 @@ def insert_rows(head: str, width: int, rows: Sequence[Sequence], using: str = "d
     row = "(" + ", ".join(["%s"] * width) + ")"
     with connections[using].cursor() as cursor:
         cursor.execute(head + ", ".join([row] * len(rows)), [v for r in rows for v in r])
+
+
+class _Select:
+    """A queued ``INSERT … SELECT``: rows the database works out itself (e.g. one message per recipient)."""
+
+    def __init__(self, head: str, select: str, params: Sequence):
+        self.head, self.select, self.params = head, select, list(params)
+
+
+def insert_select(head: str, select: str, params: Sequence, using: str = "default") -> None:
+    """``head`` (``INSERT INTO t (a, b) ``) with the rows of ``select`` (a ``SELECT`` of those columns, with
+    ``params``), one statement (inside :func:`combined`: queued, and run by the combined statement)."""
+    queue = _queue(using)
+    if queue is not None:
+        queue.append(_Select(head, select, params))
+        return
+    with connections[using].cursor() as cursor:
+        cursor.execute(head + select, list(params))
 
 
 def _saved(plan: _Plan, objs: Sequence[models.Model], ids: list, using: str) -> None:
@@ -283,7 +316,10 @@ def _write(queue: list, using: str, then: tuple[str, list] | None = None) -> lis
     cte_of: dict[int, str] = {}  # id(instance) → the query that inserts it (single-row inserts only)
     for k, entry in enumerate(queue):
         name = f"t{k}"
-        if isinstance(entry[0], _Plan):
+        if isinstance(entry, _Select):
+            ctes.append(f"{name} AS ({entry.head}{entry.select})")
+            params += entry.params
+        elif isinstance(entry[0], _Plan):
             plan, objs = entry
             rows = []
             for obj in objs:

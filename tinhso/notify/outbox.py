@@ -9,6 +9,10 @@ Who gets what:
 
 - ``users``: each staff user per their :class:`~tinhso.notify.models.Preference` (default: both
   the in-app inbox and e-mail; e-mail only if the account has an address, else the inbox);
+- ``recipients``: the same rule for users the database finds, ``(sql, params)`` of a ``SELECT`` of
+  ``user_id``, ``email`` and ``mode`` columns (``NULL`` mode: both): one ``INSERT … SELECT`` writes
+  their rows, with no round trip to read them first (:func:`tinhso.reports.notices` tells a unit's
+  handlers this way; inside :func:`tinhso.core.fastinsert.combined` it is part of the one statement);
 - ``emails``: plain addresses (e.g. a citizen who gave one);
 - every active :class:`~tinhso.notify.models.WebhookEndpoint` listening to ``kind`` gets one row
   per call (``webhook=False`` to skip, e.g. a citizen's private acknowledgement; a ``sensitive``
@@ -24,7 +28,7 @@ Messages are rendered from template files with :func:`render` (``<name>.subject.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -110,7 +114,7 @@ def _ctx(context: dict, autoescape: bool):
 
 def modes_for(users: Iterable) -> dict[int, str]:
     """Each user's :class:`Preference` mode (default: both). Users that carry theirs already
-    (``notify_mode``, e.g. :func:`tinhso.reports.notices.handlers_of`): no query then."""
+    (``notify_mode``): no query then."""
     users = list(users)
     if not users:
         return {}
@@ -123,8 +127,10 @@ def modes_for(users: Iterable) -> dict[int, str]:
 def send(kind: str, *, subject: str, body: str, html: str = "", users: Iterable = (),
          emails: Iterable[str] = (), ref_app: str = "", ref_code: str = "", ref_url: str = "",
          data: dict | None = None, sensitive: bool = False, webhook: bool = True,
-         dedupe: str | None = None, now: dt.datetime | None = None) -> list[Message]:
-    """Queue one message for each recipient and channel; return the rows created."""
+         dedupe: str | None = None, now: dt.datetime | None = None,
+         recipients: tuple[str, Sequence] | None = None) -> list[Message]:
+    """Queue one message for each recipient and channel; return the rows created (those of
+    ``recipients`` are written by the database and not returned)."""
     now = now or timezone.now()
     common = dict(kind=kind, subject=subject[:255], body=body, body_html=html, ref_app=ref_app,
                   ref_code=ref_code, ref_url=ref_url[:500], data=data or {}, sensitive=sensitive,
@@ -149,6 +155,10 @@ def send(kind: str, *, subject: str, body: str, html: str = "", users: Iterable 
                 hook = {**common, "body": "" if sensitive else body, "body_html": ""}
                 rows.append((f"w{endpoint.pk}", fastinsert.new(Message, channel=Channel.WEBHOOK, endpoint=endpoint,
                                                                **hook)))
+    if recipients is not None:
+        if dedupe:
+            raise ValueError("recipients found by the database cannot be deduplicated")
+        _fan_out(recipients, common)
     if not dedupe:
         # One INSERT for every row, through a statement compiled once (tinhso.core.fastinsert).
         messages = [message for _who, message in rows]
@@ -166,6 +176,69 @@ def send(kind: str, *, subject: str, body: str, html: str = "", users: Iterable 
             continue
         created.append(message)
     return created
+
+
+# Columns of a recipient's row worked out by the database (the others are the message's, the same on
+# every row): channel, user, address, state and sent_at follow the recipient's mode and address.
+_PER_RECIPIENT = {
+    "channel": "c.channel",
+    "user_id": "r.user_id",
+    "address": f"CASE WHEN c.channel = '{Channel.EMAIL.value}' THEN r.email ELSE '' END",
+    "state": f"CASE WHEN c.channel = '{Channel.INBOX.value}' THEN '{MessageState.SENT.value}' "
+             f"ELSE '{MessageState.PENDING.value}' END",
+    "sent_at": f"CASE WHEN c.channel = '{Channel.INBOX.value}' THEN %s END",
+}
+_fan_out_statements: dict[tuple, tuple[str, str, list[str]]] = {}
+
+
+def _fan_out_statement(connection, recipients_sql: str) -> tuple[str, str, list[str]]:
+    """(INSERT head, SELECT, the message columns given as parameters, in order), built once per database
+    kind and recipients query."""
+    key = (connection.vendor, recipients_sql)
+    found = _fan_out_statements.get(key)
+    if found is not None:
+        return found
+    quote = connection.ops.quote_name
+    columns, values, given = [], [], []
+    for field in Message._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(quote(field.column))
+        if field.attname in _PER_RECIPIENT:
+            values.append(_PER_RECIPIENT[field.attname])
+            if field.attname == "sent_at":
+                given.append("created_at")
+        else:
+            # Typed on PostgreSQL: a parameter in a SELECT list is otherwise taken as text (SQLite has no need).
+            values.append(f"CAST(%s AS {field.db_type(connection)})" if connection.vendor == "postgresql" else "%s")
+            given.append(field.attname)
+    both, inbox, email = (f"'{m.value}'" for m in (Mode.BOTH, Mode.INBOX, Mode.EMAIL))
+    select = (
+        f"SELECT {', '.join(values)} FROM (SELECT q.user_id, TRIM(COALESCE(q.email, '')) AS email, "
+        f"COALESCE(q.mode, {both}) AS mode FROM ({recipients_sql}) AS q) AS r "
+        f"CROSS JOIN (SELECT '{Channel.INBOX.value}' AS channel UNION ALL SELECT '{Channel.EMAIL.value}') AS c "
+        f"WHERE (c.channel = '{Channel.INBOX.value}' AND (r.mode IN ({both}, {inbox}) OR r.email = '')) "
+        f"OR (c.channel = '{Channel.EMAIL.value}' AND r.mode IN ({both}, {email}) AND r.email <> '')"
+    )
+    if len(_fan_out_statements) > 64:  # a handful in practice (one per recipients query and database)
+        _fan_out_statements.clear()
+    found = _fan_out_statements[key] = (
+        f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(columns)}) ", select, given)
+    return found
+
+
+def _fan_out(recipients: tuple[str, Sequence], common: dict) -> None:
+    """The rows of ``users`` (see :func:`send`) for the users ``recipients`` selects, as one
+    ``INSERT … SELECT``: an inbox row (delivered: ``sent``) if the mode is both or inbox, or if the
+    account has no e-mail address; an e-mail row (``pending``) if the mode is both or e-mail and there
+    is an address. Values are prepared as :func:`tinhso.core.fastinsert.insert` prepares them."""
+    from django.db import connection
+
+    sql, select_params = recipients
+    head, select, given = _fan_out_statement(connection, sql)
+    values = {**common, "endpoint_id": None, "dedupe_key": None, "attempts": 0, "last_error": "", "read_at": None}
+    params = [fastinsert.prepared(Message, attname, values[attname]) for attname in given]
+    fastinsert.insert_select(head, select, [*params, *select_params])
 
 
 def unread_count(user) -> int:

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from tinhso import notify
 from tinhso.core.i18n import in_language
-from tinhso.core.rowreader import RowReader, per_vendor
+from tinhso.core.rowreader import per_vendor
 from tinhso.notify.outbox import render
 from tinhso.reports import citizen_secret
 from tinhso.reports.models import Membership, Report, ReportEvent, Role, State
@@ -87,10 +87,11 @@ def _ref(report: Report, url: str) -> dict:
 
 
 def _send(kind: str, report: Report, *, url: str, context: dict | None = None, users=(), emails=(),
-          sensitive: bool = False, webhook: bool = True, dedupe: str | None = None, now=None, data=None):
+          sensitive: bool = False, webhook: bool = True, dedupe: str | None = None, now=None, data=None,
+          recipients=None):
     text = render(TEMPLATES + kind, _context(report, **(context or {})))
     return notify.send(kind, subject=text.subject, body=text.body, html=text.html, users=users, emails=emails,
-                       sensitive=sensitive, webhook=webhook, dedupe=dedupe, now=now,
+                       sensitive=sensitive, webhook=webhook, dedupe=dedupe, now=now, recipients=recipients,
                        data={"state": report.state, "category": report.category.code, **(data or {})},
                        **_ref(report, url))
 
@@ -155,53 +156,32 @@ def _has_webhooks() -> bool:
     return bool(active_endpoints())
 
 
-def handlers_of(unit_id: int | None) -> list:
-    """The active handlers of a unit (users with ``pk``, ``email`` and ``is_active`` loaded), each with its
-    notification mode (``notify_mode``, read by :func:`tinhso.notify.outbox.modes_for`): one fixed
-    statement — on the intake path of auto-forwarded reports, the ORM's compilation of this query and of
-    the preferences' was most of the notice's cost."""
-    if unit_id is None:
-        return []
-    from django.db import connection
-
-    read = _handler_reader()
-    with connection.cursor() as cursor:
-        cursor.execute(_handlers_sql(), [Role.HANDLER, unit_id])
-        rows = cursor.fetchall()
-    users = []
-    for row in rows:
-        user = read(row)
-        user.notify_mode = row[-1]
-        users.append(user)
-    return users
-
-
-@functools.cache
-def _handler_reader() -> RowReader:
-    from django.contrib.auth import get_user_model
-
-    return RowReader(get_user_model(), ["id", "email", "is_active"])
-
-
 @per_vendor
 def _handlers_sql(connection) -> str:
+    """The active handlers of a unit with their notification mode (``user_id``, ``email``, ``mode``: the
+    ``recipients`` of :func:`tinhso.notify.outbox.send`), parameters: role, unit id."""
+    from django.contrib.auth import get_user_model
+
     from tinhso.notify.models import Preference
 
     q = connection.ops.quote_name
-    read = _handler_reader()
-    users, members = q(read.model._meta.db_table), q(Membership._meta.db_table)
-    return (f"SELECT {read.columns('u')}, MIN(p.mode) FROM {users} u JOIN {members} m ON m.user_id = u.id "
-            f"LEFT JOIN {q(Preference._meta.db_table)} p ON p.user_id = u.id "
-            f"WHERE m.role = %s AND m.unit_id = %s AND m.active AND u.is_active GROUP BY {read.columns('u')} "
-            "ORDER BY u.id")
+    users, members = q(get_user_model()._meta.db_table), q(Membership._meta.db_table)
+    return (f"SELECT u.id AS user_id, u.email AS email, p.mode AS mode FROM {users} u "
+            f"LEFT JOIN {q(Preference._meta.db_table)} p ON p.user_id = u.id WHERE u.is_active AND u.id IN "
+            f"(SELECT m.user_id FROM {members} m WHERE m.role = %s AND m.unit_id = %s AND m.active)")
 
 
 def _tell_handlers(report: Report, event: ReportEvent) -> None:
+    """The unit's handlers (by their notification mode) and its mailbox. The handlers are found by the
+    statement that writes their messages (:func:`tinhso.notify.outbox.send`'s ``recipients``): no round
+    trip to read them first — on the intake path of auto-forwarded reports, that look-up was a second
+    statement per submission."""
     kind = HANDLER_KINDS[event.action]
-    users = handlers_of(report.handling_unit_id)
-    unit_mailbox = report.handling_unit.email if report.handling_unit_id and kind == "report_assigned" else ""
+    unit_id = report.handling_unit_id
+    unit_mailbox = report.handling_unit.email if unit_id and kind == "report_assigned" else ""
     # Handlers read the unit's view: the note of a reassignment or the citizen's answer, never who sent it.
-    _send(kind, report, url=site_url(f"/don-vi/phan-anh/{report.code}"), users=users,
+    _send(kind, report, url=site_url(f"/don-vi/phan-anh/{report.code}"),
+          recipients=(_handlers_sql(), [Role.HANDLER.value, unit_id]) if unit_id else None,
           emails=[unit_mailbox] if unit_mailbox else [], context={"note": event.note}, now=event.at)
 
 
