@@ -113,13 +113,10 @@ def _ctx(context: dict, autoescape: bool):
 
 
 def modes_for(users: Iterable) -> dict[int, str]:
-    """Each user's :class:`Preference` mode (default: both). Users that carry theirs already
-    (``notify_mode``): no query then."""
+    """Each user's :class:`Preference` mode (default: both)."""
     users = list(users)
     if not users:
         return {}
-    if all(hasattr(u, "notify_mode") for u in users):
-        return {u.pk: u.notify_mode or Mode.BOTH for u in users}
     chosen = dict(Preference.objects.filter(user__in=users).values_list("user_id", "mode"))
     return {u.pk: chosen.get(u.pk, Mode.BOTH) for u in users}
 
