@@ -198,19 +198,17 @@ def _add_closed_reports(connection, template_pk: int, count: int) -> None:
                                                                                    "is_open", "created_at")]
     if connection.vendor == "postgresql":
         numbers = "SELECT g AS n FROM generate_series(1, %s) AS g"
-        spread = ("11.0 + (n * 7919 %% 10007) / 10007.0 * 1.2", "107.6 + (n * 104729 %% 10009) / 10009.0",
-                  "r.created_at - n * interval '3 minutes'")
+        created = "r.created_at - n * interval '3 minutes'"
     else:
         numbers = "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < %s) SELECT n FROM s"
-        spread = ("11.0 + (n * 7919 %% 10007) / 10007.0 * 1.2", "107.6 + (n * 104729 %% 10009) / 10009.0",
-                  "datetime(r.created_at, '-' || (n * 3) || ' minutes')")
+        created = "datetime(r.created_at, '-' || (n * 3) || ' minutes')"
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     copied = ", ".join(f"r.{connection.ops.quote_name(c)}" for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO reports_report (code, lat, lon, state, is_open, created_at, {quoted}) "
-            f"SELECT 'SC-' || n, {spread[0]}, {spread[1]}, 'closed', %s, {spread[2]}, {copied} "
-            f"FROM ({numbers}) AS nums, reports_report AS r WHERE r.id = %s",
+            "SELECT 'SC-' || n, 11.0 + (n * 7919 %% 10007) / 10007.0 * 1.2, 107.6 + (n * 104729 %% 10009) / 10009.0, "
+            f"'closed', %s, {created}, {copied} FROM ({numbers}) AS nums, reports_report AS r WHERE r.id = %s",
             [False, count, template_pk])
         cursor.execute("ANALYZE reports_report")
 
@@ -226,8 +224,6 @@ def test_with_most_reports_closed_the_box_index_wins_the_generic_plan(scattered)
     _add_closed_reports(connection, Report.objects.order_by("pk").values_list("pk", flat=True).first(), CLOSED_ROWS)
     assert Report.objects.filter(is_open=False).count() > CLOSED_ROWS
     sql, params = duplicates.search_statement(world.traffic.pk, lat0, lon0, now, listed_only=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")  # SET LOCAL in _search_plan needs a transaction: the test's own
     plan = _search_plan(connection, sql, params)
     assert "reports_open_nearby" in plan, plan
     assert not re.search(r"reports_rep_lat_\w+", plan), plan

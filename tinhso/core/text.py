@@ -32,7 +32,7 @@ def _strip_marks(text: str) -> str:
 # function calls it on each row it compares. Per character is the same as per text: decomposition is
 # per character up to the reordering of combining marks, which are all dropped.
 _BLOCKS = ((0x0080, 0x0250), (0x0300, 0x0370), (0x1E00, 0x1F00))
-_TABLE = {cp: _strip_marks(chr(cp)) for lo, hi in _BLOCKS for cp in range(lo, hi) if _strip_marks(chr(cp)) != chr(cp)}
+_TABLE = {cp: folded for lo, hi in _BLOCKS for cp in range(lo, hi) if (folded := _strip_marks(chr(cp))) != chr(cp)}
 _OUTSIDE_BLOCKS = re.compile("[^" + "".join(f"\\u{lo:04x}-\\u{hi - 1:04x}" for lo, hi in ((0, 0x80), *_BLOCKS)) + "]")
 
 
