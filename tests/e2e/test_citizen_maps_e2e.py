@@ -60,8 +60,19 @@ def view(request, browser, server):
 
 
 def _no_sideways_scroll(page) -> None:
+    """The page, as the reader sees it once loaded, is no wider than the screen. A check that runs
+    while the document is still parsing measures a half-built page (an expectation on the first
+    error can pass before the rest of the form arrives), so it waits for ``load`` and the fonts."""
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"page is {width}px wide at {page.viewport_size['width']}px"
+    limit = page.viewport_size["width"]
+    wide = [] if width <= limit else page.evaluate(
+        """limit => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > limit && !e.closest('.leaflet-container'))
+            .slice(0, 6).map(e => `${e.tagName}#${e.id}.${e.className} right=${e.getBoundingClientRect().right}`)""",
+        limit)
+    assert width <= limit, f"page is {width}px wide at {limit}px: {wide}"
 
 
 def _shot(page, name: str) -> None:
