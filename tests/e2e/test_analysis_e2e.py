@@ -35,6 +35,7 @@ def _axe(page) -> list[str]:
 
 
 def _no_sideways_scroll(page) -> bool:
+    page.wait_for_load_state("load")  # not a half-parsed page after a click that navigates
     return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
 
 

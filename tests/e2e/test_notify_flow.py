@@ -53,7 +53,8 @@ def ctx(browser, server, size):
 
 
 def _looked_at(page, name: str, size: str) -> None:
-    """No sideways scroll at this width, and a screenshot to look at."""
+    """No sideways scroll at this width (once the page has loaded), and a screenshot to look at."""
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"{name}: page is {width}px wide at {page.viewport_size['width']}px"
     SHOTS.mkdir(parents=True, exist_ok=True)

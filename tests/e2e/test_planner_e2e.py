@@ -47,6 +47,7 @@ def _axe(page) -> list[str]:
 
 
 def _no_horizontal_scroll(page) -> bool:
+    page.wait_for_load_state("load")  # not a half-parsed page after a click that navigates
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 

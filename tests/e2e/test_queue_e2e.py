@@ -37,6 +37,7 @@ def _axe_serious(page) -> list:
 
 
 def _no_horizontal_scroll(page) -> bool:
+    page.wait_for_load_state("load")  # not a half-parsed page after a click that navigates
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
