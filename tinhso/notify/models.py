@@ -82,7 +82,7 @@ class Message(models.Model):
 
     state = models.CharField(verbose_name=_("trạng thái"), max_length=8, choices=MessageState.choices, default=MessageState.PENDING)
     attempts = models.PositiveSmallIntegerField(verbose_name=_("số lần gửi"), default=0)
-    next_attempt_at = models.DateTimeField(verbose_name=_("gửi lại lúc"))  # the worker's queue: notify_due
+    next_attempt_at = models.DateTimeField(verbose_name=_("gửi lại lúc"))  # the worker's queue: notify_due_<channel>
     last_error = models.TextField(verbose_name=_("lỗi gần nhất"), blank=True)
     created_at = models.DateTimeField(verbose_name=_("tạo lúc"), db_index=True)
     sent_at = models.DateTimeField(verbose_name=_("gửi lúc"), null=True, blank=True)
@@ -93,8 +93,13 @@ class Message(models.Model):
         verbose_name = _("thông báo")
         verbose_name_plural = pgettext_lazy("plural", "hộp thư đi")
         indexes = (
-            models.Index(fields=["state", "next_attempt_at"], name="notify_due",
-                         condition=Q(state="pending")),
+            # The worker's claim, one index per delivered channel on its pending rows only: each
+            # channel's due messages come in due order, and a channel the worker does not deliver (e-mail
+            # before TINHSO_EMAIL_URL is set) is never read, however many of its messages wait.
+            models.Index(fields=["next_attempt_at", "id"], name="notify_due_email",
+                         condition=Q(state="pending", channel="email")),
+            models.Index(fields=["next_attempt_at", "id"], name="notify_due_webhook",
+                         condition=Q(state="pending", channel="webhook")),
             # Every submission writes a message (the citizen's acknowledgement, to an address): the
             # user and the webhook endpoint are indexed on the rows that have one (the inbox reads and
             # the foreign keys' cascades filter on them), and nothing is indexed for the admin's

@@ -8,7 +8,9 @@ channels; e-mail only when ``TINHSO_EMAIL_URL`` is set), delivers them and recor
   ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite runs one write transaction at a time,
   which serialises the same way), their ``attempts`` counted and ``next_attempt_at`` pushed
   :data:`LEASE` ahead, then committed. Several worker processes therefore never take the same
-  row, and a worker that dies mid-delivery leaves its rows to be retried after the lease.
+  row, and a worker that dies mid-delivery leaves its rows to be retried after the lease. Each
+  delivered channel is claimed on its own, in due order, through its partial index: a channel not
+  delivered is never read, and one channel's backlog does not hold up the other.
 - **Back-off**: after a failed try the next one is :data:`BACKOFF` later (1 min, 5 min, 30 min,
   2 h, 12 h); the sixth failure marks the message ``failed`` (an administrator can "retry now"
   in the admin, which starts the back-off again).
@@ -42,18 +44,29 @@ DEFAULT_INTERVAL = 5.0
 ERASED = "(Nội dung đã xoá sau khi gửi vì chứa đường dẫn riêng. / Erased after delivery: it held a private link.)"
 
 
-def due(now: dt.datetime):
-    channels = [Channel.WEBHOOK] + ([Channel.EMAIL] if email.configured() else [])
-    return Message.objects.filter(state=MessageState.PENDING, next_attempt_at__lte=now, channel__in=channels)
+def delivered_channels() -> list[str]:
+    """The channels this worker delivers: webhooks, and e-mail once ``TINHSO_EMAIL_URL`` is set."""
+    return [Channel.WEBHOOK] + ([Channel.EMAIL] if email.configured() else [])
+
+
+def due(now: dt.datetime, channel: str):
+    """``channel``'s messages due at ``now``, in due order (served by that channel's partial index,
+    ``notify_due_<channel>``: the messages of the other channels are not read)."""
+    return (Message.objects.filter(state=MessageState.PENDING, channel=channel, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id"))
 
 
 def claim(now: dt.datetime, limit: int = BATCH) -> list[int]:
-    """Take up to ``limit`` due messages for this worker (see the module docstring)."""
+    """Take up to ``limit`` due messages of each delivered channel for this worker (see the module
+    docstring). One query per channel: a channel's backlog (e-mail while the mail server is down)
+    neither hides the other's messages nor is read when its channel is not delivered."""
     with transaction.atomic():
-        qs = due(now).order_by("next_attempt_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
-        ids = list(qs.values_list("pk", flat=True)[:limit])
+        ids: list[int] = []
+        for channel in delivered_channels():
+            qs = due(now, channel)
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True)
+            ids += qs.values_list("pk", flat=True)[:limit]
         if ids:
             Message.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1, next_attempt_at=now + LEASE)
     return ids
