@@ -88,3 +88,61 @@ def test_commands(world, capsys):
     assert "PA-00000-00000" in capsys.readouterr().err
     assert main(["reports", "purge-contacts", "--days", "-1"]) == 2
     assert _contact(old)["reporter_name"] == ""
+
+
+def _outbox_world(world):
+    """A finished report's sender (b@example.org) with messages in the outbox, and what must stay."""
+    from tinhso import notify
+    from tinhso.notify.models import DeliveryAttempt, Message, MessageState
+    from tinhso.reports import notices
+
+    old = _finished(world, State.CLOSED, 400)
+    notices.secret_recovered(old, "Secr3t-private-xyz")  # waiting: no mail server in the tests
+    [waiting] = Message.objects.filter(ref_code=old.code)
+    sent = notices._send("report_resolved", old, url="/x", emails=["B@Example.org"], context={"note": ""})[0]  # the address as typed
+    error = "SMTPRecipientsRefused: {'B@Example.org': (550, b'mailbox full')}"
+    Message.objects.filter(pk=sent.pk).update(state=MessageState.SENT, last_error=error)
+    DeliveryAttempt.objects.create(message=sent, at=timezone.now(), ok=False, error=error)
+    parent = _finished(world, State.CLOSED, 10, reporter_email="p@example.org")
+    followed = notices._send("report_resolved", parent, url="/y", emails=["b@example.org"], context={"note": ""},
+                             data={"joined": old.code})[0]  # sent for the report joined to the parent
+    # What stays: the same person's other, open report; the parent's own sender; the unit's mailbox.
+    other = _finished(world, State.IN_PROGRESS, 5)
+    kept = [notices._send("report_accepted", other, url="/z", emails=["b@example.org"], context={"note": ""})[0],
+            notices._send("report_resolved", parent, url="/y", emails=["p@example.org"], context={"note": ""})[0],
+            notify.send("report_assigned", subject="s", body="b", emails=["unit@example.org"], ref_app="reports",
+                        ref_code=old.code)[0]]
+    return old, {"waiting": waiting.pk, "sent": sent.pk, "followed": followed.pk}, [m.pk for m in kept]
+
+
+def _assert_forgotten(erased: dict, kept: list) -> None:
+    from tinhso.notify.models import DeliveryAttempt, Message, MessageState
+    from tinhso.notify.outbox import ADDRESS_ERASED
+
+    rows = {m.pk: m for m in Message.objects.filter(pk__in=list(erased.values()) + kept)}
+    for pk in erased.values():
+        message = rows[pk]
+        assert message.address == ""
+        text = " ".join([message.subject, message.body, message.body_html, message.last_error, json.dumps(message.data)])
+        assert "b@example.org" not in text.lower()
+    waiting = rows[erased["waiting"]]
+    assert waiting.state == MessageState.FAILED and waiting.last_error == ADDRESS_ERASED  # never sent now
+    assert "Secr3t-private-xyz" not in waiting.body
+    assert rows[erased["sent"]].state == MessageState.SENT
+    [attempt] = DeliveryAttempt.objects.filter(message_id=erased["sent"])  # the log keeps its row …
+    assert "b@example.org" not in attempt.error.lower() and "550" in attempt.error  # … without the address
+    assert [rows[pk].address for pk in kept] == ["b@example.org", "p@example.org", "unit@example.org"]
+    assert rows[kept[0]].state == MessageState.PENDING
+
+
+def test_a_data_subjects_erasure_takes_their_address_out_of_the_outbox(world):
+    old, erased, kept = _outbox_world(world)
+    assert retention.erase_contact(old) == list(privacy.CONTACT_FIELDS)
+    _assert_forgotten(erased, kept)
+
+
+def test_the_retention_purge_takes_the_addresses_out_of_the_outbox_too(world):
+    old, erased, kept = _outbox_world(world)
+    summary = retention.purge_contacts()
+    assert summary["erased"] == 1 and _contact(old)["reporter_email"] == ""
+    _assert_forgotten(erased, kept)

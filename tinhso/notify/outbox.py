@@ -28,6 +28,7 @@ Messages are rendered from template files with :func:`render` (``<name>.subject.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -37,7 +38,15 @@ from django.utils import timezone
 
 from tinhso.core import fastinsert
 from tinhso.core.process_cache import ProcessCache
-from tinhso.notify.models import Channel, Message, MessageState, Mode, Preference, WebhookEndpoint
+from tinhso.notify.models import (
+    Channel,
+    DeliveryAttempt,
+    Message,
+    MessageState,
+    Mode,
+    Preference,
+    WebhookEndpoint,
+)
 from tinhso.notify.plaintext import compile_plain, render_plain
 
 _engines: dict[bool, Engine] = {}
@@ -248,3 +257,34 @@ def mark_read(user, ids: Iterable[int] | None = None, *, now: dt.datetime | None
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=now or timezone.now())
+
+
+ADDRESS_ERASED = ("Địa chỉ người nhận đã xoá (bảo vệ dữ liệu cá nhân). / "
+                  "The recipient's address was erased (personal data protection).")
+BODY_ERASED = "(Nội dung đã xoá cùng địa chỉ người nhận. / Erased with the recipient's address.)"
+_REDACTED = "[đã xoá / erased]"
+
+
+def erase_addresses(message_ids: Iterable[int]) -> int:
+    """Erase the recipient's address from these e-mail messages, when the person's contact data is
+    erased (Decree 13/2023): a message still waiting is not sent any more (``failed``, with the reason);
+    a body that held a secret is blanked; the address is taken out of the message's last error and of
+    its delivery log's errors, whose rows stay. Returns how many messages held the address."""
+    rows = list(Message.objects.filter(pk__in=list(message_ids), channel=Channel.EMAIL).exclude(address="")
+                .values_list("pk", "address"))
+    if not rows:
+        return 0
+    with transaction.atomic():
+        for pk, address in rows:
+            pattern = re.compile(re.escape(address), re.IGNORECASE)
+            message = Message.objects.filter(pk=pk)
+            message.filter(state=MessageState.PENDING).update(state=MessageState.FAILED, last_error=ADDRESS_ERASED)
+            message.filter(sensitive=True).update(body=BODY_ERASED, body_html="")
+            for error in message.exclude(last_error="").values_list("last_error", flat=True):
+                message.update(last_error=pattern.sub(_REDACTED, error))
+            for attempt, error in (DeliveryAttempt.objects.filter(message_id=pk).exclude(error="")
+                                   .values_list("pk", "error")):
+                if pattern.search(error):  # the log keeps its rows; only the personal data goes
+                    DeliveryAttempt.objects.filter(pk=attempt).update(error=pattern.sub(_REDACTED, error))
+            message.update(address="")
+    return len(rows)

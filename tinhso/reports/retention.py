@@ -14,6 +14,9 @@ so a daily run is idempotent:
 
     15 3 * * *  tinhso reports purge-contacts
 
+The outbox's messages to the reporter's e-mail lose the address at the same time
+(:func:`tinhso.reports.notices.forget_reporters`): one still waiting is not sent any more.
+
 Not covered: what a citizen typed into the description, answers or rating comment (report
 content, shown to the public only when they agreed), and server logs and backups, which have
 their own rotation.
@@ -31,6 +34,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
+from tinhso.reports import notices
 from tinhso.reports.models import Report, ReportEvent, State
 from tinhso.reports.privacy import CONTACT_FIELDS
 
@@ -69,14 +73,18 @@ def _has_contact() -> Q:
 
 
 def erase_contact(report: Report, *, reason: str = REQUEST, actor_label: str = "system",
-                  now: dt.datetime | None = None) -> list[str]:
-    """Blank the report's contact fields and record it; the names of the fields erased ([] = none held)."""
+                  now: dt.datetime | None = None, outbox: bool = True) -> list[str]:
+    """Blank the report's contact fields and record it; the names of the fields erased ([] = none held).
+    The outbox's messages to the reporter's e-mail lose the address too (``outbox=False``: the caller
+    has done that already, for many reports at once)."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = Report.objects.select_for_update().get(pk=report.pk)
         fields = [name for name in CONTACT_FIELDS if getattr(locked, name)]
         if not fields:
             return []
+        if outbox and locked.reporter_email:  # the outbox's copies of the address go with it
+            notices.forget_reporters([locked])
         Report.objects.filter(pk=report.pk).update(**dict.fromkeys(fields, ""))
         vi, en = _NOTES[reason]
         ReportEvent.objects.create(report=locked, at=now, actor_label=actor_label[:120], actor_role="system",
@@ -96,6 +104,17 @@ def erase_contact_by_code(code: str, *, actor_label: str = "system", now: dt.dat
     return erase_contact(report, reason=REQUEST, actor_label=actor_label, now=now)
 
 
+def _chunks(items, size: int):
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def due(*, days: int | None = None, now: dt.datetime | None = None):
     """Finished reports past the retention period that still hold contact data."""
     days = retention_days() if days is None else days
@@ -112,7 +131,12 @@ def purge_contacts(*, days: int | None = None, now: dt.datetime | None = None) -
         raise UserError("bad_retention", f"Số ngày lưu giữ phải ≥ 0 (nhận được {days}).",
                         f"The retention must be 0 days or more (got {days}).", field="days")
     erased = 0
-    for report in due(days=days, now=now).only("pk", "state", *CONTACT_FIELDS).iterator():
-        if erase_contact(report, reason=RETENTION, now=now):
-            erased += 1
+    reports = due(days=days, now=now).only("pk", "code", "state", "created_at", *CONTACT_FIELDS).order_by("pk")
+    for chunk in _chunks(reports.iterator(), 500):
+        # The outbox first, for the whole chunk in one read: if the run stops between the two, the
+        # reports still hold their contact data and the next run does both again.
+        notices.forget_reporters(chunk)
+        for report in chunk:
+            if erase_contact(report, reason=RETENTION, now=now, outbox=False):
+                erased += 1
     return {"erased": erased, "retention_days": days, "finished_before": (now - dt.timedelta(days=days)).isoformat()}
