@@ -271,20 +271,17 @@ def erase_addresses(message_ids: Iterable[int]) -> int:
     a body that held a secret is blanked; the address is taken out of the message's last error and of
     its delivery log's errors, whose rows stay. Returns how many messages held the address."""
     rows = list(Message.objects.filter(pk__in=list(message_ids), channel=Channel.EMAIL).exclude(address="")
-                .values_list("pk", "address"))
-    if not rows:
-        return 0
+                .values_list("pk", "address", "state", "sensitive", "last_error"))
     with transaction.atomic():
-        for pk, address in rows:
+        for pk, address, state, sensitive, last_error in rows:
             pattern = re.compile(re.escape(address), re.IGNORECASE)
-            message = Message.objects.filter(pk=pk)
-            message.filter(state=MessageState.PENDING).update(state=MessageState.FAILED, last_error=ADDRESS_ERASED)
-            message.filter(sensitive=True).update(body=BODY_ERASED, body_html="")
-            for error in message.exclude(last_error="").values_list("last_error", flat=True):
-                message.update(last_error=pattern.sub(_REDACTED, error))
-            for attempt, error in (DeliveryAttempt.objects.filter(message_id=pk).exclude(error="")
-                                   .values_list("pk", "error")):
+            change = {"address": "", "last_error": pattern.sub(_REDACTED, last_error)}
+            if state == MessageState.PENDING:
+                change.update(state=MessageState.FAILED, last_error=ADDRESS_ERASED)
+            if sensitive:
+                change.update(body=BODY_ERASED, body_html="")
+            Message.objects.filter(pk=pk).update(**change)
+            for attempt, error in DeliveryAttempt.objects.filter(message_id=pk).values_list("pk", "error"):
                 if pattern.search(error):  # the log keeps its rows; only the personal data goes
                     DeliveryAttempt.objects.filter(pk=attempt).update(error=pattern.sub(_REDACTED, error))
-            message.update(address="")
     return len(rows)

@@ -155,8 +155,9 @@ def forget_reporters(reports) -> int:
     """Take each report's reporter e-mail out of the outbox (:func:`tinhso.notify.outbox.erase_addresses`):
     the messages about the report, and those about the report it was joined to or merged into that
     were sent for it (``data.joined``), addressed to that e-mail. ``reports``: the reports, their
-    e-mail still set. One read of the messages written since the oldest report was made (the outbox's
-    ``created_at`` index), whatever their number. Returns how many messages held an address."""
+    e-mail still set, a few hundred at most (their codes are parameters of one query), read through
+    the outbox's ``created_at`` index from the oldest report on. Returns how many messages held an
+    address."""
     from django.db.models import Q
 
     from tinhso.notify.models import Channel, Message
@@ -166,18 +167,13 @@ def forget_reporters(reports) -> int:
     if not emails:
         return 0
     since = min(r.created_at for r in reports if r.code in emails)
-    codes = sorted(emails)
-    found = []
-    for i in range(0, len(codes), 500):
-        part = codes[i:i + 500]
-        rows = (Message.objects.filter(channel=Channel.EMAIL, ref_app="reports", created_at__gte=since)
-                .filter(Q(ref_code__in=part) | Q(data__joined__in=part)).exclude(address="")
-                .values_list("pk", "ref_code", "data__joined", "address"))
-        for pk, ref_code, joined, address in rows:
-            about = joined if joined in emails else ref_code
-            if emails.get(about) == address.strip().lower():
-                found.append(pk)
+    rows = (Message.objects.filter(channel=Channel.EMAIL, ref_app="reports", created_at__gte=since)
+            .filter(Q(ref_code__in=emails) | Q(data__joined__in=emails)).exclude(address="")
+            .values_list("pk", "ref_code", "data__joined", "address"))
+    found = [pk for pk, ref_code, joined, address in rows
+             if emails.get(joined if joined in emails else ref_code) == address.strip().lower()]
     return erase_addresses(found)
+
 
 def _has_webhooks() -> bool:
     from tinhso.notify.outbox import active_endpoints

@@ -25,6 +25,7 @@ their own rotation.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 
 from django.conf import settings
@@ -104,17 +105,6 @@ def erase_contact_by_code(code: str, *, actor_label: str = "system", now: dt.dat
     return erase_contact(report, reason=REQUEST, actor_label=actor_label, now=now)
 
 
-def _chunks(items, size: int):
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def due(*, days: int | None = None, now: dt.datetime | None = None):
     """Finished reports past the retention period that still hold contact data."""
     days = retention_days() if days is None else days
@@ -132,7 +122,8 @@ def purge_contacts(*, days: int | None = None, now: dt.datetime | None = None) -
                         f"The retention must be 0 days or more (got {days}).", field="days")
     erased = 0
     reports = due(days=days, now=now).only("pk", "code", "state", "created_at", *CONTACT_FIELDS).order_by("pk")
-    for chunk in _chunks(reports.iterator(), 500):
+    rest = reports.iterator()
+    while chunk := list(itertools.islice(rest, 500)):
         # The outbox first, for the whole chunk in one read: if the run stops between the two, the
         # reports still hold their contact data and the next run does both again.
         notices.forget_reporters(chunk)
