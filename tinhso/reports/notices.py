@@ -150,7 +150,6 @@ def followers(report: Report) -> list[tuple[str, str]]:
     return found
 
 
-
 def forget_reporters(reports) -> int:
     """Take each report's reporter e-mail out of the outbox (:func:`tinhso.notify.outbox.erase_addresses`):
     the messages about the report, and those about the report it was joined to or merged into that
