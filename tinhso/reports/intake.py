@@ -55,6 +55,8 @@ MAX_DESCRIPTION = 4000
 # The columns' sizes (Report.address, reporter_name, reporter_email): longer input is refused.
 MAX_ADDRESS, MAX_NAME, MAX_EMAIL = 255, 120, 254
 _PHONE = re.compile(r"^\+?[0-9 .\-()]{8,20}$")
+# Django rebuilds an enumeration's ``values`` list on every access: the sets, once.
+_SEVERITIES, _CHANNELS = frozenset(Severity.values), frozenset(Channel.values)
 
 
 @dataclass
@@ -241,10 +243,10 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
     where = locate_in_province(lat, lon)
     name, phone, email = clean_contact(reporter_name, reporter_phone, reporter_email)
     address = clean_address(address)
-    if severity and severity not in Severity.values:
+    if severity and severity not in _SEVERITIES:
         raise UserError("bad_severity", f"Mức độ không hợp lệ: {severity}.", f"Unknown severity {severity!r}.",
                         field="severity")
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         raise UserError("bad_channel", f"Kênh không hợp lệ: {channel}.", f"Unknown channel {channel!r}.",
                         field="channel")
     clean_photos = media.clean_uploads(photos)

@@ -133,7 +133,7 @@ def _create(request, fmt):
     args = _post_arguments(request)
     client = auth.require_client(args.get("api_key") or request.headers.get("X-Api-Key", "").strip())
     auth.check_rate("post", f"key:{client.pk}")
-    result = resources.create_request(args, client, idempotency_key=request.headers.get("Idempotency-Key", ""),
+    result = resources.create_request(args, client, idempotency_key=request.META.get("HTTP_IDEMPOTENCY_KEY", ""),
                                       uploads=request.FILES.getlist("media"))
     headers = {"Location": f"{_site(request)}{PREFIX}requests/{result.report.code}.{fmt}"}
     if not result.created:
