@@ -146,3 +146,48 @@ def test_the_retention_purge_takes_the_addresses_out_of_the_outbox_too(world):
     summary = retention.purge_contacts()
     assert summary["erased"] == 1 and _contact(old)["reporter_email"] == ""
     _assert_forgotten(erased, kept)
+
+
+def test_the_ioc_erases_at_a_data_subjects_request_from_the_report_page(world, client, settings):
+    """An operator takes the request on the report's IOC page: refused without the confirmation (nothing
+    erased), then done, recorded in the history with who did it, in the page's language."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    old, erased, kept = _outbox_world(world)
+    client.force_login(world.users["op"])
+    page = client.get(f"/ioc/phan-anh/{old.code}").content.decode()
+    assert 'id="action-erase_contact"' in page and "0987654321" in page
+    url = f"/ioc/phan-anh/{old.code}/thao-tac"
+    refused = client.post(url, {"action": "erase_contact"})
+    assert refused.status_code == 400
+    assert 'data-action="erase_contact" data-field="confirm"' in refused.content.decode()
+    assert _contact(old) == CONTACT
+    done = client.post(url, {"action": "erase_contact", "confirm": "1"}, follow=True)
+    assert done.status_code == 200
+    text = done.content.decode()
+    assert "Đã xóa thông tin liên hệ của người gửi." in text and "0987654321" not in text
+    assert 'id="action-erase_contact"' not in text  # nothing left to erase: no form
+    assert 'id="contact-erased"' in text and "theo yêu cầu của người gửi" in text  # not "left none"
+    assert _contact(old) == dict.fromkeys(privacy.CONTACT_FIELDS, "")
+    _assert_forgotten(erased, kept)
+    event = ReportEvent.objects.get(report=old, action="erase_contact")
+    assert event.data["reason"] == "request" and event.actor_label == world.users["op"].get_username()
+    assert event.actor_role == "operator"
+    assert "Đã xóa thông tin liên hệ</strong>" in text  # the history names the action, not its code
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/ioc/phan-anh/{old.code}").content.decode()
+    assert "Contact data erased</strong>" in english and "erase_contact</strong>" not in english
+    assert "erased on" in english and "at the reporter's request" in english
+    never = make_report(world, State.SUBMITTED, reporter_name="", reporter_phone="", reporter_email="")
+    assert 'id="contact-erased"' not in client.get(f"/ioc/phan-anh/{never.code}").content.decode()
+
+
+def test_only_the_ioc_may_erase_a_reporters_contact(world, client):
+    report = make_report(world, State.IN_PROGRESS)
+    for name in ("h_pt", "sup_pt"):  # the unit never sees the reporter, and cannot erase them either
+        client.force_login(world.users[name])
+        assert "action-erase_contact" not in client.get(f"/don-vi/phan-anh/{report.code}").content.decode()
+        response = client.post(f"/ioc/phan-anh/{report.code}/thao-tac", {"action": "erase_contact", "confirm": "1"})
+        assert response.status_code in (403, 404)
+        response = client.post(f"/don-vi/phan-anh/{report.code}/thao-tac", {"action": "erase_contact", "confirm": "1"})
+        assert response.status_code == 400
+    assert _contact(report) == CONTACT

@@ -66,7 +66,7 @@ from tinhso.reports.forms import (
     user_message,
 )
 from tinhso.reports.intake import submit_report
-from tinhso.reports.models import Category, Channel, HandlingUnit, Photo, Report, Severity, State
+from tinhso.reports.models import Category, Channel, HandlingUnit, Photo, Report, ReportEvent, Severity, State
 from tinhso.reports.permissions import (
     HANDLER,
     LEADER,
@@ -127,9 +127,19 @@ def category_name(category) -> str:
     return pick(category.name_vi, category.name_en)
 
 
+# History rows written outside the workflow (their actions are not transitions).
+EVENT_LABELS = {
+    "submit": _lazy("Đã gửi phản ánh"),
+    "reissue_secret": _lazy("Cấp lại đường dẫn riêng"),
+    "erase_contact": _lazy("Đã xóa thông tin liên hệ"),
+}
+
+
 def action_label(action: str) -> str:
     t = workflow.BY_ACTION.get(action)
-    return pick(t.label_vi, t.label_en) if t else action
+    if t is not None:
+        return pick(t.label_vi, t.label_en)
+    return str(EVENT_LABELS.get(action, action))
 
 
 ROLE_LABELS = {
@@ -179,7 +189,7 @@ def error_page(request, err: UserError):
 
 def _history(rows: list[dict]) -> list[dict]:
     for row in rows:
-        row["action_label"] = action_label(row["action"]) if row["action"] != "submit" else _("Đã gửi phản ánh")
+        row["action_label"] = str(EVENT_LABELS["submit"]) if row["action"] == "submit" else action_label(row["action"])
         row["to_label"] = state_label(row["to_state"])
         if row.get("role"):
             row["role"] = role_label(row["role"])
@@ -857,9 +867,20 @@ def _ioc_detail(request, actor: Actor, code: str, *, action_error=None, posted=N
         "severities": [(s.value, severity_label(s.value)) for s in Severity],
         "reject_reasons": [(k, pick(*v)) for k, v in REJECT_REASONS.items()],
         "route_hint": _route_hint(report) if {"verify", "forward"} & set(context["allowed"]) else None,
+        "contact_erased": _contact_erased(report),
     })
     context["route_label"] = _("Theo quy tắc định tuyến") + (f": {context['route_hint']}" if context["route_hint"] else "")
     return render(request, "reports/ioc_detail.html", context, status=status)
+
+
+def _contact_erased(report: Report) -> dict | None:
+    """When and why the reporter's contact data was last erased (``None``: never), so the page does not
+    say they left none."""
+    event = (ReportEvent.objects.filter(report=report, action="erase_contact").order_by("-at", "-pk")
+             .values("at", "data").first())
+    if event is None:
+        return None
+    return {"at": event["at"], "request": (event["data"] or {}).get("reason") == "request"}
 
 
 def _route_hint(report: Report) -> str:
@@ -952,6 +973,21 @@ def _transition(action: str, field: str = "note"):
     return run
 
 
+def _erase_contact(report, actor, post, files):
+    """A data subject's request, taken by the IOC (hotline, letter, at the desk): the reporter's name,
+    phone and e-mail go, and the outbox's copies of the address with them (:mod:`tinhso.reports.retention`).
+    Not undoable, so the operator ticks a confirmation first."""
+    from tinhso.reports import retention
+
+    if post.get("confirm") != "1":
+        raise UserError("confirm_required", "Hãy đánh dấu xác nhận trước khi xóa: việc xóa không hoàn tác được.",
+                        "Tick the confirmation first: the erasure cannot be undone.", field="confirm")
+    fields = retention.erase_contact(report, reason=retention.REQUEST, actor_label=actor.label, actor_role=OPERATOR)
+    if not fields:
+        return _("Phản ánh này không còn thông tin liên hệ nào để xóa.")
+    return _("Đã xóa thông tin liên hệ của người gửi.")
+
+
 OPERATOR_ACTIONS: dict[str, Callable] = {
     "verify": _verify,
     "forward": _forward,
@@ -962,6 +998,7 @@ OPERATOR_ACTIONS: dict[str, Callable] = {
     "reopen": _transition("reopen"),
     "close": _transition("close"),
     "assign_officer": _assign_officer,
+    "erase_contact": _erase_contact,
 }
 
 

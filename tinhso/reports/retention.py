@@ -73,7 +73,7 @@ def _has_contact() -> Q:
     return q
 
 
-def erase_contact(report: Report, *, reason: str = REQUEST, actor_label: str = "system",
+def erase_contact(report: Report, *, reason: str = REQUEST, actor_label: str = "system", actor_role: str = "system",
                   now: dt.datetime | None = None, outbox: bool = True) -> list[str]:
     """Blank the report's contact fields and record it; the names of the fields erased ([] = none held).
     The outbox's messages to the reporter's e-mail lose the address too (``outbox=False``: the caller
@@ -88,7 +88,7 @@ def erase_contact(report: Report, *, reason: str = REQUEST, actor_label: str = "
             notices.forget_reporters([locked])
         Report.objects.filter(pk=report.pk).update(**dict.fromkeys(fields, ""))
         vi, en = _NOTES[reason]
-        ReportEvent.objects.create(report=locked, at=now, actor_label=actor_label[:120], actor_role="system",
+        ReportEvent.objects.create(report=locked, at=now, actor_label=actor_label[:120], actor_role=actor_role,
                                    action="erase_contact", from_state=locked.state, to_state=locked.state,
                                    note=f"{vi} / {en}", public=False, data={"fields": fields, "reason": reason})
     for name in fields:
