@@ -413,3 +413,26 @@ def test_staff_page_names_channel_and_bare_actors_in_the_readers_language(client
     client.cookies["django_language"] = "en"
     page = html(client.get(f"/ioc/phan-anh/{submission.report.code}"))
     assert "Channel: App" in page and "· citizen" in page and "citizen (" not in page
+
+
+@pytest.mark.django_db
+def test_forwarding_notes_written_by_the_system_read_in_both_languages(client, world):
+    """The history is read in Vietnamese and in English: a note tinhso writes itself (an automatic or
+    an operator's forward without a note of their own) carries both, the unit's English name in the
+    English half."""
+    from tinhso.reports import triage
+    from tinhso.reports.permissions import actor_for_user
+
+    world.syt.name_en = "Department of Health"
+    world.syt.save()
+    auto = submit_report(category="environment", description="Khói", lat=world.phan_thiet.lat,
+                         lon=world.phan_thiet.lon).report
+    manual = make_report(world, State.VERIFIED, category=world.health)
+    triage.forward(manual, actor_for_user(world.users["op"]))
+    notes = {r.code: r.events.get(action__in=("auto_assign", "forward")).note for r in (auto, manual)}
+    assert notes[auto.code] == ("Chuyển tự động đến UBND Phường Phan Thiết. / "
+                                "Forwarded automatically to UBND Phường Phan Thiết.")  # no English name: the name
+    assert notes[manual.code] == "Chuyển đến Sở Y tế. / Forwarded to Department of Health."
+    client.force_login(world.users["op"])
+    client.cookies["django_language"] = "en"
+    assert "Forwarded to Department of Health." in html(client.get(f"/ioc/phan-anh/{manual.code}"))

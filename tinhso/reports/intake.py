@@ -340,7 +340,7 @@ def _assign(report: Report, found: routing.Route, now: dt.datetime, policy: sla.
     """Apply ``auto_assign`` to the (unsaved) report in memory; return its unsaved event."""
     report.handling_unit, report.routing_rule = found.unit, found.rule
     return workflow.apply(report, "auto_assign", system(), now=now, policy=policy,
-                          note=f"Chuyển tự động đến {found.unit.name}.",
+                          note=routing.forwarded_note(found.unit, automatic=True),
                           data={"unit": found.unit.code, "rule": found.rule.pk if found.rule else None})
 
 
@@ -351,6 +351,6 @@ def auto_forward(report: Report, *, now: dt.datetime | None = None) -> bool:
         return False
     workflow.transition(report, "auto_assign", system(), now=now,
                         changes={"handling_unit": found.unit, "routing_rule": found.rule},
-                        note=f"Chuyển tự động đến {found.unit.name}.",
+                        note=routing.forwarded_note(found.unit, automatic=True),
                         data={"unit": found.unit.code, "rule": found.rule.pk if found.rule else None})
     return True

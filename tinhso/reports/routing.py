@@ -20,6 +20,17 @@ from tinhso.reports.models import HandlingUnit, RoutingRule, UnitKind
 TABLE_TTL_SECONDS = 60.0  # an admin edit reaches the other server processes within this long
 
 
+def forwarded_note(unit, *, automatic: bool = False, again: bool = False) -> str:
+    """The history note of a forward, in both languages like the workflow's other system notes (the
+    history is read in either): "Chuyển tự động đến Sở Y tế. / Forwarded automatically to Department of Health."."""
+    en_name = getattr(unit, "name_en", "") or unit.name
+    if automatic:
+        return f"Chuyển tự động đến {unit.name}. / Forwarded automatically to {en_name}."
+    if again:
+        return f"Chuyển lại đến {unit.name}. / Forwarded again to {en_name}."
+    return f"Chuyển đến {unit.name}. / Forwarded to {en_name}."
+
+
 @dataclass(frozen=True)
 class Route:
     unit: HandlingUnit | None

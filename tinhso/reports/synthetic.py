@@ -171,7 +171,7 @@ def plan_report(rng: random.Random, policy: sla.Policy, category: Category, comm
     try:
         if category.auto_forward and found.unit:
             t = step("auto_assign", SYSTEM_ACTOR, created + dt.timedelta(seconds=5),
-                     note=f"Chuyển tự động đến {found.unit.name}.", handling_unit=found.unit,
+                     note=routing.forwarded_note(found.unit, automatic=True), handling_unit=found.unit,
                      routing_rule=found.rule)
         else:
             t = step("verify", OPERATOR_ACTOR, _working_offset(policy, created, rng, 0.1, 5))
@@ -179,7 +179,7 @@ def plan_report(rng: random.Random, policy: sla.Policy, category: Category, comm
                 step("reject", OPERATOR_ACTOR, t + dt.timedelta(minutes=1),
                      note="Phản ánh không thuộc phạm vi tiếp nhận. / Out of scope.")
                 raise _InTheFuture
-            t = step("forward", OPERATOR_ACTOR, t + dt.timedelta(minutes=2), note=f"Chuyển đến {found.unit.name}.",
+            t = step("forward", OPERATOR_ACTOR, t + dt.timedelta(minutes=2), note=routing.forwarded_note(found.unit),
                      handling_unit=found.unit, routing_rule=found.rule)
         late = rng.random() < 0.12
         t = step("accept", HANDLER_ACTOR, _working_offset(policy, t, rng, 0.1, 12 if late else 1.5))
@@ -188,7 +188,7 @@ def plan_report(rng: random.Random, policy: sla.Policy, category: Category, comm
                      note="Không thuộc thẩm quyền của đơn vị. / Not our competence.", handling_unit=None,
                      routing_rule=None)
             t = step("forward", OPERATOR_ACTOR, _working_offset(policy, t, rng, 0.2, 3),
-                     note=f"Chuyển lại đến {found.unit.name}.", handling_unit=found.unit, routing_rule=found.rule)
+                     note=routing.forwarded_note(found.unit, again=True), handling_unit=found.unit, routing_rule=found.rule)
             t = step("accept", HANDLER_ACTOR, _working_offset(policy, t, rng, 0.1, 2))
         if rng.random() < 0.08:
             t = step("request_info", HANDLER_ACTOR, _working_offset(policy, t, rng, 0.5, 6),
@@ -213,10 +213,11 @@ def plan_report(rng: random.Random, policy: sla.Policy, category: Category, comm
             step(action, citizen_actor, rated, note=comment, rating=rating, rating_comment=comment, rated_at=rated)
             if comment:
                 step("forward", OPERATOR_ACTOR, _working_offset(policy, rated, rng, 0.2, 4),
-                     note="Chuyển lại để xử lý dứt điểm.", handling_unit=found.unit, routing_rule=found.rule)
+                     note="Chuyển lại để xử lý dứt điểm. / Forwarded again to be fixed for good.", handling_unit=found.unit, routing_rule=found.rule)
         else:
             step("close", SYSTEM_ACTOR, policy.calendar.add_working_time(t, days=sla.AUTO_CLOSE_WORKING_DAYS),
-                 note="Tự động đóng: người dân không đánh giá trong thời hạn.")
+                 note="Tự động đóng: người dân không đánh giá trong thời hạn. / "
+                      "Closed automatically: no rating within the period.")
     except _InTheFuture:
         pass
     return Plan(report, events, photo)

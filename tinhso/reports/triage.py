@@ -42,7 +42,7 @@ def forward(report: Report, actor: Actor, *, unit_code: str | None = None, note:
             raise UserError("no_route", "Không xác định được đơn vị xử lý; hãy chọn đơn vị.",
                             "No handling unit found by the routing rules; choose one.", field="unit", status=409)
         unit, rule = found.unit, found.rule
-    workflow.transition(report, "forward", actor, now=now, note=note or f"Chuyển đến {unit.name}.",
+    workflow.transition(report, "forward", actor, now=now, note=note or routing.forwarded_note(unit),
                         changes={"handling_unit": unit, "routing_rule": rule},
                         data={"unit": unit.code, "rule": rule.pk if rule else None, "manual": bool(unit_code)})
     return report
