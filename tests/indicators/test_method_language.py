@@ -73,3 +73,25 @@ def test_merged_page_names_the_rule_and_weight_in_the_chosen_language():
     client.cookies["django_language"] = "en"
     en = client.get(f"/ke-hoach/{PLAN}/hop-nhat").content.decode()
     assert "Weighted mean (weight: households)" in en and "Bình quân gia quyền" not in en
+
+
+@pytest.mark.django_db
+def test_units_of_measure_in_the_chosen_language():
+    """A target's unit ("≥7 %/năm", "≤20 hạng") reads in the page's language; the chart's axis is named
+    the same way; the stored unit is unchanged for the API and the chart's own rules."""
+    from django.utils import translation
+
+    from tinhso.indicators.templatetags.uom import uom
+
+    setup.load_demo(out=lambda *a, **k: None)
+    client = Client()
+    vi = client.get(f"/ke-hoach/{PLAN}", {"moc": 2030}).content.decode()
+    assert "hạng" in vi and "%/năm" in vi
+    client.cookies["django_language"] = "en"
+    en = client.get(f"/ke-hoach/{PLAN}", {"moc": 2030}).content.decode()
+    assert " rank" in en and "%/year" in en
+    assert "hạng" not in en and "%/năm" not in en
+    with translation.override("en"):
+        assert uom("hạng") == "rank" and uom("đơn vị lạ") == "đơn vị lạ" and uom("") == ""
+    with translation.override("vi"):
+        assert uom("hạng") == "hạng"

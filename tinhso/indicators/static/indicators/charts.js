@@ -52,7 +52,7 @@
       legend: { top: 0, type: "scroll", data: legend },
       grid: { left: 8, right: 40, top: 48, bottom: 24, containLabel: true },
       xAxis: { type: "category", data: ind.years.map(String), name: L.year, nameLocation: "middle", nameGap: 28 },
-      yAxis: { type: "value", name: ind.unit, scale: true, inverse: ind.direction === "lower" && ind.unit === "hạng" },
+      yAxis: { type: "value", name: ind.unit_label || ind.unit, scale: true, inverse: ind.direction === "lower" && ind.unit === "hạng" },
       series: series
     });
   }
