@@ -53,6 +53,12 @@ def test_index_page_lists_methods_examples_and_form(client):
     assert 'name="csrfmiddlewaretoken"' in html and 'enctype="multipart/form-data"' in html
     assert 'name="merge_provinces_2025"' in html
     assert 'href="/chi-so"' in html  # the nav link
+    # The examples are described in the page's language (the README holds both).
+    assert "Bộ Thông tin và Truyền thông" in html and "Ministry of Information" not in html
+    client.cookies["django_language"] = "en"
+    english = client.get("/chi-so").content.decode()
+    assert "Ministry of Information and Communications" in english and "Bộ Thông tin" not in english
+    assert "Real, 3 of 63 rows" in english
 
 
 def test_upload_shows_units_in_rank_order(client, rows, uploaded):

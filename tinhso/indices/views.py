@@ -122,21 +122,29 @@ def _methods() -> list:
 
 
 @cache
-def _examples() -> list[dict]:
-    """Example files with the README's 'real or synthetic' and provenance columns (package data: read once)."""
-    described: dict[str, tuple[str, str]] = {}
+def _described_examples() -> tuple[dict, ...]:
+    """Example files with the README's 'real or synthetic' and provenance columns, in English and in
+    Vietnamese (package data: read once)."""
+    described: dict[str, list[str]] = {}
     readme = EXAMPLES_DIR / "README.md"
     if readme.is_file():
         for line in readme.read_text(encoding="utf-8").splitlines():
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if len(cells) >= 3 and cells[0].startswith("`"):
-                described[cells[0].strip("`")] = (cells[1].replace("**", ""), cells[2])
+            cells = [c.strip().replace("**", "") for c in line.strip().strip("|").split("|")]
+            if len(cells) >= 5 and cells[0].startswith("`"):
+                described[cells[0].strip("`")] = cells[1:5]
     items = []
     for path in sorted(EXAMPLES_DIR.glob("*.csv")) + sorted(EXAMPLES_DIR.glob("*.xlsx")):
-        kind, provenance = described.get(path.name, ("", ""))
-        items.append({"name": path.name, "kind": kind, "provenance": provenance,
-                      "synthetic": "synthetic" in kind.lower() or "synthetic" in path.name})
-    return items
+        kind_en, provenance_en, kind_vi, provenance_vi = described.get(path.name, ["", "", "", ""])
+        items.append({"name": path.name, "kind_en": kind_en, "provenance_en": provenance_en, "kind_vi": kind_vi,
+                      "provenance_vi": provenance_vi,
+                      "synthetic": "synthetic" in kind_en.lower() or "synthetic" in path.name})
+    return tuple(items)
+
+
+def _examples() -> list[dict]:
+    """The example files, each described in the page's language."""
+    return [{**e, "kind": _pick(e["kind_vi"], e["kind_en"]), "provenance": _pick(e["provenance_vi"], e["provenance_en"])}
+            for e in _described_examples()]
 
 
 def _error_rows(err: UserError) -> list[dict]:
