@@ -106,3 +106,19 @@ def test_the_dossier_list_is_for_staff_and_unit_staff_see_their_own(loaded):
     assert health.get("/dich-vu-cong/ho-so", {"agency": AGENCY}).status_code == 403
     own = health.get("/dich-vu-cong").content.decode()
     assert "/dich-vu-cong/co-quan/so-y-te" in own
+
+
+def test_due_soon_times_read_as_people_write_them(loaded, monkeypatch):
+    """The due-soon list for staff: each dossier's deadline and the horizon as dd/mm/yyyy hh:mm (local),
+    not the API's ISO text. The real service, its clock set to Friday 17 Oct 2025 09:00."""
+    import datetime as dt
+    import functools
+
+    from tinhso.dossiers import views
+
+    monkeypatch.setattr(views.service, "due_soon",
+                        functools.partial(service.due_soon, now=dt.datetime(2025, 10, 17, 9)))
+    html = _staff("ioc", "view_all_dossiers").get("/dich-vu-cong", {"period": PERIOD}).content.decode()
+    section = html.split('id="sap-den-han"')[1].split("</section>")[0]
+    assert "HS-08-UNFINISHED-LATE (20/10/2025 08:00)" in section
+    assert "2025-10-2" not in section and re.search(r"trước \d\d/\d\d/2025 \d\d:\d\d", section)

@@ -162,7 +162,18 @@ def _due_soon(request, agency: str | None) -> dict | None:
             result["agencies"] = [{"code": a["code"], "name": a["name"], "count": a["count"], "officers": []}
                                   for a in result["agencies"]]
     result["detailed"] = allowed is not False
+    # The page shows local times as people read them ("09/12/2026 08:52"), not the API's ISO text.
+    result["until_text"] = _local_text(result["until"])
+    for a in result["agencies"]:
+        for o in a["officers"]:
+            for d in o["dossiers"]:
+                d["due_text"] = _local_text(d["due"])
     return result
+
+
+def _local_text(iso: str | None) -> str:
+    """``2026-12-09T08:52:00`` (local, naive) → ``09/12/2026 08:52``; ``""`` for none."""
+    return dt.datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M") if iso else ""
 
 
 @require_GET
