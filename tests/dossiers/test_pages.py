@@ -101,6 +101,19 @@ def test_the_dossier_list_is_for_staff_and_unit_staff_see_their_own(loaded):
     html = ioc.get("/dich-vu-cong/ho-so", {"period": PERIOD, "bucket": "finished_late"}).content.decode()
     assert "HS-03-LATE" in html and "HS-05-TWICE" in html and "HS-01-EARLY" not in html
     assert 'href="/api/v1/dossiers/records.csv?period=' in html and 'id="dvc-synthetic"' in html
+    # Codes named and times as people read them: HS-03-LATE came by post, result returned (status 10),
+    # received 03/10/2025 09:00, finished 14/10/2025 10:00; its agency by name.
+    row = re.search(r"<tr><td>HS-03-LATE</td>.*?</tr>", html, re.S).group(0)
+    agency_name = Agency.objects.get(code=AGENCY).name
+    for text in (agency_name, "Bưu chính", "Đã trả kết quả", "03/10/2025 09:00", "14/10/2025 10:00"):
+        assert text in row, (text, row)
+    assert not re.search(r"\d{4}-\d\d-\d\dT", row)
+    assert '<option value="finished_late" selected>Giải quyết quá hạn</option>' in html
+    ioc.cookies["django_language"] = "en"
+    english = ioc.get("/dich-vu-cong/ho-so", {"period": PERIOD, "bucket": "finished_late", "status": "10"})
+    row = re.search(r"<tr><td>HS-03-LATE</td>.*?</tr>", english.content.decode(), re.S).group(0)
+    assert "By post" in row and "Result returned" in row
+    assert '<option value="10" selected>Result returned</option>' in english.content.decode()
     health = _staff("health", "view_agency_dossiers", agencies=["so-y-te"])
     assert "HS-03-LATE" not in health.get("/dich-vu-cong/ho-so").content.decode()
     assert health.get("/dich-vu-cong/ho-so", {"agency": AGENCY}).status_code == 403

@@ -44,6 +44,15 @@ BUCKETS = [("carried_over", "Kỳ trước chuyển sang", "Carried over"),
            ("in_progress_over", "Đang giải quyết quá hạn", "In progress over time"),
            ("paused", "Tạm dừng (bổ sung, nghĩa vụ tài chính)", "Paused (supplementation, fees)")]
 
+# The national public-service portal's codes (TrangThaiHoSo, KenhThucHien; research/wave2.md), named.
+STATUSES = {1: ("Mới đăng ký", "Newly registered"), 2: ("Được tiếp nhận", "Received"),
+            3: ("Không được tiếp nhận", "Not received"), 4: ("Đang xử lý", "In progress"),
+            5: ("Yêu cầu bổ sung", "Supplement requested"),
+            6: ("Yêu cầu thực hiện nghĩa vụ tài chính", "Fees or charges requested"),
+            7: ("Công dân yêu cầu rút", "Withdrawn by the applicant"), 8: ("Dừng xử lý", "Handling stopped"),
+            9: ("Đã xử lý xong", "Handled"), 10: ("Đã trả kết quả", "Result returned")}
+CHANNELS = {1: ("Trực tiếp", "In person"), 2: ("Trực tuyến", "Online"), 3: ("Bưu chính", "By post")}
+
 
 def _english(request) -> bool:
     return (getattr(request, "LANGUAGE_CODE", "vi") or "vi").startswith("en")
@@ -171,6 +180,15 @@ def _due_soon(request, agency: str | None) -> dict | None:
     return result
 
 
+def _label(table: dict, code, english: bool) -> str:
+    """A code's name in the page's language; an unknown code as it is."""
+    try:
+        vi, en = table[int(code)]
+    except (KeyError, TypeError, ValueError):
+        return "" if code is None else str(code)
+    return en if english else vi
+
+
 def _local_text(iso: str | None) -> str:
     """``2026-12-09T08:52:00`` (local, naive) → ``09/12/2026 08:52``; ``""`` for none."""
     return dt.datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M") if iso else ""
@@ -253,10 +271,21 @@ def dossier_list(request):
         return render(request, "dossiers/error.html", {"error": error}, status=error.status or 400)
     query = {k: v for k, v in filters.items() if v}
     pages = max(1, -(-result["total"] // result["page_size"]))
+    english = _english(request)
+    agencies = Agency.objects.all() if allowed is access.ALL else Agency.objects.filter(code__in=allowed)
+    names = dict(Agency.objects.filter(code__in={i["agency"] for i in result["items"]}).values_list("code", "name"))
+    for item in result["items"]:  # the codes named, the times as people read them
+        item["agency_name"] = names.get(item["agency"], item["agency"])
+        item["status_text"] = _label(STATUSES, item.get("status"), english)
+        item["channel_text"] = _label(CHANNELS, item.get("channel"), english)
+        for key in ("received_at", "due_pause_at", "end_at"):
+            item[f"{key}_text"] = _local_text(item.get(key))
     return render(request, "dossiers/list.html", {
-        "filters": filters, "result": result, "pages": pages, "english": _english(request),
+        "filters": filters, "result": result, "pages": pages, "english": english,
         "synthetic": any(i["synthetic"] for i in result["items"]),
-        "agencies": Agency.objects.all() if allowed is access.ALL else Agency.objects.filter(code__in=allowed),
+        "buckets": [(c, en if english else vi) for c, vi, en in BUCKETS],
+        "statuses": [(str(c), en if english else vi) for c, (vi, en) in STATUSES.items()],
+        "agencies": agencies,
         "csv": "/api/v1/dossiers/records.csv?" + urlencode(query),
         "prev": _link(**query, page=page - 1) if page > 1 else None,
         "next": _link(**query, page=page + 1) if page < pages else None,
