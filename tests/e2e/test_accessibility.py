@@ -85,7 +85,9 @@ KNOWN: dict[str, set[str]] = {}
 
 # Pages that must fit a 360 px phone without sideways scrolling (this helper's and the shared base).
 PHONE = ["/", "/don-vi-hanh-chinh", "/don-vi-hanh-chinh?q=phan+thiet", "/don-vi-hanh-chinh/hien-hanh/22945",
-         "/don-vi-hanh-chinh/truoc-1-7-2025/22945", "/phan-anh/tra-cuu", "/dang-nhap"]
+         "/don-vi-hanh-chinh/truoc-1-7-2025/22945", "/phan-anh/tra-cuu", "/dang-nhap",
+         # wide tables (files with their SHA-256, catalogues, examples) scroll inside their box
+         "/chi-so", "/chi-so/phuong-phap/dti-922", "/du-lieu-mo", "/du-lieu-mo/danh-muc", "/du-lieu-mo/{dataset}"]
 
 
 @pytest.fixture(scope="module")
@@ -159,12 +161,16 @@ def test_every_page_has_no_serious_axe_violation(browser, server, world):
     assert not stale, f"KNOWN lists violations that are fixed now: remove them: {stale}"
 
 
-def test_phone_pages_never_scroll_sideways(browser, server):
+def test_phone_pages_never_scroll_sideways(browser, server, world):
+    _users, values = world
     ctx = browser.new_context(base_url=server["base"], viewport={"width": 360, "height": 740}, locale="vi-VN",
                               is_mobile=True, has_touch=True)
     page = ctx.new_page()
     wide = {}
-    for path in PHONE:
+    for template in PHONE:
+        if any(f"{{{k}}}" in template and not v for k, v in values.items()):
+            continue
+        path = template.format(**values)
         page.goto(path)
         page.wait_for_load_state("networkidle")
         width = page.evaluate("() => document.documentElement.scrollWidth")
