@@ -447,3 +447,23 @@ def test_upkeep_loses_nothing_under_concurrent_submissions_changes_and_refreshes
     assert kept == _aggregate_rows()
     assert sum(v[0] for (day, dim, ref), v in kept[1].items() if dim == "t") == Report.objects.count() == 65
     assert sum(v[1] for (day, dim, ref), v in kept[1].items() if dim == "t") == 20
+
+
+def test_the_wall_labels_synthetic_reports_wherever_it_shows_them(world, client):
+    """Today holds only a real report, but the 30-day chart and the open backlog hold synthetic ones: the
+    wall still says its report figures include synthetic data. Without any, no label."""
+    today = timezone.localdate()
+    client.force_login(world.users["op"])
+    _grant(world.users["op"])
+    make_report(world, State.SUBMITTED, now=_local(today, 0) + dt.timedelta(minutes=5))
+    banner = "số liệu phản ánh trên màn hình này được sinh tự động"
+    aggregates.refresh()
+    assert banner not in client.get("/ioc?period=today").content.decode()
+    make_report(world, State.IN_PROGRESS, unit=world.pt, now=_local(today - dt.timedelta(days=10)), synthetic=True)
+    from django.core.cache import cache
+
+    cache.clear()
+    aggregates.refresh()
+    figures = summary.summary(period="today")["reports"]
+    assert figures["synthetic"] == 0 and figures["synthetic_shown"] == 2  # the series and the backlog
+    assert banner in client.get("/ioc?period=today").content.decode()

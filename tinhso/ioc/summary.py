@@ -17,7 +17,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
@@ -181,11 +181,14 @@ def backlog(unit_id: int | None = None) -> dict:
     open_qs = _scope(Report.objects.filter(is_open=True).exclude(state="merged"), unit_id)
     # One grouped scan of the open reports (indexed by is_open): open and overdue per unit × commune.
     rows = (open_qs.values_list("handling_unit_id", "commune_id").order_by()
-            .annotate(n=Count("id"), late=Count("id", filter=sla.overdue_q(now))))
+            .annotate(n=Count("id"), late=Count("id", filter=sla.overdue_q(now)),
+                      synthetic=Count("id", filter=Q(synthetic=True))))
     open_by_unit: dict = {}
     overdue_by_unit: dict = {}
     overdue_by_commune: dict = {}
-    for unit, commune, n, late in rows:
+    synthetic = 0
+    for unit, commune, n, late, made_up in rows:
+        synthetic += made_up
         open_by_unit[unit] = open_by_unit.get(unit, 0) + n
         if late:
             overdue_by_unit[unit] = overdue_by_unit.get(unit, 0) + late
@@ -197,6 +200,7 @@ def backlog(unit_id: int | None = None) -> dict:
         "overdue_by_unit": overdue_by_unit,
         "open_by_unit": open_by_unit,
         "overdue_by_commune": overdue_by_commune,
+        "synthetic": synthetic,  # open reports of the synthetic demo data among them
     }
     cache.set(key, out, BACKLOG_SECONDS)
     return out
@@ -295,10 +299,12 @@ def report_block(unit_id: int | None, bounds: dict, today: dt.date, rollups: boo
     # Daily series for the last SERIES_DAYS days.
     first = today - dt.timedelta(days=SERIES_DAYS - 1)
     by_day = {}
-    for r in q.rows("day, SUM(received) AS rec, SUM(resolved) AS res", "day >= %s AND day <= %s",
-                    [q.day(first), q.day(today)], group="day"):
+    series_synthetic = 0
+    for r in q.rows("day, SUM(received) AS rec, SUM(resolved) AS res, SUM(synthetic) AS syn",
+                    "day >= %s AND day <= %s", [q.day(first), q.day(today)], group="day"):
         day = r["day"] if isinstance(r["day"], dt.date) else dt.date.fromisoformat(str(r["day"]))
         by_day[day] = (r["rec"], r["res"])
+        series_synthetic += r["syn"] or 0
     days = [first + dt.timedelta(days=i) for i in range(SERIES_DAYS)]
     series = {"days": [d.isoformat() for d in days],
               "received": [by_day.get(d, (0, 0))[0] for d in days],
@@ -316,6 +322,9 @@ def report_block(unit_id: int | None, bounds: dict, today: dt.date, rollups: boo
         "median_handling_hours": cur["median_handling_hours"],
         "overdue_backlog": snap["overdue"], "open_backlog": snap["open"], "backlog_as_of": snap["as_of"],
         "synthetic": cur["synthetic"],
+        # Synthetic reports anywhere on the wall: in the period, the 30-day series or the open backlog (the
+        # wall labels them whenever it shows any, not only when the period holds some).
+        "synthetic_shown": cur["synthetic"] + series_synthetic + snap.get("synthetic", 0),
         "units": units, "communes": communes, "categories": categories, "rising": rising, "series": series,
     }
 

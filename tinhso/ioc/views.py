@@ -100,7 +100,7 @@ def _render_wall(request, figures: dict, *, public: bool):
         "defs": {k: v[lang] for k, v in figures["definitions"].items()},
         "figures": figures, "r": figures["reports"], "public": public, "units": units,
         "config": config,
-        "periods": summary.PERIODS, "any_synthetic": figures["reports"]["synthetic"] > 0,
+        "periods": summary.PERIODS, "any_synthetic": figures["reports"]["synthetic_shown"] > 0,
         "dossiers_synthetic": bool(figures["dossiers"].get("synthetic")),
     }
     response = render(request, "ioc/wall.html", context)

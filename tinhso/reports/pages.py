@@ -189,7 +189,7 @@ def error_page(request, err: UserError):
 
 def _history(rows: list[dict]) -> list[dict]:
     for row in rows:
-        row["action_label"] = str(EVENT_LABELS["submit"]) if row["action"] == "submit" else action_label(row["action"])
+        row["action_label"] = action_label(row["action"])
         row["to_label"] = state_label(row["to_state"])
         if row.get("role"):
             row["role"] = role_label(row["role"])
