@@ -77,7 +77,7 @@
     c.setOption({
       backgroundColor: "transparent", tooltip: { trigger: "axis" }, legend: { top: 0, data: [i18n.received, i18n.resolved] },
       grid: { left: 48, right: 16, top: 40, bottom: 28 },
-      xAxis: { type: "category", data: s.days.map(function (d) { return d.slice(5); }) },
+      xAxis: { type: "category", data: s.days.map(function (d) { return d.slice(8, 10) + "/" + d.slice(5, 7); }) },
       yAxis: { type: "value", minInterval: 1 },
       series: [{ name: i18n.received, type: "line", smooth: false, data: s.received, areaStyle: { opacity: 0.15 } },
                { name: i18n.resolved, type: "line", smooth: false, data: s.resolved }]
