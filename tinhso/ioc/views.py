@@ -96,11 +96,12 @@ def _render_wall(request, figures: dict, *, public: bool):
     from django.utils import translation
 
     lang = "en" if (translation.get_language() or "vi").startswith("en") else "vi"
+    # .get: public figures cached by a server from before synthetic_shown existed (30 s at most).
     context = {
         "defs": {k: v[lang] for k, v in figures["definitions"].items()},
         "figures": figures, "r": figures["reports"], "public": public, "units": units,
         "config": config,
-        "periods": summary.PERIODS, "any_synthetic": figures["reports"]["synthetic_shown"] > 0,
+        "periods": summary.PERIODS, "any_synthetic": figures["reports"].get("synthetic_shown", figures["reports"]["synthetic"]) > 0,
         "dossiers_synthetic": bool(figures["dossiers"].get("synthetic")),
     }
     response = render(request, "ioc/wall.html", context)
