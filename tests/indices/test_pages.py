@@ -59,6 +59,14 @@ def test_index_page_lists_methods_examples_and_form(client):
     english = client.get("/chi-so").content.decode()
     assert "Ministry of Information and Communications" in english and "Bộ Thông tin" not in english
     assert "Real, 3 of 63 rows" in english
+    # The methods too: each titled and described in the page's language only.
+    assert "Provincial Digital Transformation Index (DTI), Decision 922/QĐ-BTTTT" in english
+    assert "DTI 2021, 2022, 2023 (63 provinces and cities)" in english
+    assert "Chỉ số đánh giá chuyển đổi số cấp tỉnh" not in english and "tỉnh, thành phố" not in english
+    assert "Chỉ số đánh giá chuyển đổi số cấp tỉnh (DTI) theo Quyết định 922/QĐ-BTTTT" in html
+    assert "Provincial Digital Transformation Index" not in html
+    method = client.get("/chi-so/phuong-phap/pci-2013").content.decode()
+    assert "PCI 2013 onwards" in method and "trở đi" not in method
 
 
 def test_upload_shows_units_in_rank_order(client, rows, uploaded):

@@ -152,7 +152,7 @@ class Method:
     title_vi: str
     title_en: str
     legal_basis: str
-    used_for: str
+    used_for: str                     # Vietnamese
     score: str
     decimals: int
     nodes: dict[str, Node]
@@ -165,6 +165,7 @@ class Method:
     notes_en: str = ""
     source_file: str = ""
     lookup: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    used_for_en: str = ""             # English (the Vietnamese text when the file gives one only)
 
     @cached_property
     def columns(self) -> dict[str, int]:
@@ -454,8 +455,9 @@ def _build(raw: Any, source: str) -> Method:
         _check_aggregate(source, node, nodes)
     title_vi, title_en = _text_pair(spec.get("title"), str(spec.get("code", source)))
     notes_vi, notes_en = _text_pair(spec.get("notes"), "")
+    used_for_vi, used_for_en = _text_pair(spec.get("used_for", ""), "")
     return Method(code=str(spec.get("code") or Path(source).stem), title_vi=title_vi, title_en=title_en,
-                  legal_basis=nfc(str(spec.get("legal_basis", ""))), used_for=nfc(str(spec.get("used_for", ""))),
+                  legal_basis=nfc(str(spec.get("legal_basis", ""))), used_for=used_for_vi, used_for_en=used_for_en,
                   score=score, decimals=int(spec.get("decimals", 4)), nodes=nodes, order=order,
                   whatif_step=float(spec.get("whatif_step", 10)),
                   whatif_step_unit=str(spec.get("whatif_step_unit", "points")),
