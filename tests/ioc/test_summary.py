@@ -467,3 +467,30 @@ def test_the_wall_labels_synthetic_reports_wherever_it_shows_them(world, client)
     figures = summary.summary(period="today")["reports"]
     assert figures["synthetic"] == 0 and figures["synthetic_shown"] == 2  # the series and the backlog
     assert banner in client.get("/ioc?period=today").content.decode()
+
+
+def test_the_wall_leads_each_viewer_to_a_queue_they_may_open(world, client):
+    """The overdue tile and the map's points lead an operator to the IOC queue, a unit's supervisor to the
+    units' queue (the IOC's is closed to them: it was a 403), each link opening for its viewer."""
+    import json
+    import re
+
+    from django.contrib.auth import get_user_model
+
+    from tinhso.reports.models import Membership, Role
+
+    make_report(world, State.ASSIGNED, unit=world.pt, now=timezone.now() - dt.timedelta(days=30))
+    leader = get_user_model().objects.create_user("leader-tinh", password="x")
+    Membership.objects.create(user=leader, role=Role.LEADER, unit=None)  # province-wide, no unit picked
+    for user, queue in ((world.users["op"], "/ioc/phan-anh"), (world.users["sup_pt"], "/don-vi/phan-anh"),
+                        (leader, "/don-vi/phan-anh")):
+        name = user.get_username()
+        _grant(user)
+        client.force_login(user)
+        page = client.get("/ioc").content.decode()
+        tile = re.search(r'<a class="tile alert" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+        assert tile == f"{queue}?overdue=1", (name, tile)
+        assert client.get(tile).status_code == 200, (name, tile)
+        config = json.loads(re.search(r'id="ioc-config" type="application/json">(.*?)</script>', page, re.S).group(1))
+        assert config["queue"] == queue
+        client.logout()

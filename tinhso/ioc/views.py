@@ -78,12 +78,27 @@ def public_wall(request):
     return _render_wall(request, figures, public=True)
 
 
+def reports_queue(user) -> str:
+    """Where the wall's report figures and map points lead this viewer: the IOC queue for an operator,
+    the units' queue for handlers, supervisors and leaders (who may not open the IOC's), else nowhere."""
+    from tinhso.reports.permissions import HANDLER, LEADER, OPERATOR, SUPERVISOR, actor_for_user
+
+    roles = actor_for_user(user).roles
+    if OPERATOR in roles:
+        return "/ioc/phan-anh"
+    if roles & {HANDLER, SUPERVISOR, LEADER}:
+        return "/don-vi/phan-anh"
+    return ""
+
+
 def _render_wall(request, figures: dict, *, public: bool):
     from tinhso.reports.models import HandlingUnit
 
     units = [] if public else list(HandlingUnit.objects.filter(active=True).order_by("kind", "name")
                                    .values("code", "name"))
+    queue = "" if public else reports_queue(request.user)
     config = {
+        "queue": queue,
         "summary_url": "/api/v1/ioc/public-summary" if public else "/api/v1/ioc/summary",
         "open_reports_url": None if public else "/api/v1/ioc/open-reports",
         "communes_url": "/phan-anh/ban-do/xa.geojson",
@@ -101,6 +116,7 @@ def _render_wall(request, figures: dict, *, public: bool):
         "defs": {k: v[lang] for k, v in figures["definitions"].items()},
         "figures": figures, "r": figures["reports"], "public": public, "units": units,
         "config": config,
+        "queue": queue,
         "periods": summary.PERIODS, "any_synthetic": figures["reports"].get("synthetic_shown", figures["reports"]["synthetic"]) > 0,
         "dossiers_synthetic": bool(figures["dossiers"].get("synthetic")),
     }

@@ -347,8 +347,9 @@
             var late = f.properties.overdue;
             return L.circleMarker(latlng, { radius: 6, weight: 1, color: "#0d1117", fillOpacity: 0.95,
                                             fillColor: late ? "#e5484d" : (f.properties.state === "submitted" ? "#f5d90a" : "#3dd68c") })
-              .bindPopup(el("a", { href: (figures.unit ? "/don-vi/phan-anh/" : "/ioc/phan-anh/") + f.properties.code,
-                                   text: f.properties.code + " · " + f.properties.category + (late ? " · " + i18n.overdue : "") }));
+              .bindPopup(config.queue ? el("a", { href: config.queue + "/" + f.properties.code,
+                                                  text: f.properties.code + " · " + f.properties.category + (late ? " · " + i18n.overdue : "") })
+                                      : el("span", { text: f.properties.code + " · " + f.properties.category + (late ? " · " + i18n.overdue : "") }));
           }
         }).eachLayer(function (l) { clusters.addLayer(l); });
         clusters.addTo(m.map);
