@@ -81,7 +81,7 @@ def test_units_of_measure_in_the_chosen_language():
     the same way; the stored unit is unchanged for the API and the chart's own rules."""
     from django.utils import translation
 
-    from tinhso.indicators.templatetags.uom import uom
+    from tinhso.indicators.units import label as uom
 
     setup.load_demo(out=lambda *a, **k: None)
     client = Client()

@@ -59,6 +59,7 @@ def test_index_page_lists_methods_examples_and_form(client):
     english = client.get("/chi-so").content.decode()
     assert "Ministry of Information and Communications" in english and "Bộ Thông tin" not in english
     assert "Real, 3 of 63 rows" in english
+    assert "python -m tinhso.indices.synthetic" in english and "`python" not in english
     # The methods too: each titled and described in the page's language only.
     assert "Provincial Digital Transformation Index (DTI), Decision 922/QĐ-BTTTT" in english
     assert "DTI 2021, 2022, 2023 (63 provinces and cities)" in english

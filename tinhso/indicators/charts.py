@@ -16,7 +16,7 @@ from __future__ import annotations
 from tinhso.indicators import progress
 from tinhso.indicators.models import AdminLevel, Plan, PlanIndicator
 from tinhso.indicators.observations import current_rows
-from tinhso.indicators.templatetags.uom import uom
+from tinhso.indicators.units import label as uom_label
 
 SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈", "": ""}
 LABELS = {
@@ -88,7 +88,7 @@ def indicator_chart(item: PlanIndicator, params: progress.Params, english: bool 
         reg_line.append(r)
     return {
         "unit": ind.unit_of_measure,
-        "unit_label": uom(ind.unit_of_measure),  # the axis name, in the reader's language
+        "unit_label": uom_label(ind.unit_of_measure),  # the axis name, in the reader's language
         "direction": ind.direction,
         "years": years,
         "observed": [observed.get(y) for y in years],

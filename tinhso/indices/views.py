@@ -131,7 +131,8 @@ def _described_examples() -> tuple[dict, ...]:
         for line in readme.read_text(encoding="utf-8").splitlines():
             cells = [c.strip().replace("**", "") for c in line.strip().strip("|").split("|")]
             if len(cells) >= 5 and cells[0].startswith("`"):
-                described[cells[0].strip("`")] = cells[1:5]
+                # Markdown's code marks are not shown on the page (the command stays, without backticks).
+                described[cells[0].strip("`")] = [c.replace("`", "") for c in cells[1:5]]
     items = []
     for path in sorted(EXAMPLES_DIR.glob("*.csv")) + sorted(EXAMPLES_DIR.glob("*.xlsx")):
         kind_en, provenance_en, kind_vi, provenance_vi = described.get(path.name, ["", "", "", ""])
@@ -195,7 +196,9 @@ def _index_page(request, *, form: dict | None = None, error: UserError | None = 
         form["suggested"] = error.details["suggested_method"]
         form["method"] = form["suggested"]  # the form offers the method the file fits: upload again
     return render(request, "indices/index.html", {
-        "methods": _methods(), "examples": _examples(), "form": form, **_error_context(error),
+        "methods": [{"code": m.code, "title": _pick(m.title_vi, m.title_en), "used_for": _pick(m.used_for, m.used_for_en)}
+                    for m in _methods()],
+        "examples": _examples(), "form": form, **_error_context(error),
         "max_mb": api.MAX_UPLOAD_BYTES // (1024 * 1024),
     }, status=status)
 
@@ -442,6 +445,7 @@ def method_page(request, code: str):
     others = [_node_row(method, c, 0) for c in method.nodes if c not in seen]
     return render(request, "indices/method.html", {
         "method": method, "rows": rows, "others": others, "title": _pick(method.title_vi, method.title_en),
+        "used_for": _pick(method.used_for, method.used_for_en),
         "notes": _pick(method.notes_vi, method.notes_en), "sources": [{"text": x, "link": x.startswith(("https://", "http://"))} for x in method.sources],
         "statuses": [{"code": k, "label": _pick(*v)} for k, v in STATUS_LABELS.items()],
     })

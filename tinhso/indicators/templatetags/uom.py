@@ -1,20 +1,11 @@
-"""``{{ indicator.unit_of_measure|uom }}``: a unit of measure in the reader's language.
-
-Units are stored as the plan writes them, in Vietnamese ("hạng", "%/năm", "người"). The common ones
-are translated in the message catalogue (context "đơn vị tính"); a unit the catalogue does not know
-is shown as stored. Exports and the API keep the stored text.
-"""
+"""``{{ indicator.unit_of_measure|uom }}``: a unit of measure in the reader's language
+(:func:`tinhso.indicators.units.label`)."""
 
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import pgettext
+
+from tinhso.indicators.units import label
 
 register = template.Library()
-CONTEXT = "đơn vị tính"
-
-
-@register.filter
-def uom(value) -> str:
-    text = str(value or "").strip()
-    return pgettext(CONTEXT, text) if text else ""
+uom = register.filter("uom", label)

@@ -345,11 +345,11 @@
         L.geoJSON(gj, {
           pointToLayer: function (f, latlng) {
             var late = f.properties.overdue;
+            var text = f.properties.code + " · " + f.properties.category + (late ? " · " + i18n.overdue : "");
             return L.circleMarker(latlng, { radius: 6, weight: 1, color: "#0d1117", fillOpacity: 0.95,
                                             fillColor: late ? "#e5484d" : (f.properties.state === "submitted" ? "#f5d90a" : "#3dd68c") })
-              .bindPopup(config.queue ? el("a", { href: config.queue + "/" + f.properties.code,
-                                                  text: f.properties.code + " · " + f.properties.category + (late ? " · " + i18n.overdue : "") })
-                                      : el("span", { text: f.properties.code + " · " + f.properties.category + (late ? " · " + i18n.overdue : "") }));
+              .bindPopup(config.queue ? el("a", { href: config.queue + "/" + f.properties.code, text: text })
+                                      : el("span", { text: text }));
           }
         }).eachLayer(function (l) { clusters.addLayer(l); });
         clusters.addTo(m.map);
