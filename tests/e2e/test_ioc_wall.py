@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -70,7 +71,9 @@ def test_wall_screens_draw_and_match_the_api(wall_context, server):
     for screen in SCREENS:
         page.click(f".screens-nav button[data-screen='{screen}']")
         section = page.locator(f"section.screen[data-screen='{screen}']")
-        assert section.is_visible()
+        # Waits (up to 10 s) for the screen to show: in the full suite, with both database passes running
+        # side by side, the click was once handled after an immediate check.
+        expect(section).to_be_visible(timeout=10_000)
         if screen == "summary":
             _drawn(page, "#chart-trend")
             _drawn(page, "#chart-pillars")
