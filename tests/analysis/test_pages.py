@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import io
+import re
 
+import docx
 import pytest
 from django.test import Client
 
@@ -110,3 +114,151 @@ def test_the_month_list_counts_each_finding_once(archive):
     assert [m["findings"] for m in province.context["months"]] == [3]
     unit = client_for(archive.users["sup_pt"]).get("/phan-tich")  # sees only Phan Thiết's report
     assert [m["findings"] for m in unit.context["months"]] == [2]
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit names in the page's language.
+
+PT_EN, MN_EN, SYT_EN = "People's Committee of Phan Thiet Ward", "People's Committee of Mui Ne Ward", "Department of Health"
+
+
+def on_time_finding(**over):
+    """A units_behind finding (the detector's real templates) about Phan Thiết's committee."""
+    from tinhso.analysis.findings import Finding
+
+    values = dict(kind="units_behind", unit_code="ubnd-phan-thiet", unit_name="UBND Phường Phan Thiết",
+                  unit_name_en=PT_EN, unit_kind="handling_unit", severity=5.0, confidence=0.99,
+                  rule="on_time: month vs the unit's previous 4 months",
+                  figures={"month": "2025-10", "measure": "on_time", "observed": 0.4, "before": 0.8, "change": -0.4,
+                           "count": 10, "numerator": 4, "alpha": 0.05, "history_months": 4, "min_count": 10},
+                  subject={"area": "reports", "measure": "on_time", "measure_vi": "Tỷ lệ xử lý đúng hạn",
+                           "measure_en": "On-time rate", "handling_unit_code": "ubnd-phan-thiet"})
+    values.update(over)
+    return Finding(**values)
+
+
+def rising_finding(world):
+    """A rising_category finding about the commune of Mũi Né (its geo unit's names)."""
+    from tinhso.analysis.findings import Finding
+
+    commune = world.mui_ne
+    return Finding(
+        kind="rising_category", unit_code=commune.code, unit_name=commune.name, unit_name_en=commune.name_en,
+        unit_kind="commune", severity=4.0, confidence=0.999, rule="commune share of the category",
+        figures={"month": "2025-10", "observed": 12, "expected": 4.0, "ratio": 3.0, "excess": 8.0, "p_value": 0.001,
+                 "history_weeks": 52, "model": "beta-binomial share", "alpha": 0.05, "scope": "commune",
+                 "history_count": 20},
+        subject={"category": "traffic", "category_vi": "Giao thông", "category_en": "Traffic", "scope": "commune",
+                 "commune_code": commune.code, "commune_vi": commune.name, "commune_en": commune.name_en,
+                 "handling_unit_code": "ubnd-mui-ne"})
+
+
+@pytest.fixture
+def named_archive(world):
+    """The month's reports, with findings, of units that have English names."""
+    from tinhso.reports.models import HandlingUnit
+
+    for unit, name_en in ((world.pt, PT_EN), (world.mn, MN_EN), (world.syt, SYT_EN)):
+        HandlingUnit.objects.filter(pk=unit.pk).update(name_en=name_en)
+    populate(world, n=40)
+    both = [on_time_finding(), rising_finding(world)]
+    report.generate(MONTH, None, findings=both)
+    report.generate(MONTH, "ubnd-phan-thiet", findings=both[:1])
+    report.generate(MONTH, "ubnd-mui-ne", findings=both[1:])
+    report.generate(MONTH, "so-y-te", findings=[])
+    return world
+
+
+def english_client(user) -> Client:
+    c = client_for(user)
+    c.cookies["django_language"] = "en"
+    return c
+
+
+def _text(response) -> str:
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def _unit_links(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<a href="/phan-tich/2025-10/don-vi/([^"]+)">([^<]+)</a>', page))
+
+
+def test_english_month_page_names_units_in_english(named_archive):
+    from tinhso.analysis.models import MonthlyReport
+
+    assert MonthlyReport.objects.get(unit_code="ubnd-phan-thiet").unit_name_en == PT_EN
+    assert MonthlyReport.objects.get(unit_code="68").unit_name_en == "Lam Dong Province"
+    page = _text(english_client(named_archive.users["op"]).get("/phan-tich/2025-10"))
+    assert "Lam Dong Province" in page
+    assert f"{PT_EN}: on-time rate in October 2025 was 40.0% (4/10)" in page
+    assert "The head of People's Committee of Phan Thiet Ward should review its late and pending reports" in page
+    assert "Traffic reports in Mui Ne Ward in October 2025: 12" in page
+    assert "The People's Committee of Mui Ne Ward should inspect the Traffic reports on site" in page
+    assert f"Responsible unit:</strong> {PT_EN}" in page and "Responsible unit:</strong> Mui Ne Ward" in page
+    # the list of the units' reports, in English, ordered by the English name
+    assert list(_unit_links(page).items()) == [("so-y-te", SYT_EN), ("ubnd-mui-ne", MN_EN), ("ubnd-phan-thiet", PT_EN)]
+    for vietnamese in ("UBND", "Phường", "Sở Y tế", "Tỉnh Lâm Đồng", "Lâm Đồng"):
+        assert vietnamese not in page, vietnamese
+
+
+def test_vietnamese_month_page_keeps_the_vietnamese_names(named_archive):
+    page = _text(client_for(named_archive.users["op"]).get("/phan-tich/2025-10"))
+    assert "UBND Phường Phan Thiết: tỷ lệ xử lý đúng hạn tháng 10/2025 là 40,0\u00a0% (4/10)" in page
+    assert "UBND Phường Mũi Né kiểm tra hiện trường các phản ánh Giao thông" in page
+    assert "Đơn vị chịu trách nhiệm:</strong> Phường Mũi Né" in page
+    assert _unit_links(page) == {"ubnd-phan-thiet": "UBND Phường Phan Thiết", "ubnd-mui-ne": "UBND Phường Mũi Né",
+                                 "so-y-te": "Sở Y tế"}
+    for english in ("People's Committee", "Ward", "Department of Health", "Lam Dong Province"):
+        assert english not in page, english
+
+
+def test_english_unit_page_title_crumbs_and_files(named_archive):
+    c = english_client(named_archive.users["sup_pt"])
+    page = _text(c.get("/phan-tich/2025-10/don-vi/ubnd-phan-thiet"))
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert PT_EN in title and "Phường" not in title
+    crumbs = re.search(r'<nav class="an-crumbs".*?</nav>', page, re.S).group(0)
+    assert PT_EN in crumbs and "Phường" not in crumbs
+    assert f"{PT_EN}: on-time rate in October 2025" in page
+    assert "UBND" not in page and "Phường" not in page
+    # the Vietnamese page of the same report: Vietnamese names
+    vi = _text(client_for(named_archive.users["sup_pt"]).get("/phan-tich/2025-10/don-vi/ubnd-phan-thiet"))
+    assert "UBND Phường Phan Thiết: tỷ lệ xử lý đúng hạn" in vi and PT_EN not in vi
+    # the English Word file: the same English names; the Vietnamese one keeps the Vietnamese names
+    word = docx.Document(io.BytesIO(c.get("/phan-tich/2025-10/don-vi/ubnd-phan-thiet/tai-ve/en.docx").content))
+    paragraphs = [p.text for p in word.paragraphs]
+    assert PT_EN in paragraphs and f"Responsible unit: {PT_EN}" in paragraphs
+    assert not any("Phường" in p or "UBND" in p for p in paragraphs), paragraphs
+    word_vi = docx.Document(io.BytesIO(c.get("/phan-tich/2025-10/don-vi/ubnd-phan-thiet/tai-ve/vi.docx").content))
+    assert "Đơn vị chịu trách nhiệm: UBND Phường Phan Thiết" in [p.text for p in word_vi.paragraphs]
+
+
+def test_a_finding_stored_without_an_english_name_still_renders(named_archive):
+    from tinhso.analysis.models import MonthlyReport
+
+    # A report archived before findings carried unit_name_en (and before the row had the column).
+    item = MonthlyReport.objects.get(unit_code="68")
+    data = item.data
+    for stored in data["findings"]:
+        del stored["unit_name_en"]
+    MonthlyReport.objects.filter(pk=item.pk).update(data=data, unit_name_en="", revision=item.revision + 1)
+    page = _text(english_client(named_archive.users["op"]).get("/phan-tich/2025-10"))
+    assert "UBND Phường Phan Thiết: on-time rate in October 2025 was 40.0%" in page  # the Vietnamese name
+    assert "The People's Committee of Phường Mũi Né should inspect" in page
+    vi = _text(client_for(named_archive.users["op"]).get("/phan-tich/2025-10"))
+    assert "UBND Phường Phan Thiết: tỷ lệ xử lý đúng hạn" in vi
+
+
+def test_the_migration_fills_the_english_name_of_archived_reports(named_archive):
+    import importlib
+
+    from django.apps import apps
+
+    from tinhso.analysis.models import MonthlyReport
+
+    migration = importlib.import_module("tinhso.analysis.migrations.0004_monthlyreport_unit_name_en")
+    MonthlyReport.objects.update(unit_name_en="")
+    migration.fill_english_names(apps, None)
+    assert dict(MonthlyReport.objects.values_list("unit_code", "unit_name_en")) == {
+        "68": "Lam Dong Province", "ubnd-phan-thiet": PT_EN, "ubnd-mui-ne": MN_EN, "so-y-te": SYT_EN}

@@ -237,3 +237,19 @@ def test_plan_indicators_that_changed_status(world):
     first = headline.figures(MONTH, headline.province_scope(), plan_now=now)
     assert first["plan"]["changed"] == [] and first["plan"]["compared"] is False
     assert "Chưa có báo cáo tháng trước" in render.html({"headline": first, "findings": []}, "vi")
+
+
+def test_english_text_names_the_unit_in_english_and_old_findings_fall_back(detector_templates):
+    stored = finding(unit_name_en="People's Committee of Phan Thiet Ward").as_dict()
+    assert text.finding_text(stored, "en") == {
+        "finding": "Traffic reports at People's Committee of Phan Thiet Ward rose to 42 (+12.5\u00a0pp).",
+        "action": "People's Committee of Phan Thiet Ward should look into the cause.",
+        "rule": "MSTL residual z ≥ 3.09 (α = 0.001)"}
+    assert text.finding_text(stored, "vi")["finding"] == "Phản ánh Giao thông tại UBND Phường Phan Thiết tăng lên 42 (+12,5 điểm\u00a0%)."
+    assert render.finding_view(stored, "en")["unit_name"] == "People's Committee of Phan Thiet Ward"
+    assert render.finding_view(stored, "vi")["unit_name"] == "UBND Phường Phan Thiết"
+    # stored before findings carried the English name (no key), or of a unit without one (""): the Vietnamese name
+    old = {k: v for k, v in stored.items() if k != "unit_name_en"}
+    for without in (old, {**stored, "unit_name_en": ""}):
+        assert text.finding_text(without, "en")["finding"] == "Traffic reports at UBND Phường Phan Thiết rose to 42 (+12.5\u00a0pp)."
+        assert render.finding_view(without, "en")["unit_name"] == "UBND Phường Phan Thiết"

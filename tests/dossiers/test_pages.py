@@ -91,7 +91,11 @@ def test_agency_page_and_english(loaded):
     client = Client()
     client.cookies["django_language"] = "en"
     html = client.get(f"/dich-vu-cong/co-quan/{AGENCY}", {"period": PERIOD}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Sở Tư pháp" in html and "Score and rank over time" in html and "pauses the clock" in html
+    agency = Agency.objects.get(code=AGENCY)
+    assert agency.name_en and agency.name_en in html and "Score and rank over time" in html and "pauses the clock" in html
+    assert agency.name not in html  # the page's title and heading in English only
+    vietnamese = Client().get(f"/dich-vu-cong/co-quan/{AGENCY}", {"period": PERIOD}).content.decode()
+    assert f"<h1>{agency.name}</h1>" in vietnamese and agency.name_en not in vietnamese
     assert Client().get("/dich-vu-cong/co-quan/khong-co").status_code == 404
 
 
@@ -113,12 +117,20 @@ def test_the_dossier_list_is_for_staff_and_unit_staff_see_their_own(loaded):
     english = ioc.get("/dich-vu-cong/ho-so", {"period": PERIOD, "bucket": "finished_late", "status": "10"})
     row = re.search(r"<tr><td>HS-03-LATE</td>.*?</tr>", english.content.decode(), re.S).group(0)
     assert "By post" in row and "Result returned" in row
+    assert Agency.objects.get(code=AGENCY).name_en in row and agency_name not in row
     assert '<option value="10" selected>Result returned</option>' in english.content.decode()
     health = _staff("health", "view_agency_dossiers", agencies=["so-y-te"])
     assert "HS-03-LATE" not in health.get("/dich-vu-cong/ho-so").content.decode()
     assert health.get("/dich-vu-cong/ho-so", {"agency": AGENCY}).status_code == 403
     own = health.get("/dich-vu-cong").content.decode()
     assert "/dich-vu-cong/co-quan/so-y-te" in own
+    # The league tables and one's own agency in English on an English page.
+    health.cookies["django_language"] = "en"
+    own = health.get("/dich-vu-cong", {"period": PERIOD}).content.decode()
+    for code in ("so-y-te", AGENCY):
+        english_name = Agency.objects.get(code=code).name_en
+        assert english_name and english_name in own, code
+    assert "Sở Y tế" not in own
 
 
 def test_due_soon_times_read_as_people_write_them(loaded, monkeypatch):

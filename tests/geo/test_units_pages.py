@@ -78,3 +78,20 @@ def test_home_and_nav_link_the_page_not_the_json(client):
     page = client.get("/").content.decode()
     assert 'href="/don-vi-hanh-chinh"' in page
     assert 'href="/api/v1/units?q=phan%20thiet">' not in page
+
+
+def test_the_province_is_named_in_the_pages_language(client, settings):
+    """The units page's heading and the home page name the installation's province in the page's
+    language: "Tỉnh Lâm Đồng" in Vietnamese, its registry English name "Lam Dong Province" in English."""
+    from tinhso.geo.models import Unit
+
+    settings.PROVINCE_CODE = "68"
+    province = Unit.objects.get(structure="current", level="province", code="68")
+    assert province.name == "Tỉnh Lâm Đồng" and province.name_en == "Lam Dong Province"
+    assert "Các xã, phường của Tỉnh Lâm Đồng" in client.get("/don-vi-hanh-chinh").content.decode()
+    assert "— Tỉnh Lâm Đồng</h1>" in client.get("/").content.decode()
+    client.cookies["django_language"] = "en"
+    units = client.get("/don-vi-hanh-chinh").content.decode()
+    home = client.get("/").content.decode()
+    assert "Lam Dong Province" in units and "Tỉnh Lâm Đồng" not in units
+    assert "— Lam Dong Province</h1>" in home and "Tỉnh Lâm Đồng" not in home

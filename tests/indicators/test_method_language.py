@@ -95,3 +95,22 @@ def test_units_of_measure_in_the_chosen_language():
         assert uom("hạng") == "rank" and uom("đơn vị lạ") == "đơn vị lạ" and uom("") == ""
     with translation.override("vi"):
         assert uom("hạng") == "hạng"
+
+
+@pytest.mark.django_db
+def test_units_named_in_the_chosen_language():
+    """The plan's province and the province it merged into read "Binh Thuan Province" and "Lam Dong
+    Province" on English pages, "Tỉnh Bình Thuận" and "Tỉnh Lâm Đồng" on Vietnamese ones."""
+    from tinhso.indicators.models import Plan
+
+    setup.load_demo(out=lambda *a, **k: None)
+    unit = Plan.objects.get(code=PLAN).unit
+    assert unit.name == "Tỉnh Bình Thuận" and unit.name_en == "Binh Thuan Province"
+    client = Client()
+    for url in ("/ke-hoach", f"/ke-hoach/{PLAN}", f"/ke-hoach/{PLAN}/hop-nhat"):
+        assert "Tỉnh Bình Thuận" in client.get(url).content.decode(), url
+    client.cookies["django_language"] = "en"
+    for url in ("/ke-hoach", f"/ke-hoach/{PLAN}", f"/ke-hoach/{PLAN}/hop-nhat"):
+        page = client.get(url).content.decode()
+        assert "Binh Thuan Province" in page and "Tỉnh Bình Thuận" not in page, url
+    assert "Lam Dong Province" in client.get("/ke-hoach").content.decode()

@@ -494,3 +494,27 @@ def test_the_wall_leads_each_viewer_to_a_queue_they_may_open(world, client):
         config = json.loads(re.search(r'id="ioc-config" type="application/json">(.*?)</script>', page, re.S).group(1))
         assert config["queue"] == queue
         client.logout()
+
+
+def test_the_wall_names_units_in_the_pages_language(world, client):
+    """An English wall names handling units and communes in English (the API carries both names, the
+    page's script picks one); the chosen unit's heading is its name, not its code."""
+    from tinhso.reports.models import HandlingUnit
+
+    HandlingUnit.objects.filter(code="ubnd-phan-thiet").update(name_en="People's Committee of Phan Thiet Ward")
+    _populate(world, timezone.localdate(), n=20)
+    client.force_login(world.users["op"])
+    _grant(world.users["op"])
+    api = client.get("/api/v1/ioc/summary?period=month").json()
+    row = next(u for u in api["reports"]["units"] if u["code"] == "ubnd-phan-thiet")
+    assert row["name"] == "UBND Phường Phan Thiết" and row["name_en"] == "People's Committee of Phan Thiet Ward"
+    communes = {c["name"]: c["name_en"] for c in api["reports"]["communes"]}
+    assert communes and all(en for en in communes.values()), communes
+    client.cookies["django_language"] = "en"
+    html = client.get("/ioc?period=month&unit=ubnd-phan-thiet").content.decode()
+    assert '<span id="unit-name">People&#x27;s Committee of Phan Thiet Ward</span>' in html
+    assert '<option value="ubnd-phan-thiet">People&#x27;s Committee of Phan Thiet Ward</option>' in html
+    assert "UBND Phường Phan Thiết" not in html
+    client.cookies["django_language"] = "vi"
+    html = client.get("/ioc?period=month&unit=ubnd-phan-thiet").content.decode()
+    assert '<span id="unit-name">UBND Phường Phan Thiết</span>' in html

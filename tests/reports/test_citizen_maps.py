@@ -100,8 +100,8 @@ def test_nearby_and_place_are_rate_limited_and_validate_input(world, settings):
 def test_place_names_commune_and_province(world):
     p = world.phan_thiet
     body = Client().get("/api/v1/reports/place", {"lat": p.lat, "lon": p.lon}).json()
-    assert body["commune"]["name"] == "Phường Phan Thiết"
-    assert body["province"] == {"code": "68", "name": "Tỉnh Lâm Đồng"}
+    assert body["commune"]["name"] == "Phường Phan Thiết" and body["commune"]["name_en"] == "Phan Thiet Ward"
+    assert body["province"] == {"code": "68", "name": "Tỉnh Lâm Đồng", "name_en": "Lam Dong Province"}
 
 
 @pytest.mark.django_db

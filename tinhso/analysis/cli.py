@@ -16,6 +16,7 @@ def cmd_monthly(args: argparse.Namespace) -> int:
     item = report.generate(month, args.unit or None)
     paths = report.write_files(item.data, args.out, args.lang)
     print(json.dumps({"month": item.month_label, "unit": item.unit_code, "name": item.unit_name,
+                      "name_en": item.unit_name_en,
                       "findings": item.findings_count, "synthetic": item.synthetic,
                       "files": [str(p) for p in paths]}, ensure_ascii=False, indent=2))
     return 0

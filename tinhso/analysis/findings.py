@@ -3,14 +3,16 @@
 A :class:`Finding` is one thing worth a leader's attention (a category rising in a commune, a
 ward whose on-time rate collapsed, a cluster of reports in one street…). It carries:
 
-- who should act (``unit_code``/``unit_name``/``unit_kind``) — the responsible unit;
+- who should act (``unit_code``/``unit_name``/``unit_kind``) — the responsible unit, with its English
+  name in ``unit_name_en`` ("" when it has none: English text then uses ``unit_name``);
 - every number its sentence uses (``figures``), so the text is a pure function of the data;
 - the rule that produced it (``rule``, with its parameters) and a ``confidence`` in [0, 1];
 - the evidence: links to the records behind it and an optional series for a chart.
 
 Sentences come from Jinja2 templates keyed by ``kind`` (``finding_vi``/``finding_en`` and
 ``action_vi``/``action_en`` in the detector's entry of ``data/detectors.toml``). Templates may use
-only ``figures``, ``subject`` and the unit fields, with these filters provided by the renderer
+only ``figures``, ``subject`` and the unit fields (``unit_name`` is the English name in English text,
+when the unit has one), with these filters provided by the renderer
 (Babel, Vietnamese or English formats): ``num`` (1.234 / 1,234), ``pct`` (a fraction 0–1 →
 "12,5 %"), ``pp`` (a difference of fractions → "+3,2 điểm %"), ``signed`` (+3 / −3), ``date``,
 ``month`` ("tháng 10/2025" / "October 2025").
@@ -63,6 +65,7 @@ class Finding:
     links: list[Link] = dataclasses.field(default_factory=list)
     series: Series | None = None
     area: str = "reports"          # "reports" | "dossiers" | "plan" | "indices"
+    unit_name_en: str = ""         # the unit's English name ("": English text falls back to unit_name)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -74,8 +74,10 @@ def province_scope() -> Scope:
     from tinhso.geo.models import Unit
 
     unit = Unit.objects.filter(structure="current", level="province", code=settings.PROVINCE_CODE).first()
-    name = unit.name if unit else f"Tỉnh {settings.PROVINCE_CODE}"
-    return Scope("province", settings.PROVINCE_CODE, name, getattr(unit, "name_en", "") or name)
+    if unit is None:
+        return Scope("province", settings.PROVINCE_CODE, f"Tỉnh {settings.PROVINCE_CODE}",
+                     f"Province {settings.PROVINCE_CODE}")
+    return Scope("province", settings.PROVINCE_CODE, unit.name, unit.name_en or unit.name)
 
 
 def unit_scope(code: str) -> Scope:

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tinhso.core.i18n import pick
+
 
 class MonthlyReport(models.Model):
     """A month's analysis for the province (``unit_code`` = the province code, ``scope`` province) or
@@ -22,6 +24,8 @@ class MonthlyReport(models.Model):
     scope = models.CharField(verbose_name=_("phạm vi"), max_length=10, choices=Scope.choices)
     unit_code = models.CharField(verbose_name=_("mã đơn vị"), max_length=60, help_text="Province code, or the handling unit's code")
     unit_name = models.CharField(verbose_name=_("tên đơn vị"), max_length=200)
+    unit_name_en = models.CharField(verbose_name=_("tên tiếng Anh"), max_length=200, blank=True, default="",
+                                    help_text="The unit's English name (English pages; empty: the Vietnamese name)")
     data = models.JSONField(verbose_name=_("nội dung"), default=dict)
     findings_count = models.PositiveIntegerField(verbose_name=_("số khuyến nghị"), default=0)
     synthetic = models.BooleanField(verbose_name=_("dữ liệu mô phỏng"), default=False, help_text="Computed from synthetic (demo) data")
@@ -46,3 +50,8 @@ class MonthlyReport(models.Model):
     @property
     def month_label(self) -> str:
         return f"{self.month:%Y-%m}"
+
+    @property
+    def local_unit_name(self) -> str:
+        """The unit's name in the page's language (its English name on an English page, when it has one)."""
+        return pick(self.unit_name, self.unit_name_en)

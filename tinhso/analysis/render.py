@@ -105,7 +105,7 @@ def finding_view(finding: dict, lang: str, *, chart_format: str = "svg") -> dict
                               observed_label=LABELS[lang]["observed"], expected_label=LABELS[lang]["expected"],
                               fmt=chart_format)
     return {
-        "kind": finding["kind"], "unit_name": finding["unit_name"], "unit_code": finding["unit_code"],
+        "kind": finding["kind"], "unit_name": text.unit_name(finding, lang), "unit_code": finding["unit_code"],
         "finding": words["finding"], "action": words["action"], "rule": words["rule"],
         "confidence": text.pct(finding["confidence"], lang, 0),
         "links": [{"label": link[f"label_{lang}"], "url": _absolute(link["url"])} for link in finding.get("links") or []],
@@ -124,7 +124,7 @@ def document(data: dict, lang: str, *, chart_format: str = "svg") -> dict:
     words = LABELS[lang]
     head = data["headline"]
     scope = head["scope"]
-    name = scope["name"] if lang == "vi" else scope["name_en"]
+    name = scope["name"] if lang == "vi" else (scope.get("name_en") or scope["name"])
     month_text = text.month(head["month"], lang)
     reports = head["reports"]
     report_items = [item_sentence(i, lang) for i in reports["items"]]

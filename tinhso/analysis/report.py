@@ -76,6 +76,7 @@ def generate(month: dt.date, unit: str | None = None, *, source: headline.Dossie
             report = MonthlyReport(month=month, unit_code=scope["code"], created_at=now, revision=0)
         report.scope = scope["kind"]
         report.unit_name = scope["name"]
+        report.unit_name_en = scope.get("name_en") or ""
         report.data = data
         report.findings_count = len(data["findings"])
         report.synthetic = data["synthetic"]

@@ -154,8 +154,17 @@ def detector_templates() -> dict:
     return _load("detectors.toml")
 
 
+def unit_name(finding: dict, lang: str) -> str:
+    """The responsible unit's name in ``lang``: in English its ``unit_name_en`` when it has one (findings
+    stored before they carried it, or of a unit without an English name, keep the Vietnamese name)."""
+    if lang == "en":
+        return finding.get("unit_name_en") or finding["unit_name"]
+    return finding["unit_name"]
+
+
 def finding_text(finding: dict, lang: str) -> dict:
-    """``{"finding": …, "action": …}`` for a finding (as a dict) in ``lang``, from its kind's templates.
+    """``{"finding": …, "action": …}`` for a finding (as a dict) in ``lang``, from its kind's templates
+    (``unit_name`` in them is the unit's name in ``lang``, see :func:`unit_name`).
 
     A finding whose kind has no templates is an error, not a silent omission."""
     entry = detector_templates().get(finding["kind"])
@@ -163,7 +172,7 @@ def finding_text(finding: dict, lang: str) -> dict:
         raise UserError("no_template", f"Chưa có mẫu câu cho phát hiện {finding['kind']!r}",
                         f"No sentence template for finding {finding['kind']!r}")
     context = {"figures": finding["figures"], "subject": finding.get("subject") or {},
-               "unit_code": finding["unit_code"], "unit_name": finding["unit_name"],
+               "unit_code": finding["unit_code"], "unit_name": unit_name(finding, lang),
                "unit_kind": finding["unit_kind"]}
     out = {"finding": render(entry[f"finding_{lang}"], lang, **context)}
     action = entry.get(f"action_{lang}")

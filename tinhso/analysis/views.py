@@ -20,9 +20,11 @@ from tinhso.analysis import access, headline, report
 from tinhso.analysis import render as document
 from tinhso.analysis.models import MonthlyReport
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import english_now
 
 FILE_RE = re.compile(r"^(vi|en)\.(html|pdf|docx)$")
 BODY_SECONDS = 3600
+BODY_VERSION = 2  # 2: English unit names
 
 
 def _lang() -> str:
@@ -68,7 +70,8 @@ def _get(allowed, month: str, unit: str | None) -> MonthlyReport:
 
 
 def _body(item: MonthlyReport, lang: str) -> str:
-    key = f"analysis:body:{item.pk}:{item.revision}:{lang}"
+    # BODY_VERSION: bumped when the rendering changes, so that no page shows a body cached before.
+    key = f"analysis:body:{BODY_VERSION}:{item.pk}:{item.revision}:{lang}"
     body = cache.get(key)
     if body is None:
         body = document.html(item.data, lang, standalone=False)
@@ -101,7 +104,9 @@ def index(request, allowed):
 def month_page(request, allowed, month: str):
     """The province's report of the month (province-wide staff) and the unit reports in scope."""
     start = headline.month_start(month)
-    units = _visible(allowed).filter(month=start, scope=MonthlyReport.Scope.UNIT).order_by("unit_name")
+    units = _visible(allowed).filter(month=start, scope=MonthlyReport.Scope.UNIT).order_by("unit_name", "unit_code")
+    if english_now():  # listed by the name shown
+        units = sorted(units, key=lambda u: (u.local_unit_name.casefold(), u.unit_code))
     province = None
     if allowed is access.ALL:
         province = MonthlyReport.objects.filter(month=start, scope=MonthlyReport.Scope.PROVINCE).first()

@@ -21,6 +21,25 @@ def english_now() -> bool:
     return (translation.get_language() or "vi").startswith("en")
 
 
+def pick(vi: str, en: str) -> str:
+    """``en`` on an English page when there is one, else ``vi``."""
+    return en if en and english_now() else vi
+
+
+def local_name(obj) -> str:
+    """The name of a unit, agency, handling unit or category in the active language: its ``name_en``
+    on an English page when it has one, else its Vietnamese ``name`` (or ``name_vi``). Works on model
+    instances and on dicts with the same keys; ``None`` gives ""."""
+    if obj is None or obj == "":
+        return ""
+    if isinstance(obj, dict):
+        vi, en = obj.get("name") or obj.get("name_vi") or "", obj.get("name_en") or ""
+    else:
+        vi = getattr(obj, "name", None) or getattr(obj, "name_vi", None) or ""
+        en = getattr(obj, "name_en", None) or ""
+    return pick(vi, en)
+
+
 class BilingualLabels(dict):
     """``{value: (Vietnamese, English)}`` of a ``TextChoices`` class, each filled on first use."""
 

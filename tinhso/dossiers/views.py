@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import pick
 from tinhso.dossiers import access, service, store
 from tinhso.dossiers import engine as engines
 from tinhso.dossiers.indicators import GROUPS, compute_many
@@ -132,10 +133,15 @@ def _buckets(unit: dict, period: Period, agency: str | None, english: bool) -> l
              "href": _link(period=period.code, bucket=c, agency=agency)} for c, vi, en in BUCKETS]
 
 
-def _league(doc: dict, period: Period) -> list[dict]:
+def _agency_names(english: bool) -> dict[str, str]:
+    """``{agency code: its name in the page's language}`` (the English name where there is one)."""
+    return {code: en if english and en else vi for code, vi, en in Agency.objects.values_list("code", "name", "name_en")}
+
+
+def _league(doc: dict, period: Period, names: dict[str, str]) -> list[dict]:
     rows = []
     for u in doc["units"]:
-        rows.append({**u, "href": f"/dich-vu-cong/co-quan/{u['code']}?period={period.code}",
+        rows.append({**u, "name": names.get(u["code"], u["name"]), "href": f"/dich-vu-cong/co-quan/{u['code']}?period={period.code}",
                      "dossiers": _link(period=period.code, agency=u["code"]),
                      "group_list": [u["groups"].get(g) for g in GROUPS]})
     return rows
@@ -171,6 +177,9 @@ def _due_soon(request, agency: str | None) -> dict | None:
             result["agencies"] = [{"code": a["code"], "name": a["name"], "count": a["count"], "officers": []}
                                   for a in result["agencies"]]
     result["detailed"] = allowed is not False
+    names = _agency_names(_english(request))
+    for a in result["agencies"]:
+        a["name"] = names.get(a["code"], a["name"])
     # The page shows local times as people read them ("09/12/2026 08:52"), not the API's ISO text.
     result["until_text"] = _local_text(result["until"])
     for a in result["agencies"]:
@@ -208,10 +217,11 @@ def index(request):
     communes = cached_indicators(period.code, "commune")
     series = _series(period, "province", None)
     english = _english(request)
+    names = _agency_names(english)
     return render(request, "dossiers/index.html", {
         **_common(request, period), "province": province, "groups": _group_rows(province, english),
         "buckets": _buckets(province, period, None, english),
-        "departments": _league(agencies, period), "communes": _league(communes, period),
+        "departments": _league(agencies, period, names), "communes": _league(communes, period, names),
         "chart": {"series": series, "groups": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
                   "labels": {"total": "Total (of 100)" if english else "Tổng điểm (/100)",
                              "rank": "Rank" if english else "Thứ hạng"}},
@@ -235,7 +245,7 @@ def agency_page(request, code: str):
     for key, ind in (unit or {}).get("indicators", {}).items():
         indicators.append({"code": key, **ind})
     return render(request, "dossiers/agency.html", {
-        **_common(request, period), "agency": agency, "unit": unit, "empty": not store.files(),
+        **_common(request, period), "agency": agency, "agency_name": pick(agency.name, agency.name_en), "unit": unit, "empty": not store.files(),
         "groups": _group_rows(unit, english), "buckets": _buckets(unit, period, code, english),
         "indicators": indicators, "all_dossiers": _link(period=period.code, agency=code),
         "chart": {"series": _series(period, level, code) if store.files() else [],
@@ -273,7 +283,7 @@ def dossier_list(request):
     pages = max(1, -(-result["total"] // result["page_size"]))
     english = _english(request)
     agencies = Agency.objects.all() if allowed is access.ALL else Agency.objects.filter(code__in=allowed)
-    names = dict(Agency.objects.filter(code__in={i["agency"] for i in result["items"]}).values_list("code", "name"))
+    names = _agency_names(english)
     for item in result["items"]:  # the codes named, the times as people read them
         item["agency_name"] = names.get(item["agency"], item["agency"])
         item["status_text"] = _label(STATUSES, item.get("status"), english)
@@ -285,7 +295,7 @@ def dossier_list(request):
         "synthetic": any(i["synthetic"] for i in result["items"]),
         "buckets": [(c, en if english else vi) for c, vi, en in BUCKETS],
         "statuses": [(str(c), en if english else vi) for c, (vi, en) in STATUSES.items()],
-        "agencies": agencies,
+        "agencies": [(a.code, names.get(a.code, a.name)) for a in agencies],
         "csv": "/api/v1/dossiers/records.csv?" + urlencode(query),
         "prev": _link(**query, page=page - 1) if page > 1 else None,
         "next": _link(**query, page=page + 1) if page < pages else None,

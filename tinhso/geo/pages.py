@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import local_name
 from tinhso.geo import registry
 from tinhso.geo.models import Boundary, Level, Structure, Unit
 
@@ -40,7 +41,7 @@ def _row(unit: Unit) -> dict:
     return {"code": unit.code, "name": unit.name_en if _english() and unit.name_en else unit.name,
             "name_vi": unit.name, "level": LEVEL_LABELS.get(unit.level, unit.level),
             "structure": unit.structure, "structure_label": STRUCTURE_LABELS.get(unit.structure, unit.structure),
-            "parent": unit.parent.name if unit.parent_id and unit.parent else "", "url": unit_url(unit),
+            "parent": local_name(unit.parent) if unit.parent_id and unit.parent else "", "url": unit_url(unit),
             "valid_to": unit.valid_to}
 
 

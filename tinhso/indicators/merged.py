@@ -64,7 +64,7 @@ def combine_year(indicator: Indicator, period: int, formers: list, edges: dict, 
         parts.append((unit, obs))
     entry: dict = {
         "period": period,
-        "parts": [{"unit": unit_ref(u), "name": u.name, "value": o.value, "qualifier": o.qualifier,
+        "parts": [{"unit": unit_ref(u), "name": u.name, "name_en": u.name_en, "value": o.value, "qualifier": o.qualifier,
                    "source": o.source.title, "source_url": o.source.url} for u, o in parts],
         "value": None, "qualifier": "",
     }
@@ -74,7 +74,7 @@ def combine_year(indicator: Indicator, period: int, formers: list, edges: dict, 
         return entry
     if missing:
         entry["status"] = INCOMPLETE
-        entry["missing"] = [{"unit": unit_ref(u), "name": u.name} for u in missing]
+        entry["missing"] = [{"unit": unit_ref(u), "name": u.name, "name_en": u.name_en} for u in missing]
         return entry
     if any(not edges[u.pk].whole for u, _ in parts):
         entry["status"] = PARTIAL_TERRITORY
@@ -137,7 +137,7 @@ def merged_view(unit: str, indicator_codes: list[str] | None = None) -> dict:
         })
     return {
         "unit": {"ref": unit_ref(target), "name": target.name},
-        "formers": [{"ref": unit_ref(e.old), "name": e.old.name, "whole": e.whole, "source": e.source}
+        "formers": [{"ref": unit_ref(e.old), "name": e.old.name, "name_en": e.old.name_en, "whole": e.whole, "source": e.source}
                     for e in edges],
         "indicators": result,
         "statuses": {k: {"vi": vi, "en": en} for k, (vi, en) in STATUS_LABELS.items()},

@@ -42,6 +42,10 @@ class ProvinceGroup:
     def name(self) -> str:
         return self.province.name if self.province else "—"
 
+    @property
+    def name_en(self) -> str:
+        return self.province.name_en if self.province else ""
+
 
 def by_province(queryset=None) -> list[ProvinceGroup]:
     """``[ProvinceGroup(province, [{"plan", "former", "former_name"}…])]``, newest plan first in each."""

@@ -107,25 +107,27 @@ def load_demo() -> dict:
     return import_file(DEMO_FILE.read_bytes(), DEMO_FILE.name)
 
 
-def _units_of(province_code: str) -> list[tuple[str, str, str]]:
-    """(structure, code, name) of a current province and of the former provinces merged into it."""
+def _units_of(province_code: str) -> list[tuple[str, str, str, str]]:
+    """(structure, code, name, English name) of a current province and of the former provinces merged
+    into it."""
     from tinhso.geo.models import Level, Structure, Succession, Unit
 
-    units = [(Structure.CURRENT.value, u.code, u.name)
+    units = [(Structure.CURRENT.value, u.code, u.name, u.name_en)
              for u in Unit.objects.filter(structure=Structure.CURRENT, level=Level.PROVINCE, code=province_code)]
     for edge in (Succession.objects.filter(new__code=province_code, new__structure=Structure.CURRENT,
                                            old__level=Level.PROVINCE).select_related("old").order_by("old__code")):
-        units.append((Structure.LEGACY.value, edge.old.code, edge.old.name))
+        units.append((Structure.LEGACY.value, edge.old.code, edge.old.name, edge.old.name_en))
     return units
 
 
 def rank_history(province_code: str) -> dict:
-    """``{"available", "series": [{"index", "label", "structure", "unit_code", "unit_name", "points"}]}``."""
+    """``{"available", "series": [{"index", "label", "label_en", "structure", "unit_code", "unit_name",
+    "unit_name_en", "points"}]}``."""
     units = _units_of(province_code)
     series = []
     for index in PublishedResult.objects.order_by("index").values_list("index", flat=True).distinct():
         periods = sorted(set(PublishedResult.objects.filter(index=index).values_list("period", flat=True)))
-        for structure, code, name in units:
+        for structure, code, name, name_en in units:
             rows = {r.period: r for r in PublishedResult.objects.filter(index=index, structure=structure,
                                                                         unit_code=code)}
             relevant = [p for p in periods if p in rows or structure == "legacy" and p < "2025"
@@ -134,7 +136,8 @@ def rank_history(province_code: str) -> dict:
                 continue
             series.append({
                 "index": index, "label": f"{LABELS.get(index, index.upper())} · {name}",
-                "structure": structure, "unit_code": code, "unit_name": name,
+                "label_en": f"{LABELS.get(index, index.upper())} · {name_en or name}",
+                "structure": structure, "unit_code": code, "unit_name": name, "unit_name_en": name_en or name,
                 "points": [{"period": p, "rank": rows[p].rank if p in rows else None,
                             "of": rows[p].of_total if p in rows else None,
                             "score": rows[p].score if p in rows else None,

@@ -214,20 +214,21 @@ def _change(now_value, before_value):
 
 def _names():
     """Codes and names of handling units, categories and the province's communes (cached briefly)."""
-    names = cache.get("ioc:names")
+    names = cache.get("ioc:names:2")
     if names is None:
         from tinhso.geo.models import Unit
         from tinhso.reports.models import Category, HandlingUnit
 
         names = {
-            "units": {pk: (code, name) for pk, code, name in HandlingUnit.objects.values_list("pk", "code", "name")},
+            "units": {pk: (code, name, en) for pk, code, name, en in
+                      HandlingUnit.objects.values_list("pk", "code", "name", "name_en")},
             "categories": {pk: (code, vi, en) for pk, code, vi, en in
                            Category.objects.values_list("pk", "code", "name_vi", "name_en")},
-            "communes": {pk: (code, name) for pk, code, name in Unit.objects.filter(
+            "communes": {pk: (code, name, en) for pk, code, name, en in Unit.objects.filter(
                 structure="current", level="commune", province_code=settings.PROVINCE_CODE)
-                .values_list("pk", "code", "name")},
+                .values_list("pk", "code", "name", "name_en")},
         }
-        cache.set("ioc:names", names, NAMES_SECONDS)
+        cache.set("ioc:names:2", names, NAMES_SECONDS)
     return names
 
 
@@ -253,8 +254,8 @@ def report_block(unit_id: int | None, bounds: dict, today: dt.date, rollups: boo
         league[uid] = _figures({})
     units = []
     for uid, f in league.items():
-        code, name = names["units"].get(uid, (None, "—"))
-        units.append({"code": code, "name": name, "received": f["received"], "resolved": f["resolved"],
+        code, name, name_en = names["units"].get(uid, (None, "—", ""))
+        units.append({"code": code, "name": name, "name_en": name_en, "received": f["received"], "resolved": f["resolved"],
                       "on_time_rate": f["on_time_rate"], "overdue": snap["overdue_by_unit"].get(uid, 0),
                       "open": snap["open_by_unit"].get(uid, 0), "median_handling_hours": f["median_handling_hours"],
                       "satisfaction_rate": f["satisfaction_rate"]})
@@ -264,10 +265,10 @@ def report_block(unit_id: int | None, bounds: dict, today: dt.date, rollups: boo
     communes = []
     for r in q.rows(f"{q.key('c')}, SUM(received) AS received, SUM(resolved) AS resolved, SUM(on_time) AS on_time",
                     f"{period[0]} AND {q.group('c')} IS NOT NULL", period[1], group=q.group("c"), dim="c"):
-        code, name = names["communes"].get(r["commune_id"], (None, None))
+        code, name, name_en = names["communes"].get(r["commune_id"], (None, None, ""))
         if code is None:
             continue
-        communes.append({"code": code, "name": name, "received": r["received"],
+        communes.append({"code": code, "name": name, "name_en": name_en, "received": r["received"],
                          "on_time_rate": _rate(r["on_time"], r["resolved"]),
                          "overdue": snap["overdue_by_commune"].get(r["commune_id"], 0)})
 
@@ -337,6 +338,13 @@ def indicator_block() -> dict:
     status = optional_import("tinhso.indicators.status")
     plans = []
     if status is not None:
+        from django.utils import translation
+
+        from tinhso.indicators import units as uom
+
+        def english_unit(text: str) -> str:
+            with translation.override("en"):
+                return uom.label(text)
         from tinhso.indicators.models import Plan
 
         year = timezone.localdate().year
@@ -357,6 +365,7 @@ def indicator_block() -> dict:
                 "indicators": [{"code": e["code"], "name": e["name"], "name_en": e["name_en"], "pillar": e["pillar"],
                                 "status": e["status"], "latest": (e["latest"] or {}).get("value"),
                                 "target": e["target"], "unit_of_measure": e["unit_of_measure"],
+                                "unit_of_measure_en": english_unit(e["unit_of_measure"]),
                                 "series": e["series"], "forecast": e["forecast"]}
                                for e in result["indicators"]],
                 "classes": result["summary"]["classes"],
@@ -381,7 +390,7 @@ def summary(*, period: str = "today", unit: str | None = None, today: dt.date | 
     bounds = period_bounds(period, today)
     unit_id = None
     if unit:
-        unit_id = next((pk for pk, (code, _) in _names()["units"].items() if code == unit), None)
+        unit_id = next((pk for pk, (code, *_) in _names()["units"].items() if code == unit), None)
         if unit_id is None:
             raise UserError("unknown_unit", f"Không có đơn vị {unit!r}", f"No unit {unit!r}", field="unit", status=404)
     aggregates.refresh_if_due()

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from tinhso.core import clientaddr, ratelimit
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import local_name
 from tinhso.ioc import access, summary
 from tinhso.ioc.models import Camera
 from tinhso.web import basemap
@@ -95,7 +96,9 @@ def _render_wall(request, figures: dict, *, public: bool):
     from tinhso.reports.models import HandlingUnit
 
     units = [] if public else list(HandlingUnit.objects.filter(active=True).order_by("kind", "name")
-                                   .values("code", "name"))
+                                   .values("code", "name", "name_en"))
+    chosen = (HandlingUnit.objects.filter(code=figures["unit"]).values("name", "name_en").first()
+              if figures["unit"] else None)
     queue = "" if public else reports_queue(request.user)
     config = {
         "queue": queue,
@@ -115,6 +118,7 @@ def _render_wall(request, figures: dict, *, public: bool):
     context = {
         "defs": {k: v[lang] for k, v in figures["definitions"].items()},
         "figures": figures, "r": figures["reports"], "public": public, "units": units,
+        "unit_name": local_name(chosen) if chosen else figures["unit"] or "",
         "config": config,
         "queue": queue,
         "periods": summary.PERIODS, "any_synthetic": figures["reports"].get("synthetic_shown", figures["reports"]["synthetic"]) > 0,

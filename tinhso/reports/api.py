@@ -215,9 +215,13 @@ class NearbyOut(Schema):
     url: str = ""
 
 
+class PlaceRef(Ref):
+    name_en: str = ""  # the English name ("Phan Thiet Ward"): the form shows the reader's language
+
+
 class PlaceOut(Schema):
-    commune: Ref
-    province: Ref
+    commune: PlaceRef
+    province: PlaceRef
 
 
 class SubmitOut(Schema):
@@ -492,15 +496,21 @@ def nearby(request, category: str, lat: float, lon: float):
 
 @router.get("/place", response={200: PlaceOut, **errors(400, 429)})
 def place(request, lat: float, lon: float):
-    """The commune and province of a point for the citizen form, or the same 400 ``outside_province``
-    error that submitting there would give ("Vị trí này thuộc tỉnh Khánh Hòa, ngoài tỉnh Lâm Đồng")."""
+    """The commune and province of a point for the citizen form (each with its English name, which the
+    form shows on English pages), or the same 400 ``outside_province`` error that submitting there
+    would give ("Vị trí này thuộc tỉnh Khánh Hòa, ngoài tỉnh Lâm Đồng")."""
     ratelimit.check(request, "track")
     from tinhso.geo.locator import locate
+    from tinhso.geo.models import Unit
 
     where = intake.locate_in_province(lat, lon)
     found = locate(where.lat, where.lon)
-    return {"commune": found["commune"], "province": {"code": where.province_code,
-                                                      "name": intake.province_name(where.province_code)}}
+    commune_en = Unit.objects.filter(pk=where.commune_id).values_list("name_en", flat=True).first()
+    province_en = (Unit.objects.filter(structure="current", level="province", code=where.province_code)
+                   .values_list("name_en", flat=True).first())
+    return {"commune": {**found["commune"], "name_en": commune_en or ""},
+            "province": {"code": where.province_code, "name": intake.province_name(where.province_code),
+                         "name_en": province_en or ""}}
 
 
 @router.get("/track/{code}", response={200: PublicReportOut, **errors(403, 429)})

@@ -30,13 +30,13 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from tinhso.core import ratelimit as core_ratelimit
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import english_now, local_name, pick
 from tinhso.core.text import nfc
 from tinhso.core.timebounds import check_year
 from tinhso.reports import (
@@ -100,12 +100,9 @@ REJECT_REASONS = {
 # Helpers
 
 
-def is_english() -> bool:
-    return (get_language() or "vi").startswith("en")
-
-
-def pick(vi: str, en: str) -> str:
-    return en if is_english() and en else vi
+# The page's language and a name in it: the shared helpers (tinhso.core.i18n), kept under these names
+# for this module's callers. ``pick(vi, en)``: ``en`` on an English page when there is one, else ``vi``.
+is_english = english_now
 
 
 def split_label(label) -> str:
@@ -122,9 +119,8 @@ def severity_label(severity: str) -> str:
 
 
 def category_name(category) -> str:
-    if isinstance(category, dict):
-        return pick(category.get("name", ""), category.get("name_en", ""))
-    return pick(category.name_vi, category.name_en)
+    """A category (model or the privacy views' dict) in the reader's language."""
+    return local_name(category)
 
 
 # History rows written outside the workflow (their actions are not transitions).
@@ -484,8 +480,8 @@ def public_list(request):
         return error_page(request, err)
     page = _page(request, qs)
     rows = [{"code": r.code, "category": category_name(r.category), "state": state_label(r.state),
-             "is_open": r.is_open, "commune": r.commune.name if r.commune_id else "",
-             "unit": r.handling_unit.name if r.handling_unit_id else "", "created_at": r.created_at,
+             "is_open": r.is_open, "commune": local_name(r.commune) if r.commune_id else "",
+             "unit": local_name(r.handling_unit) if r.handling_unit_id else "", "created_at": r.created_at,
              "description": r.description, "synthetic": r.synthetic} for r in page]
     geojson_query = urlencode({k: v for k, v in filters.items() if v})
     return render(request, "reports/public_list.html", {
@@ -541,12 +537,16 @@ def statistics(request):
         "units": stats.unit_stats(since=since, until=until),
         "categories": stats.category_stats(since=since, until=until),
         "names": {code: (vi, en) for code, vi, en in Category.objects.values_list("code", "name_vi", "name_en")},
+        "unit_names": {code: (vi, en) for code, vi, en in HandlingUnit.objects.values_list("code", "name", "name_en")},
         "any_synthetic": Report.objects.filter(synthetic=True).exists(),
     })
     units, categories = figures["units"], figures["categories"]
     for row in categories:
         if row["key"] in figures["names"]:
             row["name"] = pick(*figures["names"][row["key"]])
+    for row in units:  # the statistics (and their CSV) name units in Vietnamese; the page in the reader's language
+        if row["key"] in figures.get("unit_names", {}):
+            row["name"] = pick(*figures["unit_names"][row["key"]])
     query = urlencode({k: v for k, v in (("since", since_text), ("until", until_text)) if v and k not in errors})
     return render(request, "reports/stats.html", {
         "units": units, "categories": categories, "errors": errors, "since": since_text, "until": until_text,
@@ -564,7 +564,8 @@ def commune_polygons(request):
     from tinhso.geo import boundaries
 
     version = boundaries.active_version()
-    key = f"reports:basemap:{settings.PROVINCE_CODE}:{version.pk if version else 0}"
+    # "v2": the features carry ``name_en`` too (a body cached before that would lack it).
+    key = f"reports:basemap:v2:{settings.PROVINCE_CODE}:{version.pk if version else 0}"
     body = cache.get(key)
     if body is None:
         body = _province_geojson(version)
@@ -582,13 +583,14 @@ def _province_geojson(version) -> str:
     features = []
     if version is not None:
         rows = (Boundary.objects.filter(version=version, unit__province_code=settings.PROVINCE_CODE)
-                .values_list("unit__code", "unit__name", "wkb").order_by("unit__code"))
-        for code, name, wkb in rows:
+                .values_list("unit__code", "unit__name", "unit__name_en", "wkb").order_by("unit__code"))
+        for code, name, name_en, wkb in rows:
             geometry = shapely.simplify(shapely.from_wkb(bytes(wkb)), BASEMAP_TOLERANCE_DEG, preserve_topology=True)
             geometry = shapely.set_precision(geometry, 1e-5)
             if geometry.is_empty:
                 continue
-            features.append({"type": "Feature", "properties": {"code": code, "name": name},
+            # Both names: the body is cached for every reader; the map labels the reader's (map.js).
+            features.append({"type": "Feature", "properties": {"code": code, "name": name, "name_en": name_en},
                              "geometry": json.loads(shapely.to_geojson(geometry))})
     meta = {"version": version.pk if version else None, "quality": version.quality if version else None}
     return json.dumps({"type": "FeatureCollection", "boundary": meta, "features": features},
@@ -621,8 +623,8 @@ def _queue_rows(reports) -> list[dict]:
     for r in reports:
         deadline = sla.deadline_status(r, now, policy)
         rows.append({"code": r.code, "category": category_name(r.category), "state": r.state,
-                     "state_text": state_label(r.state), "commune": r.commune.name if r.commune_id else "",
-                     "unit": r.handling_unit.name if r.handling_unit_id else "", "created_at": r.created_at,
+                     "state_text": state_label(r.state), "commune": local_name(r.commune) if r.commune_id else "",
+                     "unit": local_name(r.handling_unit) if r.handling_unit_id else "", "created_at": r.created_at,
                      "due": deadline.due, "overdue": deadline.overdue, "near_due": deadline.near_due,
                      "paused": deadline.paused, "severity": severity_label(r.severity), "synthetic": r.synthetic,
                      "description": r.description, "group": getattr(r, "grp", None),
@@ -656,7 +658,11 @@ def _clean_post(post) -> dict:
 
 
 def _units() -> list[HandlingUnit]:
-    return list(HandlingUnit.objects.filter(active=True).order_by("kind", "name"))
+    """Active handling units by kind, then by the name the reader sees."""
+    from tinhso.core.text import fold
+
+    units = HandlingUnit.objects.filter(active=True).order_by("kind", "name")
+    return sorted(units, key=lambda u: (u.kind, fold(local_name(u)))) if english_now() else list(units)
 
 
 def _staff_detail_context(report: Report, view: dict, actor: Actor, action_error, posted) -> dict:
@@ -698,7 +704,7 @@ GROUP_LABELS = {"waiting": _lazy("Chờ bạn xử lý"), "overdue": _lazy("Quá
 
 def _queue_page(request, actor: Actor, kind: str, template: str, base: str):
     params = queue.Params.from_query(request.GET)
-    found = queue.staff_queue(actor, kind, params)
+    found = queue.staff_queue(actor, kind, params, english=english_now())
     map_view = request.GET.get("view") == "map"
     context = {
         "base": base, "params": params, "q": params.q, "state": params.state, "map_view": map_view,
@@ -759,10 +765,12 @@ def _sort_columns(params) -> list[dict]:
 
 
 def _unit_options() -> list[dict]:
-    """Units for the searchable picker: the name and its folded form (diacritic-insensitive match)."""
+    """Units for the searchable picker: the name in the reader's language, and the folded Vietnamese
+    and English names with the code (a diacritic-insensitive match on either name)."""
     from tinhso.core.text import fold
 
-    return [{"code": u.code, "name": u.name, "fold": fold(f"{u.name} {u.code}")} for u in _units()]
+    return [{"code": u.code, "name": local_name(u), "fold": fold(" ".join(n for n in (u.name, u.name_en, u.code) if n))}
+            for u in _units()]
 
 
 def _officer_options(actor: Actor) -> list[dict]:
@@ -887,7 +895,7 @@ def _route_hint(report: Report) -> str:
     from tinhso.reports import routing
 
     found = routing.route_report(report)
-    return found.unit.name if found.unit else ""
+    return local_name(found.unit) if found.unit else ""
 
 
 @staff_page(OPERATOR)
@@ -896,8 +904,9 @@ def ioc_detail(request, actor: Actor, code: str):
 
 
 def _unit_name(report: Report) -> str:
+    """The report's handling unit in the reader's language (for the confirmation message)."""
     # Read by id: after a transition the report's cached ``handling_unit`` may be the old one.
-    return HandlingUnit.objects.filter(pk=report.handling_unit_id).values_list("name", flat=True).first() or ""
+    return local_name(HandlingUnit.objects.filter(pk=report.handling_unit_id).values("name", "name_en").first())
 
 
 def _verify(report, actor, post, files):

@@ -61,12 +61,12 @@ def _category(report: Report) -> dict:
 
 def _unit(report: Report) -> dict | None:
     u = report.handling_unit
-    return {"code": u.code, "name": u.name, "kind": u.kind} if u else None
+    return {"code": u.code, "name": u.name, "name_en": u.name_en, "kind": u.kind} if u else None
 
 
 def _commune(report: Report) -> dict | None:
     c = report.commune
-    return {"code": c.code, "name": c.name} if c else None
+    return {"code": c.code, "name": c.name, "name_en": c.name_en} if c else None
 
 
 def _events(report: Report, *, public_only: bool) -> list[dict]:

@@ -42,21 +42,28 @@ def _state_filter(qs: QuerySet, state: str | None) -> QuerySet:
 
 _TEXT_FIELDS = ("search_text", "category__name_vi", "category__name_en", "commune__name_ascii")
 _STORED = ("search_text", "commune__name_ascii")
+# The pages (staff queues, the public list and its map) show communes in the reader's language, so
+# their search also matches the commune's English name ("phan thiet ward"): one more folded column
+# of the small joined commune table, like the category's names. Open311's ``q`` keeps its fields.
+PAGE_TEXT_FIELDS = (*_TEXT_FIELDS, "commune__name_en")
 
 
-def _text_filter(qs: QuerySet, q: str | None) -> QuerySet:
+def _text_filter(qs: QuerySet, q: str | None, fields: tuple[str, ...] = _TEXT_FIELDS) -> QuerySet:
     if not q:
         return qs
     q = q.strip()
     if q.upper().startswith("PA-"):
         return qs.filter(code__startswith=q.upper())  # codes are upper case: the code_like index serves it
     # Folded on both databases (tinhso.core.search): the report's stored search_text, the
-    # category's names and the commune's ASCII name; every word must occur in one of them.
-    aliases, cond = folded_q(_TEXT_FIELDS, q, stored=_STORED)
+    # category's names and the commune's ASCII name (and, for the pages, its English name);
+    # every word must occur in one of them.
+    aliases, cond = folded_q(fields, q, stored=_STORED)
     return qs.alias(**aliases).filter(cond)
 
 
-text_filter = _text_filter  # public name (Open311 ``q``)
+def text_filter(qs: QuerySet, q: str | None) -> QuerySet:
+    """The text search of Open311's ``q`` (its fields unchanged: no English commune names)."""
+    return _text_filter(qs, q)
 
 
 def operator_queue(actor: Actor, *, state: str | None = None, overdue_only: bool = False, q: str | None = None,
@@ -68,7 +75,7 @@ def operator_queue(actor: Actor, *, state: str | None = None, overdue_only: bool
     qs = _state_filter(qs, state) if state else qs.filter(state__in=OPEN_STATES)
     if overdue_only:
         qs = qs.filter(sla.overdue_q(now))
-    return _ordered(_text_filter(qs, q), now)
+    return _ordered(_text_filter(qs, q, PAGE_TEXT_FIELDS), now)
 
 
 def unit_inbox(actor: Actor, *, state: str | None = None, q: str | None = None,
@@ -77,7 +84,7 @@ def unit_inbox(actor: Actor, *, state: str | None = None, q: str | None = None,
     now = now or timezone.now()
     qs = visible_reports(actor).select_related("category", "handling_unit", "commune")
     qs = _state_filter(qs, state) if state else qs.filter(state__in=OPEN_STATES)
-    return _ordered(_text_filter(qs, q), now)
+    return _ordered(_text_filter(qs, q, PAGE_TEXT_FIELDS), now)
 
 
 class _ConstantIn(In):
@@ -153,6 +160,6 @@ def public_reports(*, category: str | None = None, commune: str | None = None, s
                             field="bbox") from None
         qs = qs.filter(lon__range=(west, east), lat__range=(south, north))
     if q and q.strip():
-        aliases, cond = folded_q(_TEXT_FIELDS, q, stored=_STORED)
+        aliases, cond = folded_q(PAGE_TEXT_FIELDS, q, stored=_STORED)
         qs = qs.alias(**aliases).filter(Q(code__startswith=q.strip().upper()) | cond)
     return qs.order_by("-created_at")

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models import DateTimeField as DateTimeOut
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from tinhso.core.cellsafe import csv_row
@@ -48,6 +49,8 @@ SORT_KEYS = {
     "code": "code", "created": "created_at", "deadline": "due", "state": "state",
     "category": "category__name_vi", "commune": "commune__name", "unit": "handling_unit__name",
 }
+# An English page shows (so sorts by) the English names, the Vietnamese one where there is none.
+ENGLISH_SORT_KEYS = {"category": "category__name_en", "commune": "commune__name_en", "unit": "handling_unit__name_en"}
 MAX_BULK = 200
 MAX_MAP_POINTS = 2000
 IOC_WAITING = (State.SUBMITTED, State.VERIFIED, State.RETURNED_TO_IOC, State.REOPENED)
@@ -115,7 +118,7 @@ def _base(actor: Actor, kind: str, params: Params, now: dt.datetime) -> QuerySet
         qs = qs.filter(state__in=OPEN_STATES)
     if params.overdue_only:
         qs = qs.filter(sla.overdue_q(now))
-    qs = queries._text_filter(qs, params.q or None)
+    qs = queries._text_filter(qs, params.q or None, queries.PAGE_TEXT_FIELDS)  # English commune names too
     if kind == UNIT:
         qs = qs.annotate(last_action=_latest_action())
     user_id = getattr(actor.user, "pk", None)
@@ -129,8 +132,17 @@ def _base(actor: Actor, kind: str, params: Params, now: dt.datetime) -> QuerySet
     )
 
 
-def staff_queue(actor: Actor, kind: str, params: Params, *, now: dt.datetime | None = None) -> Queue:
-    """The reader's queue (``kind`` is :data:`IOC` or :data:`UNIT`), filtered, ordered, with group counts."""
+def _sort_expression(name: str, english: bool):
+    key = SORT_KEYS[name]
+    if english and name in ENGLISH_SORT_KEYS:
+        return Coalesce(NullIf(F(ENGLISH_SORT_KEYS[name]), Value("")), F(key))
+    return F(key)
+
+
+def staff_queue(actor: Actor, kind: str, params: Params, *, now: dt.datetime | None = None,
+                english: bool = False) -> Queue:
+    """The reader's queue (``kind`` is :data:`IOC` or :data:`UNIT`), filtered, ordered, with group counts.
+    ``english``: a sort by category, commune or unit follows their English names (an English page)."""
     now = now or timezone.now()
     qs = _base(actor, kind, params, now)
     counts = {g: 0 for g in GROUPS}
@@ -144,8 +156,8 @@ def staff_queue(actor: Actor, kind: str, params: Params, *, now: dt.datetime | N
     if params.mine:
         qs = qs.filter(mine=0)
     if params.sort:
-        key = SORT_KEYS[params.sort.lstrip("-")]
-        field = F(key).desc(nulls_last=True) if params.sort.startswith("-") else F(key).asc(nulls_last=True)
+        key = _sort_expression(params.sort.lstrip("-"), english)
+        field = key.desc(nulls_last=True) if params.sort.startswith("-") else key.asc(nulls_last=True)
         qs = qs.order_by(field, "-created_at", "-pk")
     elif kind == UNIT:
         qs = qs.order_by("mine", "grp", F("due").asc(nulls_last=True), "-created_at", "-pk")

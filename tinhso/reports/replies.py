@@ -22,7 +22,8 @@ def fill(text: str, report: Report, *, english: bool = False) -> str:
         "category": (category.name_en or category.name_vi) if english else category.name_vi,
         "unit": ((report.handling_unit.name_en or report.handling_unit.name) if english
                  else report.handling_unit.name) if report.handling_unit_id else "",
-        "commune": report.commune.name if report.commune_id else "",
+        "commune": ((report.commune.name_en or report.commune.name) if english
+                    else report.commune.name) if report.commune_id else "",
     }
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 

@@ -317,8 +317,15 @@ def _render(findings) -> None:
         finding_text = _finding_text
     for f in findings:
         doc = json.loads(json.dumps(f.as_dict(), default=str))
+        # The responsible unit's English name is carried (every unit of these fixtures has one), and the
+        # English sentences use it, not the Vietnamese name.
+        assert doc["unit_name_en"] and doc["unit_name_en"] != doc["unit_name"], (doc["kind"], doc["unit_name"])
+        if "commune_vi" in doc["subject"]:
+            assert doc["subject"]["commune_en"] and doc["subject"]["commune_en"] != doc["subject"]["commune_vi"]
         for lang in ("vi", "en"):
             text = finding_text(doc, lang)
+            other = doc["unit_name_en"] if lang == "vi" else doc["unit_name"]
+            assert other not in f"{text['finding']} {text['action']}", (lang, text)
             assert text["finding"] and text["action"] and "{{" not in text["finding"]
             assert any(ch.isdigit() for ch in text["finding"]), text
             # The rule in the report's language from its template (with its parameters from the figures),

@@ -144,7 +144,8 @@ def clusters(ctx: Context) -> list[Finding]:
         lon = sum(r[7] for r in rows) / len(rows)
         days = [r[5].date() for r in rows]
         out.append(Finding(
-            kind=KIND, unit_code=commune.code, unit_name=commune.name, unit_kind="commune",
+            kind=KIND, unit_code=commune.code, unit_name=commune.name, unit_name_en=commune.name_en or "",
+            unit_kind="commune",
             severity=round(min(10.0, math.log1p(t["observed"]) + min(5.0, -math.log10(max(t["p"], 1e-300)) / 4)), 3),
             confidence=confidence(t["p"]),
             rule=f"grid cell {p['cell_m']:g} m vs its {hist_months}-month history, negative-binomial tail "
@@ -154,6 +155,7 @@ def clusters(ctx: Context) -> list[Finding]:
                      "first_day": min(days).isoformat(), "last_day": max(days).isoformat(),
                      "lat": round(lat, 5), "lon": round(lon, 5), "alpha": alpha, "history_months": hist_months},
             subject={"type": "cluster", "commune_code": commune.code, "commune_vi": commune.name,
+                     "commune_en": commune.name_en or commune.name,
                      "category": cat, "category_vi": cat_vi, "category_en": cat_en or cat_vi,
                      "lat": round(lat, 5), "lon": round(lon, 5)},
             links=[Link(f"Phản ánh {r[0]}", f"Report {r[0]}", f"/ioc/phan-anh/{r[0]}") for r in rows[:10]]))
@@ -287,14 +289,14 @@ def repeats(ctx: Context) -> list[Finding]:
             continue
         cats = Counter(c for _a, _b, c in found)
         out.append(Finding(
-            kind=KIND, unit_code=u.code, unit_name=u.name, unit_kind="commune",
+            kind=KIND, unit_code=u.code, unit_name=u.name, unit_name_en=u.name_en or "", unit_kind="commune",
             severity=round(min(10.0, 1.0 + math.log1p(len(found))), 3), confidence=0.9,
             rule=f"reported again within {radius:g} m and {int(p['repeat_days'])} days after a report of the same "
                  f"category was resolved; at least {int(p['min_repeats'])} in the month",
             figures={"month": f"{ctx.month:%Y-%m}", "observed": len(found), "repeat_m": radius,
                      "repeat_days": int(p["repeat_days"]), "top_category_count": cats.most_common(1)[0][1],
                      "min_repeats": int(p["min_repeats"])},
-            subject={"type": "repeat", "commune_code": u.code, "commune_vi": u.name,
+            subject={"type": "repeat", "commune_code": u.code, "commune_vi": u.name, "commune_en": u.name_en or u.name,
                      "category": cats.most_common(1)[0][0]},
             links=[Link(f"Phản ánh {a} (trước: {b})", f"Report {a} (earlier: {b})", f"/ioc/phan-anh/{a}")
                    for a, b, _c in found[:10]]))

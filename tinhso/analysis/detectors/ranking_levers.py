@@ -67,6 +67,7 @@ def detect(ctx: Context) -> list[Finding]:
             top = imp["allocation"][0]
             out.append(Finding(
                 kind=KIND, unit_code=settings.PROVINCE_CODE, unit_name=province.name if province else label,
+                unit_name_en=(province.name_en or "") if province else "",
                 unit_kind="province", severity=round(3.0 + 2.0 / int(step), 3),
                 confidence=1.0 if doc.get("exact") else 0.8,
                 rule=f"what-if {method.code} {doc['period']}: fewest main-index points to reach rank {target}",

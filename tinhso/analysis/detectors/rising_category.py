@@ -205,6 +205,7 @@ def detect(ctx: Context) -> list[Finding]:
                             upper=[round(float(v), 2) for v in t["upper"]], unit="reports")
             out.append(Finding(
                 kind=KIND, unit_code=settings.PROVINCE_CODE, unit_name=province.name if province else settings.PROVINCE_CODE,
+                unit_name_en=(province.name_en or "") if province else "",
                 unit_kind="province", severity=_severity(t), confidence=confidence(t["p"]),
                 rule=f"{t['model']} weekly expectation, negative-binomial tail p ≤ BH(α = {alpha:g})",
                 figures={**figures, "scope": "province"}, subject={**subject, "scope": "province"},
@@ -215,11 +216,13 @@ def detect(ctx: Context) -> list[Finding]:
             if u is None:
                 continue
             out.append(Finding(
-                kind=KIND, unit_code=u.code, unit_name=u.name, unit_kind="commune", severity=_severity(t),
+                kind=KIND, unit_code=u.code, unit_name=u.name, unit_name_en=u.name_en or "", unit_kind="commune",
+                severity=_severity(t),
                 confidence=confidence(t["p"]),
                 rule=f"commune share of the category, beta-binomial tail p ≤ BH(α = {alpha:g})",
                 figures={**figures, "scope": "commune", "history_count": t["hist"]},
                 subject={**subject, "scope": "commune", "commune_code": u.code, "commune_vi": u.name,
+                         "commune_en": u.name_en or u.name,
                          "handling_unit_code": committees.get(u.pk, "")},
                 links=[Link("Danh sách phản ánh", "Reports list", f"/phan-anh/cong-khai?category={c.code}")]))
     return out

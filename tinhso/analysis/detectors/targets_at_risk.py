@@ -59,6 +59,7 @@ def detect(ctx: Context) -> list[Finding]:
                 score = e.get("score")
                 out.append(Finding(
                     kind=KIND, unit_code=unit.code if unit else "", unit_name=unit.name if unit else plan.code,
+                    unit_name_en=(unit.name_en or "") if unit else "",
                     unit_kind="province" if unit is None or unit.level == "province" else "commune",
                     severity=SEVERITY.get(e["status"], 3.0),
                     confidence=round(min(0.99, max(0.5, 0.5 + abs((score or 0.0) - 2.5) / 10)), 3),

@@ -174,7 +174,7 @@ def report_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[F
             subject["commune_code"] = u.commune.code
         change = t["observed"] - t["before"]
         out.append(Finding(
-            kind=KIND, unit_code=u.code, unit_name=u.name, unit_kind="handling_unit",
+            kind=KIND, unit_code=u.code, unit_name=u.name, unit_name_en=u.name_en or "", unit_kind="handling_unit",
             severity=round(min(10.0, 2 + 8 * min(1.0, abs(change) if rate else abs(change) / max(t["before"], 1.0))
                                + min(2.0, -math.log10(max(t["p"], 1e-300)) / 10)), 3),
             confidence=confidence(t["p"]),
@@ -288,7 +288,7 @@ def dossier_tests(ctx: Context) -> list[dict]:
                 # The total needs every supplied value; without them, the groups the records give in both months.
                 complete = u["total"] is not None and b["total"] is not None
                 both = [g for g in groups if u["groups"].get(g) is not None and b["groups"].get(g) is not None]
-                tests.append({"level": level, "code": u["code"], "name": u["name"],
+                tests.append({"level": level, "code": u["code"], "name": u["name"], "name_en": u.get("name_en") or "",
                               "total": u["total"] if complete else sum(u["groups"][g] for g in both),
                               "before": b["total"] if complete else sum(b["groups"][g] for g in both),
                               "complete": complete,
@@ -351,7 +351,8 @@ def dossier_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[
             subject["commune_code"] = a.unit.code
         main = max(t["evidence"], key=lambda e: (e["points_lost"], e["indicator"])) if t["evidence"] else None
         out.append(Finding(
-            kind=KIND, unit_code=t["code"], unit_name=t["name"], unit_kind="agency",
+            kind=KIND, unit_code=t["code"], unit_name=t["name"], unit_name_en=t.get("name_en") or (a.name_en if a else ""),
+            unit_kind="agency",
             severity=round(min(10.0, 2 + t["group_loss"]), 3), confidence=confidence(t["p"]),
             rule=(f"766 rates vs the previous month's moved by the level's change (logit), beta-binomial, "
                   f"Bonferroni within the group, p ≤ BH(α = {alpha:g}); rates ≥ {ctx.params['min_drop']:g} below "

@@ -8,6 +8,9 @@
   var i18n = document.getElementById("ioc-i18n").dataset;
   var lang = document.documentElement.lang === "en" ? "en" : "vi";
   var locale = lang === "en" ? "en-GB" : "vi-VN";
+  /* A unit's, agency's or category's name in the page's language (the English one when it has one). */
+  function named(x) { return lang === "en" && x.name_en ? x.name_en : x.name; }
+  function seriesLabel(s) { return lang === "en" && s.label_en ? s.label_en : s.label; }
   var fmtInt = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   var fmtNum = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
   var fmtPct = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
@@ -112,7 +115,7 @@
       backgroundColor: "transparent", tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       grid: { left: 140, right: 16, top: 8, bottom: 24 },
       xAxis: { type: "value", minInterval: 1 },
-      yAxis: { type: "category", data: cats.map(function (r) { return lang === "en" && r.name_en ? r.name_en : r.name; }) },
+      yAxis: { type: "category", data: cats.map(named) },
       series: [{ type: "bar", data: cats.map(function (r) { return r.received; }), itemStyle: { color: "#59b0e8" } }]
     });
   }
@@ -124,7 +127,7 @@
     body.textContent = "";
     (figures.reports.units || []).forEach(function (u) {
       body.appendChild(el("tr", { className: u.overdue ? "late" : "" }, [
-        el("th", { scope: "row", text: u.name }), el("td", { text: format(u.received, "int") }),
+        el("th", { scope: "row", text: named(u) }), el("td", { text: format(u.received, "int") }),
         el("td", { text: format(u.on_time_rate, "pct") }), el("td", { text: format(u.overdue, "int") }),
         el("td", { text: format(u.median_handling_hours, "num") }), el("td", { text: format(u.satisfaction_rate, "pct") })
       ]));
@@ -134,7 +137,7 @@
     var rows = figures.reports.rising || [];
     if (!rows.length) { rising.appendChild(el("li", { text: i18n.none })); }
     rows.forEach(function (r) {
-      rising.appendChild(el("li", { text: r.name + ": " + format(r.this_week, "int") + " (" + format(r.baseline, "num") + ")" }));
+      rising.appendChild(el("li", { text: named(r) + ": " + format(r.this_week, "int") + " (" + format(r.baseline, "num") + ")" }));
     });
   }
   function fillRankings() {
@@ -149,7 +152,7 @@
         var items = s.points.map(function (p) {
           return el("li", { text: p.period + ": " + (p.rank === null ? "—" : i18n.rank + " " + p.rank + (p.of ? "/" + p.of : "")) });
         });
-        box.appendChild(el("div", { className: "rank-series" }, [el("h4", { text: s.label }), el("ul", {}, items)]));
+        box.appendChild(el("div", { className: "rank-series" }, [el("h4", { text: seriesLabel(s) }), el("ul", {}, items)]));
         s.points.forEach(function (p, k) { if (p.source) { items[k].title = p.source; } });
       });
       box.dataset.drawn = "1";
@@ -200,10 +203,10 @@
     (figures.indicators.plans || []).forEach(function (plan) {
       var pillars = plan.pillars.map(function (p) {
         var chips = plan.indicators.filter(function (i) { return i.pillar === p.code; }).map(function (i) {
-          var latest = i.latest !== null && i.latest !== undefined ? format(i.latest, "num") + " " + (i.unit_of_measure || "") : "—";
+          var latest = i.latest !== null && i.latest !== undefined ? format(i.latest, "num") + " " + ((lang === "en" && i.unit_of_measure_en) || i.unit_of_measure || "") : "—";
           var target = typeof i.target === "number" ? " → " + format(i.target, "num") : "";
           return el("li", { className: "chip " + i.status }, [
-            el("span", { className: "name", text: lang === "en" && i.name_en ? i.name_en : i.name }),
+            el("span", { className: "name", text: named(i) }),
             el("span", { className: "meta", text: statusLabel(i.status) + " · " + latest + target }),
             sparkline(i, plan.milestone)
           ]);
@@ -234,7 +237,7 @@
       series: series.map(function (s) {
         var byPeriod = {};
         s.points.forEach(function (p) { byPeriod[p.period] = p.rank; });
-        return { name: s.label, type: "line", connectNulls: false, symbolSize: 8,
+        return { name: seriesLabel(s), type: "line", connectNulls: false, symbolSize: 8,
                  data: periods.map(function (p) { return byPeriod[p] === undefined ? null : byPeriod[p]; }) };
       })
     }, true);
@@ -263,7 +266,7 @@
       body.textContent = "";
       (d.agencies || []).forEach(function (a) {
         body.appendChild(el("tr", {}, [el("td", { text: a.rank === null ? "—" : String(a.rank) }),
-          el("th", { scope: "row" }, [el("a", { href: "/dich-vu-cong?agency=" + encodeURIComponent(a.code), text: a.name })]),
+          el("th", { scope: "row" }, [el("a", { href: "/dich-vu-cong?agency=" + encodeURIComponent(a.code), text: named(a) })]),
           el("td", { text: format(a.total, "num") })]));
       });
     }
@@ -271,7 +274,7 @@
     if (due) {
       due.textContent = "";
       if (!(d.due_soon_agencies || []).length) { due.appendChild(el("li", { text: i18n.none })); }
-      (d.due_soon_agencies || []).forEach(function (a) { due.appendChild(el("li", { text: a.name + ": " + format(a.count, "int") })); });
+      (d.due_soon_agencies || []).forEach(function (a) { due.appendChild(el("li", { text: named(a) + ": " + format(a.count, "int") })); });
     }
   }
 
@@ -328,7 +331,7 @@
         },
         onEachFeature: function (f, layer) {
           var row = byCode[f.properties.code];
-          layer.bindTooltip(f.properties.name + ": " + (row ? format(row[metric], metric === "on_time_rate" ? "pct" : "int") : "—"), { sticky: true });
+          layer.bindTooltip(named(row || f.properties) + ": " + (row ? format(row[metric], metric === "on_time_rate" ? "pct" : "int") : "—"), { sticky: true });
         }
       }).addTo(m.map);
       choropleth.bringToBack();

@@ -1,7 +1,7 @@
 /* Maps of the report pages (Leaflet). The street basemap is the installation's setting, drawn by
  * the shared tinhso/web/static/web/basemap.js (XYZ tiles or the local PMTiles archive); without
  * one, the province's commune outlines from /phan-anh/ban-do/xa.geojson carry the names (shown
- * from zoom 11). Nothing is fetched from the internet.
+ * from zoom 11, in the page's language: name or name_en). Nothing is fetched from the internet.
  *   data-map="picker": click / drag a pin, the phone's GPS or a photo's EXIF position; says at once
  *                      where the pin is (or which province it is in, when outside ours) and lists
  *                      nearby open reports of the same category before sending.
@@ -18,6 +18,10 @@
   var OUTLINE_OVER_STREETS = { color: "#3b4756", weight: 1, fill: false, opacity: 0.7 };
   var LABEL_ZOOM = 11;
   var lang = document.documentElement.lang === "en" ? "en" : "vi";
+
+  function localName(o) { // a commune's or province's name in the reader's language ({name, name_en})
+    return (lang === "en" && o && o.name_en ? o.name_en : (o && o.name)) || "";
+  }
 
   function half(label) { // "Mới tiếp nhận / Submitted" -> the reader's half
     var parts = String(label || "").split(" / ");
@@ -44,7 +48,7 @@
           style: street ? OUTLINE_OVER_STREETS : OUTLINE,
           interactive: !street,
           onEachFeature: function (f, l) {
-            if (!street) { l.bindTooltip(f.properties.name, { permanent: true, direction: "center", className: "commune-label" }); }
+            if (!street) { l.bindTooltip(localName(f.properties), { permanent: true, direction: "center", className: "commune-label" }); }
           }
         }).addTo(map);
         // No animation: a zoom animation in progress makes Leaflet ignore the next setView.
@@ -99,7 +103,7 @@
         .then(function (body) {
           if (mine !== lookup) { return; }
           if (body.error) { say(errorText(body), true); return; }
-          say((d.msgIn || "") + " " + body.commune.name + ", " + body.province.name);
+          say((d.msgIn || "") + " " + localName(body.commune) + ", " + localName(body.province));
         })
         .catch(function () { if (mine === lookup) { say(""); } });
     }
