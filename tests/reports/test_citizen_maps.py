@@ -112,7 +112,7 @@ def test_outside_province_names_the_province_it_is_in_and_submission_says_the_sa
     error = response.json()["error"]
     assert error["code"] == "outside_province"
     assert error["message"] == "Vị trí này thuộc tỉnh Khánh Hòa, ngoài tỉnh Lâm Đồng."
-    assert error["message_en"] == "This position is in Tỉnh Khánh Hòa, outside Tỉnh Lâm Đồng."
+    assert error["message_en"] == "This position is in Khanh Hoa Province, outside Lam Dong Province."
     assert "56" not in error["message"]  # a name, not a code
     page = client.post("/phan-anh", submit_form(world, lat=lat, lon=lon))
     assert page.status_code == 400

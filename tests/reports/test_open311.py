@@ -213,7 +213,7 @@ def test_post_errors_in_spec_format(client, world, key, fmt):
     # Hà Nội: a valid point outside the province.
     text = assert_error(post(client, fmt, api_key=key, **{**ok, "lat": "21.0285", "long": "105.8542"}), 400, fmt,
                         mentions=["lat/long", "thuộc thành phố Hà Nội, ngoài tỉnh Lâm Đồng",
-                                                 "is in Thành phố Hà Nội, outside Tỉnh Lâm Đồng"])
+                                                 "is in Ha Noi City, outside Lam Dong Province"])
     assert "[outside_province]" in text
     assert_error(post(client, fmt, api_key=key, **{**ok, "description": ""}), 400, fmt, mentions=["description"])
     assert_error(post(client, fmt, api_key=key, **{**ok, "description": "x" * 4001}), 400, fmt,

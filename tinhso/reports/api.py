@@ -506,11 +506,9 @@ def place(request, lat: float, lon: float):
     where = intake.locate_in_province(lat, lon)
     found = locate(where.lat, where.lon)
     commune_en = Unit.objects.filter(pk=where.commune_id).values_list("name_en", flat=True).first()
-    province_en = (Unit.objects.filter(structure="current", level="province", code=where.province_code)
-                   .values_list("name_en", flat=True).first())
+    province, province_en = intake.province_names(where.province_code)
     return {"commune": {**found["commune"], "name_en": commune_en or ""},
-            "province": {"code": where.province_code, "name": intake.province_name(where.province_code),
-                         "name_en": province_en or ""}}
+            "province": {"code": where.province_code, "name": province, "name_en": province_en}}
 
 
 @router.get("/track/{code}", response={200: PublicReportOut, **errors(403, 429)})

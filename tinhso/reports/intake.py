@@ -146,29 +146,37 @@ def parse_coordinate(value, name: str, low: float, high: float) -> float:
     return number
 
 
-def province_name(code: str | None) -> str:
-    """The current name of province ``code`` ("Tỉnh Khánh Hòa"), or ``""`` when unknown."""
+def province_names(code: str | None) -> tuple[str, str]:
+    """The current Vietnamese and English names of province ``code`` ("Tỉnh Khánh Hòa", "Khanh Hoa
+    Province"; the Vietnamese one where there is no English name), or ``("", "")`` when unknown."""
     from tinhso.geo.models import Unit
 
     if not code:
-        return ""
-    unit = Unit.objects.filter(structure="current", level="province", code=code).only("name").first()
-    return unit.name if unit else ""
+        return "", ""
+    unit = Unit.objects.filter(structure="current", level="province", code=code).only("name", "name_en").first()
+    return (unit.name, unit.name_en or unit.name) if unit else ("", "")
+
+
+def province_name(code: str | None) -> str:
+    """The current name of province ``code`` ("Tỉnh Khánh Hòa"), or ``""`` when unknown."""
+    return province_names(code)[0]
 
 
 def outside_province_error(lat: float, lon: float, located_province: str | None) -> UserError:
     """"Vị trí này thuộc tỉnh Khánh Hòa, ngoài tỉnh Lâm Đồng": names both provinces, not codes (a point
     outside Việt Nam's communes, or of a province we cannot name, says only that it is outside)."""
-    ours = province_name(settings.PROVINCE_CODE) or f"{settings.PROVINCE_CODE}"
-    theirs = province_name(located_province) if located_province != settings.PROVINCE_CODE else ""
+    ours, ours_en = province_names(settings.PROVINCE_CODE)
+    ours, ours_en = ours or settings.PROVINCE_CODE, ours_en or settings.PROVINCE_CODE
+    theirs, theirs_en = province_names(located_province) if located_province != settings.PROVINCE_CODE else ("", "")
     if theirs:
         vi = f"Vị trí này thuộc {_lower_type(theirs)}, ngoài {_lower_type(ours)}."
-        en = f"This position is in {theirs}, outside {ours}."
+        en = f"This position is in {theirs_en}, outside {ours_en}."
     else:
         vi = f"Vị trí này nằm ngoài {_lower_type(ours)}."
-        en = f"This position is outside {ours}."
+        en = f"This position is outside {ours_en}."
     return UserError("outside_province", vi, en, field="lat",
                      details={"located_province": located_province, "located_province_name": theirs,
+                              "located_province_name_en": theirs_en,
                               "lat": lat, "lon": lon})
 
 
