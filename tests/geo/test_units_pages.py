@@ -95,3 +95,21 @@ def test_the_province_is_named_in_the_pages_language(client, settings):
     home = client.get("/").content.decode()
     assert "Lam Dong Province" in units and "Tỉnh Lâm Đồng" not in units
     assert "— Lam Dong Province</h1>" in home and "Tỉnh Lâm Đồng" not in home
+
+
+def test_the_provinces_communes_are_a_compact_list_and_a_search_a_table(client, settings):
+    """Without a query the page lists the province's current communes by name (each linking to its
+    page, with its code) rather than a table whose level, parent and period columns would all repeat —
+    a phone showed that table as one card per commune; a search still answers with the full table."""
+    from tinhso.geo.models import Unit
+
+    settings.PROVINCE_CODE = "68"
+    page = client.get("/don-vi-hanh-chinh").content.decode()
+    grid = page.split('<ul class="unit-grid">')[1].split("</ul>")[0]
+    communes = Unit.objects.filter(structure="current", level="commune", province_code="68")
+    assert grid.count("<li>") == communes.count() > 100
+    phan_thiet = communes.get(code="22945")
+    assert f'<a href="/don-vi-hanh-chinh/hien-hanh/22945">{phan_thiet.name}</a> <small class="muted">22945</small>' in grid
+    assert 'class="units cards"' not in page
+    found = client.get("/don-vi-hanh-chinh", {"q": "phan thiet"}).content.decode()
+    assert 'class="units cards"' in found and "unit-grid" not in found

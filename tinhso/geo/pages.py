@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from tinhso.core.errors import UserError
 from tinhso.core.i18n import local_name
+from tinhso.core.text import fold
 from tinhso.geo import registry
 from tinhso.geo.models import Boundary, Level, Structure, Unit
 
@@ -77,6 +78,8 @@ def units(request: HttpRequest) -> HttpResponse:
     if structure and structure not in STRUCTURE_SLUGS:
         found = []
     context["results"] = [_row(u) for u in found]
+    if context.get("heading") is not None:  # the province's communes by the name shown (English or Vietnamese)
+        context["results"].sort(key=lambda row: (fold(row["name"]), row["code"]))
     context["province_url"] = unit_url(province) if province is not None else ""
     return render(request, "geo/units.html", context)
 
