@@ -59,3 +59,25 @@ def test_week_switch_redraws(context, dossiers):
     page.goto("/dich-vu-cong?kind=week")
     expect(page.locator("#dvc-chart")).to_have_attribute("data-drawn", "1")
     assert "-W" in page.locator(".dvc-kinds a[aria-current]").inner_text()
+
+
+def test_long_lists_start_folded_on_a_phone_and_open_on_a_wide_screen(browser, dossiers):
+    """The commune committees' ranking and the due-soon agencies are long (a phone page was ~18,000 px):
+    on a 360 px phone they start folded behind a summary that names how many, and open on a tap; on a
+    wide screen they are open from the start."""
+    from playwright.sync_api import expect
+
+    for width, folded in ((360, True), (1280, False)):
+        context = browser.new_context(base_url=dossiers["base"], viewport={"width": width, "height": 800}, locale="vi-VN")
+        page = context.new_page()
+        page.goto("/dich-vu-cong")
+        expect(page.locator("#dvc-chart")).to_have_attribute("data-drawn", "1")
+        communes = page.locator("details.dvc-fold:has(#dvc-communes)")
+        assert communes.evaluate("d => d.open") is (not folded), width
+        assert page.locator("#dvc-communes").is_visible() is (not folded)
+        if folded:
+            rows = page.locator("#dvc-communes tbody tr").count()
+            assert f"{rows} " in communes.locator("summary").inner_text()
+            communes.locator("summary").click()
+            expect(page.locator("#dvc-communes")).to_be_visible()
+        context.close()

@@ -2,6 +2,14 @@
 // JSON block #dvc-data. Sets data-drawn="1" on the chart once drawn (the browser test reads it).
 (function () {
   "use strict";
+  // Long lists (124 commune committees, the agencies with dossiers falling due) start folded on a
+  // phone, open elsewhere; without script they are open everywhere.
+  if (window.matchMedia && window.matchMedia("(max-width: 480px)").matches) {
+    document.querySelectorAll("details.dvc-fold").forEach(function (d) { d.removeAttribute("open"); });
+  }
+})();
+(function () {
+  "use strict";
   var holder = document.getElementById("dvc-chart");
   var source = document.getElementById("dvc-data");
   if (!holder || !source || typeof echarts === "undefined") { return; }
