@@ -31,6 +31,8 @@ def test_first_working_day_follows_the_vietnamese_calendar():
 def test_run_generates_every_unit_once_and_tells_members(world):
     populate(world)
     leader_syt = role_user("leader-syt", "leader", world.syt)
+    world.syt.name_en = "Department of Health"
+    world.syt.save(update_fields=["name_en"])
     before = schedule.run(today=dt.date(2025, 11, 1))
     assert before["month"] is None and before["generated"] == [] and MonthlyReport.objects.count() == 0
 
@@ -46,6 +48,8 @@ def test_run_generates_every_unit_once_and_tells_members(world):
     message = inbox.get(user=leader_syt)
     assert "Sở Y tế" in message.body and "/phan-tich/2025-10/don-vi/so-y-te" in message.body
     assert "tháng 10/2025" in message.subject and "October 2025" in message.subject
+    # Each half of the subject names the unit in its language.
+    assert "— Sở Y tế / Monthly analysis" in message.subject and message.subject.endswith("— Department of Health")
     assert Message.objects.filter(kind=schedule.KIND, channel=Channel.EMAIL, address="sup_pt@example.org").exists()
     sent = Message.objects.count()
 
