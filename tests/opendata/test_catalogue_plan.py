@@ -39,3 +39,26 @@ def test_late_plan_items_are_flagged_and_published_ones_are_not(portal, capsys):
 def test_unknown_generator_is_refused(db, capsys):
     assert main(["opendata", "refresh", "--only", "weather"]) == 2
     assert "weather" in capsys.readouterr().out
+
+
+def test_titles_and_names_in_the_pages_language(portal):
+    """The catalogue, the plan and a dataset's page name organisations, databases and plan items in
+    English on an English page (their stored English titles), in Vietnamese otherwise."""
+    portal.title_en = "Open data portal office"
+    portal.save()
+    today = dt.date.today()
+    PlanItem.objects.create(title_vi="Danh sách trường học", title_en="Schools", organization=portal,
+                            due=today + dt.timedelta(days=30), plan_reference="KH 1/2026")
+    SharedDatabase.objects.create(code="csdl-y-te", name_vi="CSDL y tế", name_en="Health database", owner=portal,
+                                  content="Cơ sở khám chữa bệnh", legal_basis="QĐ 1/2026",
+                                  access_level=AccessLevel.SHARED, connection_status=ConnectionStatus.PLANNED)
+    client = Client()
+    vietnamese = client.get("/du-lieu-mo/danh-muc").content.decode()
+    for text in ("Danh sách trường học", "CSDL y tế", portal.title_vi):
+        assert text in vietnamese, text
+    client.cookies["django_language"] = "en"
+    english = client.get("/du-lieu-mo/danh-muc").content.decode()
+    for text in ("Schools", "Health database", "Open data portal office"):
+        assert text in english, text
+    for text in ("Danh sách trường học", "CSDL y tế", portal.title_vi):
+        assert text not in english, text

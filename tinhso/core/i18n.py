@@ -40,6 +40,15 @@ def local_name(obj) -> str:
     return pick(vi, en)
 
 
+def local_title(obj) -> str:
+    """An object's ``title_en`` on an English page when it has one, else its ``title_vi``."""
+    if obj is None or obj == "":
+        return ""
+    if isinstance(obj, dict):
+        return pick(obj.get("title_vi") or "", obj.get("title_en") or "")
+    return pick(getattr(obj, "title_vi", "") or "", getattr(obj, "title_en", "") or "")
+
+
 class BilingualLabels(dict):
     """``{value: (Vietnamese, English)}`` of a ``TextChoices`` class, each filled on first use."""
 

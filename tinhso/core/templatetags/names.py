@@ -1,5 +1,6 @@
 """``{{ unit|local_name }}``: a unit's, agency's or category's name in the page's language (its
-``name_en`` on an English page, else the Vietnamese name); see :func:`tinhso.core.i18n.local_name`."""
+``name_en`` on an English page, else the Vietnamese name); see :func:`tinhso.core.i18n.local_name`.
+``{{ org|local_title }}``: the same for ``title_vi``/``title_en``."""
 
 from __future__ import annotations
 
@@ -13,3 +14,8 @@ register = template.Library()
 @register.filter
 def local_name(obj) -> str:
     return i18n.local_name(obj)
+
+
+@register.filter
+def local_title(obj) -> str:
+    return i18n.local_title(obj)
