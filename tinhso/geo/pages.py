@@ -11,12 +11,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from tinhso.core.errors import UserError
-from tinhso.core.i18n import local_name
+from tinhso.core.i18n import english_now, local_name
 from tinhso.core.text import fold
 from tinhso.geo import registry
 from tinhso.geo.models import Boundary, Level, Structure, Unit
@@ -30,8 +29,7 @@ LEVEL_LABELS = {Level.PROVINCE: _("tỉnh, thành phố"), Level.DISTRICT: _("hu
 STRUCTURE_LABELS = {Structure.CURRENT: _("hiện hành (từ 1/7/2025)"), Structure.LEGACY: _("trước 1/7/2025")}
 
 
-def _english() -> bool:
-    return (get_language() or "vi").startswith("en")
+_english = english_now  # tinhso.core.i18n
 
 
 def unit_url(unit: Unit) -> str:

@@ -10,12 +10,11 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core import limits
 from tinhso.core.errors import UserError
-from tinhso.core.i18n import in_language
+from tinhso.core.i18n import english_now, in_language
 from tinhso.geo import registry
 from tinhso.indicators import (
     approval,
@@ -71,7 +70,7 @@ def plan_list(request):
 
 
 def _labels():
-    english = (get_language() or "vi").startswith("en")
+    english = _english()
     return {k: (en if english else vi) for k, (vi, en) in progress.CLASS_LABELS.items()}, english
 
 
@@ -148,8 +147,7 @@ def planner_only(view):
     return wrapper
 
 
-def _english() -> bool:
-    return (get_language() or "vi").startswith("en")
+_english = english_now  # tinhso.core.i18n
 
 
 @planner_only
@@ -300,7 +298,7 @@ def plan_merged(request, code: str):
         view = merged.merged_view(observations.unit_ref(target), indicator_codes=codes)
     except UserError as err:
         return _error_page(request, err)
-    english = (get_language() or "vi").startswith("en")
+    english = _english()
     labels = {k: (en if english else vi) for k, (vi, en) in merged.STATUS_LABELS.items()}
     language = "en" if english else "vi"
     for ind in view["indicators"]:

@@ -18,10 +18,10 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import english_now, pick
 from tinhso.indices import api, dataset, methodology, synthetic
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
@@ -38,12 +38,10 @@ UNCERTAIN_STATUSES = ("inferred", "third_party", "user")
 STEP_UNITS = {"points": ("điểm", "points"), "score": ("điểm", "score points"), "share": ("đơn vị giá trị", "value")}
 
 
-def _english() -> bool:
-    return (get_language() or "vi").startswith("en")
+_english = english_now  # tinhso.core.i18n
 
 
-def _pick(vi: str, en: str) -> str:
-    return en if _english() and en else vi
+_pick = pick  # tinhso.core.i18n
 
 
 # --- uploads kept for follow-up actions ------------------------------------------------------------

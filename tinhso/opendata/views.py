@@ -10,11 +10,10 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from tinhso.core.errors import UserError
-from tinhso.core.i18n import in_language
+from tinhso.core.i18n import english_now, in_language
 from tinhso.core.text import fold
 from tinhso.opendata import catalog, dcat, preview, publishing, storage, throttle, upload
 from tinhso.opendata.models import (
@@ -31,8 +30,7 @@ from tinhso.opendata.models import (
 RESERVED = {"danh-muc", "dang-tai", "duyet"}
 
 
-def _english() -> bool:
-    return (get_language() or "vi").startswith("en")
+_english = english_now  # tinhso.core.i18n
 
 
 def _limited(request, door: str):
