@@ -317,3 +317,24 @@ def test_api_queue_order_counts_sort_and_bad_sort(client, world):
     login(client, world.users["h_pt"])
     inbox = client.get("/api/v1/reports/inbox?state=all").json()
     assert [r["code"] for r in inbox["results"]] == [working.code] and inbox["counts"]["mine"] == 0
+
+
+def test_a_deadline_of_another_year_shows_its_year(world, client):
+    """The queue's deadline column reads "18/08 14:00" for this year; a deadline of another year
+    (a report left overdue since last year) carries its year, else "18/08" would read as this August."""
+    now = timezone.now()
+    last_year = now - dt.timedelta(days=400)
+    old = make_report(world, State.ASSIGNED, now=last_year)
+    fresh = make_report(world, State.ASSIGNED, now=now)
+    client.force_login(world.users["op"])
+    html = client.get("/ioc/phan-anh").content.decode()
+
+    def row(code):
+        return html.split(f'data-code="{code}"')[1].split("</tr>")[0]
+
+    this_year = timezone.localtime(timezone.now()).year
+    for report in (old, fresh):
+        due = timezone.localtime(report.accept_due)
+        shown = due.strftime("%d/%m %H:%M") if due.year == this_year else due.strftime("%d/%m/%Y %H:%M")
+        assert f'<div class="small">{shown}</div>' in row(report.code), (report.code, shown)
+    assert timezone.localtime(old.accept_due).year != this_year  # the case this test is about
