@@ -518,3 +518,34 @@ def test_the_wall_names_units_in_the_pages_language(world, client):
     client.cookies["django_language"] = "vi"
     html = client.get("/ioc?period=month&unit=ubnd-phan-thiet").content.decode()
     assert '<span id="unit-name">UBND Phường Phan Thiết</span>' in html
+
+
+def test_the_walls_first_paint_shows_figures_formatted_as_its_script_does(world, client):
+    """Before (or without) the script, a tile reads "58,6%" on a Vietnamese wall and "58.6%" on an
+    English one, not the API's 0.5858; thousands are grouped the reader's way."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from django.utils import translation
+
+    from tinhso.ioc.templatetags.wall import figure
+
+    _populate(world, timezone.localdate(), n=120)
+    client.force_login(world.users["op"])
+    _grant(world.users["op"])
+    api = client.get("/api/v1/ioc/summary?period=month").json()["reports"]
+    key = next(k for k in ("on_time_rate", "satisfaction_rate") if api[k] is not None and 0 < api[k] < 1)
+    rate, marker = api[key], f'data-figure="reports.{key}" data-format="pct">'
+    # Halves round away from zero, as the browser's Intl.NumberFormat does.
+    percent = Decimal(str(rate * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    expected = f"{percent:f}".rstrip("0").rstrip(".")
+    html = client.get("/ioc?period=month").content.decode()
+    assert html.split(marker)[1].split("<")[0] == expected.replace(".", ",") + "%", rate
+    client.cookies["django_language"] = "en"
+    html = client.get("/ioc?period=month").content.decode()
+    assert html.split(marker)[1].split("<")[0] == expected + "%", rate
+    with translation.override("vi"):
+        assert [figure(3612, "int"), figure(0.5858, "pct"), figure(84.0234, "num"), figure(-0.0666, "pp"),
+                figure(None, "pct"), figure(0.1875, "pp"), figure(0.0625, "pct")] == [
+            "3.612", "58,6%", "84,02", "-6,66 điểm %", "—", "+18,75 điểm %", "6,3%"]
+    with translation.override("en"):
+        assert [figure(1234567, "int"), figure(1, "pct"), figure(-21, "int")] == ["1,234,567", "100%", "-21"]
