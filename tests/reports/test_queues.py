@@ -338,3 +338,25 @@ def test_a_deadline_of_another_year_shows_its_year(world, client):
         shown = due.strftime("%d/%m %H:%M") if due.year == this_year else due.strftime("%d/%m/%Y %H:%M")
         assert f'<div class="small">{shown}</div>' in row(report.code), (report.code, shown)
     assert timezone.localtime(old.accept_due).year != this_year  # the case this test is about
+
+
+def test_the_waiting_tab_says_how_many_of_its_reports_are_overdue(world, client):
+    """The groups partition the queue, so an overdue report waiting for the reader counts under
+    "waiting", not "overdue": the waiting tab says how many of its reports are past due, so that
+    "Quá hạn 0" beside red deadlines is not read as nothing overdue."""
+    now = timezone.now()
+    late_waiting = make_report(world, State.SUBMITTED, now=now - dt.timedelta(days=30))
+    make_report(world, State.SUBMITTED, now=now)
+    late_other = make_report(world, State.ASSIGNED, now=now - dt.timedelta(days=30))
+    q = queue.staff_queue(actor(world.users["op"]), IOC, Params(), now=now)
+    assert q.counts["waiting"] == 2 and q.counts["overdue"] == 1 and q.waiting_overdue == 1
+    assert late_waiting.code in codes(q) and late_other.code in codes(q)
+    client.force_login(world.users["op"])
+    html = client.get("/ioc/phan-anh").content.decode()
+    waiting = html.split('data-group="waiting"')[1].split("</a>")[0]
+    assert '<strong class="count">2</strong> <span class="late-within">(1 quá hạn)</span>' in waiting
+    overdue = html.split('data-group="overdue"')[1].split("</a>")[0]
+    assert "late-within" not in overdue
+    client.cookies["django_language"] = "en"
+    html = client.get("/ioc/phan-anh").content.decode()
+    assert "(1 overdue)" in html.split('data-group="waiting"')[1].split("</a>")[0]

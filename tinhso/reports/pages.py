@@ -709,7 +709,7 @@ def _queue_page(request, actor: Actor, kind: str, template: str, base: str):
     context = {
         "base": base, "params": params, "q": params.q, "state": params.state, "map_view": map_view,
         "states": [(s.value, state_label(s.value)) for s in State],
-        "groups": _group_links(kind, params, found.counts),
+        "groups": _group_links(kind, params, found.counts, found.waiting_overdue),
         "all_link": "?" + urlencode(params.query(group="", mine="")), "total": found.counts["total"],
         "columns": _sort_columns(params), "sort": params.sort,
         "list_link": "?" + urlencode(params.query()), "map_link": "?" + urlencode({**params.query(), "view": "map"}),
@@ -740,7 +740,7 @@ def _queue_page(request, actor: Actor, kind: str, template: str, base: str):
     return render(request, template, context)
 
 
-def _group_links(kind: str, params, counts: dict) -> list[dict]:
+def _group_links(kind: str, params, counts: dict, waiting_overdue: int = 0) -> list[dict]:
     names = ["mine"] if kind == queue.UNIT else []
     names += list(queue.GROUPS)
     links = []
@@ -750,7 +750,8 @@ def _group_links(kind: str, params, counts: dict) -> list[dict]:
         else:
             query, active = params.query(group=name, mine=""), params.group == name
         links.append({"name": name, "label": GROUP_LABELS[name], "count": counts.get(name, 0),
-                      "url": "?" + urlencode(query), "active": active})
+                      "url": "?" + urlencode(query), "active": active,
+                      "late": waiting_overdue if name == "waiting" else 0})
     return links
 
 

@@ -91,6 +91,9 @@ class Params:
 class Queue:
     reports: QuerySet
     counts: dict  # group → count, plus "mine" (unit queues) and "total"
+    # Of the "waiting" group, how many are past due: the groups partition the list, so an overdue
+    # report waiting for the reader counts under "waiting", and the page says so beside that count.
+    waiting_overdue: int = 0
 
 
 def _latest_action():
@@ -146,8 +149,11 @@ def staff_queue(actor: Actor, kind: str, params: Params, *, now: dt.datetime | N
     now = now or timezone.now()
     qs = _base(actor, kind, params, now)
     counts = {g: 0 for g in GROUPS}
-    for row in qs.order_by().values("grp").annotate(n=Count("pk")):
+    waiting_overdue = 0
+    for row in qs.order_by().values("grp").annotate(n=Count("pk"), late=Count("pk", filter=sla.overdue_q(now))):
         counts[GROUPS[row["grp"]]] = row["n"]
+        if row["grp"] == 0:
+            waiting_overdue = row["late"]
     counts["total"] = sum(counts[g] for g in GROUPS)
     if kind == UNIT:
         counts["mine"] = qs.filter(mine=0).order_by().count()
@@ -163,7 +169,7 @@ def staff_queue(actor: Actor, kind: str, params: Params, *, now: dt.datetime | N
         qs = qs.order_by("mine", "grp", F("due").asc(nulls_last=True), "-created_at", "-pk")
     else:
         qs = qs.order_by("grp", F("due").asc(nulls_last=True), "-created_at", "-pk")
-    return Queue(reports=qs, counts=counts)
+    return Queue(reports=qs, counts=counts, waiting_overdue=waiting_overdue)
 
 
 # ---------------------------------------------------------------------------------------------
