@@ -147,3 +147,30 @@ def test_due_soon_times_read_as_people_write_them(loaded, monkeypatch):
     section = html.split('id="sap-den-han"')[1].split("</section>")[0]
     assert "HS-08-UNFINISHED-LATE (20/10/2025 08:00)" in section
     assert "2025-10-2" not in section and re.search(r"trước \d\d/\d\d/2025 \d\d:\d\d", section)
+
+
+def test_numbers_lead_to_lists_only_the_reader_may_open(loaded):
+    """A number links to the dossiers behind it for staff who may list them (and for a visitor, whom
+    the link takes to the staff sign-in); a signed-in account without that right sees plain numbers
+    (the links were 403s), and a department's staff get links for their own agency only."""
+    def list_links(client, url="/dich-vu-cong"):
+        html = client.get(url, {"period": PERIOD}).content.decode()
+        return re.findall(r'href="(/dich-vu-cong/ho-so\?[^"]*)"', html)
+
+    visitor = list_links(Client())
+    assert any("agency=" in link for link in visitor) and any("bucket=" in link for link in visitor)
+    everyone = list_links(_staff("ioc", "view_all_dossiers"))
+    assert len(everyone) == len(visitor)
+    planner = User.objects.create_user("planner-x", password="p")
+    client = Client()
+    client.force_login(planner)
+    assert list_links(client) == [] and list_links(client, f"/dich-vu-cong/co-quan/{AGENCY}") == []
+    html = client.get("/dich-vu-cong", {"period": PERIOD}).content.decode()
+    assert 'id="dvc-total"' in html and re.search(r'id="dvc-total">\d', html)  # the number, without a link
+    health = _staff("health", "view_agency_dossiers", agencies=["so-y-te"])
+    own = list_links(health)
+    agencies = {link.split("agency=")[1].split("&")[0] for link in own if "agency=" in link}
+    assert agencies <= {"so-y-te"} and any("bucket=" in link for link in own)  # unscoped lists: narrowed to theirs
+    for link in own:
+        assert health.get(link.replace("&amp;", "&")).status_code == 200, link
+    assert list_links(health, f"/dich-vu-cong/co-quan/{AGENCY}") == [] or AGENCY == "so-y-te"

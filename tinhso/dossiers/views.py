@@ -127,10 +127,33 @@ def _link(**params) -> str:
     return "/dich-vu-cong/ho-so?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
-def _buckets(unit: dict, period: Period, agency: str | None, english: bool) -> list[dict]:
+def _list_scope(request):
+    """Which numbers may lead to the dossiers behind them: ``True`` every one (a visitor is led to the
+    staff sign-in; staff who see every agency), ``False`` none (signed in without the right to list
+    dossiers: the link would be a 403), else the set of agency codes the account may list."""
+    try:
+        allowed = access.agencies_for(request.user)
+    except UserError as error:
+        return error.status == 401
+    return True if allowed is access.ALL else set(allowed)
+
+
+def _gated(scope, agency: str | None, url: str) -> str:
+    """``url`` when the reader may open it (see :func:`_list_scope`), else "" (the number is shown
+    without a link). A list without an agency is narrowed to the reader's own agencies, so it is open
+    to every account that may list some."""
+    if scope is True:
+        return url
+    if scope is False:
+        return ""
+    return url if agency is None or agency in scope else ""
+
+
+def _buckets(unit: dict, period: Period, agency: str | None, english: bool, scope=True) -> list[dict]:
     buckets = unit.get("buckets", {}) if unit else {}
     return [{"code": c, "label": en if english else vi, "count": buckets.get(c, 0),
-             "href": _link(period=period.code, bucket=c, agency=agency)} for c, vi, en in BUCKETS]
+             "href": _gated(scope, agency, _link(period=period.code, bucket=c, agency=agency))}
+            for c, vi, en in BUCKETS]
 
 
 def _agency_names(english: bool) -> dict[str, str]:
@@ -138,11 +161,11 @@ def _agency_names(english: bool) -> dict[str, str]:
     return {code: en if english and en else vi for code, vi, en in Agency.objects.values_list("code", "name", "name_en")}
 
 
-def _league(doc: dict, period: Period, names: dict[str, str]) -> list[dict]:
+def _league(doc: dict, period: Period, names: dict[str, str], scope=True) -> list[dict]:
     rows = []
     for u in doc["units"]:
         rows.append({**u, "name": names.get(u["code"], u["name"]), "href": f"/dich-vu-cong/co-quan/{u['code']}?period={period.code}",
-                     "dossiers": _link(period=period.code, agency=u["code"]),
+                     "dossiers": _gated(scope, u["code"], _link(period=period.code, agency=u["code"])),
                      "group_list": [u["groups"].get(g) for g in GROUPS]})
     return rows
 
@@ -218,10 +241,12 @@ def index(request):
     series = _series(period, "province", None)
     english = _english(request)
     names = _agency_names(english)
+    scope = _list_scope(request)
     return render(request, "dossiers/index.html", {
         **_common(request, period), "province": province, "groups": _group_rows(province, english),
-        "buckets": _buckets(province, period, None, english),
-        "departments": _league(agencies, period, names), "communes": _league(communes, period, names),
+        "buckets": _buckets(province, period, None, english, scope),
+        "province_dossiers": _gated(scope, None, _link(period=period.code)),
+        "departments": _league(agencies, period, names, scope), "communes": _league(communes, period, names, scope),
         "chart": {"series": series, "groups": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
                   "labels": {"total": "Total (of 100)" if english else "Tổng điểm (/100)",
                              "rank": "Rank" if english else "Thứ hạng"}},
@@ -238,6 +263,7 @@ def agency_page(request, code: str):
         return render(request, "dossiers/error.html", {"error": error}, status=400)
     level = "agency" if agency.kind == AgencyKind.DEPARTMENT else "commune"
     english = _english(request)
+    scope = _list_scope(request)
     unit = None
     if store.files():
         unit = next((u for u in cached_indicators(period.code, level)["units"] if u["code"] == code), None)
@@ -246,8 +272,8 @@ def agency_page(request, code: str):
         indicators.append({"code": key, **ind})
     return render(request, "dossiers/agency.html", {
         **_common(request, period), "agency": agency, "agency_name": pick(agency.name, agency.name_en), "unit": unit, "empty": not store.files(),
-        "groups": _group_rows(unit, english), "buckets": _buckets(unit, period, code, english),
-        "indicators": indicators, "all_dossiers": _link(period=period.code, agency=code),
+        "groups": _group_rows(unit, english), "buckets": _buckets(unit, period, code, english, scope),
+        "indicators": indicators, "all_dossiers": _gated(scope, code, _link(period=period.code, agency=code)),
         "chart": {"series": _series(period, level, code) if store.files() else [],
                   "groups": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
                   "labels": {"total": "Total (of 100)" if english else "Tổng điểm (/100)",
