@@ -57,3 +57,22 @@ def _plans(seed, count):
         out.append(synthetic.plan_report(rng, policy, categories[code], commune, lat, lon, {}, rules,
                                          timezone.now()).report)
     return out
+
+
+def test_the_generators_marks_read_in_the_pages_language(world, client):
+    """Generated people are marked "(mô phỏng)" in their stored labels; an English page shows the
+    mark as "(synthetic)" (history rows, the IOC's contact card), a Vietnamese page as stored."""
+    synthetic.generate(40, seed=7)
+    report = (Report.objects.filter(events__actor_label=synthetic.OPERATOR_ACTOR.label,
+                                    reporter_name=synthetic.SYNTHETIC_REPORTER).first())
+    assert report is not None
+    assert synthetic.display_label("ioc-operator (mô phỏng)", True) == "ioc-operator (synthetic)"
+    assert synthetic.display_label(synthetic.SYNTHETIC_REPORTER, True) == "Citizen (synthetic)"
+    assert synthetic.display_label("Nguyễn Văn A", True) == "Nguyễn Văn A"
+    client.force_login(world.users["op"])
+    vietnamese = client.get(f"/ioc/phan-anh/{report.code}").content.decode()
+    assert "ioc-operator (mô phỏng)" in vietnamese and "Người dân (mô phỏng)" in vietnamese
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/ioc/phan-anh/{report.code}").content.decode()
+    assert "ioc-operator (synthetic)" in english and "Citizen (synthetic)" in english
+    assert "mô phỏng" not in english

@@ -53,6 +53,7 @@ from tinhso.reports import (
     sla,
     stats,
     support,
+    synthetic,
     triage,
     workflow,
 )
@@ -191,12 +192,16 @@ def _history(rows: list[dict]) -> list[dict]:
             row["role"] = role_label(row["role"])
         if row.get("actor") in ("citizen", "system"):  # a label that is only the role's code
             row["actor"], row["role"] = role_label(row["actor"]), ""
+        elif row.get("actor"):
+            row["actor"] = synthetic.display_label(row["actor"], is_english())
     return rows
 
 
 def _decorate(view: dict) -> dict:
     """Labels in the reader's language for a privacy view (dict) before rendering."""
     view["category_label"] = category_name(view["category"]) if view["category"] else ""
+    if view.get("reporter_name"):  # the IOC's view only
+        view["reporter_name"] = synthetic.display_label(view["reporter_name"], is_english())
     view["state_text"] = state_label(view["state"])
     view["severity_text"] = severity_label(view.get("severity") or "")
     if view.get("channel") in Channel.values:

@@ -40,8 +40,24 @@ from tinhso.reports.signals import reports_bulk_created
 SEED = 20250701
 MARK = "[Mô phỏng] "
 
-OPERATOR_ACTOR = Actor("ioc-operator (mô phỏng)", frozenset({OPERATOR}), province_wide=True)
-HANDLER_ACTOR = Actor("can-bo-xu-ly (mô phỏng)", frozenset({HANDLER}), province_wide=True)
+# The generator's people are marked as made up in their stored labels (shown in English by
+# :func:`display_label`).
+SYNTHETIC_SUFFIX = " (mô phỏng)"
+SYNTHETIC_REPORTER = "Người dân" + SYNTHETIC_SUFFIX
+OPERATOR_ACTOR = Actor("ioc-operator" + SYNTHETIC_SUFFIX, frozenset({OPERATOR}), province_wide=True)
+HANDLER_ACTOR = Actor("can-bo-xu-ly" + SYNTHETIC_SUFFIX, frozenset({HANDLER}), province_wide=True)
+
+
+def display_label(text: str, english: bool) -> str:
+    """A stored actor or reporter label for a page: on an English page the generator's Vietnamese
+    marks read "(synthetic)" and its citizen "Citizen (synthetic)"; any other label as stored."""
+    if not english or not text:
+        return text
+    if text == SYNTHETIC_REPORTER:
+        return "Citizen (synthetic)"
+    if text.endswith(SYNTHETIC_SUFFIX):
+        return text[: -len(SYNTHETIC_SUFFIX)] + " (synthetic)"
+    return text
 SYSTEM_ACTOR = Actor("system", frozenset({SYSTEM}), province_wide=True)
 
 DESCRIPTIONS = {
@@ -145,7 +161,7 @@ def plan_report(rng: random.Random, policy: sla.Policy, category: Category, comm
                     state=State.SUBMITTED, is_open=True)
     report.refresh_search_text()
     if rng.random() < 0.5:
-        report.reporter_name = "Người dân (mô phỏng)"
+        report.reporter_name = SYNTHETIC_REPORTER
         report.reporter_phone = f"0900{rng.randint(0, 999999):06d}"
     sla.start_accept_clock(report, created, policy)
     events = [ReportEvent(report=report, at=created, actor_label="citizen", actor_role="citizen", action="submit",
