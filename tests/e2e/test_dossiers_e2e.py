@@ -36,6 +36,10 @@ def test_chart_draws_and_the_league_table_is_the_apis(context, dossiers):
     expect(page.locator("#dvc-synthetic")).to_be_visible()
     expect(page.locator("#dvc-chart")).to_have_attribute("data-drawn", "1")
     assert page.locator("#dvc-chart canvas").count() >= 1
+    # the points' labels write decimals the page's way (the context's pages are Vietnamese)
+    label = page.evaluate("echarts.getInstanceByDom(document.getElementById('dvc-chart'))"
+                          ".getOption().series[0].label.formatter({value: 84.04})")
+    assert label == "84,0", label
     period = page.locator(".dvc-kinds a[aria-current]").get_attribute("href").split("=", 1)[1]
     api = page.request.get(f"/api/v1/dossiers/indicators?period={period}&level=agency").json()
     expected = [(u["code"], str(u["rank"] or "")) for u in api["units"]]

@@ -49,14 +49,6 @@ def agencies_for(user) -> list[str] | None:
                     "This account may not see dossier records.", status=403)
 
 
-def may_list(user) -> bool:
-    try:
-        agencies_for(user)
-    except UserError:
-        return False
-    return True
-
-
 def restrict(filters: dict, allowed: list[str] | None) -> dict:
     """``filters`` narrowed to the agencies the user may see; asking for another agency is refused (403)."""
     filters = dict(filters)

@@ -127,14 +127,24 @@ def _link(**params) -> str:
     return "/dich-vu-cong/ho-so?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
 
+def _allowed(request):
+    """:func:`access.agencies_for` of the reader, asked once per request: the agency codes they may
+    list (``access.ALL``: every one), or the error it raised (a visitor: 401; no right: 403)."""
+    if not hasattr(request, "_dossier_access"):
+        try:
+            request._dossier_access = access.agencies_for(request.user)
+        except UserError as error:
+            request._dossier_access = error
+    return request._dossier_access
+
+
 def _list_scope(request):
     """Which numbers may lead to the dossiers behind them: ``True`` every one (a visitor is led to the
     staff sign-in; staff who see every agency), ``False`` none (signed in without the right to list
     dossiers: the link would be a 403), else the set of agency codes the account may list."""
-    try:
-        allowed = access.agencies_for(request.user)
-    except UserError as error:
-        return error.status == 401
+    allowed = _allowed(request)
+    if isinstance(allowed, UserError):
+        return allowed.status == 401
     return True if allowed is access.ALL else set(allowed)
 
 
@@ -158,7 +168,8 @@ def _buckets(unit: dict, period: Period, agency: str | None, english: bool, scop
 
 def _agency_names(english: bool) -> dict[str, str]:
     """``{agency code: its name in the page's language}`` (the English name where there is one)."""
-    return {code: en if english and en else vi for code, vi, en in Agency.objects.values_list("code", "name", "name_en")}
+    rows = Agency.objects.values_list("code", "name", "name_en")
+    return {code: en if english and en else vi for code, vi, en in rows}
 
 
 def _league(doc: dict, period: Period, names: dict[str, str], scope=True) -> list[dict]:
@@ -180,17 +191,15 @@ def _common(request, period: Period) -> dict:
         "synthetic": DossierImport.objects.filter(synthetic=True).exists(),
         "mode": service._mode(None), "english": english,
         "group_heads": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
-        "may_list": access.may_list(request.user),
         "own_agencies": list(Agency.objects.filter(members__user_id=request.user.pk))
         if request.user.is_authenticated else [],
     }
 
 
-def _due_soon(request, agency: str | None) -> dict | None:
+def _due_soon(request, agency: str | None, names: dict[str, str]) -> dict | None:
     """Due soon for staff (with dossier codes and officers); for the public, the counts per agency."""
-    try:
-        allowed = access.agencies_for(request.user)
-    except UserError:
+    allowed = _allowed(request)
+    if isinstance(allowed, UserError):
         allowed = False
     result = service.due_soon(hours=24, agency=agency)
     if allowed is not access.ALL:
@@ -200,7 +209,6 @@ def _due_soon(request, agency: str | None) -> dict | None:
             result["agencies"] = [{"code": a["code"], "name": a["name"], "count": a["count"], "officers": []}
                                   for a in result["agencies"]]
     result["detailed"] = allowed is not False
-    names = _agency_names(_english(request))
     for a in result["agencies"]:
         a["name"] = names.get(a["code"], a["name"])
     # The page shows local times as people read them ("09/12/2026 08:52"), not the API's ISO text.
@@ -250,7 +258,7 @@ def index(request):
         "chart": {"series": series, "groups": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
                   "labels": {"total": "Total (of 100)" if english else "Tổng điểm (/100)",
                              "rank": "Rank" if english else "Thứ hạng"}},
-        "due": _due_soon(request, None),
+        "due": _due_soon(request, None, names),
     })
 
 
@@ -278,7 +286,7 @@ def agency_page(request, code: str):
                   "groups": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
                   "labels": {"total": "Total (of 100)" if english else "Tổng điểm (/100)",
                              "rank": "Rank" if english else "Thứ hạng"}},
-        "due": _due_soon(request, code) if store.files() else None,
+        "due": _due_soon(request, code, _agency_names(english)) if store.files() else None,
     })
 
 

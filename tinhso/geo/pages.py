@@ -37,7 +37,7 @@ def unit_url(unit: Unit) -> str:
 
 
 def _row(unit: Unit) -> dict:
-    return {"code": unit.code, "name": unit.name_en if _english() and unit.name_en else unit.name,
+    return {"code": unit.code, "name": local_name(unit),
             "name_vi": unit.name, "level": LEVEL_LABELS.get(unit.level, unit.level),
             "structure": unit.structure, "structure_label": STRUCTURE_LABELS.get(unit.structure, unit.structure),
             "parent": local_name(unit.parent) if unit.parent_id and unit.parent else "", "url": unit_url(unit),

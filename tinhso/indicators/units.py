@@ -8,6 +8,7 @@ is shown as stored. Exports and the API keep the stored text. Templates use the 
 
 from __future__ import annotations
 
+from django.utils import translation
 from django.utils.translation import pgettext
 
 CONTEXT = "đơn vị tính"
@@ -16,3 +17,9 @@ CONTEXT = "đơn vị tính"
 def label(value) -> str:
     text = str(value or "").strip()
     return pgettext(CONTEXT, text) if text else ""
+
+
+def label_in(value, language: str) -> str:
+    """:func:`label` in ``language`` ("vi", "en"), whatever the active one (the wall's API carries both)."""
+    with translation.override(language):
+        return label(value)

@@ -60,11 +60,11 @@ def compute(today: dt.date | None = None) -> dict:
 
     from tinhso.dossiers.models import Agency
 
-    english = dict(Agency.objects.values_list("code", "name_en"))
+    names_en = dict(Agency.objects.values_list("code", "name_en"))
 
     def league(level: str) -> list[dict]:
         units = service.indicators(month, level=level, today=today)["units"]
-        return sorted(({"code": u["code"], "name": u["name"], "name_en": english.get(u["code"]) or "", "total": u["total"], "rank": u["rank"],
+        return sorted(({"code": u["code"], "name": u["name"], "name_en": names_en.get(u["code"]) or "", "total": u["total"], "rank": u["rank"],
                         "groups": u["groups"]} for u in units), key=lambda u: (u["rank"] is None, u["rank"] or 0))
 
     due = service.due_soon(24)
@@ -79,7 +79,7 @@ def compute(today: dt.date | None = None) -> dict:
         "online_rate": round(buckets.get("received_online", 0) / received, 4) if received else None,
         "on_time_rate": round(rate["rate"] / 100, 4) if rate.get("rate") is not None else None,
         "due_soon": due["count"],
-        "due_soon_agencies": [{"code": a["code"], "name": a["name"], "name_en": english.get(a["code"]) or "",
+        "due_soon_agencies": [{"code": a["code"], "name": a["name"], "name_en": names_en.get(a["code"]) or "",
                                "count": a["count"]} for a in due["agencies"]][:15],
         "score_766": unit.get("total"), "groups": unit.get("groups"), "buckets": buckets,
         "history": history, "agencies": league("agency"), "communes": league("commune")[:20],

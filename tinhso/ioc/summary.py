@@ -338,13 +338,7 @@ def indicator_block() -> dict:
     status = optional_import("tinhso.indicators.status")
     plans = []
     if status is not None:
-        from django.utils import translation
-
         from tinhso.indicators import units as uom
-
-        def english_unit(text: str) -> str:
-            with translation.override("en"):
-                return uom.label(text)
         from tinhso.indicators.models import Plan
 
         year = timezone.localdate().year
@@ -365,7 +359,7 @@ def indicator_block() -> dict:
                 "indicators": [{"code": e["code"], "name": e["name"], "name_en": e["name_en"], "pillar": e["pillar"],
                                 "status": e["status"], "latest": (e["latest"] or {}).get("value"),
                                 "target": e["target"], "unit_of_measure": e["unit_of_measure"],
-                                "unit_of_measure_en": english_unit(e["unit_of_measure"]),
+                                "unit_of_measure_en": uom.label_in(e["unit_of_measure"], "en"),
                                 "series": e["series"], "forecast": e["forecast"]}
                                for e in result["indicators"]],
                 "classes": result["summary"]["classes"],

@@ -97,8 +97,10 @@ def _render_wall(request, figures: dict, *, public: bool):
 
     units = [] if public else list(HandlingUnit.objects.filter(active=True).order_by("kind", "name")
                                    .values("code", "name", "name_en"))
-    chosen = (HandlingUnit.objects.filter(code=figures["unit"]).values("name", "name_en").first()
-              if figures["unit"] else None)
+    chosen = None
+    if figures["unit"]:  # the list holds it unless the unit is inactive (or the wall is public)
+        chosen = next((u for u in units if u["code"] == figures["unit"]), None) or \
+            HandlingUnit.objects.filter(code=figures["unit"]).values("name", "name_en").first()
     queue = "" if public else reports_queue(request.user)
     config = {
         "queue": queue,

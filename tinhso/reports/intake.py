@@ -157,11 +157,6 @@ def province_names(code: str | None) -> tuple[str, str]:
     return (unit.name, unit.name_en or unit.name) if unit else ("", "")
 
 
-def province_name(code: str | None) -> str:
-    """The current name of province ``code`` ("Tỉnh Khánh Hòa"), or ``""`` when unknown."""
-    return province_names(code)[0]
-
-
 def outside_province_error(lat: float, lon: float, located_province: str | None) -> UserError:
     """"Vị trí này thuộc tỉnh Khánh Hòa, ngoài tỉnh Lâm Đồng": names both provinces, not codes (a point
     outside Việt Nam's communes, or of a province we cannot name, says only that it is outside)."""

@@ -46,6 +46,7 @@ SYNTHETIC_SUFFIX = " (mô phỏng)"
 SYNTHETIC_REPORTER = "Người dân" + SYNTHETIC_SUFFIX
 OPERATOR_ACTOR = Actor("ioc-operator" + SYNTHETIC_SUFFIX, frozenset({OPERATOR}), province_wide=True)
 HANDLER_ACTOR = Actor("can-bo-xu-ly" + SYNTHETIC_SUFFIX, frozenset({HANDLER}), province_wide=True)
+SYSTEM_ACTOR = Actor("system", frozenset({SYSTEM}), province_wide=True)
 
 
 def display_label(text: str, english: bool) -> str:
@@ -58,7 +59,7 @@ def display_label(text: str, english: bool) -> str:
     if text.endswith(SYNTHETIC_SUFFIX):
         return text[: -len(SYNTHETIC_SUFFIX)] + " (synthetic)"
     return text
-SYSTEM_ACTOR = Actor("system", frozenset({SYSTEM}), province_wide=True)
+
 
 DESCRIPTIONS = {
     "traffic": ["Ổ gà lớn giữa đường, xe máy dễ té ngã.", "Đèn tín hiệu giao thông tại ngã tư không hoạt động.",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import format_decimal
 from django import template
 
 from tinhso.core.i18n import english_now
@@ -15,14 +16,11 @@ register = template.Library()
 
 
 def _number(value: float, digits: int, english: bool) -> str:
-    quantum = Decimal(1).scaleb(-digits)
-    fixed = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
-    sign = "-" if fixed < 0 else ""
-    whole, _, frac = f"{abs(fixed):f}".partition(".")
-    frac = frac.rstrip("0")
-    group, point = (",", ".") if english else (".", ",")
-    grouped = f"{int(whole):,}".replace(",", group)
-    return f"{sign}{grouped}{point + frac if frac else ''}"
+    """``value`` with at most ``digits`` decimals in the reader's locale (babel). Halves are rounded
+    away from zero first, as the browser's ``Intl.NumberFormat`` does (babel would round to even)."""
+    fixed = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(fixed, format=pattern, locale="en_GB" if english else "vi_VN")
 
 
 @register.filter

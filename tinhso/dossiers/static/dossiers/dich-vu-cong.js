@@ -14,12 +14,15 @@
   var source = document.getElementById("dvc-data");
   if (!holder || !source || typeof echarts === "undefined") { return; }
   var data = JSON.parse(source.textContent);
+  // Point labels in the page's language (84,0 on a Vietnamese page, 84.0 on an English one).
+  var oneDecimal = new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-GB" : "vi-VN",
+                                         { minimumFractionDigits: 1, maximumFractionDigits: 1 });
   var periods = data.series.map(function (s) { return s.period; });
   var hasRank = data.series.some(function (s) { return s.rank !== null; });
   var series = [{
     name: data.labels.total, type: "line", smooth: false, connectNulls: false, symbolSize: 7,
     data: data.series.map(function (s) { return s.total; }),
-    label: { show: true, formatter: function (p) { return p.value === null ? "" : p.value.toFixed(1); } }
+    label: { show: true, formatter: function (p) { return p.value === null ? "" : oneDecimal.format(p.value); } }
   }];
   var yAxis = [{ type: "value", min: 0, max: 100, name: data.labels.total }];
   if (hasRank) {
