@@ -20,6 +20,8 @@ SQLite demo and a PostgreSQL production deployment (every variable: docs/securit
 - ``TINHSO_VAR_DIR``: where the SQLite database, media and generated keys live (default ``var/``).
 - ``TINHSO_BACKUP_DIRS``: folders under it that ``tinhso backup`` archives (default ``media,dossiers,uploads,opendata``).
 - ``TINHSO_SITE_URL``: the public address used in links inside e-mails (e.g. ``https://ioc.example.vn``).
+- ``TINHSO_SOURCE_URL``: where this installation's source code is published (the licence page links
+  to it; AGPL section 13). Unset: the page offers an archive of the running code.
 - ``TINHSO_EMAIL_URL``, ``TINHSO_EMAIL_FROM``, ``TINHSO_WEBHOOK_ALLOW_NETWORKS``: notifications
   (see ``docs/notify.md``).
 """
@@ -111,6 +113,8 @@ PROVINCE_CODE = os.environ.get("TINHSO_PROVINCE_CODE", "68")
 # Links in e-mails (the citizen's private link, a handler's report page) start with this.
 SITE_URL = (os.environ.get("TINHSO_SITE_URL") or os.environ.get("TINHSO_DEMO_URL")
             or "http://127.0.0.1:8000").rstrip("/")
+# AGPL-3.0 section 13: users of the network service are offered its source (tinhso.web.source).
+SOURCE_URL = os.environ.get("TINHSO_SOURCE_URL", "").strip()
 
 # Notifications (tinhso.notify, docs/notify.md): unset e-mail URL = mail kept in the outbox.
 NOTIFY_EMAIL_URL = os.environ.get("TINHSO_EMAIL_URL", "")
