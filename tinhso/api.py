@@ -6,6 +6,7 @@ Each app contributes a router from its ``api`` module; user errors become 4xx JS
 from __future__ import annotations
 
 from django.http import Http404
+from django.http.request import RawPostDataException
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -45,6 +46,16 @@ def _http_error(request, exc: HttpError):
     code = "csrf_failed" if "CSRF" in str(exc) else f"http_{exc.status_code}"
     return _user_error(request, UserError(code, f"Yêu cầu bị từ chối: {exc}", f"Request refused: {exc}",
                                           status=exc.status_code))
+
+
+@api.exception_handler(RawPostDataException)
+def _not_json(request, exc: RawPostDataException):
+    # A form or multipart body sent to an endpoint that reads JSON: the form was already parsed from
+    # the stream (tinhso.core.nul_guard checks its fields), so the raw body is gone. Not the client's
+    # fault alone, but what they must change is the body's type.
+    return _user_error(request, UserError(
+        "unsupported_media_type", "Điểm cuối này nhận nội dung JSON (Content-Type: application/json).",
+        "This endpoint takes a JSON body (Content-Type: application/json).", field="body", status=415))
 
 
 @api.exception_handler(Http404)

@@ -25,6 +25,11 @@ def _help(request, action: str) -> str:
 
 
 def _params(request) -> dict:
+    if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
+                                                             "multipart/form-data"):
+        # CKAN also takes an action's parameters as form fields (its clients upload files that way).
+        return {key: (request.POST.getlist(key) if key in ("fq_list",) else request.POST.getlist(key)[-1])
+                for key in request.POST}
     if request.method == "POST" and request.body:
         data = limits.load_json(request.body, "JSON", field="body", code="invalid_json")
         if not isinstance(data, dict):
