@@ -49,8 +49,53 @@ def parse_schema(raw) -> list[dict]:
             raise _schema_error(f"trường {f['name']!r}: constraints phải là đối tượng",
                                 f"field {f['name']!r}: constraints must be an object")
         fields.append({"name": f["name"], "type": kind, "title": str(f.get("title", "")),
-                       "description": str(f.get("description", "")), "constraints": constraints})
+                       "description": str(f.get("description", "")),
+                       "constraints": _constraints(f["name"], kind, constraints)})
     return fields
+
+
+ORDERED = ("integer", "number", "date", "year", "yearmonth")
+
+
+def _constraints(name: str, kind: str, given: dict) -> dict:
+    """The field's constraints with their values in the field's type (Table Schema: ``minimum``,
+    ``maximum`` and ``enum`` items are values of the field's type, lengths are integers); anything else
+    is a :class:`UserError` naming the schema field."""
+    out = dict(given)
+
+    def bad(vi: str, en: str):
+        return _schema_error(f"trường {name!r}: {vi}", f"field {name!r}: {en}")
+
+    def typed(key: str, value):
+        if isinstance(value, (dict, list)) or value is None:
+            raise bad(f"{key} phải là một giá trị kiểu {kind}", f"{key} must be a {kind} value")
+        try:
+            return _cast(kind, value, value if isinstance(value, str) else str(value))
+        except (ValueError, TypeError, OverflowError, tabular.NumberError) as exc:
+            reason = getattr(exc, "reason", None) or str(exc)
+            raise bad(f"{key} {value!r} không phải giá trị kiểu {kind} ({reason})",
+                      f"{key} {value!r} is not a {kind} value ({reason})") from None
+
+    if "required" in given and not isinstance(given["required"], bool):
+        raise bad("required phải là true hoặc false", "required must be true or false")
+    for key in ("minimum", "maximum"):
+        if key in given:
+            if kind not in ORDERED:
+                raise bad(f"{key} không dùng được với kiểu {kind}", f"{key} does not apply to type {kind}")
+            out[key] = typed(key, given[key])
+    if "minimum" in out and "maximum" in out and out["minimum"] > out["maximum"]:
+        raise bad("minimum lớn hơn maximum", "minimum is greater than maximum")
+    for key in ("minLength", "maxLength"):
+        if key in given:
+            value = given[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise bad(f"{key} phải là số nguyên không âm, không phải {value!r}",
+                          f"{key} must be a non-negative integer, not {value!r}")
+    if "enum" in given:
+        if not isinstance(given["enum"], list) or not given["enum"]:
+            raise bad("enum phải là danh sách không rỗng", "enum must be a non-empty list")
+        out["enum"] = [typed("enum", v) for v in given["enum"]]
+    return out
 
 
 def _cast(kind: str, raw, text: str):
@@ -98,7 +143,7 @@ def _check(constraints: dict, value) -> str | None:
         return f"nhỏ hơn {constraints['minimum']} / below the minimum {constraints['minimum']}"
     if "maximum" in constraints and value > constraints["maximum"]:
         return f"lớn hơn {constraints['maximum']} / above the maximum {constraints['maximum']}"
-    if "maxLength" in constraints and isinstance(value, str) and len(value) > int(constraints["maxLength"]):
+    if "maxLength" in constraints and isinstance(value, str) and len(value) > constraints["maxLength"]:
         return f"dài quá {constraints['maxLength']} ký tự / longer than {constraints['maxLength']}"
     return None
 
@@ -135,7 +180,7 @@ def validate(content: bytes, filename: str, schema, table_name: str) -> Table:
                 continue
             try:
                 value = _cast(f["type"], raw, text)
-            except (ValueError, tabular.NumberError) as exc:
+            except (ValueError, OverflowError, tabular.NumberError) as exc:
                 reason = getattr(exc, "reason", None) or str(exc) or f"không đọc được / cannot read {text!r}"
                 errors.append({"row": number, "column": f["name"], "reason": f"{f['type']}: {reason}"})
                 continue
