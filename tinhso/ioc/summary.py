@@ -46,6 +46,22 @@ DEFINITIONS = {
                           "Share rated 4–5 of the rated reports received in the period."),
     "median_handling_hours": ("Trung vị thời gian từ tiếp nhận đến xử lý xong (giờ theo lịch, ước từ nhóm thời gian).",
                               "Median time from receipt to resolution (calendar hours, from time buckets)."),
+    "dossiers_received": ("Hồ sơ thủ tục hành chính tiếp nhận trong kỳ (trừ hồ sơ mới đăng ký, không được tiếp nhận), "
+                          "của cơ quan giải quyết của đơn vị hoặc toàn tỉnh.",
+                          "Administrative-procedure dossiers received in the period (excluding newly registered and "
+                          "refused ones), by the unit's dossier agency or the whole province."),
+    "dossiers_online_rate": ("Tỷ lệ hồ sơ tiếp nhận trực tuyến trong số hồ sơ tiếp nhận trong kỳ.",
+                             "Share of the dossiers received in the period that were received online."),
+    "dossiers_on_time_rate": ("Chỉ tiêu 2.1 (Quyết định 766): hồ sơ giải quyết trước hạn, đúng hạn trên tổng hồ sơ "
+                              "trong kỳ; tính theo tuần hoặc tháng, không theo ngày.",
+                              "Indicator 2.1 (Decision 766): dossiers handled early or on time of all dossiers in "
+                              "the period; computed per week or month, not per day."),
+    "dossiers_due_soon": ("Hồ sơ đang giải quyết có hạn trả trong 24 giờ làm việc tới (thời điểm hiện tại).",
+                          "Dossiers in progress due within the next 24 working hours (now)."),
+    "score_766": ("Tổng điểm Chỉ số 766 (/100) của kỳ tuần hoặc tháng; hạng: hạng của đơn vị trong các cơ quan "
+                  "cùng loại, hoặc hạng công bố của tỉnh.",
+                  "Decision 766 total score (of 100) for the week or month; rank: the unit's rank among agencies of "
+                  "its kind, or the province's published rank."),
     "rising": (f"Lĩnh vực có ≥ {RISING_MIN} phản ánh tuần này và gấp ≥ {RISING_RATIO} lần trung bình 4 tuần trước.",
                f"Categories with ≥ {RISING_MIN} reports this week and ≥ {RISING_RATIO}× their mean of the 4 previous weeks."),
 }
@@ -369,11 +385,20 @@ def indicator_block() -> dict:
     return out
 
 
-def dossier_block(unit: str | None, bounds: dict) -> dict:
-    """Public-service dossiers (this month, the province): only when the dossiers app holds data."""
+def dossier_block(unit: str | None, period: str, bounds: dict) -> dict:
+    """Public-service dossiers of the handling unit's agency (``unit`` None: the province) for the period,
+    from the dossiers app's store when it holds data (:mod:`tinhso.ioc.services`); the province's
+    published 766 rank (a sourced dataset) beside its own score."""
     from tinhso.ioc import services
 
-    return services.block()
+    block = services.block(unit, period, bounds)
+    if block.get("available") and not unit:
+        ranks = [p for s in rankings_block().get("series", []) if s.get("index") == "svc-766"
+                 and s.get("structure") == "current" for p in s["points"] if p.get("rank") is not None]
+        latest = max(ranks, key=lambda p: p["period"]) if ranks else None
+        block = {**block, "rank": latest["rank"] if latest else None, "rank_of": latest["of"] if latest else None,
+                 "rank_period": latest["period"] if latest else None, "rank_source": latest["source"] if latest else None}
+    return block
 
 
 def summary(*, period: str = "today", unit: str | None = None, today: dt.date | None = None,
@@ -400,7 +425,7 @@ def summary(*, period: str = "today", unit: str | None = None, today: dt.date | 
         "previous_start": bounds["prev_start"].isoformat(),
         "previous_end": (bounds["prev_end"] - dt.timedelta(days=1)).isoformat(),
         "reports": reports,
-        "dossiers": dossier_block(unit, bounds),
+        "dossiers": dossier_block(unit, period, bounds),
         "indicators": indicator_block(),
         "rankings": rankings_block(),
         "definitions": {k: {"vi": vi, "en": en} for k, (vi, en) in DEFINITIONS.items()},

@@ -8,6 +8,7 @@ them from ``/api/v1/ioc/summary`` every few seconds and draws the charts and map
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -18,6 +19,7 @@ from django.utils import timezone
 from tinhso.core import clientaddr, ratelimit
 from tinhso.core.errors import UserError
 from tinhso.core.i18n import local_name
+from tinhso.core.modules import optional_import
 from tinhso.ioc import access, summary
 from tinhso.ioc.models import Camera
 from tinhso.web import basemap
@@ -92,6 +94,50 @@ def reports_queue(user) -> str:
     return ""
 
 
+def _dossier_lists(user, agency: str | None) -> bool:
+    """Whether this viewer may open the dossier list of ``agency`` (``None``: every agency's)."""
+    access_module = optional_import("tinhso.dossiers.access")
+    if access_module is None or user is None or not user.is_authenticated:
+        return False
+    try:
+        allowed = access_module.agencies_for(user)
+    except UserError:
+        return False
+    return allowed is access_module.ALL or (agency is not None and agency in allowed)
+
+
+def links(request, figures: dict, *, public: bool, queue: str) -> dict:
+    """Where each tile leads: the list behind the figure, filtered as far as the target page allows.
+
+    Report figures: the viewer's queue (``/ioc/phan-anh`` or ``/don-vi/phan-anh``, already limited to a
+    unit's own reports for unit staff) with every state for "received" and the rates, overdue ones for
+    the backlog; the queues have no date filter. Without a queue (the public wall), the public
+    statistics of the same days. Dossier figures: the dossiers behind the number
+    (``/dich-vu-cong/ho-so`` with period, bucket and agency) for staff who may list them, else the
+    agency's or the province's 766 page of the same period."""
+    since_until = "?" + urlencode({"since": figures["start"], "until": figures["end"]})
+    if queue and not public:
+        received = rates = f"{queue}?state=all"
+        overdue = f"{queue}?overdue=1"
+    else:
+        received = rates = overdue = "/phan-anh/thong-ke" + since_until
+    out = {"received": received, "rates": rates, "overdue": overdue}
+    d = figures.get("dossiers") or {}
+    agency, period = d.get("scope"), d.get("basis_period")
+    page = f"/dich-vu-cong/co-quan/{agency}" if agency else "/dich-vu-cong"
+    page += "?" + urlencode({"period": period}) if period else ""
+    listed = not public and _dossier_lists(request.user, agency)
+
+    def dossiers(bucket: str) -> str:
+        if not listed:
+            return page
+        return "/dich-vu-cong/ho-so?" + urlencode({k: v for k, v in (("period", period), ("bucket", bucket),
+                                                                     ("agency", agency)) if v})
+    out.update(d_received=dossiers("received"), d_online=dossiers("received_online"), d_on_time=page,
+               d_due=page + "#sap-den-han", d_score=page)
+    return out
+
+
 def _render_wall(request, figures: dict, *, public: bool):
     from tinhso.reports.models import HandlingUnit
 
@@ -122,7 +168,7 @@ def _render_wall(request, figures: dict, *, public: bool):
         "figures": figures, "r": figures["reports"], "public": public, "units": units,
         "unit_name": local_name(chosen) if chosen else figures["unit"] or "",
         "config": config,
-        "queue": queue,
+        "queue": queue, "links": links(request, figures, public=public, queue=queue),
         "periods": summary.PERIODS, "any_synthetic": figures["reports"].get("synthetic_shown", figures["reports"]["synthetic"]) > 0,
         "dossiers_synthetic": bool(figures["dossiers"].get("synthetic")),
     }

@@ -261,15 +261,24 @@
         })
       }, true);
     }
-    var body = document.querySelector("#agency-league tbody");
-    if (body) {
+    /* Departments and communes ranked; the wall's own agency (a unit's wall) highlighted. */
+    [["#agency-league tbody", d.agencies], ["#commune-league tbody", d.communes]].forEach(function (pair) {
+      var body = document.querySelector(pair[0]);
+      if (!body) { return; }
       body.textContent = "";
-      (d.agencies || []).forEach(function (a) {
-        body.appendChild(el("tr", {}, [el("td", { text: a.rank === null ? "—" : String(a.rank) }),
-          el("th", { scope: "row" }, [el("a", { href: "/dich-vu-cong?agency=" + encodeURIComponent(a.code), text: named(a) })]),
+      (pair[1] || []).forEach(function (a) {
+        var own = d.scope && a.code === d.scope;
+        body.appendChild(el("tr", own ? { className: "own", "aria-current": "true" } : {}, [el("td", { text: a.rank === null ? "—" : String(a.rank) }),
+          el("th", { scope: "row" }, [el("a", { href: "/dich-vu-cong/co-quan/" + encodeURIComponent(a.code) + (d.basis_period ? "?period=" + encodeURIComponent(d.basis_period) : ""), text: named(a) })]),
           el("td", { text: format(a.total, "num") })]));
       });
-    }
+      var mine = body.querySelector("tr.own");
+      if (mine && mine.scrollIntoView && !body.dataset.scrolled) {
+        body.dataset.scrolled = "1";
+        var wrap = body.closest(".table-wrap");
+        if (wrap) { wrap.scrollTop = Math.max(0, mine.offsetTop - wrap.clientHeight / 2); }
+      }
+    });
     var due = document.getElementById("due-soon");
     if (due) {
       due.textContent = "";
