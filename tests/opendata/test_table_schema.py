@@ -121,3 +121,63 @@ def test_any_schema_through_the_form_is_never_a_500(publisher_client, schema, ro
     response = publisher_client.post("/du-lieu-mo/dang-tai", {**_form(schema, title=f"Bảng {n}"),
                                                              "file": _file(_csv(schema, rows))})
     assert response.status_code in (302, 400, 409), response.content.decode()[:2000]
+
+
+def _errors(schema, body: bytes) -> list[tuple]:
+    with pytest.raises(UserError) as caught:
+        upload.validate(body, "t.csv", schema, "t")
+    assert caught.value.code == "table_invalid"
+    return [(e["row"], e["column"], e["reason"]) for e in caught.value.details]
+
+
+def test_every_declared_constraint_is_enforced(db):
+    schema = {"missingValues": ["", "NA"], "primaryKey": ["ma"], "fields": [
+        {"name": "ma", "type": "string", "constraints": {"pattern": "[A-Z]{2}[0-9]{3}", "minLength": 5}},
+        {"name": "email", "type": "string", "format": "email", "constraints": {"unique": True}},
+        {"name": "ngay", "type": "date", "format": "%d/%m/%Y", "constraints": {"minimum": "2025-01-01"}},
+        {"name": "loai", "type": "string", "constraints": {"enum": ["A", "B"], "required": True}},
+        {"name": "so", "type": "number", "constraints": {"exclusiveMinimum": 0}}]}
+    good = (b"ma,email,ngay,loai,so\r\nAB123,a@x.vn,15/01/2025,A,1\r\nCD456,NA,NA,B,NA\r\n")
+    rows = upload.validate(good, "t.csv", schema, "t").rows
+    assert rows[1] == {"ma": "CD456", "email": None, "ngay": None, "loai": "B", "so": None}
+    assert str(rows[0]["ngay"]) == "2025-01-15"
+    bad = (b"ma,email,ngay,loai,so\r\n"
+           b"AB123,a@x.vn,15/01/2025,A,1\r\n"
+           b"ab123,a@x.vn,31/12/2024,C,0\r\n"
+           b"AB123,khong-phai-email,2025-01-20,NA,2\r\n")
+    found = _errors(schema, bad)
+    cells = [(row, column) for row, column, _ in found]
+    assert cells == [(3, "ma"), (3, "email"), (3, "ngay"), (3, "loai"), (3, "so"),
+                     (4, "email"), (4, "ngay"), (4, "loai"), (4, "ma")]
+    reasons = {(row, column): reason for row, column, reason in found}
+    assert "pattern" in reasons[(3, "ma")] and "mẫu" in reasons[(3, "ma")]
+    assert "duplicates row 2" in reasons[(3, "email")] and "dòng 2" in reasons[(3, "email")]
+    assert "e-mail" in reasons[(4, "email")]
+    assert "primary key" in reasons[(4, "ma")]
+    assert "required" in reasons[(4, "loai")]
+
+
+def test_min_length_counts_characters(db):
+    schema = {"fields": [{"name": "ten", "type": "string", "constraints": {"minLength": 3}}]}
+    assert _errors(schema, "ten\r\nĐà\r\nĐà Lạt\r\n".encode()) == [
+        (2, "ten", "ngắn hơn 3 ký tự / shorter than 3 characters")]
+
+
+@pytest.mark.parametrize("schema, named", [
+    ({"fields": [{"name": "a", "constraints": {"jsonSchema": {}}}]}, "jsonSchema"),
+    ({"fields": [{"name": "a", "constraints": {"minimun": 1}}]}, "minimun"),
+    ({"fields": [{"name": "a", "type": "boolean", "trueValues": ["Y"]}]}, "trueValues"),
+    ({"fields": [{"name": "a"}], "foreignKeys": []}, "foreignKeys"),
+    ({"fields": [{"name": "a", "format": "hostname"}]}, "hostname"),
+    ({"fields": [{"name": "a", "type": "integer", "format": "email"}]}, "email"),
+    ({"fields": [{"name": "a", "type": "integer", "constraints": {"pattern": "("}}]}, "pattern"),
+    ({"fields": [{"name": "a", "constraints": {"pattern": "(a+)+$"}}]}, "pattern"),
+    ({"fields": [{"name": "a", "type": "integer", "constraints": {"maxLength": 3}}]}, "maxLength"),
+    ({"fields": [{"name": "a"}], "primaryKey": ["b"]}, "primaryKey"),
+    ({"fields": [{"name": "a"}], "missingValues": "NA"}, "missingValues"),
+])
+def test_a_key_that_is_not_enforced_is_refused_by_name(db, schema, named):
+    with pytest.raises(UserError) as caught:
+        upload.validate(b"a\r\n1\r\n", "t.csv", schema, "t")
+    assert caught.value.code == "bad_table_schema"
+    assert named in caught.value.message_en and named in caught.value.message_vi

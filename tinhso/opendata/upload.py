@@ -2,14 +2,22 @@
 
 The file is read within :mod:`tinhso.core.limits` (through :func:`tinhso.core.tabular.read_table`); the
 header must name the schema's fields in order; every cell is cast to its field's type (``string``,
-``integer``, ``number``, ``boolean``, ``date``, ``year``, ``yearmonth``) and checked against its
-constraints (``required``, ``enum``, ``minimum``, ``maximum``, ``maxLength``). Every bad row is named
-(row, column, reason) and nothing is published unless every row is good."""
+``integer``, ``number``, ``boolean``, ``date``, ``year``, ``yearmonth``; ``format`` for string: email,
+uri, uuid, binary; for date: any or a strptime pattern) and checked against its constraints
+(``required``, ``unique``, ``enum``, ``minimum``, ``maximum``, ``exclusiveMinimum``, ``exclusiveMaximum``,
+``minLength``, ``maxLength``, ``pattern``); the schema's ``missingValues`` and ``primaryKey`` are honoured.
+A key the validator does not enforce (``foreignKeys``, ``trueValues``, ``jsonSchema``…) is refused, never
+silently ignored. Every bad row is named (row, column, reason) and nothing is published unless every row
+is good."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import re
+import uuid
+from urllib.parse import urlsplit
 
 from tinhso.core import limits, tabular
 from tinhso.core.errors import UserError
@@ -19,6 +27,7 @@ from tinhso.opendata.writers import Field, Table
 TYPES = ("string", "integer", "number", "boolean", "date", "year", "yearmonth")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _YEARMONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TRUE, FALSE = {"true", "1", "yes", "có", "x"}, {"false", "0", "no", "không"}
 MAX_ERRORS = 1000
 
@@ -28,36 +37,88 @@ def _schema_error(reason_vi: str, reason_en: str) -> UserError:
                      field="table_schema")
 
 
-def parse_schema(raw) -> list[dict]:
+SCHEMA_KEYS = {"fields", "missingValues", "primaryKey", "title", "description", "name", "$schema"}
+FIELD_KEYS = {"name", "type", "format", "title", "description", "constraints", "example", "rdfType"}
+CONSTRAINT_KEYS = {"required", "unique", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                   "minLength", "maxLength", "enum", "pattern"}
+STRING_FORMATS = ("default", "email", "uri", "uuid", "binary")
+ORDERED = ("integer", "number", "date", "year", "yearmonth")
+PATTERN_MAX = 200
+# A quantified group holding a quantifier ("(a+)+", "(a|aa)*"): catastrophic backtracking in Python's re.
+_NESTED = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,?\d*\})(?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d*,\d*\})")
+
+
+def _unknown(keys, allowed: set, where_vi: str, where_en: str) -> None:
+    extra = sorted(str(k) for k in keys if k not in allowed)
+    if extra:
+        raise _schema_error(f"{where_vi}: khoá {', '.join(extra)} không được hỗ trợ (dùng: {', '.join(sorted(allowed))})",
+                            f"{where_en}: key {', '.join(extra)} not supported (use: {', '.join(sorted(allowed))})")
+
+
+def parse_schema(raw) -> dict:
+    """The declared schema as ``{"fields", "missing", "primary_key"}``; every key the validator does not
+    enforce is refused (no constraint is silently ignored)."""
     schema = limits.load_json(raw, "Table Schema", field="table_schema") if isinstance(raw, (str, bytes)) else raw
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list) or not schema["fields"]:
         raise _schema_error("cần đối tượng có danh sách 'fields'", "an object with a non-empty 'fields' list is needed")
+    _unknown(schema, SCHEMA_KEYS, "lược đồ", "schema")
+    missing = schema.get("missingValues", [""])
+    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+        raise _schema_error("missingValues phải là danh sách chuỗi", "missingValues must be a list of strings")
     fields, seen = [], set()
     for i, f in enumerate(schema["fields"], 1):
         if not isinstance(f, dict) or not isinstance(f.get("name"), str) or not _NAME.match(f["name"]):
             raise _schema_error(f"trường {i}: tên phải là chữ cái, số, gạch dưới",
                                 f"field {i}: a name of letters, digits and underscores is needed")
-        if f["name"] in seen:
-            raise _schema_error(f"trường {f['name']!r} lặp lại", f"field {f['name']!r} repeats")
-        seen.add(f["name"])
+        name = f["name"]
+        if name in seen:
+            raise _schema_error(f"trường {name!r} lặp lại", f"field {name!r} repeats")
+        seen.add(name)
+        _unknown(f, FIELD_KEYS, f"trường {name!r}", f"field {name!r}")
         kind = f.get("type", "string")
-        if kind not in TYPES:
-            raise _schema_error(f"trường {f['name']!r}: kiểu {kind!r} không hỗ trợ ({', '.join(TYPES)})",
-                                f"field {f['name']!r}: type {kind!r} not supported ({', '.join(TYPES)})")
+        if not isinstance(kind, str) or kind not in TYPES:
+            raise _schema_error(f"trường {name!r}: kiểu {kind!r} không hỗ trợ ({', '.join(TYPES)})",
+                                f"field {name!r}: type {kind!r} not supported ({', '.join(TYPES)})")
+        fmt = _format(name, kind, f.get("format", "default"))
         constraints = f.get("constraints", {})
         if not isinstance(constraints, dict):
-            raise _schema_error(f"trường {f['name']!r}: constraints phải là đối tượng",
-                                f"field {f['name']!r}: constraints must be an object")
-        fields.append({"name": f["name"], "type": kind, "title": str(f.get("title", "")),
+            raise _schema_error(f"trường {name!r}: constraints phải là đối tượng",
+                                f"field {name!r}: constraints must be an object")
+        _unknown(constraints, CONSTRAINT_KEYS, f"trường {name!r}, constraints", f"field {name!r}, constraints")
+        fields.append({"name": name, "type": kind, "format": fmt, "title": str(f.get("title", "")),
                        "description": str(f.get("description", "")),
-                       "constraints": _constraints(f["name"], kind, constraints)})
-    return fields
+                       "constraints": _constraints(name, kind, fmt, constraints)})
+    key = schema.get("primaryKey", [])
+    key = [key] if isinstance(key, str) else key
+    if not isinstance(key, list) or not all(isinstance(k, str) and k in seen for k in key) or len(set(key)) != len(key):
+        raise _schema_error("primaryKey phải là tên trường hoặc danh sách tên trường",
+                            "primaryKey must be a field name or a list of field names")
+    return {"fields": fields, "missing": {m for m in missing}, "primary_key": key}
 
 
-ORDERED = ("integer", "number", "date", "year", "yearmonth")
+def _format(name: str, kind: str, fmt) -> str:
+    if not isinstance(fmt, str):
+        raise _schema_error(f"trường {name!r}: format phải là chuỗi", f"field {name!r}: format must be a string")
+    allowed = STRING_FORMATS if kind == "string" else ("default", "any") if kind == "date" else ("default",)
+    if fmt in allowed or (kind == "date" and "%" in fmt and _strptime_ok(fmt)):
+        return fmt
+    extra_vi = ", hoặc mẫu strptime như %d/%m/%Y" if kind == "date" else ""
+    extra_en = ", or a strptime pattern such as %d/%m/%Y" if kind == "date" else ""
+    raise _schema_error(f"trường {name!r}: format {fmt!r} không hỗ trợ với kiểu {kind} (dùng {', '.join(allowed)}{extra_vi})",
+                        f"field {name!r}: format {fmt!r} not supported for type {kind} (use {', '.join(allowed)}{extra_en})")
 
 
-def _constraints(name: str, kind: str, given: dict) -> dict:
+def _strptime_ok(fmt: str) -> bool:
+    if len(fmt) > 40:
+        return False
+    try:
+        dt.datetime(2024, 12, 31).strftime(fmt)
+        return bool(re.search(r"%[dmYyjbB]", fmt)) and not re.search(r"%[^dmYyjbBaA%\-]", fmt)
+    except ValueError:
+        return False
+
+
+def _constraints(name: str, kind: str, fmt: str, given: dict) -> dict:
     """The field's constraints with their values in the field's type (Table Schema: ``minimum``,
     ``maximum`` and ``enum`` items are values of the field's type, lengths are integers); anything else
     is a :class:`UserError` naming the schema field."""
@@ -69,16 +130,23 @@ def _constraints(name: str, kind: str, given: dict) -> dict:
     def typed(key: str, value):
         if isinstance(value, (dict, list)) or value is None:
             raise bad(f"{key} phải là một giá trị kiểu {kind}", f"{key} must be a {kind} value")
+        text = value if isinstance(value, str) else str(value)
         try:
-            return _cast(kind, value, value if isinstance(value, str) else str(value))
+            return _cast(kind, value, text, fmt)
         except (ValueError, TypeError, OverflowError, tabular.NumberError) as exc:
-            reason = getattr(exc, "reason", None) or str(exc)
+            if kind == "date" and fmt != "default":
+                try:  # a date constraint may also be written in ISO form
+                    return _cast(kind, value, text)
+                except (ValueError, TypeError):
+                    pass
+            reason = getattr(exc, "reason", None) or _reason(kind, exc)
             raise bad(f"{key} {value!r} không phải giá trị kiểu {kind} ({reason})",
                       f"{key} {value!r} is not a {kind} value ({reason})") from None
 
-    if "required" in given and not isinstance(given["required"], bool):
-        raise bad("required phải là true hoặc false", "required must be true or false")
-    for key in ("minimum", "maximum"):
+    for key in ("required", "unique"):
+        if key in given and not isinstance(given[key], bool):
+            raise bad(f"{key} phải là true hoặc false", f"{key} must be true or false")
+    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         if key in given:
             if kind not in ORDERED:
                 raise bad(f"{key} không dùng được với kiểu {kind}", f"{key} does not apply to type {kind}")
@@ -88,6 +156,8 @@ def _constraints(name: str, kind: str, given: dict) -> dict:
     for key in ("minLength", "maxLength"):
         if key in given:
             value = given[key]
+            if kind != "string":
+                raise bad(f"{key} chỉ dùng với kiểu string", f"{key} applies to type string only")
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise bad(f"{key} phải là số nguyên không âm, không phải {value!r}",
                           f"{key} must be a non-negative integer, not {value!r}")
@@ -95,10 +165,42 @@ def _constraints(name: str, kind: str, given: dict) -> dict:
         if not isinstance(given["enum"], list) or not given["enum"]:
             raise bad("enum phải là danh sách không rỗng", "enum must be a non-empty list")
         out["enum"] = [typed("enum", v) for v in given["enum"]]
+    if "pattern" in given:
+        pattern = given["pattern"]
+        if not isinstance(pattern, str) or len(pattern) > PATTERN_MAX:
+            raise bad(f"pattern phải là biểu thức chính quy tối đa {PATTERN_MAX} ký tự",
+                      f"pattern must be a regular expression of at most {PATTERN_MAX} characters")
+        if _NESTED.search(pattern):
+            raise bad("pattern có lượng từ lồng nhau (như (a+)+), không được nhận",
+                      "pattern has nested quantifiers (like (a+)+), which are refused")
+        try:
+            out["pattern"] = re.compile(pattern)
+        except (re.error, RecursionError, OverflowError) as exc:
+            raise bad(f"pattern không hợp lệ ({exc})", f"pattern is not a valid regular expression ({exc})") from None
     return out
 
 
-def _cast(kind: str, raw, text: str):
+def _reason(kind: str, exc: Exception) -> str:
+    return str(exc)
+
+
+def _date(text: str, fmt: str) -> dt.date:
+    text = text.strip()
+    if fmt == "default":
+        if not _ISO_DATE.match(text):
+            raise ValueError(f"cần YYYY-MM-DD / YYYY-MM-DD expected: {text!r}")
+        return dt.date.fromisoformat(text)
+    if fmt == "any":
+        for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+            try:
+                return dt.datetime.strptime(text, pattern).date()
+            except ValueError:
+                continue
+        raise ValueError(f"không đọc được ngày / not a date: {text!r}")
+    return dt.datetime.strptime(text, fmt).date()
+
+
+def _cast(kind: str, raw, text: str, fmt: str = "default"):
     if kind == "string":
         return text
     if kind == "integer":
@@ -122,7 +224,7 @@ def _cast(kind: str, raw, text: str):
             return raw.date()
         if isinstance(raw, dt.date):
             return raw
-        return dt.date.fromisoformat(text.strip())
+        return _date(text, fmt)
     if kind == "year":
         value = int(tabular.cell_number(raw, text))
         if not 1000 <= value <= 9999:
@@ -136,21 +238,71 @@ def _cast(kind: str, raw, text: str):
     raise ValueError(kind)
 
 
-def _check(constraints: dict, value) -> str | None:
+def _shown(value) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _format_problem(fmt: str, text: str) -> str | None:
+    if fmt == "email":
+        from django.core.exceptions import ValidationError
+        from django.core.validators import validate_email
+
+        try:
+            validate_email(text)
+        except ValidationError:
+            return "không phải địa chỉ email / not an e-mail address"
+    elif fmt == "uri":
+        parts = urlsplit(text)
+        if not (re.match(r"^[A-Za-z][A-Za-z0-9+.-]*$", parts.scheme or "") and (parts.netloc or parts.path)) \
+                or any(c.isspace() for c in text):
+            return "không phải URI / not a URI"
+    elif fmt == "uuid":
+        try:
+            uuid.UUID(text)
+        except ValueError:
+            return "không phải UUID / not a UUID"
+    elif fmt == "binary":
+        try:
+            base64.b64decode(text, validate=True)
+        except (ValueError, binascii.Error):
+            return "không phải base64 / not base64"
+    return None
+
+
+def _check(field: dict, value, text: str) -> str | None:
+    """Why ``value`` (read from the cell ``text``) breaks its field's constraints, or None."""
+    constraints = field["constraints"]
     if "enum" in constraints and value not in constraints["enum"]:
-        return f"không thuộc danh sách cho phép / not one of {constraints['enum']}"
+        allowed = ", ".join(_shown(v) for v in constraints["enum"])
+        return f"không thuộc danh sách cho phép ({allowed}) / not one of {allowed}"
     if "minimum" in constraints and value < constraints["minimum"]:
-        return f"nhỏ hơn {constraints['minimum']} / below the minimum {constraints['minimum']}"
+        low = _shown(constraints["minimum"])
+        return f"nhỏ hơn {low} / below the minimum {low}"
     if "maximum" in constraints and value > constraints["maximum"]:
-        return f"lớn hơn {constraints['maximum']} / above the maximum {constraints['maximum']}"
+        high = _shown(constraints["maximum"])
+        return f"lớn hơn {high} / above the maximum {high}"
+    if "exclusiveMinimum" in constraints and value <= constraints["exclusiveMinimum"]:
+        low = _shown(constraints["exclusiveMinimum"])
+        return f"phải lớn hơn {low} / must be greater than {low}"
+    if "exclusiveMaximum" in constraints and value >= constraints["exclusiveMaximum"]:
+        high = _shown(constraints["exclusiveMaximum"])
+        return f"phải nhỏ hơn {high} / must be less than {high}"
     if "maxLength" in constraints and isinstance(value, str) and len(value) > constraints["maxLength"]:
-        return f"dài quá {constraints['maxLength']} ký tự / longer than {constraints['maxLength']}"
+        return f"dài quá {constraints['maxLength']} ký tự / longer than {constraints['maxLength']} characters"
+    if "minLength" in constraints and isinstance(value, str) and len(value) < constraints["minLength"]:
+        return f"ngắn hơn {constraints['minLength']} ký tự / shorter than {constraints['minLength']} characters"
+    if "pattern" in constraints and not constraints["pattern"].fullmatch(text):
+        shown = constraints["pattern"].pattern
+        return f"không khớp mẫu {shown} / does not match the pattern {shown}"
+    if field["type"] == "string" and field["format"] != "default":
+        return _format_problem(field["format"], text)
     return None
 
 
 def validate(content: bytes, filename: str, schema, table_name: str) -> Table:
     """The rows of the file typed by ``schema``, or a :class:`UserError` listing every bad row."""
-    fields = parse_schema(schema)
+    parsed = parse_schema(schema)
+    fields, missing, key = parsed["fields"], parsed["missing"], parsed["primary_key"]
     rows = tabular.read_table(content, filename)
     if not rows:
         raise UserError("empty_table", "Tệp không có dòng nào.", "The file has no rows.", field="file")
@@ -164,6 +316,8 @@ def validate(content: bytes, filename: str, schema, table_name: str) -> Table:
                         details=[{"row": 1, "column": "", "reason": "header / tiêu đề"}])
     errors: list[dict] = []
     out = []
+    seen: dict[str, dict] = {f["name"]: {} for f in fields if f["constraints"].get("unique")}
+    keys_seen: dict[tuple, int] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(tabular.cell_text(c).strip() for c in row):
             continue
@@ -173,21 +327,32 @@ def validate(content: bytes, filename: str, schema, table_name: str) -> Table:
         for i, f in enumerate(fields):
             raw = row[i] if i < len(row) else None
             text = tabular.cell_text(raw)
-            if not text.strip():
-                if f["constraints"].get("required"):
+            if not text.strip() or text in missing or text.strip() in missing:
+                if f["constraints"].get("required") or f["name"] in key:
                     errors.append({"row": number, "column": f["name"], "reason": "bắt buộc / required"})
                 record[f["name"]] = None
                 continue
             try:
-                value = _cast(f["type"], raw, text)
+                value = _cast(f["type"], raw, text, f["format"])
             except (ValueError, OverflowError, tabular.NumberError) as exc:
-                reason = getattr(exc, "reason", None) or str(exc) or f"không đọc được / cannot read {text!r}"
+                reason = getattr(exc, "reason", None) or _reason(f["type"], exc) or \
+                    f"không đọc được / cannot read {text!r}"
                 errors.append({"row": number, "column": f["name"], "reason": f"{f['type']}: {reason}"})
                 continue
-            problem = _check(f["constraints"], value)
+            problem = _check(f, value, text)
             if problem:
                 errors.append({"row": number, "column": f["name"], "reason": problem})
+            if f["name"] in seen:
+                first = seen[f["name"]].setdefault(value, number)
+                if first != number:
+                    errors.append({"row": number, "column": f["name"],
+                                   "reason": f"trùng giá trị với dòng {first} / duplicates row {first} (unique)"})
             record[f["name"]] = value
+        if key and all(record.get(k) is not None for k in key):
+            first = keys_seen.setdefault(tuple(record[k] for k in key), number)
+            if first != number:
+                errors.append({"row": number, "column": ", ".join(key),
+                               "reason": f"khoá chính trùng với dòng {first} / primary key duplicates row {first}"})
         out.append(record)
         if len(errors) >= MAX_ERRORS:
             break
