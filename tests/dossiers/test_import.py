@@ -259,3 +259,50 @@ def test_a_damaged_store_file_is_an_error_not_a_traceback(catalogue, cli, tmp_pa
     store.files()[0].write_bytes(b"PAR1 not really parquet")
     code, _, err = cli("dossiers", "indicators", "--period", PERIOD, "--json")
     assert code == 2 and "engine_failed" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("count", [40000, 1e12, 1.5, 5000, "2.5", 2**63, 2**70])
+def test_a_flat_count_out_of_range_is_a_named_error(catalogue, cli, tmp_path, count):
+    """A flat list count must be a whole number 0–1000: anything else is named (no Arrow overflow traceback,
+    no silent rounding, no huge allocation) and nothing is imported."""
+    record = dict(GOOD, DanhSachHoSoBoSung=count)
+    for path in (write_json(tmp_path / "c.json", [GOOD, dict(record, MaHoSo="HS-N")]),
+                 write_jsonl(tmp_path / "c.jsonl", [dict(record, MaHoSo="HS-N")])):
+        code, out, err = cli("dossiers", "import", path)
+        assert code == 2, err
+        assert "DanhSachHoSoBoSung:" in err and "whole number 0–1000" in err, err
+        assert "Traceback" not in err
+        _nothing_imported()
+
+
+@pytest.mark.parametrize("field", ["TaiLieuNop", "DanhSachGiayToKetQua"])
+def test_flat_file_counts_are_bounded_too(catalogue, cli, tmp_path, field):
+    path = write_json(tmp_path / "c.json", [dict(GOOD, **{field: 1e9})])
+    code, _, err = cli("dossiers", "import", path)
+    assert code == 2 and f"record 1, {field}:" in err and "whole number" in err, err
+    _nothing_imported()
+
+
+@pytest.mark.parametrize("value", [2**63, 2**70, 40000, -1])
+def test_huge_integers_in_coded_fields_are_named(catalogue, cli, tmp_path, value):
+    """Integers too large for 64 bits, or outside a small column's range, name the field."""
+    for field in ("TrangThaiHoSo", "KenhThucHien", "DuocThanhToanTrucTuyen", "CoPAKN"):
+        code, _, err = cli("dossiers", "import", write_json(tmp_path / "h.json", [dict(GOOD, **{field: value})]))
+        assert code == 2 and f"record 1, {field}:" in err, (field, err)
+        _nothing_imported()
+
+
+def test_parquet_unsigned_counts_beyond_int64_are_named(catalogue, cli, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    flat = {k: v for k, v in GOOD.items() if k != "DanhSachHoSoBoSung"}
+    table = pa.Table.from_pylist([flat, dict(flat, MaHoSo="HS-2")])
+    table = table.append_column("DanhSachHoSoBoSung", pa.array([0, 2**64 - 1], pa.uint64()))
+    table = table.set_column(table.schema.get_field_index("TrangThaiHoSo"), "TrangThaiHoSo",
+                             pa.array([10, 2**64 - 2], pa.uint64()))
+    pq.write_table(table, tmp_path / "u.parquet")
+    code, _, err = cli("dossiers", "import", tmp_path / "u.parquet")
+    assert code == 2, err
+    assert "row 2, DanhSachHoSoBoSung:" in err and "row 2, TrangThaiHoSo:" in err, err
+    _nothing_imported()

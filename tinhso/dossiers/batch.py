@@ -123,7 +123,18 @@ class Batch:
             return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         try:
             return pa.array(self.values(field), from_pandas=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+            return None  # mixed types, or integers beyond 64 bits: read one value at a time
+
+    def ints(self, field: str) -> pa.Array | None:
+        """The field as int64 when it is an integer column whose values all fit (a uint64 Parquet column
+        beyond int64 does not: its values are then read one at a time)."""
+        arr = self.array(field)
+        if arr is None or not pa.types.is_integer(arr.type):
+            return None
+        try:
+            return arr.cast(pa.int64())
+        except (pa.ArrowInvalid, OverflowError):
             return None
 
     def raw(self, i: int) -> dict:
@@ -173,6 +184,8 @@ class Batch:
     # codes and flags ---------------------------------------------------------------------------------
     def code(self, field: str, allowed: tuple[int, ...], default: int | None = None) -> np.ndarray:
         arr = self.array(field)
+        if arr is not None and pa.types.is_integer(arr.type):
+            arr = self.ints(field)
         if arr is not None and (pa.types.is_integer(arr.type) or pa.types.is_null(arr.type)):
             empty = arr.is_null().to_numpy(zero_copy_only=False)
             ints = pc.fill_null(arr.cast(pa.int64()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -209,9 +222,9 @@ class Batch:
 
     def number(self, rows: list[int], field: str) -> np.ndarray:
         """``records._number`` of the field of the given records: NaN when empty."""
-        arr = self.array(field)
-        if arr is not None and pa.types.is_integer(arr.type) and len(rows) == self.n:
-            ints = pc.fill_null(arr.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
+        arr = self.ints(field)
+        if arr is not None and len(rows) == self.n:
+            ints = pc.fill_null(arr, -1).to_numpy(zero_copy_only=False)
             if not ((ints < 0) & arr.is_valid().to_numpy(zero_copy_only=False)).any():
                 return np.where(ints < 0, np.nan, ints.astype(float))
         column = self.values(field)
@@ -229,6 +242,15 @@ class Batch:
                        convert=lambda x: np.nan if x is None else x, rows=rows)
         return out
 
+    def count(self, rows: list[int], field: str) -> np.ndarray:
+        """``records._count`` of the field of the given records (a whole number 0–``MAX_LIST``, NaN when
+        empty); a record with any other number is bad (the per-record path names it)."""
+        out = self.number(rows, field)
+        wrong = ~np.isnan(out) & ((out != np.floor(out)) | (out > records.MAX_LIST))
+        self.bad[np.asarray(rows, np.int64)[wrong]] = True
+        out[wrong] = np.nan
+        return out
+
     # dates -----------------------------------------------------------------------------------------------
     def moments(self, values: list, field: str, rows=None) -> np.ndarray:
         """Seconds since 1970 (naive local) of each value, ``NA`` when empty; ``rows`` maps each value to its
@@ -238,7 +260,7 @@ class Batch:
             return out
         try:
             arr = pa.array(values, from_pandas=False)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
             arr = None
         regular = np.zeros(len(values), bool)
         if arr is not None and pa.types.is_string(arr.type):
@@ -392,19 +414,19 @@ def normalise_batch(raws: list[dict] | pa.RecordBatch | pa.Table, *, procedures:
         except records.FieldError:
             b.bad[i] = True
     if flat_docs:
-        counts = b.number(flat_docs, "TaiLieuNop")
+        counts = b.count(flat_docs, "TaiLieuNop")
         attached[flat_docs] = np.nan_to_num(counts) > 0
         digitised[flat_docs] = b.flag("DuocSoHoa")[flat_docs]
         from_store[flat_docs] = b.flag("DuocLayTuKhoDMQG")[flat_docs]
     if flat_results:
-        counts = b.number(flat_results, "DanhSachGiayToKetQua")
+        counts = b.count(flat_results, "DanhSachGiayToKetQua")
         e_result[flat_results] = np.nan_to_num(counts) > 0
     if flat_fees:
         totals = b.number(flat_fees, "DanhSachLePhi")
         fee_info[flat_fees] = ~np.isnan(totals)
         fee_total[flat_fees] = np.nan_to_num(totals)
     if flat_sups:
-        counts = np.nan_to_num(b.number(flat_sups, "DanhSachHoSoBoSung")).tolist()
+        counts = np.nan_to_num(b.count(flat_sups, "DanhSachHoSoBoSung")).tolist()
         asked_column, done_column = b.values("NgayBoSung"), b.values("NgayTiepNhanBoSung")
         for k, i in enumerate(flat_sups):
             asked_text, done_text = asked_column[i], done_column[i]

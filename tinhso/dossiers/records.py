@@ -141,6 +141,17 @@ def _number(value, field: str) -> float | None:
     return number
 
 
+def _count(value, field: str) -> int | None:
+    """A flat list field's entry count: a whole number 0–``MAX_LIST`` (None when empty)."""
+    number = _number(value, field)
+    if number is None:
+        return None
+    if not number.is_integer() or number > MAX_LIST:
+        raise FieldError(field, f"số lượng {value!r} phải là số nguyên 0–{MAX_LIST} / "
+                                f"count {value!r} must be a whole number 0–{MAX_LIST}")
+    return int(number)
+
+
 def _list(value, field: str) -> list[dict] | None:
     """A nested list of objects, or None when the field holds a flat number instead."""
     if not isinstance(value, (list, tuple)):
@@ -203,14 +214,14 @@ def normalise(raw: dict, *, procedures: dict[str, ProcedureFacts], agencies: set
         digitised = any(_flag(d.get("DuocSoHoa")) for d in docs)
         from_store = any(_flag(d.get("DuocLayTuKhoDMQG")) for d in docs)
     else:
-        attached = (take(_number, raw.get("TaiLieuNop"), "TaiLieuNop") or 0) > 0
+        attached = (take(_count, raw.get("TaiLieuNop"), "TaiLieuNop") or 0) > 0
         digitised = _flag(raw.get("DuocSoHoa"))
         from_store = _flag(raw.get("DuocLayTuKhoDMQG"))
     results = take(_list, raw.get("DanhSachGiayToKetQua"), "DanhSachGiayToKetQua")
     if results is not None:
         e_result = any(_present(r.get("DuongDanTepTinKetQua")) for r in results)
     else:
-        e_result = (take(_number, raw.get("DanhSachGiayToKetQua"), "DanhSachGiayToKetQua") or 0) > 0
+        e_result = (take(_count, raw.get("DanhSachGiayToKetQua"), "DanhSachGiayToKetQua") or 0) > 0
     fees = take(_list, raw.get("DanhSachLePhi"), "DanhSachLePhi")
     if fees is not None:
         amounts = [take(_number, f.get("Gia"), f"DanhSachLePhi[{i}].Gia") for i, f in enumerate(fees)]
@@ -234,16 +245,19 @@ def normalise(raw: dict, *, procedures: dict[str, ProcedureFacts], agencies: set
                 continue
             requests.append((asked, done))
     else:
-        count = take(_number, raw.get("DanhSachHoSoBoSung"), "DanhSachHoSoBoSung")
+        count = take(_count, raw.get("DanhSachHoSoBoSung"), "DanhSachHoSoBoSung")
         asked_list = [x for x in str(raw.get("NgayBoSung") or "").split(";") if x.strip()]
         done_list = [x for x in str(raw.get("NgayTiepNhanBoSung") or "").split(";") if x.strip()]
+        if len(asked_list) > MAX_LIST or len(done_list) > MAX_LIST:
+            errors.append(FieldError("NgayBoSung", f"hơn {MAX_LIST} ngày / more than {MAX_LIST} dates"))
+            asked_list, done_list = [], []
         for i, text in enumerate(asked_list):
             asked = take(parse_datetime, text, "NgayBoSung")
             done = take(parse_datetime, done_list[i], "NgayTiepNhanBoSung") if i < len(done_list) else None
             if asked:
                 requests.append((asked, done))
-        n = int(count or 0)
-        if n < len(asked_list):
+        n = count or 0
+        if n < len(asked_list) and "DanhSachHoSoBoSung" not in {e.field for e in errors}:
             errors.append(FieldError("DanhSachHoSoBoSung", f"{n} yêu cầu nhưng có {len(asked_list)} ngày NgayBoSung / "
                                                            f"{n} requests but {len(asked_list)} NgayBoSung dates"))
         requests += [(None, None)] * max(0, n - len(asked_list))  # counted, dates unknown
