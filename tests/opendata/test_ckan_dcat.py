@@ -76,7 +76,7 @@ def test_fq_metadata_modified_and_sort_desc(catalogue):
 
 
 def test_errors_have_ckans_shape(catalogue):
-    status, body = _get("/api/3/action/package_search", rows=1001)
+    status, body = _get("/api/3/action/package_search", rows=-1)
     assert status == 409 and body["success"] is False and body["error"]["__type"] == "Validation Error"
     assert "rows" in body["error"]
     status, body = _get("/api/3/action/package_show", id="khong-co")
@@ -180,3 +180,71 @@ def test_public_endpoints_are_rate_limited(catalogue, monkeypatch):
     codes = [client.get("/api/3/action/package_list").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert client.get("/api/3/action/package_list").json()["error"]["__type"] == "Rate Limit Error"
+
+
+def test_rows_above_the_maximum_are_capped_and_package_list_has_no_cap(catalogue, monkeypatch):
+    from tinhso.opendata import catalog
+
+    monkeypatch.setattr(catalog, "ROWS_MAX", 3)  # CKAN caps rows at ckan.search.rows_max silently
+    status, body = _get("/api/3/action/package_search", rows=1001)
+    assert status == 200 and len(body["result"]["results"]) == 3 and body["result"]["count"] == catalogue.count()
+    status, body = _get("/api/3/action/package_list", limit=1001)
+    assert status == 200 and len(body["result"]) == catalogue.count()
+    assert len(_get("/api/3/action/package_list", limit=2, offset=1)[1]["result"]) == 2
+    assert _get("/api/3/action/package_list", limit=-1)[0] == 409
+
+
+def test_fq_date_math_metadata_created_and_parentheses(catalogue):
+    from django.utils import timezone
+
+    total = catalogue.count()
+    old = catalogue.get(name="bo-0")
+    Dataset.objects.filter(pk=old.pk).update(metadata_modified=timezone.now() - dt.timedelta(days=3),
+                                             metadata_created=timezone.now() - dt.timedelta(days=40))
+    for fq, expected in [("metadata_modified:[NOW-1DAY TO NOW]", total - 1),
+                         ("metadata_modified:[NOW/DAY-2DAYS TO *]", total - 1),
+                         ("metadata_modified:[* TO NOW-2DAYS]", 1),
+                         ("metadata_modified:[NOW-4DAYS TO NOW-2DAYS]", 1),
+                         ("metadata_modified:[NOW-1MONTH TO NOW+1HOUR]", total),
+                         ("metadata_created:[* TO NOW-1MONTH]", 1),
+                         ("metadata_created:[NOW-7DAYS TO NOW]", total - 1),
+                         ("(organization:trung-tam-dieu-hanh)", total),
+                         ("(name:bo-0 OR name:bo-1)", 2),
+                         ("-(name:bo-0 OR name:bo-1)", total - 2),
+                         ("groups:soci (name:bo-0 OR name:bo-1)", 1)]:
+        status, body = _get("/api/3/action/package_search", fq=fq, rows=100)
+        assert status == 200, (fq, body)
+        assert body["result"]["count"] == expected, fq
+    assert _get("/api/3/action/package_search", fq="metadata_modified:[NOW-1FORTNIGHT TO *]")[0] == 409
+
+
+def test_solr_date_math():
+    from tinhso.opendata.catalog import date_math
+
+    now = dt.datetime(2026, 3, 31, 15, 42, 7, 123456, tzinfo=dt.UTC)
+    assert date_math("NOW-1DAY", now) == now - dt.timedelta(days=1)
+    assert date_math("NOW/DAY", now) == dt.datetime(2026, 3, 31, tzinfo=dt.UTC)
+    assert date_math("NOW/DAY+1DAY", now) == dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+    assert date_math("NOW-1MONTH", now) == dt.datetime(2026, 2, 28, 15, 42, 7, 123456, tzinfo=dt.UTC)
+    assert date_math("NOW/YEAR", now) == dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert date_math("NOW-6HOURS/HOUR", now) == dt.datetime(2026, 3, 31, 9, tzinfo=dt.UTC)
+    assert date_math("2025-01-15T10:00:00Z+2YEARS", now) == dt.datetime(2027, 1, 15, 10, tzinfo=dt.UTC)
+    for bad in ("NOW-1WEEK", "NOW-99999999YEARS", "yesterday"):
+        with pytest.raises(ValueError):
+            date_math(bad, now)
+
+
+def test_field_queries_in_q(catalogue):
+    def names(q):
+        status, body = _get("/api/3/action/package_search", q=q, rows=100)
+        assert status == 200, body
+        return sorted(p["name"] for p in body["result"]["results"])
+
+    assert names("name:bo-3") == ["bo-3"]
+    assert names("title:thử") == []  # "thử" is a keyword, not in any title
+    assert names("tags:thử") == sorted(f"bo-{i}" for i in range(7))
+    assert names("title:bo-2") == ["bo-2"]
+    assert names('title:"Bộ dữ liệu bo-4"') == ["bo-4"] == names("title:bo du lieu bo-4".replace(" ", " title:"))
+    assert names("title:\"cua tinh\"") == ["don-vi-hanh-chinh"]
+    assert names("groups:econ -name:bo-1") == ["bo-3", "bo-5"]
+    assert "don-vi-hanh-chinh" in names("organization:trung-tam-dieu-hanh")

@@ -63,7 +63,10 @@ def test_ckanapi_harvests_and_downloads_every_distribution(tmp_path):
             with pytest.raises(ckanapi.NotFound):
                 ckan.action.package_show(id="khong-ton-tai")
             with pytest.raises(ckanapi.ValidationError):
-                ckan.action.package_search(rows=5000)
+                ckan.action.package_search(rows=-1)
+            # As CKAN: rows above ckan.search.rows_max (1000) are capped, not refused.
+            assert len(ckan.action.package_search(rows=5000)["results"]) == len(ids)
+            assert len(_harvest(ckan, "metadata_modified:[NOW-1DAY TO NOW]")) == len(ids)
             with urllib.request.urlopen(base + "/catalog.ttl", timeout=30) as response:
                 g = Graph().parse(data=response.read(), format="turtle")
             assert len(set(g.subjects(RDF.type, DCAT.Dataset))) == len(ids)

@@ -48,10 +48,11 @@ def _base(request) -> str:
 
 
 def _package_list(request, p):
-    limit = catalog.int_param(p.get("limit"), "limit", 1000, catalog.ROWS_MAX)
+    # As CKAN: limit and offset are natural numbers with no maximum; no limit (or 0) lists every name.
+    limit = catalog.int_param(p.get("limit"), "limit", None)
     offset = catalog.int_param(p.get("offset"), "offset", 0)
     names = Dataset.objects.filter(state=DatasetState.PUBLISHED).order_by("name").values_list("name", flat=True)
-    return list(names[offset:offset + limit])
+    return list(names[offset:offset + limit] if limit else names[offset:])
 
 
 def _package_show(request, p):

@@ -106,20 +106,77 @@ def package_dict(ds: Dataset, base: str) -> dict:
 
 # --- search -----------------------------------------------------------------------------------------
 
-_RANGE = re.compile(r"^metadata_modified:\[(\S+) TO (\S+)\]$")
+_RANGE = re.compile(r"^(metadata_modified|metadata_created):([\[{])(\S+) TO (\S+)([\]}])$")
 _TERM = re.compile(r'^(-?)(organization|owner_org|groups|tags|res_format|license_id|name|id|dataset_type|capacity)'
                    r':"?([^"]+)"?$')
+# Solr date math: NOW or an ISO instant ending in Z, then +N UNIT, -N UNIT and /UNIT (rounding down), in UTC.
+_DATE_MATH = re.compile(r"^(NOW|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z)((?:[+-]\d{1,6}[A-Z]+|/[A-Z]+)*)$")
+_MATH_OP = re.compile(r"([+-]\d+|/)([A-Z]+)")
+_UNITS = {"YEAR": "years", "YEARS": "years", "MONTH": "months", "MONTHS": "months", "DAY": "days", "DAYS": "days",
+          "DATE": "days", "HOUR": "hours", "HOURS": "hours", "MINUTE": "minutes", "MINUTES": "minutes",
+          "SECOND": "seconds", "SECONDS": "seconds", "MILLI": "ms", "MILLIS": "ms", "MILLISECOND": "ms",
+          "MILLISECONDS": "ms"}
+_ROUND = {"years": dict(month=1, day=1, hour=0, minute=0, second=0, microsecond=0),
+          "months": dict(day=1, hour=0, minute=0, second=0, microsecond=0),
+          "days": dict(hour=0, minute=0, second=0, microsecond=0), "hours": dict(minute=0, second=0, microsecond=0),
+          "minutes": dict(second=0, microsecond=0), "seconds": dict(microsecond=0), "ms": {}}
+
+
+def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    import calendar
+
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise OverflowError
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def date_math(text: str, now: dt.datetime | None = None) -> dt.datetime:
+    """A Solr date (``NOW``, ``2025-01-15T00:00:00Z``) with its date math (``NOW-1DAY``, ``NOW/DAY``,
+    ``NOW/DAY-7DAYS``, ``2025-01-01T00:00:00Z+1MONTH``) as an aware UTC datetime; ValueError if not."""
+    m = _DATE_MATH.match(text.upper())
+    if not m:
+        raise ValueError(text)
+    base, ops = m.groups()
+    if base == "NOW":
+        moment = (now or timezone.now()).astimezone(dt.UTC)
+    else:
+        moment = dt.datetime.fromisoformat(base[:-1][:26]).replace(tzinfo=dt.UTC)
+    try:
+        for op, unit in _MATH_OP.findall(ops):
+            kind = _UNITS.get(unit)
+            if kind is None:
+                raise ValueError(f"unknown unit {unit}")
+            if op == "/":
+                moment = moment.replace(microsecond=moment.microsecond // 1000 * 1000) if kind == "ms" else \
+                    moment.replace(**_ROUND[kind])
+            elif kind == "years":
+                moment = _add_months(moment, 12 * int(op))
+            elif kind == "months":
+                moment = _add_months(moment, int(op))
+            elif kind == "ms":
+                moment += dt.timedelta(milliseconds=int(op))
+            else:
+                moment += dt.timedelta(**{kind: int(op)})
+    except OverflowError:
+        raise ValueError(f"{text} is out of range") from None
+    return moment
 
 
 def _when(text: str, field: str) -> dt.datetime | None:
     if text == "*":
         return None
-    if text.upper().startswith("NOW"):
-        return timezone.now()
+    try:
+        return date_math(text)
+    except ValueError:
+        pass
     try:
         moment = dt.datetime.fromisoformat(text.rstrip("Z"))
     except ValueError:
-        raise _validation(field, f"Bad date {text!r} in metadata_modified range") from None
+        raise _validation(field, f"Bad date {text!r} in a metadata_modified/metadata_created range: use an ISO "
+                                 "date-time (2025-01-15T00:00:00Z), * or Solr date math (NOW-1DAY, NOW/DAY)") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
@@ -128,14 +185,15 @@ def _validation(field: str, message: str) -> UserError:
 
 
 def _split_fq(fq: str) -> list[str]:
-    """``a:b c:[x TO y] -d:"e f"`` → its terms (spaces inside brackets or quotes do not split)."""
+    """``a:b c:[x TO y] -d:"e f" (g:h OR i:j)`` → its terms (spaces inside brackets, parentheses or
+    quotes do not split)."""
     terms, buf, depth, quoted = [], "", 0, False
     for ch in fq.strip():
         if ch == '"':
             quoted = not quoted
-        elif ch == "[" and not quoted:
+        elif ch in "[{(" and not quoted:
             depth += 1
-        elif ch == "]" and not quoted:
+        elif ch in "]})" and not quoted:
             depth -= 1
         if ch == " " and not depth and not quoted and buf:
             if buf.upper() != "AND":
@@ -150,19 +208,25 @@ def _split_fq(fq: str) -> list[str]:
 
 def _term_q(term: str) -> tuple[Q, bool]:
     """One ``fq`` term as a condition and whether it is negated (``-field:value``)."""
-    m = _RANGE.match(term.lstrip("-"))
+    negated = term.startswith("-")
+    bare = term[1:] if negated else term
+    if bare.startswith("(") and bare.endswith(")") and len(bare) > 2:
+        return _expr_q(bare[1:-1], "fq"), negated
+    m = _RANGE.match(bare)
     if m:
-        low, high = _when(m.group(1), "fq"), _when(m.group(2), "fq")
+        field, opening, low_text, high_text, closing = m.groups()
+        low, high = _when(low_text, "fq"), _when(high_text, "fq")
         cond = Q()
         if low:
-            cond &= Q(metadata_modified__gte=low)
+            cond &= Q(**{f"{field}__{'gte' if opening == '[' else 'gt'}": low})
         if high:
-            cond &= Q(metadata_modified__lte=high)
-        return cond, term.startswith("-")
+            cond &= Q(**{f"{field}__{'lte' if closing == ']' else 'lt'}": high})
+        return cond, negated
     m = _TERM.match(term)
     if not m:
-        raise _validation("fq", f"Unsupported filter {term!r}: use metadata_modified:[X TO *], organization:, "
-                                "groups:, tags:, res_format:, license_id:, name:, id:, dataset_type:, capacity:")
+        raise _validation("fq", f"Unsupported filter {term!r}: use metadata_modified:[X TO *], "
+                                "metadata_created:[X TO Y], organization:, groups:, tags:, res_format:, license_id:, "
+                                "name:, id:, dataset_type:, capacity:, (…) and OR")
     negate, field, value = m.groups()
     nothing = Q(pk__in=[])
     cond = {"organization": Q(publisher__name=value),
@@ -176,9 +240,9 @@ def _term_q(term: str) -> tuple[Q, bool]:
     return cond, bool(negate)
 
 
-def apply_fq(qs, fq: str):
-    """Apply ``fq``: terms are ANDed; ``a OR b`` (what the harvester writes for several organisations)
-    is one alternative; ``-term`` excludes."""
+def _expr_q(fq: str, field: str) -> Q:
+    """``fq`` as one condition: terms are ANDed; ``a OR b`` (what the harvester writes for several
+    organisations) is one alternative; ``-term`` excludes; ``(…)`` groups."""
     groups: list[list[str]] = []
     join_next = False
     for term in _split_fq(fq):
@@ -190,17 +254,25 @@ def apply_fq(qs, fq: str):
         else:
             groups.append([term])
         join_next = False
+    out = Q()
     for group in groups:
-        if len(group) == 1:
-            cond, negate = _term_q(group[0])
-            qs = qs.exclude(cond) if negate else qs.filter(cond)
-            continue
-        either = Q(pk__in=[])
+        either = None  # (an empty Q means "everything"; Q(pk__in=[]) | Q() would be "nothing")
         for term in group:
             cond, negate = _term_q(term)
-            either |= ~cond if negate else cond
-        qs = qs.filter(either)
-    return qs.distinct()
+            cond = ~cond if negate and cond else Q(pk__in=[]) if negate else cond
+            if not cond:
+                either = Q()
+                break
+            either = cond if either is None else either | cond
+        out &= either
+    return out
+
+
+def apply_fq(qs, fq: str):
+    """Apply ``fq`` (see :func:`_expr_q`)."""
+    if not (fq or "").strip():
+        return qs
+    return qs.filter(_expr_q(fq, "fq")).distinct()
 
 
 def _is_uuid(text: str) -> bool:
@@ -213,13 +285,54 @@ def _is_uuid(text: str) -> bool:
         return False
 
 
+# Fields a ``q`` may name (``title:thử``, ``name:chi-so-766``, ``tags:"y tế"``); other text is free text.
+Q_FIELDS = {"name", "title", "notes", "tags", "organization", "groups", "res_format", "license_id", "id", "text"}
+_Q_TOKEN = re.compile(r'(-?)(?:([a-z_]+):)?("[^"]*"|\S+)')
+
+
+def _fold_words(text: str) -> list[str]:
+    return fold(text).split()
+
+
 def apply_q(qs, q: str):
+    """Free words must all be in the dataset's folded search text (with or without diacritics); a
+    ``field:value`` term restricts that field: name, id, organization, groups, res_format and license_id
+    exactly, title, notes and tags by their words (folded), text like free words."""
     q = (q or "").strip()
     if not q or q == "*:*":
         return qs
-    for word in fold(q).split():
-        qs = qs.filter(search_text__contains=word)
-    return qs
+    for negate, field, value in _Q_TOKEN.findall(q):
+        value = value.strip('"')
+        if field and field not in Q_FIELDS:
+            value, field = f"{field}:{value}", ""
+        if not value or value == "*":
+            continue
+        if field in ("", "text"):
+            cond = Q()
+            for word in _fold_words(value):
+                cond &= Q(search_text__contains=word)
+        elif field in ("title", "notes", "tags"):
+            cond = Q(pk__in=_matching(qs, field, _fold_words(value)))
+        else:
+            cond, _ = _term_q(f"{field}:{value}")
+        qs = qs.exclude(cond) if negate else qs.filter(cond)
+    return qs.distinct()
+
+
+def _matching(qs, field: str, words: list[str]) -> list:
+    """Ids of the datasets in ``qs`` whose ``field`` holds every folded word (candidates narrowed first
+    by the search text, then the field itself read)."""
+    columns = {"title": ("title_vi", "title_en"), "notes": ("description_vi", "description_en"),
+               "tags": ("keywords",)}[field]
+    candidates = Dataset.objects.filter(pk__in=qs.values("pk"))
+    for word in words:
+        candidates = candidates.filter(search_text__contains=word)
+    ids = []
+    for row in candidates.values("pk", *columns):
+        text = fold(" ".join(" ".join(v) if isinstance(v, list) else (v or "") for k, v in row.items() if k != "pk"))
+        if all(w in text for w in words):
+            ids.append(row["pk"])
+    return ids
 
 
 def order_by(sort: str) -> list[str]:
@@ -240,7 +353,9 @@ def order_by(sort: str) -> list[str]:
     return [*order, "id"] if "id" not in order and "-id" not in order else order
 
 
-def int_param(value, field: str, default: int, maximum: int | None = None) -> int:
+def int_param(value, field: str, default: int | None, maximum: int | None = None) -> int | None:
+    """A natural number; above ``maximum`` it is capped silently, as CKAN's ``limit_to_configured_maximum``
+    does for ``rows`` (``ckan.search.rows_max``, 1000)."""
     if value in (None, ""):
         return default
     try:
@@ -250,7 +365,7 @@ def int_param(value, field: str, default: int, maximum: int | None = None) -> in
     if number < 0:
         raise _validation(field, "Must be a natural number")
     if maximum is not None and number > maximum:
-        raise _validation(field, f"Must be less than or equal to {maximum}")
+        return maximum
     return number
 
 
