@@ -248,3 +248,15 @@ def test_field_queries_in_q(catalogue):
     assert names("title:\"cua tinh\"") == ["don-vi-hanh-chinh"]
     assert names("groups:econ -name:bo-1") == ["bo-3", "bo-5"]
     assert "don-vi-hanh-chinh" in names("organization:trung-tam-dieu-hanh")
+
+
+def test_download_digest_is_base64_of_the_raw_sha256(catalogue):
+    import base64
+    import hashlib
+
+    ds = catalogue.get(name="bo-1")
+    dist = ds.distributions.get(format="CSV")
+    response = Client().get(f"/du-lieu-mo/{ds.name}/tai-ve/{dist.file_name}")
+    body = b"".join(response.streaming_content)
+    assert response["Digest"] == "sha-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
+    assert dist.sha256 == hashlib.sha256(body).hexdigest()  # the hex stays in the metadata

@@ -4,6 +4,8 @@ documents. Thin: the services are catalog, publishing, upload, dcat."""
 
 from __future__ import annotations
 
+import base64
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -107,7 +109,8 @@ def download(request, name: str, file_name: str):
     if not path.exists():
         raise Http404
     response = FileResponse(path.open("rb"), content_type=dist.media_type, as_attachment=True, filename=dist.file_name)
-    response["Digest"] = f"sha-256={dist.sha256}"
+    # RFC 3230 / RFC 5843: the base64 of the raw digest (the page and the API keep the hex form).
+    response["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(dist.sha256)).decode("ascii")
     return response
 
 
