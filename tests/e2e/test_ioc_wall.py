@@ -118,3 +118,102 @@ def test_public_wall_is_open_and_has_no_staff_links(wall_context, server):
     assert "/ioc/phan-anh" not in page.content() and "/don-vi/" not in page.content()
     page.screenshot(path=str(SHOTS / "ioc-public.png"))
     assert not wall_context.outside, wall_context.outside
+
+
+def _in_server(server, code: str) -> None:
+    """Run Django code against the served database (the e2e server's var dir)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import REPO
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") and k != "DJANGO_SETTINGS_MODULE"}
+    env.update(TINHSO_VAR_DIR=str(server["log"].parent), TINHSO_DEMO="1", PYTHONPATH=str(REPO))
+    setup = "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'tinhso.settings'); django.setup()\n"
+    subprocess.run([sys.executable, "-c", setup + code], env=env, cwd=REPO, check=True, timeout=600)
+
+
+def _reports_map(page, server):
+    _sign_in(page, server["facts"]["users"]["operator"])
+    page.goto("/ioc?period=month&screen=reports")
+    _drawn(page, "#map-reports")
+    page.wait_for_function("() => Number(document.getElementById('map-reports').dataset.reports || 0) > 0")
+
+
+def test_a_report_popup_stays_open_through_the_refresh(wall_context, server):
+    page = wall_context.new_page()
+    _reports_map(page, server)
+    page.evaluate("""() => new Promise(done => {
+        const clusters = document.getElementById('map-reports').wall.clusters();
+        const marker = clusters.getLayers()[0];
+        clusters.zoomToShowLayer(marker, () => { marker.openPopup(); done(); }); })""")
+    popup = page.locator("#map-reports .leaflet-popup")
+    expect(popup).to_be_visible()
+    text = popup.inner_text()
+    for _ in range(2):  # two refreshes of the figures (every 5 s)
+        stamp = page.locator("#updated-at").get_attribute("datetime")
+        page.wait_for_function(f"() => document.querySelector('#updated-at').getAttribute('datetime') !== '{stamp}'",
+                               timeout=20_000)
+    page.wait_for_timeout(500)  # the open-reports layer answers after the figures
+    expect(popup).to_be_visible()
+    assert popup.inner_text() == text
+
+
+def test_clusters_take_the_colour_of_their_worst_report_and_communes_lead_to_their_list(wall_context, server):
+    # The open synthetic reports past their deadlines (overdue); the tests' own reports as they are.
+    _in_server(server, "import datetime as dt\nfrom django.utils import timezone\n"
+               "from tinhso.reports.models import Report\n"
+               "past = timezone.now() - dt.timedelta(days=2)\n"
+               "Report.objects.filter(is_open=True, synthetic=True).update(accept_due=past, handle_due=past, paused_at=None)")
+    page = wall_context.new_page()
+    _reports_map(page, server)
+    page.wait_for_timeout(5_500)  # the open-reports answer is kept 5 s
+    api = page.request.get("/api/v1/ioc/open-reports").json()
+    assert any(f["properties"]["overdue"] for f in api["features"])  # the world holds overdue reports
+    page.evaluate("() => { document.getElementById('map-reports').wall.map.setZoom(6); }")  # a few big clusters
+    page.wait_for_timeout(800)
+    clusters = page.evaluate("""() => {
+        const out = [];
+        document.getElementById('map-reports').wall.clusters()._featureGroup.eachLayer(l => {
+            if (!l.getAllChildMarkers || !l._icon) return;
+            const colours = l.getAllChildMarkers().map(m => m.options.fillColor);
+            out.push({late: colours.includes('#e5484d'), waiting: colours.includes('#f5d90a'), cls: l._icon.className});
+        });
+        return out; }""")
+    assert clusters
+    for c in clusters:
+        expected = "wall-cluster-late" if c["late"] else ("wall-cluster-waiting" if c["waiting"] else "wall-cluster-ok")
+        assert expected in c["cls"], c
+    assert any(c["late"] for c in clusters)
+    expect(page.locator("#cluster-legend")).to_be_visible()
+    # A commune's polygon leads to that commune's reports in the viewer's queue.
+    name = page.evaluate("""() => { const layer = document.getElementById('map-reports').wall.choropleth().getLayers()[0];
+        layer.fire('click'); return layer.feature.properties.name; }""")
+    page.wait_for_url("**/ioc/phan-anh?state=all&q=**")
+    from urllib.parse import parse_qs, urlsplit
+
+    assert parse_qs(urlsplit(page.url).query)["q"] == [name]
+
+
+def test_a_camera_marker_can_be_clicked(wall_context, server):
+    ward = server["facts"]["wards"]["phan_thiet"]
+    _in_server(server, "from tinhso.ioc.models import Camera\n"
+               f"Camera.objects.get_or_create(name='Camera E2E (minh họa)', defaults=dict(lat={ward['lat']}, "
+               f"lon={ward['lon']}, owner='E2E', stream_kind='link', stream_url='', status='offline', public=True, synthetic=True))")
+    page = wall_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _sign_in(page, server["facts"]["users"]["operator"])
+    page.goto("/ioc?screen=cameras")
+    _drawn(page, "#map-cameras")
+    page.wait_for_timeout(300)
+    x, y = page.evaluate("""() => { const w = document.getElementById('map-cameras').wall;
+        const marker = w.markers.find(m => m.getTooltip() && m.getTooltip().getContent() === 'Camera E2E (minh họa)');
+        w.map.setView(marker.getLatLng(), 12, {animate: false});
+        const p = w.map.latLngToContainerPoint(marker.getLatLng()); return [p.x, p.y]; }""")
+    page.wait_for_timeout(300)
+    box = page.locator("#map-cameras").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)  # a real click on the canvas, where the commune outline lies too
+    expect(page.locator("#camera-title")).to_have_text("Camera E2E (minh họa)")
+    assert not errors, errors

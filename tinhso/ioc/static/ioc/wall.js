@@ -320,30 +320,55 @@
     }
     return communesPromise;
   }
-  var choropleth = null, clusters = null;
+  var choropleth = null, clusters = null, lastOpenReports = null;
+  /* Where a commune's polygon leads: its reports in the viewer's queue (staff) or the public list. */
+  function communeLink(props) {
+    var q = encodeURIComponent(props.name || "");
+    return config.queue ? config.queue + "?state=all&q=" + q : (config.public ? "/phan-anh/cong-khai?q=" + q : "");
+  }
+  /* A cluster takes the colour of the worst report inside it: overdue (red), else waiting for the IOC
+   * (yellow), else in hand (green); its size only sets the number shown. */
+  function clusterIcon(cluster) {
+    var worst = 0;
+    cluster.getAllChildMarkers().forEach(function (m) { worst = Math.max(worst, m.options.severity || 0); });
+    var kind = ["ok", "waiting", "late"][worst];
+    return L.divIcon({ html: "<div><span>" + cluster.getChildCount() + "</span></div>",
+                       className: "marker-cluster wall-cluster wall-cluster-" + kind, iconSize: L.point(40, 40) });
+  }
+  function popupOpen(m) { return !!m.popups; }
   function drawReportsMap() {
     var m = baseMap("map-reports");
     if (!m) { return; }
+    if (m.popups === undefined) {
+      // The refresh updates the layers in place and leaves the markers alone while a popup is open.
+      m.popups = 0;
+      m.map.on("popupopen", function () { m.popups += 1; });
+      m.map.on("popupclose", function () { m.popups = Math.max(0, m.popups - 1); });
+      m.node.wall = { map: m.map, clusters: function () { return clusters; }, choropleth: function () { return choropleth; } };
+    }
     var metric = document.getElementById("metric").value;
     var byCode = {};
     (figures.reports.communes || []).forEach(function (c) { byCode[c.code] = c; });
     var values = Object.keys(byCode).map(function (k) { return byCode[k][metric]; }).filter(function (v) { return v !== null; });
     var max = values.length ? Math.max.apply(null, values) : 0;
     communes().then(function (gj) {
-      if (choropleth) { m.map.removeLayer(choropleth); }
       var street = !!m.node.dataset.basemap;
-      choropleth = L.geoJSON(gj, {
-        style: function (f) {
-          var row = byCode[f.properties.code];
-          return { color: street ? "#e6edf3" : "#0d1117", weight: street ? 1 : 0.6, fillOpacity: street ? 0.45 : 0.75,
-                   fillColor: colour(row ? row[metric] : null, max) };
-        },
-        onEachFeature: function (f, layer) {
-          var row = byCode[f.properties.code];
-          layer.bindTooltip(named(row || f.properties) + ": " + (row ? format(row[metric], metric === "on_time_rate" ? "pct" : "int") : "—"), { sticky: true });
-        }
-      }).addTo(m.map);
-      choropleth.bringToBack();
+      if (!choropleth) {
+        choropleth = L.geoJSON(gj, {
+          onEachFeature: function (f, layer) {
+            layer.bindTooltip("", { sticky: true });
+            var href = communeLink(f.properties);
+            if (href) { layer.on("click", function () { window.location.href = href; }); }
+          }
+        }).addTo(m.map);
+        choropleth.bringToBack();
+      }
+      choropleth.eachLayer(function (layer) {
+        var f = layer.feature, row = byCode[f.properties.code];
+        layer.setStyle({ color: street ? "#e6edf3" : "#0d1117", weight: street ? 1 : 0.6, fillOpacity: street ? 0.45 : 0.75,
+                         fillColor: colour(row ? row[metric] : null, max) });
+        layer.setTooltipContent(named(row || f.properties) + ": " + (row ? format(row[metric], metric === "on_time_rate" ? "pct" : "int") : "—"));
+      });
       if (!m.fitted && choropleth.getBounds().isValid()) { m.map.fitBounds(choropleth.getBounds()); m.fitted = true; }
       var legend = document.getElementById("map-legend");
       legend.textContent = "0 – " + format(max, metric === "on_time_rate" ? "pct" : "int");
@@ -351,20 +376,31 @@
     }).catch(function () { m.node.dataset.failed = "1"; });
     if (config.open_reports_url && typeof L.markerClusterGroup === "function") {
       var url = config.open_reports_url + (figures.unit ? "?unit=" + encodeURIComponent(figures.unit) : "");
-      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (gj) {
-        if (clusters) { m.map.removeLayer(clusters); }
-        clusters = L.markerClusterGroup({ chunkedLoading: true });
+      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (body) {
+        // Unchanged: nothing to redraw. Changed while a popup is open: redrawn after it closes (next refresh).
+        if (body === lastOpenReports || popupOpen(m)) { return; }
+        lastOpenReports = body;
+        var gj = JSON.parse(body);
+        if (!clusters) {
+          clusters = L.markerClusterGroup({ chunkedLoading: true, iconCreateFunction: clusterIcon });
+          clusters.addTo(m.map);
+        }
+        var markers = [];
         L.geoJSON(gj, {
           pointToLayer: function (f, latlng) {
-            var late = f.properties.overdue;
-            var text = f.properties.code + " · " + f.properties.category + (late ? " · " + i18n.overdue : "");
+            var late = f.properties.overdue, waiting = f.properties.state === "submitted";
+            var category = lang === "en" && f.properties.category_en ? f.properties.category_en : f.properties.category;
+            var text = f.properties.code + " · " + category + (late ? " · " + i18n.overdue : "");
             return L.circleMarker(latlng, { radius: 6, weight: 1, color: "#0d1117", fillOpacity: 0.95,
-                                            fillColor: late ? "#e5484d" : (f.properties.state === "submitted" ? "#f5d90a" : "#3dd68c") })
+                                            severity: late ? 2 : (waiting ? 1 : 0),
+                                            fillColor: late ? "#e5484d" : (waiting ? "#f5d90a" : "#3dd68c") })
               .bindPopup(config.queue ? el("a", { href: config.queue + "/" + f.properties.code, text: text })
                                       : el("span", { text: text }));
           }
-        }).eachLayer(function (l) { clusters.addLayer(l); });
-        clusters.addTo(m.map);
+        }).eachLayer(function (l) { markers.push(l); });
+        clusters.clearLayers();
+        clusters.addLayers(markers);
+        m.node.dataset.reports = String(markers.length);
       });
     }
   }
@@ -374,14 +410,22 @@
     list.textContent = "";
     var cams = config.cameras || [];
     if (!cams.length) { list.appendChild(el("li", { text: i18n.noCameras })); }
+    // The cameras draw in their own pane above the commune outlines (one shared canvas let the
+    // outlines, drawn later, take every click).
+    m.map.createPane("cameras").style.zIndex = 450;
+    var markers = [];
+    m.node.wall = { map: m.map, markers: markers };
     communes().then(function (gj) {
-      var layer = L.geoJSON(gj, { style: { color: "#3b4756", weight: 0.6, fillColor: "#1b2330", fillOpacity: 0.8 } }).addTo(m.map);
+      var layer = L.geoJSON(gj, { interactive: false, style: { color: "#3b4756", weight: 0.6, fillColor: "#1b2330", fillOpacity: 0.8 } }).addTo(m.map);
+      layer.bringToBack();
       if (!m.fitted && layer.getBounds().isValid()) { m.map.fitBounds(layer.getBounds()); m.fitted = true; }
       m.node.dataset.drawn = "1";
     });
     cams.forEach(function (cam) {
-      var marker = L.circleMarker([cam.lat, cam.lon], { radius: 8, color: "#0d1117", weight: 1, fillOpacity: 1,
+      var marker = L.circleMarker([cam.lat, cam.lon], { pane: "cameras", radius: 8, color: "#0d1117", weight: 1, fillOpacity: 1,
                                                        fillColor: cam.status === "online" ? "#3dd68c" : "#7b8794" }).addTo(m.map);
+      marker.bindTooltip(cam.name);
+      markers.push(marker);
       var item = el("li", {}, [el("button", { type: "button", text: cam.name + " · " + cam.status_label })]);
       function open() { play(cam); }
       marker.on("click", open);
