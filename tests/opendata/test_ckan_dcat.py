@@ -260,3 +260,37 @@ def test_download_digest_is_base64_of_the_raw_sha256(catalogue):
     body = b"".join(response.streaming_content)
     assert response["Digest"] == "sha-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
     assert dist.sha256 == hashlib.sha256(body).hexdigest()  # the hex stays in the metadata
+
+
+def test_search_finds_spatial_coverage_theme_and_frequency_in_both_languages(catalogue):
+    total = catalogue.count()
+    Dataset.objects.filter(name="bo-2").update(spatial="Lâm Đồng")
+    from tinhso.opendata import publishing
+
+    publishing.reindex()
+    spatial = set(catalogue.exclude(spatial="").values_list("name", flat=True))
+    assert "bo-2" in spatial
+    for q in ("Lâm Đồng", "lam dong"):
+        _, body = _get("/api/3/action/package_search", q=q, rows=100)
+        assert {p["name"] for p in body["result"]["results"]} == spatial, q
+        page = Client().get("/du-lieu-mo", {"q": q}).content.decode()
+        assert "bo-2" in page
+    econ = {f"bo-{i}" for i in range(1, 7, 2)}
+    for q in ("kinh tế", "economy"):
+        _, body = _get("/api/3/action/package_search", q=q, rows=100)
+        assert {p["name"] for p in body["result"]["results"]} >= econ, q
+    for q in ("hang thang", "monthly"):
+        _, body = _get("/api/3/action/package_search", q=q, rows=100)
+        assert body["result"]["count"] == total - 2, q  # all but the two IRREG units datasets
+
+
+def test_the_migration_reindexes_existing_rows(catalogue):
+    import importlib
+
+    from django.apps import apps
+
+    Dataset.objects.filter(name="bo-1").update(spatial="Lâm Đồng")
+    Dataset.objects.update(search_text="")
+    importlib.import_module("tinhso.opendata.migrations.0004_search_text_coverage").reindex(apps, None)
+    text = Dataset.objects.get(name="bo-1").search_text
+    assert "lam dong" in text and "monthly" in text and "hang thang" in text and "bo du lieu bo-1" in text

@@ -15,9 +15,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import both
 from tinhso.core.text import fold
 from tinhso.opendata import storage, writers
-from tinhso.opendata.models import Dataset, DatasetEvent, DatasetState, Distribution, Organization, OrgKind
+from tinhso.opendata.models import (
+    Dataset,
+    DatasetEvent,
+    DatasetState,
+    Distribution,
+    Frequency,
+    Organization,
+    OrgKind,
+    Theme,
+)
 
 IOC = ("trung-tam-dieu-hanh", "Trung tâm Giám sát, điều hành thông minh (IOC)",
        "Intelligent Operations Center (IOC)")
@@ -33,10 +43,31 @@ def ioc() -> Organization:
     return org
 
 
-def search_text(ds: Dataset) -> str:
+def _labels(choices, code: str) -> list[str]:
+    try:
+        return list(both(choices(code).label))
+    except ValueError:
+        return [code]
+
+
+def search_text(ds) -> str:
+    """What a search looks in, folded: names, titles, descriptions, keywords, publisher, the spatial
+    coverage and the theme and frequency labels in both languages (``lam dong``, ``health``, ``hang thang``)."""
     parts = [ds.name, ds.title_vi, ds.title_en, ds.description_vi, ds.description_en, " ".join(ds.keywords),
-             ds.publisher.title_vi, ds.publisher.title_en]
+             ds.publisher.title_vi, ds.publisher.title_en, ds.spatial, *_labels(Theme, ds.theme),
+             *_labels(Frequency, ds.frequency)]
     return fold(" ".join(p for p in parts if p))
+
+
+def reindex() -> int:
+    """Recompute every dataset's search text (after :func:`search_text` learns new parts)."""
+    changed = 0
+    for ds in Dataset.objects.select_related("publisher"):
+        text = search_text(ds)
+        if text != ds.search_text:
+            Dataset.objects.filter(pk=ds.pk).update(search_text=text)
+            changed += 1
+    return changed
 
 
 def record(ds: Dataset, action: str, to_state: str, *, from_state: str = "", actor=None, note: str = "") -> None:
