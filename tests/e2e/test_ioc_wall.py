@@ -217,3 +217,35 @@ def test_a_camera_marker_can_be_clicked(wall_context, server):
     page.mouse.click(box["x"] + x, box["y"] + y)  # a real click on the canvas, where the commune outline lies too
     expect(page.locator("#camera-title")).to_have_text("Camera E2E (minh họa)")
     assert not errors, errors
+
+
+def test_a_commune_leaders_wall_shows_their_committees_dossiers_and_ranks_the_communes(wall_context, server):
+    """With dossier data: a commune leader's tiles are their committee's (the API's numbers), say which
+    period the 766 figures are of on today's wall, and the services screen ranks the departments and the
+    communes with the leader's own committee highlighted."""
+    ward = server["facts"]["wards"]["phan_thiet"]
+    _in_server(server, "from tinhso.dossiers.setup import load_demo\nload_demo(out=lambda *a, **k: None, count=3000)\n"
+               "from django.contrib.auth import get_user_model\nfrom tinhso.reports.models import HandlingUnit, Membership\n"
+               "user, _ = get_user_model().objects.get_or_create(username='e2e-leader-commune')\n"
+               "user.set_password('e2e-leader-pass-1'); user.save()\n"
+               f"Membership.objects.get_or_create(user=user, role='leader', unit=HandlingUnit.objects.get(code='{ward['unit_code']}'))\n"
+               "from tinhso.ioc import services\nservices.compute()")
+    page = wall_context.new_page()
+    _sign_in(page, {"username": "e2e-leader-commune", "password": "e2e-leader-pass-1"})
+    page.goto("/ioc?period=today")
+    api = page.request.get("/api/v1/ioc/summary?period=today").json()["dossiers"]
+    assert api["available"] and api["scope"], api
+    for key in ("received", "due_soon", "score_766", "on_time_rate"):
+        shown = page.locator(f"[data-figure='dossiers.{key}']").get_attribute("data-value")
+        assert shown == ("" if api[key] is None else str(api[key])), key
+    expect(page.locator("#dossier-tiles .basis")).to_contain_text("không có số theo ngày")
+    page.click(".screens-nav button[data-screen='services']")
+    rows = page.locator("#commune-league tbody tr")
+    expect(rows.first).to_be_visible()
+    assert rows.count() == len(api["communes"]) > 1
+    own = page.locator("#commune-league tbody tr.own")
+    expect(own).to_have_count(1)
+    expect(own.locator("th")).to_have_text(next(c["name"] for c in api["communes"] if c["code"] == api["scope"]))
+    assert page.locator("#agency-league tbody tr").count() == len(api["agencies"])
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "ioc-services-commune.png"))
