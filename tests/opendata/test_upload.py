@@ -136,3 +136,61 @@ def test_a_second_person_must_approve_before_it_is_public(portal):
         "submitted", "approved", "published"]
     # search without diacritics finds it
     assert anonymous.get("/du-lieu-mo?q=co so kham").content.decode().count(ds.name) >= 1
+
+
+def test_the_upload_carries_licence_temporal_and_spatial_coverage_into_dcat(portal):
+    from django.conf import settings
+    from rdflib import Graph
+    from rdflib.namespace import DCAT, DCTERMS
+
+    from tinhso.geo.models import Unit
+
+    commune = Unit.objects.filter(structure="current", level="commune", province_code=settings.PROVINCE_CODE).first()
+    if commune is None:
+        commune = Unit.objects.create(structure="current", level="commune", code="99991", name="Xã Thử",
+                                      province_code=settings.PROVINCE_CODE)
+    publisher = staff("pub", "opendata-publisher", org=portal)
+    client = Client()
+    client.force_login(publisher)
+    page = client.get("/du-lieu-mo/dang-tai").content.decode()
+    assert 'name="licence"' in page and 'name="temporal_start"' in page and f'value="{commune.code}"' in page
+    bad = client.post("/du-lieu-mo/dang-tai", {**_form(temporal_start="2025-02-30"), "file": _file(GOOD)})
+    assert bad.status_code == 400 and "temporal_start" in bad.content.decode()
+    bad = client.post("/du-lieu-mo/dang-tai", {**_form(licence="MIT"), "file": _file(GOOD)})
+    assert bad.status_code == 400
+    response = client.post("/du-lieu-mo/dang-tai", {**_form(licence="CC0-1.0", temporal_start="2024-01-01",
+                                                             temporal_end="2024-12-31", spatial_code=commune.code),
+                                                    "file": _file(GOOD)})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ds = Dataset.objects.get()
+    assert (ds.licence, str(ds.temporal_start), str(ds.temporal_end), ds.spatial, ds.spatial_code) == (
+        "CC0-1.0", "2024-01-01", "2024-12-31", commune.name, commune.code)
+    second = Client()
+    second.force_login(staff("approver", "opendata-approver"))
+    second.post(f"/du-lieu-mo/{ds.name}/duyet")
+    g = Graph().parse(data=Client().get("/catalog.ttl").content, format="turtle")
+    node = next(n for n in g.subjects(DCTERMS.identifier, None) if ds.name in str(n))
+    period = g.value(node, DCTERMS.temporal)
+    assert str(g.value(period, DCAT.startDate)) == "2024-01-01"
+    assert any(str(lic).endswith("/CC0") for lic in g.objects(None, DCTERMS.license))
+    entry = Client().get("/data.json").json()["dataset"][0]
+    assert entry["temporal"] == "2024-01-01/2024-12-31" and entry["spatial"] == commune.name
+    assert "publicdomain/zero" in entry["license"]
+
+
+def test_units_dataset_has_temporal_coverage(portal):
+    from rdflib import Graph
+    from rdflib.namespace import DCTERMS
+
+    from tinhso.opendata import generated
+
+    generated.refresh(["geo"], out=lambda *a, **k: None)
+    ds = Dataset.objects.filter(name="don-vi-hanh-chinh").first()
+    if ds is None:
+        pytest.skip("no units registry in the test database")
+    assert ds.temporal_start and ds.temporal_end
+    g = Graph().parse(data=Client().get("/catalog.ttl").content, format="turtle")
+    assert any(g.value(s, DCTERMS.temporal) is not None for s in g.subjects(DCTERMS.identifier, None)
+               if "don-vi-hanh-chinh" in str(s))
+    entry = next(e for e in Client().get("/data.json").json()["dataset"] if e["landingPage"].endswith("/don-vi-hanh-chinh"))
+    assert entry["temporal"].startswith(ds.temporal_start.isoformat())

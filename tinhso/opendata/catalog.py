@@ -15,7 +15,11 @@ from tinhso.core.text import fold
 from tinhso.opendata.models import Dataset, DatasetState, Distribution, Organization, Theme
 
 ROWS_MAX = 1000
-LICENCES = {"CC-BY-4.0": ("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/")}
+DEFAULT_LICENCE = "CC-BY-4.0"
+LICENCES = {"CC-BY-4.0": ("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/"),
+            "CC-BY-SA-4.0": ("Creative Commons Attribution Share-Alike 4.0",
+                             "https://creativecommons.org/licenses/by-sa/4.0/"),
+            "CC0-1.0": ("Creative Commons CCZero 1.0", "https://creativecommons.org/publicdomain/zero/1.0/")}
 SORTS = {"id": "id", "name": "name", "title_string": "title_vi", "metadata_modified": "metadata_modified",
          "metadata_created": "metadata_created"}
 
@@ -100,7 +104,7 @@ def package_dict(ds: Dataset, base: str) -> dict:
         "tags": [{"name": k, "display_name": k, "state": "active", "vocabulary_id": None} for k in ds.keywords],
         "groups": [group_dict(ds.theme)], "extras": [{"key": k, "value": v} for k, v in extras if v],
         "resources": resources, "num_resources": len(resources), "num_tags": len(ds.keywords),
-        "isopen": ds.licence == "CC-BY-4.0", "relationships_as_object": [], "relationships_as_subject": [],
+        "isopen": ds.licence in LICENCES, "relationships_as_object": [], "relationships_as_subject": [],
     }
 
 

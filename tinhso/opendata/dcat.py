@@ -21,7 +21,8 @@ ADMS = Namespace("http://www.w3.org/ns/adms#")
 EU = "http://publications.europa.eu/resource/authority/"
 FILE_TYPES = {"CSV": "CSV", "XLSX": "XLSX", "JSON": "JSON", "Parquet": "PARQUET", "GeoJSON": "GEOJSON",
               "datapackage": "JSON", "SDMX-CSV": "CSV"}
-LICENCE_URIS = {"CC-BY-4.0": EU + "licence/CC_BY_4_0"}
+LICENCE_URIS = {"CC-BY-4.0": EU + "licence/CC_BY_4_0", "CC-BY-SA-4.0": EU + "licence/CC_BYSA_4_0",
+                "CC0-1.0": EU + "licence/CC0"}
 FORMATS = {"jsonld": ("json-ld", "application/ld+json"), "ttl": ("turtle", "text/turtle"),
            "rdf": ("pretty-xml", "application/rdf+xml")}
 

@@ -198,7 +198,10 @@ def units():
                               "cấp trên và tâm điểm (WGS84).",
             "description_en": "Current administrative units and the legacy units merged into them: code, name, "
                               "parent and centroid (WGS84).",
-            "keywords": ["đơn vị hành chính", "sáp nhập", "administrative units"], **common}
+            "keywords": ["đơn vị hành chính", "sáp nhập", "administrative units"],
+            # From the oldest unit listed to the day of this snapshot of the registry.
+            "temporal_start": min((r["valid_from"] for r in rows if r["valid_from"]), default=dt.date(2025, 7, 1)),
+            "temporal_end": timezone.localdate(), **common}
     xfields = [Field("old_code", title="Mã đơn vị cũ"), Field("old_name", title="Tên đơn vị cũ"),
                Field("old_level"), Field("new_code", title="Mã đơn vị mới"), Field("new_name", title="Tên đơn vị mới"),
                Field("whole", "boolean", description="The whole old unit went to the new one"),
@@ -212,7 +215,7 @@ def units():
              "description_en": "Each legacy unit and the new unit(s) that took it over (whole or in part) in the "
                                "2025 reorganisation.",
              "keywords": ["bảng chuyển đổi", "sáp nhập 2025", "crosswalk"],
-             "temporal_start": dt.date(2025, 7, 1), **common}
+             "temporal_start": dt.date(2025, 7, 1), "temporal_end": dt.date(2025, 7, 1), **common}
     out = [(meta, Table("don-vi-hanh-chinh", fields, rows, point=("lat", "lon")))]
     if xrows:
         out.append((xmeta, Table("bang-chuyen-doi-2025", xfields, xrows)))

@@ -91,6 +91,7 @@ def dataset_detail(request, name: str):
     data = preview.preview(ds)
     return render(request, "opendata/detail.html", {
         "ds": ds, "preview": data, "chart": data["chart"], "english": _english(),
+        "licence_url": catalog.LICENCES.get(ds.licence, ("", ""))[1],
         "theme_label": _label(Theme(ds.theme).label), "frequency_label": _label(Frequency(ds.frequency).label),
         "distributions": ds.distributions.all(), "events": ds.events.order_by("at", "id"),
         "can_approve": ds.state == DatasetState.DRAFT and _can_review(request.user)
@@ -126,10 +127,27 @@ def catalogue(request):
         "late": sum(1 for i in items if i["late"]), "english": _english(), "today": today})
 
 
+def spatial_units():
+    """The areas an upload may cover: the province, then its current communes (geo registry)."""
+    from django.conf import settings
+
+    from tinhso.geo.models import Unit
+
+    units = Unit.objects.filter(structure="current", province_code=settings.PROVINCE_CODE,
+                                level__in=("province", "commune")).only("code", "name", "name_en", "level")
+    return sorted(units, key=lambda u: (u.level != "province", fold(u.name)))
+
+
 def _upload_context(request, extra=None):
+    from django.conf import settings
+
     orgs = Organization.objects.filter(members=request.user).order_by("name")
+    form = request.POST if request.method == "POST" else {"licence": catalog.DEFAULT_LICENCE,
+                                                            "spatial_code": settings.PROVINCE_CODE}
     return {"orgs": orgs, "themes": [(c, _label(lbl)) for c, lbl in Theme.choices],
-            "frequencies": [(c, _label(lbl)) for c, lbl in Frequency.choices], "form": request.POST, **(extra or {})}
+            "frequencies": [(c, _label(lbl)) for c, lbl in Frequency.choices],
+            "licences": [(code, title) for code, (title, _url) in catalog.LICENCES.items()],
+            "units": spatial_units(), "form": form, **(extra or {})}
 
 
 @login_required(login_url="/dang-nhap")
@@ -176,11 +194,49 @@ def upload_meta(data) -> dict:
     except ValidationError:
         raise UserError("bad_email", "Email liên hệ không hợp lệ.", "Invalid contact email.",
                         field="contact_email") from None
+    licence = data.get("licence") or catalog.DEFAULT_LICENCE
+    if licence not in catalog.LICENCES:
+        raise UserError("bad_licence", f"Giấy phép {licence!r} không hỗ trợ ({', '.join(catalog.LICENCES)}).",
+                        f"Licence {licence!r} not supported ({', '.join(catalog.LICENCES)}).", field="licence")
+    start, end = _day(data, "temporal_start"), _day(data, "temporal_end")
+    if start and end and start > end:
+        raise UserError("bad_temporal", "Ngày bắt đầu của phạm vi thời gian sau ngày kết thúc.",
+                        "The temporal coverage starts after it ends.", field="temporal_start")
+    spatial, spatial_code = _area(data.get("spatial_code") or "")
     return {"name": name, "title_vi": title[:300], "title_en": (data.get("title_en") or "").strip()[:300],
+            "licence": licence, "temporal_start": start, "temporal_end": end, "spatial": spatial,
+            "spatial_code": spatial_code,
             "description_vi": data["description_vi"].strip(), "description_en": (data.get("description_en") or "").strip(),
             "theme": theme, "frequency": frequency, "contact_email": data["contact_email"].strip(),
             "contact_name": (data.get("contact_name") or "").strip()[:200],
             "keywords": [k.strip() for k in (data.get("keywords") or "").split(",") if k.strip()][:20]}
+
+
+def _day(data, field: str):
+    import datetime as dt
+
+    text = (data.get(field) or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError("bad_date", f"{field}: ngày {text!r} không hợp lệ (YYYY-MM-DD).",
+                        f"{field}: {text!r} is not a valid date (YYYY-MM-DD).", field=field) from None
+
+
+def _area(code: str) -> tuple[str, str]:
+    """The covered area's name and unit code; the province when none is chosen."""
+    from django.conf import settings
+
+    code = code.strip() or settings.PROVINCE_CODE
+    unit = next((u for u in spatial_units() if u.code == code), None)
+    if unit is None:
+        if code == settings.PROVINCE_CODE:  # no registry loaded: the province's code alone
+            return code, code
+        raise UserError("bad_spatial", f"Không có đơn vị hành chính mã {code!r} trong tỉnh.",
+                        f"No administrative unit {code!r} in the province.", field="spatial_code")
+    return unit.name, unit.code
 
 
 @login_required(login_url="/dang-nhap")
