@@ -549,3 +549,51 @@ def test_the_walls_first_paint_shows_figures_formatted_as_its_script_does(world,
             "3.612", "58,6%", "84,02", "-6,66 điểm %", "—", "+18,75 điểm %", "6,3%"]
     with translation.override("en"):
         assert [figure(1234567, "int"), figure(1, "pct"), figure(-21, "int")] == ["1,234,567", "100%", "-21"]
+
+
+def test_open_reports_carry_both_category_names_and_english_cameras_read_illustrative(world, client):
+    from tinhso.ioc.models import Camera
+
+    make_report(world, State.ASSIGNED, unit=world.pt, category=world.traffic)
+    Camera.objects.create(name="Camera trên cao — Đồi Dương (minh họa)", lat=10.93, lon=108.11,
+                          owner="IOC Phan Thiết (minh họa / synthetic)", public=True, synthetic=True)
+    client.force_login(world.users["op"])
+    _grant(world.users["op"])
+    props = client.get("/api/v1/ioc/open-reports").json()["features"][0]["properties"]
+    assert (props["category"], props["category_en"]) == ("Giao thông", "Traffic")
+    def cameras(language: str) -> list[dict]:
+        import json
+        import re
+
+        page = client.get("/ioc", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        return json.loads(re.search(r'<script id="ioc-config" type="application/json">(.*?)</script>', page, re.S)
+                          .group(1))["cameras"]
+
+    english = cameras("en")[0]
+    assert (english["name"], english["owner"]) == ("Camera trên cao — Đồi Dương (illustrative)", "IOC Phan Thiết (illustrative)")
+    assert cameras("vi")[0]["name"] == "Camera trên cao — Đồi Dương (minh họa)"
+
+
+def test_an_administrator_sees_the_province_wall(world, client):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from tinhso.core import roles
+
+    group, _ = Group.objects.get_or_create(name=roles.ADMINISTRATOR)
+    group.permissions.add(Permission.objects.get(content_type__app_label="ioc", codename="view_wall"))
+    admin = get_user_model().objects.create_user("wall-administrator", password="x")  # no membership, not a superuser
+    admin.groups.add(group)
+    client.force_login(admin)
+    assert client.get("/ioc").status_code == 200
+    assert client.get("/api/v1/ioc/summary").json()["unit"] is None
+    assert client.get("/api/v1/ioc/summary?unit=ubnd-phan-thiet").json()["unit"] == "ubnd-phan-thiet"
+
+
+def test_an_unknown_unit_is_a_404_on_every_answer(world, client):
+    client.force_login(world.users["op"])
+    _grant(world.users["op"])
+    for url in ("/api/v1/ioc/summary?unit=nope", "/api/v1/ioc/open-reports?unit=nope", "/ioc?unit=nope"):
+        answer = client.get(url)
+        assert answer.status_code == 404, url
+    assert client.get("/api/v1/ioc/open-reports?unit=nope").json()["error"]["field"] == "unit"

@@ -1,12 +1,13 @@
 """Who sees which wall: the ``ioc.view_wall`` permission, limited to the user's unit.
 
-Province-wide staff (IOC operators, provincial leaders and supervisors) see the whole province
-and may pick a unit; a department director or commune chairman sees the same wall limited to
+Province-wide staff (IOC operators, provincial leaders and supervisors) and administrators see the
+whole province and may pick a unit (an unknown one is a 404, on the page and on every API answer); a department director or commune chairman sees the same wall limited to
 their own unit. Everyone else gets the public wall (``/ioc/cong-khai``).
 """
 
 from __future__ import annotations
 
+from tinhso.core import roles
 from tinhso.core.errors import UserError
 
 PERMISSION = "ioc.view_wall"
@@ -23,7 +24,11 @@ def wall_scope(user, requested_unit: str | None) -> str | None:
     from tinhso.reports.permissions import actor_for_user
 
     actor = actor_for_user(user)
-    if actor.province_wide or user.is_superuser:
+    # An administrator holds the wall's permission through the administrator group and sees the province.
+    if actor.province_wide or user.is_superuser or user.groups.filter(name=roles.ADMINISTRATOR).exists():
+        if requested_unit and not HandlingUnit.objects.filter(code=requested_unit).exists():
+            raise UserError("unknown_unit", f"Không có đơn vị {requested_unit!r}", f"No unit {requested_unit!r}",
+                            field="unit", status=404)
         return requested_unit or None
     own = list(HandlingUnit.objects.filter(pk__in=actor.unit_ids).order_by("code").values_list("code", flat=True))
     if not own:

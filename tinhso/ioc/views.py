@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from tinhso.core import clientaddr, ratelimit
 from tinhso.core.errors import UserError
-from tinhso.core.i18n import local_name
+from tinhso.core.i18n import english_now, local_name
 from tinhso.core.modules import optional_import
 from tinhso.ioc import access, summary
 from tinhso.ioc.models import Camera
@@ -40,11 +40,23 @@ def _error_page(request, err: UserError):
     return render(request, "ioc/denied.html", {"error": err}, status=err.status)
 
 
+ILLUSTRATIVE = (("(minh họa / synthetic)", "(illustrative)"), ("(minh họa)", "(illustrative)"))
+
+
+def _illustrative(text: str) -> str:
+    """A demo camera's stored Vietnamese mark "(minh họa)" as "(illustrative)" on an English page."""
+    if english_now():
+        for vi, en in ILLUSTRATIVE:
+            text = text.replace(vi, en)
+    return text
+
+
 def _cameras(public: bool) -> list[dict]:
     qs = Camera.objects.all()
     if public:
         qs = qs.filter(public=True)
-    return [{"id": c.pk, "name": c.name, "lat": c.lat, "lon": c.lon, "owner": c.owner, "status": c.status,
+    return [{"id": c.pk, "name": _illustrative(c.name), "lat": c.lat, "lon": c.lon, "owner": _illustrative(c.owner),
+             "status": c.status,
              "status_label": str(c.get_status_display()), "kind": c.stream_kind,
              "url": c.stream_url if (c.status == Camera.Status.ONLINE) else "", "synthetic": c.synthetic}
             for c in qs]
@@ -183,7 +195,7 @@ def open_reports(request):
     from tinhso.reports.models import Report
 
     unit = access.wall_scope(request.user, request.GET.get("unit") or None)
-    key = f"ioc:open:{unit or '*'}"
+    key = f"ioc:open:2:{unit or '*'}"  # 2: the features carry category_en
     body = cache.get(key)
     if body is None:
         now = timezone.now()
@@ -191,11 +203,13 @@ def open_reports(request):
         if unit:
             qs = qs.filter(handling_unit__code=unit)
         overdue = set(qs.filter(sla.overdue_q(now)).values_list("id", flat=True)[:OPEN_REPORTS_LIMIT])
+        # Both names of the category: the page shows the one of its language.
         features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-                     "properties": {"code": code, "state": state, "category": cat, "overdue": pk in overdue}}
-                    for pk, code, state, cat, lat, lon in
-                    qs.order_by("-created_at").values_list("id", "code", "state", "category__name_vi", "lat", "lon")
-                    [:OPEN_REPORTS_LIMIT]]
+                     "properties": {"code": code, "state": state, "category": cat, "category_en": cat_en or cat,
+                                    "overdue": pk in overdue}}
+                    for pk, code, state, cat, cat_en, lat, lon in
+                    qs.order_by("-created_at").values_list("id", "code", "state", "category__name_vi",
+                                                           "category__name_en", "lat", "lon")[:OPEN_REPORTS_LIMIT]]
         body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
         cache.set(key, body, REFRESH_SECONDS)
     return HttpResponse(body, content_type="application/geo+json; charset=utf-8")
