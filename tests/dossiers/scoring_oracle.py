@@ -211,11 +211,17 @@ def old_compute(period: str, level: str = "agency", engine: str = "duckdb", mode
         for code in leaves:
             if code in found and found[code].rate is not None:
                 given[i, method.columns[code]] = found[code].rate
+    counted = [c for c in leaves if method.nodes[c].counts]
+    lacking = [[c for c in counted if math.isnan(given[i, method.columns[c]])] if units[i][3] else []
+               for i in range(len(units))]
+    for i, codes in enumerate(lacking):  # a missing indicator of a unit with dossiers scores 0 points
+        for c in codes:
+            given[i, method.columns[c]] = 0.0
     values = index_engine.evaluate(method, given)
     totals = values[:, method.columns[method.score]]
     ranks = competition_ranks(totals, method.decimals)
     out_units = []
-    for i, (code, name, _aid, unit_rows) in enumerate(units):
+    for i, (code, name, _aid, _unit_rows) in enumerate(units):
         found, buckets = computed[i]
         indicators = {}
         for key in sorted(found, key=ORDER.index):
@@ -228,16 +234,18 @@ def old_compute(period: str, level: str = "agency", engine: str = "duckdb", mode
             if ind.empty:
                 entry["empty"] = True
             indicators[key] = entry
-        missing = []
-        if unit_rows:
-            missing = [c for c in leaves if method.nodes[c].counts and math.isnan(given[i, method.columns[c]])]
+        missing = lacking[i]
+        basis = {}
+        if missing:
+            basis = {"missing": missing, "total_basis": "missing_as_zero",
+                     "max_possible": round(100.0 - sum(method.nodes[c].max for c in missing), 4)}
         out_units.append({
             "code": code, "name": name,
             "total": _round(totals[i], method.decimals),
             "rank": int(ranks[i]) or None,
             "groups": {g: _round(values[i, method.columns[g]]) for g in GROUPS},
             "indicators": indicators, "buckets": buckets,
-            **({"missing": missing} if missing else {}),
+            **basis,
         })
     out_units.sort(key=lambda u: (u["rank"] is None, u["rank"] or 0, u["code"]))
     return {"period": p.code, "start": p.start.isoformat(), "end": p.end.isoformat(), "level": level,

@@ -130,3 +130,14 @@ def test_a_commune_handler_sees_their_committees_dossiers(loaded):
     planner = Client()
     planner.force_login(role_user("xa-planner", "planner", office))
     assert planner.get("/api/v1/dossiers/records").status_code == 403
+
+
+def test_the_total_basis_of_missing_indicators_reaches_the_api(loaded):
+    from tinhso.dossiers.models import SuppliedValue
+
+    SuppliedValue.objects.filter(indicator="5.2").delete()
+    body = Client().get("/api/v1/dossiers/indicators", {"period": PERIOD, "level": "agency"}).json()
+    assert body["units"] == service.indicators(PERIOD, "agency")["units"]
+    justice = next(u for u in body["units"] if u["code"] == AGENCY)
+    assert justice["missing"] == ["5.2"] and justice["total_basis"] == "missing_as_zero"
+    assert justice["max_possible"] == 94 and justice["total"] is not None

@@ -72,10 +72,30 @@ def test_sources_and_missing_supplied_values(catalogue, tmp_path):
     assert unit["indicators"]["1.4"]["rate"] == 50
     online_share = 100 * 4 / 10
     assert unit["indicators"]["3.3"]["rate"] == pytest.approx(online_share * 0.5)
-    # without a supplied 5.2 the total cannot be computed, and says what is missing
+    full = unit["total"]
+    # without a supplied 5.2 the total counts it as 0 points, says what is missing and out of how much
     SuppliedValue.objects.filter(indicator="5.2").delete()
     unit = next(u for u in service.indicators(PERIOD)["units"] if u["code"] == AGENCY)
-    assert unit["total"] is None and unit["rank"] is None and unit["missing"] == ["5.2"]
+    assert unit["missing"] == ["5.2"] and unit["total_basis"] == "missing_as_zero"
+    assert unit["max_possible"] == 94 and unit["rank"] == 1
+    assert unit["total"] == pytest.approx(full - 6, abs=0.01)  # 5.2 at 100 % was worth its 6 points
+
+
+def test_a_fresh_installation_gets_totals_and_ranks_without_supplied_values(catalogue, cli, tmp_path):
+    """No supplied value at all (a plain `tinhso init`): totals and ranks from what the records give, the
+    missing indicators named, the basis stated."""
+    SuppliedValue.objects.all().delete()
+    service.import_file(write_json(tmp_path / "r.json", KNOWN))
+    code, out, err = cli("dossiers", "indicators", "--period", PERIOD, "--by", "agency", "--json")
+    assert code == 0, err
+    unit = next(u for u in json.loads(out)["units"] if u["code"] == AGENCY)
+    assert unit["total"] is not None and unit["rank"] == 1
+    assert set(unit["missing"]) == {"1.1", "1.2", "1.4", "3.3", "4.2c", "5.2", "5.3"}
+    assert unit["total_basis"] == "missing_as_zero" and unit["max_possible"] < 100
+    assert 0 < unit["total"] <= unit["max_possible"]
+    assert all(v is not None for v in unit["groups"].values())
+    code, out, err = cli("dossiers", "indicators", "--period", PERIOD, "--by", "agency")
+    assert code == 0 and "missing: 1.1, 1.2, 1.4, 3.3, 4.2c, 5.2, 5.3 — " in out and "counted as 0 points" in out, out
 
 
 def test_due_soon_per_agency_and_officer(catalogue, cli, tmp_path):

@@ -174,3 +174,19 @@ def test_numbers_lead_to_lists_only_the_reader_may_open(loaded):
     for link in own:
         assert health.get(link.replace("&amp;", "&")).status_code == 200, link
     assert list_links(health, f"/dich-vu-cong/co-quan/{AGENCY}") == [] or AGENCY == "so-y-te"
+
+
+def test_a_missing_supplied_value_is_named_on_the_pages_in_both_languages(loaded):
+    from django.core.cache import cache
+
+    from tinhso.dossiers.models import SuppliedValue
+
+    SuppliedValue.objects.filter(indicator="5.3").delete()
+    cache.clear()
+    html = Client().get("/dich-vu-cong", {"period": PERIOD}).content.decode()
+    assert re.search(r'id="dvc-total"><a [^>]*>[\d,.]+<', html)  # a total, not "—"
+    assert 'id="dvc-missing"' in html and "chỉ số 5.3" in html and "tối đa 94 điểm" in html
+    client = Client()
+    client.cookies["django_language"] = "en"
+    english = client.get(f"/dich-vu-cong/co-quan/{AGENCY}", {"period": PERIOD}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No value yet for indicator(s) 5.3" in english and "at most 94 reachable points" in english

@@ -30,6 +30,8 @@ class DossierIndicatorUnit(Schema):
     indicators: dict[str, dict[str, Any]]
     buckets: dict[str, Any]
     missing: list[str] | None = None
+    total_basis: str | None = None  # "missing_as_zero": each missing indicator counts 0 points
+    max_possible: float | None = None  # the points the available indicators can give
 
 
 class DossierIndicatorsOut(Schema):

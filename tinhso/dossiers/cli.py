@@ -63,6 +63,7 @@ def _import(args: argparse.Namespace) -> int:
 
 def _indicators(args: argparse.Namespace) -> int:
     from tinhso.dossiers import service
+    from tinhso.dossiers.indicators import ORDER
 
     doc = service.indicators(args.period, args.by, engine=args.engine, mode=args.mode)
     if args.json:
@@ -77,6 +78,12 @@ def _indicators(args: argparse.Namespace) -> int:
         groups = " ".join(f"{v:8.2f}" if v is not None else f"{'—':>8}" for v in u["groups"].values())
         rate = u["indicators"].get("2.1", {}).get("rate")
         print(f"{u['rank'] or '':>4} {u['code'][:28]:<28} {total} {groups}  2.1={rate if rate is not None else '—'}")
+    lacking = sorted({c for u in doc["units"] for c in u.get("missing", ())},
+                     key=lambda c: (ORDER.index(c) if c in ORDER else len(ORDER), c))
+    if lacking:
+        print(f"Thiếu / missing: {', '.join(lacking)} — tính 0 điểm; tổng là mức tối thiểu trên số điểm đạt được tối đa "
+              f"(max_possible) / counted as 0 points: each total is a lower bound out of its max_possible. "
+              f"Nhập giá trị / supply them: tinhso dossiers supply CODE RATE")
     return 0
 
 
@@ -106,6 +113,21 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _synthetic_catalogue() -> None:
+    """The built-in synthetic procedure list (``DEMO.*``, flagged synthetic) the generated dossiers use, added
+    to the catalogue when it is not there (a plain ``tinhso init``), so the file imports as it is."""
+    from tinhso.dossiers import setup
+    from tinhso.dossiers.models import Agency, Procedure
+
+    if not Agency.objects.filter(active=True).exists():
+        raise UserError("no_agencies", "Chưa có cơ quan nào (chạy `tinhso init` trước)",
+                        "No agencies yet (run `tinhso init` first)", field="catalogue")
+    if not Procedure.objects.filter(synthetic=True).exists():
+        n = setup.demo_catalogue()
+        print(f"Đã thêm {n} thủ tục mẫu DEMO.* (dữ liệu mẫu) vào danh mục để tệp nhập được / added {n} synthetic "
+              "procedures DEMO.* (flagged synthetic) to the catalogue so the file imports", file=sys.stderr)
+
+
 def _generate(args: argparse.Namespace) -> int:
     from tinhso.dossiers import service
 
@@ -119,6 +141,7 @@ def _generate(args: argparse.Namespace) -> int:
                             field="effects_month") from None
     if not 0 <= args.effects <= 50:
         raise UserError("bad_effects", "Số hiệu ứng phải từ 0 đến 50", "Effects must be 0 to 50", field="effects")
+    _synthetic_catalogue()
     injected: list = []
     n = service.generate(args.out, args.count, args.seed, end=end, months=args.months, effects=args.effects,
                          effects_month=month, injected=injected)

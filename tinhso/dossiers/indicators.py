@@ -398,6 +398,22 @@ def score(counts: scoring.Counts, periods: list[Period], levels: tuple[str, ...]
     return docs
 
 
+MISSING_RULE = "missing_as_zero"
+"""How a unit's total treats an indicator it has no value for (a supplied value not entered: 1.1–1.3 without
+catalogue facts, 1.4, 3.3 without the sync rate 1.4, 4.2c, 5.2 and 5.3 without PAKN in tinhso). The research
+(indices.md §3, wave2.md §2) finds the index computed in real time from system data and states no rule for a
+missing input; tinhso counts it as 0 points, so the total is a lower bound the unit reaches at least once the
+value is supplied, and ``max_possible`` says out of how many points it is. Rescaling to the available maximum
+was rejected: it would rank a unit higher for the data it lacks."""
+
+
+def missing_basis(method, missing: list[str]) -> dict:
+    """The fields a unit's JSON carries when some indicators are missing: which, the rule, the reachable maximum."""
+    lost = sum(float(method.nodes[c].max or 0) for c in missing)
+    return {"missing": missing, "total_basis": MISSING_RULE,
+            "max_possible": round(float(method.nodes[method.score].max or 100) - lost, 4)}
+
+
 def _documents(level, units, row_unit, proc, counts, periods, context, engine, mode, today):
     from tinhso.indices import engine as index_engine
     from tinhso.indices.ranking import competition_ranks
@@ -447,13 +463,21 @@ def _documents(level, units, row_unit, proc, counts, periods, context, engine, m
         by_doc[pi].append(u)
     for pi, p in enumerate(periods):
         members = by_doc.get(pi, [])
-        values = index_engine.evaluate(method, given[members])
+        given_missing = {c: np.isnan(given[members, method.columns[c]]).tolist() for c in counted_leaves}
+        # A unit with dossiers but without some (supplied) indicator is scored with 0 points for it: the total
+        # is then the lower bound the full method reaches once the value is supplied, out of the points the
+        # available indicators can give (MISSING_RULE); rescaling would reward a unit for missing data.
+        filled = given[members]
+        with_rows = has_rows[members]
+        for c in counted_leaves:
+            column = filled[:, method.columns[c]]
+            column[with_rows & np.isnan(column)] = 0.0
+        values = index_engine.evaluate(method, filled)
         totals = values[:, method.columns[method.score]]
         ranks = competition_ranks(totals, method.decimals).tolist()
         points = {c: scoring.rounded_list(values[:, method.columns[c]]) for c in scored_codes}
         groups = {g: scoring.rounded_list(values[:, method.columns[g]]) for g in GROUPS}
         totals_list = scoring.rounded_list(totals, method.decimals)
-        given_missing = {c: np.isnan(given[members, method.columns[c]]).tolist() for c in counted_leaves}
         out_units = []
         for i, u in enumerate(members):
             _pi, code, name, _agency = units[u]
@@ -483,7 +507,7 @@ def _documents(level, units, row_unit, proc, counts, periods, context, engine, m
                 "rank": ranks[i] or None,
                 "groups": {g: groups[g][i] for g in GROUPS},
                 "indicators": indicators, "buckets": buckets,
-                **({"missing": missing} if missing else {}),
+                **(missing_basis(method, missing) if missing else {}),
             })
         out_units.sort(key=lambda x: (x["rank"] is None, x["rank"] or 0, x["code"]))
         out[(p.code, level)] = {"period": p.code, "start": p.start.isoformat(), "end": p.end.isoformat(),

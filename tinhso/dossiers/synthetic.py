@@ -38,9 +38,14 @@ def _agencies_and_procedures():
 
     agencies = list(Agency.objects.filter(active=True).order_by("kind", "code"))
     procedures = list(Procedure.objects.filter(synthetic=True).order_by("code"))
-    if not agencies or not procedures:
-        raise UserError("no_catalogue", "Chưa có cơ quan hoặc danh mục thủ tục mẫu (chạy `tinhso demo --no-serve`)",
-                        "No agencies or synthetic procedures yet (run `tinhso demo --no-serve`)", field="catalogue")
+    if not agencies:
+        raise UserError("no_agencies", "Chưa có cơ quan nào (chạy `tinhso init` trước)",
+                        "No agencies yet (run `tinhso init` first)", field="catalogue")
+    if not procedures:
+        raise UserError("no_catalogue", "Chưa có danh mục thủ tục mẫu (chạy `tinhso dossiers generate`, lệnh này tự "
+                                        "thêm danh mục mẫu DEMO.*)",
+                        "No synthetic procedures yet (`tinhso dossiers generate` adds the synthetic DEMO.* list)",
+                        field="catalogue")
     plan = []
     for a in agencies:
         if a.kind == AgencyKind.COMMUNE:
