@@ -597,3 +597,27 @@ def test_an_unknown_unit_is_a_404_on_every_answer(world, client):
         answer = client.get(url)
         assert answer.status_code == 404, url
     assert client.get("/api/v1/ioc/open-reports?unit=nope").json()["error"]["field"] == "unit"
+
+
+def test_every_report_tile_leads_to_a_list_the_viewer_may_open(world, client):
+    """The received and rate tiles lead staff to their queue's list (every state) rather than the
+    province's statistics, the backlog to the overdue ones; the public wall to the statistics of the
+    same days."""
+    import re
+
+    make_report(world, State.ASSIGNED, unit=world.pt)
+    for user, queue in ((world.users["op"], "/ioc/phan-anh"), (world.users["sup_pt"], "/don-vi/phan-anh")):
+        _grant(user)
+        client.force_login(user)
+        unit = "" if user is world.users["op"] else "&unit=ubnd-phan-thiet"
+        page = client.get(f"/ioc?period=week{unit}").content.decode()
+        tiles = [h.replace("&amp;", "&") for h in re.findall(r'<a class="tile[^"]*" href="([^"]+)"', page)][:4]
+        assert tiles == [f"{queue}?state=all", f"{queue}?state=all", f"{queue}?overdue=1", f"{queue}?state=all"], tiles
+        for href in set(tiles):
+            assert client.get(href).status_code == 200, href
+        client.logout()
+    public = client.get("/ioc/cong-khai?period=week").content.decode()
+    bounds = summary.period_bounds("week", timezone.localdate())
+    since, until = bounds["start"].isoformat(), (bounds["end"] - dt.timedelta(days=1)).isoformat()
+    assert f'href="/phan-anh/thong-ke?since={since}&amp;until={until}"' in public
+    assert "/ioc/phan-anh" not in public and "/don-vi/" not in public
