@@ -36,3 +36,35 @@ def test_generate_works_on_a_fresh_init_and_its_file_imports(fresh, cli, tmp_pat
 def test_generate_without_agencies_names_the_command(db, store_dir, cli, tmp_path):
     code, _, err = cli("dossiers", "generate", "--count", "5", "--out", tmp_path / "g.json")
     assert code == 2 and "tinhso init" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (("--end", "2025-13-01"), "--end"),
+    (("--end", "1900-01-01"), "--end"),
+    (("--end", "2150-01-01"), "--end"),
+    (("--months", "0"), "--months"),
+    (("--months", "-3"), "--months"),
+    (("--months", "100000"), "--months"),
+    (("--end", "1990-06-30", "--months", "12"), "--end"),
+])
+def test_bad_arguments_are_named(fresh, cli, tmp_path, args, field):
+    out = tmp_path / "g.json"
+    code, _, err = cli("dossiers", "generate", "--count", "5", "--out", out, *args)
+    assert code == 2 and field in err and "Traceback" not in err, err
+    assert not out.exists()
+
+
+def test_an_unwritable_output_is_named(fresh, cli, tmp_path):
+    code, _, err = cli("dossiers", "generate", "--count", "5", "--out", "/nonexistent/g.json")
+    assert code == 2 and "/nonexistent" in err, err
+    code, _, err = cli("dossiers", "generate", "--count", "5", "--out", tmp_path)
+    assert code == 2 and "directory" in err, err
+
+
+@pytest.mark.parametrize("end", ["1991-01-31", "2099-12-31"])
+def test_the_edges_of_the_allowed_years_generate_a_file_that_imports(fresh, cli, tmp_path, end):
+    out = tmp_path / "g.jsonl"
+    code, _, err = cli("dossiers", "generate", "--count", "30", "--out", out, "--end", end, "--months", "12")
+    assert code == 0, err
+    code, _, err = cli("dossiers", "import", out)
+    assert code == 0, err

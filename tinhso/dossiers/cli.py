@@ -113,6 +113,12 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_MONTHS = 240
+FIRST_YEAR = 1990
+LAST_DAY = dt.date(2099, 12, 31)
+"""The generated data stays within the years the importer reads (1990–2100), due dates after ``--end`` included."""
+
+
 def _synthetic_catalogue() -> None:
     """The built-in synthetic procedure list (``DEMO.*``, flagged synthetic) the generated dossiers use, added
     to the catalogue when it is not there (a plain ``tinhso init``), so the file imports as it is."""
@@ -131,7 +137,29 @@ def _synthetic_catalogue() -> None:
 def _generate(args: argparse.Namespace) -> int:
     from tinhso.dossiers import service
 
-    end = dt.date.fromisoformat(args.end) if args.end else None
+    end = None
+    if args.end:
+        try:
+            end = dt.date.fromisoformat(args.end)
+        except ValueError:
+            raise UserError("bad_end", f"--end {args.end!r} không phải ngày YYYY-MM-DD",
+                            f"--end {args.end!r} is not a date YYYY-MM-DD", field="end") from None
+    if not 1 <= args.months <= MAX_MONTHS:
+        raise UserError("bad_months", f"--months phải từ 1 đến {MAX_MONTHS}", f"--months must be 1 to {MAX_MONTHS}",
+                        field="months")
+    last = end or dt.date.today()
+    first_month = last.year * 12 + last.month - 1 - (args.months - 1)
+    if first_month < FIRST_YEAR * 12 or last > LAST_DAY:
+        raise UserError("bad_end", f"Dữ liệu phải nằm trong {FIRST_YEAR}-01-01 – {LAST_DAY} (năm nhập được "
+                                   f"1990–2100): --end {last} với --months {args.months} ra ngoài",
+                        f"The data must lie within {FIRST_YEAR}-01-01 – {LAST_DAY} (the years the importer reads are "
+                        f"1990–2100): --end {last} with --months {args.months} falls outside", field="end")
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise UserError("bad_out", f"Thư mục {str(out.parent)!r} không tồn tại", f"No directory {str(out.parent)!r}",
+                        field="out")
+    if out.is_dir():
+        raise UserError("bad_out", f"{args.out!r} là một thư mục", f"{args.out!r} is a directory", field="out")
     month = None
     if args.effects_month:
         try:
@@ -143,8 +171,12 @@ def _generate(args: argparse.Namespace) -> int:
         raise UserError("bad_effects", "Số hiệu ứng phải từ 0 đến 50", "Effects must be 0 to 50", field="effects")
     _synthetic_catalogue()
     injected: list = []
-    n = service.generate(args.out, args.count, args.seed, end=end, months=args.months, effects=args.effects,
-                         effects_month=month, injected=injected)
+    try:
+        n = service.generate(args.out, args.count, args.seed, end=end, months=args.months, effects=args.effects,
+                             effects_month=month, injected=injected)
+    except OSError as exc:
+        raise UserError("bad_out", f"Không ghi được {args.out!r}: {exc.strerror or exc}",
+                        f"Cannot write {args.out!r}: {exc.strerror or exc}", field="out") from None
     print(f"{n} hồ sơ mẫu / synthetic dossiers → {args.out}", file=sys.stderr)
     for e in injected:
         print(f"injected {e['kind']}: unit={e['unit_code']} ({e['unit_name']}) month={e['month']} "
