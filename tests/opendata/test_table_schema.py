@@ -181,3 +181,18 @@ def test_a_key_that_is_not_enforced_is_refused_by_name(db, schema, named):
         upload.validate(b"a\r\n1\r\n", "t.csv", schema, "t")
     assert caught.value.code == "bad_table_schema"
     assert named in caught.value.message_en and named in caught.value.message_vi
+
+
+def test_date_errors_read_in_both_languages(db):
+    schema = {"fields": [{"name": "ngay", "type": "date"},
+                         {"name": "ngay_vn", "type": "date", "format": "%d/%m/%Y"}]}
+    found = _errors(schema, b"ngay,ngay_vn\r\n2020-02-30,31/02/2020\r\n2020-13-01,2020-01-01\r\n")
+    reasons = {(row, column): reason for row, column, reason in found}
+    assert reasons[(2, "ngay")] == "date: ngày không có trong tháng đó / day is out of range for month"
+    assert reasons[(2, "ngay_vn")] == "date: ngày không có trong tháng đó / day is out of range for month"
+    assert reasons[(3, "ngay")] == "date: tháng phải từ 1 đến 12 / month must be in 1..12"
+    assert reasons[(3, "ngay_vn")] == ("date: không khớp định dạng %d/%m/%Y / does not match the format %d/%m/%Y")
+    with pytest.raises(UserError) as caught:
+        upload.validate(b"a\r\n1\r\n", "t.csv", {"fields": [{"name": "a", "type": "date",
+                                                             "constraints": {"minimum": "2025-02-30"}}]}, "t")
+    assert "ngày không có trong tháng đó" in caught.value.message_vi

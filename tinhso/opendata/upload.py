@@ -180,8 +180,28 @@ def _constraints(name: str, kind: str, fmt: str, given: dict) -> dict:
     return out
 
 
+_PY_REASONS = (  # Python's own ValueError texts (datetime, strptime, int) in both languages
+    (re.compile(r"day is out of range for month"), "ngày không có trong tháng đó", "day is out of range for month"),
+    (re.compile(r"month must be in 1\.\.12"), "tháng phải từ 1 đến 12", "month must be in 1..12"),
+    (re.compile(r"year (-?\d+) is out of range"), "năm ngoài phạm vi", "year out of range"),
+    (re.compile(r"hour must be in|minute must be in|second must be in"), "giờ không hợp lệ", "bad time of day"),
+    (re.compile(r"time data .* does not match format '(.*)'"), "không khớp định dạng {0}", "does not match the format {0}"),
+    (re.compile(r"unconverted data remains"), "còn thừa ký tự sau ngày", "characters left after the date"),
+    (re.compile(r"Invalid isoformat string"), "cần YYYY-MM-DD", "YYYY-MM-DD expected"),
+)
+
+
 def _reason(kind: str, exc: Exception) -> str:
-    return str(exc)
+    """``exc``'s reason as "Vietnamese / English": tinhso's own texts already are; Python's are translated."""
+    text = str(exc)
+    if " / " in text:
+        return text
+    for pattern, vi, en in _PY_REASONS:
+        m = pattern.search(text)
+        if m:
+            groups = m.groups()
+            return f"{vi.format(*groups)} / {en.format(*groups)}"
+    return f"không đọc được giá trị / cannot read the value ({text})"
 
 
 def _date(text: str, fmt: str) -> dt.date:
