@@ -68,6 +68,10 @@ class Message(models.Model):
     subject = models.CharField(verbose_name=_("tiêu đề"), max_length=255)
     body = models.TextField(verbose_name=_("nội dung"))
     body_html = models.TextField(verbose_name=_("nội dung HTML"), blank=True)
+    # Where the Vietnamese and English halves of a bilingual subject and body are (written by
+    # tinhso.notify.outbox.render/send): {"subject": [vi_end, en_start, code_prefix], "body": [vi_end,
+    # en_start]}; the inbox shows the half in the reader's language (tinhso.notify.languages).
+    halves = models.JSONField(verbose_name=_("vị trí hai ngôn ngữ"), default=dict, blank=True)
     # What the message is about, never personal data: app label + public code + a link.
     ref_app = models.CharField(verbose_name=_("ứng dụng liên quan"), max_length=40, blank=True)
     ref_code = models.CharField(verbose_name=_("mã liên quan"), max_length=64, blank=True)
@@ -119,6 +123,12 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.kind} → {self.recipient_label}"
+
+    def in_language(self, language: str) -> tuple[str, str]:
+        """(subject, body) in ``language`` ("vi" or "en"): :func:`tinhso.notify.languages.message_in`."""
+        from tinhso.notify.languages import message_in
+
+        return message_in(self, language)
 
     @property
     def recipient_label(self) -> str:

@@ -82,9 +82,37 @@ def _engine(autoescape: bool) -> Engine:
     return _engines[autoescape]
 
 
+# The two halves of a bilingual message template: Vietnamese first, then English, the subject's halves
+# parted by " / " (English without the Vietnamese half's "[{{ code }}] " prefix) and the body's by a
+# line "---". Each half is compiled on its own, so where one ends in the rendered text is known
+# exactly, whatever a citizen's or a handler's note inside it holds (the inbox shows the half in the
+# reader's language: :mod:`tinhso.notify.languages`).
+_SUBJECT_SEPARATOR = re.compile(r" / ")
+_BODY_SEPARATOR = re.compile(r"\n[ \t]*---[ \t]*\n")
+_CODE_PREFIX = re.compile(r"\[\{\{ *\w+ *\}\}\] ")
+
+
+def _halves(template, separator: re.Pattern, engine: Engine) -> tuple | None:
+    """((Vietnamese half, its plain form), the separator's text, (English half, plain form)) of a
+    template with exactly one separator outside its tags, else None (rendered whole)."""
+    from django.template import Template, TemplateSyntaxError
+
+    source = getattr(template, "source", None) or ""
+    found = list(separator.finditer(source))
+    if len(found) != 1:
+        return None
+    vi_source, sep, en_source = source[:found[0].start()], found[0].group(), source[found[0].end():]
+    try:
+        vi, en = Template(vi_source, engine=engine), Template(en_source, engine=engine)
+    except TemplateSyntaxError:  # a tag spanning the separator: no halves
+        return None
+    return (vi, compile_plain(vi)), sep, (en, compile_plain(en))
+
+
 def _templates(name: str) -> tuple:
-    """The compiled subject, text and (or None) HTML templates of ``name``, looked up once per process
-    (template files change with a release, which restarts the server)."""
+    """The compiled subject, text and (or None) HTML templates of ``name``, and the subject's and
+    text's halves (or None), looked up once per process (template files change with a release, which
+    restarts the server)."""
     found = _compiled.get(name)
     if found is None:
         try:
@@ -92,7 +120,11 @@ def _templates(name: str) -> tuple:
         except TemplateDoesNotExist:
             html = None
         subject, body = _engine(False).get_template(f"{name}.subject.txt"), _engine(False).get_template(f"{name}.txt")
-        found = _compiled[name] = ((subject, compile_plain(subject)), (body, compile_plain(body)), html)
+        subject_halves = _halves(subject, _SUBJECT_SEPARATOR, _engine(False))
+        body_halves = _halves(body, _BODY_SEPARATOR, _engine(False))
+        prefix = bool(subject_halves) and bool(_CODE_PREFIX.match(subject.source))
+        found = _compiled[name] = ((subject, compile_plain(subject)), (body, compile_plain(body)), html,
+                                   subject_halves, body_halves, prefix)
     return found
 
 
@@ -106,13 +138,58 @@ def _render_text(template: tuple, context: dict) -> str:
     return django_template.render(_ctx(context, False))
 
 
+class Bilingual(str):
+    """A rendered subject or body that knows where its Vietnamese half ends and its English half
+    starts (``halves``: (Vietnamese end, English start[, length of the code prefix the English half
+    is shown with])): :func:`send` stores them with the message."""
+
+    halves: tuple = ()
+
+
+def _bilingual(text: str, halves: tuple) -> str:
+    out = Bilingual(text)
+    out.halves = halves
+    return out
+
+
 def render(name: str, context: dict) -> Rendered:
-    """Render ``<name>.subject.txt`` (one line), ``<name>.txt`` and, if present, ``<name>.html``."""
-    subject_t, body_t, html_t = _templates(name)
-    subject = _render_text(subject_t, context)
-    body = _render_text(body_t, context)
+    """Render ``<name>.subject.txt`` (one line), ``<name>.txt`` and, if present, ``<name>.html``.
+    A bilingual subject and text (Vietnamese, then English) come back as :class:`Bilingual` strings,
+    the same text as the whole template's, that know where each half is."""
+    subject_t, body_t, html_t, subject_halves, body_halves, prefix = _templates(name)
     html = html_t.render(_ctx(context, True)) if html_t is not None else ""
-    return Rendered(" ".join(subject.split())[:255], body.strip() + "\n", html)
+    if subject_halves is None:
+        subject = " ".join(_render_text(subject_t, context).split())[:255]
+    else:
+        vi_t, sep, en_t = subject_halves
+        vi = " ".join(_render_text(vi_t, context).split())
+        en = " ".join(_render_text(en_t, context).split())
+        subject = f"{vi} / {en}" if vi and en else (vi or en)
+        if vi and en and len(subject) <= 255:
+            code = re.match(r"\[[^\]]*\] ", vi) if prefix else None
+            subject = _bilingual(subject, (len(vi), len(vi) + 3, code.end() if code else 0))
+        subject = subject[:255] if len(subject) > 255 else subject
+    if body_halves is None:
+        body = _render_text(body_t, context).strip() + "\n"
+    else:
+        vi_t, sep, en_t = body_halves
+        vi, en = _render_text(vi_t, context), _render_text(en_t, context)
+        body = (vi + sep + en).strip() + "\n"
+        vi, en = vi.strip(), en.strip()
+        end = len(body.rstrip())
+        if vi and en and body.startswith(vi) and body.rstrip().endswith(en):
+            body = _bilingual(body, (len(vi), end - len(en)))
+    return Rendered(subject, body, html)
+
+
+def language_halves(subject: str, body: str) -> dict:
+    """Where the halves of a :func:`render`-ed subject and body are (stored with the message), or {}."""
+    out = {}
+    if getattr(subject, "halves", ()):
+        out["subject"] = list(subject.halves)
+    if getattr(body, "halves", ()):
+        out["body"] = list(body.halves)
+    return out
 
 
 def _ctx(context: dict, autoescape: bool):
@@ -138,7 +215,9 @@ def send(kind: str, *, subject: str, body: str, html: str = "", users: Iterable 
     """Queue one message for each recipient and channel; return the rows created (those of
     ``recipients`` are written by the database and not returned)."""
     now = now or timezone.now()
-    common = dict(kind=kind, subject=subject[:255], body=body, body_html=html, ref_app=ref_app,
+    halves = language_halves(subject, body)
+    subject, body = str(subject), str(body)
+    common = dict(kind=kind, subject=subject[:255], body=body, body_html=html, ref_app=ref_app, halves=halves,
                   ref_code=ref_code, ref_url=ref_url[:500], data=data or {}, sensitive=sensitive,
                   created_at=now, next_attempt_at=now)
     rows: list[tuple[str, Message]] = []

@@ -32,6 +32,9 @@ def inbox(request):
     qs = (Message.objects.filter(user=request.user, channel=Channel.INBOX)
           .order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    language = request_language()
+    for message in page.object_list:  # each message in the page's language, not both
+        message.shown_subject, message.shown_body = message.in_language(language)
     pref = Preference.objects.filter(user=request.user).first()
     return render(request, "notify/inbox.html", {
         "page": page, "mode": pref.mode if pref else Mode.BOTH, "modes": _modes(),
