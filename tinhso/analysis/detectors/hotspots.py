@@ -82,6 +82,14 @@ def _grid_counts(start, end, hist_start, dlat: float, dlon: float) -> dict[float
     return out
 
 
+def _committees(commune_ids) -> dict[int, str]:
+    """commune id -> the code of its People's Committee (the handling unit whose report is the commune's)."""
+    from tinhso.reports.models import HandlingUnit, UnitKind
+
+    return dict(HandlingUnit.objects.filter(kind=UnitKind.COMMUNE_COMMITTEE, commune_id__in=list(commune_ids))
+                .values_list("commune_id", "code"))
+
+
 def clusters(ctx: Context) -> list[Finding]:
     from tinhso.geo.models import Unit
     from tinhso.reports.models import Report, State
@@ -156,6 +164,7 @@ def clusters(ctx: Context) -> list[Finding]:
                      "lat": round(lat, 5), "lon": round(lon, 5), "alpha": alpha, "history_months": hist_months},
             subject={"type": "cluster", "commune_code": commune.code, "commune_vi": commune.name,
                      "commune_en": commune.name_en or commune.name,
+                     "handling_unit_code": _committees([commune.pk]).get(commune.pk, ""),
                      "category": cat, "category_vi": cat_vi, "category_en": cat_en or cat_vi,
                      "lat": round(lat, 5), "lon": round(lon, 5)},
             links=[Link(f"Phản ánh {r[0]}", f"Report {r[0]}", f"/ioc/phan-anh/{r[0]}") for r in rows[:10]]))
@@ -283,6 +292,7 @@ def repeats(ctx: Context) -> list[Finding]:
             per_commune[row[3]].append((row[0], closed[earlier][0], row[2]))
     out = []
     units = {u.pk: u for u in Unit.objects.filter(pk__in=list(per_commune))}
+    committees = _committees(per_commune)
     for commune_id, found in per_commune.items():
         u = units.get(commune_id)
         if u is None or len(found) < int(p["min_repeats"]):
@@ -297,7 +307,7 @@ def repeats(ctx: Context) -> list[Finding]:
                      "repeat_days": int(p["repeat_days"]), "top_category_count": cats.most_common(1)[0][1],
                      "min_repeats": int(p["min_repeats"])},
             subject={"type": "repeat", "commune_code": u.code, "commune_vi": u.name, "commune_en": u.name_en or u.name,
-                     "category": cats.most_common(1)[0][0]},
+                     "handling_unit_code": committees.get(u.pk, ""), "category": cats.most_common(1)[0][0]},
             links=[Link(f"Phản ánh {a} (trước: {b})", f"Report {a} (earlier: {b})", f"/ioc/phan-anh/{a}")
                    for a, b, _c in found[:10]]))
     return out
