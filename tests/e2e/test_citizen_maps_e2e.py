@@ -307,3 +307,52 @@ def test_citizen_adds_their_report_to_a_nearby_one(view, server, published):
     box = server["mailbox"]
     joined = box.wait_for(lambda m: m["To"] == email and "gộp vào" in box.subject(m))
     assert mine in box.subject(joined) and original in box.subject(joined)
+
+
+def _without_basemap(page, path: str) -> None:
+    """Serve ``path`` as an installation with no street basemap configured renders it (the demo's
+    default): the page's basemap setting says ``{"kind": "none"}``."""
+    import re
+
+    def strip(route):
+        response = route.fetch()
+        body = re.sub(r'(<script id="basemap-config" type="application/json">).*?(</script>)',
+                      r'\1{"kind": "none"}\2', response.text(), flags=re.S)
+        assert '{"kind": "none"}' in body
+        route.fulfill(response=response, body=body)
+
+    page.route(re.compile(r".*/phan-anh(/cong-khai)?(\?.*)?$"), strip)
+
+
+def test_public_map_draws_reports_without_a_street_basemap(view, server, published):
+    """No street basemap: only the commune outlines; the reports are still drawn and clustered
+    (markercluster needs the map's maxZoom, which no tile layer sets then)."""
+    from playwright.sync_api import expect
+
+    page = view
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _without_basemap(page, "/phan-anh/cong-khai")
+    page.goto(f"/phan-anh/cong-khai?q={MARK}")
+    page.wait_for_selector("#public-map[data-ready='1']")
+    page.wait_for_selector("#public-map[data-drawn='1']", timeout=10_000)
+    assert page.get_attribute("#public-map", "data-street") == "none"
+    expected = len(published["phan_thiet"]) + len(published["mui_ne"])
+    assert page.get_attribute("#public-map", "data-count") == str(expected)
+    page.evaluate("document.getElementById('public-map').tinhsoMap.setZoom(9, {animate: false})")
+    clusters = page.locator("#public-map .marker-cluster")
+    expect(clusters.first).to_be_visible()
+    assert sum(int(t) for t in clusters.all_inner_texts()) == expected
+    # Zoomed in all the way, the single reports are circle markers.
+    page.evaluate("document.getElementById('public-map').tinhsoMap.setZoom(19, {animate: false})")
+    assert page.get_attribute("#public-map", "data-error") is None
+    assert errors == []
+    # The form's picker works without a basemap too: a typed position puts the pin.
+    _without_basemap(page, "/phan-anh")
+    page.goto("/phan-anh")
+    page.wait_for_selector("#picker-map[data-ready='1']")
+    assert page.get_attribute("#picker-map", "data-street") == "none"
+    _type_position(page, *NHA_TRANG)
+    expect(page.locator("#picker-map .leaflet-marker-icon")).to_have_count(1)
+    assert errors == []

@@ -17,6 +17,7 @@
   var OUTLINE = { color: "#7a8794", weight: 1, fillColor: "#eef1f5", fillOpacity: 0.7 };
   var OUTLINE_OVER_STREETS = { color: "#3b4756", weight: 1, fill: false, opacity: 0.7 };
   var LABEL_ZOOM = 11;
+  var MAX_ZOOM = 19;
   var lang = document.documentElement.lang === "en" ? "en" : "vi";
 
   function localName(o) { // a commune's or province's name in the reader's language ({name, name_en})
@@ -29,7 +30,9 @@
   }
 
   function makeMap(el) {
-    var map = L.map(el, { attributionControl: true });
+    // maxZoom on the map itself: without a street layer no layer sets one, and markercluster
+    // refuses a map without it ("Map has no maxZoom specified").
+    var map = L.map(el, { attributionControl: true, maxZoom: MAX_ZOOM });
     map.attributionControl.setPrefix(false);
     map.setView([11.9, 108.2], 8); // the province's area until its outlines arrive
     var base = window.tinhsoBasemap ? tinhsoBasemap.config() : { kind: "none" };
@@ -55,10 +58,16 @@
         if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { animate: false }); }
         return layer;
       })
-      .catch(function () { return null; })
+      .catch(function (e) { failed(el, "commune outlines", e); return null; })
       .then(function (layer) { el.dataset.ready = "1"; return layer; });
     el.tinhsoMap = map;
     return { map: map, ready: ready };
+  }
+
+  // A map that could not draw says so on the console and on its element (data-error), never silently.
+  function failed(el, what, e) {
+    el.dataset.error = what;
+    if (window.console) { console.error("tinhso map (" + what + "):", e); }
   }
 
   function number(text) {
@@ -143,7 +152,7 @@
           nearbyBox.hidden = !(rows && rows.length);
           nearbyBox.dataset.count = String((rows || []).length);
         })
-        .catch(function () {});
+        .catch(function (e) { failed(el, "nearby reports", e); });
     }
     function place(lat, lon, pan) {
       if (!marker) {
@@ -251,7 +260,7 @@
         el.dataset.count = String(features);
         el.dataset.drawn = "1";
       })
-      .catch(function () {});
+      .catch(function (e) { failed(el, "reports", e); });
   }
 
   function point(el) {

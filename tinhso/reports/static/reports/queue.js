@@ -91,7 +91,7 @@
     if (typeof L === "undefined") { return; }
     var data = document.getElementById(el.dataset.points);
     var points = data ? JSON.parse(data.textContent) : [];
-    var map = L.map(el, { attributionControl: false });
+    var map = L.map(el, { attributionControl: false, maxZoom: 19 }); // set even without a street layer
     map.setView([16, 107], 6);
     if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
     var markers = L.featureGroup().addTo(map);
