@@ -194,3 +194,33 @@ def test_units_dataset_has_temporal_coverage(portal):
                if "don-vi-hanh-chinh" in str(s))
     entry = next(e for e in Client().get("/data.json").json()["dataset"] if e["landingPage"].endswith("/don-vi-hanh-chinh"))
     assert entry["temporal"].startswith(ds.temporal_start.isoformat())
+
+
+def test_demo_accounts_show_the_upload_and_two_person_approval(portal, tmp_path, monkeypatch):
+    from tinhso.core import demo_accounts as store
+    from tinhso.opendata import setup
+
+    monkeypatch.setattr(store, "_STORE", tmp_path / "demo-accounts.json")  # not the real var/
+    lines: list[str] = []
+    setup.demo_accounts(out=lines.append)
+    setup.demo_accounts(out=lambda *a, **k: None)  # idempotent
+    passwords = {}
+    for line in lines:
+        _, rest = line.split(": ", 1)
+        username, password = rest.split("  ")[0].split(" / ")
+        passwords[username] = password
+    assert set(passwords) == {"publisher-so-y-te", "approver-opendata"}
+    assert "Sở Y tế" in next(line for line in lines if "publisher-so-y-te" in line)
+    publisher = Client()
+    assert publisher.post("/dang-nhap", {"username": "publisher-so-y-te",
+                                         "password": passwords["publisher-so-y-te"]}).status_code == 302
+    response = publisher.post("/du-lieu-mo/dang-tai", {**_form(), "file": _file(GOOD)})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ds = Dataset.objects.get()
+    approver = Client()
+    assert approver.post("/dang-nhap", {"username": "approver-opendata",
+                                        "password": passwords["approver-opendata"]}).status_code == 302
+    assert ds.name in approver.get("/du-lieu-mo/duyet").content.decode()
+    assert approver.post(f"/du-lieu-mo/{ds.name}/duyet").status_code == 302
+    ds.refresh_from_db()
+    assert ds.state == "published"

@@ -3,7 +3,8 @@
 ``init`` writes the publishers (the IOC and the province's departments) and two groups carrying the
 portal's permissions (``opendata-publisher``: submit datasets for one's organisations;
 ``opendata-approver``: approve them). ``load_demo`` adds an illustrative shared-database catalogue and
-open-data plan (flagged synthetic) and publishes the generated datasets."""
+open-data plan (flagged synthetic), publishes the generated datasets and makes two demo accounts: a
+publisher of Sở Y tế and an approver, so the upload and the two-person approval can be shown."""
 
 from __future__ import annotations
 
@@ -95,3 +96,26 @@ def load_demo(out=print) -> None:
     url = os.environ.get("TINHSO_DEMO_URL", "http://127.0.0.1:8000")
     out(f"Open data: {Dataset.objects.filter(state='published').count()} datasets published — {url}/du-lieu-mo "
         f"(CKAN API {url}/api/3/action/package_list, DCAT {url}/catalog.ttl)")
+    demo_accounts(out)
+
+
+# (username, full name, group, organisation or None, page): a publisher of Sở Y tế uploads a dataset
+# (a draft), a second person approves it (two-person rule, tinhso.opendata.publishing.approve).
+DEMO_ACCOUNTS = [
+    ("publisher-so-y-te", "Cán bộ đăng dữ liệu mở, Sở Y tế (demo)", "opendata-publisher", "so-y-te",
+     "/du-lieu-mo/dang-tai"),
+    ("approver-opendata", "Người duyệt dữ liệu mở của tỉnh (demo)", "opendata-approver", None, "/du-lieu-mo/duyet"),
+]
+
+
+def demo_accounts(out=print) -> None:
+    """The open-data roles' demo accounts, made and printed as the other demo accounts are."""
+    from tinhso.core.demo_accounts import demo_url, ensure_account
+
+    for username, full_name, group, org_name, page in DEMO_ACCOUNTS:
+        user, password = ensure_account(username, full_name=full_name, groups=(group,))
+        org = Organization.objects.filter(name=org_name).first() if org_name else None
+        if org is not None:
+            org.members.add(user)
+        where = org.title_vi if org else "toàn tỉnh / province-wide"
+        out(f"Demo {group}: {username} / {password}  ({where})  →  {demo_url(page)}")
