@@ -306,3 +306,18 @@ def test_parquet_unsigned_counts_beyond_int64_are_named(catalogue, cli, tmp_path
     assert code == 2, err
     assert "row 2, DanhSachHoSoBoSung:" in err and "row 2, TrangThaiHoSo:" in err, err
     _nothing_imported()
+
+
+def test_json_output_carries_the_errors_and_a_bad_due_date_is_named_once(catalogue, cli, tmp_path):
+    bad = [GOOD, dict(GOOD, MaHoSo="HS-X", MaTTHC="KHONG-CO", NgayHenTra="32/10/2025"), dict(GOOD, MaHoSo="HS-Y", TrangThaiHoSo=11)]
+    code, out, err = cli("dossiers", "import", write_json(tmp_path / "bad.json", bad), "--json")
+    assert code == 2
+    doc = json.loads(out)
+    assert doc["error"] == "dossier_import_invalid"
+    assert [(e["where"], e["field"]) for e in doc["errors"]] == [("bản ghi 2 / record 2", "NgayHenTra"),
+                                                                 ("bản ghi 3 / record 3", "TrangThaiHoSo")], doc
+    assert "32/10/2025" in doc["errors"][0]["reason"]
+    assert "no legal processing time" not in err and "record 2, NgayHenTra" in err
+    _nothing_imported()
+    code, out, _ = cli("dossiers", "import", tmp_path / "missing.json", "--json")
+    assert code == 2 and json.loads(out)["errors"][0]["where"].endswith("missing.json")

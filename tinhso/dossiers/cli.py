@@ -50,6 +50,12 @@ def _import(args: argparse.Namespace) -> int:
     try:
         result = service.import_file(args.file, synthetic=args.synthetic)
     except UserError as err:
+        if args.json:  # the errors on stdout too, for a program reading the JSON
+            errors = err.details if isinstance(err.details, list) else \
+                [{"where": str(args.file), "field": err.field, "reason": f"{err.message_vi} / {err.message_en}"}]
+            print(json.dumps({"error": err.code, "message": err.message_en, "message_vi": err.message_vi,
+                              "errors": [{"where": e.get("where"), "field": e.get("field"), "reason": e.get("reason")}
+                                         for e in errors]}, ensure_ascii=False))
         if err.code == "dossier_import_invalid" and isinstance(err.details, list):
             return _print_errors(err)
         raise

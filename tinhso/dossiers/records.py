@@ -282,7 +282,8 @@ def normalise(raw: dict, *, procedures: dict[str, ProcedureFacts], agencies: set
         errors.append(FieldError("NgayKetThucXuLy", "trước ngày tiếp nhận / before NgayTiepNhan"))
     due = dates["NgayHenTra"]
     facts = procedures.get(tthc or "")
-    if received and due is None and (facts is None or facts.legal_time is None) and status not in rules.NOT_RECEIVED:
+    if received and due is None and (facts is None or facts.legal_time is None) and status not in rules.NOT_RECEIVED \
+            and "NgayHenTra" not in {e.field for e in errors}:  # an unreadable date is named once, as such
         errors.append(FieldError("NgayHenTra", f"trống và thủ tục {tthc!r} không có thời hạn giải quyết trong danh mục / "
                                                f"empty and procedure {tthc!r} has no legal processing time in the "
                                                "catalogue"))
