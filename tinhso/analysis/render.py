@@ -13,10 +13,9 @@ import functools
 import io
 from pathlib import Path
 
-from django.conf import settings
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from tinhso.analysis import charts, text
+from tinhso.analysis import charts, links, text
 
 TEMPLATES = Path(__file__).parent / "templates" / "analysis"
 FONT = "DejaVu Sans"
@@ -91,11 +90,7 @@ def _img(data: bytes, mime: str = "image/svg+xml") -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def _absolute(url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else f"{settings.SITE_URL}{url}"
-
-
-def finding_view(finding: dict, lang: str, *, chart_format: str = "svg") -> dict:
+def finding_view(finding: dict, lang: str, *, chart_format: str = "svg", link: links.LinkFn = links.for_files) -> dict:
     words = text.finding_text(finding, lang)
     series = finding.get("series")
     chart = None
@@ -108,7 +103,7 @@ def finding_view(finding: dict, lang: str, *, chart_format: str = "svg") -> dict
         "kind": finding["kind"], "unit_name": text.unit_name(finding, lang), "unit_code": finding["unit_code"],
         "finding": words["finding"], "action": words["action"], "rule": words["rule"],
         "confidence": text.pct(finding["confidence"], lang, 0),
-        "links": [{"label": link[f"label_{lang}"], "url": _absolute(link["url"])} for link in finding.get("links") or []],
+        "links": [{"label": item[f"label_{lang}"], "url": link(item["url"])} for item in finding.get("links") or []],
         "chart": chart, "chart_title": series[f"title_{lang}"] if chart else "",
     }
 
@@ -118,8 +113,9 @@ def _plan_change(template: str, change: dict, lang: str, status) -> str:
                        before=status(change["before"]), after=status(change["status"]))
 
 
-def document(data: dict, lang: str, *, chart_format: str = "svg") -> dict:
-    """The report in ``lang``: every sentence from the templates, every chart drawn from the data."""
+def document(data: dict, lang: str, *, chart_format: str = "svg", link: links.LinkFn = links.for_files) -> dict:
+    """The report in ``lang``: every sentence from the templates, every chart drawn from the data;
+    ``link`` turns an evidence link into the URL shown (:mod:`tinhso.analysis.links`; None: no link)."""
     text.check_lang(lang)
     words = LABELS[lang]
     head = data["headline"]
@@ -163,7 +159,7 @@ def document(data: dict, lang: str, *, chart_format: str = "svg") -> dict:
         "dossiers": {"available": dossiers["available"],
                      "items": [item_sentence(i, lang) for i in dossiers["items"]]},
         "plan": {"sentences": plan_sentences},
-        "findings": [finding_view(f, lang, chart_format=chart_format) for f in findings],
+        "findings": [finding_view(f, lang, chart_format=chart_format, link=link) for f in findings],
     }
 
 
@@ -175,10 +171,10 @@ def _jinja() -> Environment:
     return env
 
 
-def html(data: dict, lang: str, *, standalone: bool = True) -> str:
+def html(data: dict, lang: str, *, standalone: bool = True, link: links.LinkFn = links.for_files) -> str:
     """The report as HTML: a whole document (``standalone``, for the file and the PDF) or the body
-    fragment shown inside the site's page."""
-    doc = document(data, lang)
+    fragment shown inside the site's page (with the reader's ``link``, :func:`links.for_page`)."""
+    doc = document(data, lang, link=link)
     return _jinja().get_template("document.html.j2").render(doc=doc, standalone=standalone)
 
 
@@ -250,7 +246,7 @@ def docx(data: dict, lang: str) -> bytes:
         if f["chart"]:
             out.add_picture(io.BytesIO(f["chart"]), width=Cm(16))
         for link in f["links"]:
-            out.add_paragraph(f"{words['evidence']}: {link['label']} — {link['url']}")
+            out.add_paragraph(f"{words['evidence']}: {link['label']}" + (f" — {link['url']}" if link["url"] else ""))
     out.add_paragraph(words["method"])
     buffer = io.BytesIO()
     out.save(buffer)

@@ -7,6 +7,7 @@ Thin: who may read what is :mod:`tinhso.analysis.access`; the text is :mod:`tinh
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from tinhso.analysis import access, headline, report
+from tinhso.analysis import access, headline, links, report
 from tinhso.analysis import render as document
 from tinhso.analysis.models import MonthlyReport
 from tinhso.core.errors import UserError
@@ -24,7 +25,7 @@ from tinhso.core.i18n import english_now
 
 FILE_RE = re.compile(r"^(vi|en)\.(html|pdf|docx)$")
 BODY_SECONDS = 3600
-BODY_VERSION = 2  # 2: English unit names
+BODY_VERSION = 3  # 2: English unit names; 3: relative links, records the reader may open
 
 
 def _lang() -> str:
@@ -69,12 +70,15 @@ def _get(allowed, month: str, unit: str | None) -> MonthlyReport:
     return found
 
 
-def _body(item: MonthlyReport, lang: str) -> str:
+def _body(item: MonthlyReport, lang: str, user) -> str:
     # BODY_VERSION: bumped when the rendering changes, so that no page shows a body cached before.
-    key = f"analysis:body:{BODY_VERSION}:{item.pk}:{item.revision}:{lang}"
+    # The record links depend on the reader (the pages they may open): part of the key.
+    records = links.records_for(user, links.record_codes(item.data))
+    digest = hashlib.sha256(repr(sorted(records.items())).encode()).hexdigest()[:16]
+    key = f"analysis:body:{BODY_VERSION}:{item.pk}:{item.revision}:{lang}:{digest}"
     body = cache.get(key)
     if body is None:
-        body = document.html(item.data, lang, standalone=False)
+        body = document.html(item.data, lang, standalone=False, link=links.for_page(records))
         cache.set(key, body, BODY_SECONDS)
     return mark_safe(body)  # noqa: S308 (rendered by the autoescaping Jinja2 document template)
 
@@ -114,7 +118,7 @@ def month_page(request, allowed, month: str):
         raise access.not_found(month, None)
     return render(request, "analysis/report.html", {
         "item": province, "month": headline.label(start), "month_date": start, "units": units,
-        "body": _body(province, _lang()) if province else "",
+        "body": _body(province, _lang(), request.user) if province else "",
         "download": f"/phan-tich/{headline.label(start)}/tai-ve/"})
 
 
@@ -123,7 +127,7 @@ def unit_page(request, allowed, month: str, unit: str):
     item = _get(allowed, month, unit)
     return render(request, "analysis/report.html", {
         "item": item, "month": item.month_label, "month_date": item.month, "units": [],
-        "body": _body(item, _lang()),
+        "body": _body(item, _lang(), request.user),
         "download": f"/phan-tich/{item.month_label}/don-vi/{item.unit_code}/tai-ve/"})
 
 

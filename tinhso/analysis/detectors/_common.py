@@ -109,6 +109,13 @@ def confidence(p: float) -> float:
     return round(max(0.0, min(1.0, 1.0 - p)), 4)
 
 
+def month_stats_url(month: dt.date) -> str:
+    """The public report statistics (per unit and per category) of the month's days."""
+    start = month.replace(day=1)
+    last = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return f"/phan-anh/thong-ke?since={start.isoformat()}&until={last.isoformat()}"
+
+
 def rule_alpha(alpha: float) -> str:
     return f"α = {alpha:g}, Benjamini–Hochberg"
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from urllib.parse import urlencode
 
 import numpy as np
 from django.conf import settings
@@ -40,6 +41,7 @@ from tinhso.analysis.detectors._common import (
     confidence,
     count_upper_p,
     month_bounds,
+    month_stats_url,
     week_index,
     week_monday,
 )
@@ -209,7 +211,8 @@ def detect(ctx: Context) -> list[Finding]:
                 unit_kind="province", severity=_severity(t), confidence=confidence(t["p"]),
                 rule=f"{t['model']} weekly expectation, negative-binomial tail p ≤ BH(α = {alpha:g})",
                 figures={**figures, "scope": "province"}, subject={**subject, "scope": "province"},
-                links=[Link("Danh sách phản ánh", "Reports list", f"/phan-anh/cong-khai?category={c.code}")],
+                links=[Link("Danh sách phản ánh", "Reports list", f"/phan-anh/cong-khai?{urlencode({'category': c.code})}"),
+                       Link("Thống kê phản ánh của tháng", "Report statistics of the month", month_stats_url(ctx.month))],
                 series=series))
         else:
             u = units.get(t["commune"])
@@ -224,7 +227,10 @@ def detect(ctx: Context) -> list[Finding]:
                 subject={**subject, "scope": "commune", "commune_code": u.code, "commune_vi": u.name,
                          "commune_en": u.name_en or u.name,
                          "handling_unit_code": committees.get(u.pk, "")},
-                links=[Link("Danh sách phản ánh", "Reports list", f"/phan-anh/cong-khai?category={c.code}")]))
+                links=[Link(f"Danh sách phản ánh {c.name_vi} tại {u.name}", f"{subject['category_en']} reports in "
+                            f"{u.name_en or u.name}",
+                            f"/phan-anh/cong-khai?{urlencode({'category': c.code, 'q': u.name})}"),
+                       Link("Thống kê phản ánh của tháng", "Report statistics of the month", month_stats_url(ctx.month))]))
     return out
 
 

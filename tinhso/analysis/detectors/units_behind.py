@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Count, F, Q
@@ -42,6 +43,7 @@ from tinhso.analysis.detectors._common import (
     count_upper_p,
     month_bounds,
     month_label,
+    month_stats_url,
     share_lower_p,
     share_upper_p,
 )
@@ -186,7 +188,8 @@ def report_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[F
                      "numerator": t["numerator"], "p_value": clean(t["p"], 6), "alpha": alpha,
                      "history_months": int(ctx.params["history_months"]), "min_count": int(ctx.params["min_count"])},
             subject=subject,
-            links=[Link("Thống kê phản ánh theo đơn vị", "Report statistics per unit", "/phan-anh/thong-ke")],
+            links=[Link("Thống kê phản ánh theo đơn vị của tháng", "Report statistics per unit of the month",
+                        month_stats_url(ctx.month))],
             series=Series(title_vi=vi, title_en=en, x=[m for m, _k, _n in t["series"]], observed=observed, unit=unit),
             area="reports"))
     return out
@@ -369,7 +372,8 @@ def dossier_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[
                      "p_value": clean(t["p"], 6), "alpha": alpha, "min_drop": float(ctx.params["min_drop"]),
                      "min_points_drop": float(ctx.params["min_points_drop"])},
             subject=subject,
-            links=[Link("Chỉ số 766 theo cơ quan", "766 indicators per agency", f"/dich-vu-cong?period={ctx.month:%Y-%m}")],
+            links=[Link("Chỉ số 766 của cơ quan", "The agency's 766 indicators",
+                        f"/dich-vu-cong/co-quan/{quote(t['code'])}?period={ctx.month:%Y-%m}")],
             area="dossiers"))
     return out
 
