@@ -92,3 +92,49 @@ def test_migration_replaces_stored_ip_scopes_by_hashes(world):
     scopes = set(Report.objects.values_list("idempotency_scope", flat=True))
     assert kept < scopes and len(scopes) == 7
     assert not any("203.0.113.7" in s or "2001:db8" in s or s == "api:unknown" for s in scopes)
+
+
+def _links_in_mail(code):
+    import re
+
+    from tinhso.notify.models import Channel, Message
+
+    bodies = Message.objects.filter(channel=Channel.EMAIL, kind="report_acknowledged", ref_code=code) \
+        .order_by("id").values_list("body", flat=True)
+    return [re.search(r"(/phan-anh/" + code + r"\?k=[^\s]+)", body).group(1) for body in bodies]
+
+
+def test_web_form_retry_keeps_the_secret_so_the_emailed_link_works(world):
+    """A double tap on the form: the same report and the same secret, so the link in the one
+    acknowledgement e-mail still opens the citizen's page."""
+    form = {"category": "traffic", "description": "Ổ gà sâu", "lat": str(world.phan_thiet.lat),
+            "lon": str(world.phan_thiet.lon), "public": "on", "idempotency_key": "tap-tap",
+            "reporter_email": "dan@example.org"}
+    browser = Client()
+    assert browser.get("/phan-anh").status_code == 200
+    first, again = browser.post("/phan-anh", form), browser.post("/phan-anh", form)
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]  # the same private link, not a new secret
+    report = Report.objects.get()
+    links = _links_in_mail(report.code)
+    assert len(links) == 1
+    page = Client().get(links[0])  # opened later from the mail program
+    assert page.status_code == 200, page.content[:300]
+    assert not report.events.filter(action="reissue_secret").exists()
+
+
+def test_api_retry_with_a_new_secret_emails_the_new_link(world):
+    """A retry that does get a new secret (the first answer may never have arrived) e-mails the link
+    that works now."""
+    token = "install-a-5b1e0c9d77f2"
+    client = Client()
+    form = _form(world, reporter_email="dan@example.org")
+    first = client.post(SUBMIT, form, headers={"Idempotency-Key": "k", "X-Client-Token": token})
+    retry = client.post(SUBMIT, form, headers={"Idempotency-Key": "k", "X-Client-Token": token})
+    assert first.status_code == 201 and retry.status_code == 200
+    report = Report.objects.get()
+    links = _links_in_mail(report.code)
+    assert len(links) == 2
+    assert Client().get(links[0]).status_code == 403  # rotated
+    assert Client().get(links[-1]).status_code == 200
+    assert links[-1].endswith(retry.json()["citizen_token"])

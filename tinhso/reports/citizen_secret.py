@@ -15,9 +15,10 @@ actions are refused with a message saying so.
 :func:`holder` turns a secret into the :class:`~tinhso.reports.permissions.Actor` the citizen
 actions need; :mod:`tinhso.reports.workflow` refuses citizen actions from any other actor.
 
-A retried submission (same idempotency key and scope) within :data:`REISSUE_MINUTES` gets a
-fresh secret (the first answer may never have arrived; the earlier secret stops working); later
-retries get none. Every reissue is recorded in the report's (internal) history.
+A retried submission (same idempotency key and scope) from the web form gets the secret that
+browser was given (kept in its session). Any other retry within :data:`REISSUE_MINUTES` gets a
+fresh secret (the first answer may never have arrived; the earlier secret stops working, and the
+new private link is e-mailed if the citizen gave an address); later retries get none. Every reissue is recorded in the report's (internal) history.
 
 A citizen who lost the link asks for a new one with the tracking code and the e-mail address
 they gave (:func:`recover`): if both match, a *new* secret is issued (the old link stops working)

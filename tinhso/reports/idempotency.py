@@ -1,7 +1,7 @@
 """Whose idempotency key is it: the scope a retried submission is looked up in.
 
-A retry with the same key returns the first report *and a fresh citizen secret*
-(:mod:`tinhso.reports.intake`), so a scope must be something only that client holds — never its
+A retry with the same key returns the first report *and a citizen secret* (a fresh one, or the one
+the web form's session already holds; :mod:`tinhso.reports.intake`), so a scope must be something only that client holds — never its
 network address (clients behind one NAT or proxy share it):
 
 - Open311: the API key's client (``client:<id>``, set by :func:`tinhso.reports.intake.submit_report`);

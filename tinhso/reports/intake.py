@@ -18,7 +18,9 @@ in clear once in :attr:`Submission.citizen_secret` (only its hash is stored); th
 it to rate, ask to reopen or answer questions. A retried submission with the same idempotency
 key (at most 100 characters; longer is a 400, never cut) in the same scope — what proves the
 client, see :mod:`tinhso.reports.idempotency` — returns the first report (``created=False``) with
-a freshly reissued secret if it was made in the last few minutes (else none); in the anonymous
+the secret the client already holds (``known_secret``: the web form keeps it in the session, so the
+e-mailed link keeps working), else a freshly reissued secret if it was made in the last few minutes
+(e-mailed to the citizen, if they gave an address; else none); in the anonymous
 scope a retry is a 409 without the report. The report, its first history event, its photos and, for auto-forward
 categories, the routing and assignment are committed together, so an acknowledged submission
 is on disk (SQLite runs WAL + synchronous=FULL), together with the acknowledgement queued for
@@ -232,14 +234,19 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
                   reporter_phone: str = "", reporter_email: str = "", public: bool = True, address: str = "",
                   severity: str | None = None, channel: str = Channel.WEB, api_client=None,
                   idempotency_key: str = "", idempotency_scope: str | None = None,
-                  actor: Actor | None = None, now: dt.datetime | None = None) -> Submission:
-    """Validate and store a citizen report. See the module docstring for the rules."""
+                  actor: Actor | None = None, now: dt.datetime | None = None,
+                  known_secret: str = "") -> Submission:
+    """Validate and store a citizen report. See the module docstring for the rules.
+
+    ``known_secret``: the secret this client was already given for the report its key made (the web
+    form keeps it in the browser's session); a retry answers it again instead of issuing a new one,
+    so the private link already e-mailed keeps working."""
     key = idempotency.clean_key(idempotency_key)
     scope = idempotency_scope or (f"client:{api_client.pk}" if api_client else idempotency.ANONYMOUS)
     if key:
         existing = Report.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
         if existing is not None:
-            return _replayed(existing, scope, actor, api_client, now)
+            return _replayed(existing, scope, actor, api_client, now, known_secret)
 
     cat = get_category(category)
     text = clean_description(description)
@@ -323,20 +330,29 @@ def submit_report(*, category: str, description: str, lat, lon, photos=(), repor
         if key:
             existing = Report.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
             if existing is not None:
-                return _replayed(existing, scope, actor, api_client, now)
+                return _replayed(existing, scope, actor, api_client, now, known_secret)
         raise
     if found_nearby is None:
         found_nearby = duplicates.find_nearby(report)
     return Submission(report, created=True, duplicates=duplicates.listable(found_nearby), citizen_secret=secret)
 
 
-def _replayed(report: Report, scope: str, actor: Actor | None, api_client, now: dt.datetime | None) -> Submission:
-    """The first report of a retried submission, with a reissued secret while it is recent; a 409
-    in the anonymous scope (anyone may send the same key)."""
+def _replayed(report: Report, scope: str, actor: Actor | None, api_client, now: dt.datetime | None,
+              known_secret: str = "") -> Submission:
+    """The first report of a retried submission: with the secret the client already holds
+    (``known_secret``, if it still matches), else a reissued one while the report is recent — then,
+    if the citizen gave an e-mail, the new private link is e-mailed too (the acknowledgement's link
+    stopped working); a 409 in the anonymous scope (anyone may send the same key)."""
     if scope == idempotency.ANONYMOUS:
         raise idempotency.replay_refused(report.idempotency_key)
+    if known_secret and citizen_secret.matches(report, known_secret):
+        return Submission(report, created=False, citizen_secret=known_secret)
     label = actor.label if actor else (f"api:{api_client.name}" if api_client else "citizen")
-    return Submission(report, created=False, citizen_secret=citizen_secret.reissue(report, label=label, now=now))
+    with transaction.atomic():
+        secret = citizen_secret.reissue(report, label=label, now=now)
+        if secret and report.reporter_email:
+            notices.secret_reissued(report, secret)
+    return Submission(report, created=False, citizen_secret=secret)
 
 
 def _assign(report: Report, found: routing.Route, now: dt.datetime, policy: sla.Policy) -> ReportEvent:

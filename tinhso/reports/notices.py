@@ -216,6 +216,15 @@ def secret_recovered(report: Report, secret: str) -> None:
           sensitive=True, webhook=False)
 
 
+def secret_reissued(report: Report, secret: str) -> None:
+    """A retried submission got a new secret (the first answer may never have arrived): the
+    acknowledgement again, with the private link that works now."""
+    private = site_url(citizen_secret.private_path(report.code, secret))
+    _send("report_acknowledged", report, url=site_url(f"/phan-anh/{report.code}"),
+          context={"private_url": private, "secret": secret}, emails=[report.reporter_email],
+          sensitive=True, webhook=False)
+
+
 def deadline_notice(report: Report, step: str, users: list, now: dt.datetime, *, overdue: bool) -> int:
     """Near-due or overdue notice to ``users`` once per (report, step, clock); how many were told now."""
     kind = "report_overdue" if overdue else "report_near_due"

@@ -81,6 +81,9 @@ from tinhso.reports.permissions import (
 LOGIN_URL = "/dang-nhap"
 # Session key: "the report this browser just submitted", so its private page shows the secret box once.
 CONFIRM_SESSION_KEY = "reports_confirm"
+# Idempotency key → the secret given for it, for this browser's last few submissions (see submit).
+SECRETS_SESSION_KEY = "reports_given_secrets"
+SECRETS_KEPT = 5
 PAGE_SIZE = 50
 # Optional raster tiles for the maps (e.g. an internal tile server). Off by default: the IOC
 # runs on a closed network, so the basemap is the province's commune polygons from our own data.
@@ -270,6 +273,10 @@ def submit(request):
             # Retries are this browser's (its session), never every visitor behind the same address.
             kwargs = dict(form.service_kwargs(), channel="web", idempotency_scope=idempotency.scope(
                 "web", session_key=request.session.session_key))
+            # A retry (double tap, resent form) answers the secret this browser was given, so the
+            # private link in the acknowledgement e-mail keeps working.
+            key = kwargs.get("idempotency_key") or ""
+            kwargs["known_secret"] = request.session.get(SECRETS_SESSION_KEY, {}).get(key, "") if key else ""
             same_as = (form.cleaned_data.get("same_as") or "").strip()
             submission = support.submit_same_as(same_as, **kwargs) if same_as else submit_report(**kwargs)
         except UserError as err:
@@ -290,6 +297,11 @@ def submit(request):
                 return redirect("reports-track", code=code)
             # The confirmation is the private page itself; the session only says "show the secret box".
             request.session[CONFIRM_SESSION_KEY] = code
+            if key:
+                given = request.session.get(SECRETS_SESSION_KEY, {})
+                given.pop(key, None)
+                given[key] = secret
+                request.session[SECRETS_SESSION_KEY] = dict(list(given.items())[-SECRETS_KEPT:])
             return redirect(citizen_secret.private_path(code, secret))
     photos_lost = request.method == "POST" and bool(request.FILES)
     if request.method == "POST" and status == 200:
