@@ -87,6 +87,27 @@ def test_a_month_before_the_first_report_is_no_data_not_zero(world):
     assert "so với mức 0" not in html
 
 
+def test_rejected_reports_leave_the_backlog_when_they_are_rejected(world):
+    from tests.analysis.helpers import local
+    from tests.reports.factories import make_report
+    from tinhso.reports.models import ReportEvent, State
+
+    def rejected(day, at):
+        r = make_report(world, State.REJECTED, category=world.traffic, now=local(day))
+        ReportEvent.objects.create(report=r, at=local(at), actor_label="op", actor_role="operator", action="reject",
+                                   from_state=State.SUBMITTED, to_state=State.REJECTED)
+
+    make_report(world, State.SUBMITTED, category=world.traffic, now=local(MONTH.replace(day=2)))
+    rejected(MONTH.replace(day=3), MONTH.replace(day=4))            # rejected within the month: not open
+    rejected(MONTH.replace(day=20), dt.date(2025, 11, 2))           # rejected after the month: open at its end
+    make_report(world, State.REJECTED, category=world.traffic, now=local(MONTH.replace(day=5)))  # no event
+    got = _items(report.build(MONTH, None, findings=[])["headline"]["reports"])
+    assert got["received"]["value"] == 4
+    assert got["backlog"]["value"] == 2
+    later = _items(report.build(headline.shift(MONTH, 1), None, findings=[])["headline"]["reports"])
+    assert later["backlog"]["value"] == 1  # the rejected ones never come back
+
+
 def test_no_dossier_data_says_so(world, settings, tmp_path):
     settings.DOSSIER_STORE_DIR = tmp_path / "empty-store"
     data = report.build(MONTH, None, findings=[])

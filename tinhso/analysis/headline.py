@@ -3,8 +3,8 @@ earlier. Nothing is counted here that another app already counts:
 
 - field reports: the IOC wall's pre-aggregated day rows (:func:`tinhso.ioc.summary._totals`: received,
   resolved on time, satisfaction), and the backlog at the end of the month from the report rows
-  (received before the month ended and neither resolved nor closed by then; a report reopened later
-  counts as open, the report rows keep only the latest resolution);
+  (received before the month ended and neither resolved, closed nor rejected by then; a report reopened
+  later counts as open, the report rows keep only the latest resolution);
 - public-service dossiers: the 766 indicators of :func:`tinhso.dossiers.service.indicators`
   (received, online share, 2.1 on-time rate, total score and rank); "no data" when the store is empty;
 - plan indicators: their status now (:func:`tinhso.indicators.status.plan_status`), compared with the
@@ -111,14 +111,19 @@ def scope_for(unit: str | None) -> Scope:
 # --- field reports --------------------------------------------------------------------------------
 
 def _backlog_at(end: dt.date, unit_id: int | None) -> int:
-    from django.db.models import Q
+    """Reports open at ``end``: received before, neither resolved nor closed by then, not merged, and
+    not rejected by then (a rejection is never resolved nor closed: it is dated by its event; a rejected
+    report without one is left out, as :mod:`~tinhso.analysis.detectors.units_behind` does)."""
+    from django.db.models import Exists, OuterRef, Q
 
     from tinhso.ioc.aggregates import day_bounds
-    from tinhso.reports.models import Report, State
+    from tinhso.reports.models import Report, ReportEvent, State
 
     _, moment = day_bounds(end, end)
     qs = Report.objects.filter(created_at__lt=moment).exclude(state=State.MERGED)
     qs = qs.exclude(Q(resolved_at__lt=moment) | Q(closed_at__lt=moment))
+    rejected_later = ReportEvent.objects.filter(report=OuterRef("pk"), action="reject", at__gte=moment)
+    qs = qs.exclude(Q(state=State.REJECTED) & ~Exists(rejected_later))
     if unit_id:
         qs = qs.filter(handling_unit_id=unit_id)
     return qs.count()
