@@ -60,3 +60,16 @@ class BilingualLabels(dict):
         labels = both(self.choices(value).label)
         self[value] = labels
         return labels
+
+
+def half(text: str, english: bool | None = None) -> str:
+    """The half of a system text stored in both languages, ``"Tiếng Việt / English"``, in the page's
+    language (``english``: the active language when None); a text without exactly one ``" / "`` is
+    returned whole. Only for texts the system wrote that way, never a person's own words (a citizen's
+    note may hold " / "): callers decide which texts are such (e.g. the reports' history notes,
+    :mod:`tinhso.reports.history_notes`). The server-side twin of map.js's ``half()``."""
+    text = text or ""
+    parts = text.split(" / ")
+    if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+        return text
+    return parts[1].strip() if (english_now() if english is None else english) else parts[0].strip()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from tinhso.core.i18n import in_language
 from tinhso.reports import sla, workflow
+from tinhso.reports.history_notes import system_note
 from tinhso.reports.models import Photo, PhotoKind, Report, State
 from tinhso.reports.permissions import Actor
 
@@ -76,6 +77,10 @@ def _events(report: Report, *, public_only: bool) -> list[dict]:
             continue
         row = {"at": e.at, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
                "note": e.note if (e.public or not public_only) else ""}
+        # A note the system wrote in both languages: pages show the half in their language
+        # (reports/_history.html); the API keeps the stored text (the key is not in its schema).
+        row["system_note"] = system_note(e.action, e.actor_role, e.actor_label, row["note"],
+                                         synthetic_report=report.synthetic)
         if not public_only:
             row.update(actor=e.actor_label, role=e.actor_role, public=e.public, data=e.data)
         rows.append(row)
