@@ -252,3 +252,16 @@ def test_pakn_counts_from_the_table_read_once_equal_the_query_per_period(catalog
             expected = per_query(start, end, judge)
             assert expected, "the drawn rows reach every period"
             assert {a: dict(c) for a, c in feedback.counts_in(rows, start, end, judge).items()} == expected
+
+
+def test_supply_accepts_only_the_indicators_a_supplied_value_gives(catalogue, cli):
+    from tinhso.dossiers.scoring import SUPPLIABLE
+
+    for code in ("2.1", "3.6", "5.4", "9.9"):
+        status, out, err = cli("dossiers", "supply", code, "50")
+        assert status == 2 and code in err and "1.4" in err and out == "", (code, err)
+        assert not SuppliedValue.objects.filter(indicator=code).exists()
+    for code in SUPPLIABLE:
+        status, out, err = cli("dossiers", "supply", code, "80", "--period", PERIOD)
+        assert status == 0, err
+        assert SuppliedValue.objects.get(indicator=code, period=PERIOD).value == 80

@@ -196,10 +196,15 @@ def _supply(args: argparse.Namespace) -> int:
     from tinhso.dossiers.indicators import ORDER
     from tinhso.dossiers.models import Agency, SuppliedValue
     from tinhso.dossiers.periods import parse
+    from tinhso.dossiers.scoring import SUPPLIABLE
 
-    if args.indicator not in ORDER:
-        raise UserError("bad_indicator", f"Chỉ số {args.indicator!r} không có", f"Unknown indicator {args.indicator!r}",
-                        field="indicator")
+    if args.indicator not in SUPPLIABLE:
+        known = "có, nhưng được tính từ hồ sơ" if args.indicator in ORDER else "không có"
+        known_en = "is computed from the records" if args.indicator in ORDER else "does not exist"
+        raise UserError("bad_indicator", f"Chỉ số {args.indicator!r} {known}; chỉ nhập được giá trị cho "
+                                         f"{', '.join(SUPPLIABLE)}",
+                        f"Indicator {args.indicator!r} {known_en}; values can be supplied only for "
+                        f"{', '.join(SUPPLIABLE)}", field="indicator")
     if not 0 <= args.value <= 100:
         raise UserError("bad_value", "Tỷ lệ phải từ 0 đến 100", "The rate must be 0 to 100", field="value")
     agency = None
@@ -280,7 +285,8 @@ def register(subparsers) -> None:
     p.add_argument("--effects-out", metavar="FILE", help="write the injected effects as JSON")
     p.set_defaults(func=_generate)
 
-    p = sub.add_parser("supply", help="set a supplied rate (percent) for an indicator records cannot give")
+    p = sub.add_parser("supply", help="set a supplied rate (percent) for an indicator records cannot give "
+                                            "(1.1, 1.2, 1.3, 1.4, 4.2c, 5.2, 5.3)")
     p.add_argument("indicator")
     p.add_argument("value", type=float)
     p.add_argument("--agency")

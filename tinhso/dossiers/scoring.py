@@ -42,6 +42,9 @@ PUBLICATION_WORKING_DAYS = 5
 publicised within 5 working days of that decision [DVCQG-F 1.1, 1.2; ministries 20 / 10]."""
 SUPPLIED_ONLY = ("1.4", "4.2c", "5.2", "5.3")
 """What dossiers cannot show: always a supplied value (5.2 and 5.3 from records when tinhso holds PAKN)."""
+SUPPLIABLE = ("1.1", "1.2", "1.3", *SUPPLIED_ONLY)
+"""The indicators a supplied value can give (:func:`indicators` reads no other): 1.1–1.3 where the catalogue
+lacks the publication facts, and :data:`SUPPLIED_ONLY` (1.4 is also the sync rate of 3.3)."""
 FACTS = ("known", "online", "paper", "fee", "citizens", "p11n", "p11d", "p12n", "p12d", "p13n", "p13d")
 F = {k: i for i, k in enumerate(FACTS)}
 
@@ -265,7 +268,7 @@ def indicators(n_units: int, unit: np.ndarray, proc: np.ndarray, sums: np.ndarra
         put("5.3", fb["scope"] - fb["unhappy_or_late"], fb["scope"], with_pakn)
     put("5.4", t("in_scope") - t("unhappy_or_late"), t("in_scope"))
     # supplied values where records give nothing: 1.1–1.3 without catalogue facts, and what records cannot show
-    for code in ("1.1", "1.2", "1.3", *SUPPLIED_ONLY):
+    for code in SUPPLIABLE:
         found = out.get(code)
         for u in np.flatnonzero(has_rows):
             if found is not None and found.present[u]:
