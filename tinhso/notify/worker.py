@@ -1,4 +1,5 @@
-"""The delivery worker: ``tinhso notify run [--once]`` (also started by ``tinhso serve``).
+"""The delivery worker: ``tinhso notify run [--once]`` (also started by ``tinhso serve``). Each round
+also runs the periodic jobs the apps register (:mod:`tinhso.notify.periodic`).
 
 Each round claims due messages (``pending``, ``next_attempt_at`` passed, e-mail and webhook
 channels; e-mail only when ``TINHSO_EMAIL_URL`` is set), delivers them and records every try in
@@ -30,7 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from tinhso.core.safe_fetch import FetchError
-from tinhso.notify import email, webhook
+from tinhso.notify import email, periodic, webhook
 from tinhso.notify.models import Channel, DeliveryAttempt, Message, MessageState
 
 logger = logging.getLogger("tinhso.notify")
@@ -152,5 +153,6 @@ def run_forever(interval: float = DEFAULT_INTERVAL, stop: threading.Event | None
             run_once()
         except Exception:  # noqa: BLE001 — a database hiccup must not end the worker
             logger.exception("notify worker round failed")
+        periodic.run_due()  # the apps' periodic jobs (tinhso.notify.periodic), each guarded
         stop.wait(interval)
     connection.close()

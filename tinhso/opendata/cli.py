@@ -1,4 +1,5 @@
-"""``tinhso opendata refresh [--only indicators,reports,geo,dossiers]``: republish the generated datasets."""
+"""``tinhso opendata refresh [--only indicators,reports,geo,dossiers | --due]``: republish the generated
+datasets (all, some, or those due by their frequency, as the background worker does)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,20 @@ def _refresh(args: argparse.Namespace) -> int:
     if unknown:
         print(f"Lỗi / Error: --only: {', '.join(unknown)} (known: {', '.join(generated.GENERATORS)})")
         return 2
-    done = generated.refresh(only, out=print if not args.json else (lambda *a, **k: None))
+    def quiet(*_args, **_kwargs) -> None:
+        return None
+
+    if args.due:
+        from tinhso.opendata import schedule
+
+        if only:
+            print("Lỗi / Error: --due and --only do not go together")
+            return 2
+        done = schedule.refresh_due(out=print if not args.json else quiet)
+        if not done and not args.json:
+            print("Open data: nothing due / không có bộ dữ liệu nào đến hạn làm mới.")
+    else:
+        done = generated.refresh(only, out=print if not args.json else quiet)
     if args.json:
         print(json.dumps(done, ensure_ascii=False))
     return 0
@@ -25,5 +39,7 @@ def register(subparsers) -> None:
     sub = parser.add_subparsers(dest="opendata_command", required=True)
     refresh = sub.add_parser("refresh", help="republish the generated datasets")
     refresh.add_argument("--only", help="comma-separated generators: indicators, reports, geo, dossiers")
+    refresh.add_argument("--due", action="store_true",
+                         help="only what is due by each dataset's frequency (what the background worker runs)")
     refresh.add_argument("--json", action="store_true")
     refresh.set_defaults(func=_refresh)
