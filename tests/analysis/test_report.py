@@ -253,11 +253,11 @@ def test_plan_indicators_that_changed_status(world):
     vi, en = render.html(data, "vi"), render.html(data, "en")
     assert "Chỉ tiêu A (Chỉ tiêu A) chuyển từ “Đúng hướng” sang “Có nguy cơ không đạt”." in vi
     assert "Indicator A (Indicator A) moved from “On track” to “At risk”." in en
-    assert "So với báo cáo cùng kỳ năm trước, 2 chỉ tiêu đã đổi trạng thái:" in vi
+    assert "So với cuối tháng cùng kỳ năm trước, 2 chỉ tiêu đã đổi trạng thái:" in vi
     # without an archived report last month, the report says there is nothing to compare with
     first = headline.figures(MONTH, headline.province_scope(), plan_now=now)
     assert first["plan"]["changed"] == [] and first["plan"]["compared"] is False
-    assert "Chưa có báo cáo tháng trước" in render.html({"headline": first, "findings": []}, "vi")
+    assert "Chưa có số liệu tháng trước" in render.html({"headline": first, "findings": []}, "vi")
 
 
 def test_english_text_names_the_unit_in_english_and_old_findings_fall_back(detector_templates):
@@ -274,3 +274,22 @@ def test_english_text_names_the_unit_in_english_and_old_findings_fall_back(detec
     for without in (old, {**stored, "unit_name_en": ""}):
         assert text.finding_text(without, "en")["finding"] == "Traffic reports at UBND Phường Phan Thiết rose to 42 (+12.5\u00a0pp)."
         assert render.finding_view(without, "en")["unit_name"] == "UBND Phường Phan Thiết"
+
+
+def test_a_months_text_does_not_depend_on_which_other_months_were_generated(world):
+    """Regenerating a past month from the same data gives the same text: the plan statuses it compares
+    with come from the data as of the previous month's end, not from whether that month's report was
+    archived before."""
+    from tinhso.indicators import setup as indicators_setup
+
+    indicators_setup.init(out=lambda *a, **k: None)
+    indicators_setup.load_demo(out=lambda *a, **k: None)
+    populate(world)
+    alone = report.generate(MONTH, None, findings=[])
+    assert alone.data["headline"]["plan"]["available"]
+    before = {lang: render.html(alone.data, lang) for lang in ("vi", "en")}
+    report.generate(headline.shift(MONTH, -1), None, findings=[])
+    report.generate(headline.shift(MONTH, -12), None, findings=[])
+    again = report.generate(MONTH, None, findings=[])
+    assert again.revision == 2
+    assert {lang: render.html(again.data, lang) for lang in ("vi", "en")} == before

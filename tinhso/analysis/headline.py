@@ -7,8 +7,10 @@ earlier. Nothing is counted here that another app already counts:
   later counts as open, the report rows keep only the latest resolution);
 - public-service dossiers: the 766 indicators of :func:`tinhso.dossiers.service.indicators`
   (received, online share, 2.1 on-time rate, total score and rank); "no data" when the store is empty;
-- plan indicators: their status now (:func:`tinhso.indicators.status.plan_status`), compared with the
-  statuses recorded in the archived reports of the previous month and of the same month a year earlier.
+- plan indicators: their status at the end of the month (:func:`tinhso.indicators.status.plan_status`
+  with the figures recorded by then), compared with their status, from the same data, at the end of the
+  previous month and of the same month a year earlier (never with an archived report: regenerating a
+  month gives the same text whichever other months were generated).
 
 The result is plain JSON (numbers, codes, names in both languages): the text is written later from
 templates (:mod:`tinhso.analysis.render`).
@@ -253,10 +255,12 @@ def dossier_month(month: dt.date, scope: Scope, source: DossierSource) -> dict |
 
 # --- plan indicators -------------------------------------------------------------------------------
 
-def plan_statuses(scope: Scope, month: dt.date | None = None) -> dict[str, dict]:
+def plan_statuses(scope: Scope, month: dt.date | None = None, *, year: int | None = None) -> dict[str, dict]:
     """``{plan/indicator code: {"code", "name", "name_en", "plan", "milestone", "status"}}`` at the end of
     ``month`` (the figures recorded before it ended; without a month, now), for the plans of the scope:
-    the province's plans, or a commune committee's commune's plans."""
+    the province's plans, or a commune committee's commune's plans. Each plan is judged for its first
+    milestone not before ``year`` (default: the month's year; a comparison passes the year of the
+    month it is compared with, so that both judge the same target)."""
     status = optional_import("tinhso.indicators.status")
     if status is None:
         return {}
@@ -277,7 +281,8 @@ def plan_statuses(scope: Scope, month: dt.date | None = None) -> dict[str, dict]
 
     as_of = (dt.datetime.combine(shift(month, 1), dt.time(), tzinfo=timezone.get_current_timezone())
              if month is not None else None)
-    year = month.year if month is not None else timezone.localdate().year
+    if year is None:
+        year = month.year if month is not None else timezone.localdate().year
     for plan in plans:
         milestones = sorted(int(m) for m in plan.milestones or [])
         if not milestones:

@@ -37,21 +37,15 @@ def run_detectors(month: dt.date, scope: headline.Scope) -> list[Finding]:
     return list(detectors.run_all(ctx))
 
 
-def archived_plan_statuses(month: dt.date, code: str) -> dict | None:
-    """The plan statuses recorded in the archived report of ``month`` (None without one)."""
-    before = MonthlyReport.objects.filter(month=month, unit_code=code).first()
-    if before is None:
-        return None
-    return ((before.data.get("headline") or {}).get("plan") or {}).get("statuses")
-
-
 def build(month: dt.date, unit: str | None = None, *, source: headline.DossierSource | None = None,
           findings: list[Finding] | None = None) -> dict:
     """The report's data: headline figures, findings, whether it rests on synthetic data."""
     scope = headline.scope_for(unit)
+    # Plan statuses then, from the data as recorded by then (not from the archived reports, which depend
+    # on which months were generated and when), judged against the same milestones as this month's.
     head = headline.figures(month, scope, source=source,
-                            previous_plan=archived_plan_statuses(headline.shift(month, -1), scope.code),
-                            year_ago_plan=archived_plan_statuses(headline.shift(month, -12), scope.code))
+                            previous_plan=headline.plan_statuses(scope, headline.shift(month, -1), year=month.year),
+                            year_ago_plan=headline.plan_statuses(scope, headline.shift(month, -12), year=month.year))
     if findings is None:
         findings = run_detectors(month, scope)
     found = [f.as_dict() for f in findings]
