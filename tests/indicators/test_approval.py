@@ -5,6 +5,8 @@ and the plans grouped by current province."""
 from __future__ import annotations
 
 import datetime as dt
+import html as htmllib
+import re
 
 import pytest
 from django.test import Client
@@ -248,3 +250,40 @@ def test_the_history_api_says_which_figures_wait_for_approval(planners):
     approval.decide(obs, approver, ReviewDecision.APPROVED)
     rows = Client().get("/api/v1/indicators/fibre-coverage/history?unit=legacy:60").json()
     assert [r["review"] for r in rows if r["period"] == 2024] == ["approved", "approved"]
+
+
+# --- messages: once, in the page's language, with the code ------------------------------------------
+
+def _errors(response) -> list[str]:
+    text = htmllib.unescape(response.content.decode())
+    return [re.sub(r"<[^>]+>", "", e).strip() for e in re.findall(r'<p class="error" id="err-fibre-coverage">(.*?)</p>', text, re.S)]
+
+
+@pytest.mark.parametrize(("typed", "vi_start", "en_start"), [
+    ("abc", "Không phải số: 'abc' (", "Not a number: 'abc' ("),
+    ("1.234", "Số '1.234' không rõ nghĩa", "Ambiguous number '1.234'"),
+])
+def test_a_bad_number_is_said_once_in_the_pages_language_with_its_code(planners, typed, vi_start, en_start):
+    enterer, _ = planners
+    client = _signed_in(enterer)
+    for language, start, other in (("vi", vi_start, en_start), ("en", en_start, vi_start)):
+        client.cookies["django_language"] = language
+        bad = client.post(f"/ke-hoach/{PLAN}/nhap-so-lieu", {"ky": "2024", "source": SOURCE, "v-fibre-coverage": typed})
+        assert bad.status_code == 400
+        [message] = _errors(bad)
+        assert message.startswith(start) and message.endswith("[not_a_number]"), message
+        assert " / " not in message and other.lower()[:12] not in message.lower(), message
+        for said in ("không phải số", "not a number", "không rõ nghĩa", "ambiguous number"):
+            assert message.lower().count(said) <= 1, message  # said once, not "X: x …"
+
+
+def test_an_unknown_decision_names_what_the_form_sends(planners):
+    enterer, approver = planners
+    client = _signed_in(approver)
+    client.cookies["django_language"] = "en"
+    page = client.post(f"/ke-hoach/{PLAN}/duyet", {"observation": "1", "decision": "maybe"})
+    text = htmllib.unescape(page.content.decode())
+    assert page.status_code == 400
+    assert "Unknown decision 'maybe' (approve|reject)" in text and "approved|rejected" not in text
+    form = client.get(f"/ke-hoach/{PLAN}/duyet").content.decode()
+    assert "approved|rejected" not in form

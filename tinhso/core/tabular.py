@@ -56,11 +56,14 @@ def cell_text(value) -> str:
 
 
 class NumberError(ValueError):
-    """A text that is not a number, or could be read as two different numbers; ``reason`` is vi / en."""
+    """A text that is not a number, or could be read as two different numbers; ``reason`` is vi / en,
+    and ``vi``/``en`` each language's half where it was given apart (a page shows one language; the
+    typed text quoted in it may itself hold " / ", so it is never split back)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, *, vi: str = "", en: str = ""):
         super().__init__(reason)
         self.reason = reason
+        self.vi, self.en = vi or reason, en or reason
 
 
 # Vietnamese writes "1.234,5" where English writes "1,234.5": "." and "," are each either a thousands
@@ -86,22 +89,24 @@ def parse_number(text: str) -> float:
         return float(cleaned)
     if _AMBIGUOUS.fullmatch(cleaned):
         whole, decimal = cleaned.replace(",", "").replace(".", ""), cleaned.replace(",", ".")
-        raise NumberError(
-            f"số {text!r} không rõ nghĩa: dấu {cleaned[-4]!r} có thể là phân cách hàng nghìn ({whole}) hoặc "
-            f"dấu thập phân ({decimal}); hãy ghi {whole} (không phân cách) hoặc thêm chữ số 0 "
-            f"({cleaned}0) nếu là số thập phân / ambiguous number {text!r}: {cleaned[-4]!r} may separate "
-            f"thousands ({whole}) or be the decimal mark ({decimal}); write {whole} without separators, or "
-            f"add a trailing zero ({cleaned}0) for the decimal")
+        vi = (f"số {text!r} không rõ nghĩa: dấu {cleaned[-4]!r} có thể là phân cách hàng nghìn ({whole}) hoặc "
+              f"dấu thập phân ({decimal}); hãy ghi {whole} (không phân cách) hoặc thêm chữ số 0 "
+              f"({cleaned}0) nếu là số thập phân")
+        en = (f"ambiguous number {text!r}: {cleaned[-4]!r} may separate "
+              f"thousands ({whole}) or be the decimal mark ({decimal}); write {whole} without separators, or "
+              f"add a trailing zero ({cleaned}0) for the decimal")
+        raise NumberError(f"{vi} / {en}", vi=vi, en=en)
     if _ONE_MARK.fullmatch(cleaned):
         return float(cleaned.replace(",", "."))
     for group, pattern in _GROUPED.items():
         if pattern.fullmatch(cleaned):
             decimal = "," if group == "." else "."
             return float(cleaned.replace(group, "").replace(decimal, "."))
-    raise NumberError(
-        f"không phải số: {text!r} (chữ số, một dấu thập phân '.' hoặc ',', hoặc phân cách hàng nghìn rõ ràng như "
-        f"1.234,5) / not a number: {text!r} (digits, one decimal mark '.' or ',', or unambiguous thousands "
-        f"grouping such as 1.234,5 or 1,234.5)")
+    vi = (f"không phải số: {text!r} (chữ số, một dấu thập phân '.' hoặc ',', hoặc phân cách hàng nghìn rõ ràng "
+          f"như 1.234,5)")
+    en = (f"not a number: {text!r} (digits, one decimal mark '.' or ',', or unambiguous thousands "
+          f"grouping such as 1.234,5 or 1,234.5)")
+    raise NumberError(f"{vi} / {en}", vi=vi, en=en)
 
 
 def cell_number(raw, text: str) -> float:

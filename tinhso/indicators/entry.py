@@ -66,8 +66,8 @@ def check_value(indicator: Indicator, text: str) -> float:
     try:
         value = parse_number(text)
     except NumberError as exc:
-        raise UserError("not_a_number", f"Không phải số: {exc.reason}", f"Not a number: {exc.reason}",
-                        field="value") from exc
+        # Each language's own sentence, once (it already says "not a number" or "ambiguous number").
+        raise UserError("not_a_number", _sentence(exc.vi), _sentence(exc.en), field="value") from exc
     uom = indicator.unit_of_measure.strip()
     if uom in PERCENT_UNITS and not 0 <= value <= 100:
         raise UserError("out_of_range", f"Tỷ lệ phần trăm phải từ 0 đến 100, nhận {value:g}",
@@ -144,8 +144,13 @@ class Submission:
         return not self.errors and not any(r.errors for r in self.rows)
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _message(err: UserError, english: bool) -> str:
-    return err.message_en if english else err.message_vi
+    """The error in the page's language, once, with its code (as the other error pages print it)."""
+    return f"{err.message_en if english else err.message_vi} [{err.code}]"
 
 
 def submit(plan: Plan, period, data, user, *, english: bool = False, today: dt.date | None = None) -> Submission:

@@ -204,13 +204,16 @@ def plan_approval(request, code: str):
         return _error_page(request, err)
     error = None
     if request.method == "POST":
-        decision = ReviewDecision.APPROVED if request.POST.get("decision") == "approve" else (
-            ReviewDecision.REJECTED if request.POST.get("decision") == "reject" else request.POST.get("decision", ""))
+        posted = request.POST.get("decision", "")
+        decision = {"approve": ReviewDecision.APPROVED, "reject": ReviewDecision.REJECTED}.get(posted, posted)
         try:
             obs = Observation.objects.filter(pk=int(request.POST.get("observation") or 0)).first()
         except ValueError:
             obs = None
         try:
+            if decision not in ReviewDecision.values:  # named as the form sends them
+                raise UserError("unknown_decision", f"Quyết định {posted[:40]!r} không hợp lệ (approve|reject)",
+                                f"Unknown decision {posted[:40]!r} (approve|reject)", field="decision")
             if obs is None:
                 raise UserError("observation_not_found", "Không có số liệu này", "No such figure", status=404)
             approval.decide(obs, request.user, decision, note=request.POST.get("note", ""), plan=plan)
