@@ -62,7 +62,8 @@ def test_full_journey_through_the_api(world):
                                                                "citizen_token": token})
     assert r.status_code == 200 and r.json()["state"] == "reopened"
     r = post_json(anon, f"/api/v1/reports/track/{code}/rate", {"rating": 5, "citizen_token": token})
-    assert r.status_code == 409 and r.json()["error"]["code"] == "already_rated"
+    # Reopened: the rating judged the old result (kept in the history); nothing to rate until resolved again.
+    assert r.status_code == 409 and r.json()["error"]["code"] == "illegal_transition"
     history = [e["action"] for e in anon.get(f"/api/v1/reports/track/{code}").json()["history"]]
     assert history == ["submit", "forward", "accept", "resolve", "request_reopen"]  # verify is internal
 

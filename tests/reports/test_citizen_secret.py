@@ -130,7 +130,9 @@ def test_rate_and_reopen_request_need_the_submitter(world, rating, comment, stat
     assert report.rating is None and report.state == State.RESOLVED and not report.events.exists()
     feedback.rate(report, rating, comment=comment, actor=submitter(report))
     report.refresh_from_db()
-    assert (report.rating, report.state) == (rating, state)
+    # A reopening rating judged the result being reopened: it is in the history, not on the report.
+    assert (report.rating, report.state) == (None if state == State.REOPENED else rating, state)
+    assert report.events.get(action__in=("close", "request_reopen")).data["rating"] == rating
 
 
 def test_provide_info_needs_the_submitter(world):

@@ -332,7 +332,9 @@ def test_citizen_rating_closes_or_requests_reopening(client, world):
     assert "danh-gia" not in html(client.get(f"/phan-anh/{happy.code}?k={happy_key}"))
     client.post(f"/phan-anh/{unhappy.code}/danh-gia", {"rating": "1", "comment": "Ổ gà vẫn còn", "k": unhappy_key})
     unhappy.refresh_from_db()
-    assert (unhappy.rating, unhappy.state) == (1, State.REOPENED)
+    # Reopened at once: the rating stays in the history (it judged the result being reopened).
+    assert (unhappy.rating, unhappy.state) == (None, State.REOPENED)
+    assert unhappy.events.get(action="request_reopen").data["rating"] == 1
     again = client.post(f"/phan-anh/{unhappy.code}/danh-gia", {"rating": "5", "k": unhappy_key})
     assert again.status_code == 400
 

@@ -74,3 +74,46 @@ def test_api_reopen_request_after_low_rating(client, world):
     assert client.post(url, {"text": "x"}, content_type="application/json").status_code == 403
     done = client.post(url, {"text": "Vẫn chưa sửa"}, content_type="application/json", headers=headers)
     assert done.status_code == 200 and done.json()["state"] == "reopened"
+
+
+@pytest.mark.django_db
+def test_reopened_report_drops_its_old_rating_and_takes_a_new_one(client, world):
+    """Rated 1 → reopened → resolved again: the page no longer shows 1/5, the citizen can rate the
+    new result, statistics count only that rating; the old one stays in the history."""
+    from tests.reports.conftest import actor, png_bytes
+    from tinhso.reports import handling, stats, triage
+
+    report = make_report(world, State.RESOLVED, result_text="Đã vá")
+    key = give_secret(report)
+    assert client.post(f"/phan-anh/{report.code}/danh-gia", {"rating": "1", "k": key}).status_code == 302
+    assert client.post(f"/phan-anh/{report.code}/mo-lai", {"comment": "Vẫn còn ổ gà", "k": key}).status_code == 302
+    report.refresh_from_db()
+    assert report.state == State.REOPENED
+    assert (report.rating, report.rating_comment, report.rated_at) == (None, "", None)
+    event = report.events.get(action="request_reopen")
+    assert event.data["rating"] == 1 and event.note == "Vẫn còn ổ gà"
+    triage.forward(report, actor(world.users["op"]), unit_code=world.pt.code)
+    handling.accept(report, actor(world.users["h_pt"]))
+    handling.resolve(report, actor(world.users["h_pt"]), result_text="Đã vá lại", photos=[png_bytes()])
+    page = client.get(f"/phan-anh/{report.code}?k={key}").content.decode()
+    assert 'id="rating-value"' not in page and "1/5" not in page
+    assert 'id="rating"' in page  # the rating form is offered again
+    assert sum(r["rated"] for r in stats.unit_stats()) == 0
+    assert client.post(f"/phan-anh/{report.code}/danh-gia", {"rating": "5", "k": key}).status_code == 302
+    report.refresh_from_db()
+    assert (report.rating, report.state) == (5, State.CLOSED)
+    page = client.get(f"/phan-anh/{report.code}?k={key}").content.decode()
+    assert "5/5" in page
+    assert sum(r["rated"] for r in stats.unit_stats()) == 1
+    assert next(r["avg_rating"] for r in stats.unit_stats() if r["rated"]) == 5
+
+
+def test_operator_reopen_also_clears_the_rating(world):
+    from tests.reports.conftest import actor
+    from tinhso.reports import workflow
+
+    report = make_report(world, State.CLOSED, result_text="Đã vá", rating=2, rating_comment="Chưa ổn")
+    workflow.transition(report, "reopen", actor(world.users["op"]), note="Kiểm tra lại")
+    report.refresh_from_db()
+    assert (report.state, report.rating, report.rating_comment) == (State.REOPENED, None, "")
+    assert report.events.get(action="reopen").data["rating"] == 2

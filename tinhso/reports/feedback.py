@@ -4,7 +4,9 @@ A rating ≤ 2 *with* a reason requests reopening at once (the IOC re-forwards i
 *without* a reason is recorded and the report stays resolved (it is **not** closed): the tracking
 page then offers the submitter to ask for reopening with a reason (:func:`request_reopen`), and
 keeps offering it after an automatic closing. A rating is accepted once the report is resolved
-(or was closed automatically without a rating).
+(or was closed automatically without a rating). Reopening (by the citizen or the IOC) takes the
+rating off the report — it judged the result being redone, and stays in the reopening event's
+``data`` — so the next result is rated afresh and statistics count only the current rating.
 
 Only the submitter rates: ``actor`` is the one :func:`tinhso.reports.citizen_secret.holder`
 returns for the report's secret; the workflow refuses any other citizen actor (403).

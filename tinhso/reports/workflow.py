@@ -216,6 +216,11 @@ def apply(report: Report, action: str, actor: Actor, *, note: str = "", public: 
     if action in ("request_reopen", "reopen"):
         report.reopen_count += 1
         report.resolved_at = report.closed_at = None
+        # The rating judged the result being reopened: it stays in this event's data, and the
+        # next result can be rated afresh (statistics count only the current one).
+        if report.rating is not None:
+            data = {"rating": report.rating, **(data or {})}
+        report.rating, report.rating_comment, report.rated_at = None, "", None
     is_public = t.public if public is None else public
     if is_public and note:
         report.status_note = note
