@@ -321,3 +321,70 @@ def test_json_output_carries_the_errors_and_a_bad_due_date_is_named_once(catalog
     _nothing_imported()
     code, out, _ = cli("dossiers", "import", tmp_path / "missing.json", "--json")
     assert code == 2 and json.loads(out)["errors"][0]["where"].endswith("missing.json")
+
+
+def _write_csv(path, header, rows, delimiter=","):
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows([header, *rows])
+    return path
+
+
+FLAT = ["MaHoSo", "MaTTHC", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "TrangThaiHoSo", "DonViXuLy"]
+FLAT_ROW = ["F-1", "T.1", "01/10/2025 08:00:00", "08/10/2025 08:00:00", "06/10/2025 10:00:00", "10", AGENCY]
+
+
+@pytest.mark.parametrize(("header", "delimiter", "expected"), [
+    (["MaHoSo", *FLAT], ",", ["duplicate column MaHoSo"]),
+    ([h.lower() for h in FLAT], ",", ["unknown column 'mahoso' (= MaHoSo?)", "missing column MaHoSo, MaTTHC"]),
+    (["MaHoSo", "MaTTHC", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "TrangThai", "DonViXuLy"], ",",
+     ["unknown column 'TrangThai'", "missing column TrangThaiHoSo"]),
+    (FLAT, ";", ["separated by commas, not semicolons", "missing column MaHoSo"]),
+])
+def test_a_bad_csv_header_is_one_error_naming_the_columns(catalogue, cli, tmp_path, header, delimiter, expected):
+    row = ([FLAT_ROW[0]] if header[0] == header[1] else []) + FLAT_ROW
+    code, _, err = cli("dossiers", "import", _write_csv(tmp_path / "h.csv", header, [row, row], delimiter))
+    assert code == 2, err
+    for text in expected:
+        assert text in err, (text, err)
+    assert "required, empty" not in err and "The columns read (case-sensitive): MaHoSo, MaTTHC" in err
+    _nothing_imported()
+
+
+def test_a_bad_xlsx_or_parquet_header_is_named_too(catalogue, cli, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    wb = Workbook()
+    wb.active.append([h.upper() for h in FLAT])
+    wb.active.append(FLAT_ROW)
+    wb.save(tmp_path / "h.xlsx")
+    code, _, err = cli("dossiers", "import", tmp_path / "h.xlsx")
+    assert code == 2 and "unknown column 'MAHOSO' (= MaHoSo?)" in err, err
+    pq.write_table(pa.table({"mahoso": ["A"], **{h: [v] for h, v in zip(FLAT[1:], FLAT_ROW[1:])}}), tmp_path / "h.parquet")
+    code, _, err = cli("dossiers", "import", tmp_path / "h.parquet")
+    assert code == 2 and "missing column MaHoSo" in err, err
+    _nothing_imported()
+
+
+def test_other_payload_columns_are_allowed(catalogue, cli, tmp_path):
+    code, _, err = cli("dossiers", "import", _write_csv(tmp_path / "ok.csv", [*FLAT, "TenTTHC"], [[*FLAT_ROW, "Tên"]]))
+    assert code == 0, err
+
+
+def test_due_before_reception_and_a_boolean_status_are_refused(catalogue, cli, tmp_path):
+    bad = [dict(GOOD, MaHoSo="HS-1", NgayHenTra="30/09/2025 08:00:00"),
+           dict(GOOD, MaHoSo="HS-2", TrangThaiHoSo=True),
+           dict(GOOD, MaHoSo="HS-3", KenhThucHien=False)]
+    code, _, err = cli("dossiers", "import", write_json(tmp_path / "b.json", bad))
+    assert code == 2
+    assert "record 1, NgayHenTra: " in err and "before NgayTiepNhan" in err
+    assert "record 2, TrangThaiHoSo: " in err and "true/false" in err
+    assert "record 3, KenhThucHien: " in err
+    _nothing_imported()
+    # the same in a CSV row
+    row = list(FLAT_ROW)
+    row[3] = "30/09/2025 08:00:00"
+    code, _, err = cli("dossiers", "import", _write_csv(tmp_path / "b.csv", FLAT, [row]))
+    assert code == 2 and "row 2, NgayHenTra: " in err, err
+    # a flag may be true/false (1/0)
+    assert cli("dossiers", "import", write_json(tmp_path / "f.json", [dict(GOOD, CoPAKN=True)]))[0] == 0

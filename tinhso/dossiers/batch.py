@@ -466,6 +466,7 @@ def normalise_batch(raws: list[dict] | pa.RecordBatch | pa.Table, *, procedures:
     b.bad |= ~not_received & (received == NA)
     b.bad |= finished & (end == NA)
     b.bad |= (received != NA) & (end != NA) & (end < received)
+    b.bad |= (received != NA) & (due_given != NA) & (due_given // DAY < received // DAY)  # due before reception
     legal = np.array([procedures[c].legal_time if c in procedures and procedures[c].legal_time is not None
                       else np.nan for c in tthc])
     in_hours = np.array([c in procedures and procedures[c].legal_time_unit == "working_hours" for c in tthc], bool)

@@ -107,7 +107,7 @@ def validate(path: Path, staging: store.Staging | None = None) -> tuple[int, lis
             if staging is not None and not errors:
                 staging.add_table(kept)
 
-    for first, chunk in reader.chunks(path, BATCH):
+    for first, chunk in reader.chunks(path, BATCH, check=reader.check_header):
         check(first, chunk)
     return totals["count"], errors, totals["synthetic"]
 

@@ -42,8 +42,9 @@ def file_format(name: str) -> str:
     return FORMATS[suffix]
 
 
-def read(path: Path) -> Iterator[tuple[str, object]]:
-    """The records of a file; raises UserError for an unreadable or oversized file."""
+def read(path: Path, check=None) -> Iterator[tuple[str, object]]:
+    """The records of a file; raises UserError for an unreadable or oversized file. ``check`` is called with
+    the column names of a flat file (CSV, XLSX, Parquet) before its rows are read (:func:`check_header`)."""
     fmt = file_format(path.name)
     size = path.stat().st_size
     max_bytes, max_records = limits.limit("dossier_file_bytes"), limits.limit("dossier_records")
@@ -51,7 +52,7 @@ def read(path: Path) -> Iterator[tuple[str, object]]:
         raise _too_big(f"{size} byte > {max_bytes}", f"{size} bytes > {max_bytes}", "dossier_file_bytes")
     reader = {"json": _json, "jsonl": _jsonl, "csv": _csv, "xlsx": _xlsx, "parquet": _parquet}[fmt]
     shallow_ok = limits.limit("json_depth") >= 3
-    for count, item in enumerate(reader(path), start=1):
+    for count, item in enumerate(reader(path, check), start=1):
         if count > max_records:
             raise _too_big(f"hơn {max_records} bản ghi", f"more than {max_records} records", "dossier_records")
         if len(item) == 3:  # JSON: (where, record, whether its text holds no \u escape of a surrogate)
@@ -96,7 +97,7 @@ def _shallow(record) -> bool:
     return True
 
 
-def chunks(path: Path, size: int) -> Iterator[tuple[int, object]]:
+def chunks(path: Path, size: int, check=None) -> Iterator[tuple[int, object]]:
     """The records of a file in chunks of ``size``: ``(first, items)`` with ``items`` a list of
     ``(where, record)`` (:func:`read`), or, for a Parquet file, ``(first, RecordBatch)`` — its columns as
     they are, the rows numbered from ``first`` (a column reader skips building a dict per record). The
@@ -106,13 +107,13 @@ def chunks(path: Path, size: int) -> Iterator[tuple[int, object]]:
         if size_on_disk > most:
             raise _too_big(f"{size_on_disk} byte > {most}", f"{size_on_disk} bytes > {most}", "dossier_file_bytes")
         first = 1
-        for batch in _parquet_file(path).iter_batches(batch_size=size):
+        for batch in _parquet_file(path, check).iter_batches(batch_size=size):
             yield first, batch
             first += batch.num_rows
         return
     items: list = []
     first = 1
-    for item in read(path):
+    for item in read(path, check):
         items.append(item)
         if len(items) >= size:
             yield first, items
@@ -133,7 +134,7 @@ def _decode(data: bytes) -> str:
         raise UserError("bad_encoding", "Tệp phải mã hóa UTF-8", "The file must be UTF-8 encoded", field="file") from exc
 
 
-def _json(path: Path):
+def _json(path: Path, check=None):
     text = _decode(path.read_bytes())
     try:
         data = json.loads(text)
@@ -157,7 +158,7 @@ def _json(path: Path):
         yield f"bản ghi {i} / record {i}", record, plain
 
 
-def _jsonl(path: Path):
+def _jsonl(path: Path, check=None):
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             line = _decode(raw).strip()
@@ -177,10 +178,54 @@ def _check_columns(header: list) -> list[str]:
     return [str(h).strip() if h is not None else "" for h in header]
 
 
-def _csv(path: Path):
+REQUIRED_COLUMNS = ("MaHoSo", "MaTTHC", "TrangThaiHoSo", "DonViXuLy")
+PAYLOAD_COLUMNS = ("TenTTHC", "MaLinhVuc", "TenLinhVuc", "HinhThuc", "SoGiayToChuHoSo", "ChuHoSo", "LoaiDoiTuong",
+                   "MaDoiTuong", "Email", "SoDienThoai", "TrichYeuHoSo", "NgayTuChoi", "ThongTinTra", "NoiNopHoSo",
+                   "GhiChu")
+"""Other fields of the DVCQG sync payload (research wave2 §2.2): allowed in a flat file, not read."""
+
+
+def check_header(header: list[str]) -> None:
+    """A flat file's column names: no duplicate, none unknown (a misspelt or lower-case name would be
+    silently dropped), the required ones present; one error naming them and the expected columns."""
+    from tinhso.dossiers.records import FIELDS
+
+    names = [h for h in header if h]
+    seen: set[str] = set()
+    duplicates = sorted({h for h in names if h in seen or seen.add(h)})
+    known = set(FIELDS) | set(PAYLOAD_COLUMNS)
+    by_lower = {f.lower(): f for f in FIELDS}
+    unknown = [h for h in names if h not in known]
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if not (duplicates or unknown or missing):
+        return
+    parts_vi, parts_en = [], []
+    if duplicates:
+        parts_vi.append(f"cột trùng {', '.join(duplicates)}")
+        parts_en.append(f"duplicate column {', '.join(duplicates)}")
+    if unknown:
+        hints = [f"{h!r}" + (f" (= {by_lower[h.lower()]}?)" if h.lower() in by_lower else "") for h in unknown[:10]]
+        parts_vi.append(f"cột không biết {', '.join(hints)}")
+        parts_en.append(f"unknown column {', '.join(hints)}")
+    if missing:
+        parts_vi.append(f"thiếu cột {', '.join(missing)}")
+        parts_en.append(f"missing column {', '.join(missing)}")
+    if len(names) == 1 and ";" in names[0]:
+        parts_vi.append("cột phải cách nhau bằng dấu phẩy, không phải dấu chấm phẩy")
+        parts_en.append("columns must be separated by commas, not semicolons")
+    expected = ", ".join(FIELDS)
+    raise UserError("bad_header", f"Dòng tiêu đề không hợp lệ: {'; '.join(parts_vi)}. Các cột đọc được (phân biệt "
+                                  f"hoa thường): {expected}",
+                    f"Bad header row: {'; '.join(parts_en)}. The columns read (case-sensitive): {expected}",
+                    field="file")
+
+
+def _csv(path: Path, check=None):
     text = _decode(path.read_bytes())
     rows = csv.reader(io.StringIO(text, newline=""))
     header = _check_columns(next(rows, []))
+    if check:
+        check(header)
     for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -191,7 +236,7 @@ def _csv(path: Path):
         yield f"hàng {number} / row {number}", {h: (c if c.strip() else None) for h, c in zip(header, row) if h}
 
 
-def _xlsx(path: Path):
+def _xlsx(path: Path, check=None):
     from openpyxl import load_workbook
 
     try:
@@ -208,6 +253,8 @@ def _xlsx(path: Path):
                         field="file") from exc
     rows = wb.worksheets[0].iter_rows(values_only=True)
     header = _check_columns(list(next(rows, [])))
+    if check:
+        check(header)
     for number, row in enumerate(rows, start=2):
         if all(c is None or str(c).strip() == "" for c in row):
             continue
@@ -215,7 +262,7 @@ def _xlsx(path: Path):
     wb.close()
 
 
-def _parquet_file(path: Path):
+def _parquet_file(path: Path, check=None):
     """The Parquet file, its footer checked against the limits before any data page is read."""
     import pyarrow.parquet as pq
 
@@ -232,12 +279,14 @@ def _parquet_file(path: Path):
     inflated = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if inflated > limits.limit("dossier_uncompressed_bytes"):
         raise _too_big(f"giải nén {inflated} byte", f"{inflated} bytes uncompressed", "dossier_uncompressed_bytes")
+    if check:
+        check(handle.schema_arrow.names)
     return handle
 
 
-def _parquet(path: Path):
+def _parquet(path: Path, check=None):
     number = 0
-    for batch in _parquet_file(path).iter_batches(batch_size=50_000):
+    for batch in _parquet_file(path, check).iter_batches(batch_size=50_000):
         for record in batch.to_pylist():
             number += 1
             yield parquet_where(number), record

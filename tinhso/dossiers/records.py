@@ -98,6 +98,10 @@ def parse_code(value, field: str, allowed: tuple[int, ...], default: int | None 
     if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
         return default
     if isinstance(value, bool):
+        if set(allowed) != {0, 1}:  # true/false is a flag, not one of several codes
+            raise FieldError(field, f"giá trị {value!r} là true/false, cần một mã ({', '.join(map(str, allowed))}) / "
+                                    f"value {value!r} is true/false, a code is needed "
+                                    f"({', '.join(map(str, allowed))})")
         value = int(value)
     try:
         number = float(str(value).strip())
@@ -281,6 +285,8 @@ def normalise(raw: dict, *, procedures: dict[str, ProcedureFacts], agencies: set
     if received and end and end < received:
         errors.append(FieldError("NgayKetThucXuLy", "trước ngày tiếp nhận / before NgayTiepNhan"))
     due = dates["NgayHenTra"]
+    if received and due and due.date() < received.date():
+        errors.append(FieldError("NgayHenTra", "trước ngày tiếp nhận / before NgayTiepNhan"))
     facts = procedures.get(tthc or "")
     if received and due is None and (facts is None or facts.legal_time is None) and status not in rules.NOT_RECEIVED \
             and "NgayHenTra" not in {e.field for e in errors}:  # an unreadable date is named once, as such
