@@ -191,7 +191,7 @@ def test_english_month_page_names_units_in_english(named_archive):
     assert MonthlyReport.objects.get(unit_code="68").unit_name_en == "Lam Dong Province"
     page = _text(english_client(named_archive.users["op"]).get("/phan-tich/2025-10"))
     assert "Lam Dong Province" in page
-    assert f"{PT_EN}: on-time rate in October 2025 was 40.0% (4/10)" in page
+    assert f"{PT_EN}: on-time rate of the reports resolved in October 2025 was 40.0% (4/10)" in page
     assert "The head of People's Committee of Phan Thiet Ward should review its late and pending reports" in page
     assert "Traffic reports in Mui Ne Ward in October 2025: 12" in page
     assert "The People's Committee of Mui Ne Ward should inspect the Traffic reports on site" in page
@@ -204,7 +204,7 @@ def test_english_month_page_names_units_in_english(named_archive):
 
 def test_vietnamese_month_page_keeps_the_vietnamese_names(named_archive):
     page = _text(client_for(named_archive.users["op"]).get("/phan-tich/2025-10"))
-    assert "UBND Phường Phan Thiết: tỷ lệ xử lý đúng hạn tháng 10/2025 là 40,0\u00a0% (4/10)" in page
+    assert "UBND Phường Phan Thiết: tỷ lệ xử lý đúng hạn của các phản ánh xử lý xong trong tháng 10/2025 là 40,0\u00a0% (4/10)" in page
     assert "UBND Phường Mũi Né kiểm tra hiện trường các phản ánh Giao thông" in page
     assert "Đơn vị chịu trách nhiệm:</strong> Phường Mũi Né" in page
     assert _unit_links(page) == {"ubnd-phan-thiet": "UBND Phường Phan Thiết", "ubnd-mui-ne": "UBND Phường Mũi Né",
@@ -220,7 +220,7 @@ def test_english_unit_page_title_crumbs_and_files(named_archive):
     assert PT_EN in title and "Phường" not in title
     crumbs = re.search(r'<nav class="an-crumbs".*?</nav>', page, re.S).group(0)
     assert PT_EN in crumbs and "Phường" not in crumbs
-    assert f"{PT_EN}: on-time rate in October 2025" in page
+    assert f"{PT_EN}: on-time rate of the reports resolved in October 2025" in page
     assert "UBND" not in page and "Phường" not in page
     # the Vietnamese page of the same report: Vietnamese names
     vi = _text(client_for(named_archive.users["sup_pt"]).get("/phan-tich/2025-10/don-vi/ubnd-phan-thiet"))
@@ -244,7 +244,7 @@ def test_a_finding_stored_without_an_english_name_still_renders(named_archive):
         del stored["unit_name_en"]
     MonthlyReport.objects.filter(pk=item.pk).update(data=data, unit_name_en="", revision=item.revision + 1)
     page = _text(english_client(named_archive.users["op"]).get("/phan-tich/2025-10"))
-    assert "UBND Phường Phan Thiết: on-time rate in October 2025 was 40.0%" in page  # the Vietnamese name
+    assert "UBND Phường Phan Thiết: on-time rate of the reports resolved in October 2025 was 40.0%" in page  # the Vietnamese name
     assert "The People's Committee of Phường Mũi Né should inspect" in page
     vi = _text(client_for(named_archive.users["op"]).get("/phan-tich/2025-10"))
     assert "UBND Phường Phan Thiết: tỷ lệ xử lý đúng hạn" in vi

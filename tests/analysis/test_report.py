@@ -152,7 +152,7 @@ def test_sentences_come_with_their_figures(world, detector_templates):
 def test_a_missing_figure_is_never_written_around():
     item = {"key": "on_time_rate", "value": None, "previous": 0.5, "year_ago": None, "change": None,
             "change_year": None, "on_time": 0, "resolved": 0}
-    assert render.item_sentence(item, "vi")["sentence"] == "Tỷ lệ xử lý đúng hạn (phản ánh): không có số liệu trong tháng."
+    assert render.item_sentence(item, "vi")["sentence"] == "Tỷ lệ xử lý đúng hạn (phản ánh tiếp nhận trong tháng): không có số liệu trong tháng."
     # a template naming a figure the finding does not carry fails instead of writing a blank
     with pytest.raises(UndefinedError):
         text.render("Tăng {{ figures.count|num }}", "vi", figures={})
@@ -293,3 +293,28 @@ def test_a_months_text_does_not_depend_on_which_other_months_were_generated(worl
     again = report.generate(MONTH, None, findings=[])
     assert again.revision == 2
     assert {lang: render.html(again.data, lang) for lang in ("vi", "en")} == before
+
+
+def test_each_on_time_figure_says_which_reports_it_counts(world):
+    """The headline's on-time rate counts the reports received in the month, the units-behind
+    detector's the reports resolved in the month: each sentence names its basis, in both languages."""
+    populate(world)
+    behind = Finding(
+        kind="units_behind", unit_code="ubnd-phan-thiet", unit_name="UBND Phường Phan Thiết", unit_kind="handling_unit",
+        severity=5.0, confidence=0.99, rule="on_time",
+        figures={"month": "2025-10", "measure": "on_time", "observed": 0.0, "before": 0.8, "change": -0.8,
+                 "count": 19, "numerator": 0, "alpha": 0.05, "history_months": 4, "min_count": 10},
+        subject={"area": "reports", "measure": "on_time", "measure_vi": "Tỷ lệ xử lý đúng hạn",
+                 "measure_en": "On-time rate", "handling_unit_code": "ubnd-phan-thiet"})
+    data = report.build(MONTH, "ubnd-phan-thiet", findings=[behind])
+    item = next(i for i in data["headline"]["reports"]["items"] if i["key"] == "on_time_rate")
+    assert item["resolved"]
+    vi, en = render.document(data, "vi"), render.document(data, "en")
+    head_vi = next(i["sentence"] for i in vi["reports"]["items"] if i["label"].startswith("Tỷ lệ xử lý đúng hạn"))
+    head_en = next(i["sentence"] for i in en["reports"]["items"] if i["label"].startswith("On-time rate"))
+    assert head_vi.startswith("Trong các phản ánh tiếp nhận trong tháng đã xử lý xong, ")
+    assert f"{item['on_time']} trên {item['resolved']} phản ánh xong đúng hạn" in head_vi
+    assert head_en.startswith("Of the reports received in the month and resolved since, ")
+    assert vi["findings"][0]["finding"].startswith(
+        "UBND Phường Phan Thiết: tỷ lệ xử lý đúng hạn của các phản ánh xử lý xong trong tháng 10/2025 là 0")
+    assert "on-time rate of the reports resolved in October 2025 was 0" in en["findings"][0]["finding"]
