@@ -109,3 +109,51 @@ def test_admin_search_is_folded(client, world, pothole, url, q, expect):
     page = response.content.decode()
     assert (expect or pothole.code) in page
     assert "0 kết quả" not in page and "0 results" not in page
+
+
+# --- Ð/ð (U+00D0/U+00F0), typed for Đ/đ in legacy encodings, and decomposed (NFD) text ------------
+
+def test_eth_folds_like_d_stroke():
+    assert fold("Ðà Lạt") == fold("ðà lạt") == fold("Đà Lạt") == "da lat"
+    assert "Ð" in FOLD_FROM and "ð" in FOLD_FROM
+
+
+def test_eth_finds_reports_and_units(world):
+    from django.utils import timezone
+
+    from tinhso.geo import registry
+
+    report = make_report(world, State.VERIFIED, description="Cây đổ trên đường vào Đà Lạt", public=True,
+                         verified_at=timezone.now())
+    found = folded_filter(Report.objects.all(), "Ðà Lạt", ["search_text"], stored=("search_text",))
+    assert list(found.values_list("pk", flat=True)) == [report.pk]
+    names = [u.name for u in registry.search("Xuân Hương - Ðà Lạt", limit=10)]
+    assert "Phường Xuân Hương - Đà Lạt" in names
+
+
+def test_fold_expression_drops_the_marks_of_decomposed_text(db):
+    import unicodedata
+
+    name = "Phường Phan Thiết Đà Lạt"
+    Category.objects.create(code="nfd", name_vi=unicodedata.normalize("NFD", name))
+    assert Category.objects.annotate(k=Fold("name_vi")).get(code="nfd").k == fold(name) == "phuong phan thiet da lat"
+    assert list(folded_filter(Category.objects.all(), "phan thiết", ["name_vi"], stored=())
+                .values_list("code", flat=True)) == ["nfd"]
+
+
+def test_the_migrations_refold_stored_keys_that_held_eth(world):
+    import importlib
+
+    from django.apps import apps
+
+    from tinhso.geo.models import Unit
+
+    report = make_report(world, State.VERIFIED, description="Ðà Lạt")
+    Report.objects.filter(pk=report.pk).update(search_text="ða lat")  # as the old fold stored it
+    unit = Unit.objects.filter(name__contains="Đà Lạt").first()
+    Unit.objects.filter(pk=unit.pk).update(name_ascii=unit.name_ascii.replace("da lat", "ða lat"))
+    for module in ("tinhso.reports.migrations.0017_fold_eth_as_d", "tinhso.geo.migrations.0004_fold_eth_as_d",
+                   "tinhso.opendata.migrations.0005_fold_eth_as_d"):
+        importlib.import_module(module).refold(apps, None)
+    assert Report.objects.get(pk=report.pk).search_text == fold("Ðà Lạt") == "da lat"
+    assert Unit.objects.get(pk=unit.pk).name_ascii == fold(unit.name)

@@ -8,7 +8,8 @@ is enough. Two tools:
 - :class:`Fold`, a database expression giving the folded key of a column: on SQLite a function
   ``tinhso_fold`` registered on every connection (:func:`register_sqlite_fold`, the Python
   :func:`fold` itself); on PostgreSQL ``translate()`` with the table of Vietnamese letters (no
-  extension, independent of the database's locale). Used for the small tables (categories,
+  extension, independent of the database's locale), which also drops combining marks, so text
+  stored decomposed (NFD) folds as its NFC twin. Used for the small tables (categories,
   units, the admin of every model).
 - stored folded columns (``search_text``) on the large tables, kept on save and in bulk inserts;
   :func:`folded_filter` matches either.
@@ -45,6 +46,10 @@ def _fold_table() -> tuple[str, str]:
 
 
 FOLD_FROM, FOLD_TO = _fold_table()
+# The combining marks (U+0300–U+036F): dropped by PostgreSQL's translate() as characters of its "from"
+# beyond the "to" string. Text typed in decomposed (NFD) form (an admin's paste: the admin's forms do
+# not normalise) is a base letter then its marks, so it folds like its composed (NFC) twin.
+FOLD_DROP = "".join(chr(cp) for cp in range(0x300, 0x370))
 
 
 def _fold_or_none(value):
@@ -68,7 +73,8 @@ class Fold(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         text = Cast(self.source_expressions[0], TextField())
-        translated = Func(text, Value(FOLD_FROM), Value(FOLD_TO), function="translate", output_field=TextField())
+        translated = Func(text, Value(FOLD_FROM + FOLD_DROP), Value(FOLD_TO), function="translate",
+                          output_field=TextField())
         return compiler.compile(translated)
 
     def as_sql(self, compiler, connection, **extra):  # other databases: case only

@@ -3,7 +3,8 @@
 Vietnamese can be typed in composed (NFC) or decomposed (NFD) form and the two look identical;
 everything stored is NFC. Search compares *folded* keys: lower case, no tone or vowel marks, and
 ``đ`` → ``d`` (``đ`` is a letter of its own, not ``d`` plus a combining mark, so Unicode
-decomposition alone does not remove it). So "phan thiet", "Phan Thiết" and "PHAN THIET" match.
+decomposition alone does not remove it; so is its look-alike ``Ð``/``ð``, typed for it in legacy
+encodings, folded the same way). So "phan thiet", "Phan Thiết" and "PHAN THIET" match.
 """
 
 from __future__ import annotations
@@ -19,9 +20,16 @@ def nfc(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+# Letters that are a d with a stroke but no combining mark: đ/Đ (U+0111/U+0110), and ð/Ð (U+00F0/U+00D0,
+# the Icelandic eth) which the legacy Vietnamese encodings (TCVN3, VNI, Windows-1258 fonts) and some
+# keyboards put where Đ belongs, so "Ðà Lạt" is typed and stored for "Đà Lạt".
+_D_STROKES = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
+
+
 def _strip_marks(text: str) -> str:
-    """``text`` decomposed (NFD) without its combining marks, ``đ`` → ``d``: the rule, for any text."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    """``text`` decomposed (NFD) without its combining marks, ``đ`` (and its look-alike ``ð``) → ``d``:
+    the rule, for any text."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_D_STROKES))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
