@@ -190,3 +190,29 @@ def test_a_missing_supplied_value_is_named_on_the_pages_in_both_languages(loaded
     client.cookies["django_language"] = "en"
     english = client.get(f"/dich-vu-cong/co-quan/{AGENCY}", {"period": PERIOD}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "No value yet for indicator(s) 5.3" in english and "at most 94 reachable points" in english
+
+
+def test_indicator_numbers_link_to_lists_holding_exactly_their_dossiers(loaded):
+    import html as html_lib
+
+    ioc = _staff("ioc", "view_all_dossiers")
+    page = ioc.get(f"/dich-vu-cong/co-quan/{AGENCY}", {"period": PERIOD}).content.decode()
+    unit = next(u for u in service.indicators(PERIOD)["units"] if u["code"] == AGENCY)
+    rows = dict(re.findall(r"<tr><td>([\d.a-z]+)</td>(.*?)</tr>", page, re.S))
+    linked = set()
+    for code, row in rows.items():
+        cells = re.findall(r'<td class="num">(.*?)</td>', row)[:2]
+        for part, cell in zip(("numerator", "denominator"), cells):
+            link = re.match(r'<a href="([^"]+)">(\d+)</a>', cell)
+            if not link:
+                continue
+            params = dict(p.split("=", 1) for p in html_lib.unescape(link.group(1)).split("?", 1)[1].split("&"))
+            from urllib.parse import unquote
+            filters = {k: unquote(v) for k, v in params.items()}
+            listed = service.list_dossiers(filters, page_size=1)["total"]
+            assert listed == unit["indicators"][code][part] == int(link.group(2)), (code, part, filters)
+            linked.add((code, part))
+    assert {("2.1", "numerator"), ("2.1", "denominator"), ("4.3", "numerator"), ("4.4", "denominator"),
+            ("2.2", "denominator"), ("5.4", "denominator")} <= linked, linked
+    # a number without a list of exactly its dossiers is shown plain (3.6 counts fee-bearing procedures only)
+    assert ("3.6", "numerator") not in linked

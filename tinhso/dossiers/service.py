@@ -133,10 +133,12 @@ def _where(filters: dict | None, mode: str | None) -> str:
         bucket = filters.get("bucket")
         if bucket:
             cols = rules.period_columns(p.start, p.end, mode, engines.today_local())
-            if bucket not in cols:
-                raise UserError("bad_bucket", f"Nhóm {bucket!r} không có", f"Unknown bucket {bucket!r}", field="bucket",
-                                details=sorted(cols))
-            where.append(f"({cols[bucket]})")
+            wanted = [b.strip() for b in str(bucket).split(",")]  # several: any of them (an indicator's numerator)
+            for b in wanted:
+                if b not in cols:
+                    raise UserError("bad_bucket", f"Nhóm {b!r} không có", f"Unknown bucket {b!r}", field="bucket",
+                                    details=sorted(cols))
+            where.append("(" + " OR ".join(f"({cols[b]})" for b in wanted) + ")")
     elif filters.get("bucket"):
         raise UserError("bucket_needs_period", "Cần kỳ (period) để lọc theo nhóm", "A bucket needs a period",
                         field="bucket")

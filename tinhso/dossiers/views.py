@@ -262,6 +262,20 @@ def index(request):
     })
 
 
+INDICATOR_LISTS = {
+    "2.1": ("finished_early,finished_on_due,in_progress_within,paused_on_time", ""),
+    "2.2": (None, "with_result"),
+    "4.3": ("reuse", "received"),
+    "4.4": ("from_store", "received"),
+    "4.5b": ("population_data", "received"),
+    "5.4": (None, ""),
+}
+"""The dossier lists behind an indicator's numerator and denominator, where one exists: list buckets
+(:func:`tinhso.dossiers.rules.period_columns`; several = any of them; "" = every dossier in scope) whose
+count is the number itself. The others (3.3, 3.6, 4.1, 4.2, 4.5a, …) count per procedure kind or
+subtract, and have no list that holds exactly their dossiers: their numbers are shown without a link."""
+
+
 @require_GET
 def agency_page(request, code: str):
     agency = get_object_or_404(Agency, code=code)
@@ -277,7 +291,12 @@ def agency_page(request, code: str):
         unit = next((u for u in cached_indicators(period.code, level)["units"] if u["code"] == code), None)
     indicators = []
     for key, ind in (unit or {}).get("indicators", {}).items():
-        indicators.append({"code": key, **ind})
+        links = {}
+        if ind.get("source") == "records" and key in INDICATOR_LISTS:
+            for part, bucket in zip(("numerator_href", "denominator_href"), INDICATOR_LISTS[key]):
+                if bucket is not None and ind.get(part.split("_")[0]) is not None:
+                    links[part] = _gated(scope, code, _link(period=period.code, bucket=bucket, agency=code))
+        indicators.append({"code": key, **ind, **links})
     return render(request, "dossiers/agency.html", {
         **_common(request, period), "agency": agency, "agency_name": pick(agency.name, agency.name_en), "unit": unit, "empty": not store.files(),
         "groups": _group_rows(unit, english), "buckets": _buckets(unit, period, code, english, scope),
