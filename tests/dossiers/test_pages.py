@@ -216,3 +216,15 @@ def test_indicator_numbers_link_to_lists_holding_exactly_their_dossiers(loaded):
             ("2.2", "denominator"), ("5.4", "denominator")} <= linked, linked
     # a number without a list of exactly its dossiers is shown plain (3.6 counts fee-bearing procedures only)
     assert ("3.6", "numerator") not in linked
+
+
+def test_a_list_confined_to_the_readers_agency_says_so_in_both_languages(loaded):
+    health = _staff("health-l", "view_agency_dossiers", agencies=["so-y-te"])
+    html = health.get("/dich-vu-cong/ho-so", {"period": PERIOD, "bucket": "finished_early"}).content.decode()
+    name = Agency.objects.get(code="so-y-te").name
+    assert 'id="dvc-limited"' in html and f"cơ quan bạn ({name})" in html and "không phải của cả tỉnh" in html
+    health.cookies["django_language"] = "en"
+    english = health.get("/dich-vu-cong/ho-so", {"period": PERIOD}).content.decode()
+    assert "only your agency's dossiers" in english and "không phải" not in english
+    ioc = _staff("ioc-l", "view_all_dossiers")
+    assert 'id="dvc-limited"' not in ioc.get("/dich-vu-cong/ho-so", {"period": PERIOD}).content.decode()

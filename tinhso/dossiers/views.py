@@ -349,6 +349,9 @@ def dossier_list(request):
         "buckets": [(c, en if english else vi) for c, vi, en in BUCKETS],
         "statuses": [(str(c), en if english else vi) for c, (vi, en) in STATUSES.items()],
         "agencies": [(a.code, names.get(a.code, a.name)) for a in agencies],
+        # a reader confined to some agencies, on a list not filtered by agency: the count is theirs only
+        "limited_to": ", ".join(sorted(names.get(c, c) for c in allowed))
+        if allowed is not access.ALL and not filters.get("agency") else "",
         "csv": "/api/v1/dossiers/records.csv?" + urlencode(query),
         "prev": _link(**query, page=page - 1) if page > 1 else None,
         "next": _link(**query, page=page + 1) if page < pages else None,
