@@ -196,3 +196,31 @@ def test_recover_without_email_on_file_sends_nothing(world, smtp):
     assert Report.objects.get(pk=report.pk).citizen_secret_hash == report.citizen_secret_hash
     with transaction.atomic():
         assert not Message.objects.filter(kind="report_link_recovered").exists()
+
+
+def test_citizen_reopen_request_tells_the_ioc_the_unit_the_citizen_and_webhooks(world, client):
+    """A reopen request (``mo-lai``) is not silent: the operators and the unit whose result it was
+    get it in their inbox, the citizen a confirmation, connected systems the public change."""
+    from tests.reports.factories import give_secret, make_report
+    from tinhso.notify.models import Channel, WebhookEndpoint
+    from tinhso.reports.models import State
+
+    WebhookEndpoint.objects.create(name="sms", url="https://hooks.example.org/a", secret="s")
+    report = make_report(world, State.RESOLVED, result_text="Đã vá", reporter_email="dan@example.org")
+    key = give_secret(report)
+    assert client.post(f"/phan-anh/{report.code}/danh-gia", {"rating": "1", "k": key}).status_code == 302
+    before = set(Message.objects.values_list("pk", flat=True))
+    done = client.post(f"/phan-anh/{report.code}/mo-lai", {"comment": "Ổ gà vẫn còn", "k": key})
+    assert done.status_code == 302
+    new = Message.objects.exclude(pk__in=before)
+    staff = new.filter(kind="report_reopen_requested", channel=Channel.INBOX)
+    assert {m.user.username for m in staff} == {"op", "h_pt"}
+    for message in staff:
+        assert "Ổ gà vẫn còn" in message.body and "1/5" in message.body
+        assert "dan@example.org" not in message.body
+    assert staff.get(user__username="op").ref_url.endswith(f"/ioc/phan-anh/{report.code}")
+    assert staff.get(user__username="h_pt").ref_url.endswith(f"/don-vi/phan-anh/{report.code}")
+    [mail] = new.filter(channel=Channel.EMAIL, address="dan@example.org")
+    assert mail.kind == "report_reopened" and "Ổ gà vẫn còn" in mail.body
+    [hook] = new.filter(channel=Channel.WEBHOOK)
+    assert hook.kind == "report_reopened" and "dan@example.org" not in hook.body + str(hook.data)

@@ -15,6 +15,9 @@ change, so a change that is rolled back tells nobody. Texts are template files u
   mailbox, ``HandlingUnit.email``, if set) and each answer from the citizen (:data:`HANDLER_KINDS`) — code, category, place and link only, never the reporter's
   identity (Decree 13/2023).
 - **The named officer** a report is assigned to inside its unit (``assign_officer``).
+- **A citizen's request to reopen** (:data:`REOPEN_REQUEST_KIND`): the IOC's operators and the
+  handlers of the unit whose result it was, in their inbox (and e-mail, by their choice); the
+  citizen gets ``report_reopened`` as confirmation, webhooks the public ``report_reopened``.
 - **Supervisors**: near-due and overdue notices from :func:`tinhso.reports.sla.check_deadlines`
   (once per report, step and clock).
 
@@ -42,8 +45,12 @@ TEMPLATES = "reports/notify/"
 CITIZEN_KINDS = {
     "auto_assign": "report_forwarded", "forward": "report_forwarded", "accept": "report_accepted",
     "request_info": "report_question", "resolve": "report_resolved", "reject": "report_rejected",
-    "reopen": "report_reopened", "join": "report_joined", "merge": "report_joined",
+    "reopen": "report_reopened", "request_reopen": "report_reopened", "join": "report_joined",
+    "merge": "report_joined",
 }
+# The citizen asked to reopen: the staff who must act are told (the IOC's operators re-forward it,
+# the unit that resolved it learns its result was not accepted).
+REOPEN_REQUEST_KIND = "report_reopen_requested"
 # Kinds about the report itself, not its progress: not repeated to the senders of reports merged into it.
 OWN_KINDS = {"report_joined"}
 # How deep a chain of merges is followed to find the senders to tell (a merge targets the root,
@@ -126,6 +133,8 @@ def on_transition(report: Report, event: ReportEvent) -> None:
             _send(kind, report, url=url, context={"note": event.note}, now=event.at)
     if event.action in HANDLER_KINDS:
         _tell_handlers(report, event)
+    if event.action == "request_reopen":
+        _tell_reopen_request(report, event)
     if event.action == "assign_officer" and report.assigned_officer_id:
         _send("report_officer_assigned", report, url=site_url(f"/don-vi/phan-anh/{report.code}"),
               users=[report.assigned_officer], context={"note": event.note}, now=event.at)
@@ -180,19 +189,32 @@ def _has_webhooks() -> bool:
     return bool(active_endpoints())
 
 
-@per_vendor
-def _handlers_sql(connection) -> str:
-    """The active handlers of a unit with their notification mode (``user_id``, ``email``, ``mode``: the
-    ``recipients`` of :func:`tinhso.notify.outbox.send`), parameters: role, unit id."""
+def _members_query(connection, *, by_unit: bool) -> str:
+    """The active members of a role (of one unit if ``by_unit``) with their notification mode
+    (``user_id``, ``email``, ``mode``: the ``recipients`` of :func:`tinhso.notify.outbox.send`);
+    parameters: role[, unit id]."""
     from django.contrib.auth import get_user_model
 
     from tinhso.notify.models import Preference
 
     q = connection.ops.quote_name
     users, members = q(get_user_model()._meta.db_table), q(Membership._meta.db_table)
+    unit = " AND m.unit_id = %s" if by_unit else ""
     return (f"SELECT u.id AS user_id, u.email AS email, p.mode AS mode FROM {users} u "
             f"LEFT JOIN {q(Preference._meta.db_table)} p ON p.user_id = u.id WHERE u.is_active AND u.id IN "
-            f"(SELECT m.user_id FROM {members} m WHERE m.role = %s AND m.unit_id = %s AND m.active)")
+            f"(SELECT m.user_id FROM {members} m WHERE m.role = %s{unit} AND m.active)")
+
+
+@per_vendor
+def _handlers_sql(connection) -> str:
+    """The active handlers of a unit; parameters: role, unit id."""
+    return _members_query(connection, by_unit=True)
+
+
+@per_vendor
+def _members_sql(connection) -> str:
+    """The active members of a role in any unit (the IOC's operators); parameter: role."""
+    return _members_query(connection, by_unit=False)
 
 
 def _tell_handlers(report: Report, event: ReportEvent) -> None:
@@ -207,6 +229,21 @@ def _tell_handlers(report: Report, event: ReportEvent) -> None:
     _send(kind, report, url=site_url(f"/don-vi/phan-anh/{report.code}"),
           recipients=(_handlers_sql(), [Role.HANDLER.value, unit_id]) if unit_id else None,
           emails=[unit_mailbox] if unit_mailbox else [], context={"note": event.note}, now=event.at)
+
+
+def _tell_reopen_request(report: Report, event: ReportEvent) -> None:
+    """A citizen asked to reopen (with their reason): the IOC's operators, who re-forward it, and the
+    handlers of the unit whose result it was. Never the citizen's identity; no webhook (the public
+    change goes out as ``report_reopened``)."""
+    rating = event.data.get("rating")
+    context = {"note": event.note, "rating": rating if rating is not None else "",
+               "staff_url": site_url(f"/ioc/phan-anh/{report.code}")}
+    _send(REOPEN_REQUEST_KIND, report, url=context["staff_url"], context=context, webhook=False, now=event.at,
+          recipients=(_members_sql(), [Role.OPERATOR.value]))
+    if report.handling_unit_id:
+        context = dict(context, staff_url=site_url(f"/don-vi/phan-anh/{report.code}"))
+        _send(REOPEN_REQUEST_KIND, report, url=context["staff_url"], context=context, webhook=False, now=event.at,
+              recipients=(_handlers_sql(), [Role.HANDLER.value, report.handling_unit_id]))
 
 
 def secret_recovered(report: Report, secret: str) -> None:
