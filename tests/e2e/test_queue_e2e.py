@@ -140,3 +140,30 @@ def test_handler_inbox_and_report_at_360(browser, server):
         assert found == [], "\n".join(found)
     finally:
         ctx.close()
+
+
+def test_queue_card_checkbox_keeps_clear_of_the_badges_at_360(browser, server):
+    """On a phone card the row's checkbox sits in the top right corner: the code and its badges
+    ("chờ bạn", "tổng hợp"…) wrap before it instead of running under it."""
+    facts = server["facts"]
+    ctx = browser.new_context(base_url=server["base"], viewport={"width": 360, "height": 740}, locale="vi-VN")
+    ctx.set_default_timeout(15_000)
+    try:
+        page = ctx.new_page()
+        _login(page, facts["users"]["operator"])
+        rows = page.locator("table.queue tbody tr[data-code]")
+        assert rows.count() > 0
+        for i in range(min(rows.count(), 5)):
+            row = rows.nth(i)
+            box = row.locator("td.select input").bounding_box()
+            cell = row.locator("td.select + td")
+            # the right edge of the code cell's content, and every badge in it, left of the checkbox
+            content_right = cell.evaluate("c => c.getBoundingClientRect().right - parseFloat(getComputedStyle(c).paddingRight)")
+            assert content_right <= box["x"], (i, content_right, box)
+            for badge in cell.locator(".badge").all():
+                b = badge.bounding_box()
+                overlaps = b["x"] < box["x"] + box["width"] and box["x"] < b["x"] + b["width"] and \
+                    b["y"] < box["y"] + box["height"] and box["y"] < b["y"] + b["height"]
+                assert not overlaps, (i, badge.inner_text())
+    finally:
+        ctx.close()
