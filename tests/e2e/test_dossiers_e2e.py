@@ -37,8 +37,8 @@ def test_chart_draws_and_the_league_table_is_the_apis(context, dossiers):
     expect(page.locator("#dvc-chart")).to_have_attribute("data-drawn", "1")
     assert page.locator("#dvc-chart canvas").count() >= 1
     # the points' labels write decimals the page's way (the context's pages are Vietnamese)
-    label = page.evaluate("echarts.getInstanceByDom(document.getElementById('dvc-chart'))"
-                          ".getOption().series[0].label.formatter({value: 84.04})")
+    label = page.evaluate("(() => { const s = echarts.getInstanceByDom(document.getElementById('dvc-chart'))"
+                          ".getOption().series[0]; return s.label.formatter({value: 84.04, dataIndex: s.data.length - 1}); })()")
     assert label == "84,0", label
     period = page.locator(".dvc-kinds a[aria-current]").get_attribute("href").split("=", 1)[1]
     api = page.request.get(f"/api/v1/dossiers/indicators?period={period}&level=agency").json()
@@ -84,4 +84,27 @@ def test_long_lists_start_folded_on_a_phone_and_open_on_a_wide_screen(browser, d
             assert f"{rows} " in communes.locator("summary").inner_text()
             communes.locator("summary").click()
             expect(page.locator("#dvc-communes")).to_be_visible()
+        context.close()
+
+
+def test_the_chart_fits_a_phone(browser, dossiers):
+    """At 360 px the axis name no longer runs into the legend (the legend goes under the chart and names
+    the lines) and only the latest point is labelled (twelve labels overlapped); wide screens keep both."""
+    from playwright.sync_api import expect
+
+    read = ("(() => { const o = echarts.getInstanceByDom(document.getElementById('dvc-chart')).getOption();"
+            " const f = o.series[0].label.formatter; const n = o.series[0].data.length;"
+            " return {name: o.yAxis[0].name, bottom: o.legend[0].bottom, top: o.legend[0].top,"
+            " first: f({value: 84.04, dataIndex: 0}), last: f({value: 84.04, dataIndex: n - 1})}; })()")
+    for width in (360, 1280):
+        context = browser.new_context(base_url=dossiers["base"], viewport={"width": width, "height": 800}, locale="vi-VN")
+        page = context.new_page()
+        page.goto("/dich-vu-cong")
+        expect(page.locator("#dvc-chart")).to_have_attribute("data-drawn", "1")
+        shown = page.evaluate(read)
+        if width == 360:
+            assert shown["name"] == "" and shown["bottom"] == 0 and shown["first"] == "" and shown["last"] == "84,0"
+        else:
+            assert shown["name"] == "Tổng điểm (/100)" and shown["first"] == "84,0", shown
+        page.locator(".dvc-chart-card").screenshot(path=str(REPO / "var" / "screenshots" / f"dvc-chart-{width}.png"))
         context.close()
