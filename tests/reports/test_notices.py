@@ -224,3 +224,28 @@ def test_citizen_reopen_request_tells_the_ioc_the_unit_the_citizen_and_webhooks(
     assert mail.kind == "report_reopened" and "Ổ gà vẫn còn" in mail.body
     [hook] = new.filter(channel=Channel.WEBHOOK)
     assert hook.kind == "report_reopened" and "dan@example.org" not in hook.body + str(hook.data)
+
+
+def test_worker_periodic_pass_sends_the_overdue_notice_once(world, smtp, monkeypatch):
+    """Nobody runs ``check-deadlines`` by cron: the worker ``tinhso serve`` starts runs it (a periodic
+    job the reports app registers), and its next passes, or a second server process's, repeat nothing."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tinhso.notify import periodic
+
+    job = periodic.JOBS["reports-check-deadlines"]
+    assert job.func is sla.check_deadlines and job.every == sla.CHECK_EVERY_S
+    monkeypatch.setattr(periodic, "JOBS", {job.name: job})  # only this app's job (the others are theirs)
+    monkeypatch.setattr(job, "next_at", job.next_at)
+    report = submit(world, category="environment", now=timezone.now() - dt.timedelta(days=30)).report
+    assert Report.objects.filter(sla.overdue_q(timezone.now()), pk=report.pk).exists()
+    assert periodic.run_due(clock=lambda: job.next_at - 1) == []  # not before its interval
+    assert not Message.objects.filter(kind="report_overdue").exists()
+    for _round in range(3):  # three worker rounds, each after the job's interval
+        assert periodic.run_due(clock=lambda: job.next_at + 1) == [job.name]
+        worker.run_once()
+    overdue = [m for m in mails_to(smtp, "sup_pt@example.org") if "Quá hạn" in smtp.subject(m)]
+    assert len(overdue) == 1 and report.code in smtp.subject(overdue[0])
+    assert Message.objects.filter(kind="report_overdue", user__username="sup_pt", channel="inbox").count() == 1

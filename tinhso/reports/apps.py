@@ -19,3 +19,10 @@ class ReportsConfig(AppConfig):
         # Who is told what after each transition (tinhso.notify; see notices.py).
         if notices.on_transition not in workflow.AFTER_TRANSITION:
             workflow.AFTER_TRANSITION.append(notices.on_transition)
+
+        from tinhso.notify import periodic
+        from tinhso.reports import sla
+
+        # Near-due / overdue notices and closing stale resolved reports, every few minutes in the
+        # background worker `tinhso serve` starts (idempotent: see sla.check_deadlines).
+        periodic.register("reports-check-deadlines", sla.check_deadlines, every=sla.CHECK_EVERY_S)

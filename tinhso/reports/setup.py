@@ -172,6 +172,17 @@ def load_demo(out=print) -> None:
         init(out)
         home = _demo_reference(out)
     _demo_accounts(home, out)
+    _demo_reports(out)
+    # What the background worker would have done by now (it runs the check every few minutes):
+    # near-due and overdue notices to supervisors, closing of stale resolved reports.
+    from tinhso.reports import sla
+
+    done = sla.check_deadlines()
+    out(f"Deadline check: {done['overdue_notifications']} overdue and {done['near_due_notifications']} near-due "
+        f"notices queued, {done['auto_closed']} resolved reports closed.")
+
+
+def _demo_reports(out) -> None:
     have = Report.objects.filter(synthetic=True).count()
     if have >= DEMO_REPORTS:
         out(f"Synthetic reports: {have} already present.")

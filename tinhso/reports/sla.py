@@ -40,6 +40,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from tinhso.core.errors import UserError
 from tinhso.core.process_cache import ProcessCache
 from tinhso.core.workcalendar import DEFAULT_PERIODS, WorkCalendar, parse_periods
 from tinhso.reports.models import (
@@ -64,6 +65,7 @@ DEFAULT_DEADLINES: dict[tuple[str, str], tuple[Decimal, str]] = {
 }
 POLICY_TTL_SECONDS = 60.0  # other processes see an edited rule within this long
 NEAR_DUE_FRACTION = 0.2  # the last 20 % of the allowed time
+CHECK_EVERY_S = 300  # how often the background worker runs check_deadlines
 AUTO_CLOSE_WORKING_DAYS = 5  # a resolved report nobody rated is closed after this long
 # Near-due candidates: clocks ending within this long (20 % of 15 working days, Tết included, fits).
 NEAR_DUE_HORIZON = dt.timedelta(days=14)
@@ -291,8 +293,11 @@ def check_deadlines(now: dt.datetime | None = None, *, policy: Policy | None = N
     """Tell supervisors about near-due and overdue reports (once per report, step and clock, through
     :mod:`tinhso.reports.notices` into the notification outbox); close stale resolved reports.
 
-    Idempotent: running it again tells nobody twice about the same step. Delivery is the
-    notification worker's job (``tinhso notify run``).
+    Idempotent: running it again tells nobody twice about the same step (each notice has a unique
+    dedupe key), and a report another process closed meanwhile is skipped, so several server
+    processes may run it at once. The background worker runs it every :data:`CHECK_EVERY_S`
+    seconds (registered in ``apps.py`` with :mod:`tinhso.notify.periodic`); ``tinhso reports
+    check-deadlines`` runs it once. Delivery is the notification worker's job.
     """
     from tinhso.reports import notices, workflow
     from tinhso.reports.permissions import system
@@ -319,6 +324,9 @@ def check_deadlines(now: dt.datetime | None = None, *, policy: Policy | None = N
                     "Closed automatically: no rating within the period.") if report.rating is None else (
                     "Tự động đóng sau thời hạn đánh giá; người dân vẫn có thể đề nghị xử lý lại. / "
                     "Closed automatically after the rating period; the citizen may still ask to reopen.")
-            workflow.transition(report, "close", system(), now=now, note=note)
+            try:
+                workflow.transition(report, "close", system(), now=now, note=note)
+            except UserError:  # closed (or reopened) meanwhile, e.g. by another server process's check
+                continue
             closed += 1
     return {"overdue_notifications": overdue_told, "near_due_notifications": near_told, "auto_closed": closed}
