@@ -297,3 +297,42 @@ def test_the_admin_links_photos_through_the_checked_route(world):
     assert "/media/" not in page
     assert admin.get(f"/api/v1/reports/photos/{photo.token}").status_code == 200
     assert admin.get(f"/media/{photo.file.name}").status_code == 404  # media files are never served as such
+
+
+def _mpo(exif: bool = True) -> bytes:
+    """A phone-style multi-picture JPEG (Pillow writes MPF: "MPO"), with GPS and maker in its EXIF."""
+    main = Image.new("RGB", (64, 48), (200, 40, 40))
+    second = Image.new("RGB", (32, 24), (40, 40, 200))  # e.g. an Ultra HDR gain map
+    info = Image.Exif()
+    info[0x010F] = "PhoneMaker"
+    info[0x8825] = {1: "N", 2: (11.0, 56.0, 0.0), 3: "E", 4: (108.0, 26.0, 0.0)}
+    buffer = io.BytesIO()
+    main.save(buffer, "MPO", save_all=True, append_images=[second], **({"exif": info} if exif else {}))
+    return buffer.getvalue()
+
+
+def test_a_multi_picture_jpeg_from_a_phone_is_accepted_as_its_main_picture():
+    data = _mpo()
+    assert Image.open(io.BytesIO(data)).format == "MPO"  # what Pillow calls it: not refused as "not a JPEG"
+    assert media.probe(data, name="PXL_0001.jpg") == ("JPEG", 64, 48)
+    clean = media.clean_photo(data, name="PXL_0001.jpg")
+    assert (clean.mime, clean.extension, clean.width, clean.height) == ("image/jpeg", "jpg", 64, 48)
+    stored = Image.open(io.BytesIO(clean.content))
+    assert stored.format == "JPEG" and getattr(stored, "n_frames", 1) == 1
+    assert stored.getpixel((10, 10))[0] > 150  # the main (red) picture, not the second one
+    assert not stored.getexif() and b"PhoneMaker" not in clean.content and b"MPF" not in clean.content
+
+
+def test_a_multi_picture_jpeg_through_the_form(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tinhso.reports.models import Report
+
+    response = Client().post("/phan-anh", {"category": "traffic", "description": "Ổ gà", "public": "on",
+                                           "lat": str(world.phan_thiet.lat), "lon": str(world.phan_thiet.lon),
+                                           "photos": SimpleUploadedFile("PXL_0001.MP.jpg", _mpo(),
+                                                                        content_type="image/jpeg")})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    photo = Report.objects.get().photos.get()
+    with photo.file.open("rb") as fh:
+        assert Image.open(fh).format == "JPEG"

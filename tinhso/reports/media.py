@@ -1,7 +1,9 @@
 """Photos: check the real type by content, strip every kind of metadata by re-encoding, store.
 
 The file name and the declared content type are ignored: Pillow opens the bytes (only its JPEG,
-PNG and WebP decoders are ever tried) and only those three formats are accepted. The stored file
+PNG and WebP decoders are ever tried) and only those three formats are accepted — a phone's JPEG
+with multi-picture data (Pillow's "MPO": Ultra HDR, multi-frame shots) is a JPEG, stored as its
+main picture (the other pictures are dropped with the metadata). The stored file
 is a fresh encoding of the pixels only: a new image is built from the decoded pixel data, so no
 EXIF (GPS, device, maker notes), XMP, JPEG comment (COM), ICC profile, PNG text chunks
 (tEXt/zTXt/iTXt) or any other metadata can survive. The EXIF orientation is applied to the pixels
@@ -30,6 +32,9 @@ MAX_PHOTOS = 5
 MAX_PIXELS = 50_000_000  # per image (a 50-megapixel photo is already huge)
 MAX_TOTAL_PIXELS = 60_000_000  # summed over the photos of one submission
 ACCEPTED = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+# A JPEG with multi-picture data (CIPA MPF: phones' Ultra HDR gain maps, multi-frame camera shots) is
+# opened by Pillow's JPEG decoder as "MPO": it is a JPEG, stored as its first (main) picture.
+ALIASES = {"MPO": "JPEG"}
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -79,7 +84,7 @@ def probe(data: bytes, *, name: str = "", field: str = "photos") -> tuple[str, i
     """(format, width, height) from the header, refusing other types and too many pixels."""
     try:
         with _open(data) as image:
-            fmt, width, height = image.format, image.width, image.height
+            fmt, width, height = ALIASES.get(image.format, image.format), image.width, image.height
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels(name, field) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -129,6 +134,7 @@ def clean_photo(data: bytes, *, name: str = "", field: str = "photos") -> CleanP
     fmt, _w, _h = probe(data, name=name, field=field)
     try:
         with _open(data) as image:
+            image.seek(0)  # the main picture of a multi-picture JPEG (the others are dropped)
             image.load()
             upright = ImageOps.exif_transpose(image)
             fresh = _pixels_only(_to_srgb(upright), fmt)
