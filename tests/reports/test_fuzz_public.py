@@ -41,7 +41,7 @@ DOORS = [
 
 @pytest.fixture
 def doors(world, settings):
-    settings.REPORTS_RATE_LIMITS = {"submit": 0, "track": 0, "rate": 0, "login": 0, "stats": 0}
+    settings.REPORTS_RATE_LIMITS = {"submit": 0, "track": 0, "rate": 0, "login": 0, "stats": 0, "list": 0}
     settings.OPEN311_RATE_LIMITS = {"post": 0, "get": 0, "list": 0}
     report = make_report(world, State.SUBMITTED)
     triage.verify(report, _operator(world), forward_now=False)

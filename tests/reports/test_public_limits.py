@@ -47,3 +47,20 @@ def test_nearby_lists_only_checked_public_reports(world):
     assert response.status_code == 200, response.content
     codes = [r["code"] for r in response.json()]
     assert checked.code in codes and unchecked.code not in codes
+
+
+@pytest.mark.django_db
+def test_public_list_page_is_rate_limited_like_the_api_list(world, settings):
+    """``/phan-anh/cong-khai?q=…`` (a folded text search per request) counts against the "list"
+    bucket, as the API's list and ``public.geojson`` do: beyond it, a 429 page in the reader's language."""
+    cache.clear()
+    settings.REPORTS_RATE_LIMITS = {"list": 2}
+    client = Client(REMOTE_ADDR="203.0.113.20")
+    codes = [client.get("/phan-anh/cong-khai", {"q": f"đèn {i}"}).status_code for i in range(3)]
+    assert codes == [200, 200, 429]
+    refused = client.get("/phan-anh/cong-khai", {"q": "đèn"}, headers={"Accept-Language": "vi"})
+    assert refused.status_code == 429 and "<html" in refused.content.decode().lower()
+    # The map's GeoJSON shares the bucket: the page's visitor cannot go around it there.
+    assert client.get("/api/v1/reports/public.geojson").status_code == 429
+    assert Client(REMOTE_ADDR="203.0.113.21").get("/phan-anh/cong-khai").status_code == 200
+    cache.clear()

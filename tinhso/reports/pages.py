@@ -492,6 +492,7 @@ def public_list(request):
     ``public.geojson`` with the very same filters (text included), so both show the same reports."""
     filters = {name: request.GET.get(name) or None for name in PUBLIC_FILTERS}
     try:
+        ratelimit.check(request, "list")  # the same bucket as the API's list and public.geojson
         qs = queries.public_reports(**filters)
     except UserError as err:
         return error_page(request, err)
