@@ -95,7 +95,12 @@ def test_operator_queue_sort_filter_bulk_forward_and_map(browser, server, size):
         expect(queue_map).to_have_attribute("data-ready", "1")
         count = int(queue_map.get_attribute("data-markers"))
         assert count >= len(codes)
-        assert page.locator("#queue-map path.leaflet-interactive").count() >= count
+        # The installation's street basemap (the e2e server's PMTiles archive), as on the citizen maps.
+        assert queue_map.get_attribute("data-street") == "pmtiles-raster"
+        # Every report is drawn: alone as a marker, or counted in a cluster.
+        clustered = sum(int(t) for t in page.locator("#queue-map .marker-cluster").all_inner_texts())
+        assert page.locator("#queue-map path.queue-marker").count() + clustered == count
+        assert queue_map.get_attribute("data-error") is None
         if size[0] < 400:
             assert _no_horizontal_scroll(page)
         queue_map.scroll_into_view_if_needed()

@@ -86,18 +86,31 @@
   });
 
   // --- queue map ----------------------------------------------------------------------------
+  // The installation's street basemap, as on every other map (tinhso/web/static/web/basemap.js;
+  // the older data-tiles setting only when none is configured), the commune outlines, and the
+  // reports clustered when they crowd (Leaflet.markercluster). data-street: the street layer drawn.
   var COLORS = { waiting: "#b3261e", overdue: "#8a4b00", other: "#2f5d8a" };
+  var OUTLINE = { color: "#7a8794", weight: 1, fillColor: "#eef1f5", fillOpacity: 0.7 };
+  var OUTLINE_OVER_STREETS = { color: "#3b4756", weight: 1, fill: false, opacity: 0.7 };
+  var lang = document.documentElement.lang === "en" ? "en" : "vi";
   document.querySelectorAll("[data-queue-map]").forEach(function (el) {
     if (typeof L === "undefined") { return; }
     var data = document.getElementById(el.dataset.points);
     var points = data ? JSON.parse(data.textContent) : [];
-    var map = L.map(el, { attributionControl: false, maxZoom: 19 }); // set even without a street layer
+    // maxZoom on the map itself: without a street layer nothing sets one, and clustering needs it.
+    var map = L.map(el, { attributionControl: false, maxZoom: 19 });
     map.setView([16, 107], 6);
-    if (el.dataset.tiles) { L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map); }
-    var markers = L.featureGroup().addTo(map);
+    var base = window.tinhsoBasemap ? tinhsoBasemap.config() : { kind: "none" };
+    if (base.kind === "none" && el.dataset.tiles) { base = { kind: "xyz", url: el.dataset.tiles, attribution: "" }; }
+    var street = window.tinhsoBasemap ? tinhsoBasemap.addTo(map, base, { lang: lang }) : "";
+    el.dataset.street = street || "none";
+    var markers = typeof L.markerClusterGroup === "function"
+      ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 40 })
+      : L.featureGroup();
     points.forEach(function (p) {
       var m = L.circleMarker([p.lat, p.lon], {
-        radius: 7, weight: 2, color: "#fff", fillColor: COLORS[p.group] || COLORS.other, fillOpacity: 0.9
+        radius: 7, weight: 2, color: "#fff", fillColor: COLORS[p.group] || COLORS.other, fillOpacity: 0.9,
+        className: "queue-marker"
       });
       var link = document.createElement("a");
       link.href = p.url;
@@ -106,21 +119,29 @@
       pop.appendChild(link);
       pop.appendChild(document.createTextNode(" — " + p.label));
       m.bindPopup(pop);
-      m.addTo(markers);
+      markers.addLayer(m);
     });
+    // The view first, then the clusters: clusters drawn at the first view and then re-clustered
+    // for the fitted one would be counted twice until the redraw ends.
+    if (points.length) { map.fitBounds(markers.getBounds(), { maxZoom: 15, padding: [20, 20], animate: false }); }
+    markers.addTo(map);
+    el.tinhsoMap = map;
     el.dataset.markers = String(points.length);
     fetch(el.dataset.basemap, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (gj) {
-        L.geoJSON(gj, { style: { color: "#7a8794", weight: 1, fillColor: "#eef1f5", fillOpacity: 0.7 } })
+        L.geoJSON(gj, { style: street ? OUTLINE_OVER_STREETS : OUTLINE, interactive: false })
           .addTo(map).bringToBack();
         if (!points.length) {
           var b = L.geoJSON(gj).getBounds();
           if (b.isValid()) { map.fitBounds(b); }
         }
       })
-      .catch(function () { return null; })
+      .catch(function (e) {
+        el.dataset.error = "commune outlines";
+        if (window.console) { console.error("tinhso queue map (commune outlines):", e); }
+        return null;
+      })
       .then(function () { el.dataset.ready = "1"; });
-    if (points.length) { map.fitBounds(markers.getBounds(), { maxZoom: 15, padding: [20, 20] }); }
   });
 })();
