@@ -574,20 +574,23 @@ def test_open_reports_carry_both_category_names_and_english_cameras_read_illustr
     assert cameras("vi")[0]["name"] == "Camera trên cao — Đồi Dương (minh họa)"
 
 
-def test_an_administrator_sees_the_province_wall(world, client):
+def test_an_administrator_without_a_working_role_does_not_see_the_wall(world, client):
+    """The wall is work (tinhso.core.roles.WORK_PERMISSIONS): the administrator group does not hold it,
+    and an administrator is told the account may not view the wall (not that it has no unit)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
     from tinhso.core import roles
 
+    roles.ensure_groups()
     group, _ = Group.objects.get_or_create(name=roles.ADMINISTRATOR)
-    group.permissions.add(Permission.objects.get(content_type__app_label="ioc", codename="view_wall"))
+    assert not group.permissions.filter(content_type__app_label="ioc", codename="view_wall").exists()
     admin = get_user_model().objects.create_user("wall-administrator", password="x")  # no membership, not a superuser
     admin.groups.add(group)
     client.force_login(admin)
-    assert client.get("/ioc").status_code == 200
-    assert client.get("/api/v1/ioc/summary").json()["unit"] is None
-    assert client.get("/api/v1/ioc/summary?unit=ubnd-phan-thiet").json()["unit"] == "ubnd-phan-thiet"
+    answer = client.get("/api/v1/ioc/summary")
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"
+    assert client.get("/ioc").status_code == 403
 
 
 def test_an_unknown_unit_is_a_404_on_every_answer(world, client):

@@ -57,8 +57,9 @@ WORK_PERMISSIONS = ("reports.triage_report", "reports.handle_report", "reports.s
                     "dossiers.view_all_dossiers", "dossiers.view_agency_dossiers",
                     # open data: given through the groups opendata-publisher / opendata-approver
                     "opendata.publish_dataset", "opendata.approve_dataset",
-                    # the monthly analysis (/phan-tich): read in one's scope through a working role
-                    "analysis.view_monthly_analysis")
+                    # the monthly analysis (/phan-tich) and the IOC wall (/ioc): read in one's scope
+                    # through a working role
+                    "analysis.view_monthly_analysis", "ioc.view_wall")
 ANALYSIS = "analysis.view_monthly_analysis"
 
 _CONFIG_TABLES = ("category", "handlingunit", "routingrule", "deadlinerule", "calendarexception", "replytemplate")

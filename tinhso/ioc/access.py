@@ -1,13 +1,13 @@
 """Who sees which wall: the ``ioc.view_wall`` permission, limited to the user's unit.
 
-Province-wide staff (IOC operators, provincial leaders and supervisors) and administrators see the
-whole province and may pick a unit (an unknown one is a 404, on the page and on every API answer); a department director or commune chairman sees the same wall limited to
-their own unit. Everyone else gets the public wall (``/ioc/cong-khai``).
+Province-wide staff (IOC operators, provincial leaders and supervisors) see the whole province and
+may pick a unit (an unknown one is a 404, on the page and on every API answer); a department
+director or commune chairman sees the same wall limited to their own unit. The wall is work, like
+the monthly analysis: an administrator holds it only through a working role (tinhso.core.roles). Everyone else gets the public wall (``/ioc/cong-khai``).
 """
 
 from __future__ import annotations
 
-from tinhso.core import roles
 from tinhso.core.errors import UserError
 
 PERMISSION = "ioc.view_wall"
@@ -24,8 +24,7 @@ def wall_scope(user, requested_unit: str | None) -> str | None:
     from tinhso.reports.permissions import actor_for_user
 
     actor = actor_for_user(user)
-    # An administrator holds the wall's permission through the administrator group and sees the province.
-    if actor.province_wide or user.is_superuser or user.groups.filter(name=roles.ADMINISTRATOR).exists():
+    if actor.province_wide or user.is_superuser:
         if requested_unit and not HandlingUnit.objects.filter(code=requested_unit).exists():
             raise UserError("unknown_unit", f"Không có đơn vị {requested_unit!r}", f"No unit {requested_unit!r}",
                             field="unit", status=404)
