@@ -191,6 +191,19 @@ def test_csv_limits(settings):
         assert caught.value.code == code and caught.value.status == 413
 
 
+@pytest.mark.parametrize("char", ["\x1b", "\x00", "\x0b", "\x7f"])
+def test_a_control_character_in_a_cell_is_named_by_row_and_column(char):
+    with pytest.raises(UserError) as caught:
+        read_table(f"a,b\r\n1,x{char}y\r\n".encode(), "x.csv")
+    err = caught.value
+    code = f"U+{ord(char):04X}"
+    assert err.code == "control_character" and err.status == 400
+    assert "dòng 2 cột b" in err.message_vi and code in err.message_vi and "row 2, column b" in err.message_en
+    assert err.details == [{"row": 2, "column": "b", "reason": f"ký tự điều khiển {code} / control character {code}"}]
+    # Tab, line feed and carriage return inside a quoted cell are text.
+    assert read_table(b'a,b\r\n1,"x\ty\nz\r"\r\n', "x.csv")[1] == ["1", "x\ty\nz\r"]
+
+
 def test_a_csv_field_past_the_csv_module_limit_is_a_clear_error():
     with pytest.raises(UserError) as caught:
         read_table(b'"' + b"x" * 200_000 + b'"\n', "x.csv")

@@ -76,6 +76,17 @@ def test_a_bad_constraint_is_a_schema_error_naming_the_field(publisher_client, f
     assert not Dataset.objects.exists()
 
 
+def test_a_control_character_in_a_cell_is_refused_before_anything_is_written(publisher_client):
+    # Once a 500: openpyxl cannot write U+001B into the XLSX copy of the table.
+    schema = {"fields": [{"name": "ma", "type": "string"}]}
+    response = publisher_client.post("/du-lieu-mo/dang-tai", {**_form(schema),
+                                                             "file": _file("ma\r\n»y\x1b« ¶\r\n".encode())})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "U+001B" in page and "dòng 2 cột ma" in page
+    assert not Dataset.objects.exists()
+
+
 _json = st.recursive(st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(allow_nan=True)
                      | st.text(max_size=12), lambda inner: st.lists(inner, max_size=3)
                      | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=6)

@@ -37,11 +37,45 @@ def read_table(content: bytes, filename: str, preferred_sheets: tuple[str, ...] 
     suffix = Path(filename).suffix.lower()
     limits.check_file_size(len(content))
     if suffix in (".xlsx", ".xlsm"):
-        return limits.xlsx_rows(content, preferred_sheets)
-    if suffix in (".csv", ".txt"):
-        return limits.csv_rows(content)
-    raise UserError("unknown_format", f"Định dạng {suffix!r} không được hỗ trợ (.csv hoặc .xlsx)",
-                    f"Unsupported format {suffix!r} (.csv or .xlsx)", field="file")
+        rows = limits.xlsx_rows(content, preferred_sheets)
+    elif suffix in (".csv", ".txt"):
+        rows = limits.csv_rows(content)
+    else:
+        raise UserError("unknown_format", f"Định dạng {suffix!r} không được hỗ trợ (.csv hoặc .xlsx)",
+                        f"Unsupported format {suffix!r} (.csv or .xlsx)", field="file")
+    _refuse_control_characters(rows)
+    return rows
+
+
+# C0 control characters other than tab, line feed and carriage return, and DEL: no table means them as
+# text, a spreadsheet cannot hold them (openpyxl refuses them, PostgreSQL refuses NUL), and a page does
+# not show them. Dropping them would alter the cell, so the file is refused, naming each cell.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MAX_NAMED = 50
+
+
+def _refuse_control_characters(rows: list[list]) -> None:
+    header = rows[0] if rows else []
+    errors = []
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row, start=1):
+            found = _CONTROL.search(value) if isinstance(value, str) else None
+            if found and len(errors) < _MAX_NAMED:
+                name = header[column - 1] if number > 1 and column <= len(header) else None
+                name = name if isinstance(name, str) and name.strip() and not _CONTROL.search(name) else str(column)
+                errors.append({"row": number, "column": name, "code": f"U+{ord(found.group()):04X}"})
+    if errors:
+        first = errors[0]
+        raise UserError(
+            "control_character",
+            f"Ô dòng {first['row']} cột {first['column']} chứa ký tự điều khiển {first['code']}, không phải chữ "
+            f"({len(errors)} ô như vậy); hãy xoá các ký tự đó rồi tải lại. Không có gì được nhập.",
+            f"The cell at row {first['row']}, column {first['column']} holds the control character "
+            f"{first['code']}, which is not text ({len(errors)} such cells); remove them and upload again. "
+            "Nothing was imported.",
+            field="file",
+            details=[{"row": e["row"], "column": e["column"],
+                      "reason": f"ký tự điều khiển {e['code']} / control character {e['code']}"} for e in errors])
 
 
 def cell_text(value) -> str:
