@@ -142,7 +142,6 @@ class _TableBudget:
                             "cell_chars", row=number, column=column)
 
 
-
 def check_file_size(size: int, name: str = "table_file_bytes", field: str = "file") -> None:
     """Refuse a file of ``size`` bytes over the limit ``name`` (before reading it, when the size is known)."""
     if size > limit(name):
