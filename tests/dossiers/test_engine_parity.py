@@ -55,6 +55,9 @@ def test_duckdb_and_spark_agree(catalogue, tmp_path):
         assert service.due_soon(24, now=now, engine="spark") == duck
         listed = {"period": "2025-10", "bucket": "finished_late"}
         assert service.list_dossiers(listed, engine="spark") == service.list_dossiers(listed, engine="duckdb")
+        days = {"period": "2025-10", "bucket": "received", "since": "2025-10-06", "until": "2025-10-08"}
+        duck = service.list_dossiers(days, engine="duckdb")
+        assert duck["total"] > 0 and service.list_dossiers(days, engine="spark") == duck
         searched = {"q": "SỞ TƯ PHÁP hs"}  # folded words: the agency's name and the codes
         duck = service.list_dossiers(searched, engine="duckdb")
         assert duck["total"] > 0 and service.list_dossiers(searched, engine="spark") == duck

@@ -108,3 +108,43 @@ def test_the_chart_fits_a_phone(browser, dossiers):
             assert shown["name"] == "Tổng điểm (/100)" and shown["first"] == "84,0", shown
         page.locator(".dvc-chart-card").screenshot(path=str(REPO / "var" / "screenshots" / f"dvc-chart-{width}.png"))
         context.close()
+
+
+def test_a_day_filter_from_the_form_is_shown_kept_and_fits_a_phone(browser, dossiers):
+    """Staff pick one reception day with the form's date fields: the list holds that day's dossiers (the
+    API's count), names the day as an active filter, keeps it on the next page, and fits 360 px; the chip's
+    × lists without it; a reversed range is a 400 page in both languages."""
+    import datetime as dt
+
+    from playwright.sync_api import expect
+
+    user = dossiers["facts"]["users"]["operator"]
+    context = browser.new_context(base_url=dossiers["base"], viewport={"width": 360, "height": 800}, locale="vi-VN")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/dang-nhap?next=/dich-vu-cong/ho-so")
+    page.fill("input[name=username]", user["username"])
+    page.fill("input[name=password]", user["password"])
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/dich-vu-cong/ho-so**")
+    newest = page.locator("table.dvc-list tbody tr").first.locator("td").nth(6).inner_text()  # dd/mm/yyyy hh:mm
+    day = dt.datetime.strptime(newest.split()[0], "%d/%m/%Y").date()
+    page.fill("input[name=since]", day.isoformat())
+    page.fill("input[name=until]", day.isoformat())
+    page.click("form.dvc-filters button[type=submit]")
+    page.wait_for_url(f"**until={day.isoformat()}**")
+    expect(page.locator('#dvc-active [data-filter="days"]')).to_contain_text(day.strftime("%d/%m/%Y"))
+    shown = int(page.locator("#dvc-count").inner_text().split()[0].replace(".", ""))
+    api = page.request.get(f"/api/v1/dossiers/records?since={day}&until={day}&page_size=1").json()
+    assert shown == api["total"] > 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    if shown > 50:
+        page.click("a[rel=next]")
+        expect(page.locator('#dvc-active [data-filter="days"]')).to_contain_text(day.strftime("%d/%m/%Y"))
+    page.locator('#dvc-active [data-filter="days"] a').click()
+    expect(page.locator('#dvc-active [data-filter="days"]')).to_have_count(0)
+    answer = page.goto(f"/dich-vu-cong/ho-so?since={day}&until={day - dt.timedelta(days=1)}")
+    assert answer.status == 400
+    expect(page.locator("p.error")).to_contain_text("until: ngày")
+    expect(page.locator("p.muted").first).to_contain_text("is before the first day (since)")
+    context.close()

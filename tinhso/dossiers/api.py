@@ -100,6 +100,8 @@ class DossierPageOut(Schema):
 class DossierFilters(Schema):
     period: str | None = None
     bucket: str | None = None
+    since: str | None = None  # reception days, inclusive, YYYY-MM-DD (Vietnam)
+    until: str | None = None
     agency: str | None = None
     ma_tthc: str | None = None
     status: int | None = None

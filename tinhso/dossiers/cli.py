@@ -112,7 +112,8 @@ def _due_soon(args: argparse.Namespace) -> int:
 def _list(args: argparse.Namespace) -> int:
     from tinhso.dossiers import service
 
-    filters = {k: getattr(args, k) for k in ("period", "bucket", "agency", "ma_tthc", "status", "channel")
+    filters = {k: getattr(args, k) for k in ("period", "bucket", "since", "until", "agency", "ma_tthc", "status",
+                                             "channel")
                if getattr(args, k) not in (None, "")}
     doc = service.list_dossiers(filters, page=args.page, page_size=args.page_size)
     print(json.dumps(doc, ensure_ascii=False, indent=1))
@@ -266,6 +267,8 @@ def register(subparsers) -> None:
     p = sub.add_parser("list", help="the dossiers behind a number (JSON, paged)")
     p.add_argument("--period")
     p.add_argument("--bucket", help="e.g. finished_late, received_online, in_progress_over")
+    p.add_argument("--since", help="first reception day, YYYY-MM-DD (inclusive)")
+    p.add_argument("--until", help="last reception day, YYYY-MM-DD (inclusive)")
     p.add_argument("--agency")
     p.add_argument("--ma-tthc", dest="ma_tthc")
     p.add_argument("--status", type=int)

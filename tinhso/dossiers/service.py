@@ -3,8 +3,8 @@
 - :func:`import_file` — a dossier file into the store, all or nothing (:mod:`importer`);
 - :func:`indicators` — the 766 indicators, group points, totals and ranks of a period (:mod:`indicators`);
 - :func:`due_soon` — unfinished dossiers due within N working hours, per agency and officer;
-- :func:`list_dossiers` — the dossiers behind any number (filter by period + bucket, agency, procedure,
-  status, channel), paged;
+- :func:`list_dossiers` — the dossiers behind any number (filter by period + bucket, reception days,
+  agency, procedure, status, channel), paged;
 - :func:`generate` — synthetic dossiers (:mod:`synthetic`).
 """
 
@@ -23,6 +23,7 @@ from tinhso.dossiers import importer, rules, store
 from tinhso.dossiers import indicators as _indicators
 from tinhso.dossiers.models import Agency, Procedure
 from tinhso.dossiers.periods import parse as parse_period
+from tinhso.dossiers.periods import received_days
 
 MAX_PAGE_SIZE = 500
 LIST_COLUMNS = ("ma_ho_so", "ma_tthc", "agency", "officer", "channel", "status", "received_at", "due_at",
@@ -142,6 +143,13 @@ def _where(filters: dict | None, mode: str | None) -> str:
     elif filters.get("bucket"):
         raise UserError("bucket_needs_period", "Cần kỳ (period) để lọc theo nhóm", "A bucket needs a period",
                         field="bucket")
+    # Reception days, inclusive (a figure over days that are not a whole period: the wall's today, this
+    # week to date). On ``received_date`` of the current rows, so the latest-import choice is made first.
+    since, until = received_days(filters.get("since"), filters.get("until"))
+    if since:
+        where.append(f"received_date >= DATE '{since.isoformat()}'")
+    if until:
+        where.append(f"received_date <= DATE '{until.isoformat()}'")
     agency = filters.get("agency")
     if agency:
         codes = [agency] if isinstance(agency, str) else list(agency)
@@ -162,8 +170,10 @@ def _where(filters: dict | None, mode: str | None) -> str:
 def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 50, engine: str = "duckdb",
                   mode: str | None = None) -> dict:
     """The dossiers behind a number: ``filters`` may hold ``period`` (+ ``bucket``, one of the rule columns of
-    :func:`rules.period_columns`, e.g. ``finished_late``), ``agency`` (one code or a list), ``ma_tthc``,
-    ``status``, ``channel``, ``q`` (words, case and diacritics ignored). Paged, newest reception first."""
+    :func:`rules.period_columns`, e.g. ``finished_late``), ``since`` and ``until`` (reception days,
+    inclusive: dates or ``YYYY-MM-DD``, :func:`periods.received_days`; with any other filter, the
+    dossiers of both), ``agency`` (one code or a list), ``ma_tthc``, ``status``, ``channel``, ``q``
+    (words, case and diacritics ignored). Paged, newest reception first."""
     if page < 1 or not (1 <= page_size <= MAX_PAGE_SIZE):
         raise UserError("bad_page", f"Trang ≥ 1, cỡ trang 1–{MAX_PAGE_SIZE}", f"Page ≥ 1, page size 1–{MAX_PAGE_SIZE}",
                         field="page")

@@ -21,7 +21,7 @@ from tinhso.dossiers import access, service, store
 from tinhso.dossiers import engine as engines
 from tinhso.dossiers.indicators import GROUPS, compute_many
 from tinhso.dossiers.models import Agency, AgencyKind, DossierImport
-from tinhso.dossiers.periods import Period, containing
+from tinhso.dossiers.periods import Period, containing, received_days
 from tinhso.dossiers.periods import parse as parse_period
 from tinhso.indices.methodology import load_method
 
@@ -309,7 +309,47 @@ def agency_page(request, code: str):
     })
 
 
-FILTERS = ("period", "bucket", "agency", "ma_tthc", "status", "channel", "q")
+FILTERS = ("period", "bucket", "since", "until", "agency", "ma_tthc", "status", "channel", "q")
+FILTER_LABELS = {"period": ("Kỳ", "Period"), "bucket": ("Nhóm", "Bucket"), "days": ("Tiếp nhận", "Received"),
+                 "agency": ("Cơ quan", "Agency"), "ma_tthc": ("Mã TTHC", "Procedure"),
+                 "status": ("Trạng thái", "Status"), "channel": ("Kênh", "Channel"), "q": ("Tìm", "Search")}
+DROPS = {"period": ("period", "bucket"), "days": ("since", "until")}
+"""Filters removed together: a bucket needs its period; the reception days are one filter."""
+
+
+def _days_text(since: dt.date | None, until: dt.date | None, english: bool) -> str:
+    """The reception days as people read them: ``29/10/2025``, ``01/10/2025 – 29/10/2025``, from, until."""
+    def day(d):
+        return d.strftime("%d/%m/%Y")
+    if since and until:
+        return day(since) if since == until else f"{day(since)} – {day(until)}"
+    if since:
+        return f"{'from' if english else 'từ'} {day(since)}"
+    return f"{'until' if english else 'đến hết'} {day(until)}"
+
+
+def _active_filters(query: dict, since: dt.date | None, until: dt.date | None, english: bool,
+                    names: dict[str, str]) -> list[dict]:
+    """The filters the list is narrowed by, each named in the page's language with a link to the list
+    without it (back to its first page)."""
+    buckets = {c: en if english else vi for c, vi, en in BUCKETS}
+    shown = {"bucket": lambda v: ", ".join(buckets.get(b.strip(), b.strip()) for b in v.split(",")),
+             "agency": lambda v: names.get(v, v), "status": lambda v: _label(STATUSES, v, english),
+             "channel": lambda v: _label(CHANNELS, v, english)}
+    out = []
+    for key in ("period", "bucket", "days", "agency", "ma_tthc", "status", "channel", "q"):
+        if key == "days":
+            if not (since or until):
+                continue
+            value = _days_text(since, until, english)
+        elif not query.get(key):
+            continue
+        else:
+            value = shown.get(key, str)(query[key])
+        dropped = DROPS.get(key, (key,))
+        out.append({"key": key, "label": FILTER_LABELS[key][1 if english else 0], "value": value,
+                    "remove": _link(**{k: v for k, v in query.items() if k not in dropped})})
+    return out
 
 
 @require_GET
@@ -325,6 +365,9 @@ def dossier_list(request):
         return render(request, "dossiers/error.html", {"error": error}, status=error.status)
     filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
     try:
+        # the reception days are checked here, before the store is read: a bad or reversed day is a 400
+        # page naming the parameter
+        since, until = received_days(filters["since"], filters["until"])
         page = max(1, int(request.GET.get("page") or 1))
         chosen = access.restrict({k: v for k, v in filters.items() if v}, allowed)
         result = service.list_dossiers(chosen, page=page, page_size=50)
@@ -345,6 +388,7 @@ def dossier_list(request):
             item[f"{key}_text"] = _local_text(item.get(key))
     return render(request, "dossiers/list.html", {
         "filters": filters, "result": result, "pages": pages, "english": english,
+        "active": _active_filters(query, since, until, english, names),
         "synthetic": any(i["synthetic"] for i in result["items"]),
         "buckets": [(c, en if english else vi) for c, vi, en in BUCKETS],
         "statuses": [(str(c), en if english else vi) for c, (vi, en) in STATUSES.items()],

@@ -141,9 +141,13 @@ def links(request, figures: dict, *, public: bool, queue: str) -> dict:
     listed = not public and _dossier_lists(request.user, agency)
 
     def dossiers(bucket: str) -> str:
+        """The list of the bucket in the 766 period holding the wall's days (``basis_period``: the month for
+        today and this month, the ISO week for this week), narrowed to the days the tile counts
+        (``since``/``until``: today, the week or the month to date), so that it counts what the tile does."""
         if not listed:
             return page
-        return "/dich-vu-cong/ho-so?" + urlencode({k: v for k, v in (("period", period), ("bucket", bucket),
+        days = (("since", figures.get("start")), ("until", figures.get("end")))
+        return "/dich-vu-cong/ho-so?" + urlencode({k: v for k, v in (("period", period), ("bucket", bucket), *days,
                                                                      ("agency", agency)) if v})
     out.update(d_received=dossiers("received"), d_online=dossiers("received_online"), d_on_time=page,
                d_due=page + "#sap-den-han", d_score=page)
