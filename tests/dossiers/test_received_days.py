@@ -123,6 +123,9 @@ def test_the_page_shows_the_days_as_an_active_filter_and_keeps_them_through_page
     english = ioc.get("/dich-vu-cong/ho-so", {**query, "until": "2025-10-31"}).content.decode()
     assert re.search(r'data-filter="days">Received: <strong>15/10/2025 – 31/10/2025</strong>', english)
     assert 'aria-label="Remove the filter Received"' in english
+    # The list's day column is the day received, not the handler's "Accept" action.
+    assert re.search(r"<th>Received</th><th>[^<]+</th>", english)
+    assert "<th>Accept</th>" not in english
     only_since = ioc.get("/dich-vu-cong/ho-so", {"since": "2025-10-15"}).content.decode()
     assert re.search(r'data-filter="days">Received: <strong>from 15/10/2025</strong>', only_since)
 
