@@ -57,6 +57,17 @@ def test_package_search_pages_like_the_harvester(catalogue):
     assert body["result"]["count"] == catalogue.count()
 
 
+@pytest.mark.parametrize("huge", ["2147483648", "9" * 40])
+def test_offsets_and_limits_past_any_catalogue_answer_like_the_end(catalogue, huge):
+    # Once a 500: a start past 64 bits reached the database.
+    status, body = _get("/api/3/action/package_search", start=huge)
+    assert status == 200 and body["result"]["results"] == [] and body["result"]["count"] == catalogue.count()
+    status, body = _get("/api/3/action/package_list", offset=huge)
+    assert status == 200 and body["result"] == []
+    status, body = _get("/api/3/action/package_list", limit=huge, offset=2)
+    assert status == 200 and body["result"] == sorted(d.name for d in catalogue)[2:]
+
+
 def test_fq_metadata_modified_and_sort_desc(catalogue):
     mark = dt.datetime.now(dt.UTC)
     later = _small("moi-nhat")

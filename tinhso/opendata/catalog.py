@@ -357,9 +357,15 @@ def order_by(sort: str) -> list[str]:
     return [*order, "id"] if "id" not in order and "-id" not in order else order
 
 
-def int_param(value, field: str, default: int | None, maximum: int | None = None) -> int | None:
+# An offset or a list length past any catalogue: a larger number gives the same answer (an empty page,
+# or every name), and one past 64 bits cannot reach the database (SQLite "datatype mismatch").
+BEYOND_ANY = 2**31 - 1
+
+
+def int_param(value, field: str, default: int | None, maximum: int | None = BEYOND_ANY) -> int | None:
     """A natural number; above ``maximum`` it is capped silently, as CKAN's ``limit_to_configured_maximum``
-    does for ``rows`` (``ckan.search.rows_max``, 1000)."""
+    does for ``rows`` (``ckan.search.rows_max``, 1000); offsets and CKAN's unbounded limits are capped at
+    :data:`BEYOND_ANY`, which answers the same."""
     if value in (None, ""):
         return default
     try:
