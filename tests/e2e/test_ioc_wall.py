@@ -192,13 +192,24 @@ def test_clusters_take_the_colour_of_their_worst_report_and_communes_lead_to_the
         assert expected in c["cls"], c
     assert any(c["late"] for c in clusters)
     expect(page.locator("#cluster-legend")).to_be_visible()
-    # A commune's polygon leads to that commune's reports in the viewer's queue.
-    name = page.evaluate("""() => { const layer = document.getElementById('map-reports').wall.choropleth().getLayers()[0];
-        layer.fire('click'); return layer.feature.properties.name; }""")
-    page.wait_for_url("**/ioc/phan-anh?state=all&q=**")
+    # A commune's polygon leads to that commune's reports in the viewer's queue, behind the figure the map
+    # is shaded by: received on the wall's days, or overdue now.
     from urllib.parse import parse_qs, urlsplit
 
-    assert parse_qs(urlsplit(page.url).query)["q"] == [name]
+    figures = page.evaluate("() => JSON.parse(document.getElementById('ioc-figures').textContent)")
+    click = """() => { const layer = document.getElementById('map-reports').wall.choropleth().getLayers()[0];
+        layer.fire('click'); return layer.feature.properties.code; }"""
+    code = page.evaluate(click)
+    page.wait_for_url("**/ioc/phan-anh?state=all&**")
+    assert parse_qs(urlsplit(page.url).query) == {"state": ["all"], "since": [figures["start"]],
+                                                  "until": [figures["end"]], "commune": [code]}
+    expect(page.locator("#active-filters")).to_be_visible()
+    page.goto("/ioc?period=month&screen=reports")
+    _drawn(page, "#map-reports")
+    page.select_option("#metric", "overdue")
+    code = page.evaluate(click)
+    page.wait_for_url("**/ioc/phan-anh?overdue=1&**")
+    assert parse_qs(urlsplit(page.url).query) == {"overdue": ["1"], "commune": [code]}
 
 
 def test_a_camera_marker_can_be_clicked(wall_context, server):

@@ -513,11 +513,15 @@ def test_the_wall_names_units_in_the_pages_language(world, client):
     client.cookies["django_language"] = "en"
     html = client.get("/ioc?period=month&unit=ubnd-phan-thiet").content.decode()
     assert '<span id="unit-name">People&#x27;s Committee of Phan Thiet Ward</span>' in html
-    assert '<option value="ubnd-phan-thiet">People&#x27;s Committee of Phan Thiet Ward</option>' in html
+    # The unit field shows the chosen unit's name, not its code (it was a text box holding the code).
+    assert '<option value="ubnd-phan-thiet" selected>People&#x27;s Committee of Phan Thiet Ward</option>' in html
+    assert 'value="ubnd-phan-thiet" placeholder' not in html and 'list="unit-list"' not in html
     assert "UBND Phường Phan Thiết" not in html
     client.cookies["django_language"] = "vi"
     html = client.get("/ioc?period=month&unit=ubnd-phan-thiet").content.decode()
     assert '<span id="unit-name">UBND Phường Phan Thiết</span>' in html
+    assert '<option value="ubnd-phan-thiet" selected>UBND Phường Phan Thiết</option>' in html
+    assert '<optgroup label="UBND xã/phường">' in html and '<optgroup label="Sở, ngành">' in html
 
 
 def test_the_walls_first_paint_shows_figures_formatted_as_its_script_does(world, client):
@@ -603,24 +607,71 @@ def test_an_unknown_unit_is_a_404_on_every_answer(world, client):
 
 
 def test_every_report_tile_leads_to_a_list_the_viewer_may_open(world, client):
-    """The received and rate tiles lead staff to their queue's list (every state) rather than the
-    province's statistics, the backlog to the overdue ones; the public wall to the statistics of the
-    same days."""
+    """The received and rate tiles lead staff to their queue's list of every state received on the wall's
+    days rather than the province's statistics, the backlog to the overdue ones, each with the wall's unit
+    when it is scoped to one and their queue spans units; the public wall to the statistics of the same days."""
     import re
 
+    from django.contrib.auth import get_user_model
+
+    from tinhso.reports.models import Membership, Role
+
     make_report(world, State.ASSIGNED, unit=world.pt)
-    for user, queue in ((world.users["op"], "/ioc/phan-anh"), (world.users["sup_pt"], "/don-vi/phan-anh")):
+    bounds = summary.period_bounds("week", timezone.localdate())
+    since, until = bounds["start"].isoformat(), (bounds["end"] - dt.timedelta(days=1)).isoformat()
+    leader = get_user_model().objects.create_user("leader-tinh", password="x")
+    Membership.objects.create(user=leader, role=Role.LEADER, unit=None)  # province-wide: the units' queue spans them
+    for user, queue, unit, scope in (
+            (world.users["op"], "/ioc/phan-anh", "", ""),
+            (world.users["op"], "/ioc/phan-anh", "ubnd-mui-ne", "&unit=ubnd-mui-ne"),
+            (leader, "/don-vi/phan-anh", "ubnd-mui-ne", "&unit=ubnd-mui-ne"),
+            (world.users["sup_pt"], "/don-vi/phan-anh", "ubnd-phan-thiet", "")):  # their queue is that unit's
         _grant(user)
         client.force_login(user)
-        unit = "" if user is world.users["op"] else "&unit=ubnd-phan-thiet"
-        page = client.get(f"/ioc?period=week{unit}").content.decode()
+        page = client.get(f"/ioc?period=week&unit={unit}").content.decode()
         tiles = [h.replace("&amp;", "&") for h in re.findall(r'<a class="tile[^"]*" href="([^"]+)"', page)][:4]
-        assert tiles == [f"{queue}?state=all", f"{queue}?state=all", f"{queue}?overdue=1", f"{queue}?state=all"], tiles
+        received = f"{queue}?state=all&since={since}&until={until}{scope}"
+        assert tiles == [received, received, f"{queue}?overdue=1{scope}", received], tiles
         for href in set(tiles):
             assert client.get(href).status_code == 200, href
         client.logout()
     public = client.get("/ioc/cong-khai?period=week").content.decode()
-    bounds = summary.period_bounds("week", timezone.localdate())
-    since, until = bounds["start"].isoformat(), (bounds["end"] - dt.timedelta(days=1)).isoformat()
     assert f'href="/phan-anh/thong-ke?since={since}&amp;until={until}"' in public
     assert "/ioc/phan-anh" not in public and "/don-vi/" not in public
+
+
+@pytest.mark.parametrize("period", ["today", "week", "month"])
+@pytest.mark.parametrize("unit", ["", "ubnd-phan-thiet"])
+def test_a_report_tile_opens_exactly_the_reports_it_counts(world, client, period, unit):
+    """Followed, the "received" tile lists as many reports as it shows (every state, received on the
+    wall's local days, of the wall's unit), the backlog tile as many as are overdue now; a commune's
+    polygon adds its code to the link of the figure the map is shaded by."""
+    import json
+    import re
+
+    today = timezone.localdate()
+    _populate(world, today, n=80)
+    make_report(world, State.SUBMITTED, now=_local(today, 0) + dt.timedelta(minutes=5))  # just after local midnight
+    make_report(world, State.SUBMITTED, now=_local(today, 0) - dt.timedelta(minutes=5))  # just before
+    make_report(world, State.ASSIGNED, unit=world.pt, now=timezone.now() - dt.timedelta(days=30))  # overdue now
+    aggregates.rebuild()
+    client.force_login(world.users["op"])
+    _grant(world.users["op"])
+    page = client.get(f"/ioc?period={period}&unit={unit}")
+    figures = page.context["figures"]["reports"]
+    html = page.content.decode()
+    received, _rates, overdue = [h.replace("&amp;", "&") for h in re.findall(r'<a class="tile[^"]*" href="([^"]+)"', html)][:3]
+    assert client.get(received).context["total"] == figures["received"], received
+    assert client.get(overdue).context["total"] == figures["overdue_backlog"] > 0, overdue
+    config = json.loads(re.search(r'id="ioc-config" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert config["report_links"] == {"received": received, "overdue": overdue}
+    commune = client.get(received + f"&commune={world.phan_thiet.code}")
+    assert commune.status_code == 200 and commune.context["params"].commune == world.phan_thiet.code
+
+
+def test_the_commune_polygons_carry_the_code_the_queue_filters_by(world, client):
+    from tinhso.reports.queue import commune_units
+
+    features = client.get("/phan-anh/ban-do/xa.geojson").json()["features"]
+    codes = {f["properties"]["code"] for f in features}
+    assert world.phan_thiet.code in codes and codes <= set(commune_units().values_list("code", flat=True))

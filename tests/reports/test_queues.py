@@ -86,6 +86,98 @@ def test_unknown_sort_or_group_is_a_clear_error():
     assert err.value.code == "bad_group"
 
 
+def _filtered_world(world):
+    """Four open reports around local midnights (Asia/Ho_Chi_Minh, UTC+7): the day a report counts
+    under is its local day, not its UTC one."""
+    from tests.reports.conftest import local
+
+    def report(when, **fields):
+        r = make_report(world, State.IN_PROGRESS, now=when, **fields)
+        return r
+
+    day_before = report(local(2025, 3, 9, 23, 59), unit=world.pt)  # 16:59 UTC on the 9th
+    early = report(local(2025, 3, 10, 0, 30), unit=world.pt)  # 17:30 UTC on the 9th: local day the 10th
+    health = report(local(2025, 3, 11, 23, 50), unit=world.syt, category=world.health, commune=world.mui_ne)
+    other_unit = report(local(2025, 3, 12, 9, 0), unit=world.mn, category=world.environment)
+    return day_before, early, health, other_unit
+
+
+def test_each_filter_narrows_the_queue_and_its_group_counts(world):
+    day_before, early, health, other_unit = _filtered_world(world)
+    op = actor(world.users["op"])
+
+    def listed(**get) -> list[str]:
+        found = queue.staff_queue(op, IOC, Params.from_query(get))
+        assert found.counts["total"] == len(codes(found)) == sum(found.counts[g] for g in queue.GROUPS)
+        return sorted(codes(found))
+
+    every = sorted(r.code for r in (day_before, early, health, other_unit))
+    assert listed() == every
+    assert listed(category="health") == [health.code]
+    assert listed(commune=world.mui_ne.code) == [health.code]
+    assert listed(commune=world.phan_thiet.code) == sorted([day_before.code, early.code, other_unit.code])
+    assert listed(unit="ubnd-mui-ne") == [other_unit.code]
+    assert listed(since="2025-03-10", until="2025-03-10") == [early.code]
+    assert listed(until="2025-03-09") == [day_before.code]
+    assert listed(since="2025-03-11") == sorted([health.code, other_unit.code])
+    # combined with each other and with the state, text and overdue filters
+    assert listed(category="traffic", unit="ubnd-phan-thiet", since="2025-03-10") == [early.code]
+    assert listed(commune=world.phan_thiet.code, since="2025-03-11", q="đèn đường") == [other_unit.code]
+    assert listed(category="health", overdue="1") == [health.code]  # accepted years ago, due long past
+    assert listed(category="traffic", state="closed") == []
+    closed = make_report(world, State.CLOSED, now=early.created_at)
+    assert listed(since="2025-03-10", until="2025-03-10") == [early.code]  # open reports by default
+    assert listed(state="all", since="2025-03-10", until="2025-03-10") == sorted([early.code, closed.code])
+
+
+def test_filters_round_trip_through_links():
+    params = Params(state="all", group="overdue", sort="-created", q="đèn", overdue_only=True, mine=True, category="traffic",
+                    commune="22945", unit="ubnd-phan-thiet", since=dt.date(2025, 3, 1), until=dt.date(2025, 3, 31))
+    assert params.query() == {"state": "all", "group": "overdue", "sort": "-created", "q": "đèn", "overdue": "1",
+                              "mine": "1", "category": "traffic", "commune": "22945", "unit": "ubnd-phan-thiet",
+                              "since": "2025-03-01", "until": "2025-03-31"}
+    assert set(params.query()) == set(queue.FILTER_KEYS)
+    assert params.query(since="", unit="") == {k: v for k, v in params.query().items() if k not in ("since", "unit")}
+
+
+@pytest.mark.parametrize(("get", "code", "field"), [
+    ({"since": "2025-13-01"}, "bad_date", "since"),
+    ({"until": "10/03/2025"}, "bad_date", "until"),
+    ({"since": "20250310"}, "bad_date", "since"),  # ISO, but not the YYYY-MM-DD the form and the links write
+    ({"since": "2025-03-10T00:00"}, "bad_date", "since"),
+    ({"until": "0001-01-01"}, "date_out_of_range", "until"),
+    ({"since": "2025-03-12", "until": "2025-03-10"}, "bad_date_range", "until"),
+    ({"category": "no-such-category"}, "unknown_category", "category"),
+    ({"commune": "99999"}, "unknown_commune", "commune"),
+    ({"unit": "no-such-unit"}, "unknown_unit", "unit"),
+])
+def test_a_bad_filter_is_a_400_naming_its_field(world, get, code, field):
+    with pytest.raises(UserError) as err:
+        Params.from_query(get)
+    assert (err.value.code, err.value.field, err.value.status) == (code, field, 400)
+    assert err.value.message_vi and err.value.message_en and err.value.message_vi != err.value.message_en
+
+
+def test_a_commune_of_another_province_is_unknown(world):
+    from tinhso.geo.models import Unit
+
+    elsewhere = Unit.objects.filter(structure="current", level="commune").exclude(province_code="68").first()
+    with pytest.raises(UserError) as err:
+        Params.from_query({"commune": elsewhere.code})
+    assert err.value.field == "commune"
+
+
+def test_a_units_queue_never_lists_another_units_report_even_when_asked(world):
+    mine = make_report(world, State.IN_PROGRESS, unit=world.pt)
+    theirs = make_report(world, State.IN_PROGRESS, unit=world.mn)
+    h = actor(world.users["h_pt"])
+    asked = queue.staff_queue(h, UNIT, Params.from_query({"unit": "ubnd-mui-ne", "state": "all"}))
+    assert codes(asked) == [] and asked.counts["total"] == 0
+    assert codes(queue.staff_queue(h, UNIT, Params.from_query({"unit": "ubnd-phan-thiet"}))) == [mine.code]
+    assert codes(queue.staff_queue(actor(world.users["op"]), IOC, Params.from_query({"unit": "ubnd-mui-ne"}))) == [
+        theirs.code]
+
+
 def test_bulk_forward_reports_each_item(world):
     op = actor(world.users["op"])
     ok1 = make_report(world, State.VERIFIED)
@@ -360,3 +452,71 @@ def test_the_waiting_tab_says_how_many_of_its_reports_are_overdue(world, client)
     client.cookies["django_language"] = "en"
     html = client.get("/ioc/phan-anh").content.decode()
     assert "(1 overdue)" in html.split('data-group="waiting"')[1].split("</a>")[0]
+
+
+def test_queue_filters_are_kept_in_every_link_and_stated_above_the_list(world, client):
+    from tests.reports.conftest import local
+
+    listed = make_report(world, State.IN_PROGRESS, now=local(2025, 3, 10, 8, 0))
+    make_report(world, State.IN_PROGRESS, now=local(2025, 3, 12, 8, 0))  # another day
+    make_report(world, State.IN_PROGRESS, now=local(2025, 3, 10, 9, 0), category=world.health)  # another category
+    client.force_login(world.users["op"])
+    filters = (f"category=traffic&commune={world.phan_thiet.code}&unit=ubnd-phan-thiet"
+               "&since=2025-03-10&until=2025-03-10")
+    response = client.get(f"/ioc/phan-anh?sort=-created&{filters}")
+    html = response.content.decode()
+    kept = filters.replace("&", "&amp;")
+    assert f'href="/ioc/phan-anh.csv?sort=-created&amp;{kept}"' in html
+    assert f'href="?sort=created&amp;{kept}"' in html  # the sort links
+    assert f'href="?group=overdue&amp;sort=-created&amp;{kept}"' in html  # the group tabs
+    assert f'href="?sort=-created&amp;{kept}&amp;view=map"' in html  # the map of the listed reports
+    assert response.context["filter_query"] == f"sort=-created&{filters}"  # the pager's links
+    assert f'name="back" value="sort=-created&amp;{kept}"' in html  # bulk actions come back here
+    assert listed.code in html and html.count("<tr data-code=") == 1
+    assert '<strong class="count">1</strong>' in html.split('data-group="all"')[1]
+    stated = html.split('id="active-filters"')[1].split("</p>")[0]
+    for text in ("Giao thông", "Phường Phan Thiết", "UBND Phường Phan Thiết", "10/03/2025"):
+        assert text in stated, text
+    assert f'href="?sort=-created&amp;commune={world.phan_thiet.code}&amp;unit=ubnd-phan-thiet' in stated  # without category
+    assert 'href="?sort=-created" class="clear-filters" id="clear-filters"' in stated
+    assert 'value="traffic" selected' in html and f'value="{world.phan_thiet.code}" data-fold' in html
+    body = b"".join(client.get(f"/ioc/phan-anh.csv?{filters}").streaming_content).decode("utf-8-sig")
+    assert listed.code in body and len(body.strip().splitlines()) == 2
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/ioc/phan-anh?{filters}").content.decode()
+    stated = html.split('id="active-filters"')[1].split("</p>")[0]
+    assert "Filtered by:" in stated and "Traffic" in stated and "Clear filters" in stated
+    assert world.phan_thiet.name_en and world.phan_thiet.name_en in stated
+    assert ">All categories</option>" in html and ">Traffic</option>" in html
+
+
+def test_bulk_actions_come_back_to_the_filtered_queue(world, client):
+    report = make_report(world, State.VERIFIED)
+    client.force_login(world.users["op"])
+    done = client.post("/ioc/phan-anh/hang-loat", {
+        "action": "forward", "unit": "ubnd-phan-thiet", "codes": [report.code],
+        "back": "category=traffic&commune=22945&unit=ubnd-mui-ne&since=2025-03-01&until=2025-03-31&evil=1"})
+    assert done["Location"] == ("/ioc/phan-anh?category=traffic&commune=22945&unit=ubnd-mui-ne"
+                                "&since=2025-03-01&until=2025-03-31")
+
+
+@pytest.mark.parametrize("url", [
+    "/ioc/phan-anh?since=2025-02-30", "/ioc/phan-anh?since=2025-03-12&until=2025-03-10",
+    "/ioc/phan-anh?category=nope", "/ioc/phan-anh.csv?commune=nope", "/don-vi/phan-anh?unit=nope",
+])
+def test_a_bad_filter_is_a_400_page_not_a_500(world, client, url):
+    client.force_login(world.users["op" if url.startswith("/ioc") else "h_pt"])
+    response = client.get(url)
+    assert response.status_code == 400
+    assert 'class="error"' in response.content.decode()
+
+
+def test_a_units_queue_offers_a_unit_choice_only_to_whom_it_is_a_choice(world, client):
+    client.force_login(world.users["h_pt"])
+    html = client.get("/don-vi/phan-anh").content.decode()
+    assert 'id="queue-commune"' in html and 'id="queue-unit"' not in html
+    html = client.get("/don-vi/phan-anh?unit=ubnd-mui-ne").content.decode()
+    assert 'type="hidden" name="unit" value="ubnd-mui-ne"' in html and "UBND Phường Mũi Né" in html
+    client.force_login(world.users["op"])
+    html = client.get("/ioc/phan-anh").content.decode()
+    assert 'id="queue-unit"' in html and 'id="active-filters"' not in html

@@ -106,6 +106,17 @@ def reports_queue(user) -> str:
     return ""
 
 
+def _queue_spans_units(user, queue: str) -> bool:
+    """Whether ``queue`` lists more than one unit's reports for this viewer (the IOC's; the units' queue
+    of province-wide staff or of someone in several units), so that a unit's wall must name its unit."""
+    from tinhso.reports.permissions import actor_for_user
+
+    if queue == "/ioc/phan-anh":
+        return True
+    actor = actor_for_user(user)
+    return actor.province_wide or len(actor.unit_ids) > 1
+
+
 def _dossier_lists(user, agency: str | None) -> bool:
     """Whether this viewer may open the dossier list of ``agency`` (``None``: every agency's)."""
     access_module = optional_import("tinhso.dossiers.access")
@@ -122,15 +133,22 @@ def links(request, figures: dict, *, public: bool, queue: str) -> dict:
     """Where each tile leads: the list behind the figure, filtered as far as the target page allows.
 
     Report figures: the viewer's queue (``/ioc/phan-anh`` or ``/don-vi/phan-anh``, already limited to a
-    unit's own reports for unit staff) with every state for "received" and the rates, overdue ones for
-    the backlog; the queues have no date filter. Without a queue (the public wall), the public
-    statistics of the same days. Dossier figures: the dossiers behind the number
-    (``/dich-vu-cong/ho-so`` with period, bucket and agency) for staff who may list them, else the
-    agency's or the province's 766 page of the same period."""
+    unit's own reports for unit staff), narrowed to the reports the tile counts: "received" and the
+    rates (on time, satisfied: shares of the reports received in the period) open every state received
+    on the wall's days (``state=all&since=<start>&until=<end>``, local days, both included), the
+    backlog tile the reports overdue now (``overdue=1``); a wall scoped to a unit (``figures["unit"]``)
+    adds ``unit=<code>`` where the queue spans several units (the IOC's; the units' queue of
+    province-wide staff; a unit's own queue is that unit's already, whatever it asks for). The commune map's
+    polygons add ``commune=<code>`` to the link of the figure they are shaded by (``wall.js``). Without
+    a queue (the public wall), the public statistics of the same days. Dossier figures: the dossiers
+    behind the number (``/dich-vu-cong/ho-so`` with period, bucket and agency) for staff who may list
+    them, else the agency's or the province's 766 page of the same period."""
     since_until = "?" + urlencode({"since": figures["start"], "until": figures["end"]})
     if queue and not public:
-        received = rates = f"{queue}?state=all"
-        overdue = f"{queue}?overdue=1"
+        unit = {"unit": figures["unit"]} if figures.get("unit") and _queue_spans_units(request.user, queue) else {}
+        received = rates = f"{queue}?" + urlencode({"state": "all", "since": figures["start"],
+                                                    "until": figures["end"], **unit})
+        overdue = f"{queue}?" + urlencode({"overdue": "1", **unit})
     else:
         received = rates = overdue = "/phan-anh/thong-ke" + since_until
     out = {"received": received, "rates": rates, "overdue": overdue}
@@ -154,18 +172,39 @@ def links(request, figures: dict, *, public: bool, queue: str) -> dict:
     return out
 
 
+def _unit_groups(units: list[dict]) -> list[dict]:
+    """The wall's unit choice: units grouped by kind (departments, commune committees…), each group and
+    unit named in the page's language and ordered by that name."""
+    from tinhso.core.text import fold
+    from tinhso.reports.models import UnitKind
+
+    groups: dict[str, list[dict]] = {}
+    for u in units:
+        groups.setdefault(u["kind"], []).append({**u, "label": local_name(u)})
+    order = {kind: i for i, kind in enumerate(UnitKind.values)}
+    return [{"label": str(UnitKind(kind).label) if kind in UnitKind.values else kind,
+             "units": sorted(rows, key=lambda u: fold(u["label"]))}
+            for kind, rows in sorted(groups.items(), key=lambda item: order.get(item[0], len(order)))]
+
+
 def _render_wall(request, figures: dict, *, public: bool):
     from tinhso.reports.models import HandlingUnit
 
     units = [] if public else list(HandlingUnit.objects.filter(active=True).order_by("kind", "name")
-                                   .values("code", "name", "name_en"))
+                                   .values("code", "name", "name_en", "kind"))
     chosen = None
     if figures["unit"]:  # the list holds it unless the unit is inactive (or the wall is public)
-        chosen = next((u for u in units if u["code"] == figures["unit"]), None) or \
-            HandlingUnit.objects.filter(code=figures["unit"]).values("name", "name_en").first()
+        chosen = next((u for u in units if u["code"] == figures["unit"]), None)
+        if chosen is None:
+            chosen = HandlingUnit.objects.filter(code=figures["unit"]).values("code", "name", "name_en", "kind").first()
+            if chosen and units:
+                units.append(chosen)  # an inactive unit's wall still names it in the choice
     queue = "" if public else reports_queue(request.user)
+    tile_links = links(request, figures, public=public, queue=queue)
     config = {
         "queue": queue,
+        # The commune map's polygons: the link of the figure they are shaded by, plus ``commune=<code>``.
+        "report_links": {"received": tile_links["received"], "overdue": tile_links["overdue"]} if queue else None,
         "summary_url": "/api/v1/ioc/public-summary" if public else "/api/v1/ioc/summary",
         "open_reports_url": None if public else "/api/v1/ioc/open-reports",
         "communes_url": "/phan-anh/ban-do/xa.geojson",
@@ -182,9 +221,10 @@ def _render_wall(request, figures: dict, *, public: bool):
     context = {
         "defs": {k: v[lang] for k, v in figures["definitions"].items()},
         "figures": figures, "r": figures["reports"], "public": public, "units": units,
+        "unit_groups": _unit_groups(units),
         "unit_name": local_name(chosen) if chosen else figures["unit"] or "",
         "config": config,
-        "queue": queue, "links": links(request, figures, public=public, queue=queue),
+        "queue": queue, "links": tile_links,
         "periods": summary.PERIODS, "any_synthetic": figures["reports"].get("synthetic_shown", figures["reports"]["synthetic"]) > 0,
         "dossiers_synthetic": bool(figures["dossiers"].get("synthetic")),
     }

@@ -724,16 +724,21 @@ def _queue_page(request, actor: Actor, kind: str, template: str, base: str):
     params = queue.Params.from_query(request.GET)
     found = queue.staff_queue(actor, kind, params, english=english_now())
     map_view = request.GET.get("view") == "map"
+    view = {"view": "map"} if map_view else {}
+    choices = _filter_choices(actor, kind, params)
     context = {
         "base": base, "params": params, "q": params.q, "state": params.state, "map_view": map_view,
         "states": [(s.value, state_label(s.value)) for s in State],
-        "groups": _group_links(kind, params, found.counts, found.waiting_overdue),
-        "all_link": "?" + urlencode(params.query(group="", mine="")), "total": found.counts["total"],
+        "groups": _group_links(kind, params, found.counts, found.waiting_overdue, view),
+        "all_link": "?" + urlencode({**params.query(group="", mine=""), **view}), "total": found.counts["total"],
         "columns": _sort_columns(params), "sort": params.sort,
         "list_link": "?" + urlencode(params.query()), "map_link": "?" + urlencode({**params.query(), "view": "map"}),
         "csv_link": f"{base}.csv?" + urlencode(params.query()),
-        "filter_query": urlencode(params.query()), "back": urlencode(params.query()),
+        "filter_query": urlencode(params.query()), "back": urlencode({**params.query(), **view}),
         "bulk_results": _bulk_results(request), "units": _unit_options(),
+        **choices,
+        "active_filters": _active_filters(params, choices, view),
+        "clear_link": _clear_link(base, params, view),
     }
     if kind == queue.UNIT:
         context["my_units"] = HandlingUnit.objects.filter(pk__in=actor.unit_ids)
@@ -758,7 +763,8 @@ def _queue_page(request, actor: Actor, kind: str, template: str, base: str):
     return render(request, template, context)
 
 
-def _group_links(kind: str, params, counts: dict, waiting_overdue: int = 0) -> list[dict]:
+def _group_links(kind: str, params, counts: dict, waiting_overdue: int = 0, view: dict | None = None) -> list[dict]:
+    """The group tabs: each keeps every filter (and the map view), so its count is what it opens."""
     names = ["mine"] if kind == queue.UNIT else []
     names += list(queue.GROUPS)
     links = []
@@ -768,9 +774,82 @@ def _group_links(kind: str, params, counts: dict, waiting_overdue: int = 0) -> l
         else:
             query, active = params.query(group=name, mine=""), params.group == name
         links.append({"name": name, "label": GROUP_LABELS[name], "count": counts.get(name, 0),
-                      "url": "?" + urlencode(query), "active": active,
+                      "url": "?" + urlencode({**query, **(view or {})}), "active": active,
                       "late": waiting_overdue if name == "waiting" else 0})
     return links
+
+
+def _named_options(rows) -> list[dict]:
+    """Picker options: the code, the name in the reader's language and a folded key on both names and
+    the code (a diacritic-insensitive match on either), by the name the reader sees."""
+    from tinhso.core.text import fold
+
+    options = [{"code": r.code, "name": local_name(r),
+                "fold": fold(" ".join(n for n in (getattr(r, "name_vi", None) or r.name, r.name_en, r.code) if n))}
+               for r in rows]
+    return sorted(options, key=lambda o: fold(o["name"]))
+
+
+def _filter_choices(actor: Actor, kind: str, params) -> dict:
+    """The filter form's choices in the reader's language: categories, the province's communes and,
+    where the reader may see more than one unit's reports, the handling units (a unit's own units;
+    every unit for the IOC and province-wide staff). A filter in force always has its option (a unit
+    or category no longer active, say), so the form shows what the list is filtered by."""
+    categories = [{"code": c.code, "name": local_name(c)} for c in Category.objects.order_by("order", "code")]
+    communes = _named_options(queue.commune_units())
+    if kind == queue.IOC or actor.province_wide:
+        units = _unit_options()
+    elif len(actor.unit_ids) > 1:
+        units = _named_options(HandlingUnit.objects.filter(pk__in=actor.unit_ids))
+    else:
+        units = []  # a single unit's own queue: nothing to choose
+    if units and params.unit and all(o["code"] != params.unit for o in units):
+        units += _named_options(HandlingUnit.objects.filter(code=params.unit))
+    return {"filter_categories": categories, "filter_communes": communes, "filter_units": units}
+
+
+def _clear_link(base: str, params, view: dict) -> str:
+    """The queue without any filter (its default: open reports), keeping the sort and the map view."""
+    kept = urlencode({k: v for k, v in {"sort": params.sort, **view}.items() if v})
+    return f"?{kept}" if kept else base
+
+
+def _active_filters(params, choices: dict, view: dict) -> list[dict]:
+    """The filters in force, each stated in words with a link that removes it (and only it)."""
+    def name(options: list[dict], code: str) -> str:
+        return next((o["name"] for o in options if o["code"] == code), code)
+
+    def without(*keys: str) -> str:
+        return "?" + urlencode({**params.query(**{k: "" for k in keys}), **view})
+
+    rows = []
+    if params.state == "all":
+        rows.append((_("Trạng thái"), _("tất cả"), ("state",)))
+    elif params.state:
+        rows.append((_("Trạng thái"), ", ".join(state_label(s.strip()) for s in params.state.split(",")), ("state",)))
+    if params.category:
+        rows.append((_("Lĩnh vực"), name(choices["filter_categories"], params.category), ("category",)))
+    if params.commune:
+        rows.append((_("Xã/phường"), name(choices["filter_communes"], params.commune), ("commune",)))
+    if params.unit:  # a unit's own queue offers no choice of unit, but names the one asked for
+        unit = HandlingUnit.objects.filter(code=params.unit).first()
+        rows.append((_("Đơn vị xử lý"), local_name(unit) if unit else params.unit, ("unit",)))
+    day = "%d/%m/%Y"
+    if params.since and params.until:
+        received = (_("từ %(since)s đến %(until)s") % {"since": params.since.strftime(day),
+                                                       "until": params.until.strftime(day)}
+                    if params.since != params.until else params.since.strftime(day))
+        rows.append((_("Ngày nhận"), received, ("since", "until")))
+    elif params.since:
+        rows.append((_("Ngày nhận"), _("từ %(since)s") % {"since": params.since.strftime(day)}, ("since",)))
+    elif params.until:
+        rows.append((_("Ngày nhận"), _("đến %(until)s") % {"until": params.until.strftime(day)}, ("until",)))
+    if params.overdue_only:
+        rows.append((_("Hạn"), _("chỉ quá hạn"), ("overdue",)))
+    if params.q:
+        rows.append((_("Tìm"), f"“{params.q}”", ("q",)))
+    return [{"label": label, "value": value, "remove": without(*keys), "keys": " ".join(keys)}
+            for label, value, keys in rows]
 
 
 def _sort_columns(params) -> list[dict]:
@@ -816,7 +895,7 @@ def _bulk_results(request) -> dict | None:
     return {"rows": results, "done": done, "failed": len(results) - done}
 
 
-BACK_KEYS = ("state", "group", "sort", "q", "overdue", "mine", "view", "page")
+BACK_KEYS = (*queue.FILTER_KEYS, "view", "page")
 
 
 def _bulk(request, actor: Actor, base: str):

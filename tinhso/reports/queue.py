@@ -14,15 +14,20 @@ Inside a group: the nearest deadline first, then the newest. The groups partitio
 their counts (shown at the top and usable as filters) add up to the total.
 
 An explicit ``sort`` (a key of :data:`SORT_KEYS`, ``-`` for descending) replaces that order.
-The state filter is ``""`` (open reports), ``"all"`` or one or more states. Everything is a
-queryset on :func:`tinhso.reports.permissions.visible_reports`, so a unit (a commune's committee)
-never sees another unit's report. Bulk actions (:func:`bulk`) run each item through the same
-service as the single action.
+The state filter is ``""`` (open reports), ``"all"`` or one or more states; the others narrow to a
+category, a commune (current structure), a handling unit (codes) and the local days the report was
+received (``since``/``until``, both included, in the installation's time zone: the days the IOC
+wall counts a report under). Every filter applies before the groups are counted, so the counts
+describe the filtered list. Everything is a queryset on
+:func:`tinhso.reports.permissions.visible_reports` for a unit, so a unit (a commune's committee)
+never sees another unit's report, whatever ``unit`` asks for. Bulk actions (:func:`bulk`) run each
+item through the same service as the single action.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
@@ -32,8 +37,9 @@ from django.utils import timezone
 
 from tinhso.core.cellsafe import csv_row
 from tinhso.core.errors import UserError
+from tinhso.core.timebounds import check_year
 from tinhso.reports import assignment, queries, sla, triage, workflow
-from tinhso.reports.models import OPEN_STATES, Report, ReportEvent, State
+from tinhso.reports.models import OPEN_STATES, Category, HandlingUnit, Report, ReportEvent, State
 from tinhso.reports.permissions import (
     Actor,
     get_report_for,
@@ -56,6 +62,11 @@ MAX_MAP_POINTS = 2000
 IOC_WAITING = (State.SUBMITTED, State.VERIFIED, State.RETURNED_TO_IOC, State.REOPENED)
 
 
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Query-string names of the filters (the pages' links keep them; see Params.query).
+FILTER_KEYS = ("state", "group", "sort", "q", "overdue", "mine", "category", "commune", "unit", "since", "until")
+
+
 @dataclass(frozen=True)
 class Params:
     state: str = ""
@@ -64,27 +75,87 @@ class Params:
     q: str = ""
     overdue_only: bool = False
     mine: bool = False
+    category: str = ""  # Category.code
+    commune: str = ""  # the current-structure commune's code (geo.Unit.code)
+    unit: str = ""  # HandlingUnit.code; a unit's queue stays limited to its own reports
+    since: dt.date | None = None  # received on or after this local day
+    until: dt.date | None = None  # received on or before this local day
 
     @classmethod
     def from_query(cls, get) -> Params:
-        """From a request's GET (validated: an unknown sort or group is a 400 naming the field)."""
-        params = cls(state=(get.get("state") or "").strip(), group=(get.get("group") or "").strip(),
-                     sort=(get.get("sort") or "").strip(), q=(get.get("q") or "").strip(),
-                     overdue_only=get.get("overdue") == "1", mine=get.get("mine") == "1")
+        """From a request's GET, validated at the edge: an unknown sort, group, category, commune or
+        unit code, or a date that is not a YYYY-MM-DD day (or an ``until`` before ``since``) is a
+        400 naming the field, in Vietnamese and English."""
+        def text(name: str) -> str:
+            return (get.get(name) or "").strip()
+
+        params = cls(state=text("state"), group=text("group"), sort=text("sort"), q=text("q"),
+                     overdue_only=get.get("overdue") == "1", mine=get.get("mine") == "1",
+                     category=text("category"), commune=text("commune"), unit=text("unit"),
+                     since=parse_day(text("since"), "since"), until=parse_day(text("until"), "until"))
         if params.sort and params.sort.lstrip("-") not in SORT_KEYS:
             raise UserError("bad_sort", f"Không sắp xếp được theo “{params.sort}”.",
                             f"Cannot sort by {params.sort!r}; use one of {', '.join(SORT_KEYS)}.", field="sort")
         if params.group and params.group not in GROUPS:
             raise UserError("bad_group", f"Nhóm không hợp lệ: “{params.group}”.",
                             f"Unknown group {params.group!r}; use one of {', '.join(GROUPS)}.", field="group")
+        params.check_codes()
+        if params.since and params.until and params.until < params.since:
+            raise UserError("bad_date_range",
+                            f"Ngày kết thúc ({params.until:%d/%m/%Y}) trước ngày bắt đầu ({params.since:%d/%m/%Y}).",
+                            f"The end day ({params.until.isoformat()}) is before the start day "
+                            f"({params.since.isoformat()}).", field="until")
         return params
+
+    def check_codes(self) -> None:
+        """A category, commune or unit code that names nothing is a 400 naming the parameter."""
+        if self.category and not Category.objects.filter(code=self.category).exists():
+            raise UserError("unknown_category", f"Không có lĩnh vực mã “{self.category}”.",
+                            f"No category with code {self.category!r}.", field="category")
+        if self.commune and not commune_units().filter(code=self.commune).exists():
+            raise UserError("unknown_commune", f"Không có xã/phường mã “{self.commune}” trong tỉnh.",
+                            f"No commune or ward with code {self.commune!r} in the province.", field="commune")
+        if self.unit and not HandlingUnit.objects.filter(code=self.unit).exists():
+            raise UserError("unknown_unit", f"Không có đơn vị xử lý mã “{self.unit}”.",
+                            f"No handling unit with code {self.unit!r}.", field="unit")
 
     def query(self, **override) -> dict:
         """The filters as URL parameters (for links that keep them)."""
         values = {"state": self.state, "group": self.group, "sort": self.sort, "q": self.q,
-                  "overdue": "1" if self.overdue_only else "", "mine": "1" if self.mine else ""}
+                  "overdue": "1" if self.overdue_only else "", "mine": "1" if self.mine else "",
+                  "category": self.category, "commune": self.commune, "unit": self.unit,
+                  "since": self.since.isoformat() if self.since else "",
+                  "until": self.until.isoformat() if self.until else ""}
         values.update(override)
         return {k: v for k, v in values.items() if v}
+
+
+def parse_day(value: str, field: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` day (``None`` when empty); anything else is a 400 naming ``field``."""
+    if not value:
+        return None
+    try:
+        if not DAY.fullmatch(value):
+            raise ValueError(value)
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError("bad_date", f"Ngày không hợp lệ: “{value}” (dạng YYYY-MM-DD).",
+                        f"Invalid date {value!r} (use YYYY-MM-DD).", field=field) from None
+    return check_year(day, field, value)
+
+
+def commune_units():
+    """The installation province's communes and wards (current structure): what ``commune`` names."""
+    from django.conf import settings
+
+    from tinhso.geo.models import Unit
+
+    return Unit.objects.filter(structure="current", level="commune", province_code=settings.PROVINCE_CODE)
+
+
+def local_midnight(day: dt.date) -> dt.datetime:
+    """The start of ``day`` in the installation's time zone (Asia/Ho_Chi_Minh)."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
 
 @dataclass
@@ -121,6 +192,16 @@ def _base(actor: Actor, kind: str, params: Params, now: dt.datetime) -> QuerySet
         qs = qs.filter(state__in=OPEN_STATES)
     if params.overdue_only:
         qs = qs.filter(sla.overdue_q(now))
+    if params.category:
+        qs = qs.filter(category__code=params.category)
+    if params.commune:
+        qs = qs.filter(commune__in=commune_units().filter(code=params.commune))
+    if params.unit:  # within what the reader may see: a unit's queue keeps its own limit
+        qs = qs.filter(handling_unit__code=params.unit)
+    if params.since:
+        qs = qs.filter(created_at__gte=local_midnight(params.since))
+    if params.until:
+        qs = qs.filter(created_at__lt=local_midnight(params.until + dt.timedelta(days=1)))
     qs = queries._text_filter(qs, params.q or None, queries.PAGE_TEXT_FIELDS)  # English commune names too
     if kind == UNIT:
         qs = qs.annotate(last_action=_latest_action())

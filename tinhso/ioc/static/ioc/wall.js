@@ -321,10 +321,16 @@
     return communesPromise;
   }
   var choropleth = null, clusters = null, lastOpenReports = null;
-  /* Where a commune's polygon leads: its reports in the viewer's queue (staff) or the public list. */
+  /* Where a commune's polygon leads: for staff, the commune's reports behind the figure the map is shaded
+   * by (the tile's queue link — received on the wall's days, or overdue now — with commune=<code>);
+   * on the public wall, the public list searched by the commune's name. */
   function communeLink(props) {
-    var q = encodeURIComponent(props.name || "");
-    return config.queue ? config.queue + "?state=all&q=" + q : (config.public ? "/phan-anh/cong-khai?q=" + q : "");
+    var links = config.report_links;
+    if (config.queue && links && props.code) {
+      var base = document.getElementById("metric").value === "overdue" ? links.overdue : links.received;
+      return base + (base.indexOf("?") < 0 ? "?" : "&") + "commune=" + encodeURIComponent(props.code);
+    }
+    return config.public && props.name ? "/phan-anh/cong-khai?q=" + encodeURIComponent(props.name) : "";
   }
   /* A cluster takes the colour of the worst report inside it: overdue (red), else waiting for the IOC
    * (yellow), else in hand (green); its size only sets the number shown. */
@@ -357,8 +363,8 @@
         choropleth = L.geoJSON(gj, {
           onEachFeature: function (f, layer) {
             layer.bindTooltip("", { sticky: true });
-            var href = communeLink(f.properties);
-            if (href) { layer.on("click", function () { window.location.href = href; }); }
+            // The link is worked out on the click: it follows the shading chosen meanwhile.
+            layer.on("click", function () { var href = communeLink(f.properties); if (href) { window.location.href = href; } });
           }
         }).addTo(m.map);
         choropleth.bringToBack();
