@@ -140,7 +140,7 @@ def test_handler_inbox_and_report_at_360(browser, server):
         button = page.locator(".actions form button[type=submit]").first
         expect(button).to_be_visible()
         assert button.bounding_box()["height"] >= 36
-        page.screenshot(path=str(SHOTS / "report-phone.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / "report-phone.png"), full_page=True, timeout=90_000)  # a map page: a full-page capture can stall under load
         found = _axe_serious(page)
         assert found == [], "\n".join(found)
     finally:
