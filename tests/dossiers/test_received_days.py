@@ -157,3 +157,20 @@ def test_the_days_are_those_of_each_dossier_s_latest_version_on_both_ways_of_rea
     assert window == ({"HS-12-NO-DUE"}, {"HS-01-EARLY", "HS-11-OPEN-SUPPLEMENT"})
     assert store.compact() == 1 and store.current_only()
     assert (_codes(first), _codes(twentieth)) == window
+
+
+@pytest.mark.parametrize("page", ["2", "3", "9" * 40])
+def test_a_page_past_the_last_is_empty_not_an_error(loaded, page):
+    # Once a 500: a page number past 64 bits became an OFFSET the engine could not hold.
+    days = {"since": "2025-10-15", "until": "2025-10-15"}
+    first = service.list_dossiers(days, page=1)
+    assert first["total"] == 60 and len(first["items"]) == 50
+    if page == "2":
+        assert len(service.list_dossiers(days, page=2)["items"]) == 10
+        return
+    answer = service.list_dossiers(days, page=int(page))
+    assert answer["total"] == 60 and answer["items"] == []
+    ioc = _staff("reader", "view_all_dossiers")
+    assert ioc.get("/api/v1/dossiers/records", {**days, "page": page}).json()["items"] == []
+    html = ioc.get("/dich-vu-cong/ho-so", {**days, "page": page})
+    assert html.status_code in (200, 400) and "<tr><td>HS-M-" not in html.content.decode()

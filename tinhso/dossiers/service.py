@@ -181,8 +181,12 @@ def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 5
     base = f"FROM ({store.current_rows_sql()}) d WHERE {condition}"
     names, rows = engines.run(f"SELECT COUNT(*) AS n {base}", engine)
     total = int(rows[0][0]) if rows else 0
-    names, rows = engines.run(f"SELECT {', '.join(LIST_COLUMNS)} {base} ORDER BY received_at DESC, ma_ho_so "
-                              f"LIMIT {int(page_size)} OFFSET {(int(page) - 1) * int(page_size)}", engine)
+    offset = (int(page) - 1) * int(page_size)
+    # A page past the last is empty, without asking the engine (an offset past 64 bits is an error there).
+    rows = [] if offset >= total else engines.run(
+        f"SELECT {', '.join(LIST_COLUMNS)} {base} ORDER BY received_at DESC, ma_ho_so "
+        f"LIMIT {int(page_size)} OFFSET {offset}", engine)[1]
+    names = list(LIST_COLUMNS)
     items = []
     for r in engines.as_dicts(names, rows):
         items.append({k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in r.items()})
