@@ -520,3 +520,29 @@ def test_a_units_queue_offers_a_unit_choice_only_to_whom_it_is_a_choice(world, c
     client.force_login(world.users["op"])
     html = client.get("/ioc/phan-anh").content.decode()
     assert 'id="queue-unit"' in html and 'id="active-filters"' not in html
+
+
+@pytest.mark.django_db
+def test_the_queue_api_takes_the_same_filters_as_the_page(world, client):
+    day_before, early, health, other_unit = _filtered_world(world)
+    login(client, world.users["op"])
+
+    def listed(query: str) -> list[str]:
+        body = client.get("/api/v1/reports/queue?state=all&" + query).json()
+        assert body["count"] == body["counts"]["total"] == len(body["results"])
+        return sorted(r["code"] for r in body["results"])
+
+    assert listed("category=health") == [health.code]
+    assert listed(f"commune={world.mui_ne.code}") == [health.code]
+    assert listed("unit=ubnd-mui-ne") == [other_unit.code]
+    assert listed("since=2025-03-10&until=2025-03-10") == [early.code]
+    assert listed("category=traffic&unit=ubnd-phan-thiet&since=2025-03-10") == [early.code]
+    for query, field in [("since=2025-02-30", "since"), ("since=2025-03-12&until=2025-03-10", "until"),
+                         ("category=nope", "category"), ("unit=nope", "unit")]:
+        bad = client.get("/api/v1/reports/queue?" + query)
+        assert bad.status_code == 400 and bad.json()["error"]["field"] == field, query
+    # A unit's inbox narrows within its own reports and never reaches another unit's.
+    login(client, world.users["h_pt"])
+    own = client.get("/api/v1/reports/inbox?state=all&since=2025-03-10").json()["results"]
+    assert early.code in {r["code"] for r in own} and other_unit.code not in {r["code"] for r in own}
+    assert client.get("/api/v1/reports/inbox?state=all&unit=ubnd-mui-ne").json()["results"] == []

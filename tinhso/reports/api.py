@@ -673,23 +673,32 @@ def _overdue(r) -> bool:
 
 @router.get("/queue", response=StaffListOut, auth=staff_auth)
 def queue(request, state: str | None = None, overdue: bool = False, q: str | None = None, group: str | None = None,
-          sort: str | None = None, page: int = 1, page_size: int = 50):
+          sort: str | None = None, category: str | None = None, commune: str | None = None,
+          unit: str | None = None, since: str | None = None, until: str | None = None,
+          page: int = 1, page_size: int = 50):
     """The IOC's queue, in the order of the queue page (waiting for the IOC, overdue, the rest) or
     ``sort`` (code, created, deadline, state, category, commune, unit; ``-`` descending);
-    ``state=all`` lists every state; ``group`` keeps one group; ``counts`` are per group."""
+    ``state=all`` lists every state; ``group`` keeps one group; ``counts`` are per group (after the
+    filters). ``category``, ``commune``, ``unit``: codes; ``since``/``until``: received days,
+    YYYY-MM-DD, inclusive, Việt Nam time. An unknown code or a bad day is a 400 naming it."""
     actor = _staff(request)
     return _queue_answer(actor, queue_service.IOC, page, page_size, state=state, overdue="1" if overdue else "",
-                         q=q, group=group, sort=sort)
+                         q=q, group=group, sort=sort, category=category, commune=commune, unit=unit,
+                         since=since, until=until)
 
 
 @router.get("/inbox", response=StaffListOut, auth=staff_auth)
 def inbox(request, state: str | None = None, q: str | None = None, group: str | None = None,
-          sort: str | None = None, mine: bool = False, page: int = 1, page_size: int = 50):
+          sort: str | None = None, mine: bool = False, category: str | None = None, commune: str | None = None,
+          unit: str | None = None, since: str | None = None, until: str | None = None,
+          page: int = 1, page_size: int = 50):
     """The unit's reports: assigned to me by name first, then newly assigned and answered by the
-    citizen, then overdue, then the rest (same parameters as ``queue``; ``mine`` keeps mine only)."""
+    citizen, then overdue, then the rest (same parameters as ``queue``; ``mine`` keeps mine only;
+    ``unit`` narrows within the reader's own units, never beyond them)."""
     actor = _staff(request)
     return _queue_answer(actor, queue_service.UNIT, page, page_size, state=state, q=q, group=group, sort=sort,
-                         mine="1" if mine else "")
+                         mine="1" if mine else "", category=category, commune=commune, unit=unit,
+                         since=since, until=until)
 
 
 def _queue_answer(actor, kind: str, page: int, page_size: int, **filters) -> dict:
