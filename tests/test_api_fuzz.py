@@ -24,7 +24,8 @@ import pytest
 
 from tests.installation import installation, python, served, tinhso
 
-pytestmark = pytest.mark.once  # the SQLite pass of make test only (CI time)
+# Once per make test, in the PostgreSQL pass when there is one (CI time: it balances the two passes).
+pytestmark = [pytest.mark.once, pytest.mark.pg_pass]
 
 MAX_EXAMPLES = 12  # per operation and phase: the budget (~1 minute of the whole run on 2 cores)
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"

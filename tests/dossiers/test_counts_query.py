@@ -136,6 +136,7 @@ def test_every_rule_column_has_its_pre_aggregated_form(monkeypatch):
 
 
 @pytest.mark.once  # Parquet, not the database: once per `make test`
+@pytest.mark.pg_pass  # in the PostgreSQL pass when there is one, to balance the two passes
 @pytest.mark.skipif(engine.spark_available() is not None, reason=f"Spark cannot run here: {engine.spark_available()}")
 def test_spark_runs_the_query_to_the_same_counts(drawn_store):
     try:
