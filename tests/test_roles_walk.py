@@ -29,8 +29,7 @@ from tests.accounts import role_user
 from tests.reports.conftest import boundaries_ready  # noqa: F401 (session fixture: approximate boundaries)
 from tests.reports.factories import make_report
 
-# Once per make test, in the PostgreSQL pass when there is one (CI time: it balances the two passes).
-pytestmark = [pytest.mark.once, pytest.mark.pg_pass]
+pytestmark = pytest.mark.once  # the SQLite pass of make test only (CI time)
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "security.md"
 SECTION = "## Roles and permissions"
