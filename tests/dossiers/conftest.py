@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tinhso.dossiers.models import Procedure, SuppliedValue
+from tinhso.dossiers.models import Agency, AgencyMember, Procedure, SuppliedValue
 
 PERIOD = "2025-10"
 
@@ -57,3 +57,17 @@ def write_json(path: Path, records: list[dict]) -> Path:
 def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
     return path
+
+
+def staff_client(name: str, perm: str, agencies=()):
+    """A signed-in client of a new user holding the dossiers permission ``perm``, member of ``agencies``."""
+    from django.contrib.auth.models import Permission, User
+    from django.test import Client
+
+    user = User.objects.create_user(name, password="p-" + name)
+    user.user_permissions.add(Permission.objects.get(codename=perm, content_type__app_label="dossiers"))
+    for code in agencies:
+        AgencyMember.objects.create(user=user, agency=Agency.objects.get(code=code))
+    client = Client()
+    client.force_login(user)
+    return client

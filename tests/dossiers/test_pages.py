@@ -7,13 +7,14 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from tests.dossiers.conftest import PERIOD, write_json
+from tests.dossiers.conftest import staff_client as _staff
 from tests.dossiers.known import AGENCY, KNOWN
 from tinhso.dossiers import service
-from tinhso.dossiers.models import Agency, AgencyMember
+from tinhso.dossiers.models import Agency
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +26,6 @@ def loaded(catalogue, tmp_path):
     cache.clear()
     service.import_file(write_json(tmp_path / "r.json", KNOWN), synthetic=True)
     return catalogue
-
-
-def _staff(name, perm, agencies=()):
-    user = User.objects.create_user(name, password="p-" + name)
-    user.user_permissions.add(Permission.objects.get(codename=perm, content_type__app_label="dossiers"))
-    for code in agencies:
-        AgencyMember.objects.create(user=user, agency=Agency.objects.get(code=code))
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_page_shows_the_services_numbers_and_links_them(loaded):

@@ -10,9 +10,8 @@ import io
 import re
 
 import pytest
-from django.contrib.auth.models import Permission, User
-from django.test import Client
 
+from tests.dossiers.conftest import staff_client as _staff
 from tests.dossiers.conftest import write_json
 from tests.dossiers.known import AGENCY, KNOWN, dossier
 from tinhso.core.errors import UserError
@@ -34,18 +33,6 @@ def loaded(catalogue, tmp_path):
     cache.clear()
     service.import_file(write_json(tmp_path / "r.json", KNOWN + EDGES + MANY))
     return catalogue
-
-
-def _staff(name, perm, agencies=()):
-    from tinhso.dossiers.models import Agency, AgencyMember
-
-    user = User.objects.create_user(name, password="p-" + name)
-    user.user_permissions.add(Permission.objects.get(codename=perm, content_type__app_label="dossiers"))
-    for code in agencies:
-        AgencyMember.objects.create(user=user, agency=Agency.objects.get(code=code))
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _codes(filters: dict, **kwargs) -> set[str]:

@@ -375,7 +375,7 @@ def test_statistics_page_and_bad_date(client, world):
     text = html(client.get("/phan-anh/thong-ke"))
     assert "UBND Phường Phan Thiết" in text and "/api/v1/reports/stats.csv?by=unit" in text
     bad = client.get("/phan-anh/thong-ke", {"since": "2025-13-01"})
-    assert bad.status_code == 400 and "Ngày không hợp lệ" in html(bad)
+    assert bad.status_code == 400 and "since: ngày “2025-13-01” không hợp lệ" in html(bad)
 
 
 @pytest.mark.django_db

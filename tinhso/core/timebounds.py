@@ -11,6 +11,7 @@ report or plan period.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from tinhso.core.errors import UserError
 
@@ -26,3 +27,44 @@ def check_year(value: dt.date | dt.datetime, field: str, text: str | None = None
                         f"{field}: the date {shown!r} is outside the supported range (years {FIRST_YEAR}–{LAST_YEAR}).",
                         field=field, details={"first_year": FIRST_YEAR, "last_year": LAST_YEAR})
     return value
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only: what the forms and links write
+_SHOWN = 40  # characters of a refused value repeated in the message
+
+
+def parse_day(value, field: str) -> dt.date | None:
+    """A calendar day given as ``field``: a date, or its text ``YYYY-MM-DD``; ``None`` when empty.
+    Anything else (another layout, an impossible date, a year outside FIRST_YEAR–LAST_YEAR) is a 400
+    naming ``field``. Shared by every ``since``/``until`` of the pages and APIs."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return check_year(value, field)
+    text = str(value).strip()
+    if not text:
+        return None
+    day = None
+    if _DAY.fullmatch(text):
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            day = None
+    if day is None:
+        shown = text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+        raise UserError("bad_date", f"{field}: ngày “{shown}” không hợp lệ (dạng YYYY-MM-DD, ví dụ 2025-10-31).",
+                        f"{field}: invalid date {shown!r} (use YYYY-MM-DD, e.g. 2025-10-31).", field=field)
+    return check_year(day, field, text)
+
+
+def day_range(since, until) -> tuple[dt.date | None, dt.date | None]:
+    """``since`` and ``until`` (:func:`parse_day`, both days included), either may be missing; ``until``
+    before ``since`` is a 400 naming ``until``."""
+    first, last = parse_day(since, "since"), parse_day(until, "until")
+    if first and last and last < first:
+        raise UserError("bad_date_range", f"until: ngày {last.isoformat()} trước ngày bắt đầu (since) {first.isoformat()}.",
+                        f"until: {last.isoformat()} is before the first day (since) {first.isoformat()}.",
+                        field="until", details={"since": first.isoformat(), "until": last.isoformat()})
+    return first, last

@@ -17,13 +17,13 @@ from django.conf import settings
 
 from tinhso.core import search
 from tinhso.core.errors import UserError
+from tinhso.core.timebounds import day_range
 from tinhso.core.workcalendar import VIETNAM_TZ
 from tinhso.dossiers import engine as engines
 from tinhso.dossiers import importer, rules, store
 from tinhso.dossiers import indicators as _indicators
 from tinhso.dossiers.models import Agency, Procedure
 from tinhso.dossiers.periods import parse as parse_period
-from tinhso.dossiers.periods import received_days
 
 MAX_PAGE_SIZE = 500
 LIST_COLUMNS = ("ma_ho_so", "ma_tthc", "agency", "officer", "channel", "status", "received_at", "due_at",
@@ -145,7 +145,7 @@ def _where(filters: dict | None, mode: str | None) -> str:
                         field="bucket")
     # Reception days, inclusive (a figure over days that are not a whole period: the wall's today, this
     # week to date). On ``received_date`` of the current rows, so the latest-import choice is made first.
-    since, until = received_days(filters.get("since"), filters.get("until"))
+    since, until = day_range(filters.get("since"), filters.get("until"))
     if since:
         where.append(f"received_date >= DATE '{since.isoformat()}'")
     if until:
@@ -171,7 +171,7 @@ def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 5
                   mode: str | None = None) -> dict:
     """The dossiers behind a number: ``filters`` may hold ``period`` (+ ``bucket``, one of the rule columns of
     :func:`rules.period_columns`, e.g. ``finished_late``), ``since`` and ``until`` (reception days,
-    inclusive: dates or ``YYYY-MM-DD``, :func:`periods.received_days`; with any other filter, the
+    inclusive: dates or ``YYYY-MM-DD``, :func:`tinhso.core.timebounds.day_range`; with any other filter, the
     dossiers of both), ``agency`` (one code or a list), ``ma_tthc``, ``status``, ``channel``, ``q``
     (words, case and diacritics ignored). Paged, newest reception first."""
     if page < 1 or not (1 <= page_size <= MAX_PAGE_SIZE):
@@ -179,16 +179,15 @@ def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 5
                         field="page")
     condition = _where(filters, mode)
     base = f"FROM ({store.current_rows_sql()}) d WHERE {condition}"
-    names, rows = engines.run(f"SELECT COUNT(*) AS n {base}", engine)
-    total = int(rows[0][0]) if rows else 0
+    _, counted = engines.run(f"SELECT COUNT(*) AS n {base}", engine)
+    total = int(counted[0][0]) if counted else 0
     offset = (int(page) - 1) * int(page_size)
     # A page past the last is empty, without asking the engine (an offset past 64 bits is an error there).
     rows = [] if offset >= total else engines.run(
         f"SELECT {', '.join(LIST_COLUMNS)} {base} ORDER BY received_at DESC, ma_ho_so "
         f"LIMIT {int(page_size)} OFFSET {offset}", engine)[1]
-    names = list(LIST_COLUMNS)
     items = []
-    for r in engines.as_dicts(names, rows):
+    for r in engines.as_dicts(list(LIST_COLUMNS), rows):
         items.append({k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in r.items()})
     return {"total": total, "page": page, "page_size": page_size, "items": items}
 

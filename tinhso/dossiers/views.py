@@ -17,11 +17,12 @@ from django.views.decorators.http import require_GET
 
 from tinhso.core.errors import UserError
 from tinhso.core.i18n import pick
+from tinhso.core.timebounds import day_range
 from tinhso.dossiers import access, service, store
 from tinhso.dossiers import engine as engines
 from tinhso.dossiers.indicators import GROUPS, compute_many
 from tinhso.dossiers.models import Agency, AgencyKind, DossierImport
-from tinhso.dossiers.periods import Period, containing, received_days
+from tinhso.dossiers.periods import Period, containing
 from tinhso.dossiers.periods import parse as parse_period
 from tinhso.indices.methodology import load_method
 
@@ -367,7 +368,7 @@ def dossier_list(request):
     try:
         # the reception days are checked here, before the store is read: a bad or reversed day is a 400
         # page naming the parameter
-        since, until = received_days(filters["since"], filters["until"])
+        since, until = day_range(filters["since"], filters["until"])
         page = max(1, int(request.GET.get("page") or 1))
         chosen = access.restrict({k: v for k, v in filters.items() if v}, allowed)
         result = service.list_dossiers(chosen, page=page, page_size=50)

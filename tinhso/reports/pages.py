@@ -38,7 +38,7 @@ from tinhso.core import ratelimit as core_ratelimit
 from tinhso.core.errors import UserError
 from tinhso.core.i18n import english_now, local_name, pick
 from tinhso.core.text import nfc
-from tinhso.core.timebounds import check_year
+from tinhso.core.timebounds import parse_day
 from tinhso.reports import (
     citizen_secret,
     duplicates,
@@ -521,15 +521,8 @@ def public_detail(request, code: str):
 
 
 def _parse_day(value: str, name: str) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise UserError("bad_date", f"Ngày không hợp lệ: “{value}” (dạng YYYY-MM-DD).",
-                        f"Invalid date {value!r} (use YYYY-MM-DD).", field=name) from None
-    check_year(day, name, value)
-    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+    day = parse_day(value, name)
+    return None if day is None else dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
 def statistics(request):
