@@ -115,6 +115,35 @@ def test_wall_refreshes_without_reloading(wall_context, server):
     assert page.evaluate("() => window.__marker") == 1  # same page: figures refreshed in place
 
 
+def test_a_new_day_draws_the_wall_again_so_its_links_name_the_new_days(wall_context, server):
+    """The tiles' links carry the days they count (since/until): a wall left on past midnight draws the
+    page again when the refreshed figures are of other days (simulated by one altered answer)."""
+    import json
+
+    page = wall_context.new_page()
+    _sign_in(page, server["facts"]["users"]["operator"])
+    altered = []
+
+    def next_day(route):
+        response = route.fetch()
+        body = response.json()
+        if not altered:
+            altered.append(body["start"])
+            body["start"] = body["end"] = "2099-01-01"
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page.goto("/ioc")
+    page.evaluate("() => { window.__marker = 1; }")
+    page.route("**/api/v1/ioc/summary*", next_day)
+    page.wait_for_function("() => window.__marker === undefined", timeout=20_000)  # the page was drawn again
+    page.wait_for_selector("#updated-at")
+    page.evaluate("() => { window.__marker = 2; }")
+    first = page.locator("#updated-at").get_attribute("datetime")
+    page.wait_for_function(f"() => document.querySelector('#updated-at').getAttribute('datetime') !== '{first}'",
+                           timeout=20_000)
+    assert altered and page.evaluate("() => window.__marker") == 2  # the same days again: refreshed in place
+
+
 def test_public_wall_is_open_and_has_no_staff_links(wall_context, server):
     page = wall_context.new_page()
     page.goto("/ioc/cong-khai")

@@ -497,8 +497,11 @@
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (data) {
         var appeared = data.dossiers && data.dossiers.available && document.getElementById("no-dossiers");
+        // A new day (a wall left on past midnight): the tiles' links name the days they count, so the
+        // page is drawn again with the new days' links.
+        var newDays = data.start !== figures.start || data.end !== figures.end;
         figures = data;
-        if (appeared) { location.reload(); return; }  // the dossier tiles exist only once data does
+        if (appeared || newDays) { location.reload(); return; }  // the dossier tiles exist only once data does
         fillTiles(); drawScreen(current); document.body.classList.remove("stale");
       })
       .catch(function () { document.body.classList.add("stale"); });
