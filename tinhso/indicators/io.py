@@ -153,10 +153,7 @@ def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | 
         def get(col: str, cells: dict = cells) -> str:
             return cells.get(col.lower(), "")
 
-        row_errors: list[RowError] = []
-        for name, i in index.items():
-            if "\x00" in cells[name]:  # PostgreSQL text cannot hold it; removing it would alter the cell
-                row_errors.append(RowError(rownum, header[i], "chứa ký tự NUL (0x00) / contains a NUL character"))
+        row_errors: list[RowError] = []  # (a NUL or other control character is refused by read_table)
         for col in REQUIRED:
             if not get(col):
                 row_errors.append(RowError(rownum, col, "bắt buộc / required"))
