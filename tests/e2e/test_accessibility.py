@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from tests.e2e.conftest import REPO
+from tests.e2e.conftest import REPO, goto_settled
 
 pytestmark = pytest.mark.e2e
 
@@ -144,9 +144,8 @@ def test_every_page_has_no_serious_axe_violation(browser, server, world):
                 skipped.append(template)
                 continue
             path = template.format(**values)
-            response = page.goto(path)
+            response = goto_settled(page, path)
             assert response is not None and response.status < 500, (role, path, response and response.status)
-            page.wait_for_load_state("networkidle")
             violations = scan(page)
             ids = {v["id"] for v in violations}
             known = KNOWN.get(template, set())
@@ -171,8 +170,7 @@ def test_phone_pages_never_scroll_sideways(browser, server, world):
         if any(f"{{{k}}}" in template and not v for k, v in values.items()):
             continue
         path = template.format(**values)
-        page.goto(path)
-        page.wait_for_load_state("networkidle")
+        goto_settled(page, path)
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > 360:
             wide[path] = width

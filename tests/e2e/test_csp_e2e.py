@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from tests.e2e.conftest import goto_settled
+
 pytestmark = pytest.mark.e2e
 
 PUBLIC = ["/", "/phan-anh", "/phan-anh/tra-cuu", "/phan-anh/cong-khai", "/phan-anh/thong-ke", "/dang-nhap",
@@ -32,11 +34,10 @@ class Watched:
 
     def visit(self, path: str) -> list[str]:
         start = len(self.console)
-        response = self.page.goto(path)
+        response = goto_settled(self.page, path)
         assert response is not None and response.status == 200, path
         policy = response.headers.get("content-security-policy", "")
         assert "script-src 'self'" in policy and "unsafe-inline" not in policy, (path, policy)
-        self.page.wait_for_load_state("networkidle")
         violations = self.page.evaluate("window.__cspViolations")
         # CSP reports in the console, and script errors (a blocked script breaks the ones after it).
         console = [line for line in self.console[start:]
