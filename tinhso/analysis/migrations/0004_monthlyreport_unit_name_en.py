@@ -27,5 +27,5 @@ class Migration(migrations.Migration):
             name='unit_name_en',
             field=models.CharField(blank=True, default='', help_text="The unit's English name (English pages; empty: the Vietnamese name)", max_length=200, verbose_name='tên tiếng Anh'),
         ),
-        migrations.RunPython(fill_english_names, migrations.RunPython.noop),
+        migrations.RunPython(fill_english_names, migrations.RunPython.noop, elidable=True),
     ]

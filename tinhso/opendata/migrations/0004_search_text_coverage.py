@@ -16,4 +16,4 @@ def reindex(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [("opendata", "0003_people_choice_labels")]
-    operations = [migrations.RunPython(reindex, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(reindex, migrations.RunPython.noop, elidable=True)]

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             name="token",
             field=models.CharField(max_length=32, null=True, editable=False),
         ),
-        migrations.RunPython(fill_tokens, migrations.RunPython.noop),
+        migrations.RunPython(fill_tokens, migrations.RunPython.noop, elidable=True),
         migrations.AlterField(
             model_name="photo",
             name="token",

@@ -33,5 +33,5 @@ class Migration(migrations.Migration):
                                    "'api:t:<hash of client token>', 'api:s:'/'web:s:<hash of session>' or 'anon' "
                                    "(see reports/idempotency.py)", max_length=40),
         ),
-        migrations.RunPython(hide_addresses, migrations.RunPython.noop),
+        migrations.RunPython(hide_addresses, migrations.RunPython.noop, elidable=True),
     ]

@@ -61,5 +61,5 @@ class Migration(migrations.Migration):
                 help_text="Open311 expected_datetime, kept by sla on every deadline change "
                           "(the handle deadline; before acceptance, the accept deadline plus the handle allowance)"),
         ),
-        migrations.RunPython(fill_expected, migrations.RunPython.noop),
+        migrations.RunPython(fill_expected, migrations.RunPython.noop, elidable=True),
     ]

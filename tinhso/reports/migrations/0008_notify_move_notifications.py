@@ -38,6 +38,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(copy_to_notify, migrations.RunPython.noop),
+        migrations.RunPython(copy_to_notify, migrations.RunPython.noop, elidable=True),
         migrations.DeleteModel(name="Notification"),
     ]

@@ -29,5 +29,5 @@ class Migration(migrations.Migration):
             field=models.TextField(blank=True, default="", editable=False,
                                    help_text="Folded description and address (tinhso.core.search), kept on save"),
         ),
-        migrations.RunPython(backfill, migrations.RunPython.noop),
+        migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
     ]
