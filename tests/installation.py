@@ -45,7 +45,7 @@ def installation(var_dir: Path, **extra: str) -> Iterator[dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") and k != "DJANGO_SETTINGS_MODULE"}
     env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_ACCESS_LOG="off", PYTHONUNBUFFERED="1",
                TINHSO_LOG_LEVEL="ERROR", PYTHONPATH=str(REPO), **extra)
-    for name in ("TINHSO_PG_BIN", "TINHSO_PG_PORT"):
+    for name in ("TINHSO_PG_BIN", "TINHSO_PG_PORT", "TINHSO_LOCATOR_GRID_DIR"):
         if name in os.environ:
             env[name] = os.environ[name]
     if on_postgresql():

@@ -18,6 +18,8 @@ SQLite demo and a PostgreSQL production deployment (every variable: docs/securit
 - ``TINHSO_DEBUG`` (``1``/``0``), ``TINHSO_ALLOWED_HOSTS`` (comma-separated).
 - ``TINHSO_PROVINCE_CODE``: the province this installation serves (default ``68``, Lâm Đồng).
 - ``TINHSO_VAR_DIR``: where the SQLite database, media and generated keys live (default ``var/``).
+- ``TINHSO_LOCATOR_GRID_DIR``: where the locator's grids are stored, one per boundary version and keyed by
+  its content (default ``VAR_DIR/locator-grid``); servers or test runs may share one.
 - ``TINHSO_BACKUP_DIRS``: folders under it that ``tinhso backup`` archives (default ``media,dossiers,uploads,opendata``).
 - ``TINHSO_SITE_URL``: the public address used in links inside e-mails (e.g. ``https://ioc.example.vn``).
 - ``TINHSO_SOURCE_URL``: where this installation's source code is published (the licence page links
@@ -46,6 +48,7 @@ os.umask(0o077)
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("TINHSO_VAR_DIR", Path.cwd() / "var")).resolve()
+LOCATOR_GRID_DIR = os.environ.get("TINHSO_LOCATOR_GRID_DIR") or None  # None: VAR_DIR / "locator-grid"
 
 
 def _private_dir(path: Path) -> None:

@@ -49,7 +49,7 @@ elif mode == "get":
 
 
 def _env(var_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") or k == "TINHSO_LOCATOR_GRID_DIR"}
     env.update(TINHSO_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="tinhso.settings",
                PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]))
     return env

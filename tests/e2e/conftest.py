@@ -113,6 +113,8 @@ def server(chromium_path, tmp_path_factory, mailbox):
                # Every browser test signs in from 127.0.0.1: more than the 10 sign-ins a minute one
                # address may post when the suite runs fast (the limit itself is tested in tests/reports).
                TINHSO_RATE_LOGIN="600")
+    if os.environ.get("TINHSO_LOCATOR_GRID_DIR"):  # make test's grids, shared by its installations
+        env["TINHSO_LOCATOR_GRID_DIR"] = os.environ["TINHSO_LOCATOR_GRID_DIR"]
     python = sys.executable
     _run([python, "-m", "tinhso.cli", "init"], env, log)
     facts_path = var_dir / "facts.json"

@@ -29,7 +29,7 @@ def published(server):
     """Published reports near the two seeded wards (``seed_maps.py`` on the server's database)."""
     var_dir = server["log"].parent
     out = var_dir / "maps-facts.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") and k != "DJANGO_SETTINGS_MODULE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") or k == "TINHSO_LOCATOR_GRID_DIR" and k != "DJANGO_SETTINGS_MODULE"}
     env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_DEMO="1")
     done = subprocess.run([sys.executable, str(REPO / "tests" / "e2e" / "seed_maps.py"), str(out)], env=env,
                           cwd=REPO, capture_output=True, text=True, timeout=300, check=False)

@@ -20,7 +20,7 @@ LOAD = ("import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'tin
 
 @pytest.fixture(scope="module")
 def dossiers(server):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") and k != "DJANGO_SETTINGS_MODULE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") or k == "TINHSO_LOCATOR_GRID_DIR" and k != "DJANGO_SETTINGS_MODULE"}
     env.update(TINHSO_VAR_DIR=str(server["log"].parent), TINHSO_DEMO="1", PYTHONPATH=str(REPO))
     subprocess.run([sys.executable, "-c", LOAD], env=env, cwd=REPO, check=True, timeout=600)
     return server

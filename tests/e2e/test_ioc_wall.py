@@ -162,7 +162,7 @@ def _in_server(server, code: str) -> None:
 
     from tests.e2e.conftest import REPO
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") and k != "DJANGO_SETTINGS_MODULE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") or k == "TINHSO_LOCATOR_GRID_DIR" and k != "DJANGO_SETTINGS_MODULE"}
     env.update(TINHSO_VAR_DIR=str(server["log"].parent), TINHSO_DEMO="1", PYTHONPATH=str(REPO))
     setup = "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'tinhso.settings'); django.setup()\n"
     subprocess.run([sys.executable, "-c", setup + code], env=env, cwd=REPO, check=True, timeout=600)
