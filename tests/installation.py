@@ -39,13 +39,21 @@ def postgres_database() -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def base_env(*, settings_module: bool = False) -> dict[str, str]:
+    """This process's environment for a tinhso subprocess of its own: no ``TINHSO_*`` setting but the
+    locator grid folder ``make test`` shares, and no ``DJANGO_SETTINGS_MODULE`` unless asked."""
+    return {k: v for k, v in os.environ.items()
+            if (not k.startswith("TINHSO_") or k == "TINHSO_LOCATOR_GRID_DIR")
+            and (settings_module or k != "DJANGO_SETTINGS_MODULE")}
+
+
 @contextlib.contextmanager
 def installation(var_dir: Path, **extra: str) -> Iterator[dict[str, str]]:
     """The environment of a fresh installation in ``var_dir`` (same engine as this test run)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") and k != "DJANGO_SETTINGS_MODULE"}
+    env = base_env()
     env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_ACCESS_LOG="off", PYTHONUNBUFFERED="1",
                TINHSO_LOG_LEVEL="ERROR", PYTHONPATH=str(REPO), **extra)
-    for name in ("TINHSO_PG_BIN", "TINHSO_PG_PORT", "TINHSO_LOCATOR_GRID_DIR"):
+    for name in ("TINHSO_PG_BIN", "TINHSO_PG_PORT"):
         if name in os.environ:
             env[name] = os.environ[name]
     if on_postgresql():

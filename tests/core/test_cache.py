@@ -12,6 +12,8 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
+from tests.installation import base_env
+
 REPO = Path(__file__).resolve().parents[2]
 
 # Run by each "server process": count hits on one bucket, or increment one counter.
@@ -49,7 +51,7 @@ elif mode == "get":
 
 
 def _env(var_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") or k == "TINHSO_LOCATOR_GRID_DIR"}
+    env = base_env(settings_module=True)
     env.update(TINHSO_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="tinhso.settings",
                PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]))
     return env

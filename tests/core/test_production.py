@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tests.installation import base_env
+
 REPO = Path(__file__).resolve().parents[2]
 SECURITY_DOC = REPO / "docs" / "security.md"
 
@@ -32,7 +34,7 @@ def documented_production_env() -> dict[str, str]:
 
 
 def run_python(code: str, env_extra: dict[str, str], tmp_path: Path, **kwargs) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") or k == "TINHSO_LOCATOR_GRID_DIR"}
+    env = base_env(settings_module=True)
     env.update(DJANGO_SETTINGS_MODULE="tinhso.settings", TINHSO_VAR_DIR=str(tmp_path / "var"),
                PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]))
     env.update(env_extra)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.installation import base_env
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -99,7 +101,7 @@ def server(chromium_path, tmp_path_factory, mailbox):
     SMTP server receiving its mail (the notification worker that ``serve`` starts delivers it)."""
     var_dir = tmp_path_factory.mktemp("e2e-var")
     log = var_dir / "server.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") and k != "DJANGO_SETTINGS_MODULE"}
+    env = base_env()  # the shared locator grid folder of make test, no other TINHSO_ setting
     from tests.web.pmtiles_archive import raster_archive
 
     basemap = var_dir / "basemap.pmtiles"
@@ -113,8 +115,6 @@ def server(chromium_path, tmp_path_factory, mailbox):
                # Every browser test signs in from 127.0.0.1: more than the 10 sign-ins a minute one
                # address may post when the suite runs fast (the limit itself is tested in tests/reports).
                TINHSO_RATE_LOGIN="600")
-    if os.environ.get("TINHSO_LOCATOR_GRID_DIR"):  # make test's grids, shared by its installations
-        env["TINHSO_LOCATOR_GRID_DIR"] = os.environ["TINHSO_LOCATOR_GRID_DIR"]
     python = sys.executable
     _run([python, "-m", "tinhso.cli", "init"], env, log)
     facts_path = var_dir / "facts.json"

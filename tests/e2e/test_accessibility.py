@@ -10,13 +10,13 @@ The same walk checks a 360 px phone never scrolls sideways on the pages listed i
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
 from tests.e2e.conftest import REPO, goto_settled
+from tests.installation import base_env
 
 pytestmark = pytest.mark.e2e
 
@@ -92,7 +92,7 @@ PHONE = ["/", "/don-vi-hanh-chinh", "/don-vi-hanh-chinh?q=phan+thiet", "/don-vi-
 
 @pytest.fixture(scope="module")
 def world(server):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") or k == "TINHSO_LOCATOR_GRID_DIR" and k != "DJANGO_SETTINGS_MODULE"}
+    env = base_env()
     env.update(TINHSO_VAR_DIR=str(server["log"].parent), TINHSO_DEMO="1", PYTHONPATH=str(REPO))
     done = subprocess.run([sys.executable, "-c", ACCOUNTS], env=env, cwd=REPO, check=True, timeout=300,
                           capture_output=True, text=True)

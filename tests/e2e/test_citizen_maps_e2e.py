@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.installation import base_env
 
 pytestmark = pytest.mark.e2e
 
@@ -29,7 +30,7 @@ def published(server):
     """Published reports near the two seeded wards (``seed_maps.py`` on the server's database)."""
     var_dir = server["log"].parent
     out = var_dir / "maps-facts.json"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") or k == "TINHSO_LOCATOR_GRID_DIR" and k != "DJANGO_SETTINGS_MODULE"}
+    env = base_env()
     env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_DEMO="1")
     done = subprocess.run([sys.executable, str(REPO / "tests" / "e2e" / "seed_maps.py"), str(out)], env=env,
                           cwd=REPO, capture_output=True, text=True, timeout=300, check=False)

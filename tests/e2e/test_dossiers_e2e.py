@@ -4,13 +4,13 @@ lead to the dossier list, and the page fits a 360 px phone."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
 
 from tests.e2e.conftest import REPO
+from tests.installation import base_env
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ LOAD = ("import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'tin
 
 @pytest.fixture(scope="module")
 def dossiers(server):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") or k == "TINHSO_LOCATOR_GRID_DIR" and k != "DJANGO_SETTINGS_MODULE"}
+    env = base_env()
     env.update(TINHSO_VAR_DIR=str(server["log"].parent), TINHSO_DEMO="1", PYTHONPATH=str(REPO))
     subprocess.run([sys.executable, "-c", LOAD], env=env, cwd=REPO, check=True, timeout=600)
     return server

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.installation import base_env
+
 pytestmark = pytest.mark.e2e
 
 SCREENS = ("summary", "reports", "services", "plans", "cameras")
@@ -151,18 +153,26 @@ def test_public_wall_is_open_and_has_no_staff_links(wall_context, server):
     assert page.locator("#unit").count() == 0
     assert "/ioc/phan-anh" not in page.content() and "/don-vi/" not in page.content()
     page.screenshot(path=str(SHOTS / "ioc-public.png"))
+    # A commune's polygon opens the public list of that commune's reports (by code, not a text search).
+    page.goto("/ioc/cong-khai?screen=reports")
+    _drawn(page, "#map-reports")
+    code = page.evaluate("""() => { const layer = document.getElementById('map-reports').wall.choropleth().getLayers()[0];
+        layer.fire('click'); return layer.feature.properties.code; }""")
+    page.wait_for_url(f"**/phan-anh/cong-khai?commune={code}")
+    expect(page.locator("#public-commune strong")).not_to_be_empty()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.screenshot(path=str(SHOTS / "public-list-commune-360.png"), full_page=True)
     assert not wall_context.outside, wall_context.outside
 
 
 def _in_server(server, code: str) -> None:
     """Run Django code against the served database (the e2e server's var dir)."""
-    import os
     import subprocess
     import sys
 
     from tests.e2e.conftest import REPO
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") or k == "TINHSO_LOCATOR_GRID_DIR" and k != "DJANGO_SETTINGS_MODULE"}
+    env = base_env()
     env.update(TINHSO_VAR_DIR=str(server["log"].parent), TINHSO_DEMO="1", PYTHONPATH=str(REPO))
     setup = "import os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'tinhso.settings'); django.setup()\n"
     subprocess.run([sys.executable, "-c", setup + code], env=env, cwd=REPO, check=True, timeout=600)

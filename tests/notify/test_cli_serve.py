@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.installation import base_env
 from tinhso import notify
 from tinhso.cli import main
 from tinhso.notify.models import Message
@@ -76,7 +77,7 @@ def _serve(tmp_path) -> tuple[subprocess.Popen, int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TINHSO_") or k == "TINHSO_LOCATOR_GRID_DIR"}
+    env = base_env(settings_module=True)
     env.update(TINHSO_VAR_DIR=str(tmp_path), TINHSO_DEMO="1", TINHSO_ACCESS_LOG="off", TINHSO_NOTIFY_INTERVAL="0.2",
                PYTHONPATH=str(REPO))
     proc = subprocess.Popen([sys.executable, "-m", "tinhso.cli", "serve", "--port", str(port), "--workers", "1"],

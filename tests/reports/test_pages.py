@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
 from tests.reports.conftest import actor, jpeg_with_exif, png_bytes
 from tests.reports.factories import give_secret, make_report
@@ -179,6 +181,31 @@ def test_public_pages_list_only_checked_reports_without_personal_data(client, wo
     assert detail.status_code == 200
     assert_no_contact(html(detail))
     assert client.get(f"/phan-anh/cong-khai/{triage_free.code}").status_code == 404
+
+
+@pytest.mark.django_db
+def test_public_list_keeps_to_the_commune_a_public_wall_polygon_opens(client, world):
+    here = make_report(world, State.IN_PROGRESS, description="Ổ gà ở Phan Thiết", verified_at=timezone.now())
+    there = make_report(world, State.IN_PROGRESS, description="Ổ gà ở Phan Thiết, gửi từ Mũi Né",
+                        commune=world.mui_ne, lat=world.mui_ne.lat, lon=world.mui_ne.lon, verified_at=timezone.now())
+    both = html(client.get("/phan-anh/cong-khai?q=ổ gà"))
+    assert here.code in both and there.code in both  # a search by text alone finds both
+    page = client.get(f"/phan-anh/cong-khai?commune={world.mui_ne.code}&q=ổ gà&status=open")
+    text = html(page)
+    assert page.status_code == 200 and there.code in text and here.code not in text
+    assert "Phường Mũi Né" in text and f'name="commune" value="{world.mui_ne.code}"' in text
+    # The map reads the same commune; the link that drops it keeps the other filters.
+    assert f"public.geojson?status=open&amp;q=%E1%BB%95+g%C3%A0&amp;commune={world.mui_ne.code}" in text
+    clear = text.split('id="public-commune-clear"')[0].rsplit('href="', 1)[1].split('"')[0]
+    assert clear == "?status=open&amp;q=%E1%BB%95+g%C3%A0"
+    points = client.get(f"/api/v1/reports/public.geojson?commune={world.mui_ne.code}").json()
+    assert [f["properties"]["code"] for f in points["features"]] == [there.code]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "All communes and wards" in html(client.get(f"/phan-anh/cong-khai?commune={world.mui_ne.code}"))
+    client.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
+    for bad in ("00000", "79"):  # no such commune; a province's code is not a commune's
+        refused = client.get(f"/phan-anh/cong-khai?commune={bad}")
+        assert refused.status_code == 400 and "commune" in html(refused) and bad in html(refused)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -484,15 +484,24 @@ def citizen_photo(request, code: str, token: str):
 # Public
 
 
-PUBLIC_FILTERS = ("category", "status", "q")
+PUBLIC_FILTERS = ("category", "status", "q", "commune")
 
 
 def public_list(request):
     """``/phan-anh/cong-khai``: published reports (no personal data), list + map. The map reads
-    ``public.geojson`` with the very same filters (text included), so both show the same reports."""
-    filters = {name: request.GET.get(name) or None for name in PUBLIC_FILTERS}
+    ``public.geojson`` with the very same filters (text included), so both show the same reports.
+    ``commune=<code>`` (what a commune of the public IOC wall opens) keeps to one commune or ward of
+    the province, named above the list with a link that drops it; a code naming none is a 400."""
+    filters = {name: (request.GET.get(name) or "").strip() or None for name in PUBLIC_FILTERS}
+    commune = None
     try:
         ratelimit.check(request, "list")  # the same bucket as the API's list and public.geojson
+        if filters["commune"]:
+            commune = queue.commune_units().filter(code=filters["commune"]).first()
+            if commune is None:
+                raise UserError("unknown_commune", f"Không có xã/phường mã “{filters['commune']}” trong tỉnh.",
+                                f"No commune or ward with code {filters['commune']!r} in the province.",
+                                field="commune")
         qs = queries.public_reports(**filters)
     except UserError as err:
         return error_page(request, err)
@@ -506,6 +515,8 @@ def public_list(request):
         "page": page, "rows": rows, "categories": category_choices(), "filters": filters,
         "filter_query": _filter_query(request, *PUBLIC_FILTERS),
         "points_url": "/api/v1/reports/public.geojson" + (f"?{geojson_query}" if geojson_query else ""),
+        "commune": local_name(commune) if commune is not None else "",
+        "without_commune": "?" + urlencode({k: v for k, v in filters.items() if v and k != "commune"}),
         "legend": map_legend(),
         "any_synthetic": any(r["synthetic"] for r in rows), **map_context(),
     })

@@ -323,14 +323,14 @@
   var choropleth = null, clusters = null, lastOpenReports = null;
   /* Where a commune's polygon leads: for staff, the commune's reports behind the figure the map is shaded
    * by (the tile's queue link — received on the wall's days, or overdue now — with commune=<code>);
-   * on the public wall, the public list searched by the commune's name. */
+   * on the public wall, the public list of that commune's reports (commune=<code>). */
   function communeLink(props) {
     var links = config.report_links;
     if (config.queue && links && props.code) {
       var base = document.getElementById("metric").value === "overdue" ? links.overdue : links.received;
       return base + (base.indexOf("?") < 0 ? "?" : "&") + "commune=" + encodeURIComponent(props.code);
     }
-    return config.public && props.name ? "/phan-anh/cong-khai?q=" + encodeURIComponent(props.name) : "";
+    return config.public && props.code ? "/phan-anh/cong-khai?commune=" + encodeURIComponent(props.code) : "";
   }
   /* A cluster takes the colour of the worst report inside it: overdue (red), else waiting for the IOC
    * (yellow), else in hand (green); its size only sets the number shown. */
