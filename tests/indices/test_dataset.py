@@ -93,6 +93,9 @@ def test_wrong_file_type_and_empty_file():
 def test_periods_are_ordered_in_time_not_as_text():
     rows = [{"unit": "A", "period": p, "indicator": "dti", "value": 0.5} for p in ("2021", "2009", "2100")]
     assert list(dataset.from_records(DTI, rows).periods) == ["2009", "2021", "2100"]
+    # "²" is a digit to str.isdigit, not to int: a label, after the years (it used to raise ValueError).
+    rows.append({"unit": "A", "period": "²", "indicator": "dti", "value": 0.5})
+    assert list(dataset.from_records(DTI, rows).periods) == ["2009", "2021", "2100", "²"]
 
 
 def test_unit_text_is_nfc_normalised():

@@ -54,6 +54,18 @@ def test_inbox_lists_unread_first_and_marks_read(client, staff):
     assert re.search(r'<span class="inbox-count"[^>]*>0</span>', html)
 
 
+def test_ids_that_name_no_message_are_ignored_not_a_500(client, staff):
+    """A POST probe found this: 40 digits overflowed the query (a 500); "²" passes str.isdigit but not int."""
+    notify.send("k", subject="Thư", body="b", users=[staff])
+    mine = Message.objects.get(subject="Thư", channel="inbox")
+    client.force_login(staff)
+    for bad in ("9" * 40, "²", "١٢", "-1", ""):
+        response = client.post("/hop-thu", {"action": "read", "id": [bad, str(mine.pk)]})
+        assert response.status_code == 302, bad
+    mine.refresh_from_db()
+    assert mine.read_at is not None  # the id that names a message still counts
+
+
 def test_read_all_and_preference(client, staff):
     notify.send("k", subject="a", body="b", users=[staff])
     notify.send("k", subject="c", body="d", users=[staff])

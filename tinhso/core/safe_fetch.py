@@ -213,7 +213,7 @@ class _Watchdog:
 
 def _read_body(response: http.client.HTTPResponse, max_bytes: int, watchdog: _Watchdog) -> bytes:
     length = response.getheader("Content-Length")
-    if length and length.strip().isdigit() and int(length) > max_bytes:
+    if length and length.strip().isascii() and length.strip().isdigit() and int(length) > max_bytes:
         raise FetchError(TOO_LARGE, f"Content-Length {length}")
     parts, size = [], 0
     while True:

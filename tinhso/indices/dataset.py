@@ -62,7 +62,10 @@ class InputRow:
 
 
 def _period_key(period: str):
-    return (0, int(period), period) if period.lstrip("-").isdigit() else (1, 0, period)
+    """Years in time order, then other labels as text (ASCII digits only: "²" is a digit to
+    ``str.isdigit`` but not to ``int``)."""
+    digits = period.removeprefix("-")
+    return (0, int(period), period) if digits.isascii() and digits.isdigit() else (1, 0, period)
 
 
 def input_range(node: Node) -> tuple[float, float]:

@@ -53,11 +53,21 @@ def request_language() -> str:
     return get_language() or "vi"
 
 
+# A message id is a 64-bit key: more digits than this name no message (and would overflow the query).
+MAX_ID_DIGITS = 18
+MAX_IDS = 500
+
+
+def _message_ids(values: list[str]) -> list[int]:
+    """The message ids a form names: ASCII digits that fit a 64-bit key; anything else names none
+    (``"²".isdigit()`` is true but ``int("²")`` fails; 40 digits overflow the database's integer)."""
+    return [int(v) for v in values[:MAX_IDS] if v.isascii() and v.isdigit() and len(v) <= MAX_ID_DIGITS]
+
+
 def _post(request):
     action = request.POST.get("action", "")
     if action == "read":
-        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
-        outbox.mark_read(request.user, ids)
+        outbox.mark_read(request.user, _message_ids(request.POST.getlist("id")))
     elif action == "read_all":
         outbox.mark_read(request.user)
         messages.success(request, _("Đã đánh dấu tất cả là đã đọc."))
