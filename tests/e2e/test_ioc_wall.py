@@ -13,6 +13,9 @@ from tests.installation import base_env
 pytestmark = pytest.mark.e2e
 
 SCREENS = ("summary", "reports", "services", "plans", "cameras")
+# Clicks the first commune polygon of the wall's report map; answers that commune's code.
+CLICK_FIRST_COMMUNE = """() => { const layer = document.getElementById('map-reports').wall.choropleth().getLayers()[0];
+    layer.fire('click'); return layer.feature.properties.code; }"""
 SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
@@ -156,8 +159,7 @@ def test_public_wall_is_open_and_has_no_staff_links(wall_context, server):
     # A commune's polygon opens the public list of that commune's reports (by code, not a text search).
     page.goto("/ioc/cong-khai?screen=reports")
     _drawn(page, "#map-reports")
-    code = page.evaluate("""() => { const layer = document.getElementById('map-reports').wall.choropleth().getLayers()[0];
-        layer.fire('click'); return layer.feature.properties.code; }""")
+    code = page.evaluate(CLICK_FIRST_COMMUNE)
     page.wait_for_url(f"**/phan-anh/cong-khai?commune={code}")
     expect(page.locator("#public-commune strong")).not_to_be_empty()
     page.set_viewport_size({"width": 360, "height": 740})
@@ -236,9 +238,7 @@ def test_clusters_take_the_colour_of_their_worst_report_and_communes_lead_to_the
     from urllib.parse import parse_qs, urlsplit
 
     figures = page.evaluate("() => JSON.parse(document.getElementById('ioc-figures').textContent)")
-    click = """() => { const layer = document.getElementById('map-reports').wall.choropleth().getLayers()[0];
-        layer.fire('click'); return layer.feature.properties.code; }"""
-    code = page.evaluate(click)
+    code = page.evaluate(CLICK_FIRST_COMMUNE)
     page.wait_for_url("**/ioc/phan-anh?state=all&**")
     assert parse_qs(urlsplit(page.url).query) == {"state": ["all"], "since": [figures["start"]],
                                                   "until": [figures["end"]], "commune": [code]}
@@ -246,7 +246,7 @@ def test_clusters_take_the_colour_of_their_worst_report_and_communes_lead_to_the
     page.goto("/ioc?period=month&screen=reports")
     _drawn(page, "#map-reports")
     page.select_option("#metric", "overdue")
-    code = page.evaluate(click)
+    code = page.evaluate(CLICK_FIRST_COMMUNE)
     page.wait_for_url("**/ioc/phan-anh?overdue=1&**")
     assert parse_qs(urlsplit(page.url).query) == {"overdue": ["1"], "commune": [code]}
 

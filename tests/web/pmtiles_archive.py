@@ -30,10 +30,10 @@ def _tile_range(zoom: int, lon_min: float, lat_min: float, lon_max: float, lat_m
     return range(x(lon_min), x(lon_max) + 1), range(y(lat_max), y(lat_min) + 1)
 
 
-def raster_archive(path, cover: tuple[float, float, float, float] | None = None, max_zoom: int = 1) -> bytes:
+def raster_archive(path, cover: tuple[float, float, float, float] | None = None, max_zoom: int = 12) -> bytes:
     """A real PMTiles v3 archive of PNG tiles.
 
-    Without ``cover``: two tiles (zoom 0 and one tile of zoom 1). With ``cover`` (lon_min, lat_min,
+    Without ``cover``: two tiles (zoom 0 and one tile of zoom 1; ``max_zoom`` is not used). With ``cover`` (lon_min, lat_min,
     lon_max, lat_max): every tile of zooms 0 to ``max_zoom`` over that box, so that maps at street
     zoom draw tiles scaled a few times, not a zoom-1 tile scaled 2^14 times (an image 4 million
     pixels tall that takes chromium seconds to paint in a full-page screenshot)."""
@@ -41,7 +41,7 @@ def raster_archive(path, cover: tuple[float, float, float, float] | None = None,
     tiles: dict[int, bytes] = {}
     if cover is None:
         tiles = {zxy_to_tileid(0, 0, 0): colors[0], zxy_to_tileid(1, 1, 0): colors[1]}
-        box = (102.0, 8.0, 110.0, 24.0)
+        box, max_zoom = (102.0, 8.0, 110.0, 24.0), 1
     else:
         box = cover
         for zoom in range(max_zoom + 1):

@@ -212,8 +212,8 @@ class _Watchdog:
 
 
 def _read_body(response: http.client.HTTPResponse, max_bytes: int, watchdog: _Watchdog) -> bytes:
-    length = response.getheader("Content-Length")
-    if length and length.strip().isascii() and length.strip().isdigit() and int(length) > max_bytes:
+    length = (response.getheader("Content-Length") or "").strip()
+    if length.isascii() and length.isdigit() and int(length) > max_bytes:
         raise FetchError(TOO_LARGE, f"Content-Length {length}")
     parts, size = [], 0
     while True:

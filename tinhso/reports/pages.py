@@ -497,11 +497,7 @@ def public_list(request):
     try:
         ratelimit.check(request, "list")  # the same bucket as the API's list and public.geojson
         if filters["commune"]:
-            commune = queue.commune_units().filter(code=filters["commune"]).first()
-            if commune is None:
-                raise UserError("unknown_commune", f"Không có xã/phường mã “{filters['commune']}” trong tỉnh.",
-                                f"No commune or ward with code {filters['commune']!r} in the province.",
-                                field="commune")
+            commune = queue.commune_named(filters["commune"])
         qs = queries.public_reports(**filters)
     except UserError as err:
         return error_page(request, err)

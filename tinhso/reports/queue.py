@@ -106,9 +106,8 @@ class Params:
         if self.category and not Category.objects.filter(code=self.category).exists():
             raise UserError("unknown_category", f"Không có lĩnh vực mã “{self.category}”.",
                             f"No category with code {self.category!r}.", field="category")
-        if self.commune and not commune_units().filter(code=self.commune).exists():
-            raise UserError("unknown_commune", f"Không có xã/phường mã “{self.commune}” trong tỉnh.",
-                            f"No commune or ward with code {self.commune!r} in the province.", field="commune")
+        if self.commune:
+            commune_named(self.commune)
         if self.unit and not HandlingUnit.objects.filter(code=self.unit).exists():
             raise UserError("unknown_unit", f"Không có đơn vị xử lý mã “{self.unit}”.",
                             f"No handling unit with code {self.unit!r}.", field="unit")
@@ -131,6 +130,16 @@ def commune_units():
     from tinhso.geo.models import Unit
 
     return Unit.objects.filter(structure="current", level="commune", province_code=settings.PROVINCE_CODE)
+
+
+def commune_named(code: str):
+    """The province's commune or ward of ``code`` (the ``commune`` filter of the queues and the public
+    list); a code naming none is a 400 naming ``commune``."""
+    unit = commune_units().filter(code=code).first()
+    if unit is None:
+        raise UserError("unknown_commune", f"Không có xã/phường mã “{code}” trong tỉnh.",
+                        f"No commune or ward with code {code!r} in the province.", field="commune")
+    return unit
 
 
 def local_midnight(day: dt.date) -> dt.datetime:
