@@ -22,6 +22,15 @@ What it does, on a fresh database in a temporary TINHSO_VAR_DIR:
    a shared host: bracketing cancels a steady drift, which a floor on one side only would count in the
    multiple); the median round stands for the run, every round is printed. Then the open loop at
    ``--rate`` requests/s (latency at that load);
+   On PostgreSQL, the database is brought to the state of one in service before the measured loads
+   (:func:`settle`): ``VACUUM ANALYZE`` once after the warm-up, and a ``CHECKPOINT`` before each
+   measured load. A freshly created cluster differs from one in service in two ways that stall every
+   commit for 0.1–0.5 s: it has no used WAL files to recycle, so each new 16 MB file is created and
+   zero-filled while the commits wait (about every 13 s at 300 submissions/s); and autovacuum's first
+   pass over the set-up's tables (about a minute after the cluster starts) lands in the measured loop,
+   with every backend planning its statements again after it. A cluster in service recycles its WAL
+   files at its own checkpoints (every ``checkpoint_timeout``, 5 min) and has long been vacuumed.
+   ``--fresh-cluster`` skips this, to measure those stalls;
 5. SIGKILLs the whole server right after the last 201, restarts it, and counts the stored rows
    of this client against the 201s received (lost reports must be 0), and reads a sample of
    the acknowledged ids back through ``GET requests/{id}.json``.
@@ -58,7 +67,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -224,6 +232,24 @@ def request(method: str, port: int, path: str, body: bytes | None = None, header
 # Load
 
 
+def settle(vacuum: bool = False) -> str:
+    """PostgreSQL as in service before a measured load (see the module docstring): ``VACUUM ANALYZE``
+    when ``vacuum``, then a ``CHECKPOINT``, which recycles the WAL files written so far for the next
+    ones. Nothing on SQLite. What was done, for the report."""
+    if database_label() != "postgresql":
+        return ""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            if vacuum:
+                cursor.execute("VACUUM ANALYZE")
+            cursor.execute("CHECKPOINT")
+    finally:
+        connection.close()
+    return "VACUUM ANALYZE once, CHECKPOINT before each measured load" if vacuum else "CHECKPOINT"
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -231,48 +257,180 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def load(port: int, jobs: list[tuple[str, str, bytes | None, dict]], clients: int,
-         on_response=None, server=None, rate: float | None = None) -> dict:
-    """Run the jobs with ``clients`` threads, each on its own keep-alive connection.
+class _Connection:
+    """One keep-alive client connection of :func:`load` and the request in flight on it."""
 
-    Without ``rate``, closed loop: each client sends its next request as soon as it has an answer
+    __slots__ = ("port", "sock", "number", "due", "sent", "buffer")
+
+    def __init__(self, port: int):
+        self.port, self.sock, self.number, self.due, self.sent, self.buffer = port, None, -1, 0.0, 0.0, bytearray()
+
+    def open(self) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+def serialise(port: int, method: str, path: str, body: bytes | None, headers: dict) -> bytes:
+    """The request as ``http.client`` sends it (Host, Accept-Encoding: identity, Content-Length)."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept-Encoding: identity"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    if body is not None:
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
+
+
+def parse_response(buffer: bytearray, closed: bool = False) -> tuple[int, bytes, bool] | None:
+    """``(status, body, keep_alive)`` once ``buffer`` holds a whole HTTP/1.1 response, else None.
+    Bodies delimited by Content-Length, chunked, or (``closed``) by the end of the connection."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    lines = bytes(buffer[:end]).decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    keep_alive = headers.get("connection", "").lower() != "close"
+    start = end + 4
+    if "content-length" in headers:
+        length = int(headers["content-length"])
+        if len(buffer) < start + length:
+            return None
+        return status, bytes(buffer[start:start + length]), keep_alive
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        body, at = bytearray(), start
+        while True:
+            line_end = buffer.find(b"\r\n", at)
+            if line_end < 0:
+                return None
+            size = int(bytes(buffer[at:line_end]).split(b";")[0], 16)
+            if len(buffer) < line_end + 2 + size + 2:
+                return None
+            if size == 0:
+                return status, bytes(body), keep_alive
+            body += buffer[line_end + 2:line_end + 2 + size]
+            at = line_end + 2 + size + 2
+    return (status, bytes(buffer[start:]), False) if closed else None
+
+
+def load(port: int, jobs: list[tuple[str, str, bytes | None, dict]], clients: int,
+         on_response=None, server=None, rate: float | None = None, timeout: float = 60.0) -> dict:
+    """Run the jobs on ``clients`` keep-alive connections, from one thread (an event loop over
+    non-blocking reads; the requests are serialised before the clock starts).
+
+    Without ``rate``, closed loop: each connection sends its next request as soon as it has an answer
     (measures capacity; latency is then about clients / throughput). With ``rate``, open loop:
     job *i* is due at ``i / rate`` seconds and its latency counts from that moment, so time spent
-    waiting for a free client or a busy server is included (no coordinated omission).
+    waiting for a free connection or a busy server is included (no coordinated omission); due jobs
+    take the connection idle longest (round robin, so none outlives the server's keep-alive).
+
+    One thread rather than one per client: 50 Python threads cost the load generator about 0.6 ms of
+    CPU per request on the 2-core machine, CPU taken from the server it measures, and their wake-ups
+    contend for the interpreter lock, so a request could start late; this loop costs a fraction.
     """
+    import selectors
+    from collections import deque
+
+    payloads = [serialise(port, method, path, body, headers) for method, path, body, headers in jobs]
+    connections = [_Connection(port) for _ in range(max(1, min(clients, len(jobs))))]
+    for conn in connections:
+        conn.open()
     cpu_before = (server_cpu(server), database_cpu(), time.process_time()) if server else None
-    local = threading.local()
+    selector = selectors.DefaultSelector()
+    idle, waiting, busy = deque(connections), deque(), {}
     latencies: list[float] = []
     errors: dict[str, int] = {}
-    lock = threading.Lock()
 
-    def one(numbered):
-        number, (method, path, body, headers) = numbered
-        if not hasattr(local, "conn"):
-            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        if rate:
-            started = begin + number / rate
-            time.sleep(max(0.0, started - time.perf_counter()))
-        else:
-            started = time.perf_counter()
-        try:
-            status, content = request(method, port, path, body, headers, conn=local.conn)
-        except (OSError, http.client.HTTPException) as exc:
-            local.conn.close()
-            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            status, content = f"{type(exc).__name__}", b""
-        elapsed = time.perf_counter() - started
-        with lock:
-            latencies.append(elapsed)
-            if status not in (200, 201):
-                errors[str(status)] = errors.get(str(status), 0) + 1
-        if on_response and status in (200, 201):
+    def finish(conn: _Connection, status, content: bytes) -> None:
+        latencies.append(time.perf_counter() - conn.due)
+        if status not in (200, 201):
+            errors[str(status)] = errors.get(str(status), 0) + 1
+        elif on_response:
             on_response(status, content)
 
+    def fail(conn: _Connection, reason: str) -> None:
+        """The connection broke (or timed out) with a request in flight: an error, and a new connection."""
+        with contextlib.suppress(KeyError, ValueError):
+            selector.unregister(conn.sock)
+        busy.pop(conn, None)
+        conn.close()
+        finish(conn, reason, b"")
+        try:
+            conn.open()
+        except OSError:
+            conn.sock = None  # opened again when it is next used
+        idle.append(conn)
+
+    def send(conn: _Connection, number: int, due: float) -> None:
+        conn.number, conn.due, conn.buffer = number, due, bytearray()
+        try:
+            if conn.sock is None:
+                conn.open()
+            conn.sent = time.perf_counter()
+            conn.sock.sendall(payloads[number])  # a few KB to loopback: the socket buffer takes it at once
+        except OSError as exc:
+            busy[conn] = True
+            fail(conn, type(exc).__name__)
+            return
+        selector.register(conn.sock, selectors.EVENT_READ, conn)
+        busy[conn] = True
+
+    def receive(conn: _Connection) -> None:
+        try:
+            data = conn.sock.recv(262144)
+        except OSError as exc:
+            fail(conn, type(exc).__name__)
+            return
+        conn.buffer += data
+        parsed = parse_response(conn.buffer, closed=not data)
+        if parsed is None:
+            if not data:
+                fail(conn, "RemoteDisconnected")
+            return
+        status, content, keep_alive = parsed
+        selector.unregister(conn.sock)
+        del busy[conn]
+        finish(conn, status, content)
+        if not keep_alive:
+            conn.close()
+        idle.append(conn)
+
+    count, next_job = len(jobs), 0
     begin = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(one, enumerate(jobs)))
+    while next_job < count or waiting or busy:
+        now = time.perf_counter()
+        if rate:
+            while next_job < count and begin + next_job / rate <= now:
+                waiting.append(next_job)
+                next_job += 1
+            while waiting and idle:
+                number = waiting.popleft()
+                send(idle.popleft(), number, begin + number / rate)
+        else:
+            while next_job < count and idle:
+                send(idle.popleft(), next_job, time.perf_counter())
+                next_job += 1
+        wait = 1.0
+        if rate and next_job < count:
+            wait = max(0.0, min(wait, begin + next_job / rate - time.perf_counter()))
+        if busy:
+            for key, _events in selector.select(wait):
+                receive(key.data)
+            stale = [conn for conn in busy if time.perf_counter() - conn.sent > timeout]
+            for conn in stale:
+                fail(conn, "TimeoutError")
+        elif wait > 0:
+            time.sleep(wait)
     wall = time.perf_counter() - begin
+    selector.close()
+    for conn in connections:
+        conn.close()
     result = {"count": len(jobs), "seconds": wall, "rps": len(jobs) / wall,
               "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
               "p99_ms": percentile(latencies, 99) * 1000, "errors": errors}
@@ -453,6 +611,9 @@ def main() -> int:
     parser.add_argument("--spread", type=float, default=0.0,
                         help="metres: scatter each submission around its commune's centroid (a diagnostic: "
                              "the default, 0, puts every report of a commune on one point)")
+    parser.add_argument("--fresh-cluster", action="store_true",
+                        help="measure a freshly created PostgreSQL cluster as it is: no VACUUM ANALYZE and no "
+                             "CHECKPOINT before the measured loads (see settle())")
     parser.add_argument("--outage", type=float, default=2.0, help="seconds PostgreSQL stays down (--kill-database)")
     args = parser.parse_args()
     if args.kill_database and not (database_label() == "postgresql" and os.environ.get("TINHSO_PG_DATA")):
@@ -521,17 +682,24 @@ def main() -> int:
         # Warm-up: every worker loads its locator index and deadline calendar.
         load(server.port, [("GET", "/open311/v2/discovery.json", None, {})] * 200, args.clients)
         load(server.port, warmup, args.clients, remember)
+        load(server.port, floor_jobs(warmup), args.clients)
+        steady = (lambda vacuum=False: "") if args.fresh_cluster else settle
+        prepared = steady(vacuum=True)
         baseline = load(server.port, [("GET", "/open311/v2/discovery.json", None, {})] * args.requests,
                         args.clients, server=server)
-        load(server.port, floor_jobs(warmup), args.clients)
         # Floor, intake, floor, intake, …, floor: the machine's speed drifts (other sessions share it), so
         # each intake is compared with the floors measured just before and just after it.
+        steady()
         floors, intakes = [load(server.port, floor_jobs(round_jobs[0]), args.clients, server=server)], []
         for k, batch in enumerate(round_jobs):
+            steady()
             intakes.append(load(server.port, batch, args.clients, remember, server=server))
             after = round_jobs[k + 1] if k + 1 < len(round_jobs) else round_jobs[0]
+            steady()
             floors.append(load(server.port, floor_jobs(after), args.clients, server=server))
         rounds = [(bracketed(floors[k], floors[k + 1]), intake) for k, intake in enumerate(intakes)]
+        if args.rate:
+            steady()
         paced = (load(server.port, paced_jobs, args.clients, remember, server=server, rate=args.rate)
                  if args.rate else None)
     finally:
@@ -539,6 +707,8 @@ def main() -> int:
     killed_at = time.perf_counter()
 
     print(f"  load average after the runs: {os.getloadavg()[0]:.1f} (other processes share the 2 cores)")
+    if database_label() == "postgresql":
+        print(f"  PostgreSQL: {prepared or 'a fresh cluster as it is (--fresh-cluster)'}")
     show("baseline GET discovery.json", baseline)
     multiples = []
     for k, (floor, intake) in enumerate(rounds, 1):
