@@ -40,6 +40,9 @@ class _Handler(BaseHTTPRequestHandler):
             for part in (b"hello ", b"chunked ", b"world"):
                 self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
             self.wfile.write(b"0\r\n\r\n")
+        elif self.path == "/slow":
+            time.sleep(0.2)
+            self._send(200, b"late")
         elif self.path == "/close":
             self._send(200, b"bye", Connection="close")
             self.close_connection = True
@@ -93,6 +96,17 @@ def test_open_loop_keeps_the_offered_pace(server):
     assert result["errors"] == {} and len(server.seen) == count
     assert took >= (count - 1) / rate  # the last job is not sent before it is due
     assert result["rps"] <= rate * 1.05
+
+
+def test_an_overloaded_server_is_waited_for_not_polled(server):
+    """Jobs falling due while every connection is busy wait for an answer: the loop does not spin."""
+    jobs = [("GET", "/slow", None, {})] * 8
+    cpu, started = time.process_time(), time.perf_counter()
+    result = bench.load(server.server_address[1], jobs, clients=2, rate=100.0)
+    cpu, took = time.process_time() - cpu, time.perf_counter() - started
+    assert result["errors"] == {} and took >= 0.8  # four rounds of two 0.2 s answers
+    assert result["p99_ms"] >= 600  # the last jobs were due long before a connection was free
+    assert cpu < 0.3 * took
 
 
 def test_a_refused_connection_is_an_error_not_a_hang(server):
