@@ -45,8 +45,10 @@ the intake/baseline throughput ratio and the **CPU per submission as a multiple 
 closed-loop intake burst, once a third of it is acknowledged, SIGKILLs PostgreSQL itself (the
 postmaster and every backend at once, as a crash of the database server), waits ``--outage``
 seconds, restarts the cluster (crash recovery from the WAL), lets the burst run on against the
-restarted database, then counts the acknowledged reports missing from the table (must be 0), the
-rows stored without a 201 (requests cut off mid-commit) and the answers given during the outage.
+restarted database, sends 200 more submissions once it is back (the burst's answers during the outage
+come fast, so the burst may end before the restart: these show the same server reconnecting), then
+counts the acknowledged reports missing from the table (must be 0), the rows stored without a 201
+(requests cut off mid-commit) and the answers given during the outage.
 """
 
 from __future__ import annotations
@@ -569,9 +571,10 @@ def start_postgres() -> float:
     return time.perf_counter() - started
 
 
-def kill_database_run(server, jobs, clients: int, outage: float, remember, acknowledged) -> dict:
+def kill_database_run(server, jobs, clients: int, outage: float, remember, acknowledged, after_jobs=()) -> dict:
     """The intake burst with PostgreSQL SIGKILLed and restarted in the middle of it (once a third of
-    the burst is acknowledged)."""
+    the burst is acknowledged); then ``after_jobs`` against the restarted database, through the same
+    server (the burst may end before the restart: its answers during the outage come fast)."""
     from django.db import connections
 
     connections.close_all()
@@ -595,6 +598,9 @@ def kill_database_run(server, jobs, clients: int, outage: float, remember, ackno
     burst_done.set()
     thread.join()
     facts["result"] = result
+    before_after = len(acknowledged)
+    facts["after"] = load(server.port, list(after_jobs), clients, remember) if after_jobs else None
+    facts["acknowledged_after"] = len(acknowledged) - before_after
     return facts
 
 
@@ -665,7 +671,8 @@ def main() -> int:
             load(server.port, [("GET", "/open311/v2/discovery.json", None, {})] * 200, args.clients)
             load(server.port, warmup, args.clients, remember)
             warm = len(acknowledged)
-            facts = kill_database_run(server, jobs, args.clients, args.outage, remember, acknowledged)
+            facts = kill_database_run(server, jobs, args.clients, args.outage, remember, acknowledged,
+                                      intake_jobs(key, 200, random.Random(SEED + 4), args.spread))
         finally:
             server.kill()
         stored = set(Report.objects.filter(api_client=client).values_list("code", flat=True))
@@ -675,10 +682,15 @@ def main() -> int:
               f"{facts['acknowledged_before'] - warm} of {len(jobs)} burst requests were acknowledged; down "
               f"{facts['down_s']:.1f} s (outage {args.outage:g} s + restart with crash recovery "
               f"{facts['restart_s']:.1f} s)")
-        print(f"  201s received {len(acknowledged)} (warm-up {warm} + burst {len(acknowledged) - warm}), rows stored "
+        after = facts["acknowledged_after"]
+        print(f"  201s received {len(acknowledged)} (warm-up {warm} + burst {len(acknowledged) - warm - after} + after the "
+              f"restart {after}), rows stored "
               f"{len(stored)}, lost {len(lost)}, unacknowledged extra rows {len(stored - acknowledged)}; "
               f"other answers in the burst (during the outage) {facts['result']['errors']}")
-        return 1 if lost else 0
+        if facts["after"] is not None:
+            print(f"  after the restart, through the same server: {facts['acknowledged_after']} of "
+                  f"{facts['after']['count']} submissions acknowledged, other answers {facts['after']['errors']}")
+        return 1 if lost or (facts["after"] is not None and not after) else 0
 
     try:
         # Warm-up: every worker loads its locator index and deadline calendar.
