@@ -264,14 +264,19 @@ def percentile(values: list[float], q: float) -> float:
 class _Connection:
     """One keep-alive client connection of :func:`load` and the request in flight on it."""
 
-    __slots__ = ("port", "sock", "number", "due", "sent", "buffer")
+    __slots__ = ("port", "sock", "number", "due", "sent", "buffer", "used")
+    # A connection left idle longer than this is opened again before its next request: gunicorn closes
+    # keep-alive connections idle for 2 s, and a request sent as it does so would fail.
+    FRESH_FOR = 1.0
 
     def __init__(self, port: int):
         self.port, self.sock, self.number, self.due, self.sent, self.buffer = port, None, -1, 0.0, 0.0, bytearray()
+        self.used = 0.0
 
     def open(self) -> None:
         self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.used = time.perf_counter()
 
     def close(self) -> None:
         if self.sock is not None:
@@ -302,6 +307,8 @@ def parse_response(buffer: bytearray, closed: bool = False) -> tuple[int, bytes,
         headers[name.strip().lower()] = value.strip()
     keep_alive = headers.get("connection", "").lower() != "close"
     start = end + 4
+    if status in (204, 304):  # never a body (this generator sends no HEAD and expects no 1xx)
+        return status, b"", keep_alive
     if "content-length" in headers:
         length = int(headers["content-length"])
         if len(buffer) < start + length:
@@ -374,6 +381,8 @@ def load(port: int, jobs: list[tuple[str, str, bytes | None, dict]], clients: in
     def send(conn: _Connection, number: int, due: float) -> None:
         conn.number, conn.due, conn.buffer = number, due, bytearray()
         try:
+            if conn.sock is not None and time.perf_counter() - conn.used > conn.FRESH_FOR:
+                conn.close()
             if conn.sock is None:
                 conn.open()
             conn.sent = time.perf_counter()
@@ -400,6 +409,7 @@ def load(port: int, jobs: list[tuple[str, str, bytes | None, dict]], clients: in
         status, content, keep_alive = parsed
         selector.unregister(conn.sock)
         del busy[conn]
+        conn.used = time.perf_counter()
         finish(conn, status, content)
         if not keep_alive:
             conn.close()

@@ -109,6 +109,33 @@ def test_an_overloaded_server_is_waited_for_not_polled(server):
     assert cpu < 0.3 * took
 
 
+class _ImpatientHandler(_Handler):
+    timeout = 0.1  # closes a keep-alive connection idle longer than this, as gunicorn does after 2 s
+
+
+@pytest.fixture
+def impatient_server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _ImpatientHandler)
+    httpd.daemon_threads = True
+    httpd.seen = []
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize(("fresh_for", "failures"), [(0.05, False), (100.0, True)])
+def test_connections_idle_past_the_servers_keep_alive_are_opened_again(impatient_server, monkeypatch,
+                                                                        fresh_for, failures):
+    """At 4 requests/s on 2 connections each waits 0.5 s between requests, longer than the server keeps
+    it: reopened first (``FRESH_FOR`` below the server's limit), every request is answered; sent on the
+    closed connection (``FRESH_FOR`` above it), requests fail."""
+    monkeypatch.setattr(bench._Connection, "FRESH_FOR", fresh_for)
+    result = bench.load(impatient_server.server_address[1], [_post(n) for n in range(6)], clients=2, rate=4.0)
+    assert result["count"] == 6
+    assert bool(result["errors"]) is failures
+
+
 def test_a_refused_connection_is_an_error_not_a_hang(server):
     port = server.server_address[1]
     server.shutdown()
@@ -124,6 +151,7 @@ def test_a_refused_connection_is_an_error_not_a_hang(server):
     (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", None),
     (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", (200, b"abc", True)),
     (b"HTTP/1.1 500 Internal", None),
+    (b"HTTP/1.1 204 No Content\r\n\r\n", (204, b"", True)),
 ])
 def test_a_response_is_whole_only_once_all_of_it_arrived(raw, expected):
     assert bench.parse_response(bytearray(raw)) == expected
