@@ -264,14 +264,13 @@ def percentile(values: list[float], q: float) -> float:
 class _Connection:
     """One keep-alive client connection of :func:`load` and the request in flight on it."""
 
-    __slots__ = ("port", "sock", "number", "due", "sent", "buffer", "used")
+    __slots__ = ("port", "sock", "due", "sent", "buffer", "used")
     # A connection left idle longer than this is opened again before its next request: gunicorn closes
     # keep-alive connections idle for 2 s, and a request sent as it does so would fail.
     FRESH_FOR = 1.0
 
     def __init__(self, port: int):
-        self.port, self.sock, self.number, self.due, self.sent, self.buffer = port, None, -1, 0.0, 0.0, bytearray()
-        self.used = 0.0
+        self.port, self.sock, self.due, self.sent, self.used, self.buffer = port, None, 0.0, 0.0, 0.0, bytearray()
 
     def open(self) -> None:
         self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
@@ -379,7 +378,7 @@ def load(port: int, jobs: list[tuple[str, str, bytes | None, dict]], clients: in
         idle.append(conn)
 
     def send(conn: _Connection, number: int, due: float) -> None:
-        conn.number, conn.due, conn.buffer = number, due, bytearray()
+        conn.due, conn.buffer = due, bytearray()
         try:
             if conn.sock is not None and time.perf_counter() - conn.used > conn.FRESH_FOR:
                 conn.close()

@@ -51,7 +51,7 @@ elif mode == "get":
 
 
 def _env(var_dir: Path) -> dict:
-    env = base_env(settings_module=True)
+    env = base_env()
     env.update(TINHSO_VAR_DIR=str(var_dir), DJANGO_SETTINGS_MODULE="tinhso.settings",
                PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]))
     return env

@@ -34,7 +34,7 @@ def documented_production_env() -> dict[str, str]:
 
 
 def run_python(code: str, env_extra: dict[str, str], tmp_path: Path, **kwargs) -> subprocess.CompletedProcess:
-    env = base_env(settings_module=True)
+    env = base_env()
     env.update(DJANGO_SETTINGS_MODULE="tinhso.settings", TINHSO_VAR_DIR=str(tmp_path / "var"),
                PYTHONPATH=os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")]))
     env.update(env_extra)
