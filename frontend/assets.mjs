@@ -18,6 +18,7 @@ const FILES = {
   "protomaps-leaflet": ["dist/protomaps-leaflet.js", "LICENSE"],
   "axe-core": ["axe.min.js", "LICENSE"],
   "exifr": ["dist/lite.umd.js", "LICENSE"],
+  "flatpickr": ["dist/flatpickr.min.js", "dist/flatpickr.min.css", "dist/l10n/vn.js", "LICENSE.md"],
 };
 
 rmSync(out, { recursive: true, force: true });

@@ -26,6 +26,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "var" / "screenshots"
 START_TIMEOUT_S = 60
 
 
@@ -40,6 +41,20 @@ def _run(args: list[str], env: dict, log: Path) -> None:
         done = subprocess.run(args, check=False, env=env, cwd=REPO, stdout=fh, stderr=subprocess.STDOUT, timeout=300)
     if done.returncode:
         raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}); see {log}:\n{log.read_text()[-3000:]}")
+
+
+def fill_date(page, name: str, day) -> None:
+    """Type ``day`` into the date field named ``name`` as a reader does (web/datefield.js shows it as
+    dd/mm/yyyy on a Vietnamese page, "dd Mon yyyy" on an English one), then leave the field."""
+    page.wait_for_selector("html[data-date-fields=ready]", state="attached")
+    english = (page.locator("html").get_attribute("lang") or "vi").startswith("en")
+    field = page.locator(f"[data-date-field={name}]")
+    field.fill(day.strftime("%d %b %Y") if english else day.strftime("%d/%m/%Y"))
+    field.press("Escape")  # closes the calendar
+    page.locator("h1").first.click()  # leaves the field: the typed date is read
+    hidden = page.locator(f"input[type=hidden][name={name}]")
+    if hidden.input_value() != day.isoformat():
+        raise AssertionError(f"{name}: typed {day}, the form holds {hidden.input_value()!r}")
 
 
 def goto_settled(page, path: str, quiet_ms: int = 150, timeout_ms: int = 20_000):

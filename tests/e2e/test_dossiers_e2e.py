@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.e2e.conftest import REPO
+from tests.e2e.conftest import REPO, fill_date
 from tests.installation import base_env
 
 pytestmark = pytest.mark.e2e
@@ -129,8 +129,8 @@ def test_a_day_filter_from_the_form_is_shown_kept_and_fits_a_phone(browser, doss
     page.wait_for_url("**/dich-vu-cong/ho-so**")
     newest = page.locator("table.dvc-list tbody tr").first.locator("td").nth(6).inner_text()  # dd/mm/yyyy hh:mm
     day = dt.datetime.strptime(newest.split()[0], "%d/%m/%Y").date()
-    page.fill("input[name=since]", day.isoformat())
-    page.fill("input[name=until]", day.isoformat())
+    fill_date(page, "since", day)  # typed dd/mm/yyyy (web/datefield.js); the form sends ISO
+    fill_date(page, "until", day)
     page.click("form.dvc-filters button[type=submit]")
     page.wait_for_url(f"**until={day.isoformat()}**")
     expect(page.locator('#dvc-active [data-filter="days"]')).to_contain_text(day.strftime("%d/%m/%Y"))

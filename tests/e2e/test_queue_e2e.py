@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import fill_date
+
 pytestmark = pytest.mark.e2e
 SHOTS = Path("/tmp/tinhso-queue-shots")
 
@@ -195,8 +197,8 @@ def test_operator_filters_the_queue_by_category_commune_and_days(browser, server
         page.select_option("#queue-state", "all")
         page.select_option("#queue-category", facts["manual_category"])
         page.fill("#queue-commune-search", "phan thiet")  # "Phường Phan Thiết", typed without diacritics
-        page.fill("#queue-since", today)
-        page.fill("#queue-until", today)
+        fill_date(page, "since", dt.date.fromisoformat(today))  # typed dd/mm/yyyy (web/datefield.js)
+        fill_date(page, "until", dt.date.fromisoformat(today))
         page.click(".queue-filters button[type=submit]")
         page.wait_for_url(re.compile(r"category="))
         query = parse_qs(urlsplit(page.url).query)
