@@ -48,13 +48,21 @@
     return out;
   }
 
+  // A date typed day first (04/12/2026, 4-12-2026, 4.12.2026) is read on either page; anything else in
+  // the field's own format ("04 Dec 2026", or the form's ISO value).
+  function parse(text, format) {
+    var m = /^\s*(\d{1,2})[\/.\-](\d{1,2})[\/.\-](\d{4})\s*$/.exec(text);
+    if (m) return new Date(+m[3], +m[2] - 1, +m[1]);
+    return window.flatpickr.parseDate(text, format);
+  }
+
   function enhance() {
     var language = locale();
     fields.forEach(function (input) {
       if (input._flatpickr) return;
       var picker = window.flatpickr(input, {
         altInput: true, altFormat: vi ? "d/m/Y" : "d M Y", dateFormat: "Y-m-d", ariaDateFormat: "j F Y",
-        allowInput: true, locale: language, altInputClass: (input.className + " date-field").trim(),
+        allowInput: true, parseDate: parse, locale: language, altInputClass: (input.className + " date-field").trim(),
         minDate: input.min || null, maxDate: input.max || null,
       });
       // The field the reader sees: on a phone the native one flatpickr adds (its text field is then
