@@ -43,13 +43,14 @@ def _run(args: list[str], env: dict, log: Path) -> None:
         raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}); see {log}:\n{log.read_text()[-3000:]}")
 
 
-def fill_date(page, name: str, day) -> None:
+def fill_date(page, name: str, day, text: str | None = None) -> None:
     """Type ``day`` into the date field named ``name`` as a reader does (web/datefield.js shows it as
-    dd/mm/yyyy on a Vietnamese page, "dd Mon yyyy" on an English one), then leave the field."""
+    dd/mm/yyyy on a Vietnamese page, "dd Mon yyyy" on an English one; ``text``: typed otherwise),
+    leave the field, and check that the form now holds ``day``."""
     page.wait_for_selector("html[data-date-fields=ready]", state="attached")
     english = (page.locator("html").get_attribute("lang") or "vi").startswith("en")
     field = page.locator(f"[data-date-field={name}]")
-    field.fill(day.strftime("%d %b %Y") if english else day.strftime("%d/%m/%Y"))
+    field.fill(text or (day.strftime("%d %b %Y") if english else day.strftime("%d/%m/%Y")))
     field.press("Escape")  # closes the calendar
     page.locator("h1").first.click()  # leaves the field: the typed date is read
     hidden = page.locator(f"input[type=hidden][name={name}]")

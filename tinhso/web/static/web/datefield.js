@@ -9,8 +9,8 @@
 // read the same values, and without JavaScript the native field stays. On a phone flatpickr keeps
 // the phone's own date picker, which follows the phone's language.
 //
-// The labels flatpickr shows or reads out (month, year, "scroll to increment") come translated from
-// the page, as data attributes of this script's tag (web/base.html).
+// The labels flatpickr reads out (month, year) come translated from the page, as data attributes of
+// this script's tag (web/base.html).
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -32,12 +32,8 @@
   function locale() {
     var l10ns = window.flatpickr.l10ns;
     var base = vi && l10ns.vn ? l10ns.vn : l10ns.default;
-    var out = Object.assign({}, base, {
-      firstDayOfWeek: 1,
-      yearAriaLabel: data.year, monthAriaLabel: data.month, hourAriaLabel: data.hour,
-      minuteAriaLabel: data.minute, scrollTitle: data.scroll, toggleTitle: data.toggle,
-      weekAbbreviation: data.week, rangeSeparator: " " + data.to + " ", time_24hr: true,
-    });
+    // A date-only field shows no clock, week numbers or range: of flatpickr's labels only these two.
+    var out = Object.assign({}, base, { firstDayOfWeek: 1, yearAriaLabel: data.year, monthAriaLabel: data.month });
     if (vi) {
       // "Tháng 1" … "Tháng 12", as Vietnamese pages and forms name months (the locale file spells
       // them out: "Tháng mười hai").
@@ -59,7 +55,6 @@
   function enhance() {
     var language = locale();
     fields.forEach(function (input) {
-      if (input._flatpickr) return;
       var picker = window.flatpickr(input, {
         altInput: true, altFormat: vi ? "d/m/Y" : "d M Y", dateFormat: "Y-m-d", ariaDateFormat: "j F Y",
         allowInput: true, parseDate: parse, locale: language, altInputClass: (input.className + " date-field").trim(),
@@ -68,7 +63,6 @@
       // The field the reader sees: on a phone the native one flatpickr adds (its text field is then
       // hidden), else flatpickr's text field.
       var shown = picker.mobileInput || picker.altInput;
-      if (!shown || shown === input) return;
       if (picker.mobileInput) shown.removeAttribute("tabindex");  // flatpickr sets 1: keep the page's order
       else shown.placeholder = vi ? "dd/mm/yyyy" : "dd Mon yyyy";
       shown.setAttribute("autocomplete", "off");
