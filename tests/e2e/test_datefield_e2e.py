@@ -89,6 +89,46 @@ def test_an_english_page_names_the_month(english_us_browser):
     expect(_shown(page, "until")).to_have_value("31 Dec 2026")
 
 
+@pytest.mark.parametrize("lang, typed", [
+    ("vi", "31/02/2026"),  # no 31 February: flatpickr alone made it 3 March
+    ("vi", "2026"),        # flatpickr alone read it as 20 January
+    ("vi", "1/12/26"),     # a two-digit year: which century is not guessed
+    ("en", "32/13/2026"),  # flatpickr alone made it 1 February 2027
+    ("en", "next week"),   # flatpickr alone emptied the field
+])
+def test_a_text_that_is_no_date_stays_and_is_refused(browser, server, lang, typed):
+    """What the reader typed stays in the field, marked invalid with how to write a date, and the form
+    is not sent; once corrected, it is."""
+    ctx = browser.new_context(base_url=server["base"], viewport={"width": 1280, "height": 900},
+                              locale="vi-VN" if lang == "vi" else "en-US")
+    try:
+        page = ctx.new_page()
+        goto_settled(page, "/phan-anh/thong-ke?since=2026-11-01")
+        page.wait_for_selector(f"html[lang={lang}][data-date-fields=ready]", state="attached")
+        since = _shown(page, "since")
+        since.fill(typed)
+        page.locator("h1").first.click()  # leaves the field
+        assert since.input_value() == typed
+        assert since.get_attribute("aria-invalid") == "true"
+        message = since.evaluate("el => el.validationMessage")
+        assert "04/12/2026" in message and message.startswith("Ngày không hợp lệ" if lang == "vi" else "Not a valid date")
+        note = page.locator(f"#{since.get_attribute('aria-describedby')}")  # said beside the field too
+        assert note.inner_text() == message and note.is_visible()
+        assert page.locator("input[name=since]").input_value() == ""
+        page.click("form.filters button[type=submit]")  # the browser refuses to send it
+        page.wait_for_timeout(300)
+        assert "since=2026-11-01" in page.url and "until" not in page.url
+        if lang == "vi":
+            page.screenshot(path=str(SHOTS / "datefield-invalid.png"))
+        fill_date(page, "since", dt.date(2026, 11, 2))
+        assert since.get_attribute("aria-invalid") is None and since.evaluate("el => el.validationMessage") == ""
+        assert not note.is_visible()
+        page.click("form.filters button[type=submit]")
+        page.wait_for_url(re.compile(r"since=2026-11-02"))
+    finally:
+        ctx.close()
+
+
 def test_a_phone_keeps_its_own_date_picker(browser, server):
     """On a phone the native date field stays (its picker follows the phone's language), labelled,
     in the page's tab order, and what it holds is what the form sends."""

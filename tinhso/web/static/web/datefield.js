@@ -9,8 +9,8 @@
 // read the same values, and without JavaScript the native field stays. On a phone flatpickr keeps
 // the phone's own date picker, which follows the phone's language.
 //
-// The labels flatpickr reads out (month, year) come translated from the page, as data attributes of
-// this script's tag (web/base.html).
+// The labels flatpickr reads out (month, year) and the message for a text that is no date come
+// translated from the page, as data attributes of this script's tag (web/base.html).
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -44,12 +44,70 @@
     return out;
   }
 
-  // A date typed day first (04/12/2026, 4-12-2026, 4.12.2026) is read on either page; anything else in
-  // the field's own format ("04 Dec 2026", or the form's ISO value).
-  function parse(text, format) {
-    var m = /^\s*(\d{1,2})[\/.\-](\d{1,2})[\/.\-](\d{4})\s*$/.exec(text);
-    if (m) return new Date(+m[3], +m[2] - 1, +m[1]);
-    return window.flatpickr.parseDate(text, format);
+  // A date typed day first (04/12/2026, 4-12-2026, 4.12.2026) is read on either page, as is the form's
+  // ISO value, and a day, a month's English name and a year (04 Dec 2026, the English field's own
+  // format). Nothing else: flatpickr by itself reads what it can and fills in the rest ("2026" became
+  // 20 January, 31/02 the 3rd of March), a date the reader did not mean. A text that is no date is
+  // answered by invalid() below.
+  function day(year, month, date) {
+    var value = new Date(year, month - 1, date);
+    var exists = value.getFullYear() === year && value.getMonth() === month - 1 && value.getDate() === date;
+    return exists ? value : undefined;
+  }
+
+  function monthNamed(name) {
+    var months = window.flatpickr.l10ns.default.months, lower = name.toLowerCase();
+    for (var i = 0; i < 12; i++) {
+      if (months.shorthand[i].toLowerCase() === lower || months.longhand[i].toLowerCase() === lower) return i + 1;
+    }
+    return 0;
+  }
+
+  function parse(text) {
+    var typed = text.trim().replace(/\s+/g, " ");
+    var m = /^(\d{1,2})[\/.\-](\d{1,2})[\/.\-](\d{4})$/.exec(typed);
+    if (m) return day(+m[3], +m[2], +m[1]);
+    m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(typed);
+    if (m) return day(+m[1], +m[2], +m[3]);
+    m = /^(\d{1,2}) ([A-Za-z]+)\.? (\d{4})$/.exec(typed);
+    return m && monthNamed(m[2]) ? day(+m[3], monthNamed(m[2]), +m[1]) : undefined;
+  }
+
+  // A text the field cannot read stays in the field, marked invalid, with how to write a date beside
+  // it: the browser then refuses to send the form (the field's validity), instead of sending it with
+  // the date missing or changed. (flatpickr would empty the field.)
+  function invalid(picker, shown) {
+    var typed = "";
+    var note = document.createElement("span");
+    note.className = "error";
+    note.id = "date-error-" + shown.getAttribute("data-date-field");
+    note.setAttribute("role", "alert");
+    var described = shown.getAttribute("aria-describedby");  // the page's own description, kept
+
+    function mark(wrong) {
+      shown.setCustomValidity(wrong ? data.invalid : "");
+      if (wrong) {
+        shown.setAttribute("aria-invalid", "true");
+        shown.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
+        note.textContent = data.invalid;
+        shown.insertAdjacentElement("afterend", note);
+      } else if (note.parentNode) {
+        shown.removeAttribute("aria-invalid");
+        if (described) shown.setAttribute("aria-describedby", described);
+        else shown.removeAttribute("aria-describedby");
+        note.remove();
+      }
+    }
+    shown.addEventListener("input", function () { typed = shown.value; });
+    // After flatpickr's own handlers (registered first), which read the text or empty the field.
+    shown.addEventListener("blur", function () {
+      var wrong = typed.trim() !== "" && !picker.selectedDates.length;
+      if (wrong) shown.value = typed;
+      mark(wrong);
+    });
+    picker.config.onChange.push(function (dates) {  // a day picked in the calendar
+      if (dates.length) mark(false);
+    });
   }
 
   function enhance() {
@@ -57,7 +115,7 @@
     fields.forEach(function (input) {
       var picker = window.flatpickr(input, {
         altInput: true, altFormat: vi ? "d/m/Y" : "d M Y", dateFormat: "Y-m-d", ariaDateFormat: "j F Y",
-        allowInput: true, parseDate: parse, locale: language, altInputClass: (input.className + " date-field").trim(),
+        allowInput: true, parseDate: parse, errorHandler: function () {}, locale: language, altInputClass: (input.className + " date-field").trim(),
         minDate: input.min || null, maxDate: input.max || null,
       });
       // The field the reader sees: on a phone the native one flatpickr adds (its text field is then
@@ -76,6 +134,7 @@
         if (input.hasAttribute(name)) shown.setAttribute(name, input.getAttribute(name));
       });
       shown.setAttribute("data-date-field", input.name);
+      if (!picker.mobileInput) invalid(picker, shown);
     });
     document.documentElement.setAttribute("data-date-fields", "ready");
   }
