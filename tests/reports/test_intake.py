@@ -43,6 +43,17 @@ def test_bad_or_outside_coordinates(world, lat, lon, code):
     assert Report.objects.count() == 0
 
 
+@pytest.mark.parametrize("lat,lon,vi,en", [
+    ("abc", 108.1, "Vĩ độ (lat) không hợp lệ: “abc” không phải một số.", "Latitude (lat) is not a number: 'abc'."),
+    ("", 108.1, "Vĩ độ (lat) không hợp lệ: còn trống.", "Latitude (lat) is missing."),
+    (10.9, 200, "Kinh độ (lon) = 200.0 nằm ngoài khoảng [-180, 180].", "Longitude (lon) = 200.0 is outside [-180, 180]."),
+])
+def test_a_bad_coordinate_is_named_as_a_reader_knows_it(world, lat, lon, vi, en):
+    with pytest.raises(UserError) as err:
+        submit(world, lat=lat, lon=lon)
+    assert (err.value.message_vi, err.value.message_en) == (vi, en)
+
+
 def test_unknown_category_and_description_rules(world):
     with pytest.raises(UserError) as err:
         submit(world, category="nope")

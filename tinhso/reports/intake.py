@@ -134,17 +134,23 @@ def get_category(code) -> Category:
     return category
 
 
+_COORDINATE_NAMES = {"lat": ("Vĩ độ", "Latitude"), "lon": ("Kinh độ", "Longitude")}
+
+
 def parse_coordinate(value, name: str, low: float, high: float) -> float:
+    vi, en = _COORDINATE_NAMES.get(name, (f"Tọa độ {name}", f"Coordinate {name}"))
     try:
         number = float(str(value).strip().replace(",", ".")) if value is not None and str(value).strip() else None
     except ValueError:
         number = None
     if number is None or not math.isfinite(number):
-        raise UserError("bad_coordinates", f"Tọa độ {name} không hợp lệ: “{value}”.",
-                        f"Coordinate {name} is not a number: {value!r}.", field=name)
+        shown = f"“{value}” không phải một số" if value is not None and str(value).strip() else "còn trống"
+        raise UserError("bad_coordinates", f"{vi} ({name}) không hợp lệ: {shown}.",
+                        f"{en} ({name}) is not a number: {value!r}." if value is not None and str(value).strip()
+                        else f"{en} ({name}) is missing.", field=name)
     if not low <= number <= high:
-        raise UserError("bad_coordinates", f"Tọa độ {name}={number} nằm ngoài khoảng [{low}, {high}].",
-                        f"Coordinate {name}={number} is outside [{low}, {high}].", field=name)
+        raise UserError("bad_coordinates", f"{vi} ({name}) = {number} nằm ngoài khoảng [{low}, {high}].",
+                        f"{en} ({name}) = {number} is outside [{low}, {high}].", field=name)
     return number
 
 
