@@ -57,6 +57,28 @@ def test_legacy_unit_page_lists_its_successors(client):
     assert page.count('href="/don-vi-hanh-chinh/hien-hanh/') > 1
 
 
+def test_an_abolished_district_lists_its_wards_and_what_they_became(client, boundaries):
+    """Thành phố Phan Thiết (district 593) has no successor of its own: the district level went on
+    1 July 2025. Its page lists its wards, and the current wards they went into, on the map too."""
+    page = client.get("/don-vi-hanh-chinh/truoc-1-7-2025/593").content.decode()
+    assert "Cấp huyện không còn từ 1/7/2025" in page
+    assert 'href="/don-vi-hanh-chinh/truoc-1-7-2025/22930"' in page  # Phường Phú Trinh, one of its wards
+    assert 'href="/don-vi-hanh-chinh/hien-hanh/22945"' in page  # Phường Phan Thiết, which it went into
+    members = re.search(r"Gồm (\d+) đơn vị trực thuộc", page)
+    assert members and int(members.group(1)) >= 10
+    data = json.loads(re.search(r'<script id="unit-map-data" type="application/json">(.*?)</script>', page,
+                                re.S).group(1))
+    drawn = {f["properties"]["code"]: f for f in data["features"] if f["properties"]["role"] == "successor"}
+    assert drawn["22945"]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    english = client.get("/don-vi-hanh-chinh/truoc-1-7-2025/593", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "The district level was abolished on 1 July 2025" in english and "units under it" in english
+
+
+def test_a_commune_has_no_members_section(client):
+    page = client.get("/don-vi-hanh-chinh/hien-hanh/22945").content.decode()
+    assert "đơn vị trực thuộc" not in page and "Cấp huyện không còn" not in page
+
+
 def test_unknown_unit_is_a_404_with_the_code_in_the_chosen_language(client):
     response = client.get("/don-vi-hanh-chinh/hien-hanh/99999")
     assert response.status_code == 404

@@ -124,13 +124,18 @@ def unit(request: HttpRequest, structure: str, code: str) -> HttpResponse:
     while node is not None:
         chain.append(node)
         node = node.parent
+    children = registry.members(found)
+    # A unit with no successor of its own whose members have one: a district abolished on 1 July 2025.
+    via_members = registry.successors_of_members(found) if not successors and children else []
     edges_in = [(e.old, e) for e in predecessors]
     edges_out = [(e.new, e) for e in successors]
-    roles = [(found, "self")] + [(u, "predecessor") for u, _ in edges_in] + [(u, "successor") for u, _ in edges_out]
+    roles = [(found, "self")] + [(u, "predecessor") for u, _ in edges_in] + [(u, "successor") for u, _ in edges_out] \
+        + [(u, "successor") for u in via_members]
     context = {
         "unit": _row(found), "obj": found, "chain": [_row(u) for u in chain],
         "predecessors": [_row(u) | {"whole": e.whole, "is_default": e.is_default} for u, e in edges_in],
         "successors": [_row(u) | {"whole": e.whole, "is_default": e.is_default} for u, e in edges_out],
+        "children": [_row(u) for u in children], "via_members": [_row(u) for u in via_members],
         "map": _features(roles), "map_page": True,
     }
     return render(request, "geo/unit.html", context)

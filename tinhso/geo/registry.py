@@ -525,6 +525,18 @@ def predecessors(unit: Unit) -> list[Succession]:
                 .order_by("old__level", "old__code"))
 
 
+def members(unit: Unit) -> list[Unit]:
+    """The units directly under ``unit`` (a province's districts or communes, a district's communes)."""
+    return list(unit.children.order_by("code"))
+
+
+def successors_of_members(unit: Unit) -> list[Unit]:
+    """The current units that the units under ``unit`` went into (a district abolished on 1 July 2025
+    has no successor of its own: its communes have)."""
+    return list(Unit.objects.filter(successions_as_new__old__parent=unit).select_related("parent")
+                .distinct().order_by("code"))
+
+
 def province_of(unit: Unit) -> Unit | None:
     """The province containing ``unit`` (itself for a province), walking the loaded parent chain."""
     node = unit
