@@ -143,11 +143,88 @@ def test_whatif_on_the_page_shows_the_allocation(client, rows, uploaded):
     assert f'<option value="{last}" selected>' in html
 
 
+def _panel(html: str, panel: str) -> str:
+    return html.split(f'id="{panel}"', 1)[1].split("</section>", 1)[0]
+
+
 def test_whatif_error_stays_on_the_result_page(client, uploaded):
     response = client.post(uploaded + "/what-if", {"unit": "Nobody", "target_rank": "1"})
     assert response.status_code in (400, 404)
     html = response.content.decode()
-    assert 'id="ix-error"' in html and 'id="ix-ranking"' in html
+    assert 'id="ix-ranking"' in html and 'id="ix-error"' not in html
+    assert 'id="ix-whatif-error"' in _panel(html, "ix-whatif-panel")
+
+
+def test_whatif_error_is_shown_in_its_panel_next_to_the_field(client, uploaded):
+    """The form's action goes to #ix-whatif-panel: the error is drawn there, under the target field, which
+    is marked invalid and keeps what was typed; nothing at the top of the page."""
+    response = client.post(uploaded + "/what-if", {"unit": "Synthetic 03", "target_score": "5", "period": "2023"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="ix-error"' not in html
+    panel = _panel(html, "ix-whatif-panel")
+    field = re.search(r'<input id="id_wi_score"[^>]*>', panel).group(0)
+    assert 'value="5"' in field and 'aria-invalid="true"' in field and 'aria-describedby="ix-whatif-error"' in field
+    after = panel.split(field, 1)[1].split("</div>", 1)[0]
+    assert 'id="ix-whatif-error"' in after and "Giá trị mục tiêu 5 nằm ngoài khoảng [0, 1]" in after
+    assert "Chỉ số chuyển đổi số cấp tỉnh (DTI)" in after
+    assert 'aria-invalid' not in re.search(r'<input id="id_wi_rank"[^>]*>', panel).group(0)
+    assert '<option value="Synthetic 03" selected>' in panel
+
+
+def test_two_targets_mark_both_fields(client, uploaded):
+    response = client.post(uploaded + "/what-if", {"unit": "Synthetic 03", "target_rank": "2", "target_score": "0.5"})
+    assert response.status_code == 400
+    panel = _panel(response.content.decode(), "ix-whatif-panel")
+    for field_id, typed in (("id_wi_rank", "2"), ("id_wi_score", "0.5")):
+        field = re.search(rf'<input id="{field_id}"[^>]*>', panel).group(0)
+        assert 'aria-invalid="true"' in field and f'value="{typed}"' in field
+    assert panel.count('id="ix-whatif-error"') == 1
+
+
+def test_sensitivity_error_is_shown_in_its_panel(client, uploaded):
+    response = client.post(uploaded + "/do-nhay", {"runs": "50", "weights": "dirichlet"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="ix-error"' not in html and 'id="ix-whatif-error"' not in html
+    panel = _panel(html, "ix-sensitivity-panel")
+    field = re.search(r'<input id="id_se_runs"[^>]*>', panel).group(0)
+    assert 'value="50"' in field and 'aria-invalid="true"' in field
+    assert 'id="ix-sensitivity-error"' in panel.split(field, 1)[1].split("</div>", 1)[0]
+    assert '<option value="dirichlet" selected>' in panel
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_sensitivity_inputs_and_output_in_the_page_language(client, uploaded, lang):
+    client.cookies["django_language"] = lang
+    html = client.post(uploaded + "/do-nhay", {"runs": "300", "weights": "perturb"}).content.decode()
+    result = html.split('id="ix-sensitivity-result"', 1)[1].split("</section>", 1)[0]
+    method = methodology.load_method("dti-922")
+    for raw in ("weight:", "normalisation", "aggregation", " perturb.", "<code>"):  # the service's names
+        assert raw not in result, raw
+    if lang == "vi":
+        assert f"Trọng số: {method.nodes['awareness'].name_vi}" in result
+        assert "Cách chuẩn hóa" in result and "Cách tổng hợp" in result and "độ lệch hạng tuyệt đối" in result
+        assert "mean absolute" not in result and "trọng số: nhiễu ±25 %." in result
+    else:
+        assert f"Weight: {method.nodes['awareness'].name_en}" in result
+        assert "Normalisation" in result and "Aggregation" in result and "mean absolute rank shift" in result
+        assert "Trọng số" not in result and "weights: perturbed ±25 %." in result
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_pci_whatif_step_in_the_page_language(client, lang):
+    client.cookies["django_language"] = lang
+    f = io.BytesIO((views.EXAMPLES_DIR / "pci-2020-published-sample.csv").read_bytes())
+    f.name = "pci.csv"
+    location = client.post("/chi-so", {"method": "pci-2013", "file": f})["Location"]
+    html = client.post(location + "/what-if", {"unit": "Quảng Ninh"}).content.decode()
+    heading = re.search(r"<h4>([^<]*)</h4>\s*<div class=\"ix-scroll\"><table class=\"ix-table\" id=\"ix-per-step\"",
+                        html).group(1)
+    if lang == "vi":
+        assert heading.endswith("tăng 0,5 điểm chỉ số thành phần (thang 1–10)")
+    else:
+        assert heading.endswith("0.5 sub-index points (1–10 scale)") and "điểm" not in heading
 
 
 def test_sensitivity_on_the_page(client, uploaded):
@@ -268,3 +345,18 @@ def test_row_errors_are_summarised_once_above_their_table(client, rows):
     summary = re.search(r'<p class="error"><strong>([^<]+)</strong>', html).group(1)
     assert "1 lỗi" in summary and "no_such_index" not in summary  # the row is in the table, not twice
     assert len(re.findall(r"<tr><td>3</td>", html)) == 1
+
+
+def test_profile_labels_sit_next_to_the_index_name(client):
+    """DTI 2020 sample: Bắc Ninh is 2/2 on every pillar; the closest pillar to the best (econ) is the
+    strength, the farthest (society) the weakness, and the label is in the name's cell (on a phone the
+    last column is off-screen)."""
+    f = io.BytesIO((views.EXAMPLES_DIR / "dti-2020-published-sample.csv").read_bytes())
+    f.name = "dti.csv"
+    location = client.post("/chi-so", {"method": "dti-1726", "file": f})["Location"]
+    html = client.post(location + "/what-if", {"unit": "Bắc Ninh"}).content.decode()
+    profile = html.split('id="ix-profile"', 1)[1].split("</table>", 1)[0]
+    kinds = dict(re.findall(r'<tr data-node="([^"]+)" data-kind="([^"]+)">', profile))
+    assert kinds == {"gov": "neutral", "econ": "strength", "society": "weakness"}
+    econ = profile.split('data-node="econ"', 1)[1].split("</td>", 1)[0]
+    assert 'class="badge ok">điểm mạnh</span>' in econ

@@ -329,6 +329,80 @@ def test_strengths_never_overlap_weaknesses_with_few_main_indices():
     assert kinds == {"gov": "strength", "econ": "neutral", "society": "weakness"}
 
 
+def _dti_1726_kinds(values: dict[str, tuple[float, float, float]], unit: str) -> dict[str, str]:
+    method = methodology.load_method("dti-1726")
+    rows = [{"unit": u, "period": "2020", "indicator": c, "value": v}
+            for u, vals in values.items() for c, v in zip(("gov", "econ", "society"), vals)]
+    return {r["node"]: r["kind"] for r in whatif.analyse(_compute(method, rows), unit)["strengths_weaknesses"]}
+
+
+def test_equal_ranks_are_ordered_by_the_distance_to_the_best():
+    """The published DTI 2020 sample: Bắc Ninh is 2/2 on every pillar; the pillar closest to Đà Nẵng (econ,
+    0.0487 behind) is its strength, the farthest (society, 0.0912) its weakness, not an arbitrary pick."""
+    with (EXAMPLES / "dti-2020-published-sample.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    doc = whatif.analyse(_compute(methodology.load_method("dti-1726"), rows), "Bắc Ninh")
+    kinds = {r["node"]: r["kind"] for r in doc["strengths_weaknesses"]}
+    assert kinds == {"gov": "neutral", "econ": "strength", "society": "weakness"}
+
+
+def test_no_strength_or_weakness_when_nothing_tells_the_indices_apart():
+    values = {"A": (0.4, 0.4, 0.4), "B": (0.5, 0.5, 0.5)}  # A last on all by the same distance, B first on all
+    assert set(_dti_1726_kinds(values, "A").values()) == {"neutral"}
+    assert set(_dti_1726_kinds(values, "B").values()) == {"neutral"}
+
+
+def test_a_tie_across_the_cut_is_not_broken_arbitrarily():
+    # A is first on gov and econ (both at the best: same key), second on society: rather than one strength
+    # picked out of two equal ones, both are strengths; society is the weakness.
+    kinds = _dti_1726_kinds({"A": (0.5, 0.5, 0.3), "B": (0.4, 0.4, 0.6)}, "A")
+    assert kinds == {"gov": "strength", "econ": "strength", "society": "weakness"}
+    # C is last on gov and econ by the same distance and first on society: one strength, both weaknesses.
+    kinds = _dti_1726_kinds({"B": (0.5, 0.5, 0.3), "C": (0.4, 0.4, 0.6)}, "C")
+    assert kinds == {"gov": "weakness", "econ": "weakness", "society": "strength"}
+
+
+def test_a_tie_reaching_both_cuts_is_neither():
+    # Eight DTI main indices, three labels at each end: A is first on awareness, farthest behind on society
+    # activity, and second by the same distance on the six others. Those six reach from the strengths' cut
+    # to the weaknesses': they are neither (never both), awareness is the one strength, society the one
+    # weakness.
+    values = {c: (0.5, 0.6) for c in DTI_922_MAINS}
+    values["awareness"], values["society_activity"] = (0.9, 0.8), (0.3, 0.6)
+    rows = [{"unit": u, "period": "2022", "indicator": c, "value": v[k]}
+            for c, v in values.items() for k, u in enumerate(("A", "B"))]
+    sw = [r for r in whatif.analyse(_compute(DTI, rows), "A")["strengths_weaknesses"] if r["main"]]
+    kinds = {r["node"]: r["kind"] for r in sw}
+    assert kinds.pop("awareness") == "strength" and kinds.pop("society_activity") == "weakness"
+    assert set(kinds.values()) == {"neutral"}
+
+
+def test_four_indices_tied_first_are_all_strengths():
+    """The published PCI 2020 sample: Quảng Ninh is first of 8 on four sub-indices; all four are strengths
+    (not three of them picked by their order in the method, nor none)."""
+    with (EXAMPLES / "pci-2020-published-sample.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    sw = [r for r in whatif.analyse(_compute(PCI, rows), "Quảng Ninh")["strengths_weaknesses"] if r["main"]]
+    firsts = {r["node"] for r in sw if r["rank"] == 1}
+    assert len(firsts) == 4
+    assert {r["node"] for r in sw if r["kind"] == "strength"} == firsts
+    assert len([r for r in sw if r["kind"] == "weakness"]) == 3
+
+
+def test_distances_compare_on_each_index_own_scale():
+    # PCI sub-indices are scores on 1–10 (not shares): the scaled gap is gap / 9, ties still by rank first.
+    method = PCI
+    subs = [n.code for n in method.main_nodes()]
+    rows = [{"unit": u, "period": "2020", "indicator": c, "value": v}
+            for u, base in (("A", 5.0), ("B", 6.0)) for k, c in enumerate(subs)
+            for v in [base + (0.1 * k if u == "A" else 0.0)]]
+    sw = [r for r in whatif.analyse(_compute(method, rows), "A")["strengths_weaknesses"] if r["main"]]
+    kinds = {r["node"]: r["kind"] for r in sw}
+    # A is second on every sub-index; the closer to B, the stronger: the last sub-indices are strengths.
+    assert [kinds[c] for c in subs[-3:]] == ["strength"] * 3
+    assert [kinds[c] for c in subs[:3]] == ["weakness"] * 3
+
+
 # --- errors ----------------------------------------------------------------------------------------
 
 def test_bad_requests_raise_bilingual_errors(dti_comp):

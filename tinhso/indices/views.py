@@ -35,7 +35,22 @@ STATUS_LABELS = {"official": ("chính thức", "official"), "verified": ("đã k
                  "inferred": ("suy luận", "inferred"), "third_party": ("bên thứ ba", "third party"),
                  "user": ("người dùng", "user")}
 UNCERTAIN_STATUSES = ("inferred", "third_party", "user")
-STEP_UNITS = {"points": ("điểm", "points"), "score": ("điểm", "score points"), "share": ("đơn vị giá trị", "value")}
+STEP_UNITS = {"points": ("điểm", "points"), "score": ("điểm", "score points"), "share": ("đơn vị giá trị", "value"),
+              "sub-index points (1–10 scale)": ("điểm chỉ số thành phần (thang 1–10)", "sub-index points (1–10 scale)")}
+# The fields of each result-page form an error's ``field`` points at: the message is shown in that form's
+# panel, under the first of them, and each is marked aria-invalid. Another field: above the form.
+PANEL_FIELDS = {
+    "whatif": {"unit": ("unit",), "target_rank": ("target_rank",), "target_score": ("target_score",),
+               "target": ("target_rank", "target_score")},
+    "sensitivity": {"runs": ("runs",), "weights": ("weights",)},
+}
+WEIGHT_MODES = {"perturb": ("nhiễu ±{spread} %", "perturbed ±{spread} %"),
+                "dirichlet": ("phân phối Dirichlet", "Dirichlet distribution")}
+SOBOL_INPUTS = {"normalisation": ("Cách chuẩn hóa", "Normalisation"), "aggregation": ("Cách tổng hợp", "Aggregation")}
+SOBOL_OUTPUTS = {"mean absolute rank shift": ("độ lệch hạng tuyệt đối trung bình so với xếp hạng gốc",
+                                              "mean absolute rank shift from the published ranking"),
+                 "rank": ("thứ hạng của đơn vị", "the unit's rank")}
+DEFAULT_SPREAD = 0.25
 
 
 _english = english_now  # tinhso.core.i18n
@@ -260,8 +275,19 @@ def _ranked_table(comp, report: dict) -> dict:
             "score_name": _pick(method.score_node.name_vi, method.score_node.name_en)}
 
 
+def _panel_error(panel: str, err: UserError) -> dict:
+    """An error of the what-if or sensitivity form, for its own panel: the message, its code, the fields it
+    marks invalid and the one it is shown under ("" when it concerns none of the form's fields)."""
+    fields = PANEL_FIELDS[panel].get(err.field or "", ())
+    return {"panel": panel, "text": _pick(err.message_vi, err.message_en), "code": err.code,
+            "fields": dict.fromkeys(fields, True), "at": fields[0] if fields else ""}
+
+
 def _result_page(request, token: str, *, whatif: dict | None = None, sensitivity: dict | None = None,
-                 error: UserError | None = None, forms: dict | None = None, loaded: tuple | None = None):
+                 error: UserError | None = None, forms: dict | None = None, loaded: tuple | None = None,
+                 panel: str | None = None):
+    """The result page; an ``error`` of the form in ``panel`` ("whatif" or "sensitivity") is shown in that
+    panel, next to its field, where the form's action (``#…-panel``) takes the reader."""
     try:
         comp, meta = loaded or _load(request, token)
         period = request.GET.get("ky") or (forms or {}).get("period") or meta.get("period") or None
@@ -276,8 +302,11 @@ def _result_page(request, token: str, *, whatif: dict | None = None, sensitivity
         "synthetic": all(u["unit"].startswith(synthetic.LABEL + " ") for u in report["units"]),
         "method_title": _pick(method.title_vi, method.title_en), "notes": _pick(method.notes_vi, method.notes_en),
         "whatif": _whatif_view(comp, whatif) if whatif else None,
-        "sensitivity": _sensitivity_view(sensitivity) if sensitivity else None,
-        **_error_context(error), "forms": forms,
+        "sensitivity": _sensitivity_view(method, sensitivity) if sensitivity else None,
+        **_error_context(None if panel else error), "forms": forms,
+        "whatif_error": _panel_error(panel, error) if error and panel == "whatif" else None,
+        "sensitivity_error": _panel_error(panel, error) if error and panel == "sensitivity" else None,
+        "weight_modes": [{"value": k, "label": _weight_mode(k, DEFAULT_SPREAD)} for k in WEIGHT_MODES],
         "whatif_step": method.whatif_step, "whatif_step_unit": method.whatif_step_unit,
         "max_runs": api.MAX_API_RUNS,
     }
@@ -321,7 +350,7 @@ def result_whatif(request, token: str):
         loaded = _load(request, token)
         analysis = api.run_whatif(loaded[0], options)
     except UserError as err:
-        return _result_page(request, token, error=err, forms=forms, loaded=loaded)
+        return _result_page(request, token, error=err, forms=forms, loaded=loaded, panel="whatif")
     return _result_page(request, token, whatif=analysis, forms=forms, loaded=loaded)
 
 
@@ -338,7 +367,7 @@ def result_sensitivity(request, token: str):
         loaded = _load(request, token)
         analysis = api.run_sensitivity(loaded[0], options)
     except UserError as err:
-        return _result_page(request, token, error=err, forms=forms, loaded=loaded)
+        return _result_page(request, token, error=err, forms=forms, loaded=loaded, panel="sensitivity")
     return _result_page(request, token, sensitivity=analysis, forms=forms, loaded=loaded)
 
 
@@ -361,8 +390,24 @@ def _whatif_view(comp, doc: dict) -> dict:
             "step_unit": _pick(*STEP_UNITS.get(doc.get("step_unit", ""), (doc.get("step_unit", ""),) * 2))}
 
 
-def _sensitivity_view(doc: dict) -> dict:
-    """Per unit a bar from the 5 % to the 95 % rank (left = rank 1) with a tick at the median."""
+def _weight_mode(mode: str, spread) -> str:
+    vi, en = WEIGHT_MODES.get(mode, (mode, mode))
+    shown = f"{100 * float(spread or DEFAULT_SPREAD):g}"
+    return _pick(vi.format(spread=shown.replace(".", ",")), en.format(spread=shown))
+
+
+def _sobol_input(method, name: str) -> str:
+    """An uncertain input of the Sobol' table in words: "weight:<code>" is the weight of that main index."""
+    if name.startswith("weight:"):
+        node = method.nodes.get(name.split(":", 1)[1])
+        label = _pick(node.name_vi, node.name_en) if node else name.split(":", 1)[1]
+        return _pick(f"Trọng số: {label}", f"Weight: {label}")
+    return _pick(*SOBOL_INPUTS.get(name, (name, name)))
+
+
+def _sensitivity_view(method, doc: dict) -> dict:
+    """Per unit a bar from the 5 % to the 95 % rank (left = rank 1) with a tick at the median; the Sobol'
+    inputs and output and the weights mode in words of the page's language."""
     n = max(1, len(doc.get("units") or []))
     span = max(1, n - 1)
 
@@ -374,8 +419,13 @@ def _sensitivity_view(doc: dict) -> dict:
         left, right = at(u.get("p05_rank")), at(u.get("p95_rank"))
         units.append({**u, "label": u.get("name") or u["unit"], "bar_left": left,
                       "bar_width": f"{max(0.8, float(right) - float(left)):.1f}", "median_at": at(u.get("median_rank"))})
-    return {"doc": doc, "units": units, "sobol": (doc.get("sobol") or {}).get("inputs") or [],
-            "sobol_output": (doc.get("sobol") or {}).get("output", "")}
+    sobol = doc.get("sobol") or {}
+    output = sobol.get("output", "")
+    settings_ = doc.get("settings") or {}
+    return {"doc": doc, "units": units,
+            "sobol": [{**s, "label": _sobol_input(method, s["name"])} for s in sobol.get("inputs") or []],
+            "sobol_output": _pick(*SOBOL_OUTPUTS.get(output, (output, output))),
+            "weights_label": _weight_mode(settings_.get("weights", ""), settings_.get("spread"))}
 
 
 # --- /chi-so/phuong-phap/<code> --------------------------------------------------------------------

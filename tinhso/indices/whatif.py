@@ -26,6 +26,7 @@ from tinhso.indices.results import Computation, clean
 
 ADDITIVE = ("points", "weighted_sum", "weighted_mean")
 STRENGTHS_WEAKNESSES = 3          # COINr get_str_weak: the unit's 3 best and 3 worst main indices
+GAP_DIGITS = 9                    # scaled gaps equal to this many digits are a tie, not a difference
 GREEDY_INCREMENTS = 100           # per main index, for aggregations that are not additive
 MAX_NUDGES = 1000
 # Reported values are cleaned to 10 decimals (results.clean): a score that differs from a target by less
@@ -118,9 +119,10 @@ def _check_targets(method: Method, n_units: int, target_rank: int | None, target
         lo, hi = method.score_node.range
         if not math.isfinite(target_score) or not lo <= target_score <= hi:
             span = f"[{lo:g}, {hi:g}]"
+            name = method.score_node
             raise UserError("whatif_target_score",
-                            f"Điểm mục tiêu {target_score:g} nằm ngoài khoảng {span} của {method.score}",
-                            f"Target score {target_score:g} is outside {method.score}'s range {span}",
+                            f"Giá trị mục tiêu {target_score:g} nằm ngoài khoảng {span} của {name.name_vi}",
+                            f"Target value {target_score:g} is outside the range {span} of {name.name_en}",
                             field="target_score")
 
 
@@ -339,7 +341,10 @@ def _per_step(scorer: _Scorer, levers: list[_Lever], current_score: float, curre
 def _strengths_weaknesses(method: Method, result: engine.PeriodResult, row: int) -> list[dict]:
     """The unit's value and rank on every node that has one (monitored items excluded: their direction is
     not 'higher is better'); among the main indices its best-ranked are strengths and its worst-ranked
-    weaknesses (at most 3 each, never the same index as both)."""
+    weaknesses (3 each, never the same index as both). Equal ranks are ordered by the distance to the
+    best unit on the index's own scale (:func:`_scaled_gap`); indices still tied at a cut are all in
+    (:func:`_ends`), and none is labelled when nothing tells the indices apart (e.g. a unit last on
+    every index by the same distance, or first on all)."""
     tree = [c for c in method.score_tree() if c != method.score]
     views = [c for c, n in method.nodes.items() if n.role == "view" and c not in tree]
     mains = {n.code for n in method.main_nodes()}
@@ -361,18 +366,42 @@ def _strengths_weaknesses(method: Method, result: engine.PeriodResult, row: int)
         rows.append(entry)
     main_rows = [r for r in rows if r["main"]]
     n_each = min(STRENGTHS_WEAKNESSES, len(main_rows) // 2)
-
-    def spread(r: dict) -> float:  # gap relative to the spread of the index, to order equal ranks
-        col = result.values[:, result.column(r["node"])]
-        width = float(np.nanmax(col) - np.nanmin(col))
-        return r["gap_to_best"] / width if width > 0 else 0.0
-
-    ranked = sorted(main_rows, key=lambda r: (r["rank"], spread(r)))
-    for r in ranked[:n_each]:
-        r["kind"] = "strength"
-    for r in ranked[::-1][:n_each]:
-        r["kind"] = "weakness"
+    keys = {r["node"]: (r["rank"], round(_scaled_gap(method.nodes[r["node"]], r["gap_to_best"],
+                                                     result.values[:, result.column(r["node"])]), GAP_DIGITS))
+            for r in main_rows}
+    ranked = sorted(main_rows, key=lambda r: keys[r["node"]])
+    strengths, weaknesses = _ends(ranked, n_each, keys)
+    for kind, side in (("strength", strengths), ("weakness", weaknesses)):
+        for r in side:
+            r["kind"] = kind
     return rows
+
+
+def _scaled_gap(node: Node, gap: float, column: np.ndarray) -> float:
+    """The distance to the best unit on the index's own full scale (share: 0–1; points: of its max; score:
+    of its range), so that indices of different sizes compare; a range without a top falls back to the
+    spread among the units."""
+    if node.unit == "share":
+        width = 1.0
+    elif node.unit == "points" and node.max:
+        width = float(node.max)
+    else:
+        lo, hi = node.range
+        width = hi - lo if math.isfinite(hi - lo) else float(np.nanmax(column) - np.nanmin(column))
+    return gap / width if width > 0 else 0.0
+
+
+def _ends(ordered: list[dict], n: int, keys: dict) -> tuple[list[dict], list[dict]]:
+    """The first ``n`` and the last ``n`` of ``ordered`` (best first), each with the indices tied with its
+    own last one: a tie across the cut is not broken arbitrarily, all the tied indices are in. A group of
+    ties reaching from one cut to the other belongs to neither end, so that nothing is both a strength and
+    a weakness, and when every index has the same rank and the same distance to the best there is none."""
+    if n <= 0:
+        return [], []
+    low, high = keys[ordered[n - 1]["node"]], keys[ordered[-n]["node"]]
+    best = [r for r in ordered if keys[r["node"]] <= low and keys[r["node"]] < high]
+    worst = [r for r in ordered[::-1] if keys[r["node"]] >= high and keys[r["node"]] > low]
+    return best, worst
 
 
 # --- the analysis ----------------------------------------------------------------------------------
