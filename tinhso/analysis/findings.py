@@ -7,7 +7,10 @@ ward whose on-time rate collapsed, a cluster of reports in one street…). It ca
   name in ``unit_name_en`` ("" when it has none: English text then uses ``unit_name``);
 - every number its sentence uses (``figures``), so the text is a pure function of the data;
 - the rule that produced it (``rule``, with its parameters) and a ``confidence`` in [0, 1];
-- the evidence: links to the records behind it and an optional series for a chart.
+- the evidence: links to the records behind it and an optional series for a chart. Evidence leads
+  to exactly the records the sentence counts: one link per record (``/ioc/phan-anh/<code>``, at most
+  ``RECORD_CAP``; ``more_records`` says how many more were counted), or a page showing the same
+  figure. A page that shows related but differently counted figures is a ``context`` link, shown apart.
 
 Sentences come from Jinja2 templates keyed by ``kind`` (``finding_vi``/``finding_en`` and
 ``action_vi``/``action_en`` in the detector's entry of ``data/detectors.toml``). Templates may use
@@ -29,11 +32,13 @@ UnitKind = Literal["province", "commune", "handling_unit", "agency"]
 
 @dataclasses.dataclass(frozen=True)
 class Link:
-    """A link to the records behind a figure (a filtered list page of tinhso)."""
+    """A link to the records behind a figure: one record, or a page showing the same figure; with
+    ``context``, a page of related figures counted otherwise (shown apart, never as evidence)."""
 
     label_vi: str
     label_en: str
     url: str
+    context: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Finding:
     series: Series | None = None
     area: str = "reports"          # "reports" | "dossiers" | "plan" | "indices"
     unit_name_en: str = ""         # the unit's English name ("": English text falls back to unit_name)
+    more_records: int = 0          # records counted by the figure beyond those linked (the cap)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -32,6 +32,7 @@ LABELS = {
         "no_findings": "Không có phát hiện nào vượt ngưỡng của các quy tắc phân tích trong tháng.",
         "synthetic": "DỮ LIỆU MẪU (tổng hợp): báo cáo này được tính từ dữ liệu giả lập để minh họa, không phải số liệu thật.",
         "unit": "Đơn vị chịu trách nhiệm", "action": "Đề xuất", "evidence": "Bằng chứng", "rule": "Quy tắc",
+        "context": "Tham khảo (số liệu tính theo cách khác)", "more_records": "và {n} phản ánh khác",
         "confidence": "Độ tin cậy", "chart_reports": "Phản ánh tiếp nhận và tỷ lệ đúng hạn theo tháng",
         "count_label": "Phản ánh", "rate_label": "Đúng hạn (%)", "expected": "Kỳ vọng", "observed": "Thực tế",
         "method": "Cách tính: số liệu từ dữ liệu của hệ thống tại thời điểm lập báo cáo; câu chữ sinh từ mẫu cố định "
@@ -49,6 +50,7 @@ LABELS = {
         "no_findings": "No finding passed the analysis rules' thresholds this month.",
         "synthetic": "SYNTHETIC DATA: this report was computed from generated demonstration data, not real figures.",
         "unit": "Responsible unit", "action": "Recommended action", "evidence": "Evidence", "rule": "Rule",
+        "context": "See also (figures counted otherwise)", "more_records": "and {n} more reports",
         "confidence": "Confidence", "chart_reports": "Reports received and on-time rate per month",
         "count_label": "Reports", "rate_label": "On time (%)", "expected": "Expected", "observed": "Observed",
         "method": "Method: figures from the system's data when the report was made; sentences come from fixed "
@@ -90,6 +92,15 @@ def _img(data: bytes, mime: str = "image/svg+xml") -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+def _link_view(item: dict, lang: str, link: links.LinkFn) -> dict:
+    """An evidence link: its label (a record's starts with its code, kept on one line), and its URL."""
+    label = item[f"label_{lang}"]
+    code = links.record_code(item["url"]) or ""
+    if not label.startswith(code):
+        code = ""
+    return {"label": label, "code": code, "rest": label[len(code):], "url": link(item["url"])}
+
+
 def finding_view(finding: dict, lang: str, *, chart_format: str = "svg", link: links.LinkFn = links.for_files) -> dict:
     words = text.finding_text(finding, lang)
     series = finding.get("series")
@@ -103,7 +114,12 @@ def finding_view(finding: dict, lang: str, *, chart_format: str = "svg", link: l
         "kind": finding["kind"], "unit_name": text.unit_name(finding, lang), "unit_code": finding["unit_code"],
         "finding": words["finding"], "action": words["action"], "rule": words["rule"],
         "confidence": text.pct(finding["confidence"], lang, 0),
-        "links": [{"label": item[f"label_{lang}"], "url": link(item["url"])} for item in finding.get("links") or []],
+        # Evidence: the records counted (and pages showing the same figure); context: pages counting otherwise.
+        "links": [_link_view(item, lang, link) for item in finding.get("links") or [] if not item.get("context")],
+        "more": (LABELS[lang]["more_records"].format(n=text.num(finding["more_records"], lang))
+                 if finding.get("more_records") else ""),
+        "context": [{"label": item[f"label_{lang}"], "url": link(item["url"])} for item in finding.get("links") or []
+                    if item.get("context")],
         "chart": chart, "chart_title": series[f"title_{lang}"] if chart else "",
     }
 
@@ -247,6 +263,10 @@ def docx(data: dict, lang: str) -> bytes:
             out.add_picture(io.BytesIO(f["chart"]), width=Cm(16))
         for link in f["links"]:
             out.add_paragraph(f"{words['evidence']}: {link['label']}" + (f" — {link['url']}" if link["url"] else ""))
+        if f["more"]:
+            out.add_paragraph(f"{words['evidence']}: {f['more']}")
+        for link in f["context"]:
+            out.add_paragraph(f"{words['context']}: {link['label']}" + (f" — {link['url']}" if link["url"] else ""))
     out.add_paragraph(words["method"])
     buffer = io.BytesIO()
     out.save(buffer)

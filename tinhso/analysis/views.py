@@ -25,7 +25,7 @@ from tinhso.core.i18n import english_now
 
 FILE_RE = re.compile(r"^(vi|en)\.(html|pdf|docx)$")
 BODY_SECONDS = 3600
-BODY_VERSION = 4  # 2: English unit names; 3: relative links, records the reader may open; 4: on-time bases
+BODY_VERSION = 5  # 2: English unit names; 3: relative links, records the reader may open; 4: on-time bases; 5: context links apart, "and N more"
 
 
 def _lang() -> str:

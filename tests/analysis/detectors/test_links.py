@@ -17,6 +17,7 @@ from tinhso.analysis.findings import Context
 
 REPORT_KINDS = ["rising_category", "hotspots", "units_behind"]
 EVIDENCE = re.compile(r"<p><strong>(?:Bằng chứng|Evidence):</strong>(.*?)</p>", re.S)
+CONTEXT = re.compile(r'<p class="an-meta"><strong>(?:Tham khảo|See also)[^<]*</strong>(.*?)</p>', re.S)
 HREF = re.compile(r'href="([^"]*)"')
 
 
@@ -62,7 +63,11 @@ def test_links_on_the_pages_are_relative_and_open_for_their_readers(archived, se
         found = _check(_client(user), month)
         expected = "/ioc/phan-anh/" if user.username == "op" else "/don-vi/phan-anh/"
         assert any(u.startswith(expected) for u in found), found
-        assert any(u.startswith("/phan-anh/thong-ke?since=") for u in found), found
+        # The statistics page counts otherwise (reports received in the month): context, never evidence.
+        assert not any(u.startswith("/phan-anh/thong-ke") for u in found), found
+        page = _client(user).get(month).content.decode()
+        context = [html.unescape(h) for block in CONTEXT.findall(page) for h in HREF.findall(block)]
+        assert any(u.startswith("/phan-anh/thong-ke?since=") for u in context), context
     leader = role_user("leader-commune", "leader", archived)
     found = _check(_client(leader), f"{month}/don-vi/{archived.code}")
     assert any(u.startswith("/don-vi/phan-anh/") for u in found), found

@@ -109,8 +109,23 @@ def confidence(p: float) -> float:
     return round(max(0.0, min(1.0, 1.0 - p)), 4)
 
 
+RECORD_CAP = 25  # record links per finding; the rest are counted (Finding.more_records)
+
+
+def record_links(records, cap: int = RECORD_CAP) -> tuple[list, int]:
+    """Links to the records a figure counts, most telling first: ``records`` are (code, note in
+    Vietnamese, note in English) with notes "" for none. Returns (the first ``cap`` links, how many more)."""
+    from tinhso.analysis.findings import Link
+
+    records = list(records)
+    shown = [Link(f"{code} ({vi})" if vi else code, f"{code} ({en})" if en else code, f"/ioc/phan-anh/{code}")
+             for code, vi, en in records[:cap]]
+    return shown, max(0, len(records) - cap)
+
+
 def month_stats_url(month: dt.date) -> str:
-    """The public report statistics (per unit and per category) of the month's days."""
+    """The public report statistics (per unit and per category) of the reports RECEIVED on the month's
+    days, merged ones included: context for a finding, not the records it counts."""
     start = month.replace(day=1)
     last = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
     return f"/phan-anh/thong-ke?since={start.isoformat()}&until={last.isoformat()}"

@@ -35,8 +35,9 @@ from tinhso.analysis.detectors._common import (
     confidence,
     count_upper_p_many,
     month_bounds,
+    record_links,
 )
-from tinhso.analysis.findings import Context, Finding, Link
+from tinhso.analysis.findings import Context, Finding
 
 KIND = "hotspots"
 M_PER_DEG_LAT = 111_320.0
@@ -151,6 +152,7 @@ def clusters(ctx: Context) -> list[Finding]:
         lat = sum(r[6] for r in rows) / len(rows)
         lon = sum(r[7] for r in rows) / len(rows)
         days = [r[5].date() for r in rows]
+        records, more = record_links((r[0], "", "") for r in rows)
         out.append(Finding(
             kind=KIND, unit_code=commune.code, unit_name=commune.name, unit_name_en=commune.name_en or "",
             unit_kind="commune",
@@ -167,7 +169,7 @@ def clusters(ctx: Context) -> list[Finding]:
                      "handling_unit_code": _committees([commune.pk]).get(commune.pk, ""),
                      "category": cat, "category_vi": cat_vi, "category_en": cat_en or cat_vi,
                      "lat": round(lat, 5), "lon": round(lon, 5)},
-            links=[Link(f"Phản ánh {r[0]}", f"Report {r[0]}", f"/ioc/phan-anh/{r[0]}") for r in rows[:10]]))
+            links=records, more_records=more))
     return out
 
 
@@ -298,6 +300,7 @@ def repeats(ctx: Context) -> list[Finding]:
         if u is None or len(found) < int(p["min_repeats"]):
             continue
         cats = Counter(c for _a, _b, c in found)
+        records, more = record_links((a, f"trước: {b}", f"earlier: {b}") for a, b, _c in found)
         out.append(Finding(
             kind=KIND, unit_code=u.code, unit_name=u.name, unit_name_en=u.name_en or "", unit_kind="commune",
             severity=round(min(10.0, 1.0 + math.log1p(len(found))), 3), confidence=0.9,
@@ -308,8 +311,7 @@ def repeats(ctx: Context) -> list[Finding]:
                      "min_repeats": int(p["min_repeats"])},
             subject={"type": "repeat", "commune_code": u.code, "commune_vi": u.name, "commune_en": u.name_en or u.name,
                      "handling_unit_code": committees.get(u.pk, ""), "category": cats.most_common(1)[0][0]},
-            links=[Link(f"Phản ánh {a} (trước: {b})", f"Report {a} (earlier: {b})", f"/ioc/phan-anh/{a}")
-                   for a, b, _c in found[:10]]))
+            links=records, more_records=more))
     return out
 
 

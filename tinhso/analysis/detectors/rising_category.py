@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from urllib.parse import urlencode
 
 import numpy as np
 from django.conf import settings
@@ -42,6 +41,7 @@ from tinhso.analysis.detectors._common import (
     count_upper_p,
     month_bounds,
     month_stats_url,
+    record_links,
     week_index,
     week_monday,
 )
@@ -71,6 +71,18 @@ def month_counts(start: dt.datetime, end: dt.datetime) -> dict[tuple[int, int | 
     rows = (Report.objects.filter(created_at__gte=start, created_at__lt=end, province_code=settings.PROVINCE_CODE)
             .exclude(state=State.MERGED).values_list("category_id", "commune_id").annotate(n=Count("id")).order_by())
     return {(cat, commune): n for cat, commune, n in rows}
+
+
+def counted_records(start: dt.datetime, end: dt.datetime, category_id: int, commune_id: int | None = None) -> list:
+    """The reports a cell's month count counts (:func:`month_counts`: created in [start, end), merged ones
+    left out), oldest first, as (code, "", "") for :func:`record_links`."""
+    from tinhso.reports.models import Report, State
+
+    qs = (Report.objects.filter(created_at__gte=start, created_at__lt=end, province_code=settings.PROVINCE_CODE,
+                                category_id=category_id).exclude(state=State.MERGED))
+    if commune_id is not None:
+        qs = qs.filter(commune_id=commune_id)
+    return [(c, "", "") for c in qs.order_by("created_at", "code").values_list("code", flat=True)]
 
 
 def _first_report_week() -> dt.date | None:
@@ -199,6 +211,7 @@ def detect(ctx: Context) -> list[Finding]:
                    "ratio": clean(t["observed"] / t["expected"], 2) if t["expected"] > 0 else None,
                    "excess": clean(t["observed"] - t["expected"], 1), "p_value": clean(t["p"], 6),
                    "history_weeks": n_weeks, "model": t["model"], "alpha": alpha}
+        records, more = record_links(counted_records(start, end, t["cat"], t["commune"]))
         if t["level"] == "province":
             hist_x = [(hist_start + dt.timedelta(weeks=i)).isoformat() for i in range(n_weeks)]
             series = Series(title_vi=f"Phản ánh {c.name_vi} mỗi tuần", title_en=f"{subject['category_en']} reports per week",
@@ -210,10 +223,13 @@ def detect(ctx: Context) -> list[Finding]:
                 unit_name_en=(province.name_en or "") if province else "",
                 unit_kind="province", severity=_severity(t), confidence=confidence(t["p"]),
                 rule=f"{t['model']} weekly expectation, negative-binomial tail p ≤ BH(α = {alpha:g})",
-                figures={**figures, "scope": "province"}, subject={**subject, "scope": "province"},
-                links=[Link("Danh sách phản ánh", "Reports list", f"/phan-anh/cong-khai?{urlencode({'category': c.code})}"),
-                       Link("Thống kê phản ánh của tháng", "Report statistics of the month", month_stats_url(ctx.month))],
-                series=series))
+                figures={**figures, "scope": "province", "history_count": int(t["series"].sum())},
+                subject={**subject, "scope": "province"},
+                # The records counted; the statistics page counts merged reports too: context only.
+                links=[*records, Link("Thống kê theo lĩnh vực của các phản ánh tiếp nhận trong tháng",
+                                      "Statistics per category of the reports received in the month",
+                                      month_stats_url(ctx.month), context=True)],
+                more_records=more, series=series))
         else:
             u = units.get(t["commune"])
             if u is None:
@@ -227,10 +243,7 @@ def detect(ctx: Context) -> list[Finding]:
                 subject={**subject, "scope": "commune", "commune_code": u.code, "commune_vi": u.name,
                          "commune_en": u.name_en or u.name,
                          "handling_unit_code": committees.get(u.pk, "")},
-                links=[Link(f"Danh sách phản ánh {c.name_vi} tại {u.name}", f"{subject['category_en']} reports in "
-                            f"{u.name_en or u.name}",
-                            f"/phan-anh/cong-khai?{urlencode({'category': c.code, 'q': u.name})}"),
-                       Link("Thống kê phản ánh của tháng", "Report statistics of the month", month_stats_url(ctx.month))]))
+                links=records, more_records=more))
     return out
 
 

@@ -44,6 +44,7 @@ from tinhso.analysis.detectors._common import (
     month_bounds,
     month_label,
     month_stats_url,
+    record_links,
     share_lower_p,
     share_upper_p,
 )
@@ -150,6 +151,41 @@ def report_tests(ctx: Context) -> list[dict]:
     return tests
 
 
+def counted_records(ctx: Context, unit_id: int, measure: str) -> list[tuple[str, str, str]]:
+    """The reports a measure of :func:`report_tests` counts for a unit in the month, as (code, note vi,
+    note en): the same filters as the counts, the numerator's cases told apart and the worst first
+    (late, rated 1–3, returned; the backlog's oldest)."""
+    from tinhso.reports.models import Report, ReportEvent, State
+
+    start, end = month_bounds(ctx.month)
+    base = Report.objects.filter(province_code=settings.PROVINCE_CODE, handling_unit_id=unit_id)
+    if measure == "on_time":
+        rows = (base.filter(resolved_at__gte=start, resolved_at__lt=end, handle_due__isnull=False)
+                .values_list("code", "resolved_at", "handle_due"))
+        return [(c, "đúng hạn", "on time") if at <= due else (c, "trễ hạn", "late")
+                for c, at, due in sorted(rows, key=lambda r: (r[1] <= r[2], r[1], r[0]))]
+    if measure == "satisfaction":
+        rows = (base.filter(rated_at__gte=start, rated_at__lt=end, rating__isnull=False)
+                .values_list("code", "rating", "rated_at"))
+        return [(c, f"{r} sao", f"{r} star{'s' if r != 1 else ''}")
+                for c, r, _at in sorted(rows, key=lambda r: (r[1] >= 4, r[1], r[2], r[0]))]
+    if measure == "returns":
+        events = (ReportEvent.objects.filter(action="return_to_ioc", at__gte=start, at__lt=end,
+                                             report__province_code=settings.PROVINCE_CODE,
+                                             report__handling_unit_id=unit_id)
+                  .values_list("report__code", flat=True))
+        times: dict[str, int] = {}
+        for code in events:
+            times[code] = times.get(code, 0) + 1
+        assigned = base.filter(assigned_at__gte=start, assigned_at__lt=end).order_by("assigned_at", "code")
+        out = [(c, "trả lại IOC" + (f" {n} lần" if n > 1 else ""), "returned to the IOC" + (f" {n} times" if n > 1 else ""))
+               for c, n in sorted(times.items())]
+        return out + [(c, "", "") for c in assigned.values_list("code", flat=True) if c not in times]
+    rows = (base.filter(created_at__lt=end).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=end))
+            .exclude(state__in=(State.REJECTED, State.MERGED)).order_by("created_at", "code"))
+    return [(c, "", "") for c in rows.values_list("code", flat=True)]
+
+
 MEASURE_NAMES = {"on_time": ("Tỷ lệ xử lý đúng hạn", "On-time rate", "%"),
                  "satisfaction": ("Tỷ lệ hài lòng (4–5 sao)", "Satisfied (4–5 stars)", "%"),
                  "returns": ("Tỷ lệ trả lại IOC", "Returned to the IOC", "%"),
@@ -175,6 +211,7 @@ def report_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[F
         if u.kind == UnitKind.COMMUNE_COMMITTEE and u.commune_id:
             subject["commune_code"] = u.commune.code
         change = t["observed"] - t["before"]
+        records, more = record_links(counted_records(ctx, u.pk, t["measure"]))
         out.append(Finding(
             kind=KIND, unit_code=u.code, unit_name=u.name, unit_name_en=u.name_en or "", unit_kind="handling_unit",
             severity=round(min(10.0, 2 + 8 * min(1.0, abs(change) if rate else abs(change) / max(t["before"], 1.0))
@@ -188,8 +225,11 @@ def report_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[F
                      "numerator": t["numerator"], "p_value": clean(t["p"], 6), "alpha": alpha,
                      "history_months": int(ctx.params["history_months"]), "min_count": int(ctx.params["min_count"])},
             subject=subject,
-            links=[Link("Thống kê phản ánh theo đơn vị của tháng", "Report statistics per unit of the month",
-                        month_stats_url(ctx.month))],
+            # The records counted; the statistics page counts the reports received in the month: context only.
+            links=[*records, Link("Thống kê theo đơn vị của các phản ánh tiếp nhận trong tháng",
+                                  "Statistics per unit of the reports received in the month",
+                                  month_stats_url(ctx.month), context=True)],
+            more_records=more,
             series=Series(title_vi=vi, title_en=en, x=[m for m, _k, _n in t["series"]], observed=observed, unit=unit),
             area="reports"))
     return out
@@ -372,8 +412,11 @@ def dossier_findings(ctx: Context, tests: list[dict], keep: list[bool]) -> list[
                      "p_value": clean(t["p"], 6), "alpha": alpha, "min_drop": float(ctx.params["min_drop"]),
                      "min_points_drop": float(ctx.params["min_points_drop"])},
             subject=subject,
+            # The month's and the previous month's figures (the sentence compares both), each on its page.
             links=[Link("Chỉ số 766 của cơ quan", "The agency's 766 indicators",
-                        f"/dich-vu-cong/co-quan/{quote(t['code'])}?period={ctx.month:%Y-%m}")],
+                        f"/dich-vu-cong/co-quan/{quote(t['code'])}?period={ctx.month:%Y-%m}"),
+                   Link("Chỉ số 766 của cơ quan tháng trước", "The agency's 766 indicators, previous month",
+                        f"/dich-vu-cong/co-quan/{quote(t['code'])}?period={month_label(ctx.month, 1)}")],
             area="dossiers"))
     return out
 
