@@ -3,6 +3,7 @@ show the numbers of ``/api/v1/ioc/summary``, and no request leaves 127.0.0.1 (cl
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -304,3 +305,179 @@ def test_a_commune_leaders_wall_shows_their_committees_dossiers_and_ranks_the_co
     assert page.locator("#agency-league tbody tr").count() == len(api["agencies"])
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "ioc-services-commune.png"))
+
+
+# TV mode: what each screen draws (charts must hold ink; maps and boards must be drawn) and, per screen,
+# the elements a cut-off page hid before (the due-soon list, the rank chart's axis, the map's legend).
+TV_DRAWN = {"summary": (["#chart-trend", "#chart-pillars"], ["#rankings-summary"]),
+            "reports": (["#chart-categories"], ["#map-reports"]),
+            "services": (["#chart-groups"], []),
+            "plans": (["#chart-ranks"], ["#plans-board"]),
+            "cameras": ([], ["#map-cameras"])}
+TV_BOTTOMS = {"summary": ["#chart-trend", "#chart-pillars"], "reports": ["#cluster-legend", "#chart-categories"],
+              "services": ["#due-soon", "#chart-groups"], "plans": ["#chart-ranks"], "cameras": ["#map-cameras"]}
+# Every list of the screen that TV mode cuts: the rows inside their box, and "+N more" saying how many were cut.
+FIT_CHECK = """() => {
+    const screen = document.querySelector('section.screen:not([hidden])');
+    const out = [];
+    screen.querySelectorAll('.fit-more').forEach(more => {
+        const list = more.parentNode;
+        const cut = list.querySelectorAll(':scope > .fit-cut').length;
+        out.push({kind: 'more', text: more.textContent, cut: cut});
+    });
+    screen.querySelectorAll('li, tbody tr, .chip').forEach(row => {
+        if (!row.getClientRects().length) return;  // cut (display: none)
+        const r = row.getBoundingClientRect();
+        if (r.bottom > window.innerHeight + 0.5 || r.right > window.innerWidth + 0.5) out.push({kind: 'outside', text: row.textContent});
+    });
+    return out; }"""
+
+
+def _load_dossiers(server) -> None:
+    """Dossier data on the served world (once), so the services screen has its tables and due-soon list."""
+    _in_server(server, "from tinhso.dossiers.models import DossierImport\n"
+               "if not DossierImport.objects.exists():\n"
+               "    from tinhso.dossiers.setup import load_demo\n    load_demo(out=lambda *a, **k: None, count=3000)\n"
+               "    from tinhso.ioc import services\n    services.compute()")
+
+
+@pytest.mark.parametrize("public", [False, True], ids=["staff", "public"])
+def test_every_screen_fits_a_1920x1080_tv_in_tv_mode(wall_context, server, public):
+    """A TV cannot scroll: in TV mode every screen is at most 1920×1080, its charts and maps drawn in the
+    space left, its lists cut to the rows that fit with "+N more"."""
+    _load_dossiers(server)
+    page = wall_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    if public:
+        page.goto("/ioc/cong-khai")
+    else:
+        _sign_in(page, server["facts"]["users"]["operator"])
+        page.goto("/ioc?period=month")
+    page.click("#tv-toggle")
+    expect(page.locator("body")).to_have_class(re.compile(r"\btv\b"))
+    for screen in SCREENS:
+        # The screens' buttons stay on a TV (a picked screen stays its full time before the next rotates in).
+        page.click(f".screens-nav button[data-screen='{screen}']")
+        expect(page.locator(f"section.screen[data-screen='{screen}']")).to_be_visible(timeout=10_000)
+        charts, drawn = TV_DRAWN[screen]
+        if screen == "services" and page.locator("#chart-groups").count() == 0:
+            charts = []
+        for selector in charts + drawn:
+            _drawn(page, selector)
+        page.wait_for_timeout(300)  # the charts' resize to the TV layout
+        size = page.evaluate("() => [document.documentElement.scrollHeight, document.documentElement.scrollWidth,"
+                             " document.body.scrollHeight, document.body.scrollWidth]")
+        assert size[0] <= 1080 and size[2] <= 1080 and size[1] <= 1920 and size[3] <= 1920, (screen, size)
+        for selector in charts:
+            assert _canvas_has_ink(page, selector), (screen, selector)
+            box = page.locator(selector).bounding_box()
+            assert box["height"] >= 150, (screen, selector, box)  # sized to the space, not squeezed away
+        for selector in TV_BOTTOMS[screen]:
+            if page.locator(selector).count():
+                box = page.locator(selector).bounding_box()
+                assert box and box["y"] + box["height"] <= 1080, (screen, selector, box)
+        checks = page.evaluate(FIT_CHECK)
+        assert not [c for c in checks if c["kind"] == "outside"], (screen, checks)
+        for more in (c for c in checks if c["kind"] == "more"):
+            assert more["cut"] > 0 and more["text"] == f"+{more['cut']} mục khác", (screen, more)
+        page.screenshot(path=str(SHOTS / f"ioc-tv-{'public-' if public else ''}{screen}.png"))
+    if not public:
+        # The services screen of the province holds more communes than fit: cut, and said so.
+        page.click(".screens-nav button[data-screen='services']")
+        if page.locator("#commune-league").count():
+            expect(page.locator("#commune-league .fit-more")).to_have_count(1)
+            # Leaving TV mode shows every row again (the page scrolls).
+            page.keyboard.press("Escape")
+            expect(page.locator("#commune-league .fit-more")).to_have_count(0)
+            assert page.locator("#commune-league tbody tr.fit-cut").count() == 0
+    assert not errors, errors
+
+
+def test_the_pillar_chart_is_titled_with_the_plans_title_not_its_code(wall_context, server):
+    page = wall_context.new_page()
+    _sign_in(page, server["facts"]["users"]["operator"])
+    page.goto("/ioc")
+    _drawn(page, "#chart-pillars")
+    plan = page.request.get("/api/v1/ioc/summary").json()["indicators"]["plans"][0]
+    title = page.evaluate("() => echarts.getInstanceByDom(document.getElementById('chart-pillars')).getOption().title[0].text")
+    assert title.startswith(plan["title"]) and plan["code"] not in title, title
+
+
+def _opacity(page) -> str:
+    return page.eval_on_selector("#tv-exit", "n => getComputedStyle(n).opacity")
+
+
+def _in_tv(page) -> bool:
+    return page.evaluate("() => document.body.classList.contains('tv')")
+
+
+def test_tv_mode_can_be_left_with_esc_the_exit_button_or_a_remote(wall_context, server):
+    page = wall_context.new_page()
+    _sign_in(page, server["facts"]["users"]["operator"])
+    page.goto("/ioc")
+    expect(page.locator("#tv-exit")).to_be_hidden()  # outside TV mode: no exit button
+    page.click("#tv-toggle")
+    assert _in_tv(page)
+    expect(page.locator("#tv-toggle")).to_be_hidden()
+    expect(page.locator("form.lang")).to_be_hidden()
+    page.wait_for_timeout(400)
+    assert _opacity(page) == "0"  # unobtrusive: nothing over the wall until someone moves the mouse
+    # A mouse move shows the exit button; it leaves TV mode, gives the controls back, and says so in the address.
+    page.mouse.move(400, 400)
+    page.mouse.move(600, 500)
+    page.wait_for_function("() => getComputedStyle(document.getElementById('tv-exit')).opacity === '1'")
+    page.click("#tv-exit")
+    assert not _in_tv(page)
+    expect(page.locator("#tv-toggle")).to_be_visible()
+    expect(page.locator("#tv-toggle")).to_be_focused()
+    expect(page.locator("#tv-toggle")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("form.lang")).to_be_visible()
+    assert "tv=1" not in page.url
+    # Esc, on a wall opened in TV mode.
+    page.goto("/ioc?tv=1")
+    page.wait_for_function("() => document.body.classList.contains('tv')")
+    page.keyboard.press("Escape")
+    assert not _in_tv(page) and "tv=1" not in page.url
+    expect(page.locator("#tv-toggle")).to_be_visible()
+    # A remote without Esc: any key shows and focuses the exit button, OK (Enter) leaves.
+    page.goto("/ioc?tv=1")
+    page.wait_for_function("() => document.body.classList.contains('tv')")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("#tv-exit")).to_be_focused()
+    page.wait_for_function("() => getComputedStyle(document.getElementById('tv-exit')).opacity === '1'")
+    page.keyboard.press("Enter")
+    assert not _in_tv(page)
+    # Keyboard focus (Tab) reaches it too, and shows it.
+    page.click("#tv-toggle")
+    assert _in_tv(page)
+    page.locator("#tv-exit").focus()
+    page.wait_for_function("() => getComputedStyle(document.getElementById('tv-exit')).opacity === '1'")
+
+
+@pytest.mark.parametrize("public", [False, True], ids=["staff", "public"])
+def test_the_wall_does_not_scroll_sideways_on_a_360_px_phone(browser, server, public):
+    ctx = browser.new_context(base_url=server["base"], viewport={"width": 360, "height": 740}, locale="vi-VN")
+    ctx.set_default_timeout(15_000)
+    page = ctx.new_page()
+    try:
+        if public:
+            page.goto("/ioc/cong-khai")
+        else:
+            _sign_in(page, server["facts"]["users"]["operator"])
+            page.goto("/ioc")
+            expect(page.locator("#unit")).to_be_visible()
+            # The unit choice is as wide as its longest name: a province's longest (here one added) stretched the page.
+            page.evaluate("""() => { const o = document.createElement('option');
+                o.textContent = 'Ban Quản lý các khu công nghiệp và khu kinh tế tỉnh, đơn vị có tên rất dài';
+                document.querySelector('#unit optgroup').appendChild(o); }""")
+        for screen in SCREENS:
+            page.click(f".screens-nav button[data-screen='{screen}']")
+            expect(page.locator(f"section.screen[data-screen='{screen}']")).to_be_visible()
+            width = page.evaluate("() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)")
+            assert width <= 360, (screen, width)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.goto("/ioc/cong-khai" if public else "/ioc")
+        page.screenshot(path=str(SHOTS / f"ioc-360-{'public' if public else 'staff'}.png"))
+    finally:
+        ctx.close()

@@ -11,6 +11,8 @@
   /* A unit's, agency's or category's name in the page's language (the English one when it has one). */
   function named(x) { return lang === "en" && x.name_en ? x.name_en : x.name; }
   function seriesLabel(s) { return lang === "en" && s.label_en ? s.label_en : s.label; }
+  /* A plan's title in the page's language (never its code, an internal identifier). */
+  function planTitle(plan) { return (lang === "en" && plan.title_en) || plan.title || plan.title_en || ""; }
   var fmtInt = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
   var fmtNum = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
   var fmtPct = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
@@ -99,7 +101,8 @@
     c.setOption({
       backgroundColor: "transparent", tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { type: "scroll", bottom: 0 }, grid: { left: 120, right: 16, top: 28, bottom: 48 },
-      title: { text: plan.code + " · " + i18n.milestone + " " + plan.milestone, textStyle: { fontSize: 13 } },
+      title: { text: planTitle(plan) + " · " + i18n.milestone + " " + plan.milestone,
+               textStyle: { fontSize: 13, width: Math.max(200, c.getWidth() - 24), overflow: "truncate" } },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: plan.pillars.map(function (p) { return lang === "en" ? p.name_en : p.name; }) },
       series: statuses.map(function (st) {
@@ -214,7 +217,7 @@
         return el("div", { className: "pillar" }, [el("h4", { text: lang === "en" ? p.name_en : p.name }), el("ul", {}, chips)]);
       });
       box.appendChild(el("article", { className: "plan" }, [
-        el("h3", {}, [el("a", { href: "/ke-hoach/" + plan.code, text: (lang === "en" ? plan.title_en : plan.title) + " · " + i18n.milestone + " " + plan.milestone })]),
+        el("h3", {}, [el("a", { href: "/ke-hoach/" + plan.code, text: planTitle(plan) + " · " + i18n.milestone + " " + plan.milestone })]),
         el("div", { className: "pillars" }, pillars)
       ]));
     });
@@ -464,6 +467,73 @@
       if (b.dataset.screen === name) { b.setAttribute("aria-current", "true"); } else { b.removeAttribute("aria-current"); }
     });
     drawScreen(name);
+    relayout();
+  }
+  /* ---- TV mode: every screen fits the screen, lists show what fits and "+N more" ---- */
+  // Per screen: the lists that may hold more rows than fit (box: the element that clips them).
+  var FITS = {
+    summary: [{ box: "#rankings-summary", items: "li" }],
+    reports: [{ box: "#league", up: ".table-wrap", items: "tbody tr" }, { box: "#rising", items: "li" }],
+    services: [{ box: "#agency-league", up: ".table-wrap", items: "tbody tr" },
+               { box: "#commune-league", up: ".table-wrap", items: "tbody tr" }, { box: "#due-soon", items: "li" }],
+    plans: [{ box: "#plans-board", items: ".chip", lowest: true }, { box: "#rankings-history", items: "li" }],
+    cameras: [{ box: "#camera-list", items: "li" }]
+  };
+  function tvOn() { return document.body.classList.contains("tv"); }
+  function moreRow(list) {
+    var more = list.querySelector(":scope > .fit-more");
+    if (!more) {
+      if (list.tagName === "TBODY") {
+        var head = list.closest("table").querySelector("thead tr");
+        more = el("tr", { className: "fit-more" }, [el("td", { colspan: String(head ? head.children.length : 1) })]);
+      } else {
+        more = el("li", { className: "fit-more" });
+      }
+      list.appendChild(more);
+    }
+    var n = list.querySelectorAll(":scope > .fit-cut").length;
+    (more.firstChild || more).textContent = i18n.more.replace("{n}", format(n, "int"));
+  }
+  /* Hides the rows of ``box`` that do not fit it (the last ones; ``lowest``: the lowest on the screen, so
+   * that side-by-side columns are cut evenly), with a "+N more" row per list; outside TV mode, shows all. */
+  function fit(box, items, lowest) {
+    box.querySelectorAll(".fit-more").forEach(function (n) { n.remove(); });
+    items.forEach(function (n) { n.classList.remove("fit-cut"); });
+    if (!tvOn() || !box.clientHeight) { return; }
+    box.scrollTop = 0;
+    function over() { return box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1; }
+    var left = items.filter(function (n) { return !n.classList.contains("own"); });  // a unit's own row stays
+    // First, in one pass, every row starting below the box (no layout between the reads).
+    var limit = box.getBoundingClientRect().top + box.clientHeight;
+    var below = left.filter(function (n) { return n.getBoundingClientRect().top >= limit; });
+    below.forEach(function (n) { n.classList.add("fit-cut"); });
+    left = left.filter(function (n) { return below.indexOf(n) < 0; });
+    below.map(function (n) { return n.parentNode; }).filter(function (list, i, all) { return all.indexOf(list) === i; })
+      .forEach(moreRow);
+    // Then one row at a time, until the rows and their "+N more" fit.
+    while (left.length && over()) {
+      var k = left.length - 1;
+      if (lowest) {
+        var bottom = -Infinity;
+        left.forEach(function (n, i) { var b = n.getBoundingClientRect().bottom; if (b >= bottom) { bottom = b; k = i; } });
+      }
+      var item = left.splice(k, 1)[0];
+      item.classList.add("fit-cut");
+      moreRow(item.parentNode);
+    }
+  }
+  function fitScreen(name) {
+    (FITS[name] || []).forEach(function (spec) {
+      var node = document.querySelector(spec.box);
+      if (!node) { return; }
+      var box = spec.up ? node.closest(spec.up) : node;
+      fit(box, Array.prototype.slice.call(node.querySelectorAll(spec.items)).filter(function (n) {
+        return !n.classList.contains("fit-more");
+      }), spec.lowest);
+    });
+  }
+  function relayout() {
+    fitScreen(current);
     Object.keys(charts).forEach(function (k) { charts[k].resize(); });
     Object.keys(maps).forEach(function (k) { maps[k].map.invalidateSize(); });
   }
@@ -475,20 +545,52 @@
     if (name === "cameras" && !maps["map-cameras"]) { drawCameras(); }
   }
   document.querySelectorAll(".screens-nav button").forEach(function (b) {
-    b.addEventListener("click", function () { show(b.dataset.screen); history.replaceState(null, "", "#" + b.dataset.screen); });
+    b.addEventListener("click", function () {
+      show(b.dataset.screen);
+      history.replaceState(null, "", "#" + b.dataset.screen);
+      if (tvTimer) { rotate(); }  // a screen picked in TV mode stays its full time
+    });
   });
   document.getElementById("metric").addEventListener("change", drawReportsMap);
-  var tvTimer = null;
-  function tv(on) {
-    var button = document.getElementById("tv-toggle");
-    button.setAttribute("aria-pressed", on ? "true" : "false");
-    document.body.classList.toggle("tv", on);
-    if (tvTimer) { clearInterval(tvTimer); tvTimer = null; }
-    if (on) {
-      tvTimer = setInterval(function () { show(order[(order.indexOf(current) + 1) % order.length]); }, config.tv_seconds * 1000);
-    }
+  var tvTimer = null, awakeTimer = null;
+  var tvButton = document.getElementById("tv-toggle"), exitButton = document.getElementById("tv-exit");
+  function rotate() {
+    if (tvTimer) { clearInterval(tvTimer); }
+    tvTimer = setInterval(function () { show(order[(order.indexOf(current) + 1) % order.length]); }, config.tv_seconds * 1000);
   }
-  document.getElementById("tv-toggle").addEventListener("click", function () { tv(!tvTimer); });
+  function tv(on) {
+    on = !!on;
+    tvButton.setAttribute("aria-pressed", on ? "true" : "false");
+    document.body.classList.toggle("tv", on);
+    document.body.classList.remove("tv-awake");
+    if (tvTimer) { clearInterval(tvTimer); tvTimer = null; }
+    if (on) { rotate(); }
+    // The address says whether the wall is in TV mode: a reload keeps the mode the wall is in.
+    var url = new URL(location.href);
+    if (on) { url.searchParams.set("tv", "1"); } else { url.searchParams.delete("tv"); }
+    history.replaceState(null, "", url.pathname + url.search + url.hash);
+    relayout();
+    if (!on) { tvButton.focus(); }
+  }
+  /* Out of TV mode: Esc, or the exit button, which a mouse move, a touch or a key press shows for a few
+   * seconds (a key press with nothing focused also focuses it, so that a remote's OK button leaves). */
+  function wake() {
+    if (!tvOn()) { return; }
+    document.body.classList.add("tv-awake");
+    if (awakeTimer) { clearTimeout(awakeTimer); }
+    awakeTimer = setTimeout(function () { document.body.classList.remove("tv-awake"); }, 4000);
+  }
+  tvButton.addEventListener("click", function () { tv(!tvOn()); });
+  exitButton.addEventListener("click", function () { tv(false); });
+  document.addEventListener("mousemove", wake);
+  document.addEventListener("touchstart", wake, { passive: true });
+  document.addEventListener("keydown", function (e) {
+    if (!tvOn()) { return; }
+    if (e.key === "Escape" || e.key === "Esc") { e.preventDefault(); tv(false); return; }
+    wake();
+    var focused = document.activeElement;
+    if (e.key !== "Tab" && (!focused || focused === document.body)) { exitButton.focus(); }
+  });
 
   function refresh() {
     var params = new URLSearchParams({ period: config.period });
@@ -502,7 +604,7 @@
         var newDays = data.start !== figures.start || data.end !== figures.end;
         figures = data;
         if (appeared || newDays) { location.reload(); return; }  // the dossier tiles exist only once data does
-        fillTiles(); drawScreen(current); document.body.classList.remove("stale");
+        fillTiles(); drawScreen(current); fitScreen(current); document.body.classList.remove("stale");
       })
       .catch(function () { document.body.classList.add("stale"); });
   }
@@ -510,5 +612,5 @@
   show(current);
   if (config.tv) { tv(true); }
   setInterval(refresh, config.refresh_seconds * 1000);
-  window.addEventListener("resize", function () { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); });
+  window.addEventListener("resize", relayout);
 })();
