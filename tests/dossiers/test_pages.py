@@ -219,3 +219,116 @@ def test_a_list_confined_to_the_readers_agency_says_so_in_both_languages(loaded)
     assert "only your agency's dossiers" in english and "không phải" not in english
     ioc = _staff("ioc-l", "view_all_dossiers")
     assert 'id="dvc-limited"' not in ioc.get("/dich-vu-cong/ho-so", {"period": PERIOD}).content.decode()
+
+
+def _english(client):
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def test_every_list_an_indicator_links_to_is_named_and_kept_by_the_form(loaded):
+    """A number on the agency page leads to a list filtered by a bucket (4.3's numerator: ``reuse``; 2.1's:
+    four buckets at once): the chip names it in the page's language, never by its code, and the "Nhóm"
+    dropdown has it selected, so that pressing "Lọc" to add another filter keeps it (it used to fall back
+    to "—" and the count jumped to every dossier)."""
+    import html as html_lib
+
+    from tinhso.dossiers.views import INDICATOR_LISTS
+
+    ioc = _staff("ioc-b", "view_all_dossiers")
+    page = ioc.get(f"/dich-vu-cong/co-quan/{AGENCY}", {"period": PERIOD}).content.decode()
+    links = {html_lib.unescape(h) for h in re.findall(r'href="(/dich-vu-cong/ho-so\?[^"]*bucket=[^"]*)"', page)}
+    buckets = {b for parts in INDICATOR_LISTS.values() for b in parts if b}
+    assert {"reuse", "from_store", "population_data"} <= buckets
+    for bucket in buckets:  # every one an indicator can carry, linked on this page or not
+        links.add(f"/dich-vu-cong/ho-so?period={PERIOD}&bucket={bucket}&agency={AGENCY}")
+    for english in (False, True):
+        client = _english(_staff(f"ioc-b{int(english)}", "view_all_dossiers")) if english else ioc
+        for link in sorted(links):
+            from urllib.parse import parse_qs, urlsplit
+
+            bucket = parse_qs(urlsplit(link).query)["bucket"][0]
+            html = client.get(link).content.decode()
+            chip = re.search(r'<li data-filter="bucket">.*?<strong>(.*?)</strong>', html, re.S).group(1)
+            for code in bucket.split(","):
+                assert code not in chip, (link, chip)
+            options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>',
+                                 html.split('name="bucket"')[1].split("</select>")[0])
+            assert [(v, label) for v, chosen, label in options if chosen] == [(html_lib.escape(bucket), chip)], link
+            assert html_lib.escape(bucket) not in {label for _v, _c, label in options}
+            # what the form sends back (its selected bucket with another filter) is the same list, narrowed
+            total = service.list_dossiers({"period": PERIOD, "bucket": bucket, "agency": AGENCY}, page_size=1)["total"]
+            shown = int(re.search(r'id="dvc-count">(\d+)', html).group(1))
+            assert shown == total, link
+    english = _english(_staff("ioc-b2", "view_all_dossiers")).get(
+        "/dich-vu-cong/ho-so", {"period": PERIOD, "bucket": "reuse"}).content.decode()
+    assert "Reusing digitised data" in english and "Dùng lại" not in english
+
+
+def test_the_indicator_table_names_each_indicator_and_gives_its_value_in_its_own_unit(loaded):
+    """2.2 is the average working days per dossier, not a percent: each value carries its unit, each row
+    names its indicator, in the page's language."""
+    def rows(client):
+        html = client.get(f"/dich-vu-cong/co-quan/{AGENCY}", {"period": PERIOD}).content.decode()
+        table = html.split('class="dvc-indicators"')[1].split("</table>")[0]
+        return table, {code: (name, value) for code, name, value in re.findall(
+            r'<tr><td>([\d.a-z]+)</td><td class="dvc-name">(.*?)</td>.*?<td class="num dvc-value">(.*?)</td>', table, re.S)}
+
+    unit = next(u for u in service.indicators(PERIOD)["units"] if u["code"] == AGENCY)
+    table, shown = rows(Client())
+    assert "Tỷ lệ (%)" not in table and set(shown) == set(unit["indicators"])
+    days = f"{unit['indicators']['2.2']['rate']:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    assert shown["2.2"] == ("Thời gian giải quyết TTHC trung bình", f"{days} ngày làm việc")
+    assert shown["2.1"][0] == "Tỷ lệ hồ sơ xử lý trước hạn, đúng hạn" and shown["2.1"][1].endswith("%")
+    assert shown["3.1"][0].startswith("Tỷ lệ TTHC") and all(name and name != code for code, (name, _v) in shown.items())
+    table, shown = rows(_english(Client()))
+    assert shown["2.2"] == ("Average processing time", f"{days.replace(',', '.')} working days")
+    assert shown["4.3"][0] == "Dossiers reusing digitised data" and "ngày" not in table and "Tỷ lệ" not in table
+
+
+def test_a_refused_agency_is_named_in_the_pages_language_only(loaded):
+    health = _staff("health-b", "view_agency_dossiers", agencies=["so-y-te"])
+    other = Agency.objects.get(code=AGENCY)
+    answer = health.get("/dich-vu-cong/ho-so", {"agency": AGENCY})
+    html = answer.content.decode()
+    assert answer.status_code == 403 and other.name in html
+    main = html.split("<main")[1].split("</main>")[0]
+    assert AGENCY not in main and "may not" not in main and other.name_en not in main
+    english = _english(health).get("/dich-vu-cong/ho-so", {"agency": AGENCY}).content.decode()
+    main = english.split("<main")[1].split("</main>")[0]
+    assert other.name_en in main and "may not see" in main and "quyền" not in main and AGENCY not in main
+
+
+def test_a_page_past_the_last_shows_the_last_and_says_so(loaded):
+    ioc = _staff("ioc-p", "view_all_dossiers")
+    total = service.list_dossiers({"period": PERIOD}, page_size=1)["total"]
+    pages = -(-total // 50)
+    html = ioc.get("/dich-vu-cong/ho-so", {"period": PERIOD, "page": "99"}).content.decode()
+    assert 'id="dvc-no-page"' in html and f"Không có trang 99: danh sách chỉ có {pages} trang" in html
+    assert f"Trang {pages}/{pages}" in html and "Không có hồ sơ nào" not in html and 'rel="next"' not in html
+    assert 'id="dvc-no-page"' not in ioc.get("/dich-vu-cong/ho-so", {"period": PERIOD}).content.decode()
+    english = _english(ioc).get("/dich-vu-cong/ho-so", {"period": PERIOD, "page": "99"}).content.decode()
+    assert f"There is no page 99: the list has only {pages} page" in english
+
+
+def test_a_bad_reception_day_names_the_field_as_the_form_labels_it(loaded):
+    ioc = _staff("ioc-d", "view_all_dossiers")
+    for params, vi, en in (({"since": "abc"}, "Tiếp nhận từ ngày: ngày “abc” không hợp lệ", "Received on or after: invalid date"),
+                           ({"until": "2025-13-01"}, "Tiếp nhận đến ngày: ngày", "Received on or before: invalid date"),
+                           ({"since": "2025-10-05", "until": "2025-10-01"},
+                            "“Tiếp nhận đến ngày” (01/10/2025) sớm hơn “Tiếp nhận từ ngày” (05/10/2025)",
+                            "“Received on or before” (01/10/2025) is earlier than “Received on or after” (05/10/2025)")):
+        answer = ioc.get("/dich-vu-cong/ho-so", params)
+        message = re.search(r'<p class="error">(.*?)</p>', answer.content.decode(), re.S).group(1)
+        assert answer.status_code == 400 and vi in html_unescape(message) and "since" not in message, message
+        english = Client()
+        english.force_login(answer.wsgi_request.user)
+        message = re.search(r'<p class="error">(.*?)</p>', _english(english).get("/dich-vu-cong/ho-so", params)
+                            .content.decode(), re.S).group(1)
+        assert en in html_unescape(message) and "since" not in message and "ngày" not in message, message
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)

@@ -145,6 +145,48 @@ def test_a_day_filter_from_the_form_is_shown_kept_and_fits_a_phone(browser, doss
     expect(page.locator('#dvc-active [data-filter="days"]')).to_have_count(0)
     answer = page.goto(f"/dich-vu-cong/ho-so?since={day}&until={day - dt.timedelta(days=1)}")
     assert answer.status == 400
-    expect(page.locator("p.error")).to_contain_text("until: ngày")
-    expect(page.locator("p.muted").first).to_contain_text("is before the first day (since)")
+    # named as the form labels the fields, in the page's language only
+    expect(page.locator("p.error")).to_contain_text("“Tiếp nhận đến ngày”")
+    expect(page.locator("p.error")).to_contain_text("sớm hơn “Tiếp nhận từ ngày”")
+    assert "since" not in page.locator("main").inner_text() and "earlier" not in page.locator("main").inner_text()
+    context.close()
+
+
+def test_a_list_an_indicator_leads_to_keeps_its_bucket_when_another_filter_is_added(browser, dossiers):
+    """From an agency's indicator table, 4.3's numerator leads to the dossiers reusing digitised data: the
+    chip and the "Nhóm" dropdown name that list, and adding a channel with the form keeps it (the list
+    narrows; it used to drop the bucket and jump to every dossier). The indicator table names each
+    indicator and writes 2.2 in working days."""
+    from playwright.sync_api import expect
+
+    user = dossiers["facts"]["users"]["operator"]
+    context = browser.new_context(base_url=dossiers["base"], viewport={"width": 360, "height": 800}, locale="vi-VN")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/dang-nhap?next=/dich-vu-cong")
+    page.fill("input[name=username]", user["username"])
+    page.fill("input[name=password]", user["password"])
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/dich-vu-cong")
+    page.locator("#dvc-departments tbody tr a[href*='/co-quan/']").first.click()
+    page.wait_for_url("**/dich-vu-cong/co-quan/**")
+    rows = page.locator("table.dvc-indicators tbody tr").evaluate_all(
+        "rows => Object.fromEntries(rows.map(r => [r.cells[0].innerText, [r.cells[1].innerText, r.cells[4].innerText]]))")
+    assert rows["2.2"][0] == "Thời gian giải quyết TTHC trung bình" and rows["2.2"][1].endswith(" ngày làm việc"), rows
+    assert rows["2.1"][1].endswith("%") and all(name for name, _value in rows.values()), rows
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    reuse = page.locator("table.dvc-indicators a[href*='bucket=reuse']")
+    if reuse.count() == 0:
+        pytest.skip("no dossier of this agency reuses digitised data in this period")
+    reuse.first.click()
+    page.wait_for_url("**bucket=reuse**")
+    expect(page.locator('#dvc-active [data-filter="bucket"]')).to_contain_text("Dùng lại dữ liệu số hóa")
+    assert page.locator("select[name=bucket]").input_value() == "reuse"
+    before = int(page.locator("#dvc-count").inner_text().split()[0].replace(".", ""))
+    page.select_option("select[name=channel]", "2")
+    page.click("form.dvc-filters button[type=submit]")
+    page.wait_for_url("**channel=2**")
+    assert "bucket=reuse" in page.url
+    expect(page.locator('#dvc-active [data-filter="bucket"]')).to_contain_text("Dùng lại dữ liệu số hóa")
+    assert int(page.locator("#dvc-count").inner_text().split()[0].replace(".", "")) <= before
     context.close()

@@ -57,8 +57,10 @@ def restrict(filters: dict, allowed: list[str] | None) -> dict:
     asked = filters.get("agency")
     if asked:
         if asked not in allowed:
-            raise UserError("forbidden_agency", f"Không có quyền xem hồ sơ của {asked}.",
-                            f"You may not see the dossiers of {asked}.", field="agency", status=403)
+            agency = Agency.objects.filter(code=asked).first()  # named, not by its code
+            vi, en = (agency.name, agency.name_en or agency.name) if agency else (f"“{asked}”", f"“{asked}”")
+            raise UserError("forbidden_agency", f"Tài khoản của bạn không có quyền xem hồ sơ của {vi}.",
+                            f"{en}: your account may not see its dossiers.", field="agency", status=403)
         return filters
     filters["agency"] = list(allowed)
     return filters

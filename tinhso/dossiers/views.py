@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 
 from tinhso.core.errors import UserError
 from tinhso.core.i18n import pick
-from tinhso.core.timebounds import day_range
+from tinhso.core.timebounds import parse_day
 from tinhso.dossiers import access, service, store
 from tinhso.dossiers import engine as engines
 from tinhso.dossiers.indicators import GROUPS, compute_many
@@ -45,6 +45,29 @@ BUCKETS = [("carried_over", "Kỳ trước chuyển sang", "Carried over"),
            ("in_progress_within", "Đang giải quyết trong hạn", "In progress within time"),
            ("in_progress_over", "Đang giải quyết quá hạn", "In progress over time"),
            ("paused", "Tạm dừng (bổ sung, nghĩa vụ tài chính)", "Paused (supplementation, fees)")]
+OTHER_BUCKETS = [
+    ("in_scope", "Mọi hồ sơ của kỳ", "Every dossier of the period"),
+    ("paused_on_time", "Tạm dừng, còn trong hạn", "Paused, still within time"),
+    ("with_result", "Giải quyết xong, có kết quả", "Completed with a result"),
+    ("with_result_e_result", "Giải quyết xong, có kết quả điện tử", "Completed with an electronic result"),
+    ("reuse", "Dùng lại dữ liệu số hóa (tiếp nhận trong kỳ)", "Reusing digitised data (received)"),
+    ("from_store", "Giấy tờ lấy từ kho dữ liệu (tiếp nhận trong kỳ)", "Documents from the data store (received)"),
+    ("population_data", "Dùng dữ liệu dân cư (tiếp nhận trong kỳ)", "Using population data (received)"),
+    ("online_e_result", "Nộp trực tuyến, có kết quả điện tử", "Submitted online, with an electronic result"),
+    ("online_pending", "Nộp trực tuyến, chưa giải quyết xong", "Submitted online, not yet finished"),
+    ("paid_online", "Thanh toán trực tuyến (tiếp nhận trong kỳ)", "Paid online (received)"),
+    ("fee_info", "Có thông tin phí, lệ phí (tiếp nhận trong kỳ)", "With fee information (received)"),
+    ("fee_all_zero", "Phí, lệ phí bằng 0 (tiếp nhận trong kỳ)", "Fees all zero (received)"),
+    ("attached", "Có tệp giấy tờ nộp kèm (tiếp nhận trong kỳ)", "With attached files (received)"),
+    ("attached_e_result", "Có tệp nộp kèm và kết quả điện tử", "With attached files and an electronic result"),
+    ("attached_pending", "Có tệp nộp kèm, chưa giải quyết xong", "With attached files, not yet finished"),
+    ("unhappy_or_late", "Không hài lòng hoặc quá hạn", "Unsatisfied or late"),
+]
+"""The other lists a bucket filter can name (every rule column of :func:`tinhso.dossiers.rules.period_columns`
+besides the progress :data:`BUCKETS`): the indicators' numbers link to some of them (:data:`INDICATOR_LISTS`)."""
+BUCKET_SETS = {"finished_early,finished_on_due,in_progress_within,paused_on_time":
+               ("Xử lý trước hạn, đúng hạn (chỉ số 2.1)", "Processed on or before time (indicator 2.1)")}
+"""Several buckets a link carries together (any of them), named as one list."""
 
 # The national public-service portal's codes (TrangThaiHoSo, KenhThucHien; research/wave2.md), named.
 STATUSES = {1: ("Mới đăng ký", "Newly registered"), 2: ("Được tiếp nhận", "Received"),
@@ -240,7 +263,7 @@ def index(request):
     try:
         period = _choose_period(request)
     except UserError as error:
-        return render(request, "dossiers/error.html", {"error": error}, status=400)
+        return _error_page(request, error)
     if not store.files():
         return render(request, "dossiers/index.html", {**_common(request, period), "empty": True})
     province_doc = cached_indicators(period.code, "province")
@@ -277,13 +300,28 @@ count is the number itself. The others (3.3, 3.6, 4.1, 4.2, 4.5a, …) count per
 subtract, and have no list that holds exactly their dossiers: their numbers are shown without a link."""
 
 
+RATE_UNITS = {"2.2": ("ngày làm việc", "working days")}
+"""Indicators whose value is not a percent: 2.2 is the average working days a dossier completed with a
+result took (:mod:`tinhso.dossiers.scoring`). Every other value is a rate in percent."""
+INDICATOR_NAMES = {"3.1": ("Tỷ lệ TTHC cung cấp dịch vụ công trực tuyến", "Procedures offered as online services"),
+                   "3.2": ("Tỷ lệ TTHC trực tuyến có phát sinh hồ sơ trực tuyến",
+                           "Online procedures with dossiers submitted online")}
+"""The names of the indicators the ``svc-766`` method has no node for (computed, not scored)."""
+
+
+def _indicator_name(code: str, english: bool) -> str:
+    node = load_method("svc-766").nodes.get(code)
+    vi, en = (node.name_vi, node.name_en) if node else INDICATOR_NAMES.get(code, (code, code))
+    return en if english and en else vi
+
+
 @require_GET
 def agency_page(request, code: str):
     agency = get_object_or_404(Agency, code=code)
     try:
         period = _choose_period(request)
     except UserError as error:
-        return render(request, "dossiers/error.html", {"error": error}, status=400)
+        return _error_page(request, error)
     level = "agency" if agency.kind == AgencyKind.DEPARTMENT else "commune"
     english = _english(request)
     scope = _list_scope(request)
@@ -297,7 +335,9 @@ def agency_page(request, code: str):
             for part, bucket in zip(("numerator_href", "denominator_href"), INDICATOR_LISTS[key]):
                 if bucket is not None and ind.get(part.split("_")[0]) is not None:
                     links[part] = _gated(scope, code, _link(period=period.code, bucket=bucket, agency=code))
-        indicators.append({"code": key, **ind, **links})
+        unit_vi, unit_en = RATE_UNITS.get(key, ("%", "%"))
+        indicators.append({"code": key, **ind, **links, "name": _indicator_name(key, english),
+                           "rate_unit": unit_en if english else unit_vi})
     return render(request, "dossiers/agency.html", {
         **_common(request, period), "agency": agency, "agency_name": pick(agency.name, agency.name_en), "unit": unit, "empty": not store.files(),
         "groups": _group_rows(unit, english), "buckets": _buckets(unit, period, code, english, scope),
@@ -318,6 +358,64 @@ DROPS = {"period": ("period", "bucket"), "days": ("since", "until")}
 """Filters removed together: a bucket needs its period; the reception days are one filter."""
 
 
+def _bucket_label(value: str, english: bool) -> str:
+    """A bucket filter named in the page's language: one list, a named set of them (:data:`BUCKET_SETS`)
+    or the names of several joined (an unknown code never gets here: the service refuses it)."""
+    if value in BUCKET_SETS:
+        return BUCKET_SETS[value][1 if english else 0]
+    names = {c: en if english else vi for c, vi, en in (*BUCKETS, *OTHER_BUCKETS)}
+    return ", ".join(names.get(b, b) for b in value.split(","))
+
+
+def _bucket_choices(current: str, english: bool) -> tuple[list, list]:
+    """The "Nhóm" dropdown: the progress buckets, then every list an indicator's number links to
+    (:data:`INDICATOR_LISTS`), and the current filter when it is neither, so that the form keeps the
+    list one arrived at when another filter is added."""
+    progress = [(c, en if english else vi) for c, vi, en in BUCKETS]
+    known = {c for c, _label in progress}
+    linked = []
+    for parts in INDICATOR_LISTS.values():
+        for value in parts:
+            if value and value not in known:
+                known.add(value)
+                linked.append((value, _bucket_label(value, english)))
+    if current and current not in known:
+        linked.append((current, _bucket_label(current, english)))
+    return progress, linked
+
+
+PAGE_SIZE = 50
+DAY_FIELDS = {"since": ("Tiếp nhận từ ngày", "Received on or after"),
+              "until": ("Tiếp nhận đến ngày", "Received on or before")}
+"""The reception-day fields as the list's form labels them (errors name them so, not ``since:``)."""
+
+
+def _reception_days(since: str, until: str) -> tuple[dt.date | None, dt.date | None]:
+    """:func:`tinhso.core.timebounds.day_range` with its errors naming the form's fields."""
+    days = []
+    for key, value in (("since", since), ("until", until)):
+        try:
+            days.append(parse_day(value, key))
+        except UserError as error:
+            vi, en = DAY_FIELDS[key]
+            raise UserError(error.code, vi + error.message_vi.removeprefix(key), en + error.message_en.removeprefix(key),
+                            field=key, details=error.details) from None
+    first, last = days
+    if first and last and last < first:
+        (since_vi, since_en), (until_vi, until_en) = DAY_FIELDS["since"], DAY_FIELDS["until"]
+        a, b = first.strftime("%d/%m/%Y"), last.strftime("%d/%m/%Y")
+        raise UserError("bad_date_range", f"“{until_vi}” ({b}) sớm hơn “{since_vi}” ({a}).",
+                        f"“{until_en}” ({b}) is earlier than “{since_en}” ({a}).", field="until",
+                        details={"since": first.isoformat(), "until": last.isoformat()})
+    return first, last
+
+
+def _error_page(request, error: UserError):
+    """A refusal as a page: its message in the page's language only."""
+    message = error.message_en if _english(request) else error.message_vi
+    return render(request, "dossiers/error.html", {"error": error, "message": message}, status=error.status or 400)
+
+
 def _days_text(since: dt.date | None, until: dt.date | None, english: bool) -> str:
     """The reception days as people read them: ``29/10/2025``, ``01/10/2025 – 29/10/2025``, from, until."""
     def day(d):
@@ -333,8 +431,7 @@ def _active_filters(query: dict, since: dt.date | None, until: dt.date | None, e
                     names: dict[str, str]) -> list[dict]:
     """The filters the list is narrowed by, each named in the page's language with a link to the list
     without it (back to its first page)."""
-    buckets = {c: en if english else vi for c, vi, en in BUCKETS}
-    shown = {"bucket": lambda v: ", ".join(buckets.get(b.strip(), b.strip()) for b in v.split(",")),
+    shown = {"bucket": lambda v: _bucket_label(v, english),
              "agency": lambda v: names.get(v, v), "status": lambda v: _label(STATUSES, v, english),
              "channel": lambda v: _label(CHANNELS, v, english)}
     out = []
@@ -363,21 +460,27 @@ def dossier_list(request):
             from django.contrib.auth.views import redirect_to_login
 
             return redirect_to_login(request.get_full_path(), "/dang-nhap")
-        return render(request, "dossiers/error.html", {"error": error}, status=error.status)
+        return _error_page(request, error)
     filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    # "a, b" and "a,b" are the same list: one spelling, so that the dropdown finds it
+    filters["bucket"] = ",".join(b.strip() for b in filters["bucket"].split(",") if b.strip())
     try:
         # the reception days are checked here, before the store is read: a bad or reversed day is a 400
-        # page naming the parameter
-        since, until = day_range(filters["since"], filters["until"])
+        # page naming the field as the form labels it
+        since, until = _reception_days(filters["since"], filters["until"])
         page = max(1, int(request.GET.get("page") or 1))
         chosen = access.restrict({k: v for k, v in filters.items() if v}, allowed)
-        result = service.list_dossiers(chosen, page=page, page_size=50)
+        result = service.list_dossiers(chosen, page=page, page_size=PAGE_SIZE)
+        pages = max(1, -(-result["total"] // result["page_size"]))
+        missing_page = None
+        if page > pages:  # a page past the last (an old link, a hand-edited one): the last page, said so
+            missing_page, page = page, pages
+            result = service.list_dossiers(chosen, page=page, page_size=PAGE_SIZE)
     except (UserError, ValueError) as error:
         if not isinstance(error, UserError):
             error = UserError("bad_page", "Trang phải là số", "The page must be a number", field="page")
-        return render(request, "dossiers/error.html", {"error": error}, status=error.status or 400)
+        return _error_page(request, error)
     query = {k: v for k, v in filters.items() if v}
-    pages = max(1, -(-result["total"] // result["page_size"]))
     english = _english(request)
     agencies = Agency.objects.all() if allowed is access.ALL else Agency.objects.filter(code__in=allowed)
     names = _agency_names(english)
@@ -387,11 +490,13 @@ def dossier_list(request):
         item["channel_text"] = _label(CHANNELS, item.get("channel"), english)
         for key in ("received_at", "due_pause_at", "end_at"):
             item[f"{key}_text"] = _local_text(item.get(key))
+    progress, linked = _bucket_choices(filters["bucket"], english)
     return render(request, "dossiers/list.html", {
         "filters": filters, "result": result, "pages": pages, "english": english,
+        "missing_page": missing_page,
         "active": _active_filters(query, since, until, english, names),
         "synthetic": any(i["synthetic"] for i in result["items"]),
-        "buckets": [(c, en if english else vi) for c, vi, en in BUCKETS],
+        "buckets": progress, "linked_buckets": linked,
         "statuses": [(str(c), en if english else vi) for c, (vi, en) in STATUSES.items()],
         "agencies": [(a.code, names.get(a.code, a.name)) for a in agencies],
         # a reader confined to some agencies, on a list not filtered by agency: the count is theirs only
