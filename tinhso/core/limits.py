@@ -9,14 +9,17 @@ naming the limit *before or while* reading, never after it built the whole thing
   compression ratio; Python's :mod:`zipfile` never inflates a member past its declared size), then
   streams the sheet XML cell by cell. The sheet's ``<dimension>`` claim is ignored, rows are not padded
   to it, and the row number, column number and cells read are checked as they come.
-- :func:`csv_rows` checks rows, columns, cells and the length of each cell while reading.
+- :func:`csv_rows` checks rows, columns, cells and the length of each cell while reading; it reads
+  a semicolon-separated file (what Excel writes on Vietnamese regional settings) when the header
+  clearly uses ``;``, and says so when it is given an Excel workbook named ``.csv``.
 - :func:`load_json` refuses nesting deeper than a bound and text that cannot be stored (lone UTF-16
   surrogates such as ``"\\ud800"``).
 - :func:`gunzip` inflates at most a bound and reports a damaged or truncated stream.
 
 The defaults are in :data:`DEFAULTS`; a deployment may change any of them with the Django setting
 ``TINHSO_FILE_LIMITS`` (a dict with the same keys). ``docs/security.md`` ("Limits on user files")
-lists them.
+lists them. The table readers say a limit in words ("tối đa 250.000 dòng", :data:`LIMIT_WORDS`), as a
+clerk uploading a file reads it; the setting key and value are in the error's ``details``.
 """
 
 from __future__ import annotations
@@ -73,15 +76,82 @@ def limit(name: str) -> int:
     return int(configured.get(name, DEFAULTS[name]))
 
 
-def too_large(code: str, vi: str, en: str, name: str, *, field: str = "file", **details) -> UserError:
-    """A refusal naming the limit (its setting key and value) in both languages; HTTP 413."""
+def too_large(code: str, vi: str, en: str, name: str, *, field: str = "file", plain: bool = False,
+              **details) -> UserError:
+    """A refusal naming the limit in both languages; HTTP 413.
+
+    By default the message names the setting key and its value (``limit table_rows = 250000``), for
+    an administrator's command line. ``plain=True`` (the readers of files people upload on a page)
+    says the limit in words a clerk understands instead ("tối đa 250.000 dòng"); the setting key and
+    value stay in ``details`` either way."""
     value = limit(name)
-    return UserError(code, f"{vi} (giới hạn {name} = {value})", f"{en} (limit {name} = {value})",
+    if plain and name in LIMIT_WORDS:
+        words_vi, words_en = LIMIT_WORDS[name]
+        suffix_vi, suffix_en = words_vi(value), words_en(value)
+    else:
+        suffix_vi, suffix_en = f"giới hạn {name} = {value}", f"limit {name} = {value}"
+    return UserError(code, f"{vi} ({suffix_vi})", f"{en} ({suffix_en})",
                      field=field, status=413, details={"limit": name, "value": value, **details})
 
 
 def _mib(n: int) -> str:
     return f"{n / MiB:.1f} MB"
+
+
+def _count_vi(n: int | float) -> str:
+    """A number as Vietnamese writes it: 250.000, 25,3."""
+    if isinstance(n, float) and not n.is_integer():
+        return f"{n:.1f}".replace(".", ",")
+    return f"{int(n):,}".replace(",", ".")
+
+
+def _count_en(n: int | float) -> str:
+    if isinstance(n, float) and not n.is_integer():
+        return f"{n:.1f}"
+    return f"{int(n):,}"
+
+
+def _size(n: int) -> tuple[float | int, str]:
+    if n >= MiB:
+        return round(n / MiB, 1), "MB"
+    if n >= 1024:
+        return round(n / 1024, 1), "KB"
+    return n, "byte"
+
+
+def _mb_vi(n: int) -> str:
+    """A size in bytes as Vietnamese writes it: 25,3 MB, 100 byte."""
+    value, unit = _size(n)
+    return f"{_count_vi(value)} {unit}"
+
+
+def _mb_en(n: int) -> str:
+    value, unit = _size(n)
+    return f"{_count_en(value)} {unit}{'s' if unit == 'byte' and value != 1 else ''}"
+
+
+# The table limits in words, for :func:`too_large` with ``plain=True`` (vi, en), given the limit's value.
+LIMIT_WORDS = {
+    "table_file_bytes": (lambda v: f"tối đa {_mb_vi(v)} mỗi tệp", lambda v: f"at most {_mb_en(v)} per file"),
+    "table_rows": (lambda v: f"tối đa {_count_vi(v)} dòng mỗi tệp; hãy chia thành nhiều tệp",
+                   lambda v: f"at most {_count_en(v)} rows per file; split it into several files"),
+    "table_columns": (lambda v: f"tối đa {_count_vi(v)} cột mỗi tệp",
+                      lambda v: f"at most {_count_en(v)} columns per file"),
+    "table_cells": (lambda v: f"tối đa {_count_vi(v)} ô mỗi tệp; hãy chia thành nhiều tệp",
+                    lambda v: f"at most {_count_en(v)} cells per file; split it into several files"),
+    "cell_chars": (lambda v: f"mỗi ô tối đa {_count_vi(v)} ký tự", lambda v: f"at most {_count_en(v)} characters "
+                   "per cell"),
+    "xlsx_members": (lambda v: f"một tệp Excel thông thường có ít hơn {_count_vi(v)} phần; hãy mở tệp bằng Excel, "
+                     "lưu lại rồi tải lên",
+                     lambda v: f"an ordinary Excel file has fewer than {_count_en(v)} parts; open the file in "
+                     "Excel, save it again and upload it"),
+    "xlsx_uncompressed_bytes": (lambda v: f"tối đa {_mb_vi(v)} khi giải nén; hãy chia thành nhiều tệp",
+                                lambda v: f"at most {_mb_en(v)} uncompressed; split it into several files"),
+    "xlsx_ratio": (lambda v: f"một bảng tính thông thường không nén quá {_count_vi(v)} lần; tệp có thể bị hỏng hoặc "
+                   "được tạo để gây hại: hãy mở bằng Excel, lưu lại rồi tải lên",
+                   lambda v: f"an ordinary spreadsheet is not compressed more than {_count_en(v)} times; the file "
+                   "may be damaged or made to cause harm: open it in Excel, save it again and upload it"),
+}
 
 
 # --- zip (XLSX) -------------------------------------------------------------------------------------
@@ -94,21 +164,21 @@ def check_zip(archive: zipfile.ZipFile, what: str = "XLSX") -> None:
     """
     members = archive.infolist()
     if len(members) > limit("xlsx_members"):
-        raise too_large("file_too_many_members", f"Tệp {what} có {len(members)} thành phần bên trong",
-                        f"The {what} file holds {len(members)} parts", "xlsx_members")
+        raise too_large("file_too_many_members", f"Tệp {what} có {_count_vi(len(members))} phần bên trong",
+                        f"The {what} file holds {_count_en(len(members))} parts", "xlsx_members", plain=True)
     total = 0
     for info in members:
         total += info.file_size
         if info.file_size > RATIO_FLOOR_BYTES and info.file_size > limit("xlsx_ratio") * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
             raise too_large("file_compression_ratio",
-                            f"Thành phần {info.filename!r} của tệp {what} nén {ratio:.0f} lần (bom nén?)",
-                            f"Part {info.filename!r} of the {what} file is compressed {ratio:.0f} times "
-                            "(a zip bomb?)", "xlsx_ratio", member=info.filename)
+                            f"Phần {info.filename!r} của tệp {what} bị nén {_count_vi(round(ratio))} lần",
+                            f"Part {info.filename!r} of the {what} file is compressed {_count_en(round(ratio))} times",
+                            "xlsx_ratio", plain=True, member=info.filename)
     if total > limit("xlsx_uncompressed_bytes"):
         raise too_large("file_uncompressed_too_large",
-                        f"Tệp {what} khi giải nén là {_mib(total)}", f"The {what} file is {_mib(total)} uncompressed",
-                        "xlsx_uncompressed_bytes", size=total)
+                        f"Tệp {what} khi giải nén là {_mb_vi(total)}", f"The {what} file is {_mb_en(total)} uncompressed",
+                        "xlsx_uncompressed_bytes", plain=True, size=total)
 
 
 # --- tables -----------------------------------------------------------------------------------------
@@ -123,41 +193,91 @@ class _TableBudget:
 
     def row(self, number: int, width: int) -> None:
         if number > self.max_rows:
-            raise too_large("table_too_many_rows", f"Bảng có dòng số {number}", f"The table has a row {number}",
-                            "table_rows", row=number)
+            raise too_large("table_too_many_rows", f"Tệp có hơn {_count_vi(self.max_rows)} dòng",
+                            f"The file has more than {_count_en(self.max_rows)} rows", "table_rows", plain=True,
+                            row=number)
         if width > self.max_columns:
-            raise too_large("table_too_many_columns", f"Dòng {number} có ô ở cột {width}",
-                            f"Row {number} has a cell in column {width}", "table_columns", row=number)
+            raise too_large("table_too_many_columns", f"Dòng {number} có ô ở cột {_count_vi(width)}",
+                            f"Row {number} has a cell in column {width}", "table_columns", plain=True, row=number)
         self.rows = number
         self.cells += width
         if self.cells > self.max_cells:
-            raise too_large("table_too_many_cells", f"Bảng có hơn {self.max_cells} ô (đến dòng {number})",
-                            f"The table has more than {self.max_cells} cells (by row {number})", "table_cells",
-                            row=number)
+            raise too_large("table_too_many_cells", f"Tệp có hơn {_count_vi(self.max_cells)} ô (đến dòng {number})",
+                            f"The file has more than {_count_en(self.max_cells)} cells (by row {number})",
+                            "table_cells", plain=True, row=number)
 
     def text(self, value: str, number: int, column: int) -> None:
         if len(value) > self.max_chars:
-            raise too_large("table_cell_too_long", f"Ô dòng {number} cột {column} dài {len(value)} ký tự",
-                            f"The cell at row {number}, column {column} is {len(value)} characters long",
-                            "cell_chars", row=number, column=column)
+            raise too_large("table_cell_too_long",
+                            f"Ô dòng {number} cột {column} dài {_count_vi(len(value))} ký tự",
+                            f"The cell at row {number}, column {column} is {_count_en(len(value))} characters long",
+                            "cell_chars", plain=True, row=number, column=column)
 
 
 def check_file_size(size: int, name: str = "table_file_bytes", field: str = "file") -> None:
     """Refuse a file of ``size`` bytes over the limit ``name`` (before reading it, when the size is known)."""
     if size > limit(name):
-        raise too_large("file_too_large", f"Tệp có {_mib(size)}", f"The file is {_mib(size)}", name,
-                        field=field, size=size)
+        raise too_large("file_too_large", f"Tệp có {_mb_vi(size)}", f"The file is {_mb_en(size)}", name,
+                        field=field, plain=True, size=size)
+
+
+# The first bytes of an Excel workbook: .xlsx is a ZIP archive, the old .xls an OLE2 compound file.
+_XLSX_MAGIC, _XLS_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+
+
+def _refuse_workbook_as_csv(content: bytes) -> None:
+    """An Excel file renamed (or saved) with a .csv name is said to be one, with what to do."""
+    if content.startswith(_XLSX_MAGIC):
+        raise UserError("excel_not_csv",
+                        "Đây là tệp Excel (.xlsx) mang đuôi .csv. Hãy đổi tên tệp thành .xlsx rồi tải lên, hoặc "
+                        "mở tệp bằng Excel, chọn Lưu thành (Save As) → \"CSV UTF-8\" rồi tải tệp CSV đó lên.",
+                        "This is an Excel file (.xlsx) named .csv. Rename it to .xlsx and upload it, or open it "
+                        "in Excel, choose Save As → \"CSV UTF-8\" and upload that CSV file.", field="file")
+    if content.startswith(_XLS_MAGIC):
+        raise UserError("excel_not_csv",
+                        "Đây là tệp Excel đời cũ (.xls) mang đuôi .csv. Hãy mở tệp bằng Excel, chọn Lưu thành "
+                        "(Save As) → \"Sổ làm việc Excel (.xlsx)\" hoặc \"CSV UTF-8\", rồi tải tệp mới lên.",
+                        "This is an old Excel file (.xls) named .csv. Open it in Excel, choose Save As → "
+                        "\"Excel Workbook (.xlsx)\" or \"CSV UTF-8\", and upload the new file.", field="file")
+
+
+_HEADER_CHARS = 64 * 1024  # how much of the text is looked at for the header line
+
+
+def _delimiter(text: str) -> str:
+    """``;`` when the header line clearly uses it, else ``,``.
+
+    Excel on Vietnamese (and most European) regional settings writes "CSV" with semicolons, the comma
+    being the decimal mark. A header that read with commas is a single cell holding ``;`` is such a
+    file: it is read with ``;`` (a one-column file never has a ``;`` in its header, so nothing that
+    was read before is read differently)."""
+    end = text.find("\n", 0, _HEADER_CHARS)
+    first_line = text[:end if end >= 0 else _HEADER_CHARS].rstrip("\r")
+    if ";" not in first_line:
+        return ","
+    try:
+        cells = next(csv.reader([first_line]), [])
+    except csv.Error:  # the reader proper says what is wrong with the file
+        return ","
+    return ";" if len(cells) == 1 and ";" in cells[0] else ","
 
 
 def csv_rows(content: bytes) -> list[list[str]]:
-    """Rows of a UTF-8 CSV (a BOM is allowed), each up to its last cell, within the table limits."""
+    """Rows of a UTF-8 CSV (a BOM is allowed), each up to its last cell, within the table limits.
+
+    Separated by commas, or by semicolons when the header line uses them (:func:`_delimiter`). An
+    Excel workbook given as CSV is refused saying what it is (``excel_not_csv``)."""
+    _refuse_workbook_as_csv(content)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UserError("bad_encoding", "Tệp CSV phải mã hóa UTF-8", "The CSV file must be UTF-8 encoded",
-                        field="file") from exc
+        raise UserError("bad_encoding",
+                        "Tệp CSV phải mã hóa UTF-8. Trong Excel, chọn Lưu thành (Save As) → \"CSV UTF-8\" "
+                        "rồi tải lên lại.",
+                        "The CSV file must be UTF-8 encoded. In Excel, choose Save As → \"CSV UTF-8\" and "
+                        "upload it again.", field="file") from exc
     budget = _TableBudget()
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     rows = []
     try:
         for number, row in enumerate(reader, start=1):

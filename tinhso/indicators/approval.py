@@ -47,11 +47,12 @@ def _same_person(obs: Observation, user) -> bool:
 
 
 def pending(user=None, plan: Plan | None = None) -> list[Observation]:
-    """Pending entries, newest first: of ``plan``'s indicators and unit, and (with ``user``) the
-    ones ``user`` may decide on (in scope, entered by someone else)."""
+    """Pending entries, newest first: of ``plan``'s indicators (for any unit: the plan's own, or a ward
+    whose planner imported its figures from the plan's page), and (with ``user``) the ones ``user`` may
+    decide on (in scope, entered by someone else)."""
     qs = Observation.objects.pending().select_related("indicator", "unit", "source", "entered_by")
     if plan is not None:
-        qs = qs.filter(unit=plan.unit, indicator__in=plan.items.values("indicator"))
+        qs = qs.filter(indicator__in=plan.items.values("indicator"))
     rows = list(qs.order_by("-entered_at", "-id"))
     if user is not None:
         allowed = permissions.unit_checker(permissions.import_scope(user))

@@ -8,7 +8,7 @@ and shows each error next to its field):
 - the period belongs to the plan (``period_start``–``period_end``) and is not in the future;
 - a value is a number (``92,5`` or ``92.5``; ``1.234`` is refused as ambiguous, as in imports);
 - it fits the unit of measure (a share in % is 0–100, a rank a whole number 1–63, a count a whole
-  number ≥ 0) and the indicator's natural limit;
+  number ≥ 0) and the indicator's natural limit (:func:`check_range`, which file imports use too);
 - the qualifier is one of the known ones, the note at most :data:`NOTE_MAX` characters;
 - the plan's unit is inside the planner's scope.
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -68,6 +69,18 @@ def check_value(indicator: Indicator, text: str) -> float:
     except NumberError as exc:
         # Each language's own sentence, once (it already says "not a number" or "ambiguous number").
         raise UserError("not_a_number", _sentence(exc.vi), _sentence(exc.en), field="value") from exc
+    return check_range(indicator, value)
+
+
+def check_range(indicator: Indicator, value: float) -> float:
+    """``value`` if it is possible for ``indicator``, else :class:`UserError` (field ``value``).
+
+    The one check of a figure's range, for the web form and for file imports
+    (:func:`tinhso.indicators.io.parse`): a share in % is 0–100, a rank a whole number 1–63, a count
+    a whole number ≥ 0, and no value beyond the indicator's natural limit."""
+    if not math.isfinite(value):
+        raise UserError("not_a_number", f"Không phải số hữu hạn: {value}", f"Not a finite number: {value}",
+                        field="value")
     uom = indicator.unit_of_measure.strip()
     if uom in PERCENT_UNITS and not 0 <= value <= 100:
         raise UserError("out_of_range", f"Tỷ lệ phần trăm phải từ 0 đến 100, nhận {value:g}",

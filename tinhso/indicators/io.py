@@ -6,7 +6,17 @@ whole unit (Open SDG's "blank = total"). Columns are found by header name, in an
 
 Import is all-or-nothing: every row is checked first; if any row has an error, nothing is written and
 the error lists each problem as ``{"row", "column", "reason"}`` (row numbers as the spreadsheet or
-the text editor shows them, the header being row 1).
+the text editor shows them, the header being row 1), with ``reason_vi``/``reason_en`` and
+``column_vi``/``column_en`` for a page that shows one language (:func:`error_rows`).
+
+A row is checked as the web entry form checks a figure (:func:`tinhso.indicators.entry.check_range`:
+a % is 0–100, a rank a whole number 1–63, a count a whole number ≥ 0, the indicator's natural limit).
+Its year may not be after the current year: the file holds observations (figures measured), and a
+plan's targets for later years come from its document, never from this file; years before a plan's
+period are fine (they are the base of the trend). Imported from a plan's page, every row must be one
+of the plan's indicators (for the plan's unit or another unit in the importer's scope, such as a ward
+planner's own ward), so that each pending figure is on the plan's approval page
+(:func:`tinhso.indicators.approval.pending`).
 """
 
 from __future__ import annotations
@@ -16,9 +26,12 @@ import datetime as dt
 import io as _stdio
 import json
 import re
+import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from django.db import transaction
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -34,7 +47,8 @@ from tinhso.indicators.models import AdminLevel, Comparator, Indicator, Observat
 COLUMNS = ["Year", "Indicator", "Level", "Qualifier", "MetMilestone", "Source", "SourceTitle", "SourceURL",
            "SourceDate", "PeriodLabel", "Quote", "Note", "GeoCode", "Value"]
 # Reason of a row whose unit is outside the importer's scope (the whole import answers 403).
-OUT_OF_SCOPE = "ngoài phạm vi được giao / outside your scope"
+OUT_OF_SCOPE_VI, OUT_OF_SCOPE_EN = "ngoài phạm vi được giao", "outside your scope"
+OUT_OF_SCOPE = f"{OUT_OF_SCOPE_VI} / {OUT_OF_SCOPE_EN}"
 REQUIRED = ["Year", "Indicator", "GeoCode", "Source"]
 # The Excel template's Vietnamese headers (sheet "Số liệu"): each names a tidy column; an import reads
 # either set, and an error names the column as the file's header does.
@@ -57,40 +71,89 @@ _CANONICAL = {**{c.lower(): c for c in COLUMNS}, **{vi.lower(): c for c, vi in V
 # What a pre-filled template row carries before anyone types: such a row is skipped, not an error.
 _PREFILLED = {"year", "indicator", "geocode"}
 COLUMN_HELP = {
-    "Year": ("Năm số liệu (bắt buộc)", "Year the figure describes (required)"),
-    "Indicator": ("Mã chỉ tiêu, xem trang Indicators (bắt buộc)", "Indicator code, see the Indicators sheet (required)"),
+    "Year": ("Năm của số liệu (bắt buộc), không sau năm hiện tại", "Year the figure describes (required), not "
+             "after the current year"),
+    "Indicator": ("Mã chỉ tiêu, xem trang “Chỉ tiêu” (bắt buộc)",
+                  "Indicator code, see the “Chỉ tiêu” (indicators) sheet (required)"),
     "Level": ("Cấp: để trống = toàn đơn vị; province / district / commune",
               "Level: blank = whole unit; province / district / commune"),
     "Qualifier": ("Để trống, hoặc > (trên), >= (tối thiểu), < (dưới), <= (tối đa), ~ (khoảng)",
                   "Blank, or > (above), >= (at least), < (below), <= (at most), ~ (about)"),
-    "MetMilestone": ("Nguồn chỉ nói đã đạt chỉ tiêu mốc này, không có số (để trống Value)",
-                     "The source only says this milestone's target was met, no figure (leave Value blank)"),
-    "Source": ("Mã nguồn (bắt buộc); mã mới thì ghi SourceTitle", "Source key (required); a new key needs SourceTitle"),
+    "MetMilestone": ("Nguồn chỉ nói đã đạt chỉ tiêu của năm mốc này, không có số (để trống cột “Giá trị”)",
+                     "The source only says this milestone's target was met, no figure (leave “Giá trị” (value) "
+                     "blank)"),
+    "Source": ("Mã nguồn, xem trang “Nguồn” (bắt buộc); mã mới thì ghi thêm cột “Tên nguồn mới”",
+               "Source key, see the “Nguồn” (sources) sheet (required); a new key also needs “Tên nguồn mới” "
+               "(new source title)"),
     "SourceTitle": ("Tên tài liệu/bài viết (cho nguồn mới)", "Document/article title (for a new source)"),
     "SourceURL": ("Địa chỉ web của nguồn", "Source URL"),
     "SourceDate": ("Ngày phát hành nguồn YYYY-MM-DD", "Source publication date YYYY-MM-DD"),
     "PeriodLabel": ("Cách nguồn ghi kỳ, ví dụ 'đầu năm 2024'", "The source's wording of the period"),
     "Quote": ("Câu trích từ nguồn", "The sentence quoted from the source"),
     "Note": ("Ghi chú", "Note"),
-    "GeoCode": ("Đơn vị: legacy:60 (Bình Thuận cũ) hoặc mã hiện hành 68 (bắt buộc)",
-                "Unit: legacy:60 (former Bình Thuận) or a current code such as 68 (required)"),
+    "GeoCode": ("Mã đơn vị (bắt buộc), đã ghi sẵn là đơn vị của kế hoạch: legacy:60 (Bình Thuận cũ) hoặc mã "
+                "hiện hành như 68; đơn vị phải thuộc phạm vi được giao cho bạn",
+                "Unit code (required), pre-filled with the plan's unit: legacy:60 (former Bình Thuận) or a current "
+                "code such as 68; the unit must be within your scope"),
     "Value": ("Giá trị số: ô số của Excel, hoặc chữ số với một dấu thập phân . hoặc , (92,5; 0.125). "
-              "'1.234' hay '12,500' bị từ chối vì không rõ là hàng nghìn hay thập phân: ghi 1234 hoặc 1,2340",
+              "'1.234' hay '12,500' bị từ chối vì không rõ là hàng nghìn hay thập phân: ghi 1234 hoặc 1,2340. "
+              "Tỷ lệ % từ 0 đến 100; thứ hạng và số lượng là số nguyên; không vượt giới hạn của chỉ tiêu "
+              "(trang “Chỉ tiêu”)",
               "Numeric value: an Excel number cell, or digits with one decimal mark . or , (92,5; 0.125). "
-              "'1.234' or '12,500' is refused as it may be thousands or a decimal: write 1234 or 1,2340"),
+              "'1.234' or '12,500' is refused as it may be thousands or a decimal: write 1234 or 1,2340. "
+              "A % is 0 to 100; ranks and counts are whole numbers; never beyond the indicator's limit "
+              "(“Chỉ tiêu” sheet)"),
 }
 
 
-def _year(text: str, rownum: int, column: str, errors: list[RowError], raw=None) -> int | None:
-    """A whole year 1900–2100, else a row error (the columns are small unsigned integers)."""
+@dataclass
+class ImportProblem(RowError):
+    """A row error said in each language apart (a page shows one language); ``reason`` keeps both,
+    "vi / en", for the command line and the API. ``code`` marks the kind where the import needs it."""
+
+    vi: str = ""
+    en: str = ""
+    code: str = ""
+    column_vi: str = ""
+    column_en: str = ""
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "reason_vi": self.vi, "reason_en": self.en,
+                "column_vi": self.column_vi or self.column, "column_en": self.column_en or self.column}
+
+
+def _problem(row: int, column: str, vi: str, en: str, code: str = "") -> ImportProblem:
+    return ImportProblem(row, column, f"{vi} / {en}", vi, en, code)
+
+
+def _year(text: str, rownum: int, column: str, errors: list[RowError], raw=None, latest: int = 2100) -> int | None:
+    """A whole year 1900–``latest``, else a row error (the columns are small unsigned integers)."""
     try:
         number = cell_number(raw, text)
-        if number.is_integer() and 1900 <= number <= 2100:
-            return int(number)
     except ValueError:
-        pass
-    errors.append(RowError(rownum, column, f"năm không hợp lệ / not a year: {text!r}"))
+        number = None
+    if number is not None and number.is_integer() and 1900 <= number <= latest:
+        return int(number)
+    if number is not None and number.is_integer() and latest < number <= 2100:
+        errors.append(_problem(
+            rownum, column,
+            f"năm {int(number)} chưa đến (nay là năm {latest}): chỉ nhập số liệu đã có; mục tiêu của các năm "
+            f"sau do văn bản kế hoạch đặt, không nhập ở đây",
+            f"year {int(number)} has not come yet (this is {latest}): import figures already measured; targets "
+            f"for later years come from the plan's document and are not imported here", "future_year"))
+        return None
+    errors.append(_problem(rownum, column, f"năm không hợp lệ: {text!r} (từ 1900 đến {latest})",
+                           f"not a year: {text!r} (1900 to {latest})"))
     return None
+
+
+def _fold(text: str) -> str:
+    """Lower case without diacritics or separators: "Gia tri" and "Giá trị" fold alike."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return re.sub(r"[\s_\-]+", "", "".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+_FOLDED = {_fold(name): name for name in [*COLUMNS, *VI_HEADERS.values()]}
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -105,12 +168,24 @@ TEXT_LIMITS = {
 SOURCE_KEY = re.compile(rf"[-a-zA-Z0-9_]{{1,{Source._meta.get_field('key').max_length}}}")
 
 
-def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | None = None,
+def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | None = None, *,
+          plan: Plan | None = None, today: dt.date | None = None,
           ) -> tuple[list[observations.ObservationInput], list[dict], list[RowError]]:
     """Check every row; returns (inputs, new sources, errors). Writes nothing.
 
+    Each row is checked as the web form checks a figure: the value by
+    :func:`tinhso.indicators.entry.check_range` (a % within 0–100, a rank, a count, the indicator's
+    natural limit), the year not after this year (``today``; an observation is a figure measured;
+    a plan's targets for later years come from its document, never from this file). Years before
+    the plan's period are accepted: earlier figures are the series' base for trends.
+
     ``unit_allowed`` (the importer's scope, :mod:`tinhso.indicators.permissions`) makes a row
-    whose GeoCode it refuses an error (:data:`OUT_OF_SCOPE`)."""
+    whose GeoCode it refuses an error (:data:`OUT_OF_SCOPE`). ``plan`` (an import from a plan's page)
+    makes a row for another unit than the plan's, or for an indicator the plan does not have, an error:
+    its approvers (``/ke-hoach/<plan>/duyet``) would never see it."""
+    from tinhso.indicators import entry
+
+    current_year = (today or timezone.localdate()).year
     table = [row for row in read_table(content, filename, (TEMPLATE_SHEET, "Observations"))]
     errors: list[RowError] = []
     while table and not any(cell_text(c) for c in table[-1]):
@@ -124,17 +199,37 @@ def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | 
              if name and name.lower() in _CANONICAL}
     shown = {_CANONICAL[name.lower()]: name for name in header if name and name.lower() in _CANONICAL}
     vietnamese = any(name.lower() in {v.lower() for v in VI_HEADERS.values()} for name in header if name)
+    english = any(name.lower() in {c.lower() for c in COLUMNS} for name in header if name)
+
+    def label(col: str) -> str:
+        """A column as this file names it (or would, in the language of its header)."""
+        return shown.get(col) or (VI_HEADERS[col] if vietnamese else col)
+
     for name in REQUIRED + ["Value"]:
         if name.lower() not in index:
-            label = VI_HEADERS[name] if vietnamese else name
-            errors.append(RowError(1, label, f"thiếu cột / missing column {label!r}"))
+            other = name if vietnamese else VI_HEADERS[name]
+            errors.append(_problem(1, name, f"thiếu cột {label(name)!r} (hoặc {other!r})",
+                                   f"missing column {label(name)!r} (or {other!r})"))
     unknown = [h for h in header if h and h.lower() not in _CANONICAL and h.lower() not in info]
+    if vietnamese or not english:
+        names_vi = ", ".join(VI_HEADERS.values()) if vietnamese else (
+            f"{', '.join(VI_HEADERS.values())}; hoặc tên tiếng Anh: {', '.join(COLUMNS)}")
+        names_en = ", ".join(VI_HEADERS.values()) if vietnamese else (
+            f"{', '.join(COLUMNS)}; or the Excel template's Vietnamese names: {', '.join(VI_HEADERS.values())}")
+    else:
+        names_vi = names_en = ", ".join(COLUMNS)
     for name in unknown:
-        errors.append(RowError(1, name, f"cột không biết / unknown column {name!r} (expected {', '.join(COLUMNS)})"))
+        guess = _FOLDED.get(_fold(name))
+        hint_vi = f" Có phải là {guess!r}?" if guess else ""
+        hint_en = f" Did you mean {guess!r}?" if guess else ""
+        errors.append(_problem(1, name, f"cột không biết {name!r}.{hint_vi} Các cột dùng được: {names_vi}",
+                               f"unknown column {name!r}.{hint_en} The columns are: {names_en}"))
     if errors:
-        return [], [], errors
+        return [], [], [replace(e, column=label(e.column), column_vi=VI_HEADERS[e.column], column_en=e.column)
+                        if e.column in VI_HEADERS else e for e in errors]
 
     indicators = {i.code: i for i in Indicator.objects.all()}
+    plan_indicators = set(plan.items.values_list("indicator__code", flat=True)) if plan is not None else set()
     sources = {s.key: s for s in Source.objects.all()}
     new_sources: dict[str, dict] = {}
     units: dict[str, object] = {}
@@ -156,33 +251,51 @@ def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | 
         row_errors: list[RowError] = []  # (a NUL or other control character is refused by read_table)
         for col in REQUIRED:
             if not get(col):
-                row_errors.append(RowError(rownum, col, "bắt buộc / required"))
-        year = _year(get("Year"), rownum, "Year", row_errors, originals.get("year")) if get("Year") else None
+                row_errors.append(_problem(rownum, col, "ô này bắt buộc, đang để trống", "required, left empty"))
+        year = (_year(get("Year"), rownum, "Year", row_errors, originals.get("year"), current_year)
+                if get("Year") else None)
         indicator = indicators.get(get("Indicator"))
         if get("Indicator") and indicator is None:
-            row_errors.append(RowError(rownum, "Indicator", f"không có chỉ tiêu mã / unknown indicator {get('Indicator')!r}"))
+            row_errors.append(_problem(rownum, "Indicator", f"không có chỉ tiêu mã {get('Indicator')!r}",
+                                       f"unknown indicator {get('Indicator')!r}"))
+        elif indicator is not None and plan is not None and indicator.code not in plan_indicators:
+            row_errors.append(_problem(
+                rownum, "Indicator",
+                f"chỉ tiêu {indicator.code!r} không thuộc kế hoạch {plan.code} (xem trang “Chỉ tiêu” của mẫu "
+                f"Excel); số liệu của chỉ tiêu này nhập ở trang kế hoạch có nó",
+                f"indicator {indicator.code!r} is not in plan {plan.code} (see the “Chỉ tiêu” sheet of the Excel "
+                f"template); enter its figures from the page of a plan that has it", "not_in_plan"))
         level = get("Level") or AdminLevel.ALL
         if level not in AdminLevel.values:
-            row_errors.append(RowError(rownum, "Level", f"cấp không hợp lệ / unknown level {level!r} "
-                                       f"(blank, province, district, commune)"))
+            row_errors.append(_problem(rownum, "Level", f"cấp không hợp lệ {level!r} (để trống, province, "
+                                       f"district, commune)", f"unknown level {level!r} (blank, province, "
+                                       f"district, commune)"))
         qualifier = get("Qualifier")
         if qualifier not in Comparator.values:
-            row_errors.append(RowError(rownum, "Qualifier", f"dấu không hợp lệ / unknown qualifier {qualifier!r}"))
+            row_errors.append(_problem(rownum, "Qualifier", f"dấu so sánh không hợp lệ {qualifier!r} (để trống, "
+                                       f">, >=, <, <=, ~)", f"unknown qualifier {qualifier!r} (blank, >, >=, <, "
+                                       f"<=, ~)"))
         value = None
         if get("Value"):
             try:
                 value = cell_number(originals.get("value"), get("Value"))
             except NumberError as exc:
-                row_errors.append(RowError(rownum, "Value", exc.reason))
+                row_errors.append(_problem(rownum, "Value", exc.vi, exc.en))
+            else:
+                if indicator is not None:
+                    try:
+                        entry.check_range(indicator, value)  # the web form's own check
+                    except UserError as exc:
+                        row_errors.append(_problem(rownum, "Value", exc.message_vi, exc.message_en))
         met = (_year(get("MetMilestone"), rownum, "MetMilestone", row_errors, originals.get("metmilestone"))
                if get("MetMilestone") else None)
         for col, limit in TEXT_LIMITS.items():
             if len(get(col)) > limit:
-                row_errors.append(RowError(rownum, col, f"dài {len(get(col))} ký tự, tối đa {limit} / "
+                row_errors.append(_problem(rownum, col, f"dài {len(get(col))} ký tự, tối đa {limit}",
                                            f"{len(get(col))} characters, at most {limit}"))
         if not get("Value") and not get("MetMilestone"):
-            row_errors.append(RowError(rownum, "Value", "thiếu giá trị (hoặc MetMilestone) / value required "
-                                       "(or MetMilestone)"))
+            row_errors.append(_problem(rownum, "Value", f"thiếu giá trị (hoặc năm mốc ở cột {label('MetMilestone')!r})",
+                                       f"value required (or a milestone year in column {label('MetMilestone')!r})"))
         unit = None
         ref = get("GeoCode")
         if ref:
@@ -192,9 +305,10 @@ def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | 
                 except UserError as exc:
                     units[ref] = exc
             if isinstance(units[ref], UserError):
-                row_errors.append(RowError(rownum, "GeoCode", units[ref].message_vi + " / " + units[ref].message_en))
+                row_errors.append(_problem(rownum, "GeoCode", units[ref].message_vi, units[ref].message_en))
             elif unit_allowed is not None and not unit_allowed(units[ref]):
-                row_errors.append(RowError(rownum, "GeoCode", f"{OUT_OF_SCOPE}: {ref}"))
+                row_errors.append(_problem(rownum, "GeoCode", f"{OUT_OF_SCOPE_VI}: {ref}", f"{OUT_OF_SCOPE_EN}: {ref}",
+                                           "out_of_scope"))
             else:
                 unit = units[ref]
         key = get("Source")
@@ -203,27 +317,28 @@ def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | 
             if key in new_sources:
                 source = new_sources[key]["obj"]
             elif not SOURCE_KEY.fullmatch(key):
-                row_errors.append(RowError(rownum, "Source", f"mã nguồn mới {key!r} chỉ gồm chữ Latin không dấu, số, "
-                                           f"'-' và '_', tối đa 64 ký tự / a new source key {key!r} may only use "
-                                           f"ASCII letters, digits, '-' and '_', at most 64 characters"))
+                row_errors.append(_problem(rownum, "Source", f"mã nguồn mới {key!r} chỉ gồm chữ Latin không dấu, "
+                                           f"số, '-' và '_', tối đa 64 ký tự", f"a new source key {key!r} may only "
+                                           f"use ASCII letters, digits, '-' and '_', at most 64 characters"))
             elif not get("SourceTitle"):
-                row_errors.append(RowError(rownum, "Source", f"nguồn mới {key!r} cần SourceTitle / a new source "
-                                           f"{key!r} needs SourceTitle"))
+                row_errors.append(_problem(rownum, "Source", f"nguồn mới {key!r}: cần ghi cột {label('SourceTitle')!r}",
+                                           f"a new source {key!r} needs column {label('SourceTitle')!r}"))
             else:
                 published = None
                 if get("SourceDate"):
                     try:
                         published = dt.date.fromisoformat(get("SourceDate"))
                     except ValueError:
-                        row_errors.append(RowError(rownum, "SourceDate", f"ngày không hợp lệ / not a date "
-                                                   f"YYYY-MM-DD: {get('SourceDate')!r}"))
+                        row_errors.append(_problem(rownum, "SourceDate", f"ngày không hợp lệ {get('SourceDate')!r} "
+                                                   f"(YYYY-MM-DD)", f"not a date {get('SourceDate')!r} (YYYY-MM-DD)"))
                 source = Source(key=key, title=get("SourceTitle"), url=get("SourceURL"), published=published)
                 new_sources[key] = {"obj": source, "row": rownum}
         if year is not None and indicator and unit is not None and level in AdminLevel.values:
             dup_key = (indicator.code, unit.pk, level, year)
             if dup_key in seen:
-                row_errors.append(RowError(rownum, "Year", f"trùng kỳ với dòng {seen[dup_key]} / duplicate period: "
-                                           f"same indicator, unit, level and year as row {seen[dup_key]}"))
+                row_errors.append(_problem(rownum, "Year", f"trùng kỳ với dòng {seen[dup_key]} (cùng chỉ tiêu, đơn "
+                                           f"vị, cấp và năm)", f"duplicate period: same indicator, unit, level and "
+                                           f"year as row {seen[dup_key]}"))
             else:
                 seen[dup_key] = rownum
         if row_errors:
@@ -233,28 +348,34 @@ def parse(content: bytes, filename: str, unit_allowed: Callable[[Unit], bool] | 
             indicator=indicator, unit=unit, period=year, source=source, value=value, level=level,
             qualifier=qualifier, reported_met_milestone=met, period_label=get("PeriodLabel"),
             quote=get("Quote"), note=get("Note")))
-    errors = [RowError(e.row, shown.get(e.column, e.column), e.reason) for e in errors]
+    errors = [replace(e, column=label(e.column), column_vi=VI_HEADERS[e.column], column_en=e.column)
+              if e.column in VI_HEADERS else e for e in errors]
     return inputs, [v["obj"] for v in new_sources.values()], errors
 
 
 def import_file(content: bytes, filename: str, *, entered_by=None, entered_by_name: str = "",
-                unit_allowed: Callable[[Unit], bool] | None = None, review_required: bool = False) -> dict:
+                unit_allowed: Callable[[Unit], bool] | None = None, review_required: bool = False,
+                plan: Plan | None = None, today: dt.date | None = None) -> dict:
     """Import a CSV/XLSX file: all rows or none. Returns counts; raises UserError listing every error
     (403 ``import_out_of_scope`` when a row names a unit outside ``unit_allowed``).
 
-    ``review_required`` (the web import): each figure counts once a second person approves it, and
-    the approvers are told (:mod:`tinhso.indicators.approval`)."""
-    inputs, new_sources, errors = parse(content, filename, unit_allowed)
+    ``plan``: imported from that plan's page, every row must be of its unit and indicators (see
+    :func:`parse`). ``review_required`` (the web import): each figure counts once a second person
+    approves it, and the approvers are told (:mod:`tinhso.indicators.approval`)."""
+    inputs, new_sources, errors = parse(content, filename, unit_allowed, plan=plan, today=today)
     if errors:
-        out_of_scope = any(e.reason.startswith(OUT_OF_SCOPE) for e in errors)
+        out_of_scope = any(getattr(e, "code", "") == "out_of_scope" for e in errors)
+        first = errors[0]
         raise UserError("import_out_of_scope" if out_of_scope else "import_invalid",
-                        f"Tệp có {len(errors)} lỗi; không nhập dòng nào. Dòng {errors[0].row}, cột "
-                        f"{errors[0].column}: {errors[0].reason}",
-                        f"The file has {len(errors)} error(s); nothing was imported. Row {errors[0].row}, "
-                        f"column {errors[0].column}: {errors[0].reason}",
+                        f"Tệp có {len(errors)} lỗi; không nhập dòng nào. Dòng {first.row}, cột "
+                        f"{first.column}: {getattr(first, 'vi', '') or first.reason}",
+                        f"The file has {len(errors)} error(s); nothing was imported. Row {first.row}, "
+                        f"column {first.column}: {getattr(first, 'en', '') or first.reason}",
                         field="file", details=[e.as_dict() for e in errors], status=403 if out_of_scope else 400)
     if not inputs:
-        raise UserError("empty_file", "Tệp không có dòng dữ liệu", "The file has no data rows", field="file")
+        raise UserError("empty_file", "Tệp không có dòng số liệu nào (chỉ có dòng tiêu đề hoặc dòng để trống "
+                        "giá trị)", "The file has no data rows (only the header, or rows without a value)",
+                        field="file")
     counts = {"created": 0, "revised": 0, "unchanged": 0, "sources_created": 0}
     with transaction.atomic():
         for src in new_sources:
@@ -270,9 +391,31 @@ def import_file(content: bytes, filename: str, *, entered_by=None, entered_by_na
         if review_required and entered_by is not None:
             from tinhso.indicators import approval
 
-            approval.notify_entered(created, entered_by)
+            approval.notify_entered(created, entered_by, plan)
     counts["rows"] = len(inputs)
     return counts
+
+
+def error_rows(err: UserError, english: bool) -> list[dict]:
+    """The row errors of ``err`` for a page in one language: ``{"row", "column", "reason"}``.
+
+    A column is named as the file's header names it; when that is the other language's name, the
+    page's own name comes first and the file's follows (“Value (“Giá trị” in the file)”)."""
+    details = err.details if isinstance(err.details, list) else []
+    out = []
+    for d in details:
+        if not isinstance(d, dict) or "row" not in d:
+            continue
+        reason = d.get("reason_en" if english else "reason_vi") or ""
+        if not reason:  # a reader's error (control characters) says both languages as "vi / en"
+            parts = str(d.get("reason", "")).split(" / ")
+            reason = (parts[1] if english else parts[0]) if len(parts) == 2 else str(d.get("reason", ""))
+        in_file = str(d.get("column", ""))
+        own = str(d.get("column_en" if english else "column_vi") or in_file)
+        column = own if own == in_file else (f"{own} (“{in_file}” in the file)" if english
+                                             else f"{own} (trong tệp: “{in_file}”)")
+        out.append({"row": d["row"], "column": column, "reason": reason[:1].upper() + reason[1:]})
+    return out
 
 
 # --- template -------------------------------------------------------------------------------
@@ -352,9 +495,9 @@ def template(plan: Plan | None = None, period: int | None = None) -> bytes:
         guide.append([VI_HEADERS[name], vi, en])
     guide.append([])
     for vi, en in (
-        ("Mỗi chỉ tiêu của kế hoạch có sẵn một dòng: chỉ cần ghi Giá trị và Mã nguồn. Dòng để trống Giá trị "
-         "sẽ được bỏ qua.", "Each indicator of the plan has a row: fill in the value and the source key. Rows "
-         "left without a value are skipped."),
+        ("Mỗi chỉ tiêu của kế hoạch có sẵn một dòng: chỉ cần ghi “Giá trị” và “Mã nguồn”. Dòng để trống "
+         "“Giá trị” sẽ được bỏ qua.", "Each indicator of the plan has a row: fill in “Giá trị” (value) and "
+         "“Mã nguồn” (source key). Rows left without a value are skipped."),
         ("Tệp có bất kỳ lỗi nào sẽ không được nhập dòng nào; lỗi ghi rõ dòng, cột, lý do.",
          "A file with any error imports nothing; each error names the row, the column and the reason."),
         ("Số liệu nhập vào chỉ được tính khi một người thứ hai duyệt.",

@@ -242,14 +242,16 @@ def plan_import(request, code: str):
         return redirect(f"/ke-hoach/{code}#nhap")
     upload = request.FILES.get("file")
     try:
-        status.get_plan(code)
+        plan = status.get_plan(code)
         if upload is None:
             raise UserError("file_required", "Chưa chọn tệp", "No file chosen", field="file")
         limits.check_file_size(upload.size)  # before the upload is read into memory
         counts = io.import_file(upload.read(), upload.name, entered_by=request.user, review_required=True,
-                                unit_allowed=permissions.unit_checker(permissions.import_scope(request.user)))
+                                unit_allowed=permissions.unit_checker(permissions.import_scope(request.user)),
+                                plan=plan)
     except UserError as err:
-        return render(request, "indicators/import_result.html", {"code": code, "error": err}, status=err.status)
+        return render(request, "indicators/import_result.html",
+                      {"code": code, "error": err, "rows": io.error_rows(err, _english())}, status=err.status)
     messages.success(request, (f"Imported {counts['rows']} rows: {counts['created']} new, {counts['revised']} revised, "
                                f"{counts['unchanged']} unchanged" if _english() else
                                f"Đã nhập {counts['rows']} dòng: mới {counts['created']}, sửa đổi {counts['revised']}, "
