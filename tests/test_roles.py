@@ -207,7 +207,7 @@ def test_leader_reads_their_scope_but_every_post_is_refused(units, settings, tmp
     assigned = make_report(W, State.ASSIGNED, unit=units["pt"])
     theirs = make_report(W, State.IN_PROGRESS, unit=units["mn"])
     client = _signed_in(leader)
-    assert client.get("/can-bo").url == "/don-vi/phan-anh"
+    assert client.get("/can-bo").url == "/ioc"  # reads the wall, acts on nothing: lands on the IOC wall
     inbox = client.get("/don-vi/phan-anh")
     assert inbox.status_code == 200 and mine.code in inbox.content.decode()
     assert theirs.code not in inbox.content.decode()

@@ -267,7 +267,10 @@ def test_public_detail_map_and_cards_on_a_phone(browser, server, published):
         page.goto(f"/phan-anh/cong-khai/{code}")
         page.wait_for_selector("#report-map[data-drawn='1']")
         assert page.locator("#report-map .leaflet-marker-icon").count() == 1
-        assert page.evaluate("document.getElementById('report-map').tinhsoMap.getZoom()") == 15  # the report's street
+        # No deeper than the street basemap's tiles (the e2e archive stops at zoom 12), and its tiles drew.
+        assert page.evaluate("document.getElementById('report-map').tinhsoMap.getZoom()") <= 12
+        expect(page.locator("#report-map .leaflet-tile-loaded").first).to_be_attached()
+        assert page.evaluate(OUTLINE_IN_VIEW, "report-map"), "no commune outline within the report's map"
         _no_sideways_scroll(page)
         _shot(page, "public-detail")
     finally:
@@ -310,6 +313,33 @@ def test_citizen_adds_their_report_to_a_nearby_one(view, server, published):
     assert mine in box.subject(joined) and original in box.subject(joined)
 
 
+# Whether a commune outline's vertex lies within the map's view (besides the pin, something drew).
+OUTLINE_IN_VIEW = """id => {
+    const map = document.getElementById(id).tinhsoMap, view = map.getBounds();
+    let inside = 0;
+    const visit = points => points.forEach(p => Array.isArray(p) ? visit(p) : (inside += view.contains(p) ? 1 : 0));
+    map.eachLayer(l => { if (l.getLatLngs && !l.getLatLng) { visit(l.getLatLngs()); } });
+    return inside > 0;
+}"""
+
+
+def test_report_map_opens_on_the_pin_with_its_commune_outline_without_a_street_basemap(view, server, published):
+    """The demo's setting (no street basemap): the one-report map used to open at zoom 15 inside a commune
+    larger than the view, a blank area with a pin. It opens framed so an outline (and the pin) is in view."""
+    page = view
+    code = published["phan_thiet"][0]
+    _without_basemap(page, f"/phan-anh/{code}")
+    page.goto(f"/phan-anh/{code}")
+    page.wait_for_selector("#report-map[data-drawn='1']")
+    assert page.get_attribute("#report-map", "data-street") == "none"
+    assert page.locator("#report-map .leaflet-marker-icon").count() == 1
+    assert page.evaluate(OUTLINE_IN_VIEW, "report-map"), "no commune outline within the report's map"
+    pin_in_view = "(() => { const m = document.getElementById('report-map').tinhsoMap; " \
+                  "let pin; m.eachLayer(l => { if (l instanceof L.Marker) { pin = l.getLatLng(); } }); return m.getBounds().contains(pin); })()"
+    assert page.evaluate(pin_in_view)
+    page.locator("#report-map").screenshot(path=str(SHOTS / f"citizen-report-map-no-basemap-{page.size}.png"))
+
+
 def _without_basemap(page, path: str) -> None:
     """Serve ``path`` as an installation with no street basemap configured renders it (the demo's
     default): the page's basemap setting says ``{"kind": "none"}``."""
@@ -322,7 +352,7 @@ def _without_basemap(page, path: str) -> None:
         assert '{"kind": "none"}' in body
         route.fulfill(response=response, body=body)
 
-    page.route(re.compile(r".*/phan-anh(/cong-khai)?(\?.*)?$"), strip)
+    page.route(re.compile(r".*/phan-anh(/cong-khai)?(/PA-[A-Z0-9-]+)?(\?.*)?$"), strip)
 
 
 def test_public_map_draws_reports_without_a_street_basemap(view, server, published):

@@ -168,7 +168,8 @@ def test_unit_sees_only_its_reports_and_resolves_with_photo(context, server, jou
                                                    "buffer": jpeg((40, 160, 60))}])
     page.click("#action-resolve button[type=submit]")
     expect(page.locator("#report-state")).to_have_attribute("data-state", "resolved")
-    assert page.locator(".photos img").count() == 2  # the citizen's and the result photo
+    assert page.locator(".photos img").count() == 2  # the citizen's and the result photo, each group captioned
+    assert page.locator(".photo-group figcaption").all_inner_texts() == ["Ảnh người dân gửi", "Ảnh kết quả xử lý"]
 
 
 def test_citizen_sees_result_and_rates(context, server, journey):
@@ -193,7 +194,7 @@ def test_citizen_sees_result_and_rates(context, server, journey):
     expect(page.locator("#submitter-note")).to_be_visible()
     expect(page.locator("#result-text")).to_contain_text("Đã thu gom rác")
     expect(page.locator("#report-state")).to_have_attribute("data-state", "resolved")
-    result_photo = "h2:has-text('Kết quả xử lý') + p + .photos img"
+    result_photo = "h2:has-text('Kết quả xử lý') + p + .photo-group.result .photos img"
     expect(page.locator(result_photo)).to_have_count(1)
     assert _image_loaded(page, result_photo)
 

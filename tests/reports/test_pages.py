@@ -290,7 +290,9 @@ def test_ioc_reject_needs_reason_then_records_it(client, world):
     client.post(url, {"action": "reject", "reason_kind": "spam", "reason": "Quảng cáo"})
     report.refresh_from_db()
     assert report.state == State.REJECTED
-    assert ReportEvent.objects.get(report=report, action="reject").note == "Tin rác / Spam: Quảng cáo"
+    event = ReportEvent.objects.get(report=report, action="reject")  # the reason as data, the words as the note
+    assert (event.note, event.data) == ("Quảng cáo", {"reason": "spam"})
+    assert report.status_note == "Tin rác: Quảng cáo"  # Open311's status_notes: one text, Vietnamese
 
 
 @pytest.mark.django_db

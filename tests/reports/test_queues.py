@@ -271,11 +271,30 @@ def test_reply_templates_per_category_with_placeholders(world):
                                  text_en="Report {code} ({category}) is handled by {unit}.")
     ReplyTemplate.objects.create(category=world.health, title="Y tế", text_vi="Chỉ cho y tế")
     ReplyTemplate.objects.create(title="Cũ", text_vi="tắt", active=False)
-    vi = replies.templates_for(report)
+    vi = replies.templates_for(report)["respond"]
     assert [t["title"] for t in vi] == ["Đã tiếp nhận"]
     assert vi[0]["text"] == f"Phản ánh {report.code} (Giao thông) do UBND Phường Phan Thiết xử lý. {{x}}"
-    en = replies.templates_for(report, english=True)
+    en = replies.templates_for(report, english=True)["respond"]
     assert en[0]["text"] == f"Report {report.code} (Traffic) is handled by UBND Phường Phan Thiết."
+
+
+def test_reply_templates_each_box_its_own_none_with_an_empty_placeholder(world):
+    """A rejection offers only rejection reasons (an acknowledgement is none); a template naming the unit is
+    not offered before there is one ("Đơn vị  đã tiếp nhận" with no unit); titles in the page's language."""
+    unassigned = make_report(world, State.SUBMITTED)
+    assert unassigned.handling_unit_id is None
+    ReplyTemplate.objects.create(title="Đã tiếp nhận", title_en="Received", text_vi="Đơn vị {unit} đã tiếp nhận {code}.")
+    ReplyTemplate.objects.create(title="Đã vá mặt đường", use=ReplyTemplate.Use.RESOLVE, text_vi="Đã vá ({code}).")
+    ReplyTemplate.objects.create(title="Ngoài phạm vi", title_en="Out of scope", use=ReplyTemplate.Use.REJECT,
+                                 text_vi="Phản ánh {code} không thuộc phạm vi.", text_en="Report {code} is out of scope.")
+    offered = replies.templates_for(unassigned)
+    assert [t["title"] for t in offered["reject"]] == ["Ngoài phạm vi"]
+    assert offered["respond"] == [] and [t["title"] for t in offered["resolve"]] == ["Đã vá mặt đường"]
+    english = replies.templates_for(unassigned, english=True)
+    assert english["reject"] == [{"id": english["reject"][0]["id"], "title": "Out of scope",
+                                  "text": f"Report {unassigned.code} is out of scope."}]
+    assigned = make_report(world, State.IN_PROGRESS)
+    assert [t["title"] for t in replies.templates_for(assigned, english=True)["respond"]] == ["Received"]
 
 
 # ---------------------------------------------------------------------------------------------

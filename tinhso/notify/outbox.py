@@ -338,6 +338,15 @@ def mark_read(user, ids: Iterable[int] | None = None, *, now: dt.datetime | None
     return qs.update(read_at=now or timezone.now())
 
 
+def mark_read_about(user, ref_app: str, ref_code: str, *, now: dt.datetime | None = None) -> int:
+    """Mark read the user's unread inbox messages about one thing (``ref_app``, ``ref_code``: a report
+    the user has just opened, say)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not ref_code:
+        return 0
+    return (Message.objects.filter(user=user, channel=Channel.INBOX, read_at__isnull=True, ref_app=ref_app,
+                                   ref_code=ref_code).update(read_at=now or timezone.now()))
+
+
 ADDRESS_ERASED = ("Địa chỉ người nhận đã xoá (bảo vệ dữ liệu cá nhân). / "
                   "The recipient's address was erased (personal data protection).")
 BODY_ERASED = "(Nội dung đã xoá cùng địa chỉ người nhận. / Erased with the recipient's address.)"

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tinhso.core.i18n import in_language
-from tinhso.notify import outbox
+from tinhso.notify import links, outbox
 from tinhso.notify.models import Channel, Message, Mode, Preference
 from tinhso.notify.permissions import can_use_inbox
 
@@ -33,8 +33,13 @@ def inbox(request):
           .order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     language = request_language()
+    site = {links.origin(settings.SITE_URL), links.origin(request.build_absolute_uri("/"))} - {""}
     for message in page.object_list:  # each message in the page's language, not both
         message.shown_subject, message.shown_body = message.in_language(language)
+        # Links to this site as paths: the address the message was written with may not be this one.
+        origins = site | ({links.origin(message.ref_url)} - {""})
+        message.shown_url = links.relative(message.ref_url, origins)
+        message.body_parts = links.parts(message.shown_body, origins)
     pref = Preference.objects.filter(user=request.user).first()
     return render(request, "notify/inbox.html", {
         "page": page, "mode": pref.mode if pref else Mode.BOTH, "modes": _modes(),

@@ -37,10 +37,10 @@ class HandlingUnitAdmin(admin.ModelAdmin):
 
 @admin.register(ReplyTemplate)
 class ReplyTemplateAdmin(admin.ModelAdmin):
-    list_display = ("title", "category", "active", "order")
+    list_display = ("title", "use", "category", "active", "order")
     list_editable = ("active", "order")
-    list_filter = ("active", "category")
-    search_fields = ("title", "text_vi", "text_en")
+    list_filter = ("active", "use", "category")
+    search_fields = ("title", "title_en", "text_vi", "text_en")
 
 
 @admin.register(Membership)

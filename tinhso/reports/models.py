@@ -465,7 +465,19 @@ class ReplyTemplate(models.Model):
 
     category = models.ForeignKey(Category, verbose_name=_("lĩnh vực"), null=True, blank=True, on_delete=models.CASCADE,
                                  related_name="reply_templates", help_text="Empty: offered for every category")
+    class Use(models.TextChoices):
+        """The reply box a template is offered in (each action's own: a rejection reason is no result)."""
+
+        RESPOND = "respond", _("Trả lời người dân")
+        REQUEST_INFO = "request_info", _("Đề nghị bổ sung thông tin")
+        RESOLVE = "resolve", _("Kết quả xử lý")
+        REJECT = "reject", _("Lý do từ chối")
+
     title = models.CharField(verbose_name=_("tiêu đề"), max_length=120)
+    title_en = models.CharField(verbose_name=_("tiêu đề tiếng Anh"), max_length=120, blank=True,
+                                help_text="English title (optional; the Vietnamese one otherwise)")
+    use = models.CharField(verbose_name=_("dùng cho"), max_length=20, choices=Use.choices, default=Use.RESPOND,
+                           help_text="The reply box it is offered in")
     text_vi = models.TextField(verbose_name=_("nội dung tiếng Việt"), help_text="Vietnamese text; placeholders {code} {category} {unit} {commune}")
     text_en = models.TextField(verbose_name=_("nội dung tiếng Anh"), blank=True, help_text="English text (optional)")
     order = models.PositiveIntegerField(verbose_name=_("thứ tự"), default=100)

@@ -120,17 +120,18 @@ def on_transition(report: Report, event: ReportEvent) -> None:
     kind = CITIZEN_KINDS.get(event.action)
     if kind:
         url = site_url(f"/phan-anh/{report.code}")
+        reason = _reject_reason(event)
         if report.reporter_email:
-            _send(kind, report, url=url, context={"note": event.note, "parent_code": event.data.get("parent", "")},
+            _send(kind, report, url=url, context={"note": event.note, "parent_code": event.data.get("parent", ""), **reason},
                   emails=[report.reporter_email], webhook=False, now=event.at)
         if kind not in OWN_KINDS:
             # The senders of the reports joined to (merged into) this one follow its progress.
             for code, email in followers(report):
-                _send(kind, report, url=url, context={"note": event.note, "joined_code": code}, emails=[email],
+                _send(kind, report, url=url, context={"note": event.note, "joined_code": code, **reason}, emails=[email],
                       webhook=False, now=event.at, data={"joined": code})
         if _has_webhooks():
             # The public change, without any personal data, for connected systems.
-            _send(kind, report, url=url, context={"note": event.note}, now=event.at)
+            _send(kind, report, url=url, context={"note": event.note, **reason}, now=event.at)
     if event.action in HANDLER_KINDS:
         _tell_handlers(report, event)
     if event.action == "request_reopen":
@@ -138,6 +139,14 @@ def on_transition(report: Report, event: ReportEvent) -> None:
     if event.action == "assign_officer" and report.assigned_officer_id:
         _send("report_officer_assigned", report, url=site_url(f"/don-vi/phan-anh/{report.code}"),
               users=[report.assigned_officer], context={"note": event.note}, now=event.at)
+
+
+def _reject_reason(event: ReportEvent) -> dict:
+    """A rejection's reason (a code in the event's data) named in both languages, for the message."""
+    from tinhso.reports.triage import reject_reason
+
+    code = (event.data or {}).get("reason", "") if event.action == "reject" else ""
+    return {"reason_vi": reject_reason(code, english=False), "reason_en": reject_reason(code, english=True)}
 
 
 def followers(report: Report) -> list[tuple[str, str]]:

@@ -91,13 +91,8 @@ MAP_TILE_URL_SETTING = "REPORTS_MAP_TILE_URL"
 BASEMAP_CACHE_SECONDS = 6 * 3600
 BASEMAP_TOLERANCE_DEG = 0.0008  # ~90 m: plenty for placing a pin, keeps the file small
 
-# Reasons an operator may give when rejecting; the label is prefixed to the note the citizen sees.
-REJECT_REASONS = {
-    "spam": ("Tin rác", "Spam"),
-    "duplicate": ("Trùng lặp", "Duplicate"),
-    "out_of_scope": ("Không thuộc phạm vi xử lý", "Out of scope"),
-    "other": ("Lý do khác", "Other reason"),
-}
+# Reasons an operator may give when rejecting (stored as a code with the event, named in the page's language).
+REJECT_REASONS = triage.REJECT_REASONS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,6 +185,9 @@ def error_page(request, err: UserError):
 def _history(rows: list[dict]) -> list[dict]:
     for row in rows:
         row["action_label"] = action_label(row["action"])
+        row["reason_label"] = triage.reject_reason(row.get("reason", ""), english=is_english())
+        if row["action"] == "correct" and row.get("data"):  # staff rows only (the public ones carry no data)
+            row["changes"] = correction_changes(row["data"])
         row["to_label"] = state_label(row["to_state"])
         if row.get("role"):
             row["role"] = role_label(row["role"])
@@ -200,12 +198,48 @@ def _history(rows: list[dict]) -> list[dict]:
     return rows
 
 
+def correction_changes(data: dict) -> list[dict]:
+    """What a correction ("correct" event, data ``{"before": …, "after": …}`` of :func:`triage.correct`)
+    changed, each field and value in the reader's language: category, severity, position (with the
+    commune when it changed)."""
+    from tinhso.geo.models import Unit
+
+    before, after = data.get("before") or {}, data.get("after") or {}
+    rows = []
+    if "category" in after:
+        names = {c.code: category_name(c) for c in Category.objects.filter(code__in=[before.get("category"),
+                                                                                  after["category"]])}
+        rows.append({"field": _("Lĩnh vực"), "before": names.get(before.get("category"), before.get("category") or "—"),
+                     "after": names.get(after["category"], after["category"])})
+    if "severity" in after:
+        rows.append({"field": _("Mức độ"), "before": severity_label(before.get("severity") or "") or "—",
+                     "after": severity_label(after["severity"])})
+    if "lat" in after and "lon" in after:
+        communes = {u.pk: local_name(u) for u in Unit.objects.filter(pk__in=[before.get("commune"),
+                                                                          after.get("commune_id")])}
+
+        def place(lat, lon, commune) -> str:
+            if lat is None or lon is None:
+                return "—"
+            where = f"{float(lat):.5f}, {float(lon):.5f}"
+            return f"{where} ({communes[commune]})" if commune in communes else where
+
+        same_commune = before.get("commune") == after.get("commune_id")
+        rows.append({"field": _("Vị trí"),
+                     "before": place(before.get("lat"), before.get("lon"), None if same_commune else before.get("commune")),
+                     "after": place(after["lat"], after["lon"], None if same_commune else after.get("commune_id"))})
+    return rows
+
+
 def _decorate(view: dict) -> dict:
     """Labels in the reader's language for a privacy view (dict) before rendering."""
     view["category_label"] = category_name(view["category"]) if view["category"] else ""
     if view.get("reporter_name"):  # the IOC's view only
         view["reporter_name"] = synthetic.display_label(view["reporter_name"], is_english())
     view["state_text"] = state_label(view["state"])
+    # The citizen's photos and the unit's result photos, shown as two captioned groups.
+    view["citizen_photos"] = [p for p in view.get("photos") or [] if p["kind"] != "result"]
+    view["result_photos"] = [p for p in view.get("photos") or [] if p["kind"] == "result"]
     view["severity_text"] = severity_label(view.get("severity") or "")
     if view.get("channel") in Channel.values:
         view["channel_text"] = str(Channel(view["channel"]).label)
@@ -623,10 +657,16 @@ def staff_home(request):
     """After login: the page for the user's role."""
     if not request.user.is_authenticated:
         return redirect(LOGIN_URL)
+    from tinhso.ioc.access import PERMISSION as VIEW_WALL
+
     actor = actor_for_user(request.user)
     if actor.is_operator:
         return redirect("reports-ioc-queue")
-    if actor.roles & {HANDLER, SUPERVISOR, LEADER}:
+    if actor.roles & {HANDLER, SUPERVISOR}:
+        return redirect("reports-unit-inbox")
+    if request.user.has_perm(VIEW_WALL):  # reads the wall and acts on no report (a leader): the IOC wall
+        return redirect("/ioc")
+    if LEADER in actor.roles:
         return redirect("reports-unit-inbox")
     if request.user.has_perm("indicators.import_observations"):
         return redirect("/ke-hoach")
@@ -718,6 +758,8 @@ QUEUE_COLUMNS = (("code", _lazy("Mã")), ("category", _lazy("Lĩnh vực")), ("c
                  ("created", _lazy("Nhận lúc")))
 GROUP_LABELS = {"waiting": _lazy("Chờ bạn xử lý"), "overdue": _lazy("Quá hạn"), "other": _lazy("Còn lại"),
                 "mine": _lazy("Giao cho tôi")}
+# The "waiting" group as a reader who may not act on the reports (a leader) sees it: it waits for the unit.
+WAITING_FOR_UNIT = _lazy("Chờ đơn vị xử lý")
 
 
 def _queue_page(request, actor: Actor, kind: str, template: str, base: str):
@@ -744,6 +786,8 @@ def _queue_page(request, actor: Actor, kind: str, template: str, base: str):
         context["my_units"] = HandlingUnit.objects.filter(pk__in=actor.unit_ids)
         unit_actor = _unit_actor(actor)
         context["can_act"] = bool(unit_actor.roles)
+        if not context["can_act"]:  # nothing waits for a reader who may not act: it waits for the unit
+            context["groups"] = _read_only_groups(context["groups"])
         context["officers"] = _officer_options(actor)
         context["bulk_actions"] = [("accept", action_label("accept")), ("assign", action_label("assign_officer"))]
     else:
@@ -777,6 +821,15 @@ def _group_links(kind: str, params, counts: dict, waiting_overdue: int = 0, view
                       "url": "?" + urlencode({**query, **(view or {})}), "active": active,
                       "late": waiting_overdue if name == "waiting" else 0})
     return links
+
+
+def _read_only_groups(links: list[dict]) -> list[dict]:
+    """The group tabs of a reader who acts on no report: no "assigned to me", "waiting for the unit"."""
+    rows = [link for link in links if link["name"] != "mine"]
+    for link in rows:
+        if link["name"] == "waiting":
+            link["label"] = WAITING_FOR_UNIT
+    return rows
 
 
 def _named_options(rows) -> list[dict]:
@@ -965,6 +1018,7 @@ def ioc_bulk(request, actor: Actor):
 
 def _ioc_detail(request, actor: Actor, code: str, *, action_error=None, posted=None, status=200):
     report = get_report_for(actor, code)
+    _opened(request, report)
     view = privacy.operator_view(report)
     context = _staff_detail_context(report, view, actor, action_error, posted)
     context.update({
@@ -999,6 +1053,13 @@ def _route_hint(report: Report) -> str:
 @staff_page(OPERATOR)
 def ioc_detail(request, actor: Actor, code: str):
     return _ioc_detail(request, actor, code)
+
+
+def _opened(request, report: Report) -> None:
+    """The reader opened a report they may see (its staff page): their inbox notices about it are read."""
+    from tinhso.notify import outbox
+
+    outbox.mark_read_about(request.user, "reports", report.code)
 
 
 def _unit_name(report: Report) -> str:
@@ -1036,8 +1097,7 @@ def _reject(report, actor, post, files):
     if not post.get("reason"):
         raise UserError("reason_required", "Cần ghi lý do từ chối (người dân sẽ thấy).",
                         "Write the reason (the citizen will see it).", field="reason")
-    vi, en = REJECT_REASONS[kind]
-    triage.reject(report, actor, reason=f"{vi} / {en}: {post['reason']}")
+    triage.reject(report, actor, reason=post["reason"], kind=kind)
     return _("Đã từ chối phản ánh.")
 
 
@@ -1148,6 +1208,7 @@ def _unit_actor(actor: Actor) -> Actor:
 
 def _unit_detail(request, actor: Actor, code: str, *, action_error=None, posted=None, status=200):
     report = get_report_for(actor, code)
+    _opened(request, report)
     view = privacy.handler_view(report)  # the unit's view: never the reporter's contact data
     unit_actor = _unit_actor(actor)
     context = _staff_detail_context(report, view, unit_actor, action_error, posted)

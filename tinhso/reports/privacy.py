@@ -81,6 +81,8 @@ def _events(report: Report, *, public_only: bool) -> list[dict]:
         # (reports/_history.html); the API keeps the stored text (the key is not in its schema).
         row["system_note"] = system_note(e.action, e.actor_role, e.actor_label, row["note"],
                                          synthetic_report=report.synthetic)
+        # Why a report was rejected (a code, named by the pages in their language): shown with the note.
+        row["reason"] = (e.data or {}).get("reason", "") if e.action == "reject" and row["note"] else ""
         if not public_only:
             row.update(actor=e.actor_label, role=e.actor_role, public=e.public, data=e.data)
         rows.append(row)
@@ -164,7 +166,7 @@ def minimal_view(report: Report, *, with_history: bool = True) -> dict:
         "parent": None,
     }
     if with_history:
-        view["history"] = [{**row, "note": ""} for row in _events(report, public_only=True)]
+        view["history"] = [{**row, "note": "", "reason": ""} for row in _events(report, public_only=True)]
     return view
 
 

@@ -79,24 +79,32 @@ def init(out=print) -> None:
         out(f"Reports: {created} default deadline rules written (editable in the admin).")
 
 
-# Demo reply templates (admin-editable; placeholders filled by reports/replies.py).
+# Demo reply templates (admin-editable; placeholders filled by reports/replies.py): reply box, category,
+# title (vi, en), text (vi, en).
 DEMO_REPLIES = (
-    (None, "Đã tiếp nhận", "Đơn vị {unit} đã tiếp nhận phản ánh {code} và đang kiểm tra hiện trường.",
+    ("respond", None, ("Đã tiếp nhận", "Received"),
+     "Đơn vị {unit} đã tiếp nhận phản ánh {code} và đang kiểm tra hiện trường.",
      "{unit} has received report {code} and is checking the site."),
-    (None, "Cần vị trí chính xác", "Đề nghị bạn cho biết số nhà hoặc mốc gần nhất của vị trí phản ánh {code}.",
+    ("request_info", None, ("Cần vị trí chính xác", "Exact location needed"),
+     "Đề nghị bạn cho biết số nhà hoặc mốc gần nhất của vị trí phản ánh {code}.",
      "Please give the house number or a nearby landmark for report {code}."),
-    ("traffic", "Đã vá mặt đường", "Mặt đường tại vị trí phản ánh {code} đã được vá lại; xin cảm ơn bạn đã thông tin.",
+    ("resolve", "traffic", ("Đã vá mặt đường", "Road surface patched"),
+     "Mặt đường tại vị trí phản ánh {code} đã được vá lại; xin cảm ơn bạn đã thông tin.",
      "The road surface at the place of report {code} has been repaired; thank you for reporting."),
+    ("reject", None, ("Không thuộc thẩm quyền địa phương", "Not for the local authorities"),
+     "Nội dung phản ánh {code} không thuộc phạm vi giải quyết của chính quyền địa phương; đề nghị bạn liên hệ "
+     "cơ quan có thẩm quyền.",
+     "Report {code} is not a matter the local authorities handle; please contact the competent body."),
 )
 
 
 def _demo_reply_templates() -> None:
     from tinhso.reports.models import ReplyTemplate
 
-    for order, (category, title, vi, en) in enumerate(DEMO_REPLIES):
+    for order, (use, category, (title, title_en), vi, en) in enumerate(DEMO_REPLIES):
         ReplyTemplate.objects.update_or_create(title=title, defaults={
-            "category": Category.objects.filter(code=category).first() if category else None,
-            "text_vi": vi, "text_en": en, "order": (order + 1) * 10, "active": True})
+            "category": Category.objects.filter(code=category).first() if category else None, "use": use,
+            "title_en": title_en, "text_vi": vi, "text_en": en, "order": (order + 1) * 10, "active": True})
 
 
 def _demo_reference(out) -> HandlingUnit | None:

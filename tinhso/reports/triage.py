@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import transaction
+
 from tinhso.core.errors import UserError
 from tinhso.reports import intake, routing, sla, workflow
 from tinhso.reports.models import HandlingUnit, Report, Severity
@@ -58,9 +60,36 @@ def reassign(report: Report, actor: Actor, *, unit_code: str, reason: str,
     return report
 
 
-def reject(report: Report, actor: Actor, *, reason: str, now: dt.datetime | None = None) -> Report:
-    """Reject (spam, duplicate, out of scope …); the reason is shown to the citizen."""
-    workflow.transition(report, "reject", actor, note=reason, now=now)
+# Why an operator rejects a report: the code is stored in the event's data ({"reason": code}), the
+# operator's own words in its note; pages name the reason in their language (REJECT_REASONS[code]).
+REJECT_REASONS = {
+    "spam": ("Tin rác", "Spam"),
+    "duplicate": ("Trùng lặp", "Duplicate"),
+    "out_of_scope": ("Không thuộc phạm vi xử lý", "Out of scope"),
+    "other": ("Lý do khác", "Other reason"),
+}
+
+
+def reject_reason(code: str, *, english: bool) -> str:
+    """A reject reason's name in one language ("" for no or an unknown code)."""
+    names = REJECT_REASONS.get(code or "")
+    return (names[1] if english else names[0]) if names else ""
+
+
+def reject(report: Report, actor: Actor, *, reason: str, kind: str = "", now: dt.datetime | None = None) -> Report:
+    """Reject (spam, duplicate, out of scope …); the reason is shown to the citizen.
+
+    ``reason`` is the operator's text (the event's note); ``kind`` one of :data:`REJECT_REASONS`, kept
+    as data so each page and e-mail names it in its own language. Open311's ``status_notes`` (one
+    text, the source language) gets "<reason>: <text>"."""
+    if kind and kind not in REJECT_REASONS:
+        raise UserError("bad_reason_kind", f"Lý do từ chối không hợp lệ: {kind}.", f"Unknown reject reason {kind!r}.",
+                        field="reason_kind")
+    with transaction.atomic():
+        workflow.transition(report, "reject", actor, note=reason, now=now, data={"reason": kind} if kind else None)
+        if kind and report.status_note:
+            report.status_note = f"{REJECT_REASONS[kind][0]}: {report.status_note}"
+            Report.objects.filter(pk=report.pk).update(status_note=report.status_note)
     return report
 
 

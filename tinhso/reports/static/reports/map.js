@@ -7,7 +7,8 @@
  *                      nearby open reports of the same category before sending.
  *   data-map="points": published reports from a GeoJSON URL (data-points), clustered, coloured
  *                      by state (the legend is the page's own list, #map-legend).
- *   data-map="point":  one report's position (data-lat, data-lon).
+ *   data-map="point":  one report's position (data-lat, data-lon), framed with the nearest commune outline
+ *                      and no deeper than the street basemap's tiles.
  * data-basemap is the outlines URL; the map sets data-street to the street layer drawn ("none").
  * A map that drew marks its element with data-ready="1"; the points map also data-drawn="1"
  * and data-count (the browser tests read them).
@@ -61,7 +62,10 @@
       .catch(function (e) { failed(el, "commune outlines", e); return null; })
       .then(function (layer) { el.dataset.ready = "1"; return layer; });
     el.tinhsoMap = map;
-    return { map: map, ready: ready };
+    // The deepest zoom the street basemap has tiles for (a local archive stops at its max_zoom; deeper,
+    // its tiles are only stretched).
+    var deepest = base.kind === "pmtiles" && base.max_zoom ? Number(base.max_zoom) : MAX_ZOOM;
+    return { map: map, ready: ready, deepest: deepest };
   }
 
   // A map that could not draw says so on the console and on its element (data-error), never silently.
@@ -178,9 +182,9 @@
       });
     });
     if (category) { category.addEventListener("change", nearby); }
-    m.ready.then(function () {
+    m.ready.then(function (outlines) {
       var lat = number(latInput.value), lon = number(lonInput.value);
-      if (lat !== null && lon !== null) { place(lat, lon, true); nearby(); }
+      if (lat !== null && lon !== null) { place(lat, lon, false); frame(m, marker.getLatLng(), outlines); nearby(); }
     });
     var gps = d.gps ? document.getElementById(d.gps) : null;
     if (gps) {
@@ -263,12 +267,41 @@
       .catch(function (e) { failed(el, "reports", e); });
   }
 
+  // The outline vertex nearest to ``pin`` (degrees of longitude shrunk by the latitude's cosine), or null.
+  function nearestVertex(outlines, pin) {
+    var best = null, bestDistance = Infinity, shrink = Math.cos(pin.lat * Math.PI / 180);
+    function visit(points) {
+      points.forEach(function (p) {
+        if (Array.isArray(p)) { visit(p); return; }
+        var dLat = p.lat - pin.lat, dLon = (p.lng - pin.lng) * shrink, d = dLat * dLat + dLon * dLon;
+        if (d < bestDistance) { bestDistance = d; best = p; }
+      });
+    }
+    if (outlines) { outlines.eachLayer(function (l) { if (l.getLatLngs) { visit(l.getLatLngs()); } }); }
+    return best;
+  }
+
+  // A report's position as a map opens on it: the pin in the middle, zoomed in as far as the street
+  // basemap has tiles (POINT_ZOOM at most) while the nearest commune outline stays in view, so the map
+  // never opens on an empty area (a commune larger than the view draws no line and no name).
+  var POINT_ZOOM = 15;
+  function frame(m, pin, outlines) {
+    var most = Math.min(POINT_ZOOM, m.deepest), near = nearestVertex(outlines, pin);
+    if (near) {
+      var dLat = Math.abs(near.lat - pin.lat), dLon = Math.abs(near.lng - pin.lng);
+      var around = L.latLngBounds([pin.lat - dLat, pin.lng - dLon], [pin.lat + dLat, pin.lng + dLon]);
+      m.map.fitBounds(around, { maxZoom: most, padding: [24, 24], animate: false });
+    } else {
+      m.map.setView(pin, most, { animate: false });
+    }
+  }
+
   function point(el) {
     var m = makeMap(el);
     var lat = number(el.dataset.lat), lon = number(el.dataset.lon);
     if (lat === null || lon === null) { return; }
     var marker = L.marker([lat, lon]).addTo(m.map);
-    m.ready.then(function () { m.map.setView(marker.getLatLng(), 15, { animate: false }); el.dataset.drawn = "1"; });
+    m.ready.then(function (outlines) { frame(m, marker.getLatLng(), outlines); el.dataset.drawn = "1"; });
   }
 
   var kinds = { picker: picker, points: points, point: point };
