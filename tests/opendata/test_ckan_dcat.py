@@ -304,4 +304,4 @@ def test_the_migration_reindexes_existing_rows(catalogue):
     Dataset.objects.update(search_text="")
     importlib.import_module("tinhso.opendata.migrations.0004_search_text_coverage").reindex(apps, None)
     text = Dataset.objects.get(name="bo-1").search_text
-    assert "lam dong" in text and "monthly" in text and "hang thang" in text and "bo du lieu bo-1" in text
+    assert "lam dong" in text and "monthly" in text and "hang thang" in text and " bo du lieu bo 1 " in text

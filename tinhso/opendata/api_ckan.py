@@ -6,6 +6,8 @@ body (POST, what ``ckanapi`` sends) are both accepted."""
 
 from __future__ import annotations
 
+import inspect
+
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -48,6 +50,14 @@ def _base(request) -> str:
 
 
 def _package_list(request, p):
+    """Return a list of the names of the site's datasets (packages).
+
+    :param limit: if given, the list of datasets will be broken into pages of at most ``limit`` datasets
+        per page and only one page will be returned at a time (optional)
+    :type limit: int
+    :param offset: when ``limit`` is given, the offset to start returning packages from
+    :type offset: int
+    :rtype: list of strings"""
     # As CKAN: limit and offset are natural numbers with no maximum; no limit (or 0) lists every name.
     limit = catalog.int_param(p.get("limit"), "limit", None)
     offset = catalog.int_param(p.get("offset"), "offset", 0)
@@ -56,6 +66,11 @@ def _package_list(request, p):
 
 
 def _package_show(request, p):
+    """Return the metadata of a dataset (package) and its resources.
+
+    :param id: the id or name of the dataset
+    :type id: string
+    :rtype: dictionary"""
     ref = str(p.get("id") or p.get("name_or_id") or "")
     if not ref:
         raise UserError("validation", "Thiếu id", "Missing value", field="id", status=409,
@@ -64,6 +79,25 @@ def _package_show(request, p):
 
 
 def _package_search(request, p):
+    """Searches for packages satisfying a given search criteria.
+
+    :param q: the search query, e.g. ``y te`` or ``tags:"y tế"`` (optional, default ``*:*``)
+    :type q: string
+    :param fq: a filter query: ``organization:``, ``groups:``, ``tags:``, ``res_format:``, ``license_id:``,
+        ``metadata_modified:[X TO Y]`` … (optional)
+    :type fq: string
+    :param fq_list: additional filter queries (optional)
+    :type fq_list: list of strings
+    :param sort: e.g. ``metadata_modified desc``, ``name asc`` (optional)
+    :type sort: string
+    :param rows: the maximum number of matching rows to return, at most 1000 (optional, default 10)
+    :type rows: int
+    :param start: the offset in the complete result (optional)
+    :type start: int
+    :param facet.field: the fields to facet upon, as a JSON list (optional)
+    :type facet.field: list of strings
+    :returns: ``count``, ``results``, ``facets``, ``search_facets``, ``sort``
+    :rtype: dictionary"""
     return catalog.search(p, _base(request))
 
 
@@ -77,6 +111,11 @@ def _all_fields(p) -> bool:
 
 
 def _organization_list(request, p):
+    """Return a list of the names of the site's organizations.
+
+    :param all_fields: return group dictionaries instead of just names (optional, default False)
+    :type all_fields: bool
+    :rtype: list of strings"""
     counts = _counts()
     orgs = Organization.objects.order_by("name")
     if _all_fields(p):
@@ -85,6 +124,13 @@ def _organization_list(request, p):
 
 
 def _organization_show(request, p):
+    """Return the details of an organization.
+
+    :param id: the id or name of the organization
+    :type id: string
+    :param include_datasets: include a truncated list of the organization's datasets (optional)
+    :type include_datasets: bool
+    :rtype: dictionary"""
     ref = str(p.get("id") or "")
     org = Organization.objects.filter(name=ref).first()
     if org is None and catalog._is_uuid(ref):
@@ -100,6 +146,11 @@ def _organization_show(request, p):
 
 
 def _group_list(request, p):
+    """Return a list of the names of the site's groups (data themes).
+
+    :param all_fields: return group dictionaries instead of just names (optional, default False)
+    :type all_fields: bool
+    :rtype: list of strings"""
     used = set(Dataset.objects.filter(state=DatasetState.PUBLISHED).values_list("theme", flat=True))
     themes = [t for t in Theme.values if t in used]
     if _all_fields(p):
@@ -110,20 +161,41 @@ def _group_list(request, p):
 
 
 def _status_show(request, p):
+    """Return a dictionary with information about the site's configuration.
+
+    :rtype: dictionary"""
     return {"site_title": "Cổng dữ liệu mở — tinhso", "site_url": _base(request), "site_description": "",
             "error_emails_to": None, "locale_default": "vi", "ckan_version": "2.10.0",
             "tinhso_version": tinhso_version, "extensions": ["dcat"]}
 
 
+def _help_show(request, p):
+    """Return the help string for a particular API action.
+
+    :param name: Action function name (e.g. ``package_search``)
+    :type name: string
+    :returns: the action's help text
+    :rtype: string"""
+    name = str(p.get("name") or "")
+    if not name:
+        raise UserError("validation", "Thiếu name", "Missing value", field="name", status=409,
+                        details={"name": ["Missing value"]})
+    handler = ACTIONS.get(name)
+    if handler is None:
+        raise UserError("not_found", f"Không có hành động {name!r}.", f"Action function not found: {name}",
+                        field="name", status=404)
+    return inspect.cleandoc(handler.__doc__ or "")
+
+
 ACTIONS = {"package_list": _package_list, "package_show": _package_show, "package_search": _package_search,
-           "current_package_list_with_resources": None, "organization_list": _organization_list,
-           "organization_show": _organization_show, "group_list": _group_list, "status_show": _status_show}
-ACTIONS = {k: v for k, v in ACTIONS.items() if v is not None}
+           "organization_list": _organization_list, "organization_show": _organization_show,
+           "group_list": _group_list, "status_show": _status_show, "help_show": _help_show}
 
 
 def _error(request, action: str, err: UserError) -> JsonResponse:
     status = err.status if err.status in TYPES else 400
-    error = {"__type": TYPES[status], "message": f"{err.message_en} / {err.message_vi}"}
+    message = err.message_en if err.message_en == err.message_vi else f"{err.message_en} / {err.message_vi}"
+    error = {"__type": TYPES[status], "message": message}
     if status == 409 and isinstance(err.details, dict):
         error.update(err.details)
     body = {"help": _help(request, action), "success": False, "error": error}

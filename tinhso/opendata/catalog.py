@@ -184,8 +184,11 @@ def _when(text: str, field: str) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _validation(field: str, message: str) -> UserError:
-    return UserError("validation", message, message, field=field, status=409, details={field: [message]})
+def _validation(field: str, message: str, message_vi: str = "") -> UserError:
+    """CKAN's Validation Error (409) for ``field``: ``message`` in English (CKAN's own words, what clients
+    read in ``error[field]``), ``message_vi`` when there is a Vietnamese one."""
+    return UserError("validation", message_vi or message, message, field=field, status=409,
+                     details={field: [message]})
 
 
 def _split_fq(fq: str) -> list[str]:
@@ -235,7 +238,7 @@ def _term_q(term: str) -> tuple[Q, bool]:
     nothing = Q(pk__in=[])
     cond = {"organization": Q(publisher__name=value),
             "owner_org": Q(publisher__id=value) if _is_uuid(value) else nothing,
-            "groups": Q(theme=value.upper()), "tags": Q(search_text__contains=fold(value)),
+            "groups": Q(theme=value.upper()), "tags": _phrase(value),
             "res_format": Q(distributions__format__iexact=value), "license_id": Q(licence=value),
             "name": Q(name=value), "id": Q(id=value) if _is_uuid(value) else nothing,
             # every dataset here is a public dataset of type "dataset"
@@ -294,12 +297,29 @@ Q_FIELDS = {"name", "title", "notes", "tags", "organization", "groups", "res_for
 _Q_TOKEN = re.compile(r'(-?)(?:([a-z_]+):)?("[^"]*"|\S+)')
 
 
-def _fold_words(text: str) -> list[str]:
-    return fold(text).split()
+def search_words(text: str) -> list[str]:
+    """``text`` folded and split into words (letters and digits; punctuation separates): what a dataset's
+    search text holds (:func:`tinhso.opendata.publishing.search_text`) and what a query is matched by."""
+    return re.findall(r"\w+", fold(text or ""))
+
+
+_fold_words = search_words
+
+
+def _word(word: str) -> Q:
+    """Datasets with a word starting with ``word`` (folded) in their search text: "phan anh" finds
+    "phản ánh", not "một phần" and "hành chính" (the stored text is `` word word ``)."""
+    return Q(search_text__contains=f" {word}")
+
+
+def _phrase(text: str) -> Q:
+    """Datasets whose search text holds ``text``'s words, whole and in order (a tag)."""
+    words = _fold_words(text)
+    return Q(search_text__contains=f" {' '.join(words)} ") if words else Q(pk__in=[])
 
 
 def apply_q(qs, q: str):
-    """Free words must all be in the dataset's folded search text (with or without diacritics); a
+    """Free words must all start words of the dataset's folded search text (with or without diacritics); a
     ``field:value`` term restricts that field: name, id, organization, groups, res_format and license_id
     exactly, title, notes and tags by their words (folded), text like free words."""
     q = (q or "").strip()
@@ -314,7 +334,7 @@ def apply_q(qs, q: str):
         if field in ("", "text"):
             cond = Q()
             for word in _fold_words(value):
-                cond &= Q(search_text__contains=word)
+                cond &= _word(word)
         elif field in ("title", "notes", "tags"):
             cond = Q(pk__in=_matching(qs, field, _fold_words(value)))
         else:
@@ -330,11 +350,12 @@ def _matching(qs, field: str, words: list[str]) -> list:
                "tags": ("keywords",)}[field]
     candidates = Dataset.objects.filter(pk__in=qs.values("pk"))
     for word in words:
-        candidates = candidates.filter(search_text__contains=word)
+        candidates = candidates.filter(_word(word))
     ids = []
     for row in candidates.values("pk", *columns):
-        text = fold(" ".join(" ".join(v) if isinstance(v, list) else (v or "") for k, v in row.items() if k != "pk"))
-        if all(w in text for w in words):
+        text = " " + " ".join(_fold_words(" ".join(" ".join(v) if isinstance(v, list) else (v or "")
+                                                    for k, v in row.items() if k != "pk")))
+        if all(f" {w}" in text for w in words):
             ids.append(row["pk"])
     return ids
 
@@ -371,9 +392,9 @@ def int_param(value, field: str, default: int | None, maximum: int | None = BEYO
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise _validation(field, "Invalid integer") from None
+        raise _validation(field, "Invalid integer", f"{field}: không phải số nguyên") from None
     if number < 0:
-        raise _validation(field, "Must be a natural number")
+        raise _validation(field, "Must be a natural number", f"{field}: phải là số tự nhiên")
     if maximum is not None and number > maximum:
         return maximum
     return number

@@ -88,6 +88,7 @@ class DatasetState(models.TextChoices):
     APPROVED = "approved", _("Đã duyệt")
     PUBLISHED = "published", _("Đã công bố")
     WITHDRAWN = "withdrawn", _("Đã rút")
+    RETURNED = "returned", _("Bị trả lại")
 
 
 class Dataset(models.Model):
@@ -174,7 +175,7 @@ class Distribution(models.Model):
 
 
 class DatasetEvent(AppendOnlyModel):
-    """One change of a dataset: submitted, approved, published, refreshed, withdrawn (append-only)."""
+    """One change of a dataset: submitted, approved, published, refreshed, returned, withdrawn (append-only)."""
 
     dataset = models.ForeignKey(Dataset, verbose_name=_("bộ dữ liệu"), on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(verbose_name=_("thời điểm"), default=timezone.now)

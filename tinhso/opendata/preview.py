@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import pyarrow.parquet as pq
+from django.utils.translation import gettext
 
+from tinhso.core.i18n import english_now
 from tinhso.opendata import storage
 from tinhso.opendata.models import Dataset
 
@@ -23,14 +25,34 @@ def _table(ds: Dataset):
     return pq.read_table(path) if path.exists() else None
 
 
+def titles(ds: Dataset) -> dict[str, str]:
+    """How each column is shown: its title in the dataset's Table Schema, else its name. A Table Schema has
+    one title, in Vietnamese for tinhso's generated datasets, whose field names are English: on an English
+    page they show the name as words ("commune_code" → "Commune code"). An uploaded dataset keeps the
+    titles its publisher wrote (its own words, like its title when it has no English one)."""
+    english = english_now() and ds.origin == "generated"
+    out = {}
+    for f in ds.table_schema.get("fields", []):
+        if "name" in f:
+            name = str(f["name"])
+            out[name] = name.replace("_", " ").capitalize() if english else str(f.get("title") or name)
+    return out
+
+
 def preview(ds: Dataset) -> dict:
     table = _table(ds)
     if table is None:
-        return {"columns": [], "rows": [], "total": 0, "chart": None}
+        return {"columns": [], "headers": [], "rows": [], "total": 0, "chart": None}
     head = table.slice(0, PREVIEW_ROWS).to_pylist()
     columns = table.column_names
-    return {"columns": columns, "rows": [[r.get(c) for c in columns] for r in head], "total": table.num_rows,
-            "chart": chart(ds, table)}
+    named = titles(ds)
+    return {"columns": columns, "headers": [named.get(c, c) for c in columns],
+            "rows": [[r.get(c) for c in columns] for r in head], "total": table.num_rows, "chart": chart(ds, table)}
+
+
+def _in_sentence(title: str) -> str:
+    """A title inside a sentence: its first letter lower-cased unless it starts an acronym ("IOC")."""
+    return title[0].lower() + title[1:] if len(title) > 1 and title[1].islower() else title
 
 
 def chart(ds: Dataset, table) -> dict | None:
@@ -61,5 +83,7 @@ def chart(ds: Dataset, table) -> dict | None:
         keys = sorted(sums, key=lambda k: -sums[k])[:CHART_POINTS]
     else:
         keys = (sorted(sums) if dim in ("month", "year", "period") else list(sums))[-CHART_POINTS:]
-    label = f"{measure} ({aggregate})" if aggregate in ("sum", "count") else measure
-    return {"dimension": dim, "measure": label, "labels": keys, "values": [round(sums[k], 4) for k in keys]}
+    named = titles(ds)
+    label = gettext("Số dòng") if aggregate == "count" else named.get(measure, measure)
+    return {"dimension": dim, "measure": label, "dimension_title": _in_sentence(named.get(dim, dim)),
+            "labels": keys, "values": [round(sums[k], 4) for k in keys]}

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.core.i18n import both
-from tinhso.core.text import fold
 from tinhso.opendata import storage, writers
+from tinhso.opendata.catalog import search_words
 from tinhso.opendata.models import (
     Dataset,
     DatasetEvent,
@@ -51,12 +51,14 @@ def _labels(choices, code: str) -> list[str]:
 
 
 def search_text(ds) -> str:
-    """What a search looks in, folded: names, titles, descriptions, keywords, publisher, the spatial
-    coverage and the theme and frequency labels in both languages (``lam dong``, ``health``, ``hang thang``)."""
+    """What a search looks in: the folded words of names, titles, descriptions, keywords, publisher, the
+    spatial coverage and the theme and frequency labels in both languages (``lam dong``, ``health``,
+    ``hang thang``), each preceded and followed by one space, so that a word (or the start of one) is
+    found as `` word`` on any database (:func:`tinhso.opendata.catalog.apply_q`)."""
     parts = [ds.name, ds.title_vi, ds.title_en, ds.description_vi, ds.description_en, " ".join(ds.keywords),
              ds.publisher.title_vi, ds.publisher.title_en, ds.spatial, *_labels(Theme, ds.theme),
              *_labels(Frequency, ds.frequency)]
-    return fold(" ".join(p for p in parts if p))
+    return f" {' '.join(search_words(' '.join(p for p in parts if p)))} "
 
 
 def reindex() -> int:
@@ -127,13 +129,13 @@ def publish_generated(meta: dict, table: writers.Table) -> Dataset:
         before = ds.state
         now = timezone.now()
         ds.metadata_modified = now
-        if ds.state != DatasetState.PUBLISHED:
+        if ds.state not in (DatasetState.PUBLISHED, DatasetState.WITHDRAWN):  # a withdrawal stands
             ds.state = DatasetState.PUBLISHED
             ds.issued = ds.issued or now
         ds.save()
         write_files(ds, table)
-        record(ds, "published" if before != DatasetState.PUBLISHED else "refreshed", DatasetState.PUBLISHED,
-               from_state="" if created else before, note=f"{len(table.rows)} rows")
+        record(ds, "refreshed" if before in (DatasetState.PUBLISHED, DatasetState.WITHDRAWN) else "published",
+               ds.state, from_state="" if created else before, note=f"{len(table.rows)} rows")
     return ds
 
 
@@ -142,38 +144,71 @@ def can_publish_for(user, org: Organization) -> bool:
                 and org.members.filter(pk=user.pk).exists())
 
 
+REASON_MAX = 2000
+
+
+def _reason(note: str, vi: str, en: str) -> str:
+    """The reason an approver gives (required, at most :data:`REASON_MAX` characters)."""
+    note = (note or "").strip()
+    if not note:
+        raise UserError("reason_required", vi, en, field="reason")
+    if len(note) > REASON_MAX:
+        raise UserError("reason_too_long", f"Lý do dài quá {REASON_MAX} ký tự.",
+                        f"The reason is longer than {REASON_MAX} characters.", field="reason")
+    return note
+
+
 def submit_upload(user, org: Organization, meta: dict, table: writers.Table) -> Dataset:
-    """A validated upload becomes a draft: its files are written but nobody outside sees them."""
+    """A validated upload becomes a draft: its files are written but nobody outside sees them. A dataset
+    that an approver returned may be submitted again under its name by its organisation."""
     if not can_publish_for(user, org):
         raise UserError("forbidden", "Bạn không có quyền đăng dữ liệu cho đơn vị này.",
                         "You may not publish datasets for this organisation.", field="organization", status=403)
-    if Dataset.objects.filter(name=meta["name"]).exists():
-        raise UserError("name_taken", f"Tên {meta['name']!r} đã được dùng.", f"The name {meta['name']!r} is taken.",
-                        field="name", status=409)
     with transaction.atomic():
-        ds = Dataset(origin="uploaded", publisher=org, created_by=user, state=DatasetState.DRAFT,
-                     contact_name=meta.pop("contact_name", "") or org.title_vi, **meta)
+        ds = Dataset.objects.select_for_update().filter(name=meta["name"]).first()
+        if ds is not None and not (ds.state == DatasetState.RETURNED and ds.publisher_id == org.pk):
+            raise UserError("name_taken", f"Tên {meta['name']!r} đã được dùng.",
+                            f"The name {meta['name']!r} is taken.", field="name", status=409)
+        before = ds.state if ds is not None else ""
+        contact_name = meta.pop("contact_name", "") or org.title_vi
+        if ds is None:
+            ds = Dataset(origin="uploaded", publisher=org, **meta)
+        else:
+            for key, value in meta.items():
+                setattr(ds, key, value)
+        ds.created_by, ds.state, ds.contact_name = user, DatasetState.DRAFT, contact_name
         ds.table_schema = table.schema()
         ds.search_text = search_text(ds)
+        ds.metadata_modified = timezone.now()
         ds.save()
         write_files(ds, table)
-        record(ds, "submitted", DatasetState.DRAFT, actor=user, note=f"{len(table.rows)} rows")
+        record(ds, "submitted", DatasetState.DRAFT, from_state=before, actor=user, note=f"{len(table.rows)} rows")
+    return ds
+
+
+def _check_reviewer(ds: Dataset, user, vi: str, en: str) -> None:
+    """An active approver who did not submit ``ds`` (a second person decides)."""
+    if not (user and user.is_active and user.has_perm("opendata.approve_dataset")):
+        raise UserError("forbidden", vi, en, status=403)
+    if ds.created_by_id is not None and ds.created_by_id == user.pk:
+        raise UserError("same_person", "Người đăng không tự duyệt hay trả lại được; cần người thứ hai.",
+                        "The person who submitted a dataset cannot approve or return it; a second person must.",
+                        status=403)
+
+
+def _locked_draft(ds: Dataset) -> Dataset:
+    ds = Dataset.objects.select_for_update().get(pk=ds.pk)
+    if ds.state != DatasetState.DRAFT:
+        raise UserError("not_draft", "Bộ dữ liệu không ở trạng thái chờ duyệt.", "The dataset is not a draft.",
+                        status=409)
     return ds
 
 
 def approve(ds: Dataset, user) -> Dataset:
     """A second person with the approver permission approves a draft and publishes it."""
-    if not (user and user.is_active and user.has_perm("opendata.approve_dataset")):
-        raise UserError("forbidden", "Bạn không có quyền duyệt dữ liệu mở.", "You may not approve open datasets.",
-                        status=403)
-    if ds.created_by_id is not None and ds.created_by_id == user.pk:
-        raise UserError("same_person", "Người đăng không tự duyệt được; cần người thứ hai.",
-                        "The person who submitted a dataset cannot approve it; a second person must.", status=403)
+    _check_reviewer(ds, user, "Bạn không có quyền duyệt dữ liệu mở.", "You may not approve open datasets.")
     with transaction.atomic():
-        ds = Dataset.objects.select_for_update().get(pk=ds.pk)
-        if ds.state != DatasetState.DRAFT:
-            raise UserError("not_draft", "Bộ dữ liệu không ở trạng thái chờ duyệt.", "The dataset is not a draft.",
-                            status=409)
+        ds = _locked_draft(ds)
         record(ds, "approved", DatasetState.APPROVED, from_state=ds.state, actor=user)
         now = timezone.now()
         record(ds, "published", DatasetState.PUBLISHED, from_state=DatasetState.APPROVED, actor=user)
@@ -182,11 +217,31 @@ def approve(ds: Dataset, user) -> Dataset:
     return ds
 
 
+def reject(ds: Dataset, user, reason: str) -> Dataset:
+    """A second person with the approver permission returns a draft to its publisher, saying why; nothing
+    is published, and the publisher may submit it again under the same name."""
+    _check_reviewer(ds, user, "Bạn không có quyền duyệt dữ liệu mở.", "You may not review open datasets.")
+    reason = _reason(reason, "Cần ghi lý do trả lại.", "A reason for returning the dataset is required.")
+    with transaction.atomic():
+        ds = _locked_draft(ds)
+        record(ds, "returned", DatasetState.RETURNED, from_state=ds.state, actor=user, note=reason)
+        ds.state, ds.metadata_modified = DatasetState.RETURNED, timezone.now()
+        ds.save(update_fields=["state", "metadata_modified"])
+    return ds
+
+
 def withdraw(ds: Dataset, user, note: str = "") -> Dataset:
-    if not (user and user.has_perm("opendata.approve_dataset")):
+    """An approver takes a published dataset off the portal (its list, the API and the catalogues); its
+    files and history stay, and a generated dataset stays withdrawn when it is refreshed."""
+    if not (user and user.is_active and user.has_perm("opendata.approve_dataset")):
         raise UserError("forbidden", "Bạn không có quyền rút dữ liệu mở.", "You may not withdraw open datasets.",
                         status=403)
+    note = _reason(note, "Cần ghi lý do rút lại.", "A reason for withdrawing the dataset is required.")
     with transaction.atomic():
+        ds = Dataset.objects.select_for_update().get(pk=ds.pk)
+        if ds.state != DatasetState.PUBLISHED:
+            raise UserError("not_published", "Bộ dữ liệu chưa công bố nên không rút được.",
+                            "The dataset is not published, so it cannot be withdrawn.", status=409)
         record(ds, "withdrawn", DatasetState.WITHDRAWN, from_state=ds.state, actor=user, note=note)
         ds.state, ds.metadata_modified = DatasetState.WITHDRAWN, timezone.now()
         ds.save(update_fields=["state", "metadata_modified"])

@@ -343,6 +343,15 @@ def validate(content: bytes, filename: str, schema, table_name: str) -> Table:
             continue
         if len(row) > len(fields) and any(tabular.cell_text(c).strip() for c in row[len(fields):]):
             errors.append({"row": number, "column": "", "reason": "thừa ô ngoài các trường / extra cells"})
+        elif len(row) < len(fields) and not filename.lower().endswith((".xlsx", ".xlsm")):
+            # A CSV row with fewer cells than the header has lost its separators: refused, never padded.
+            # (An XLSX row ends at its last non-empty cell, so blanks at its end are not missing cells.)
+            errors.append({"row": number, "column": "",
+                           "reason": f"thiếu ô: có {len(row)} ô, cần {len(fields)} / "
+                                     f"missing cells: {len(row)} cells, {len(fields)} needed"})
+            if len(errors) >= MAX_ERRORS:
+                break
+            continue
         record = {}
         for i, f in enumerate(fields):
             raw = row[i] if i < len(row) else None

@@ -5,6 +5,7 @@ documents. Thin: the services are catalog, publishing, upload, dcat."""
 from __future__ import annotations
 
 import base64
+import re
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -12,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from tinhso.core.errors import UserError
@@ -84,19 +86,53 @@ def _visible(request, name: str) -> Dataset:
     return ds
 
 
+EVENT_ACTIONS = {"submitted": pgettext_lazy("dataset event", "Gửi duyệt"),
+                 "approved": pgettext_lazy("dataset event", "Duyệt"),
+                 "published": pgettext_lazy("dataset event", "Công bố"),
+                 "refreshed": pgettext_lazy("dataset event", "Cập nhật số liệu"),
+                 "returned": pgettext_lazy("dataset event", "Trả lại"),
+                 "withdrawn": pgettext_lazy("dataset event", "Rút lại")}
+_ROWS_NOTE = re.compile(r"^(\d+) rows$")
+
+
+def _state_label(code: str) -> str:
+    return str(DatasetState(code).label) if code in DatasetState.values else code
+
+
+def history(ds: Dataset) -> list[dict]:
+    """The dataset's events in the page's language: action and states by name; the system's own note
+    ("136 rows") translated, an approver's reason shown as written."""
+    out = []
+    for e in ds.events.order_by("at", "id"):
+        m = _ROWS_NOTE.match(e.note or "")
+        note = ngettext("%(n)s dòng", "%(n)s dòng", int(m.group(1))) % {"n": m.group(1)} if m else e.note
+        out.append({"at": e.at, "action": str(EVENT_ACTIONS.get(e.action, e.action)),
+                    "from_state": _state_label(e.from_state) if e.from_state else "",
+                    "to_state": _state_label(e.to_state), "actor": e.actor_name, "note": note,
+                    "reason": bool(note) and not m})
+    return out
+
+
+def _detail_context(request, ds: Dataset, extra=None) -> dict:
+    data = preview.preview(ds)
+    reviewer = _can_review(request.user)
+    return {
+        "ds": ds, "preview": data, "chart": data["chart"], "english": _english(),
+        "licence_url": catalog.LICENCES.get(ds.licence, ("", ""))[1],
+        "theme_label": _label(Theme(ds.theme).label), "frequency_label": _label(Frequency(ds.frequency).label),
+        "distributions": ds.distributions.all(), "events": history(ds),
+        "can_approve": ds.state == DatasetState.DRAFT and reviewer and ds.created_by_id != request.user.pk,
+        "can_withdraw": ds.state == DatasetState.PUBLISHED and reviewer,
+        "returned_reason": ds.events.filter(action="returned").order_by("at", "id").values_list("note", flat=True)
+                           .last() if ds.state == DatasetState.RETURNED else "", **(extra or {}),
+    }
+
+
 def dataset_detail(request, name: str):
     if (limited := _limited(request, "page")):
         return limited
     ds = _visible(request, name)
-    data = preview.preview(ds)
-    return render(request, "opendata/detail.html", {
-        "ds": ds, "preview": data, "chart": data["chart"], "english": _english(),
-        "licence_url": catalog.LICENCES.get(ds.licence, ("", ""))[1],
-        "theme_label": _label(Theme(ds.theme).label), "frequency_label": _label(Frequency(ds.frequency).label),
-        "distributions": ds.distributions.all(), "events": ds.events.order_by("at", "id"),
-        "can_approve": ds.state == DatasetState.DRAFT and _can_review(request.user)
-                       and ds.created_by_id != request.user.pk,
-    })
+    return render(request, "opendata/detail.html", _detail_context(request, ds))
 
 
 def download(request, name: str, file_name: str):
@@ -168,7 +204,10 @@ def upload_form(request):
         table = upload.validate(content, file.name, request.POST.get("table_schema", ""), meta["name"])
         ds = publishing.submit_upload(request.user, org, meta, table)
     except UserError as err:
-        return render(request, "opendata/upload.html", _upload_context(request, {"error": err}), status=err.status)
+        # Only a table's row errors are a list; a limit's details (a dict: the limit's key and value) are not.
+        rows = err.details if isinstance(err.details, list) else []
+        return render(request, "opendata/upload.html", _upload_context(request, {"error": err, "row_errors": rows}),
+                      status=err.status)
     return redirect("opendata:dataset", name=ds.name)
 
 
@@ -247,19 +286,40 @@ def review_queue(request):
     return render(request, "opendata/review.html", {"drafts": drafts})
 
 
-@require_POST
-@login_required(login_url="/dang-nhap")
-def approve(request, name: str):
+def _decide(request, name: str, act):
+    """Run ``act(ds)`` (approve, return, withdraw) for an approver; a refusal is shown on the dataset page."""
     if not _can_review(request.user):
         return render(request, "opendata/forbidden.html", status=403)
-    ds = Dataset.objects.filter(name=name).first()
+    ds = Dataset.objects.select_related("publisher").filter(name=name).first()
     if ds is None:
         raise Http404
     try:
-        publishing.approve(ds, request.user)
+        act(ds)
     except UserError as err:
-        return render(request, "opendata/forbidden.html", {"error": err}, status=err.status)
+        if err.status == 403:
+            return render(request, "opendata/forbidden.html", {"error": err}, status=err.status)
+        ds.refresh_from_db()
+        return render(request, "opendata/detail.html",
+                      _detail_context(request, ds, {"error": err, "form": request.POST}), status=err.status)
     return redirect("opendata:dataset", name=ds.name)
+
+
+@require_POST
+@login_required(login_url="/dang-nhap")
+def approve(request, name: str):
+    return _decide(request, name, lambda ds: publishing.approve(ds, request.user))
+
+
+@require_POST
+@login_required(login_url="/dang-nhap")
+def reject(request, name: str):
+    return _decide(request, name, lambda ds: publishing.reject(ds, request.user, request.POST.get("reason", "")))
+
+
+@require_POST
+@login_required(login_url="/dang-nhap")
+def withdraw(request, name: str):
+    return _decide(request, name, lambda ds: publishing.withdraw(ds, request.user, request.POST.get("reason", "")))
 
 
 def _base(request) -> str:
