@@ -29,14 +29,15 @@ def loaded(catalogue, tmp_path):
 
 
 def test_the_page_shows_the_services_numbers_and_links_them(loaded):
-    html = Client().get("/dich-vu-cong", {"period": PERIOD}).content.decode()
+    html = _staff("ioc-n", "view_all_dossiers").get("/dich-vu-cong", {"period": PERIOD}).content.decode()
     province = service.indicators(PERIOD, "province")["units"][0]
     shown = re.search(r'id="dvc-total"><a [^>]*>([\d,.]+)<', html).group(1)
     assert float(shown.replace(",", ".")) == province["total"]
     # the chart's data: the province's total of each month, this one last
     series = json.loads(re.search(r'id="dvc-data" type="application/json">(.*?)</script>', html, re.S).group(1))
     assert series["series"][-1] == {"period": PERIOD, "total": province["total"], "rank": None,
-                                    "groups": province["groups"]}
+                                    "groups": province["groups"], "label": "Tháng 10/2025", "axis": "10/2025",
+                                    "partial": False}
     september = service.indicators("2025-09", "province")["units"][0]
     assert series["series"][-2]["total"] == september["total"]
     assert 'id="sap-den-han"' in html and 'id="dvc-synthetic"' in html
@@ -141,23 +142,36 @@ def test_due_soon_times_read_as_people_write_them(loaded, monkeypatch):
 
 
 def test_numbers_lead_to_lists_only_the_reader_may_open(loaded):
-    """A number links to the dossiers behind it for staff who may list them (and for a visitor, whom
-    the link takes to the staff sign-in); a signed-in account without that right sees plain numbers
-    (the links were 403s), and a department's staff get links for their own agency only."""
+    """A number links to the dossiers behind it for staff who may list them; a visitor sees plain
+    numbers (the link led to a staff sign-in page that gave no reason) and one note near the top, in the
+    page's language, that the lists are for staff, with the sign-in link; a signed-in account without
+    that right sees plain numbers too (the links were 403s) and a note without the sign-in link; a
+    department's staff get links for their own agency only."""
     def list_links(client, url="/dich-vu-cong"):
         html = client.get(url, {"period": PERIOD}).content.decode()
         return re.findall(r'href="(/dich-vu-cong/ho-so\?[^"]*)"', html)
 
-    visitor = list_links(Client())
-    assert any("agency=" in link for link in visitor) and any("bucket=" in link for link in visitor)
-    everyone = list_links(_staff("ioc", "view_all_dossiers"))
-    assert len(everyone) == len(visitor)
+    ioc = _staff("ioc", "view_all_dossiers")
+    everyone = list_links(ioc)
+    assert any("agency=" in link for link in everyone) and any("bucket=" in link for link in everyone)
+    assert 'id="dvc-list-note"' not in ioc.get("/dich-vu-cong", {"period": PERIOD}).content.decode()
+    for url in ("/dich-vu-cong", f"/dich-vu-cong/co-quan/{AGENCY}"):
+        assert list_links(Client(), url) == [], url
+        html = Client().get(url, {"period": PERIOD}).content.decode()
+        assert re.search(r'id="dvc-total">\d', html) and html.count('id="dvc-list-note"') == 1
+        note = html.split('id="dvc-list-note">')[1].split("</p>")[0]
+        assert "chỉ dành cho cán bộ" in note and re.search(r'href="/dang-nhap\?next=%2Fdich-vu-cong', note), note
+        english = _english(Client()).get(url, {"period": PERIOD}).content.decode()
+        note = english.split('id="dvc-list-note">')[1].split("</p>")[0]
+        assert "for authorised staff only" in note and ">sign in</a>" in note and "cán bộ" not in note, note
     planner = User.objects.create_user("planner-x", password="p")
     client = Client()
     client.force_login(planner)
     assert list_links(client) == [] and list_links(client, f"/dich-vu-cong/co-quan/{AGENCY}") == []
     html = client.get("/dich-vu-cong", {"period": PERIOD}).content.decode()
     assert 'id="dvc-total"' in html and re.search(r'id="dvc-total">\d', html)  # the number, without a link
+    note = html.split('id="dvc-list-note">')[1].split("</p>")[0]
+    assert "tài khoản của bạn không có quyền" in note and "/dang-nhap" not in note
     health = _staff("health", "view_agency_dossiers", agencies=["so-y-te"])
     own = list_links(health)
     agencies = {link.split("agency=")[1].split("&")[0] for link in own if "agency=" in link}
@@ -175,7 +189,7 @@ def test_a_missing_supplied_value_is_named_on_the_pages_in_both_languages(loaded
     SuppliedValue.objects.filter(indicator="5.3").delete()
     cache.clear()
     html = Client().get("/dich-vu-cong", {"period": PERIOD}).content.decode()
-    assert re.search(r'id="dvc-total"><a [^>]*>[\d,.]+<', html)  # a total, not "—"
+    assert re.search(r'id="dvc-total">[\d,.]+<', html)  # a total, not "—"
     assert 'id="dvc-missing"' in html and "chỉ số 5.3" in html and "tối đa 94 điểm" in html
     client = Client()
     client.cookies["django_language"] = "en"
@@ -332,3 +346,103 @@ def html_unescape(text: str) -> str:
     import html
 
     return html.unescape(text)
+
+
+def test_periods_read_as_people_write_them():
+    import datetime as dt
+
+    from tinhso.dossiers import period_text
+    from tinhso.dossiers.periods import parse
+
+    today = dt.date(2026, 12, 4)
+    cases = {"2026-W49": ("Tuần 49/2026 (30/11–06/12)", "Week 49, 2026 (30 Nov–6 Dec)"),
+             "2026-W53": ("Tuần 53/2026 (28/12–03/01)", "Week 53, 2026 (28 Dec–3 Jan)"),
+             "2026-12": ("Tháng 12/2026", "December 2026"), "2026-Q4": ("Quý IV/2026", "Q4 2026"),
+             "2026-Q1": ("Quý I/2026", "Q1 2026"), "2026": ("Năm 2026", "2026")}
+    for code, (vi, en) in cases.items():
+        assert (period_text.label(parse(code), False), period_text.label(parse(code), True)) == (vi, en), code
+    december = parse("2026-12")
+    assert period_text.full_label(december, today, False) == "Tháng 12/2026 (đến ngày 04/12/2026)"
+    assert period_text.full_label(december, today, True) == "December 2026 (to 4 Dec 2026)"
+    assert period_text.partial_note(parse("2026-11"), today, False) == ""
+    # the month in progress opens by default only once a third of it has passed
+    assert period_text.default_period(today, "month").code == "2026-11"
+    assert period_text.default_period(dt.date(2026, 12, 11), "month").code == "2026-12"
+    assert period_text.default_period(dt.date(2026, 12, 2), "week").code == "2026-W49"  # a Wednesday
+    assert period_text.default_period(dt.date(2026, 12, 1), "week").code == "2026-W48"  # a Tuesday: last week
+
+
+def _visible(html: str) -> str:
+    """The page's text a reader sees (no tags, no script, no attribute)."""
+    body = re.sub(r"<script.*?</script>", "", html.split("<main")[1].split("</main>")[0], flags=re.S)
+    return re.sub(r"<[^>]+>", " ", body)
+
+
+def test_the_page_names_periods_and_marks_the_one_in_progress(loaded, monkeypatch):
+    """No raw period code ("2025-W42", "2025-Q4", "· 2025-10") in what a reader sees; a period not over
+    yet says to which day its figures run, on the score, on the tabs and on the chart's point; in the
+    first days of a month the page opens on the month before, which is complete."""
+    import datetime as dt
+
+    from django.core.cache import cache
+
+    from tinhso.dossiers import engine
+
+    monkeypatch.setattr(engine, "today_local", lambda: dt.date(2025, 10, 20))
+    cache.clear()
+    html = Client().get("/dich-vu-cong").content.decode()
+    text = _visible(html)
+    assert not re.search(r"\b\d{4}-(W\d\d|Q\d|\d\d)\b", text), re.findall(r"\S*\d{4}-\S+", text)
+    heading = re.search(r'<h2>Điểm của tỉnh · (.*?)</h2>', html, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", heading) == "Tháng 10/2025 (đến ngày 20/10/2025)"
+    tabs = html.split('class="dvc-kinds"')[1].split("</nav>")[0]
+    assert "Tuần 43/2025 (20/10–26/10)" in tabs and "Quý IV/2025" in tabs and "Năm 2025" in tabs
+    assert tabs.count("(đến ngày 20/10/2025)") == 4
+    series = json.loads(re.search(r'id="dvc-data" type="application/json">(.*?)</script>', html, re.S).group(1))
+    assert series["series"][-1]["partial"] is True and not any(s["partial"] for s in series["series"][:-1])
+    assert series["series"][-1]["label"] == "Tháng 10/2025 (đến ngày 20/10/2025)" and series["labels"]["partial"]
+    assert 'id="dvc-chart-note"' in html and 'id="dvc-default-help"' in html
+    english = _english(Client()).get("/dich-vu-cong", {"period": "2025-W43"}).content.decode()
+    assert not re.search(r"\b\d{4}-(W\d\d|Q\d|\d\d)\b", _visible(english))
+    assert "Week 43, 2025 (20 Oct–26 Oct) <small" in english and "(to 20 Oct 2025)" in english
+    assert "October 2025" in english and "Q4 2025" in english and "đến ngày" not in english
+    agency = _english(Client()).get(f"/dich-vu-cong/co-quan/{AGENCY}", {"period": "2025-Q3"}).content.decode()
+    assert not re.search(r"\b\d{4}-(W\d\d|Q\d|\d\d)\b", _visible(agency))
+    assert '<span id="dvc-period">Q3 2025</span></h2>' in agency and 'id="dvc-chart-note"' not in agency
+    # four days into the month the page opens on the complete month before
+    monkeypatch.setattr(engine, "today_local", lambda: dt.date(2025, 10, 4))
+    cache.clear()
+    html = Client().get("/dich-vu-cong").content.decode()
+    assert '<span id="dvc-period">Tháng 9/2025</span></h2>' in html and 'id="dvc-partial"' not in html
+    # the dossier list names its period filter the same way
+    chip = _staff("ioc-per", "view_all_dossiers").get("/dich-vu-cong/ho-so", {"period": PERIOD}).content.decode()
+    assert re.search(r'data-filter="period">Kỳ: <strong>Tháng 10/2025 \(đến ngày 04/10/2025\)</strong>', chip)
+
+
+def test_indicator_headings_are_translated_in_the_indicator_sense(loaded):
+    """The shared catalogue (which Django reads first) has "Chỉ số" → "Index"; the agency page's
+    indicator headings carry the "indicator" context, and no untranslated-by-context message of the
+    dossier templates is translated otherwise by the shared catalogue than by the app's own."""
+    from pathlib import Path
+
+    import tinhso
+
+    html = _english(Client()).get(f"/dich-vu-cong/co-quan/{AGENCY}", {"period": PERIOD}).content.decode()
+    heads = re.findall(r"<th[^>]*>([^<]*)</th>", html.split('class="dvc-indicators"')[1].split("</thead>")[0])
+    assert heads[:2] == ["Code", "Indicator"] and "<h2>Indicators</h2>" in html and "Index" not in _visible(html)
+
+    root = Path(tinhso.__file__).parent
+
+    def catalogue(path):
+        text = (root / path).read_text(encoding="utf-8")
+        return {(m.group(1), m.group(2)): m.group(3) for m in re.finditer(
+            r'(?:msgctxt "((?:[^"\\]|\\.)*)"\n)?msgid "((?:[^"\\]|\\.)*)"\nmsgstr "((?:[^"\\]|\\.)*)"', text)}
+
+    shared = catalogue("locale/en/LC_MESSAGES/django.po")
+    own = catalogue("dossiers/locale/en/LC_MESSAGES/django.po")
+    used = set()
+    for template in (root / "dossiers/templates/dossiers").glob("*.html"):
+        for msgid, context in re.findall(r'{% translate "([^"]+)"(?: context "([^"]+)")? %}', template.read_text()):
+            used.add((context or None, msgid))
+    clashes = {k: (own[k], shared[k]) for k in used if k in own and k in shared and own[k] != shared[k]}
+    assert clashes == {}

@@ -97,7 +97,7 @@ def test_the_page_shows_the_days_as_an_active_filter_and_keeps_them_through_page
     chip = re.search(r'<li data-filter="days">Tiếp nhận: <strong>15/10/2025</strong> <a href="([^"]+)"', active)
     assert chip and chip.group(1).replace("&amp;", "&") == "/dich-vu-cong/ho-so?period=2025-10&bucket=received&agency=" + AGENCY
     assert re.search(r'data-filter="bucket">Nhóm: <strong>Tiếp nhận trong kỳ</strong>', active)
-    period_chip = re.search(r'data-filter="period">Kỳ: <strong>2025-10</strong> <a href="([^"]+)"', active)
+    period_chip = re.search(r'data-filter="period">Kỳ: <strong>Tháng 10/2025</strong> <a href="([^"]+)"', active)
     assert "bucket=" not in period_chip.group(1) and "since=2025-10-15" in period_chip.group(1)  # a bucket needs its period
     following = re.search(r'href="([^"]+)" rel="next"', html).group(1).replace("&amp;", "&")
     assert "since=2025-10-15" in following and "until=2025-10-15" in following and "page=2" in following

@@ -1,6 +1,7 @@
 """/dich-vu-cong in a real browser against ``tinhso serve`` with a few thousand synthetic dossiers: the
 chart draws (under the site's CSP, no inline script), the league table is the API's, the numbers
-lead to the dossier list, and the page fits a 360 px phone."""
+lead to the dossier list for staff (a visitor sees plain numbers and one note with the sign-in link),
+a period not over yet is drawn apart, and the page fits a 360 px phone."""
 
 from __future__ import annotations
 
@@ -50,9 +51,13 @@ def test_chart_draws_and_the_league_table_is_the_apis(context, dossiers):
     # 360 px: nothing wider than the screen (wide tables scroll inside their own box)
     page.set_viewport_size({"width": 360, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    # a number leads to the dossiers behind it: staff sign-in for the list
-    page.locator("[data-bucket=received] a").click()
-    page.wait_for_url("**/dang-nhap**")
+    # a visitor: the numbers are plain (the lists are staff-only), and the page says so once, with the
+    # staff sign-in, which brings one back here
+    assert page.locator("a[href*='/dich-vu-cong/ho-so']").count() == 0
+    assert page.locator("[data-bucket=received] td.num").inner_text().strip().isdigit()
+    expect(page.locator("#dvc-list-note")).to_contain_text("chỉ dành cho cán bộ")
+    page.locator("#dvc-list-note a").click()
+    page.wait_for_url("**/dang-nhap?next=%2Fdich-vu-cong**")
     assert violations == []
 
 
@@ -62,7 +67,8 @@ def test_week_switch_redraws(context, dossiers):
     page = context.new_page()
     page.goto("/dich-vu-cong?kind=week")
     expect(page.locator("#dvc-chart")).to_have_attribute("data-drawn", "1")
-    assert "-W" in page.locator(".dvc-kinds a[aria-current]").inner_text()
+    tab = page.locator(".dvc-kinds a[aria-current]").inner_text()
+    assert tab.startswith("Tuần ") and "-W" not in tab, tab  # "Tuần 49/2026 (30/11–06/12)", not 2026-W49
 
 
 def test_long_lists_start_folded_on_a_phone_and_open_on_a_wide_screen(browser, dossiers):
@@ -190,3 +196,38 @@ def test_a_list_an_indicator_leads_to_keeps_its_bucket_when_another_filter_is_ad
     expect(page.locator('#dvc-active [data-filter="bucket"]')).to_contain_text("Dùng lại dữ liệu số hóa")
     assert int(page.locator("#dvc-count").inner_text().split()[0].replace(".", "")) <= before
     context.close()
+
+
+def test_a_period_not_over_yet_is_drawn_apart(browser, dossiers):
+    """The month in progress: its point hollow at the end of a dashed segment, the tooltip naming it as a
+    reader writes it with the day its figures run to, and the score's heading says so too (both languages)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from playwright.sync_api import expect
+
+    today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    for lang, month, note in (("vi", f"Tháng {today.month}/{today.year}", f"đến ngày {today:%d/%m/%Y}"),
+                              ("en", f"{today:%B} {today.year}", f"to {today.day} {today:%b} {today.year}")):
+        for width in (360, 1920):
+            context = browser.new_context(base_url=dossiers["base"], viewport={"width": width, "height": 900},
+                                          locale="vi-VN")
+            context.add_cookies([{"name": "django_language", "value": lang, "url": dossiers["base"]}])
+            page = context.new_page()
+            page.goto(f"/dich-vu-cong?period={today:%Y-%m}")
+            expect(page.locator("#dvc-chart")).to_have_attribute("data-drawn", "1")
+            expect(page.locator("#dvc-period")).to_have_text(month)
+            expect(page.locator("#dvc-partial")).to_have_text(f"({note})")
+            shown = page.evaluate("""(() => {
+              const c = echarts.getInstanceByDom(document.getElementById('dvc-chart')); const o = c.getOption();
+              const n = o.xAxis[0].data.length; const dashed = o.series[1];
+              return {solidLast: o.series[0].data[n - 1], solidSymbol: o.series[0].symbol,
+                      dashType: dashed.lineStyle.type, last: dashed.data[n - 1], before: dashed.data[n - 2],
+                      tip: o.tooltip[0].formatter([{dataIndex: n - 1}]), axis: o.xAxis[0].data[n - 1]}; })()""")
+            assert shown["solidLast"] is None and shown["solidSymbol"] == "circle" and shown["dashType"] == "dashed"
+            assert shown["last"]["symbol"] == "emptyCircle" and shown["before"]["symbol"] == "none", shown
+            assert f"{month} ({note})" in shown["tip"] and "-" not in shown["axis"], shown
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.locator(".dvc-chart-card").screenshot(
+                path=str(REPO / "var" / "screenshots" / f"dvc-partial-{lang}-{width}.png"))
+            context.close()

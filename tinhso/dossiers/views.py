@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from tinhso.core.errors import UserError
 from tinhso.core.i18n import pick
 from tinhso.core.timebounds import parse_day
-from tinhso.dossiers import access, service, store
+from tinhso.dossiers import access, period_text, service, store
 from tinhso.dossiers import engine as engines
 from tinhso.dossiers.indicators import GROUPS, compute_many
 from tinhso.dossiers.models import Agency, AgencyKind, DossierImport
@@ -116,10 +116,11 @@ def _choose_period(request) -> Period:
     if kind not in KINDS:
         raise UserError("bad_kind", "Loại kỳ phải là week, month, quarter hoặc year",
                         "The period kind must be week, month, quarter or year", field="kind")
-    return containing(min(latest_day() or engines.today_local(), engines.today_local()), kind)
+    # the period with the latest data; in its first days the one before (see period_text.default_period)
+    return period_text.default_period(min(latest_day() or engines.today_local(), engines.today_local()), kind)
 
 
-def _series(period: Period, level: str, code: str | None) -> list[dict]:
+def _series(period: Period, level: str, code: str | None, english: bool = False) -> list[dict]:
     """The score (and rank) of a unit over the periods of the same kind up to ``period``."""
     periods, day = [], period.start
     for _ in range(SERIES_LENGTH[period.kind]):
@@ -131,13 +132,17 @@ def _series(period: Period, level: str, code: str | None) -> list[dict]:
     if missing:  # one pass over the store for all of them
         for (period_code, _level), doc in compute_many(missing, (level,)).items():
             cache.set(f"dossiers:page:{version}:{period_code}:{level}", doc, CACHE_SECONDS)
-    out = []
+    out, today = [], engines.today_local()
     for p in reversed(periods):
         units = cached_indicators(p.code, level)["units"]
         unit = units[0] if code is None and units else next((u for u in units if u["code"] == code), None)
         out.append({"period": p.code, "total": unit["total"] if unit else None,
                     "rank": unit["rank"] if unit and code else None,
                     "groups": unit["groups"] if unit else {}})
+        # how the chart names the point, and whether it is a period not over yet (drawn hollow, dashed)
+        out[-1]["label"] = period_text.full_label(p, today, english)
+        out[-1]["axis"] = period_text.axis_label(p, english)
+        out[-1]["partial"] = period_text.is_partial(p, today)
     return out
 
 
@@ -163,13 +168,23 @@ def _allowed(request):
 
 
 def _list_scope(request):
-    """Which numbers may lead to the dossiers behind them: ``True`` every one (a visitor is led to the
-    staff sign-in; staff who see every agency), ``False`` none (signed in without the right to list
-    dossiers: the link would be a 403), else the set of agency codes the account may list."""
+    """Which numbers may lead to the dossiers behind them: ``True`` every one (staff who see every
+    agency), ``False`` none (a visitor: the list is staff-only, the link led to a sign-in page that gave
+    no reason; signed in without the right to list dossiers: the link would be a 403; the page says so
+    once, see :func:`_list_note`), else the set of agency codes the account may list."""
     allowed = _allowed(request)
     if isinstance(allowed, UserError):
-        return allowed.status == 401
+        return False
     return True if allowed is access.ALL else set(allowed)
+
+
+def _list_note(request) -> str:
+    """Why the numbers carry no link to the dossiers behind them: "visitor" (the lists are for staff,
+    who sign in), "no_right" (signed in without the right to list dossiers), or "" (they link)."""
+    allowed = _allowed(request)
+    if isinstance(allowed, UserError):
+        return "visitor" if allowed.status == 401 else "no_right"
+    return ""
 
 
 def _gated(scope, agency: str | None, url: str) -> str:
@@ -207,11 +222,17 @@ def _league(doc: dict, period: Period, names: dict[str, str], scope=True) -> lis
 
 def _common(request, period: Period) -> dict:
     english = _english(request)
+    today = engines.today_local()
+    # The other kinds of period around the same day: the period's last day, or today while it runs
+    # (the month in progress offers this week, not the week of its last day, still to come).
+    around = [containing(max(period.start, min(period.end, today)), k) for k in KINDS]
     return {
-        # The other kinds of period around the same day: the period's last day, or today while it runs
-        # (the month in progress offers this week, not the week of its last day, still to come).
-        "period": period, "kinds": [(k, containing(max(period.start, min(period.end, engines.today_local())), k).code)
-                                    for k in KINDS],
+        "period": period, "kinds": [(k, p.code) for k, p in zip(KINDS, around)],
+        "tabs": [{"kind": k, "code": p.code, "label": period_text.label(p, english),
+                  "partial": period_text.partial_note(p, today, english)} for k, p in zip(KINDS, around)],
+        "period_label": period_text.label(period, english),
+        "period_partial": period_text.partial_note(period, today, english),
+        "list_note": _list_note(request), "next_path": request.get_full_path(),
         "synthetic": DossierImport.objects.filter(synthetic=True).exists(),
         "mode": service._mode(None), "english": english,
         "group_heads": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
@@ -258,6 +279,12 @@ def _local_text(iso: str | None) -> str:
     return dt.datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M") if iso else ""
 
 
+def _chart_labels(english: bool) -> dict:
+    return {"total": "Total (of 100)" if english else "Tổng điểm (/100)",
+            "rank": "Rank" if english else "Thứ hạng",
+            "partial": "period not over yet" if english else "kỳ chưa kết thúc"}
+
+
 @require_GET
 def index(request):
     try:
@@ -270,7 +297,7 @@ def index(request):
     province = province_doc["units"][0] if province_doc["units"] else None
     agencies = cached_indicators(period.code, "agency")
     communes = cached_indicators(period.code, "commune")
-    series = _series(period, "province", None)
+    series = _series(period, "province", None, _english(request))
     english = _english(request)
     names = _agency_names(english)
     scope = _list_scope(request)
@@ -280,8 +307,7 @@ def index(request):
         "province_dossiers": _gated(scope, None, _link(period=period.code)),
         "departments": _league(agencies, period, names, scope), "communes": _league(communes, period, names, scope),
         "chart": {"series": series, "groups": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
-                  "labels": {"total": "Total (of 100)" if english else "Tổng điểm (/100)",
-                             "rank": "Rank" if english else "Thứ hạng"}},
+                  "labels": _chart_labels(english)},
         "due": _due_soon(request, None, names),
     })
 
@@ -342,10 +368,9 @@ def agency_page(request, code: str):
         **_common(request, period), "agency": agency, "agency_name": pick(agency.name, agency.name_en), "unit": unit, "empty": not store.files(),
         "groups": _group_rows(unit, english), "buckets": _buckets(unit, period, code, english, scope),
         "indicators": indicators, "all_dossiers": _gated(scope, code, _link(period=period.code, agency=code)),
-        "chart": {"series": _series(period, level, code) if store.files() else [],
+        "chart": {"series": _series(period, level, code, english) if store.files() else [],
                   "groups": [GROUP_LABELS[g][1 if english else 0] for g in GROUPS],
-                  "labels": {"total": "Total (of 100)" if english else "Tổng điểm (/100)",
-                             "rank": "Rank" if english else "Thứ hạng"}},
+                  "labels": _chart_labels(english)},
         "due": _due_soon(request, code, _agency_names(english)) if store.files() else None,
     })
 
@@ -427,11 +452,19 @@ def _days_text(since: dt.date | None, until: dt.date | None, english: bool) -> s
     return f"{'until' if english else 'đến hết'} {day(until)}"
 
 
+def _period_text(code: str, english: bool) -> str:
+    """A period filter as a reader writes it ("Tháng 10/2025"); a code that is no period, as it is."""
+    try:
+        return period_text.full_label(parse_period(code), engines.today_local(), english)
+    except UserError:
+        return code
+
+
 def _active_filters(query: dict, since: dt.date | None, until: dt.date | None, english: bool,
                     names: dict[str, str]) -> list[dict]:
     """The filters the list is narrowed by, each named in the page's language with a link to the list
     without it (back to its first page)."""
-    shown = {"bucket": lambda v: _bucket_label(v, english),
+    shown = {"bucket": lambda v: _bucket_label(v, english), "period": lambda v: _period_text(v, english),
              "agency": lambda v: names.get(v, v), "status": lambda v: _label(STATUSES, v, english),
              "channel": lambda v: _label(CHANNELS, v, english)}
     out = []
