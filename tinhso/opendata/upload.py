@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import math
 import re
 import uuid
 from urllib.parse import urlsplit
 
 from tinhso.core import limits, tabular
 from tinhso.core.errors import UserError
-from tinhso.core.text import nfc
+from tinhso.core.text import fold, nfc
 from tinhso.opendata.writers import Field, Table
 
 TYPES = ("string", "integer", "number", "boolean", "date", "year", "yearmonth")
@@ -319,8 +320,10 @@ def _check(field: dict, value, text: str) -> str | None:
     return None
 
 
-def validate(content: bytes, filename: str, schema, table_name: str) -> Table:
-    """The rows of the file typed by ``schema``, or a :class:`UserError` listing every bad row."""
+def validate(content: bytes, filename: str, schema, table_name: str, expected_header: list[str] | None = None) -> Table:
+    """The rows of the file typed by ``schema``, or a :class:`UserError` listing every bad row. The file's
+    header row must name the schema's fields in order, or be ``expected_header`` (the header cells an inferred
+    schema was made from: its names are made from them)."""
     parsed = parse_schema(schema)
     fields, missing, key = parsed["fields"], parsed["missing"], parsed["primary_key"]
     rows = tabular.read_table(content, filename)
@@ -329,7 +332,7 @@ def validate(content: bytes, filename: str, schema, table_name: str) -> Table:
     header = [nfc(tabular.cell_text(c)).strip() for c in rows[0]]
     while header and not header[-1]:
         header.pop()
-    expected = [f["name"] for f in fields]
+    expected = [f["name"] for f in fields] if expected_header is None else list(expected_header)
     if header != expected:
         raise UserError("header_mismatch", f"Dòng tiêu đề {header} khác các trường của Table Schema {expected}.",
                         f"The header row {header} differs from the Table Schema fields {expected}.", field="file",
@@ -388,7 +391,152 @@ def validate(content: bytes, filename: str, schema, table_name: str) -> Table:
     if errors:
         shown = len(errors)
         raise UserError("table_invalid", f"{shown} lỗi trong tệp; không có gì được công bố.",
-                        f"{shown} errors in the file; nothing was published.", field="file", details=errors)
+                        f"{shown} error{'' if shown == 1 else 's'} in the file; nothing was published.", field="file", details=errors)
     if not out:
         raise UserError("empty_table", "Tệp chỉ có dòng tiêu đề.", "The file has only a header row.", field="file")
     return Table(table_name, [Field(f["name"], f["type"], f["title"], f["description"]) for f in fields], out)
+
+
+# --- inferring a schema from the file (the clerk's way: no JSON typed) ------------------------------------
+
+# The types a clerk chooses from (step 2 of the upload form): a code each, mapped to Table Schema's type
+# and format. ``date-dmy`` is the Vietnamese dd/mm/yyyy, published as ISO yyyy-mm-dd.
+CHOICES = {"string": ("string", "default"), "integer": ("integer", "default"), "number": ("number", "default"),
+           "boolean": ("boolean", "default"), "date": ("date", "default"), "date-dmy": ("date", "%d/%m/%Y"),
+           "year": ("year", "default"), "yearmonth": ("yearmonth", "default")}
+EXAMPLES = 3
+# An integer as text: no leading zero (a code such as "00123" or a phone number stays text, its zeros
+# are part of it), at most 15 digits (read exactly as a float).
+_INT_TEXT = re.compile(r"-?(?:0|[1-9]\d{0,14})")
+# Thousands grouped without a decimal part: "1.234.567", "12,345,678" (grouping parse_number accepts).
+_INT_GROUPED = re.compile(r"-?[1-9]\d{0,2}(?:(?:\.\d{3}){2,}|(?:,\d{3}){2,})")
+# A decimal's whole part may not start with 0 unless it is 0 ("0,5" yes, "012,5" no); at most 15 digits.
+_NUM_TEXT = re.compile(r"-?(?:0|[1-9][\d.,]*)[.,]\d+")
+_DMY = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+_BOOL_TEXT = {"true", "false"}
+
+
+def safe_name(title: str, index: int, taken: set[str]) -> str:
+    """An ASCII snake-case field name from a header cell ("Số giường bệnh" → ``so_giuong_benh``), unique
+    among ``taken`` (``_2``, ``_3`` appended); ``cot_<n>`` when nothing is left of the title."""
+    base = re.sub(r"[^a-z0-9]+", "_", fold(title)).strip("_")[:60].strip("_") or f"cot_{index}"
+    if base[0].isdigit():
+        base = f"c_{base}"[:60]
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name
+
+
+def _cell_kinds(raw, text: str) -> set[str]:
+    """The type codes a non-empty cell can be read as without changing its value."""
+    if isinstance(raw, bool):
+        return {"boolean"}
+    if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            return set()
+        return {"integer", "number"} if float(raw).is_integer() and abs(raw) < 1e15 else {"number"}
+    if isinstance(raw, dt.datetime):
+        return {"date"} if raw.time() == dt.time(0) else set()
+    if isinstance(raw, dt.date):
+        return {"date"}
+    cleaned = text.strip()
+    if cleaned.lower() in _BOOL_TEXT:
+        return {"boolean"}
+    if _INT_TEXT.fullmatch(cleaned):
+        return {"integer", "number"}
+    kinds = set()
+    if _INT_GROUPED.fullmatch(cleaned) or (_NUM_TEXT.fullmatch(cleaned)
+                                            and sum(c.isdigit() for c in cleaned) <= 15):
+        try:  # parse_number refuses what could be read two ways ("1.234": thousands or decimal?)
+            value = tabular.parse_number(cleaned)
+            kinds = {"integer", "number"} if _INT_GROUPED.fullmatch(cleaned) and value.is_integer() else {"number"}
+        except tabular.NumberError:
+            kinds = set()
+    elif _ISO_DATE.fullmatch(cleaned):
+        try:
+            dt.date.fromisoformat(cleaned)
+            kinds = {"date"}
+        except ValueError:
+            pass
+    elif _DMY.fullmatch(cleaned):
+        try:
+            dt.datetime.strptime(cleaned, "%d/%m/%Y")
+            kinds = {"date-dmy"}
+        except ValueError:
+            pass
+    return kinds
+
+
+_PREFERENCE = ("integer", "number", "date", "date-dmy", "boolean")
+
+
+def infer(content: bytes, filename: str) -> dict:
+    """The schema a clerk starts from, inferred from every row of the file (read within the limits):
+    ``{"header": [...], "rows": n, "fields": [{"name", "title", "type", "examples", "empty"}]}``.
+
+    A column gets a type only when every non-empty cell reads as it with its value unchanged: integer
+    (no leading zero), number (decimal comma or point, unambiguous thousands grouping; one cell such as
+    "1.234" that could be read two ways keeps the column text), date (ISO yyyy-mm-dd, or dd/mm/yyyy in
+    every cell, published as ISO), boolean (only the words true/false); otherwise, and for an empty
+    column, string."""
+    rows = tabular.read_table(content, filename)
+    header_cells = [nfc(tabular.cell_text(c)).strip() for c in (rows[0] if rows else [])]
+    while header_cells and not header_cells[-1]:
+        header_cells.pop()
+    if not header_cells:
+        raise UserError("empty_table", "Tệp không có dòng tiêu đề.", "The file has no header row.", field="file")
+    taken: set[str] = set()
+    fields = [{"name": safe_name(title, i, taken), "title": title, "kinds": set(_PREFERENCE), "examples": [],
+               "empty": 0} for i, title in enumerate(header_cells, 1)]
+    count = 0
+    for row in rows[1:]:
+        if not any(tabular.cell_text(c).strip() for c in row):
+            continue
+        count += 1
+        for i, f in enumerate(fields):
+            raw = row[i] if i < len(row) else None
+            text = tabular.cell_text(raw)
+            if not text.strip():
+                f["empty"] += 1
+                continue
+            f["kinds"] &= _cell_kinds(raw, text)
+            if len(f["examples"]) < EXAMPLES and text not in f["examples"]:
+                f["examples"].append(text)
+    for f in fields:
+        kinds = f.pop("kinds")
+        f["type"] = next((k for k in _PREFERENCE if k in kinds), "string") if f["examples"] else "string"
+    return {"header": header_cells, "rows": count, "fields": fields}
+
+
+def schema_from_choices(fields: list[dict]) -> dict:
+    """A Table Schema from the clerk's choices (``name``, ``title``, ``type`` code of :data:`CHOICES`,
+    ``description``, ``required``)."""
+    out = []
+    for f in fields:
+        if f["type"] not in CHOICES:
+            raise UserError("bad_type", f"Trường {f['title'] or f['name']}: kiểu không hợp lệ.",
+                            f"Field {f['title'] or f['name']}: unknown type.", field=f"type_{f['name']}")
+        kind, fmt = CHOICES[f["type"]]
+        item = {"name": f["name"], "type": kind, "title": f.get("title", ""), "description": f.get("description", "")}
+        if fmt != "default":
+            item["format"] = fmt
+        if f.get("required"):
+            item["constraints"] = {"required": True}
+        out.append(item)
+    return {"fields": out}
+
+
+_TYPE_PREFIX = re.compile(rf"^(?:{'|'.join(TYPES)}): ")
+
+
+def titled_columns(errors: list[dict], fields: list[dict]) -> list[dict]:
+    """Row errors as the clerk of the two-step form reads them: each column named by the title it sees
+    ("Số giường (so_giuong)"), the reason without the Table Schema type code it did not write."""
+    titles = {f["name"]: f["title"] for f in fields}
+    return [{**e, "column": f"{titles[e['column']]} ({e['column']})"
+             if titles.get(e.get("column")) and titles[e["column"]] != e["column"] else e.get("column", ""),
+             "reason": _TYPE_PREFIX.sub("", e.get("reason", ""))}
+            for e in errors]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from tinhso.core.errors import UserError
 from tinhso.core.i18n import english_now, in_language
 from tinhso.core.text import fold
-from tinhso.opendata import catalog, dcat, preview, publishing, storage, throttle, upload
+from tinhso.opendata import catalog, dcat, preview, publishing, staged, storage, throttle, upload
 from tinhso.opendata.models import (
     Dataset,
     DatasetState,
@@ -186,28 +186,91 @@ def _upload_context(request, extra=None):
             "units": spatial_units(), "form": form, **(extra or {})}
 
 
+TYPE_LABELS = {"string": pgettext_lazy("field type", "Văn bản"), "integer": pgettext_lazy("field type", "Số nguyên"),
+               "number": pgettext_lazy("field type", "Số (có thể có phần thập phân)"),
+               "boolean": pgettext_lazy("field type", "Đúng/sai (true/false)"),
+               "date": pgettext_lazy("field type", "Ngày (yyyy-mm-dd)"),
+               "date-dmy": pgettext_lazy("field type", "Ngày (dd/mm/yyyy)"),
+               "year": pgettext_lazy("field type", "Năm"), "yearmonth": pgettext_lazy("field type", "Năm-tháng (yyyy-mm)")}
+TITLE_MAX, DESCRIPTION_MAX = 200, 1000
+
+
+def _chosen_fields(data, inferred: dict, reviewing: bool) -> list[dict]:
+    """The inferred fields, with the clerk's title, type, description and required mark when the schema
+    step was posted."""
+    out = []
+    for i, f in enumerate(inferred["fields"]):
+        field = {**f, "index": i, "inferred_type": f["type"], "description": "", "required": False}
+        if reviewing:
+            field["title"] = (data.get(f"title_{i}") or "").strip()[:TITLE_MAX] or f["title"]
+            field["type"] = data.get(f"type_{i}") or f["type"]
+            field["description"] = (data.get(f"description_{i}") or "").strip()[:DESCRIPTION_MAX]
+            field["required"] = data.get(f"required_{i}") == "1"
+        field["type_label"] = str(TYPE_LABELS.get(field["inferred_type"], field["inferred_type"]))
+        out.append(field)
+    return out
+
+
+def _file_in(request) -> tuple[bytes, str, str]:
+    """The file posted (a new one wins) or kept from the first step: content, name, staging token."""
+    file = request.FILES.get("file")
+    if file is not None:
+        staged.drop(request.user, request.POST.get("staged", ""))  # another file replaces the one kept
+        return file.read(), file.name, ""
+    token = request.POST.get("staged", "")
+    if token:
+        content, name = staged.load(request.user, token)
+        return content, name, token
+    raise UserError("no_file", "Chưa chọn tệp.", "No file chosen.", field="file")
+
+
+def _submit(request, content: bytes, filename: str, schema, expected_header=None):
+    org = Organization.objects.filter(name=request.POST.get("organization", "")).first()
+    if org is None:
+        raise UserError("bad_organization", "Chọn đơn vị.", "Choose an organisation.", field="organization")
+    meta = upload_meta(request.POST)
+    table = upload.validate(content, filename, schema, meta["name"], expected_header=expected_header)
+    return publishing.submit_upload(request.user, org, meta, table)
+
+
 @login_required(login_url="/dang-nhap")
 def upload_form(request):
+    """Two steps, both server-rendered: the metadata and the file (the schema is inferred from it, unless
+    a Table Schema is pasted under "Nâng cao"), then the inferred fields, which the clerk may retitle,
+    retype, describe and mark required before sending the draft to an approver."""
     if not request.user.has_perm("opendata.publish_dataset"):
         return render(request, "opendata/forbidden.html", status=403)
     if request.method != "POST":
         return render(request, "opendata/upload.html", _upload_context(request))
+    step: dict = {}
     try:
-        org = Organization.objects.filter(name=request.POST.get("organization", "")).first()
-        if org is None:
-            raise UserError("bad_organization", "Chọn đơn vị.", "Choose an organisation.", field="organization")
-        file = request.FILES.get("file")
-        if file is None:
-            raise UserError("no_file", "Chưa chọn tệp.", "No file chosen.", field="file")
-        meta = upload_meta(request.POST)
-        content = file.read()
-        table = upload.validate(content, file.name, request.POST.get("table_schema", ""), meta["name"])
-        ds = publishing.submit_upload(request.user, org, meta, table)
+        content, filename, token = _file_in(request)
+        pasted = (request.POST.get("table_schema") or "").strip()
+        if pasted:
+            ds = _submit(request, content, filename, pasted)
+            staged.drop(request.user, token)
+            return redirect("opendata:dataset", name=ds.name)
+        inferred = upload.infer(content, filename)
+        reviewing = bool(token) and request.POST.get("step") == "schema"
+        fields = _chosen_fields(request.POST, inferred, reviewing)
+        if not token:  # a file's rows must hold together (no short or long row) before it is kept
+            upload.validate(content, filename, upload.schema_from_choices(fields), "file",
+                            expected_header=inferred["header"])
+            token = staged.keep(request.user, content, filename)
+        step = {"staged": token, "filename": filename, "row_count": inferred["rows"], "fields": fields,
+                "type_choices": [(code, str(label)) for code, label in TYPE_LABELS.items()]}
+        if not reviewing:
+            return render(request, "opendata/upload.html", _upload_context(request, step))
+        ds = _submit(request, content, filename, upload.schema_from_choices(fields),
+                     expected_header=inferred["header"])
+        staged.drop(request.user, token)
     except UserError as err:
         # Only a table's row errors are a list; a limit's details (a dict: the limit's key and value) are not.
         rows = err.details if isinstance(err.details, list) else []
-        return render(request, "opendata/upload.html", _upload_context(request, {"error": err, "row_errors": rows}),
-                      status=err.status)
+        if step.get("fields"):
+            rows = upload.titled_columns(rows, step["fields"])
+        return render(request, "opendata/upload.html",
+                      _upload_context(request, {**step, "error": err, "row_errors": rows}), status=err.status)
     return redirect("opendata:dataset", name=ds.name)
 
 
