@@ -5,6 +5,10 @@
 - plan files (``bt-nq10-2022.toml``) and observation files: sources, plans with their targets, and
   observations, each citing its source.
 
+A text the product itself wrote in a data file (an observation's note or period wording, an
+aggregation note, an issuer) may carry its English next to it as ``<key>_en``; :func:`english_for`
+gives it to the pages (the database keeps the text as written).
+
 Loading is idempotent: definitions are upserted by code, targets by (plan, indicator, milestone,
 level) through :mod:`targets` (a changed target is a recorded revision, an unchanged one writes
 nothing), and an observation already present in a row's history is not written again.
@@ -13,6 +17,7 @@ nothing), and an observation already present in a row's history is not written a
 from __future__ import annotations
 
 import tomllib
+from functools import cache
 from pathlib import Path
 
 from django.db import transaction
@@ -34,7 +39,7 @@ from tinhso.indicators.models import (
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_FILES = ["catalogue.toml", "bt-nq10-2022.toml", "observations-dien-bien-phu-tho.toml"]
-LOADER_NAME = "tinhso indicators demo loader"
+LOADER_NAME = "tinhso indicators demo loader"  # who entered what the loader wrote (pages say it in words)
 
 
 def _read(path: Path) -> dict:
@@ -43,6 +48,31 @@ def _read(path: Path) -> dict:
     except tomllib.TOMLDecodeError as exc:
         raise UserError("bad_data_file", f"Tệp dữ liệu {path.name} lỗi cú pháp: {exc}",
                         f"Data file {path.name} has a syntax error: {exc}", field=path.name) from exc
+
+
+def _english_pairs(node, out: dict[str, str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            english = node.get(f"{key}_en")
+            if isinstance(value, str) and isinstance(english, str) and english.strip():
+                out.setdefault(nfc(value.strip()), english.strip())
+            _english_pairs(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _english_pairs(value, out)
+
+
+@cache
+def _english_texts() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for path in sorted(DATA_DIR.glob("*.toml")):
+        _english_pairs(_read(path), out)
+    return out
+
+
+def english_for(text) -> str:
+    """The English the data files give for ``text`` (a ``<key>_en`` next to it), else ""."""
+    return _english_texts().get(nfc(str(text or "").strip()), "") if text else ""
 
 
 def ensure_thresholds(path: Path = DATA_DIR / "methods.toml") -> int:

@@ -117,6 +117,7 @@ class FormRow:
     qualifier: str = ""
     note: str = ""
     errors: list[str] = field(default_factory=list)
+    error_codes: list[str] = field(default_factory=list)  # the kinds, for the page's data attribute
 
     @property
     def code(self) -> str:
@@ -149,6 +150,7 @@ def _new_source(title: str, url: str) -> Source:
 class Submission:
     rows: list[FormRow]
     errors: dict[str, str] = field(default_factory=dict)  # form-level field → message
+    error_codes: dict[str, str] = field(default_factory=dict)  # form-level field → the error's kind
     created: list[Observation] = field(default_factory=list)
     unchanged: int = 0
 
@@ -162,8 +164,18 @@ def _sentence(text: str) -> str:
 
 
 def _message(err: UserError, english: bool) -> str:
-    """The error in the page's language, once, with its code (as the other error pages print it)."""
-    return f"{err.message_en if english else err.message_vi} [{err.code}]"
+    """The error in the page's language, once (its code is no part of what the reader sees)."""
+    return err.message_en if english else err.message_vi
+
+
+def _row_error(row: FormRow, err: UserError, english: bool) -> None:
+    row.errors.append(_message(err, english))
+    row.error_codes.append(err.code)
+
+
+def _form_error(sub: Submission, name: str, err: UserError, english: bool) -> None:
+    sub.errors[name] = _message(err, english)
+    sub.error_codes[name] = err.code
 
 
 def submit(plan: Plan, period, data, user, *, english: bool = False, today: dt.date | None = None) -> Submission:
@@ -179,21 +191,19 @@ def submit(plan: Plan, period, data, user, *, english: bool = False, today: dt.d
         row.qualifier = str(data.get(f"q-{row.code}", "")).strip()
         row.note = nfc(str(data.get(f"n-{row.code}", "")).strip())
         if row.qualifier not in Comparator.values:
-            row.errors.append(_message(UserError("unknown_qualifier", "Dấu so sánh không hợp lệ",
-                                                 "Unknown qualifier"), english))
+            _row_error(row, UserError("unknown_qualifier", "Dấu so sánh không hợp lệ", "Unknown qualifier"), english)
         if len(row.note) > NOTE_MAX:
-            row.errors.append(_message(UserError("too_long", f"Ghi chú tối đa {NOTE_MAX} ký tự",
-                                                 f"A note has at most {NOTE_MAX} characters"), english))
+            _row_error(row, UserError("too_long", f"Ghi chú tối đa {NOTE_MAX} ký tự",
+                                      f"A note has at most {NOTE_MAX} characters"), english)
         if "\x00" in row.value + row.note:
-            row.errors.append(_message(UserError("nul", "Chứa ký tự NUL", "Contains a NUL character"), english))
+            _row_error(row, UserError("nul", "Chứa ký tự NUL", "Contains a NUL character"), english)
         if row.value:
             try:
                 check_value(row.indicator, row.value)
             except UserError as err:
-                row.errors.append(_message(err, english))
+                _row_error(row, err, english)
         elif row.note or row.qualifier:
-            row.errors.append(_message(UserError("value_required", "Thiếu giá trị", "A value is required"),
-                                       english))
+            _row_error(row, UserError("value_required", "Thiếu giá trị", "A value is required"), english)
     filled = [r for r in form if r.value]
     source_key = str(data.get("source", "")).strip()
     title = nfc(str(data.get("source_title", "")).strip())
@@ -202,23 +212,22 @@ def submit(plan: Plan, period, data, user, *, english: bool = False, today: dt.d
     if source_key:
         source = Source.objects.filter(key=source_key).first()
         if source is None:
-            sub.errors["source"] = _message(UserError("unknown_source", "Không có nguồn này", "Unknown source"),
-                                            english)
+            _form_error(sub, "source", UserError("unknown_source", "Không có nguồn này", "Unknown source"), english)
     elif title:
         if len(title) > SOURCE_TITLE_MAX:
-            sub.errors["source_title"] = _message(UserError(
+            _form_error(sub, "source_title", UserError(
                 "too_long", f"Tối đa {SOURCE_TITLE_MAX} ký tự", f"At most {SOURCE_TITLE_MAX} characters"), english)
         if url and (len(url) > SOURCE_URL_MAX or not re.match(r"https?://[^\s]+$", url)):
-            sub.errors["source_url"] = _message(UserError(
+            _form_error(sub, "source_url", UserError(
                 "bad_url", "Địa chỉ web phải bắt đầu bằng http:// hoặc https://",
                 "The address must start with http:// or https://"), english)
     elif filled:
-        sub.errors["source"] = _message(UserError(
+        _form_error(sub, "source", UserError(
             "source_required", "Chọn nguồn số liệu, hoặc ghi tên tài liệu nguồn mới",
             "Choose the figures' source, or name a new source document"), english)
     if not filled and not any(r.errors for r in form):
-        sub.errors["form"] = _message(UserError("nothing_entered", "Chưa nhập giá trị nào",
-                                                "No value was entered"), english)
+        _form_error(sub, "form", UserError("nothing_entered", "Chưa nhập giá trị nào", "No value was entered"),
+                    english)
     if not sub.ok:
         return sub
     with transaction.atomic():

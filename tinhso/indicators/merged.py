@@ -136,7 +136,7 @@ def merged_view(unit: str, indicator_codes: list[str] | None = None) -> dict:
             "series": years,
         })
     return {
-        "unit": {"ref": unit_ref(target), "name": target.name},
+        "unit": {"ref": unit_ref(target), "name": target.name, "name_en": target.name_en},
         "formers": [{"ref": unit_ref(e.old), "name": e.old.name, "name_en": e.old.name_en, "whole": e.whole, "source": e.source}
                     for e in edges],
         "indicators": result,

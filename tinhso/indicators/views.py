@@ -19,6 +19,7 @@ from tinhso.geo import registry
 from tinhso.indicators import (
     approval,
     charts,
+    display,
     entry,
     io,
     merged,
@@ -66,6 +67,7 @@ def plan_list(request):
         for row in group.rows:
             row["document_type"] = document_type(row["plan"], english)
             row["title"] = (row["plan"].title_en or row["plan"].title_vi) if english else row["plan"].title_vi
+            row["issuer"] = display.text(row["plan"].issuer, english)
     return render(request, "indicators/plan_list.html", {"groups": groups})
 
 
@@ -85,6 +87,7 @@ def plan_detail(request, code: str):
     pillars = []
     for pillar in report["summary"]["pillars"]:
         rows = [dict(e, status_label=labels[e["status"]], comparator=SYMBOLS.get(e["comparator"], ""),
+                     latest=display.latest(e["latest"]),
                      method_shown=e["method"] if english else e["method_vi"],
                      levels=[dict(lv, status_label=labels[lv["status"]], comparator=SYMBOLS.get(lv["comparator"], ""),
                                   level_label=_level_label(lv["level"], english),
@@ -100,6 +103,7 @@ def plan_detail(request, code: str):
         "plan": plan, "report": report, "pillars": pillars, "english": english,
         "summary_counts": [(labels[k], k, v) for k, v in summary["counts"].items()],
         "successors": successors, "unit_ref": observations.unit_ref(plan.unit),
+        "issuer": display.text(plan.issuer, english),
         "can_import": permissions.may_import(request.user), "can_approve": can_approve,
         "pending": len(approval.pending(request.user, plan)) if can_approve else 0,
         "former": plans.is_former(plan), "pillar_chart": charts.pillar_overview(report, english),
@@ -176,9 +180,9 @@ def plan_entry(request, code: str):
                              + (f" ({sub.unchanged} unchanged)" if english and sub.unchanged else
                                 f" ({sub.unchanged} không đổi)" if sub.unchanged else ""))
             return redirect(f"/ke-hoach/{plan.code}/nhap-so-lieu?ky={period}")
-        context.update(rows=sub.rows, errors=sub.errors, posted=request.POST)
+        context.update(rows=sub.rows, errors=sub.errors, error_codes=sub.error_codes, posted=request.POST)
         return render(request, "indicators/entry.html", context, status=400)
-    context.update(rows=entry.rows(plan, period), errors={}, posted={})
+    context.update(rows=entry.rows(plan, period), errors={}, error_codes={}, posted={})
     return render(request, "indicators/entry.html", context)
 
 
@@ -282,9 +286,13 @@ def indicator_history(request, code: str, indicator: str):
     except UserError as err:
         return _error_page(request, err)
     rows = observations.history(ind, unit)
+    for obs in rows:
+        display.observation(obs)
     superseded = {o.supersedes_id for o in rows if o.supersedes_id}
-    revisions = [{"revision": r, "differences": [(_field_label(field), before, after)
-                                                  for field, before, after in targets.differences(r)]}
+    revisions = [{"revision": r, "changed_by": display.changed_by(r.changed_by_name), "note": display.target_note(r),
+                  "differences": [(_field_label(field), display.target_value(field, before),
+                                   display.target_value(field, after))
+                                  for field, before, after in targets.differences(r)]}
                  for r in targets.history(plan, ind)]
     item = charts.plan_items(plan).filter(indicator=ind).first()
     english = _english()
@@ -310,6 +318,7 @@ def plan_merged(request, code: str):
         ind["aggregation_label"] = in_language(Aggregation(ind["aggregation"]).label, language)
         ind["weight_label"] = in_language(WEIGHT_LABELS[ind["weight_name"]], language) \
             if ind["weight_name"] in WEIGHT_LABELS else ind["weight_name"]
+        ind["aggregation_note_shown"] = display.text(ind["aggregation_note"], english)
         for year in ind["series"]:
             year["status_label"] = labels[year["status"]]
     return render(request, "indicators/merged.html", {"plan": plan, "view": view, "english": english})
