@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.errors import UserError
+from tinhso.reports import intake, media
 from tinhso.reports.media import MAX_PHOTOS
 
 IMAGE_TYPES = "image/jpeg,image/png,image/webp"
@@ -58,7 +59,10 @@ class ReportForm(UserErrorFormMixin, forms.Form):
 
     field_aliases: ClassVar[dict[str, str]] = {"service_code": "category"}
 
-    category = forms.ChoiceField(label=_("Lĩnh vực"))
+    category = forms.ChoiceField(label=_("Lĩnh vực"), error_messages={
+        "required": _("Chọn lĩnh vực của phản ánh."),
+        "invalid_choice": _("Lĩnh vực đã chọn không còn; hãy chọn lại."),
+    })
     description = forms.CharField(
         label=_("Nội dung phản ánh"), required=False,
         widget=forms.Textarea(attrs={"rows": 5, "maxlength": 4000}),
@@ -92,7 +96,40 @@ class ReportForm(UserErrorFormMixin, forms.Form):
             self.add_error("lat", _("Chọn vị trí: bấm “Dùng vị trí của tôi” hoặc đặt ghim trên bản đồ."))
         if len(data.get("photos") or []) > MAX_PHOTOS:
             self.add_error("photos", _("Tối đa 5 ảnh."))
+        self._precheck(data)
         return data
+
+    def _precheck(self, data: dict) -> None:
+        """Every field's error in one round: the service's own checks of the fields that do not depend
+        on each other, each run on its own (the service stops at its first error). The service
+        (:func:`tinhso.reports.intake.submit_report`) still checks everything again and is the authority."""
+        checks = [
+            ("description", lambda: intake.clean_description(data.get("description"))),
+            ("address", lambda: intake.clean_address(data.get("address"))),
+            ("reporter_name", lambda: intake.clean_contact(name=data.get("reporter_name"))),
+            ("reporter_phone", lambda: intake.clean_contact(phone=data.get("reporter_phone"))),
+            ("reporter_email", lambda: intake.clean_contact(email=data.get("reporter_email"))),
+        ]
+        if (data.get("lat") or "").strip() and (data.get("lon") or "").strip():
+            checks.append(("lat", lambda: intake.locate_in_province(data["lat"], data["lon"])))
+        for name, check in checks:
+            if name in self.errors:  # one message per field: the form's own comes first
+                continue
+            try:
+                check()
+            except UserError as err:
+                if (self.field_aliases.get(err.field or "", err.field) or name) not in self.errors:
+                    self.add_user_error(err)
+        photos = data.get("photos") or []
+        if photos and self.errors and "photos" not in self.errors:
+            # Only on a round that fails anyway (a good round leaves the photos to the service, which
+            # reads them once): the photos' type, size and pixels, without re-encoding them.
+            try:
+                for upload in photos:
+                    media.probe(media.read_upload(upload, field="photos"), name=getattr(upload, "name", ""),
+                                field="photos")
+            except UserError as err:
+                self.add_user_error(err)
 
     def service_kwargs(self) -> dict:
         d = self.cleaned_data

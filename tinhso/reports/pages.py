@@ -32,6 +32,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from tinhso.core import ratelimit as core_ratelimit
@@ -85,6 +86,8 @@ CONFIRM_SESSION_KEY = "reports_confirm"
 SECRETS_SESSION_KEY = "reports_given_secrets"
 SECRETS_KEPT = 5
 PAGE_SIZE = 50
+# Units the statistics page lists before its "show all" button (reports/stats.js; all without script).
+STATS_UNITS_SHOWN = 20
 # Optional raster tiles for the maps (e.g. an internal tile server). Off by default: the IOC
 # runs on a closed network, so the basemap is the province's commune polygons from our own data.
 MAP_TILE_URL_SETTING = "REPORTS_MAP_TILE_URL"
@@ -566,6 +569,20 @@ def _parse_day(value: str, name: str) -> dt.datetime | None:
     return None if day is None else dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
 
 
+def _shown_day(day: dt.date) -> str:
+    """A day as the page's date fields show it (web/datefield.js): 30/11/2026, or 30 Nov 2026 in English."""
+    return day.strftime("%d %b %Y") if is_english() else day.strftime("%d/%m/%Y")
+
+
+def _stats_chart(categories: list[dict]) -> dict:
+    """The chart's data (reports/stats.js): received, resolved and resolved on time per category."""
+    return {
+        "labels": {"received": pgettext("reports received", "Tiếp nhận"), "resolved": _("Đã xử lý"), "on_time": _("Đúng hạn")},
+        "rows": [{"name": r["name"], "received": r["received"], "resolved": r["resolved"], "on_time": r["on_time"]}
+                 for r in categories if r["received"]],
+    }
+
+
 def statistics(request):
     """``/phan-anh/thong-ke``: figures per unit and per category, with CSV links (kept briefly in the
     shared cache, rate-limited per client: see :mod:`tinhso.reports.public_cache`)."""
@@ -574,34 +591,47 @@ def statistics(request):
     except UserError as err:
         return error_page(request, err)
     since_text, until_text = request.GET.get("since", ""), request.GET.get("until", "")
-    errors, since, until = {}, None, None
+    labels = {"since": _("Từ ngày"), "until": _("Đến ngày")}  # as the page's fields are labelled
+    errors, days = {}, {}
     for name, text in (("since", since_text), ("until", until_text)):
         try:
-            value = _parse_day(text, name)
+            days[name] = _parse_day(text, labels[name])
         except UserError as err:
             errors[name] = user_message(err)
-            continue
-        if name == "since":
-            since = value
-        else:
-            until = value + dt.timedelta(days=1) if value else None  # the "until" day is included
-    figures = public_cache.remember("stats-page", (since, until), lambda: {
-        "units": stats.unit_stats(since=since, until=until),
-        "categories": stats.category_stats(since=since, until=until),
-        "names": {code: (vi, en) for code, vi, en in Category.objects.values_list("code", "name_vi", "name_en")},
-        "unit_names": {code: (vi, en) for code, vi, en in HandlingUnit.objects.values_list("code", "name", "name_en")},
-        "any_synthetic": Report.objects.filter(synthetic=True).exists(),
-    })
-    units, categories = figures["units"], figures["categories"]
+    since, until = days.get("since"), days.get("until")
+    range_error = bool(since and until and until < since)
+    if range_error:
+        errors["until"] = _("“%(until)s” (%(until_day)s) là trước “%(since)s” (%(since_day)s): ngày kết thúc phải "
+                            "cùng hoặc sau ngày bắt đầu.") % {
+            "until": labels["until"], "until_day": _shown_day(until.date()),
+            "since": labels["since"], "since_day": _shown_day(since.date())}
+    until = until + dt.timedelta(days=1) if until else None  # the "until" day is included
+    if range_error:
+        figures = {"units": [], "categories": [], "names": {}, "unit_names": {},
+                   "any_synthetic": False}
+    else:
+        figures = public_cache.remember("stats-page", (since, until), lambda: {
+            "units": stats.unit_stats(since=since, until=until),
+            "categories": stats.category_stats(since=since, until=until),
+            "names": {code: (vi, en) for code, vi, en in Category.objects.values_list("code", "name_vi", "name_en")},
+            "unit_names": {code: (vi, en) for code, vi, en in
+                           HandlingUnit.objects.values_list("code", "name", "name_en")},
+            "any_synthetic": Report.objects.filter(synthetic=True).exists(),
+        })
+    units, categories = [dict(r) for r in figures["units"]], [dict(r) for r in figures["categories"]]
     for row in categories:
         if row["key"] in figures["names"]:
             row["name"] = pick(*figures["names"][row["key"]])
     for row in units:  # the statistics (and their CSV) name units in Vietnamese; the page in the reader's language
         if row["key"] in figures.get("unit_names", {}):
             row["name"] = pick(*figures["unit_names"][row["key"]])
+    # The busiest first: what a reader looks for, and what the page shows before "show all" (reports/stats.js).
+    units.sort(key=lambda r: (-r["received"], -r["overdue_backlog"], r["name"] or ""))
+    categories.sort(key=lambda r: (-r["received"], -r["overdue_backlog"], r["name"] or ""))
     query = urlencode({k: v for k, v in (("since", since_text), ("until", until_text)) if v and k not in errors})
     return render(request, "reports/stats.html", {
         "units": units, "categories": categories, "errors": errors, "since": since_text, "until": until_text,
+        "range_error": range_error, "chart": _stats_chart(categories), "units_shown": STATS_UNITS_SHOWN,
         "csv_unit": "/api/v1/reports/stats.csv?" + urlencode({"by": "unit"}) + (f"&{query}" if query else ""),
         "csv_category": "/api/v1/reports/stats.csv?" + urlencode({"by": "category"}) + (f"&{query}" if query else ""),
         "any_synthetic": figures["any_synthetic"],
