@@ -52,10 +52,10 @@ def pothole(world):
 
 
 def test_report_keeps_its_folded_search_text(pothole):
-    assert Report.objects.get(pk=pothole.pk).search_text == "o ga sau truoc cho"
+    assert Report.objects.get(pk=pothole.pk).search_text == " o ga sau truoc cho "
     pothole.description = "Đèn ĐƯỜNG tắt"
     pothole.save(update_fields=["description"])
-    assert Report.objects.get(pk=pothole.pk).search_text == "den duong tat"
+    assert Report.objects.get(pk=pothole.pk).search_text == " den duong tat "
 
 
 @pytest.mark.parametrize("q", QUERIES)

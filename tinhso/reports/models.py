@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tinhso.core.history import AppendOnlyModel
-from tinhso.core.text import fold
+from tinhso.core.search import search_key
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary
@@ -390,11 +390,12 @@ class Report(models.Model):
     reopen_count = models.PositiveSmallIntegerField(verbose_name=_("số lần mở lại"), default=0)
     synthetic = models.BooleanField(verbose_name=_("dữ liệu mô phỏng"), default=False, help_text="Generated demo data, not a real report")
     search_text = models.TextField(verbose_name=_("khóa tìm kiếm"), blank=True, default="", editable=False,
-                                   help_text="Folded description and address (tinhso.core.search), kept on save")
+                                   help_text="Search key of the description and address: folded words between "
+                                             "single spaces (tinhso.core.search.search_key), kept on save")
 
     def refresh_search_text(self) -> None:
         """Fill ``search_text``; bulk inserts that bypass :meth:`save` call this themselves."""
-        self.search_text = fold(f"{self.description} {self.address}")
+        self.search_text = search_key(f"{self.description} {self.address}")
 
     def save(self, *args, **kwargs):
         self.refresh_search_text()
