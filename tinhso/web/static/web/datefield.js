@@ -108,6 +108,16 @@
     picker.config.onChange.push(function (dates) {  // a day picked in the calendar
       if (dates.length) mark(false);
     });
+    // A form marked novalidate (it shows the server's own messages) skips the browser's check: the
+    // field refuses the sending itself.
+    if (shown.form) {
+      shown.form.addEventListener("submit", function (event) {
+        if (!shown.validationMessage) return;
+        event.preventDefault();
+        shown.focus();
+        shown.reportValidity();
+      });
+    }
   }
 
   function enhance() {
