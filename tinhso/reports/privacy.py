@@ -83,6 +83,12 @@ def _events(report: Report, *, public_only: bool) -> list[dict]:
                                          synthetic_report=report.synthetic)
         # Why a report was rejected (a code, named by the pages in their language): shown with the note.
         row["reason"] = (e.data or {}).get("reason", "") if e.action == "reject" and row["note"] else ""
+        if e.action == "reject" and row["note"] and not row["reason"]:
+            from tinhso.reports.triage import split_old_reject_note
+
+            old = split_old_reject_note(row["note"])  # a rejection stored before reasons were codes
+            if old:
+                row["reason"], row["note"] = old
         if not public_only:
             row.update(actor=e.actor_label, role=e.actor_role, public=e.public, data=e.data)
         rows.append(row)

@@ -70,6 +70,17 @@ REJECT_REASONS = {
 }
 
 
+def split_old_reject_note(note: str) -> tuple[str, str] | None:
+    """(reason code, the operator's text) of a rejection written before the reason was a code, whose
+    note reads "Tin rác / Spam: <text>"; None for any other note. History rows are never rewritten:
+    pages read old rows through this."""
+    for code, (vi, en) in REJECT_REASONS.items():
+        prefix = f"{vi} / {en}: "
+        if (note or "").startswith(prefix):
+            return code, note[len(prefix):]
+    return None
+
+
 def reject_reason(code: str, *, english: bool) -> str:
     """A reject reason's name in one language ("" for no or an unknown code)."""
     names = REJECT_REASONS.get(code or "")

@@ -45,7 +45,7 @@ def rekey(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    dependencies = [("reports", "0019_reject_reason_data")]
+    dependencies = [("reports", "0018_reply_template_use")]
 
     operations = [
         migrations.AlterField(
