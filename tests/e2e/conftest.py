@@ -43,6 +43,31 @@ def _run(args: list[str], env: dict, log: Path) -> None:
         raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}); see {log}:\n{log.read_text()[-3000:]}")
 
 
+def run_seed(server, script: str, facts: str) -> dict:
+    """Run ``tests/e2e/<script>`` on the server's database (its own process, as the server reads the
+    same var dir) and return the facts it wrote to ``<var dir>/<facts>``."""
+    var_dir = server["log"].parent
+    out = var_dir / facts
+    env = base_env()
+    env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_DEMO="1")
+    done = subprocess.run([sys.executable, str(REPO / "tests" / "e2e" / script), str(out)], env=env,
+                          cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(out.read_text())
+
+
+def canvas_has_ink(page, selector: str, min_pixels: int = 1) -> bool:
+    """Whether the first canvas inside ``selector`` has at least ``min_pixels`` drawn (non-transparent)
+    pixels: a chart that really drew, not an empty container."""
+    return page.eval_on_selector(selector, """(node, least) => {
+        const canvas = node.querySelector('canvas');
+        if (!canvas || !canvas.width) return false;
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        let ink = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i] !== 0 && ++ink >= least) return true;
+        return false; }""", min_pixels)
+
+
 def fill_date(page, name: str, day, text: str | None = None) -> None:
     """Type ``day`` into the date field named ``name`` as a reader does (web/datefield.js shows it as
     dd/mm/yyyy on a Vietnamese page, "dd Mon yyyy" on an English one; ``text``: typed otherwise),

@@ -7,14 +7,11 @@ point outside ours is in. No request leaves 127.0.0.1. Screenshots go to var/scr
 from __future__ import annotations
 
 import io
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.installation import base_env
+from tests.e2e.conftest import run_seed
 
 pytestmark = pytest.mark.e2e
 
@@ -28,14 +25,7 @@ NHA_TRANG = (12.2388, 109.1967)
 @pytest.fixture(scope="module")
 def published(server):
     """Published reports near the two seeded wards (``seed_maps.py`` on the server's database)."""
-    var_dir = server["log"].parent
-    out = var_dir / "maps-facts.json"
-    env = base_env()
-    env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_DEMO="1")
-    done = subprocess.run([sys.executable, str(REPO / "tests" / "e2e" / "seed_maps.py"), str(out)], env=env,
-                          cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(out.read_text())
+    return run_seed(server, "seed_maps.py", "maps-facts.json")
 
 
 @pytest.fixture(params=list(VIEWPORTS))

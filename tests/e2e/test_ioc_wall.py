@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import canvas_has_ink
 from tests.installation import base_env
 
 pytestmark = pytest.mark.e2e
@@ -52,15 +53,6 @@ def _drawn(page, selector: str) -> None:
     page.wait_for_selector(f"{selector}[data-drawn='1']", state="attached")
 
 
-def _canvas_has_ink(page, selector: str) -> bool:
-    return page.eval_on_selector(selector, """node => {
-        const canvas = node.querySelector('canvas');
-        if (!canvas || !canvas.width) return false;
-        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
-        return false; }""")
-
-
 def test_wall_screens_draw_and_match_the_api(wall_context, server):
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = wall_context.new_page()
@@ -88,7 +80,7 @@ def test_wall_screens_draw_and_match_the_api(wall_context, server):
         if screen == "summary":
             _drawn(page, "#chart-trend")
             _drawn(page, "#chart-pillars")
-            assert _canvas_has_ink(page, "#chart-trend") and _canvas_has_ink(page, "#chart-pillars")
+            assert canvas_has_ink(page, "#chart-trend") and canvas_has_ink(page, "#chart-pillars")
         if screen == "reports":
             _drawn(page, "#map-reports")
             # The street basemap (a local PMTiles archive, fetched by byte ranges from tinhso itself).
@@ -102,7 +94,7 @@ def test_wall_screens_draw_and_match_the_api(wall_context, server):
             _drawn(page, "#plans-board")
             _drawn(page, "#chart-ranks")
             assert page.locator("#plans-board .chip").count() > 0
-            assert _canvas_has_ink(page, "#chart-ranks")
+            assert canvas_has_ink(page, "#chart-ranks")
         if screen == "cameras":
             _drawn(page, "#map-cameras")
         page.screenshot(path=str(SHOTS / f"ioc-{screen}.png"))
@@ -370,7 +362,7 @@ def test_every_screen_fits_a_1920x1080_tv_in_tv_mode(wall_context, server, publi
                              " document.body.scrollHeight, document.body.scrollWidth]")
         assert size[0] <= 1080 and size[2] <= 1080 and size[1] <= 1920 and size[3] <= 1920, (screen, size)
         for selector in charts:
-            assert _canvas_has_ink(page, selector), (screen, selector)
+            assert canvas_has_ink(page, selector), (screen, selector)
             box = page.locator(selector).bounding_box()
             assert box["height"] >= 150, (screen, selector, box)  # sized to the space, not squeezed away
         for selector in TV_BOTTOMS[screen]:

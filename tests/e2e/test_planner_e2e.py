@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import canvas_has_ink
+
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,15 +51,6 @@ def _axe(page) -> list[str]:
 def _no_horizontal_scroll(page) -> bool:
     page.wait_for_load_state("load")  # not a half-parsed page after a click that navigates
     return page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
-def _canvas_has_ink(page, selector: str) -> bool:
-    return page.eval_on_selector(selector, """node => {
-        const canvas = node.querySelector('canvas');
-        if (!canvas || !canvas.width) return false;
-        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
-        return false; }""")
 
 
 def _chart_data(page) -> dict:
@@ -133,13 +126,13 @@ def test_planner_enters_a_second_planner_approves_and_the_chart_draws_it(browser
     data = _chart_data(page)
     assert data["observed"][data["years"].index(2024)] == 94.5
     assert data["observed"][data["years"].index(2023)] == 88 and data["has_band"]
-    assert _canvas_has_ink(page, "#ind-chart")
+    assert canvas_has_ink(page, "#ind-chart")
     assert _no_horizontal_scroll(page)
     page.screenshot(path=str(SHOTS / "planner-indicator-chart-360.png"), full_page=True)
     violations["indicator"] = _axe(page)
     page.goto(f"/ke-hoach/{PLAN}")
     page.wait_for_selector("#pillar-chart[data-drawn='1']", state="attached")
-    assert _canvas_has_ink(page, "#pillar-chart")
+    assert canvas_has_ink(page, "#pillar-chart")
     page.screenshot(path=str(SHOTS / "planner-plan-360.png"), full_page=False)
     violations["plan"] = _axe(page)
     page.goto("/ke-hoach")
@@ -157,7 +150,7 @@ def test_planner_enters_a_second_planner_approves_and_the_chart_draws_it(browser
     page.click("button[value=en]") if page.locator("button[value=en]").count() else None
     page.goto(indicator_path)
     page.wait_for_selector("#ind-chart[data-drawn='1']", state="attached")
-    assert _canvas_has_ink(page, "#ind-chart")
+    assert canvas_has_ink(page, "#ind-chart")
     page.screenshot(path=str(SHOTS / "planner-indicator-chart-1920.png"), full_page=False)
     violations["indicator (wall)"] = _axe(page)
     wall.close()

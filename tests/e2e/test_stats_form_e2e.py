@@ -3,38 +3,15 @@ in a real browser."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.e2e.conftest import REPO, SHOTS, goto_settled
-from tests.installation import base_env
+from tests.e2e.conftest import SHOTS, canvas_has_ink, goto_settled, run_seed
 
 
 @pytest.fixture(scope="module")
 def old_year(server):
     """Closed reports of an old year on every commune committee (``seed_stats.py``)."""
-    var_dir = server["log"].parent
-    out = var_dir / "stats-facts.json"
-    env = base_env()
-    env.update(TINHSO_VAR_DIR=str(var_dir), TINHSO_DEMO="1")
-    done = subprocess.run([sys.executable, str(REPO / "tests" / "e2e" / "seed_stats.py"), str(out)], env=env,
-                          cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads(out.read_text())
-
-
-def _canvas_has_ink(page, selector: str) -> bool:
-    return page.evaluate("""(sel) => {
-        const canvas = document.querySelector(sel + ' canvas');
-        if (!canvas || !canvas.width) return false;
-        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        let ink = 0;
-        for (let i = 3; i < data.length; i += 4) { if (data[i] > 0) ink++; }
-        return ink > 500;
-    }""", selector)
+    return run_seed(server, "seed_stats.py", "stats-facts.json")
 
 
 def _visible_units(page) -> int:
@@ -50,7 +27,7 @@ def test_statistics_chart_and_unit_table(browser, server, old_year, size):
         year = old_year["year"]
         goto_settled(page, f"/phan-anh/thong-ke?since={year}-01-01&until={year}-12-31")
         page.wait_for_selector("#stats-chart[data-drawn='1']")
-        assert _canvas_has_ink(page, "#stats-chart")
+        assert canvas_has_ink(page, "#stats-chart", min_pixels=500)
         total = old_year["units"]
         assert total > 40 and page.locator("#stats-units tbody tr").count() == total
         assert _visible_units(page) == 20 and page.locator("#unit-count").is_visible()

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.core.i18n import both
-from tinhso.core.text import fold
+from tinhso.core.search import search_key, search_words
 from tinhso.opendata.models import Dataset, DatasetState, Distribution, Organization, Theme
 
 ROWS_MAX = 1000
@@ -297,15 +297,6 @@ Q_FIELDS = {"name", "title", "notes", "tags", "organization", "groups", "res_for
 _Q_TOKEN = re.compile(r'(-?)(?:([a-z_]+):)?("[^"]*"|\S+)')
 
 
-def search_words(text: str) -> list[str]:
-    """``text`` folded and split into words (letters and digits; punctuation separates): what a dataset's
-    search text holds (:func:`tinhso.opendata.publishing.search_text`) and what a query is matched by."""
-    return re.findall(r"\w+", fold(text or ""))
-
-
-_fold_words = search_words
-
-
 def _word(word: str) -> Q:
     """Datasets with a word starting with ``word`` (folded) in their search text: "phan anh" finds
     "phản ánh", not "một phần" and "hành chính" (the stored text is `` word word ``)."""
@@ -314,7 +305,7 @@ def _word(word: str) -> Q:
 
 def _phrase(text: str) -> Q:
     """Datasets whose search text holds ``text``'s words, whole and in order (a tag)."""
-    words = _fold_words(text)
+    words = search_words(text)
     return Q(search_text__contains=f" {' '.join(words)} ") if words else Q(pk__in=[])
 
 
@@ -333,10 +324,10 @@ def apply_q(qs, q: str):
             continue
         if field in ("", "text"):
             cond = Q()
-            for word in _fold_words(value):
+            for word in search_words(value):
                 cond &= _word(word)
         elif field in ("title", "notes", "tags"):
-            cond = Q(pk__in=_matching(qs, field, _fold_words(value)))
+            cond = Q(pk__in=_matching(qs, field, search_words(value)))
         else:
             cond, _ = _term_q(f"{field}:{value}")
         qs = qs.exclude(cond) if negate else qs.filter(cond)
@@ -353,8 +344,8 @@ def _matching(qs, field: str, words: list[str]) -> list:
         candidates = candidates.filter(_word(word))
     ids = []
     for row in candidates.values("pk", *columns):
-        text = " " + " ".join(_fold_words(" ".join(" ".join(v) if isinstance(v, list) else (v or "")
-                                                    for k, v in row.items() if k != "pk")))
+        text = search_key(" ".join(" ".join(v) if isinstance(v, list) else (v or "")
+                                   for k, v in row.items() if k != "pk"))
         if all(f" {w}" in text for w in words):
             ids.append(row["pk"])
     return ids

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from tinhso.core.errors import UserError
 from tinhso.core.i18n import both
+from tinhso.core.search import search_key
 from tinhso.opendata import storage, writers
-from tinhso.opendata.catalog import search_words
 from tinhso.opendata.models import (
     Dataset,
     DatasetEvent,
@@ -58,7 +58,7 @@ def search_text(ds) -> str:
     parts = [ds.name, ds.title_vi, ds.title_en, ds.description_vi, ds.description_en, " ".join(ds.keywords),
              ds.publisher.title_vi, ds.publisher.title_en, ds.spatial, *_labels(Theme, ds.theme),
              *_labels(Frequency, ds.frequency)]
-    return f" {' '.join(search_words(' '.join(p for p in parts if p)))} "
+    return search_key(" ".join(p for p in parts if p))
 
 
 def reindex() -> int:
