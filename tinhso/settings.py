@@ -219,7 +219,7 @@ MIDDLEWARE = [
     "tinhso.core.clientaddr.ForwardedProtoGuard",
     "django.middleware.security.SecurityMiddleware",
     "tinhso.core.bodylimit.RequestBodyLimitMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "tinhso.core.csp.CSPMiddleware",  # django-csp's, the site's header built once (core/csp.py)
     "tinhso.core.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tinhso.core.nul_guard.RejectNulMiddleware",
