@@ -607,9 +607,11 @@ def test_an_unknown_unit_is_a_404_on_every_answer(world, client):
 
 
 def test_every_report_tile_leads_to_a_list_the_viewer_may_open(world, client):
-    """The received and rate tiles lead staff to their queue's list of every state received on the wall's
-    days rather than the province's statistics, the backlog to the overdue ones, each with the wall's unit
-    when it is scoped to one and their queue spans units; the public wall to the statistics of the same days."""
+    """The received tile leads staff to their queue's list of every state received on the wall's days
+    rather than the province's statistics; the on-time tile to the resolved ones of those (not to the
+    received list), the satisfaction tile to the rated ones, the backlog to the overdue ones, each with
+    the wall's unit when it is scoped to one and their queue spans units; the public wall to the
+    statistics of the same days."""
     import re
 
     from django.contrib.auth import get_user_model
@@ -631,7 +633,9 @@ def test_every_report_tile_leads_to_a_list_the_viewer_may_open(world, client):
         page = client.get(f"/ioc?period=week&unit={unit}").content.decode()
         tiles = [h.replace("&amp;", "&") for h in re.findall(r'<a class="tile[^"]*" href="([^"]+)"', page)][:4]
         received = f"{queue}?state=all&since={since}&until={until}{scope}"
-        assert tiles == [received, received, f"{queue}?overdue=1{scope}", received], tiles
+        on_time = f"{queue}?state=all&since={since}&until={until}&resolved=1{scope}"
+        satisfaction = f"{queue}?state=all&since={since}&until={until}&rated=1{scope}"
+        assert tiles == [received, on_time, f"{queue}?overdue=1{scope}", satisfaction], tiles
         for href in set(tiles):
             assert client.get(href).status_code == 200, href
         client.logout()
@@ -660,13 +664,64 @@ def test_a_report_tile_opens_exactly_the_reports_it_counts(world, client, period
     page = client.get(f"/ioc?period={period}&unit={unit}")
     figures = page.context["figures"]["reports"]
     html = page.content.decode()
-    received, _rates, overdue = [h.replace("&amp;", "&") for h in re.findall(r'<a class="tile[^"]*" href="([^"]+)"', html)][:3]
+    received, on_time, overdue, satisfaction = [
+        h.replace("&amp;", "&") for h in re.findall(r'<a class="tile[^"]*" href="([^"]+)"', html)][:4]
     assert client.get(received).context["total"] == figures["received"], received
     assert client.get(overdue).context["total"] == figures["overdue_backlog"] > 0, overdue
+    # The rate tiles open the reports they divide by, and those rows give the tile's share.
+    resolved = _all_rows(client, on_time)
+    assert client.get(on_time).context["total"] == len(resolved) == figures["resolved"], on_time
+    assert all(r["resolved_on_time"] is not None for r in resolved)
+    shown_on_time = sum(1 for r in resolved if r["resolved_on_time"])
+    assert (round(shown_on_time / len(resolved), 4) if resolved else None) == figures["on_time_rate"], on_time
+    rated = _all_rows(client, satisfaction)
+    assert client.get(satisfaction).context["total"] == len(rated) == figures["rated"], satisfaction
+    satisfied = sum(1 for r in rated if r["rating"] >= 4)
+    assert (round(satisfied / len(rated), 4) if rated else None) == figures["satisfaction_rate"], satisfaction
+    if period == "month" and not unit:
+        assert resolved and rated  # the case the rate checks are about
     config = json.loads(re.search(r'id="ioc-config" type="application/json">(.*?)</script>', html, re.S).group(1))
     assert config["report_links"] == {"received": received, "overdue": overdue}
     commune = client.get(received + f"&commune={world.phan_thiet.code}")
     assert commune.status_code == 200 and commune.context["params"].commune == world.phan_thiet.code
+
+
+def _all_rows(client, href: str) -> list[dict]:
+    """Every row of a queue list, page after page."""
+    rows, number = [], 1
+    while True:
+        answer = client.get(href + f"&page={number}")
+        rows += answer.context["rows"]
+        if not answer.context["page"].has_next():
+            return rows
+        number += 1
+
+
+def test_the_on_time_and_satisfaction_lists_say_each_report_s_state_in_words(world, client):
+    """The list behind the on-time tile says of each resolved report whether it was resolved on time;
+    the one behind the satisfaction tile shows each rating; both name their filter, in either language."""
+    now = timezone.now()
+    created = now - dt.timedelta(days=2)
+    early = make_report(world, State.RESOLVED, unit=world.pt, now=created, resolved_at=created + dt.timedelta(hours=5),
+                        handle_due=created + dt.timedelta(hours=50), rating=5)
+    late = make_report(world, State.CLOSED, unit=world.pt, now=created, resolved_at=created + dt.timedelta(hours=40),
+                       handle_due=created + dt.timedelta(hours=20))
+    make_report(world, State.IN_PROGRESS, unit=world.pt, now=created)  # received, neither resolved nor rated
+    client.force_login(world.users["op"])
+    html = client.get("/ioc/phan-anh?state=all&resolved=1").content.decode()
+
+    def row(code):
+        return html.split(f'data-code="{code}"')[1].split("</tr>")[0]
+
+    assert "Xong đúng hạn" in row(early.code) and "Xong không đúng hạn" in row(late.code)
+    assert html.count('<tr data-code="') == 2 and "đã xử lý xong (đúng hạn hoặc không)" in html
+    html = client.get("/ioc/phan-anh?state=all&rated=1").content.decode()
+    assert html.count('<tr data-code="') == 1 and "Đánh giá 5/5 sao" in row(early.code)
+    assert "người dân đã đánh giá" in html and 'name="rated" value="1"' in html  # kept when filtering again
+    client.cookies["django_language"] = "en"
+    html = client.get("/ioc/phan-anh?state=all&resolved=1").content.decode()
+    assert "Resolved on time" in row(early.code) and "Resolved late" in row(late.code)
+    assert "Rated 5/5 stars" in row(early.code)
 
 
 def test_the_commune_polygons_carry_the_code_the_queue_filters_by(world, client):

@@ -24,7 +24,7 @@ def codes(q):
     return [r.code for r in q.reports]
 
 
-def test_ioc_default_order_waiting_then_overdue_then_rest(world):
+def test_ioc_default_order_overdue_then_waiting_then_rest(world):
     now = timezone.now()
     old = now - dt.timedelta(days=30)
     rest = make_report(world, State.IN_PROGRESS, now=now)
@@ -34,8 +34,9 @@ def test_ioc_default_order_waiting_then_overdue_then_rest(world):
     closed = make_report(world, State.CLOSED, now=now)
     q = queue.staff_queue(actor(world.users["op"]), IOC, Params(), now=now)
     order = codes(q)
-    assert set(order[:2]) == {new.code, reopened.code}
-    assert order[2:] == [overdue.code, rest.code]
+    assert order[0] == overdue.code
+    assert set(order[1:3]) == {new.code, reopened.code}
+    assert order[3:] == [rest.code]
     assert closed.code not in order
     assert q.counts == {"waiting": 2, "overdue": 1, "other": 1, "total": 4}
     assert codes(queue.staff_queue(actor(world.users["op"]), IOC, Params(group="overdue"), now=now)) == [overdue.code]
@@ -132,11 +133,13 @@ def test_each_filter_narrows_the_queue_and_its_group_counts(world):
 
 def test_filters_round_trip_through_links():
     params = Params(state="all", group="overdue", sort="-created", q="đèn", overdue_only=True, mine=True, category="traffic",
-                    commune="22945", unit="ubnd-phan-thiet", since=dt.date(2025, 3, 1), until=dt.date(2025, 3, 31))
+                    commune="22945", unit="ubnd-phan-thiet", since=dt.date(2025, 3, 1), until=dt.date(2025, 3, 31),
+                    resolved=True, rated=True)
     assert params.query() == {"state": "all", "group": "overdue", "sort": "-created", "q": "đèn", "overdue": "1",
                               "mine": "1", "category": "traffic", "commune": "22945", "unit": "ubnd-phan-thiet",
-                              "since": "2025-03-01", "until": "2025-03-31"}
+                              "since": "2025-03-01", "until": "2025-03-31", "resolved": "1", "rated": "1"}
     assert set(params.query()) == set(queue.FILTER_KEYS)
+    assert Params.from_query({"resolved": "1", "rated": "1"}) == Params(resolved=True, rated=True)
     assert params.query(since="", unit="") == {k: v for k, v in params.query().items() if k not in ("since", "unit")}
 
 
@@ -451,26 +454,87 @@ def test_a_deadline_of_another_year_shows_its_year(world, client):
     assert timezone.localtime(old.accept_due).year != this_year  # the case this test is about
 
 
-def test_the_waiting_tab_says_how_many_of_its_reports_are_overdue(world, client):
-    """The groups partition the queue, so an overdue report waiting for the reader counts under
-    "waiting", not "overdue": the waiting tab says how many of its reports are past due, so that
-    "Quá hạn 0" beside red deadlines is not read as nothing overdue."""
+def _tab(html: str, group: str) -> str:
+    return html.split(f'class="group group-{group}')[1].split("</a>")[0]
+
+
+def _tab_count(html: str, group: str) -> int:
+    return int(_tab(html, group).split('<strong class="count">')[1].split("<")[0])
+
+
+def _overdue_rows(html: str) -> set[str]:
+    """The codes of the listed rows marked overdue (red row, "Quá hạn" badge)."""
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr ")[1:]
+    return {r.split('data-code="')[1].split('"')[0] for r in rows if 'class="is-overdue"' in r.split(">")[0]}
+
+
+@pytest.mark.parametrize("kind", [IOC, UNIT])
+def test_the_overdue_count_is_every_overdue_report_the_list_shows(world, client, kind):
+    """The groups are exclusive and consistent: "Quá hạn N" counts every listed report past its
+    deadline, including those waiting for the reader (they used to count under "waiting", so the page
+    read "Quá hạn 0" beside "Chờ bạn xử lý 4 (4 quá hạn)"); "waiting" holds only those still within
+    their deadline; the counts add up to "Tất cả"; the page says what each group holds."""
     now = timezone.now()
-    late_waiting = make_report(world, State.SUBMITTED, now=now - dt.timedelta(days=30))
-    make_report(world, State.SUBMITTED, now=now)
-    late_other = make_report(world, State.ASSIGNED, now=now - dt.timedelta(days=30))
-    q = queue.staff_queue(actor(world.users["op"]), IOC, Params(), now=now)
-    assert q.counts["waiting"] == 2 and q.counts["overdue"] == 1 and q.waiting_overdue == 1
-    assert late_waiting.code in codes(q) and late_other.code in codes(q)
-    client.force_login(world.users["op"])
-    html = client.get("/ioc/phan-anh").content.decode()
-    waiting = html.split('data-group="waiting"')[1].split("</a>")[0]
-    assert '<strong class="count">2</strong> <span class="late-within">(1 quá hạn)</span>' in waiting
-    overdue = html.split('data-group="overdue"')[1].split("</a>")[0]
-    assert "late-within" not in overdue
+    old = now - dt.timedelta(days=30)
+    if kind == IOC:
+        user, page = world.users["op"], "/ioc/phan-anh"
+        late_waiting = [make_report(world, State.SUBMITTED, now=old), make_report(world, State.REOPENED, now=old)]
+        fresh_waiting = make_report(world, State.SUBMITTED, now=now)
+        late_other = make_report(world, State.IN_PROGRESS, now=old)
+    else:
+        user, page = world.users["h_pt"], "/don-vi/phan-anh"
+        late_waiting = [make_report(world, State.ASSIGNED, now=old), make_report(world, State.ASSIGNED, now=old)]
+        fresh_waiting = make_report(world, State.ASSIGNED, now=now)
+        late_other = make_report(world, State.IN_PROGRESS, now=old)
+    within = make_report(world, State.IN_PROGRESS, now=now)
+    paused = make_report(world, State.INFO_REQUESTED, now=old)  # due long past, clock paused: not overdue
+    paused.paused_at = now - dt.timedelta(days=1)
+    paused.save()
+    q = queue.staff_queue(actor(user), kind, Params(), now=now)
+    late = {r.code for r in late_waiting} | {late_other.code}
+    assert q.counts["overdue"] == 3 and q.overdue_waiting == 2
+    assert q.counts["waiting"] == 1 and q.counts["other"] == 2 and q.counts["total"] == 6
+    assert set(codes(queue.staff_queue(actor(user), kind, Params(group="overdue"), now=now))) == late
+    assert codes(queue.staff_queue(actor(user), kind, Params(group="waiting"), now=now)) == [fresh_waiting.code]
+    assert set(codes(queue.staff_queue(actor(user), kind, Params(overdue_only=True), now=now))) == late
+    assert set(codes(q)[-2:]) == {within.code, paused.code}  # "other": within the deadline, or paused
+    client.force_login(user)
+    html = client.get(page).content.decode()
+    assert _tab_count(html, "overdue") == 3 == len(_overdue_rows(html))
+    assert _overdue_rows(html) == late  # the rows marked overdue are exactly those the count counts
+    assert _tab_count(html, "waiting") == 1 and _tab_count(html, "other") == 2 and _tab_count(html, "all") == 6
+    assert '<span class="waiting-within">(2 chờ bạn)</span>' in _tab(html, "overdue")
+    assert "Chờ bạn xử lý, còn hạn" in _tab(html, "waiting")
+    legend = html.split('id="queue-legend"')[1].split("</div>")[0]
+    assert "ba nhóm cộng lại bằng Tất cả" in legend and "kể cả phản ánh đang chờ bạn" in legend
+    assert "tạm dừng tính hạn" in legend
+    assert "quá hạn)" not in html  # the old "(N quá hạn)" beside the waiting count is gone
     client.cookies["django_language"] = "en"
-    html = client.get("/ioc/phan-anh").content.decode()
-    assert "(1 overdue)" in html.split('data-group="waiting"')[1].split("</a>")[0]
+    html = client.get(page).content.decode()
+    assert "(2 waiting for you)" in _tab(html, "overdue") and "Waiting for you, not overdue" in _tab(html, "waiting")
+    assert "including those waiting for you" in html.split('id="queue-legend"')[1].split("</div>")[0]
+    csv_text = b"".join(client.get(page + ".csv").streaming_content).decode("utf-8-sig")
+    listed = list(csv.DictReader(io.StringIO(csv_text)))
+    assert {r["code"] for r in listed if r["overdue"] == "1"} == late
+    assert {r["code"] for r in listed if r["group"] == "overdue"} == late
+
+
+def test_a_leaders_queue_says_overdue_reports_wait_for_the_unit(world, client):
+    """A reader who acts on no report: the tabs say "waiting for the unit", not "for you"."""
+    from django.contrib.auth.models import Permission
+
+    leader = get_user_model().objects.create_user("leader_pt_q", password="x")
+    leader.user_permissions.add(Permission.objects.get(codename="read_scope_reports"))
+    Membership.objects.create(user=leader, role=Role.LEADER, unit=world.pt)
+    now = timezone.now()
+    make_report(world, State.ASSIGNED, now=now - dt.timedelta(days=30))
+    make_report(world, State.ASSIGNED, now=now)
+    client.force_login(leader)
+    html = client.get("/don-vi/phan-anh").content.decode()
+    assert 'data-group="mine"' not in html
+    assert _tab_count(html, "overdue") == 1 and "(1 chờ đơn vị)" in _tab(html, "overdue")
+    assert "Chờ đơn vị xử lý, còn hạn" in _tab(html, "waiting")
+    assert "kể cả phản ánh đang chờ đơn vị" in html.split('id="queue-legend"')[1].split("</div>")[0]
 
 
 def test_queue_filters_are_kept_in_every_link_and_stated_above_the_list(world, client):

@@ -133,10 +133,12 @@ def links(request, figures: dict, *, public: bool, queue: str) -> dict:
     """Where each tile leads: the list behind the figure, filtered as far as the target page allows.
 
     Report figures: the viewer's queue (``/ioc/phan-anh`` or ``/don-vi/phan-anh``, already limited to a
-    unit's own reports for unit staff), narrowed to the reports the tile counts: "received" and the
-    rates (on time, satisfied: shares of the reports received in the period) open every state received
-    on the wall's days (``state=all&since=<start>&until=<end>``, local days, both included), the
-    backlog tile the reports overdue now (``overdue=1``); a wall scoped to a unit (``figures["unit"]``)
+    unit's own reports for unit staff), narrowed to the reports the tile counts: "received" opens every
+    state received on the wall's days (``state=all&since=<start>&until=<end>``, local days, both
+    included); the rates are shares of those, so their tiles open the reports they divide by: on time,
+    the resolved ones (``resolved=1``; each row says whether it was resolved on time), satisfaction,
+    the rated ones (``rated=1``; each row shows its rating); the backlog tile the reports overdue now
+    (``overdue=1``); a wall scoped to a unit (``figures["unit"]``)
     adds ``unit=<code>`` where the queue spans several units (the IOC's; the units' queue of
     province-wide staff; a unit's own queue is that unit's already, whatever it asks for). The commune map's
     polygons add ``commune=<code>`` to the link of the figure they are shaded by (``wall.js``). Without
@@ -146,12 +148,14 @@ def links(request, figures: dict, *, public: bool, queue: str) -> dict:
     since_until = "?" + urlencode({"since": figures["start"], "until": figures["end"]})
     if queue and not public:
         unit = {"unit": figures["unit"]} if figures.get("unit") and _queue_spans_units(request.user, queue) else {}
-        received = rates = f"{queue}?" + urlencode({"state": "all", "since": figures["start"],
-                                                    "until": figures["end"], **unit})
+        days = {"state": "all", "since": figures["start"], "until": figures["end"]}
+        received = f"{queue}?" + urlencode({**days, **unit})
+        on_time = f"{queue}?" + urlencode({**days, "resolved": "1", **unit})
+        satisfaction = f"{queue}?" + urlencode({**days, "rated": "1", **unit})
         overdue = f"{queue}?" + urlencode({"overdue": "1", **unit})
     else:
-        received = rates = overdue = "/phan-anh/thong-ke" + since_until
-    out = {"received": received, "rates": rates, "overdue": overdue}
+        received = on_time = satisfaction = overdue = "/phan-anh/thong-ke" + since_until
+    out = {"received": received, "on_time": on_time, "satisfaction": satisfaction, "overdue": overdue}
     d = figures.get("dossiers") or {}
     agency, period = d.get("scope"), d.get("basis_period")
     page = f"/dich-vu-cong/co-quan/{agency}" if agency else "/dich-vu-cong"

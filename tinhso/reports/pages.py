@@ -17,6 +17,7 @@ that another unit's report exists). Staff actions are dispatched through two tab
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -706,19 +707,35 @@ def staff_home(request):
 
 
 def _queue_rows(reports) -> list[dict]:
+    """The listed reports' cells. A row is overdue exactly when the list counts it so (its group, from
+    :func:`tinhso.reports.sla.overdue_q`), so the overdue rows are those the "Quá hạn" count counts."""
     now, policy = timezone.now(), sla.Policy.load()
     rows = []
     for r in reports:
         deadline = sla.deadline_status(r, now, policy)
+        if hasattr(r, "grp"):
+            late = queue.GROUPS[r.grp] == "overdue"
+            deadline = dataclasses.replace(deadline, overdue=late, near_due=deadline.near_due and not late)
+        on_time = _resolved_on_time(r)
         rows.append({"code": r.code, "category": category_name(r.category), "state": r.state,
                      "state_text": state_label(r.state), "commune": local_name(r.commune) if r.commune_id else "",
                      "unit": local_name(r.handling_unit) if r.handling_unit_id else "", "created_at": r.created_at,
-                     "due": deadline.due, "overdue": deadline.overdue, "near_due": deadline.near_due,
+                     "due": deadline.due or (r.handle_due if on_time is not None else None),
+                     "overdue": deadline.overdue, "near_due": deadline.near_due,
                      "paused": deadline.paused, "severity": severity_label(r.severity), "synthetic": r.synthetic,
-                     "description": r.description, "group": getattr(r, "grp", None),
+                     "description": r.description, "waits": getattr(r, "waits", False),
                      "officer": r.assigned_officer.get_username() if r.assigned_officer_id else "",
-                     "info_received": getattr(r, "last_action", "") == "provide_info"})
+                     "info_received": getattr(r, "last_action", "") == "provide_info",
+                     "resolved_on_time": on_time, "rating": r.rating})
     return rows
+
+
+def _resolved_on_time(report) -> bool | None:
+    """Whether a resolved report was resolved by its handling deadline (the IOC wall's on-time rule,
+    :func:`tinhso.ioc.aggregates.contribution`); ``None`` for a report not resolved."""
+    if report.state not in queue.RESOLVED_STATES or report.resolved_at is None:
+        return None
+    return report.handle_due is not None and report.resolved_at <= report.handle_due
 
 
 def _run_action(request, actor: Actor, code: str, table: dict, *, detail: Callable, done_url: Callable):
@@ -786,10 +803,21 @@ BULK_SESSION_KEY = "reports_bulk_results"
 QUEUE_COLUMNS = (("code", _lazy("Mã")), ("category", _lazy("Lĩnh vực")), ("commune", _lazy("Xã/phường")),
                  ("unit", _lazy("Đơn vị xử lý")), ("state", _lazy("Trạng thái")), ("deadline", _lazy("Hạn")),
                  ("created", _lazy("Nhận lúc")))
-GROUP_LABELS = {"waiting": _lazy("Chờ bạn xử lý"), "overdue": _lazy("Quá hạn"), "other": _lazy("Còn lại"),
+# The exclusive groups of a queue (queue.GROUPS) and the "assigned to me" filter: the tab's label and,
+# beside the tabs, what it holds in plain words (per kind of reader: the IOC, a unit's acting staff,
+# a unit's reader who acts on nothing).
+GROUP_LABELS = {"overdue": _lazy("Quá hạn"), "waiting": _lazy("Chờ bạn xử lý, còn hạn"), "other": _lazy("Còn lại"),
                 "mine": _lazy("Giao cho tôi")}
 # The "waiting" group as a reader who may not act on the reports (a leader) sees it: it waits for the unit.
-WAITING_FOR_UNIT = _lazy("Chờ đơn vị xử lý")
+WAITING_FOR_UNIT = _lazy("Chờ đơn vị xử lý, còn hạn")
+GROUP_HELP = {
+    "overdue": _lazy("mọi phản ánh đã quá hạn, kể cả phản ánh đang chờ bạn."),
+    "waiting": {queue.IOC: _lazy("chờ IOC (mới, đã xác minh chưa chuyển, bị trả lại, mở lại) và chưa quá hạn."),
+                queue.UNIT: _lazy("mới giao cho đơn vị hoặc người dân vừa bổ sung thông tin, chưa quá hạn.")},
+    "other": _lazy("các phản ánh khác chưa quá hạn, kể cả phản ánh tạm dừng tính hạn để chờ người dân."),
+    "mine": _lazy("phản ánh giao đích danh cho bạn, ở bất kỳ nhóm nào."),
+}
+OVERDUE_HELP_READ_ONLY = _lazy("mọi phản ánh đã quá hạn, kể cả phản ánh đang chờ đơn vị.")
 
 
 def _queue_page(request, actor: Actor, kind: str, template: str, base: str):
@@ -801,7 +829,7 @@ def _queue_page(request, actor: Actor, kind: str, template: str, base: str):
     context = {
         "base": base, "params": params, "q": params.q, "state": params.state, "map_view": map_view,
         "states": [(s.value, state_label(s.value)) for s in State],
-        "groups": _group_links(kind, params, found.counts, found.waiting_overdue, view),
+        "kind": kind, "groups": _group_links(kind, params, found.counts, found.overdue_waiting, view),
         "all_link": "?" + urlencode({**params.query(group="", mine=""), **view}), "total": found.counts["total"],
         "columns": _sort_columns(params), "sort": params.sort,
         "list_link": "?" + urlencode(params.query()), "map_link": "?" + urlencode({**params.query(), "view": "map"}),
@@ -837,8 +865,10 @@ def _queue_page(request, actor: Actor, kind: str, template: str, base: str):
     return render(request, template, context)
 
 
-def _group_links(kind: str, params, counts: dict, waiting_overdue: int = 0, view: dict | None = None) -> list[dict]:
-    """The group tabs: each keeps every filter (and the map view), so its count is what it opens."""
+def _group_links(kind: str, params, counts: dict, overdue_waiting: int = 0, view: dict | None = None) -> list[dict]:
+    """The group tabs: each keeps every filter (and the map view), so its count is what it opens, and
+    says what it holds (``help``). The groups are exclusive (overdue first, whatever it waits for);
+    the overdue tab says how many of its reports wait for the reader (``waiting``)."""
     names = ["mine"] if kind == queue.UNIT else []
     names += list(queue.GROUPS)
     links = []
@@ -847,9 +877,11 @@ def _group_links(kind: str, params, counts: dict, waiting_overdue: int = 0, view
             query, active = params.query(mine="1", group=""), params.mine
         else:
             query, active = params.query(group=name, mine=""), params.group == name
+        help_text = GROUP_HELP[name]
         links.append({"name": name, "label": GROUP_LABELS[name], "count": counts.get(name, 0),
+                      "help": help_text[kind] if isinstance(help_text, dict) else help_text,
                       "url": "?" + urlencode({**query, **(view or {})}), "active": active,
-                      "late": waiting_overdue if name == "waiting" else 0})
+                      "waiting": overdue_waiting if name == "overdue" else 0})
     return links
 
 
@@ -859,6 +891,8 @@ def _read_only_groups(links: list[dict]) -> list[dict]:
     for link in rows:
         if link["name"] == "waiting":
             link["label"] = WAITING_FOR_UNIT
+        elif link["name"] == "overdue":
+            link["help"] = OVERDUE_HELP_READ_ONLY
     return rows
 
 
@@ -929,6 +963,10 @@ def _active_filters(params, choices: dict, view: dict) -> list[dict]:
         rows.append((_("Ngày nhận"), _("đến %(until)s") % {"until": params.until.strftime(day)}, ("until",)))
     if params.overdue_only:
         rows.append((_("Hạn"), _("chỉ quá hạn"), ("overdue",)))
+    if params.resolved:
+        rows.append((_("Kết quả"), _("đã xử lý xong (đúng hạn hoặc không)"), ("resolved",)))
+    if params.rated:
+        rows.append((_("Đánh giá"), _("người dân đã đánh giá"), ("rated",)))
     if params.q:
         rows.append((_("Tìm"), f"“{params.q}”", ("q",)))
     return [{"label": label, "value": value, "remove": without(*keys), "keys": " ".join(keys)}
@@ -1029,7 +1067,7 @@ def _with_bom(rows):
 
 @staff_page(OPERATOR)
 def ioc_queue(request, actor: Actor):
-    """``/ioc/phan-anh``: the operator's queue — waiting for the IOC first, then overdue, then the rest."""
+    """``/ioc/phan-anh``: the operator's queue — overdue first, then waiting for the IOC, then the rest."""
     return _queue_page(request, actor, queue.IOC, "reports/ioc_queue.html", "/ioc/phan-anh")
 
 
@@ -1212,8 +1250,8 @@ def ioc_action(request, actor: Actor, code: str):
 
 @staff_page(HANDLER, SUPERVISOR, LEADER)
 def unit_inbox(request, actor: Actor):
-    """``/don-vi/phan-anh``: the unit's reports — assigned to me by name first, then newly assigned
-    and answered by the citizen, then overdue, then the rest; a leader reads it too, without actions."""
+    """``/don-vi/phan-anh``: the unit's reports — assigned to me by name first, then overdue, then newly
+    assigned and answered by the citizen, then the rest; a leader reads it too, without actions."""
     return _queue_page(request, actor, queue.UNIT, "reports/unit_inbox.html", "/don-vi/phan-anh")
 
 

@@ -2,12 +2,17 @@
 
 Order by default (FixMyStreet / Signalen / SeeClickFix style):
 
-1. **waiting** — what waits for the reader's action: for the IOC every report in triage (new,
-   verified not yet forwarded, returned by a unit, reopened); for a unit the reports newly assigned
-   to it (waiting for acceptance) and those where the citizen has just answered a question
-   (``provide_info`` is the latest event);
-2. **overdue** — the other reports whose running clock is past due;
-3. **other** — the rest.
+1. **overdue** — every report whose running clock is past due (:func:`tinhso.reports.sla.overdue_q`:
+   a clock paused while waiting for the citizen does not run, so is not overdue), whatever it waits for;
+2. **waiting** — what waits for the reader's action and is not overdue: for the IOC every report in
+   triage (new, verified not yet forwarded, returned by a unit, reopened); for a unit the reports
+   newly assigned to it (waiting for acceptance) and those where the citizen has just answered a
+   question (``provide_info`` is the latest event);
+3. **other** — the rest (within their deadline, or with a paused clock).
+
+Overdue comes first so that "Overdue N" counts every overdue report the list shows (a report
+waiting for the reader and past due is overdue first; its row still says it waits for the reader,
+and the overdue tab says how many of its reports do).
 
 In a unit's queue the reports assigned to the reader by name come first (:mod:`tinhso.reports.assignment`).
 Inside a group: the nearest deadline first, then the newest. The groups partition the list, so
@@ -29,7 +34,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models import DateTimeField as DateTimeOut
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
@@ -48,7 +65,7 @@ from tinhso.reports.permissions import (
 )
 
 IOC, UNIT = "ioc", "unit"
-GROUPS = ("waiting", "overdue", "other")
+GROUPS = ("overdue", "waiting", "other")  # the order of the list and of the tabs
 # Public sort keys → database expressions (a whitelist: nothing else reaches order_by).
 SORT_KEYS = {
     "code": "code", "created": "created_at", "deadline": "due", "state": "state",
@@ -62,7 +79,11 @@ IOC_WAITING = (State.SUBMITTED, State.VERIFIED, State.RETURNED_TO_IOC, State.REO
 
 
 # Query-string names of the filters (the pages' links keep them; see Params.query).
-FILTER_KEYS = ("state", "group", "sort", "q", "overdue", "mine", "category", "commune", "unit", "since", "until")
+FILTER_KEYS = ("state", "group", "sort", "q", "overdue", "mine", "category", "commune", "unit", "since", "until",
+               "resolved", "rated")
+# "Resolved" as the IOC wall's on-time figure counts it (tinhso.ioc.aggregates): resolved or closed, with
+# the time it was resolved; "on time" when that is no later than the handling deadline.
+RESOLVED_STATES = (State.RESOLVED, State.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -78,6 +99,8 @@ class Params:
     unit: str = ""  # HandlingUnit.code; a unit's queue stays limited to its own reports
     since: dt.date | None = None  # received on or after this local day
     until: dt.date | None = None  # received on or before this local day
+    resolved: bool = False  # only the resolved reports (the IOC wall's on-time tile)
+    rated: bool = False  # only the reports the citizen rated (the IOC wall's satisfaction tile)
 
     @classmethod
     def from_query(cls, get) -> Params:
@@ -91,7 +114,7 @@ class Params:
         params = cls(state=text("state"), group=text("group"), sort=text("sort"), q=text("q"),
                      overdue_only=get.get("overdue") == "1", mine=get.get("mine") == "1",
                      category=text("category"), commune=text("commune"), unit=text("unit"),
-                     since=since, until=until)
+                     since=since, until=until, resolved=get.get("resolved") == "1", rated=get.get("rated") == "1")
         if params.sort and params.sort.lstrip("-") not in SORT_KEYS:
             raise UserError("bad_sort", f"Không sắp xếp được theo “{params.sort}”.",
                             f"Cannot sort by {params.sort!r}; use one of {', '.join(SORT_KEYS)}.", field="sort")
@@ -118,7 +141,8 @@ class Params:
                   "overdue": "1" if self.overdue_only else "", "mine": "1" if self.mine else "",
                   "category": self.category, "commune": self.commune, "unit": self.unit,
                   "since": self.since.isoformat() if self.since else "",
-                  "until": self.until.isoformat() if self.until else ""}
+                  "until": self.until.isoformat() if self.until else "",
+                  "resolved": "1" if self.resolved else "", "rated": "1" if self.rated else ""}
         values.update(override)
         return {k: v for k, v in values.items() if v}
 
@@ -151,13 +175,18 @@ def local_midnight(day: dt.date) -> dt.datetime:
 class Queue:
     reports: QuerySet
     counts: dict  # group → count, plus "mine" (unit queues) and "total"
-    # Of the "waiting" group, how many are past due: the groups partition the list, so an overdue
-    # report waiting for the reader counts under "waiting", and the page says so beside that count.
-    waiting_overdue: int = 0
+    # Of the "overdue" group, how many wait for the reader's action (the "waiting" group holds only
+    # the reports waiting for the reader that are not overdue): the page says so beside that count.
+    overdue_waiting: int = 0
 
 
 def _latest_action():
     return Subquery(ReportEvent.objects.filter(report=OuterRef("pk")).order_by("-at", "-id").values("action")[:1])
+
+
+def resolved_q() -> Q:
+    """Resolved (or closed after it) with the time it was resolved: what the on-time rate divides by."""
+    return Q(state__in=RESOLVED_STATES, resolved_at__isnull=False)
 
 
 def waiting_q(kind: str) -> Q:
@@ -181,6 +210,10 @@ def _base(actor: Actor, kind: str, params: Params, now: dt.datetime) -> QuerySet
         qs = qs.filter(state__in=OPEN_STATES)
     if params.overdue_only:
         qs = qs.filter(sla.overdue_q(now))
+    if params.resolved:
+        qs = qs.filter(resolved_q())
+    if params.rated:
+        qs = qs.filter(rating__isnull=False)
     if params.category:
         qs = qs.filter(category__code=params.category)
     if params.commune:
@@ -196,8 +229,9 @@ def _base(actor: Actor, kind: str, params: Params, now: dt.datetime) -> QuerySet
         qs = qs.annotate(last_action=_latest_action())
     user_id = getattr(actor.user, "pk", None)
     return qs.annotate(
-        grp=Case(When(waiting_q(kind), then=Value(0)), When(sla.overdue_q(now), then=Value(1)), default=Value(2),
+        grp=Case(When(sla.overdue_q(now), then=Value(0)), When(waiting_q(kind), then=Value(1)), default=Value(2),
                  output_field=IntegerField()),
+        waits=Case(When(waiting_q(kind), then=Value(True)), default=Value(False), output_field=BooleanField()),
         mine=Case(When(Q(assigned_officer_id=user_id, is_open=True) if user_id else Q(pk__in=[]), then=Value(0)),
                   default=Value(1), output_field=IntegerField()),
         due=Case(When(state__in=sla.ACCEPT_STATES, then=F("accept_due")),
@@ -219,11 +253,11 @@ def staff_queue(actor: Actor, kind: str, params: Params, *, now: dt.datetime | N
     now = now or timezone.now()
     qs = _base(actor, kind, params, now)
     counts = {g: 0 for g in GROUPS}
-    waiting_overdue = 0
-    for row in qs.order_by().values("grp").annotate(n=Count("pk"), late=Count("pk", filter=sla.overdue_q(now))):
+    overdue_waiting = 0
+    for row in qs.order_by().values("grp").annotate(n=Count("pk"), waiting=Count("pk", filter=Q(waits=True))):
         counts[GROUPS[row["grp"]]] = row["n"]
-        if row["grp"] == 0:
-            waiting_overdue = row["late"]
+        if GROUPS[row["grp"]] == "overdue":
+            overdue_waiting = row["waiting"]
     counts["total"] = sum(counts[g] for g in GROUPS)
     if kind == UNIT:
         counts["mine"] = qs.filter(mine=0).order_by().count()
@@ -239,7 +273,7 @@ def staff_queue(actor: Actor, kind: str, params: Params, *, now: dt.datetime | N
         qs = qs.order_by("mine", "grp", F("due").asc(nulls_last=True), "-created_at", "-pk")
     else:
         qs = qs.order_by("grp", F("due").asc(nulls_last=True), "-created_at", "-pk")
-    return Queue(reports=qs, counts=counts, waiting_overdue=waiting_overdue)
+    return Queue(reports=qs, counts=counts, overdue_waiting=overdue_waiting)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -258,10 +292,10 @@ CSV_HEADER = ("code", "created_at", "state", "group", "category", "severity", "c
               "officer", "deadline", "overdue", "description")
 
 
-def csv_rows(reports: QuerySet, *, now: dt.datetime | None = None):
-    """Header then one row per report: no reporter identity (name, phone, e-mail) ever (Decree 13/2023,
-    :mod:`tinhso.reports.privacy`), text cells made safe for spreadsheets (:mod:`tinhso.core.cellsafe`)."""
-    now = now or timezone.now()
+def csv_rows(reports: QuerySet):
+    """Header then one row per report of :func:`staff_queue`'s list: no reporter identity (name, phone,
+    e-mail) ever (Decree 13/2023, :mod:`tinhso.reports.privacy`), text cells made safe for spreadsheets
+    (:mod:`tinhso.core.cellsafe`); "overdue" is the list's own test (its group), as of when it was made."""
     yield list(CSV_HEADER)
     for r in reports.iterator(chunk_size=500):
         due = r.due
@@ -271,7 +305,7 @@ def csv_rows(reports: QuerySet, *, now: dt.datetime | None = None):
             r.handling_unit.name if r.handling_unit_id else "",
             r.assigned_officer.get_username() if r.assigned_officer_id else "",
             timezone.localtime(due).isoformat(timespec="minutes") if due else "",
-            "1" if due and due < now and r.paused_at is None else "0",
+            "1" if GROUPS[r.grp] == "overdue" else "0",  # the same test as the group (sla.overdue_q)
             r.description,
         ])
 

@@ -89,7 +89,7 @@
   // The installation's street basemap, as on every other map (tinhso/web/static/web/basemap.js;
   // the older data-tiles setting only when none is configured), the commune outlines, and the
   // reports clustered when they crowd (Leaflet.markercluster). data-street: the street layer drawn.
-  var COLORS = { waiting: "#b3261e", overdue: "#8a4b00", other: "#2f5d8a" };
+  var COLORS = { overdue: "#b3261e", waiting: "#8a4b00", other: "#2f5d8a" };
   var OUTLINE = { color: "#7a8794", weight: 1, fillColor: "#eef1f5", fillOpacity: 0.7 };
   var OUTLINE_OVER_STREETS = { color: "#3b4756", weight: 1, fill: false, opacity: 0.7 };
   var lang = document.documentElement.lang === "en" ? "en" : "vi";
