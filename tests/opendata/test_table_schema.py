@@ -209,3 +209,36 @@ def test_date_errors_read_in_both_languages(db):
         upload.validate(b"a\r\n1\r\n", "t.csv", {"fields": [{"name": "a", "type": "date",
                                                              "constraints": {"minimum": "2025-02-30"}}]}, "t")
     assert "ngày không có trong tháng đó" in caught.value.message_vi
+
+
+def test_a_required_field_is_published_as_required(portal, publisher_client):
+    """The upload checks ``required``; the published Table Schema (the dataset's, the JSON and the Data
+    Package downloads) says so, as Frictionless writes it, and says nothing of the other fields."""
+    from tests.opendata.test_upload import GOOD, SCHEMA
+    from tests.opendata.test_upload import _form as upload_form
+
+    assert publisher_client.post("/du-lieu-mo/dang-tai", {**upload_form(), "file": _file(GOOD)}).status_code == 302
+    ds = Dataset.objects.get()
+    approver = Client()
+    approver.force_login(staff("approver", "opendata-approver"))
+    assert approver.post(f"/du-lieu-mo/{ds.name}/duyet").status_code == 302
+    assert SCHEMA["fields"][0]["constraints"] == {"required": True}
+    ds.refresh_from_db()
+    anonymous = Client()
+    package = json.loads(b"".join(anonymous.get(f"/du-lieu-mo/{ds.name}/tai-ve/datapackage.json").streaming_content))
+    table = json.loads(b"".join(anonymous.get(f"/du-lieu-mo/{ds.name}/tai-ve/{ds.name}.json").streaming_content))
+    for fields in (ds.table_schema["fields"], package["resources"][0]["schema"]["fields"], table["fields"]):
+        assert fields[0] == {"name": "co_so", "type": "string", "constraints": {"required": True}}
+        assert all("constraints" not in f for f in fields[1:])
+    # listed by the API as a resource of the published dataset
+    resources = anonymous.get(f"/api/3/action/package_show?id={ds.name}").json()["result"]["resources"]
+    assert "datapackage.json" in [r["name"] for r in resources]
+
+
+def test_a_field_the_clerk_marks_required_is_published_as_required(db):
+    schema = upload.schema_from_choices([
+        {"name": "ten", "title": "Tên", "type": "string", "description": "", "required": True},
+        {"name": "so", "title": "Số", "type": "integer", "description": "", "required": False}])
+    table = upload.validate(b"ten,so\r\nA,1\r\nB,\r\n", "t.csv", schema, "t")
+    assert table.schema()["fields"] == [{"name": "ten", "type": "string", "title": "Tên", "constraints": {"required": True}},
+                                        {"name": "so", "type": "integer", "title": "Số"}]

@@ -17,7 +17,7 @@ from django.utils import timezone
 from tinhso.core.errors import UserError
 from tinhso.core.i18n import both
 from tinhso.core.search import search_key
-from tinhso.opendata import storage, writers
+from tinhso.opendata import notices, storage, writers
 from tinhso.opendata.models import (
     Dataset,
     DatasetEvent,
@@ -129,7 +129,7 @@ def publish_generated(meta: dict, table: writers.Table) -> Dataset:
         before = ds.state
         now = timezone.now()
         ds.metadata_modified = now
-        if ds.state not in (DatasetState.PUBLISHED, DatasetState.WITHDRAWN):  # a withdrawal stands
+        if ds.state not in (DatasetState.PUBLISHED, DatasetState.WITHDRAWN):  # a withdrawal stands (see republish)
             ds.state = DatasetState.PUBLISHED
             ds.issued = ds.issued or now
         ds.save()
@@ -227,12 +227,14 @@ def reject(ds: Dataset, user, reason: str) -> Dataset:
         record(ds, "returned", DatasetState.RETURNED, from_state=ds.state, actor=user, note=reason)
         ds.state, ds.metadata_modified = DatasetState.RETURNED, timezone.now()
         ds.save(update_fields=["state", "metadata_modified"])
+        notices.tell_submitter(notices.RETURNED, ds, user, reason)
     return ds
 
 
 def withdraw(ds: Dataset, user, note: str = "") -> Dataset:
     """An approver takes a published dataset off the portal (its list, the API and the catalogues); its
-    files and history stay, and a generated dataset stays withdrawn when it is refreshed."""
+    files and history stay, and a generated dataset stays withdrawn when it is refreshed until an
+    approver publishes it again (:func:`republish`)."""
     if not (user and user.is_active and user.has_perm("opendata.approve_dataset")):
         raise UserError("forbidden", "Bạn không có quyền rút dữ liệu mở.", "You may not withdraw open datasets.",
                         status=403)
@@ -245,6 +247,28 @@ def withdraw(ds: Dataset, user, note: str = "") -> Dataset:
         record(ds, "withdrawn", DatasetState.WITHDRAWN, from_state=ds.state, actor=user, note=note)
         ds.state, ds.metadata_modified = DatasetState.WITHDRAWN, timezone.now()
         ds.save(update_fields=["state", "metadata_modified"])
+        notices.tell_submitter(notices.WITHDRAWN, ds, user, note)
+    return ds
+
+
+def republish(ds: Dataset, user, note: str = "") -> Dataset:
+    """An approver puts a withdrawn dataset back on the portal, saying why (its files are the ones kept
+    at withdrawal, a generated dataset's as refreshed since). The history keeps the withdrawal and
+    gains a ``republished`` event; ``issued`` (first published) is unchanged. An uploaded dataset is
+    republished by a second person, as it was approved."""
+    _check_reviewer(ds, user, "Bạn không có quyền công bố lại dữ liệu mở.",
+                    "You may not publish open datasets again.")
+    note = _reason(note, "Cần ghi lý do công bố lại.", "A reason for publishing the dataset again is required.")
+    with transaction.atomic():
+        ds = Dataset.objects.select_for_update().get(pk=ds.pk)
+        if ds.state != DatasetState.WITHDRAWN:
+            raise UserError("not_withdrawn", "Bộ dữ liệu không ở trạng thái đã rút nên không công bố lại được.",
+                            "The dataset is not withdrawn, so it cannot be published again.", status=409)
+        record(ds, "republished", DatasetState.PUBLISHED, from_state=ds.state, actor=user, note=note)
+        now = timezone.now()
+        ds.state, ds.issued, ds.metadata_modified = DatasetState.PUBLISHED, ds.issued or now, now
+        ds.save(update_fields=["state", "issued", "metadata_modified"])
+        notices.tell_submitter(notices.REPUBLISHED, ds, user, note)
     return ds
 
 

@@ -2,7 +2,7 @@
 
 ``init`` writes the publishers (the IOC and the province's departments) and two groups carrying the
 portal's permissions (``opendata-publisher``: submit datasets for one's organisations;
-``opendata-approver``: approve them). ``load_demo`` adds an illustrative shared-database catalogue and
+``opendata-approver``: approve them; both: the notification inbox). ``load_demo`` adds an illustrative shared-database catalogue and
 open-data plan (flagged synthetic), publishes the generated datasets and makes two demo accounts: a
 publisher of Sở Y tế and an approver, so the upload and the two-person approval can be shown."""
 
@@ -23,7 +23,11 @@ from tinhso.opendata.models import (
     SharedDatabase,
 )
 
-GROUPS = {"opendata-publisher": ["publish_dataset"], "opendata-approver": ["approve_dataset"]}
+# Each group's permissions (app_label.codename): both read the notification inbox, where a publisher is
+# told that a dataset was returned, withdrawn or published again (tinhso.opendata.notices).
+INBOX = "notify.use_inbox"
+GROUPS = {"opendata-publisher": ["opendata.publish_dataset", INBOX],
+          "opendata-approver": ["opendata.approve_dataset", INBOX]}
 
 # (code, name, name_en, owner, content, access, connection, generated dataset)
 DEMO_DATABASES = [
@@ -66,9 +70,11 @@ def init(out=print) -> None:
             _, new = Organization.objects.get_or_create(name=code, defaults={
                 "title_vi": name, "title_en": en, "kind": OrgKind.DEPARTMENT})
             made += new
-        for group_name, codenames in GROUPS.items():
+        for group_name, names in GROUPS.items():
             group, _ = Group.objects.get_or_create(name=group_name)
-            group.permissions.add(*Permission.objects.filter(content_type__app_label="opendata", codename__in=codenames))
+            for name in names:
+                app_label, codename = name.split(".")
+                group.permissions.add(*Permission.objects.filter(content_type__app_label=app_label, codename=codename))
     if made:
         out(f"Open data: {made} publishers (departments) and the IOC written; groups {', '.join(GROUPS)}.")
 

@@ -394,7 +394,9 @@ def validate(content: bytes, filename: str, schema, table_name: str, expected_he
                         f"{shown} error{'' if shown == 1 else 's'} in the file; nothing was published.", field="file", details=errors)
     if not out:
         raise UserError("empty_table", "Tệp chỉ có dòng tiêu đề.", "The file has only a header row.", field="file")
-    return Table(table_name, [Field(f["name"], f["type"], f["title"], f["description"]) for f in fields], out)
+    # A required field is published as required: every row was checked to have it.
+    return Table(table_name, [Field(f["name"], f["type"], f["title"], f["description"],
+                                    required=bool(f["constraints"].get("required"))) for f in fields], out)
 
 
 # --- inferring a schema from the file (the clerk's way: no JSON typed) ------------------------------------

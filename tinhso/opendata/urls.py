@@ -13,6 +13,7 @@ urlpatterns = [
     path("du-lieu-mo/<slug:name>/duyet", views.approve, name="approve"),
     path("du-lieu-mo/<slug:name>/tra-lai", views.reject, name="reject"),
     path("du-lieu-mo/<slug:name>/rut-lai", views.withdraw, name="withdraw"),
+    path("du-lieu-mo/<slug:name>/cong-bo-lai", views.republish, name="republish"),
     path("du-lieu-mo/<slug:name>/tai-ve/<str:file_name>", views.download, name="download"),
     path("api/3/action/<str:name>", api_ckan.action, name="ckan"),
     path("api/action/<str:name>", api_ckan.action, name="ckan-unversioned"),

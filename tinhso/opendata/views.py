@@ -91,7 +91,8 @@ EVENT_ACTIONS = {"submitted": pgettext_lazy("dataset event", "Gửi duyệt"),
                  "published": pgettext_lazy("dataset event", "Công bố"),
                  "refreshed": pgettext_lazy("dataset event", "Cập nhật số liệu"),
                  "returned": pgettext_lazy("dataset event", "Trả lại"),
-                 "withdrawn": pgettext_lazy("dataset event", "Rút lại")}
+                 "withdrawn": pgettext_lazy("dataset event", "Rút lại"),
+                 "republished": pgettext_lazy("dataset event", "Công bố lại")}
 _ROWS_NOTE = re.compile(r"^(\d+) rows$")
 
 
@@ -123,6 +124,7 @@ def _detail_context(request, ds: Dataset, extra=None) -> dict:
         "distributions": ds.distributions.all(), "events": history(ds),
         "can_approve": ds.state == DatasetState.DRAFT and reviewer and ds.created_by_id != request.user.pk,
         "can_withdraw": ds.state == DatasetState.PUBLISHED and reviewer,
+        "can_republish": ds.state == DatasetState.WITHDRAWN and reviewer and ds.created_by_id != request.user.pk,
         "returned_reason": ds.events.filter(action="returned").order_by("at", "id").values_list("note", flat=True)
                            .last() if ds.state == DatasetState.RETURNED else "", **(extra or {}),
     }
@@ -350,7 +352,7 @@ def review_queue(request):
 
 
 def _decide(request, name: str, act):
-    """Run ``act(ds)`` (approve, return, withdraw) for an approver; a refusal is shown on the dataset page."""
+    """Run ``act(ds)`` (approve, return, withdraw, republish) for an approver; a refusal is shown on the dataset page."""
     if not _can_review(request.user):
         return render(request, "opendata/forbidden.html", status=403)
     ds = Dataset.objects.select_related("publisher").filter(name=name).first()
@@ -383,6 +385,12 @@ def reject(request, name: str):
 @login_required(login_url="/dang-nhap")
 def withdraw(request, name: str):
     return _decide(request, name, lambda ds: publishing.withdraw(ds, request.user, request.POST.get("reason", "")))
+
+
+@require_POST
+@login_required(login_url="/dang-nhap")
+def republish(request, name: str):
+    return _decide(request, name, lambda ds: publishing.republish(ds, request.user, request.POST.get("reason", "")))
 
 
 def _base(request) -> str:

@@ -38,6 +38,7 @@ class Field:
     type: str = "string"
     title: str = ""
     description: str = ""
+    required: bool = False             # Table Schema ``constraints: {"required": true}``: no row leaves it empty
 
     def as_schema(self) -> dict:
         out = {"name": self.name, "type": self.type}
@@ -45,6 +46,8 @@ class Field:
             out["title"] = self.title
         if self.description:
             out["description"] = self.description
+        if self.required:
+            out["constraints"] = {"required": True}
         return out
 
 

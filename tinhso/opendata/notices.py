@@ -1,0 +1,38 @@
+"""Who is told what about a dataset: the open-data side of notifications (messages to tinhso.notify).
+
+The person who submitted an uploaded dataset is told, with the approver's reason, when an approver
+returns their draft (:data:`RETURNED`), withdraws the published dataset (:data:`WITHDRAWN`) or
+publishes it again (:data:`REPUBLISHED`): in their inbox and by e-mail, per their preference
+(:func:`tinhso.notify.send`). The message is queued in the transaction that makes the change, so a
+change that is rolled back tells nobody and a slow mail server never holds the request. A generated
+dataset has no submitter, and an approver is not told of their own decision. Texts are template
+files under ``opendata/templates/opendata/notify/`` (Vietnamese, then English).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from tinhso import notify
+from tinhso.notify.outbox import render
+
+TEMPLATES = "opendata/notify/"
+RETURNED, WITHDRAWN, REPUBLISHED = "dataset_returned", "dataset_withdrawn", "dataset_republished"
+
+
+def dataset_url(ds) -> str:
+    return f"{getattr(settings, 'SITE_URL', '')}/du-lieu-mo/{ds.name}"
+
+
+def tell_submitter(kind: str, ds, actor, reason: str) -> list:
+    """Queue ``kind`` (one of the kinds above) for the user who submitted ``ds``; the rows written."""
+    submitter = ds.created_by
+    if submitter is None or (actor is not None and submitter.pk == actor.pk):
+        return []
+    url = dataset_url(ds)
+    text = render(TEMPLATES + kind, {
+        "name": ds.name, "title_vi": ds.title_vi, "title_en": ds.title_en or ds.title_vi,
+        "reviewer": actor.get_username() if actor is not None else "tinhso", "reason": reason, "url": url})
+    return notify.send(f"opendata_{kind}", subject=text.subject, body=text.body, html=text.html, users=[submitter],
+                       ref_app="opendata", ref_code=ds.name, ref_url=url, webhook=False,
+                       data={"dataset": ds.name, "state": ds.state})
