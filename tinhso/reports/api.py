@@ -314,7 +314,7 @@ class StaffListItem(Schema):
     handle_due: dt.datetime | None
     overdue: bool
     synthetic: bool
-    group: str | None = None  # waiting / overdue / other (reports/queue.py)
+    group: str | None = None  # overdue / waiting (not overdue) / other (reports/queue.py)
     officer: str | None = None
 
 
@@ -676,7 +676,7 @@ def queue(request, state: str | None = None, overdue: bool = False, q: str | Non
           sort: str | None = None, category: str | None = None, commune: str | None = None,
           unit: str | None = None, since: str | None = None, until: str | None = None,
           page: int = 1, page_size: int = 50):
-    """The IOC's queue, in the order of the queue page (waiting for the IOC, overdue, the rest) or
+    """The IOC's queue, in the order of the queue page (overdue, waiting for the IOC and not overdue, the rest) or
     ``sort`` (code, created, deadline, state, category, commune, unit; ``-`` descending);
     ``state=all`` lists every state; ``group`` keeps one group; ``counts`` are per group (after the
     filters). ``category``, ``commune``, ``unit``: codes; ``since``/``until``: received days,
@@ -692,8 +692,8 @@ def inbox(request, state: str | None = None, q: str | None = None, group: str | 
           sort: str | None = None, mine: bool = False, category: str | None = None, commune: str | None = None,
           unit: str | None = None, since: str | None = None, until: str | None = None,
           page: int = 1, page_size: int = 50):
-    """The unit's reports: assigned to me by name first, then newly assigned and answered by the
-    citizen, then overdue, then the rest (same parameters as ``queue``; ``mine`` keeps mine only;
+    """The unit's reports: assigned to me by name first, then overdue, then newly assigned and answered
+    by the citizen (not overdue), then the rest (same parameters as ``queue``; ``mine`` keeps mine only;
     ``unit`` narrows within the reader's own units, never beyond them)."""
     actor = _staff(request)
     return _queue_answer(actor, queue_service.UNIT, page, page_size, state=state, q=q, group=group, sort=sort,
