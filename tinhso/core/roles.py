@@ -162,6 +162,20 @@ def on_post_migrate(sender, using="default", **kwargs) -> None:
         ensure_groups()
 
 
+def holders(permission: str):
+    """The active users who hold ``permission`` (``app_label.codename``), through a group, directly or as
+    a superuser (those for whom ``user.has_perm(permission)`` is true): a queryset ordered by pk, for
+    telling the people who must act (indicators' approvers, open-data approvers)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    app, codename = permission.split(".", 1)
+    held = (Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app)
+            | Q(user_permissions__codename=codename, user_permissions__content_type__app_label=app)
+            | Q(is_superuser=True))
+    return get_user_model().objects.filter(held, is_active=True).distinct().order_by("pk")
+
+
 # --- scope ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -18,12 +18,11 @@ the unit when a figure waits for them, the person who entered it when it is deci
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
 
 from tinhso import notify
+from tinhso.core import roles
 from tinhso.core.errors import UserError
 from tinhso.indicators import observations, permissions
 from tinhso.indicators.models import Observation, ObservationReview, Plan, ReviewDecision
@@ -68,12 +67,8 @@ def _site(path: str) -> str:
 
 def approvers_for(obs: Observation, exclude=None) -> list:
     """Active users who may decide on ``obs`` (permission and scope), ``exclude`` left out."""
-    app, codename = APPROVE.split(".")
-    perm = Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app) | Q(
-        user_permissions__codename=codename, user_permissions__content_type__app_label=app) | Q(is_superuser=True)
-    users = get_user_model().objects.filter(perm, is_active=True).distinct().order_by("pk")
     out = []
-    for user in users:
+    for user in roles.holders(APPROVE):
         if exclude is not None and user.pk == exclude.pk:
             continue
         if permissions.unit_checker(permissions.import_scope(user))(obs.unit):

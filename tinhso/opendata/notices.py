@@ -5,7 +5,12 @@ returns their draft (:data:`RETURNED`), withdraws the published dataset (:data:`
 publishes it again (:data:`REPUBLISHED`): in their inbox and by e-mail, per their preference
 (:func:`tinhso.notify.send`). The message is queued in the transaction that makes the change, so a
 change that is rolled back tells nobody and a slow mail server never holds the request. A generated
-dataset has no submitter, and an approver is not told of their own decision. Texts are template
+dataset has no submitter, and an approver is not told of their own decision.
+
+The approvers (every active holder of ``opendata.approve_dataset``: :func:`tinhso.core.roles.holders`)
+are told when an upload becomes a draft or a returned draft is sent again (:data:`SUBMITTED`), with
+the title, the submitter's name and a link to the approval page, in the same transaction as the
+draft; the submitter is not told, as they may not approve their own dataset. Texts are template
 files under ``opendata/templates/opendata/notify/`` (Vietnamese, then English).
 """
 
@@ -14,14 +19,22 @@ from __future__ import annotations
 from django.conf import settings
 
 from tinhso import notify
+from tinhso.core import roles
 from tinhso.notify.outbox import render
 
 TEMPLATES = "opendata/notify/"
 RETURNED, WITHDRAWN, REPUBLISHED = "dataset_returned", "dataset_withdrawn", "dataset_republished"
+SUBMITTED = "dataset_submitted"
+APPROVE = "opendata.approve_dataset"
+REVIEW_PATH = "/du-lieu-mo/duyet"
+
+
+def _site(path: str) -> str:
+    return f"{getattr(settings, 'SITE_URL', '')}{path}"
 
 
 def dataset_url(ds) -> str:
-    return f"{getattr(settings, 'SITE_URL', '')}/du-lieu-mo/{ds.name}"
+    return _site(f"/du-lieu-mo/{ds.name}")
 
 
 def tell_submitter(kind: str, ds, actor, reason: str) -> list:
@@ -36,3 +49,21 @@ def tell_submitter(kind: str, ds, actor, reason: str) -> list:
     return notify.send(f"opendata_{kind}", subject=text.subject, body=text.body, html=text.html, users=[submitter],
                        ref_app="opendata", ref_code=ds.name, ref_url=url, webhook=False,
                        data={"dataset": ds.name, "state": ds.state})
+
+
+def tell_approvers(ds, submitter, *, again: bool = False) -> list:
+    """Queue :data:`SUBMITTED` for every approver but ``submitter`` (a draft waits for them; ``again``:
+    a returned draft sent once more); the rows written."""
+    approvers = list(roles.holders(APPROVE).exclude(pk=submitter.pk))
+    if not approvers:
+        return []
+    url = _site(REVIEW_PATH)
+    publisher = ds.publisher
+    text = render(TEMPLATES + SUBMITTED, {
+        "name": ds.name, "title_vi": ds.title_vi, "title_en": ds.title_en or ds.title_vi,
+        "submitter": submitter.get_full_name().strip() or submitter.get_username(),
+        "publisher_vi": publisher.title_vi, "publisher_en": publisher.title_en or publisher.title_vi,
+        "again": "1" if again else "", "url": url, "dataset_url": dataset_url(ds)})
+    return notify.send(f"opendata_{SUBMITTED}", subject=text.subject, body=text.body, html=text.html,
+                       users=approvers, ref_app="opendata", ref_code=ds.name, ref_url=url, webhook=False,
+                       data={"dataset": ds.name, "state": ds.state, "again": again})

@@ -159,8 +159,9 @@ def _reason(note: str, vi: str, en: str) -> str:
 
 
 def submit_upload(user, org: Organization, meta: dict, table: writers.Table) -> Dataset:
-    """A validated upload becomes a draft: its files are written but nobody outside sees them. A dataset
-    that an approver returned may be submitted again under its name by its organisation."""
+    """A validated upload becomes a draft: its files are written but nobody outside sees them, and the
+    approvers are told (:func:`tinhso.opendata.notices.tell_approvers`). A dataset that an approver
+    returned may be submitted again under its name by its organisation."""
     if not can_publish_for(user, org):
         raise UserError("forbidden", "Bạn không có quyền đăng dữ liệu cho đơn vị này.",
                         "You may not publish datasets for this organisation.", field="organization", status=403)
@@ -183,6 +184,7 @@ def submit_upload(user, org: Organization, meta: dict, table: writers.Table) -> 
         ds.save()
         write_files(ds, table)
         record(ds, "submitted", DatasetState.DRAFT, from_state=before, actor=user, note=f"{len(table.rows)} rows")
+        notices.tell_approvers(ds, user, again=before == DatasetState.RETURNED)
     return ds
 
 
