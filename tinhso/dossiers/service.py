@@ -15,14 +15,13 @@ from pathlib import Path
 
 from django.conf import settings
 
-from tinhso.core import search
 from tinhso.core.errors import UserError
 from tinhso.core.timebounds import day_range
 from tinhso.core.workcalendar import VIETNAM_TZ
 from tinhso.dossiers import engine as engines
-from tinhso.dossiers import importer, rules, store
+from tinhso.dossiers import importer, rules, store, textsearch
 from tinhso.dossiers import indicators as _indicators
-from tinhso.dossiers.models import Agency, Procedure
+from tinhso.dossiers.models import Agency
 from tinhso.dossiers.periods import parse as parse_period
 
 MAX_PAGE_SIZE = 500
@@ -94,35 +93,6 @@ def due_soon(hours: float = 24, now: dt.datetime | None = None, engine: str = "d
             "supplement_mode": mode, "count": sum(g["count"] for g in agencies), "agencies": agencies}
 
 
-MAX_Q = 200
-
-# The folded text of a dossier: its codes and officer, lower case without diacritics (translate()
-# with tinhso.core.search's table: the same in DuckDB and Spark SQL).
-_FOLDED_ROW = (f"translate(concat_ws(' ', ma_ho_so, ma_tthc, agency, officer), "
-               f"'{search.FOLD_FROM}', '{search.FOLD_TO}')")
-
-
-def _text_condition(q: str) -> str:
-    """Every word of ``q`` in the dossier's folded text, or in the folded name of its procedure or
-    agency (names live in the Django database and are matched there)."""
-    if len(q) > MAX_Q:
-        raise UserError("bad_q", f"Từ khóa tìm kiếm tối đa {MAX_Q} ký tự", f"The search words are at most {MAX_Q} "
-                        "characters", field="q")
-    parts = []
-    for word in search.words(q):
-        alternatives = [f"instr({_FOLDED_ROW}, {_quote(word)}) > 0"]
-        procedures = list(search.folded_filter(Procedure.objects.all(), word, ["name"], stored=())
-                          .values_list("code", flat=True)[:500])
-        if procedures:
-            alternatives.append(f"ma_tthc IN ({', '.join(_quote(c) for c in procedures)})")
-        agencies = list(search.folded_filter(Agency.objects.all(), word, ["name", "name_en"], stored=())
-                        .values_list("code", flat=True))
-        if agencies:
-            alternatives.append(f"agency IN ({', '.join(_quote(c) for c in agencies)})")
-        parts.append("(" + " OR ".join(alternatives) + ")")
-    return " AND ".join(parts) or "TRUE"
-
-
 def _where(filters: dict | None, mode: str | None) -> str:
     """The SQL condition of :func:`list_dossiers`' filters."""
     filters = dict(filters or {})
@@ -157,7 +127,7 @@ def _where(filters: dict | None, mode: str | None) -> str:
     if filters.get("ma_tthc"):
         where.append(f"ma_tthc = {_quote(filters['ma_tthc'])}")
     if filters.get("q"):
-        where.append(_text_condition(str(filters["q"])))
+        where.append(textsearch.condition(str(filters["q"])))
     for key in ("status", "channel"):
         if filters.get(key) not in (None, ""):
             try:
@@ -173,7 +143,7 @@ def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 5
     :func:`rules.period_columns`, e.g. ``finished_late``), ``since`` and ``until`` (reception days,
     inclusive: dates or ``YYYY-MM-DD``, :func:`tinhso.core.timebounds.day_range`; with any other filter, the
     dossiers of both), ``agency`` (one code or a list), ``ma_tthc``, ``status``, ``channel``, ``q``
-    (words, case and diacritics ignored). Paged, newest reception first."""
+    (words, case and diacritics ignored: :mod:`tinhso.dossiers.textsearch`). Paged, newest reception first."""
     if page < 1 or not (1 <= page_size <= MAX_PAGE_SIZE):
         raise UserError("bad_page", f"Trang ≥ 1, cỡ trang 1–{MAX_PAGE_SIZE}", f"Page ≥ 1, page size 1–{MAX_PAGE_SIZE}",
                         field="page")
