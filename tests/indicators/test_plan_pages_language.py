@@ -86,3 +86,89 @@ def test_a_text_a_person_typed_is_shown_as_typed_and_an_unknown_period_wording_n
     assert display.period_label("quý 3/2024", english=True) == ""
     assert display.period_label("quý 3/2024", english=False) == "quý 3/2024"
     assert display.period_label("đầu năm 2024", english=True) == "early 2024"
+
+
+# --- plan pages without internal codes, thresholds in words, publishers and notes in the page's language --
+
+def _client(language: str) -> Client:
+    client = Client()
+    client.cookies["django_language"] = language
+    return client
+
+
+def test_the_plan_list_shows_no_plan_code(demo):
+    for language, title in (("vi", "Nghị quyết số"), ("en", "Resolution No.")):
+        text = _visible(_client(language), "/ke-hoach")
+        assert title in text and PLAN not in text, language
+        page = _client(language).get("/ke-hoach").content.decode()
+        assert f'href="/ke-hoach/{PLAN}"' in page  # the title links to the plan
+    for path in (f"/ke-hoach/{PLAN}", f"/ke-hoach/{PLAN}/chi-tieu/fibre-coverage"):
+        assert PLAN not in _visible(_client("vi"), path), path
+
+
+def test_the_method_line_says_the_thresholds_in_words(demo):
+    from tinhso.indicators.models import Plan, ThresholdSet
+
+    vi = _visible(_client("vi"), f"/ke-hoach/{PLAN}")
+    en = _visible(_client("en"), f"/ke-hoach/{PLAN}")
+    assert "statcan-2024" not in vi and "statcan-2024" not in en
+    assert "từ 95% trở lên là đúng hướng, từ 60% là có nguy cơ không đạt, từ 0% là chệch hướng" in vi
+    assert "Ngưỡng mặc định của hệ thống." in vi
+    assert "95% or more is on track, from 60% at risk, from 0% off track, below that deteriorating" in en
+    assert "The system's default thresholds." in en
+    own = ThresholdSet.objects.create(code="own-2025", name="Own", params={"cagr_high": 0.9, "cagr_med": 0.555})
+    Plan.objects.filter(code=PLAN).update(thresholds=own)
+    vi = _visible(_client("vi"), f"/ke-hoach/{PLAN}")
+    assert "từ 90% trở lên là đúng hướng, từ 55,5% là" in vi and "Ngưỡng riêng của kế hoạch này." in vi
+    assert "own-2025" not in vi
+    assert "from 55.5% at risk" in _visible(_client("en"), f"/ke-hoach/{PLAN}")
+
+
+def test_a_source_publisher_in_the_page_language(demo):
+    assert "Phòng KHTH (tin tổng quát)" in _visible(_client("vi"), f"/ke-hoach/{PLAN}")
+    en = _visible(_client("en"), f"/ke-hoach/{PLAN}")
+    assert "General Planning Office (general news)" in en and "Phòng KHTH" not in en
+    history = f"/ke-hoach/{PLAN}/chi-tieu/digital-economy-grdp-share?unit=legacy:11"
+    assert "Chuyên mục Chuyển đổi số" in _visible(_client("vi"), history)
+    en = _visible(_client("en"), history)
+    assert "Digital Transformation section" in en and "Chuyên mục" not in en
+
+
+def test_notes_written_in_english_are_vietnamese_on_vietnamese_pages(demo):
+    from tinhso.indicators.models import Observation
+
+    notes = {"Estimate of the Ministry of Information and Communications.":
+             "Ước tính của Bộ Thông tin và Truyền thông.",
+             "Latest figure of the General Statistics Office.": "Số liệu mới nhất của Tổng cục Thống kê.",
+             "Derived from the source: 13th in 2022 after rising 5 places means 18th in 2021.":
+             "Suy ra từ nguồn: năm 2022 xếp thứ 13 sau khi tăng 5 bậc, nên năm 2021 xếp thứ 18."}
+    stored = set(Observation.objects.exclude(note="").values_list("note", flat=True))
+    for english, vietnamese in notes.items():
+        assert english in stored  # the database keeps the note as loaded
+        assert display.text(english, english=False) == vietnamese
+        assert display.text(english, english=True) == english
+    for obs in Observation.objects.filter(unit__code__in=["11", "25"], unit__structure="legacy").exclude(note=""):
+        assert display.text(obs.note, english=False) != obs.note, obs.note  # every one of them
+    history = f"/ke-hoach/{PLAN}/chi-tieu/digital-economy-grdp-share?unit=legacy:11"
+    vi = _visible(_client("vi"), history)
+    assert "thay ước tính của Bộ TT&TT" in vi and "GSO latest figure" not in vi
+    en = _visible(_client("en"), history)
+    assert "The General Statistics Office's latest figure replaces the ministry's estimate" in en
+    assert "Tổng cục Thống kê" not in en
+
+
+def test_a_plan_of_dien_bien_shows_its_notes_in_vietnamese(demo):
+    import datetime as dt
+
+    from tinhso.indicators import observations
+    from tinhso.indicators.models import Indicator, Pillar, Plan, PlanIndicator
+
+    plan = Plan.objects.create(code="db-kh-2023", title_vi="Kế hoạch thử Điện Biên", title_en="Dien Bien test plan",
+                               issuer="UBND tỉnh Điện Biên", document_number="1", document_date=dt.date(2023, 1, 5),
+                               unit=observations.resolve_unit("legacy:11"), period_start=2023, period_end=2025,
+                               base_year=2022, milestones=[2025])
+    PlanIndicator.objects.create(plan=plan, indicator=Indicator.objects.get(code="digital-economy-grdp-share"),
+                                 pillar=Pillar.objects.first(), order=1)
+    vi = _visible(_client("vi"), "/ke-hoach/db-kh-2023")
+    assert "Số liệu mới nhất của Tổng cục Thống kê." in vi and "Latest figure of" not in vi
+    assert "Latest figure of the General Statistics Office." in _visible(_client("en"), "/ke-hoach/db-kh-2023")

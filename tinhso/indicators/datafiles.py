@@ -6,8 +6,10 @@
   observations, each citing its source.
 
 A text the product itself wrote in a data file (an observation's note or period wording, an
-aggregation note, an issuer) may carry its English next to it as ``<key>_en``; :func:`english_for`
-gives it to the pages (the database keeps the text as written).
+aggregation note, an issuer, a source's publisher) may carry its English next to it as ``<key>_en``;
+:func:`english_for` gives it to the pages (the database keeps the text as written). A text the data
+file wrote in English (older entries: changing it would record a revision) carries its Vietnamese as
+``<key>_vi``, which :func:`vietnamese_for` gives to the Vietnamese pages.
 
 Loading is idempotent: definitions are upserted by code, targets by (plan, indicator, milestone,
 level) through :mod:`targets` (a changed target is a recorded revision, an unchanged one writes
@@ -50,29 +52,34 @@ def _read(path: Path) -> dict:
                         f"Data file {path.name} has a syntax error: {exc}", field=path.name) from exc
 
 
-def _english_pairs(node, out: dict[str, str]) -> None:
+def _pairs(node, suffix: str, out: dict[str, str]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
-            english = node.get(f"{key}_en")
-            if isinstance(value, str) and isinstance(english, str) and english.strip():
-                out.setdefault(nfc(value.strip()), english.strip())
-            _english_pairs(value, out)
+            other = node.get(f"{key}{suffix}")
+            if isinstance(value, str) and isinstance(other, str) and other.strip():
+                out.setdefault(nfc(value.strip()), nfc(other.strip()))
+            _pairs(value, suffix, out)
     elif isinstance(node, list):
         for value in node:
-            _english_pairs(value, out)
+            _pairs(value, suffix, out)
 
 
 @cache
-def _english_texts() -> dict[str, str]:
+def _texts(suffix: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for path in sorted(DATA_DIR.glob("*.toml")):
-        _english_pairs(_read(path), out)
+        _pairs(_read(path), suffix, out)
     return out
 
 
 def english_for(text) -> str:
     """The English the data files give for ``text`` (a ``<key>_en`` next to it), else ""."""
-    return _english_texts().get(nfc(str(text or "").strip()), "") if text else ""
+    return _texts("_en").get(nfc(str(text or "").strip()), "") if text else ""
+
+
+def vietnamese_for(text) -> str:
+    """The Vietnamese the data files give for ``text`` written in English (a ``<key>_vi`` next to it), else ""."""
+    return _texts("_vi").get(nfc(str(text or "").strip()), "") if text else ""
 
 
 def ensure_thresholds(path: Path = DATA_DIR / "methods.toml") -> int:

@@ -108,6 +108,7 @@ def plan_detail(request, code: str):
         "pending": len(approval.pending(request.user, plan)) if can_approve else 0,
         "former": plans.is_former(plan), "pillar_chart": charts.pillar_overview(report, english),
         "document_type": document_type(plan, english),
+        "citation": display.citation(plan.source, english), "method_note": display.method_note(summary["thresholds"]),
     })
 
 
@@ -288,6 +289,7 @@ def indicator_history(request, code: str, indicator: str):
     rows = observations.history(ind, unit)
     for obs in rows:
         display.observation(obs)
+        obs.citation_shown = display.citation(obs.source)
     superseded = {o.supersedes_id for o in rows if o.supersedes_id}
     revisions = [{"revision": r, "changed_by": display.changed_by(r.changed_by_name), "note": display.target_note(r),
                   "differences": [(_field_label(field), display.target_value(field, before),
