@@ -91,12 +91,12 @@ def package_dict(ds: Dataset, base: str) -> dict:
               ("frequency", ds.frequency), ("spatial", ds.spatial), ("spatial_code", ds.spatial_code),
               ("temporal_start", ds.temporal_start.isoformat() if ds.temporal_start else ""),
               ("temporal_end", ds.temporal_end.isoformat() if ds.temporal_end else ""),
-              ("issued", _iso(ds.issued) or ""), ("origin", ds.origin), ("synthetic", "true" if ds.synthetic else "false")]
+              ("issued", _iso(ds.issued) or ""), ("version_notes", ds.version_notes), ("origin", ds.origin), ("synthetic", "true" if ds.synthetic else "false")]
     resources = [resource_dict(ds, d, base, i) for i, d in enumerate(ds.distributions.all())]
     return {
         "id": str(ds.id), "name": ds.name, "title": ds.title_vi, "notes": ds.description_vi, "type": "dataset",
         "state": "active", "private": False, "license_id": ds.licence, "license_title": licence_title,
-        "license_url": licence_url, "url": base + f"/du-lieu-mo/{ds.name}", "version": None,
+        "license_url": licence_url, "url": base + f"/du-lieu-mo/{ds.name}", "version": str(ds.version),
         "author": ds.publisher.title_vi, "author_email": None, "maintainer": ds.contact_name,
         "maintainer_email": ds.contact_email, "owner_org": str(ds.publisher.id),
         "organization": organization_dict(ds.publisher), "metadata_created": _iso(ds.metadata_created),

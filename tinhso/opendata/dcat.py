@@ -50,6 +50,10 @@ def _lang_pair(g: Graph, node, prop, vi: str, en: str) -> None:
         g.add((node, prop, Literal(en, lang="en")))
 
 
+DCAT_VERSION = URIRef("http://www.w3.org/ns/dcat#version")   # DCAT 3
+ADMS_VERSION_NOTES = ADMS.versionNotes
+
+
 def add_dataset(g: Graph, base: str, ds: Dataset, catalog_node=None) -> URIRef:
     node = URIRef(f"{base}/du-lieu-mo/{ds.name}")
     g.add((node, RDF.type, DCAT.Dataset))
@@ -69,6 +73,9 @@ def add_dataset(g: Graph, base: str, ds: Dataset, catalog_node=None) -> URIRef:
     if ds.issued:
         g.add((node, DCTERMS.issued, Literal(ds.issued.isoformat(timespec="seconds"), datatype=XSD.dateTime)))
     g.add((node, DCTERMS.modified, Literal(ds.metadata_modified.isoformat(timespec="seconds"), datatype=XSD.dateTime)))
+    g.add((node, DCAT_VERSION, Literal(str(ds.version))))
+    if ds.version_notes:
+        g.add((node, ADMS_VERSION_NOTES, Literal(ds.version_notes, lang="vi")))
     if ds.temporal_start or ds.temporal_end:
         period = BNode()
         g.add((period, RDF.type, DCTERMS.PeriodOfTime))

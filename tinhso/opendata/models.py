@@ -120,6 +120,10 @@ class Dataset(models.Model):
     issued = models.DateTimeField(verbose_name=_("ngày công bố"), null=True, blank=True, help_text="First published")
     metadata_created = models.DateTimeField(verbose_name=_("siêu dữ liệu tạo lúc"), default=timezone.now)
     metadata_modified = models.DateTimeField(verbose_name=_("siêu dữ liệu sửa lúc"), default=timezone.now, db_index=True)
+    version = models.PositiveIntegerField(verbose_name=_("phiên bản"), default=1,
+                                          help_text="Number of the published version (dcat:version)")
+    version_notes = models.TextField(verbose_name=_("ghi chú phiên bản"), blank=True,
+                                     help_text="What the published version changed (adms:versionNotes)")
 
     class Meta:
         verbose_name = _("bộ dữ liệu")
@@ -186,11 +190,56 @@ class DatasetEvent(AppendOnlyModel):
                               related_name="+")
     actor_name = models.CharField(verbose_name=_("tên người thực hiện"), max_length=150)
     note = models.TextField(verbose_name=_("ghi chú"), blank=True)
+    version = models.PositiveIntegerField(verbose_name=_("phiên bản"), null=True, blank=True,
+                                          help_text="The dataset version the event is about, if any")
 
     class Meta:
         verbose_name = _("lịch sử bộ dữ liệu")
         verbose_name_plural = pgettext_lazy("plural", "lịch sử bộ dữ liệu")
         ordering = ("dataset", "at", "id")
+
+
+class VersionState(models.TextChoices):
+    PENDING = "pending", _("Chờ duyệt")
+    RETURNED = "returned", _("Bị trả lại")
+    CURRENT = "current", _("Đang công bố")
+    PREVIOUS = "previous", _("Phiên bản trước")
+
+
+class DatasetVersion(models.Model):
+    """One version of an uploaded dataset's file: a new one waits (``pending``) for a second person, who
+    makes it ``current`` (the one before becomes ``previous``, its files kept under
+    ``<opendata>/.versions/<dataset>/<id>/``) or returns it. The dataset keeps its name and identifier."""
+
+    id = models.UUIDField(verbose_name=_("mã định danh"), primary_key=True, default=uuid.uuid4, editable=False)
+    dataset = models.ForeignKey(Dataset, verbose_name=_("bộ dữ liệu"), on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(verbose_name=_("số phiên bản"))
+    state = models.CharField(verbose_name=_("trạng thái"), max_length=10, choices=VersionState.choices,
+                             default=VersionState.PENDING)
+    note = models.TextField(verbose_name=_("ghi chú phiên bản"), blank=True)
+    rows = models.PositiveIntegerField(verbose_name=_("số dòng"), null=True, blank=True)
+    files = models.JSONField(verbose_name=_("tệp"), default=list, blank=True,
+                             help_text="[{format, file_name, media_type, size, sha256}]")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người gửi"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(verbose_name=_("gửi lúc"), default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("người duyệt"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(verbose_name=_("duyệt lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phiên bản bộ dữ liệu")
+        verbose_name_plural = pgettext_lazy("plural", "phiên bản bộ dữ liệu")
+        ordering = ("dataset", "number", "submitted_at")
+        constraints = (
+            models.UniqueConstraint(fields=["dataset", "number"], condition=~models.Q(state="returned"),
+                                    name="opendata_version_number_unique"),
+            models.UniqueConstraint(fields=["dataset"], condition=models.Q(state="pending"),
+                                    name="opendata_version_one_pending"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.dataset.name} v{self.number}"
 
 
 class AccessLevel(models.TextChoices):

@@ -72,10 +72,11 @@ def reindex() -> int:
     return changed
 
 
-def record(ds: Dataset, action: str, to_state: str, *, from_state: str = "", actor=None, note: str = "") -> None:
+def record(ds: Dataset, action: str, to_state: str, *, from_state: str = "", actor=None, note: str = "",
+           version: int | None = None) -> None:
     name = actor.get_username() if actor is not None else "tinhso"
     DatasetEvent.objects.create(dataset=ds, action=action, from_state=from_state, to_state=to_state,
-                                actor=actor, actor_name=name, note=note)
+                                actor=actor, actor_name=name, note=note, version=version)
 
 
 def write_files(ds: Dataset, table: writers.Table) -> list[Distribution]:

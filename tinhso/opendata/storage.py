@@ -35,3 +35,11 @@ def sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def version_dir(dataset_name: str, key: str) -> Path:
+    """Where a pending or previous version's files live: ``<root>/.versions/<dataset>/<key>`` (a dot
+    folder, so no dataset name can clash with it)."""
+    if not _SAFE.match(dataset_name) or not _SAFE.match(key):
+        raise ValueError(f"unsafe version folder {dataset_name!r}/{key!r}")
+    return root() / ".versions" / dataset_name / key

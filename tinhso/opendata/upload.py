@@ -537,8 +537,45 @@ _TYPE_PREFIX = re.compile(rf"^(?:{'|'.join(TYPES)}): ")
 def titled_columns(errors: list[dict], fields: list[dict]) -> list[dict]:
     """Row errors as the clerk of the two-step form reads them: each column named by the title it sees
     ("Số giường (so_giuong)"), the reason without the Table Schema type code it did not write."""
-    titles = {f["name"]: f["title"] for f in fields}
+    titles = {f["name"]: f.get("title", "") for f in fields}
     return [{**e, "column": f"{titles[e['column']]} ({e['column']})"
              if titles.get(e.get("column")) and titles[e["column"]] != e["column"] else e.get("column", ""),
              "reason": _TYPE_PREFIX.sub("", e.get("reason", ""))}
             for e in errors]
+
+
+def published_schema(table_schema: dict) -> dict:
+    """The Table Schema a new version of a published dataset is checked against: the published one (same
+    field names, types, titles, descriptions and ``required`` marks); a date may be written yyyy-mm-dd or
+    dd/mm/yyyy, as in the first upload (it is published as yyyy-mm-dd either way)."""
+    fields = []
+    for f in table_schema.get("fields", []):
+        item = {k: v for k, v in f.items() if k in FIELD_KEYS}
+        if item.get("type") == "date":
+            item["format"] = "any"
+        fields.append(item)
+    return {"fields": fields}
+
+
+def validate_version(content: bytes, filename: str, table_schema: dict, table_name: str) -> Table:
+    """A new version's rows, checked as an upload is (every bad row named, all or nothing) against the
+    published schema: the header row must be the published field names, or the column titles the first
+    file had (e.g. "Số giường bệnh" for ``so_giuong_benh``)."""
+    schema = published_schema(table_schema)
+    names = [f["name"] for f in schema["fields"]]
+    titles = [f.get("title") or f["name"] for f in schema["fields"]]
+    rows = tabular.read_table(content, filename)
+    header = [nfc(tabular.cell_text(c)).strip() for c in (rows[0] if rows else [])]
+    while header and not header[-1]:
+        header.pop()
+    if not rows:
+        return validate(content, filename, schema, table_name)  # refused: the file has no rows
+    if header in (names, titles):
+        return validate(content, filename, schema, table_name, expected_header=header)
+    expected = ", ".join(names) if titles == names else f"{', '.join(names)} — {', '.join(titles)}"
+    raise UserError("header_mismatch",
+                    f"Dòng tiêu đề ({', '.join(header)}) khác các cột của phiên bản đang công bố ({expected}); "
+                    "phiên bản mới phải có cùng các cột, cùng thứ tự.",
+                    f"The header row ({', '.join(header)}) differs from the published version's columns ({expected}); "
+                    "a new version must have the same columns in the same order.", field="file",
+                    details=[{"row": 1, "column": "", "reason": "tiêu đề / header"}])

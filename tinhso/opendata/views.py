@@ -19,16 +19,18 @@ from django.views.decorators.http import require_POST
 from tinhso.core.errors import UserError
 from tinhso.core.i18n import english_now, in_language
 from tinhso.core.text import fold
-from tinhso.opendata import catalog, dcat, preview, publishing, staged, storage, throttle, upload
+from tinhso.opendata import catalog, dcat, preview, publishing, staged, storage, throttle, upload, versions
 from tinhso.opendata.models import (
     Dataset,
     DatasetState,
+    DatasetVersion,
     Format,
     Frequency,
     Organization,
     PlanItem,
     SharedDatabase,
     Theme,
+    VersionState,
 )
 
 RESERVED = {"danh-muc", "dang-tai", "duyet"}
@@ -92,7 +94,10 @@ EVENT_ACTIONS = {"submitted": pgettext_lazy("dataset event", "Gửi duyệt"),
                  "refreshed": pgettext_lazy("dataset event", "Cập nhật số liệu"),
                  "returned": pgettext_lazy("dataset event", "Trả lại"),
                  "withdrawn": pgettext_lazy("dataset event", "Rút lại"),
-                 "republished": pgettext_lazy("dataset event", "Công bố lại")}
+                 "republished": pgettext_lazy("dataset event", "Công bố lại"),
+                 versions.SUBMITTED: pgettext_lazy("dataset event", "Gửi duyệt phiên bản %(n)s"),
+                 versions.RETURNED: pgettext_lazy("dataset event", "Trả lại phiên bản %(n)s"),
+                 versions.PUBLISHED: pgettext_lazy("dataset event", "Công bố phiên bản %(n)s")}
 _ROWS_NOTE = re.compile(r"^(\d+) rows$")
 
 
@@ -107,18 +112,40 @@ def history(ds: Dataset) -> list[dict]:
     for e in ds.events.order_by("at", "id"):
         m = _ROWS_NOTE.match(e.note or "")
         note = ngettext("%(n)s dòng", "%(n)s dòng", int(m.group(1))) % {"n": m.group(1)} if m else e.note
-        out.append({"at": e.at, "action": str(EVENT_ACTIONS.get(e.action, e.action)),
+        action = str(EVENT_ACTIONS.get(e.action, e.action))
+        out.append({"at": e.at, "action": action % {"n": e.version} if e.version else action,
                     "from_state": _state_label(e.from_state) if e.from_state else "",
                     "to_state": _state_label(e.to_state), "actor": e.actor_name, "note": note,
-                    "reason": bool(note) and not m})
+                    "reason": bool(note) and not m and e.action not in (versions.SUBMITTED, versions.PUBLISHED),
+                    "version": e.version})
     return out
+
+
+def _version_context(request, ds: Dataset) -> dict:
+    """The dataset page's versions: the upload form for its publishers, the pending version for them and
+    the approvers, and every published version with its files (the current ones, then the previous)."""
+    user = request.user
+    waiting = versions.pending(ds) if versions.may_see_pending(user, ds) else None
+    last = ds.events.filter(action__in=(versions.SUBMITTED, versions.RETURNED, versions.PUBLISHED)) \
+        .order_by("at", "id").last() if versions.may_see_pending(user, ds) else None
+    returned = last if last is not None and last.action == versions.RETURNED else None
+    shown = [v for v in ds.versions.filter(state__in=(VersionState.CURRENT, VersionState.PREVIOUS))
+             .select_related("submitted_by").order_by("-number")]
+    return {"can_upload_version": versions.can_submit(user, ds) and not ds.versions.filter(
+                state=VersionState.PENDING).exists(),
+            "pending_version": waiting,
+            "can_decide_version": waiting is not None and _can_review(user) and waiting.submitted_by_id != user.pk,
+            "versions": shown if len(shown) > 1 else [], "returned_version": returned,
+            "version_columns": [{"name": f.get("name", ""), "title": f.get("title", ""),
+                                 "type": str(VERSION_TYPE_LABELS.get(f.get("type")) or TYPE_LABELS.get(f.get("type"), f.get("type")))}
+                                for f in (ds.table_schema or {}).get("fields", [])]}
 
 
 def _detail_context(request, ds: Dataset, extra=None) -> dict:
     data = preview.preview(ds)
     reviewer = _can_review(request.user)
     return {
-        "ds": ds, "preview": data, "chart": data["chart"], "english": _english(),
+        **_version_context(request, ds), "ds": ds, "preview": data, "chart": data["chart"], "english": _english(),
         "licence_url": catalog.LICENCES.get(ds.licence, ("", ""))[1],
         "theme_label": _label(Theme(ds.theme).label), "frequency_label": _label(Frequency(ds.frequency).label),
         "distributions": ds.distributions.all(), "events": history(ds),
@@ -151,6 +178,69 @@ def download(request, name: str, file_name: str):
     # RFC 3230 / RFC 5843: the base64 of the raw digest (the page and the API keep the hex form).
     response["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(dist.sha256)).decode("ascii")
     return response
+
+
+def version_download(request, name: str, number: int, file_name: str):
+    """A file of one version: a previous one (for anyone who sees the dataset) or the pending one (for
+    approvers and the organisation's publishers)."""
+    if (limited := _limited(request, "download")):
+        return limited
+    ds = _visible(request, name)
+    found = versions.file_of(ds, number, file_name, request.user)
+    if found is None:
+        raise Http404
+    entry, path = found
+    response = FileResponse(path.open("rb"), content_type=entry["media_type"], as_attachment=True,
+                            filename=f"v{number}-{entry['file_name']}")
+    response["Digest"] = "sha-256=" + base64.b64encode(bytes.fromhex(entry["sha256"])).decode("ascii")
+    return response
+
+
+@require_POST
+@login_required(login_url="/dang-nhap")
+def new_version(request, name: str):
+    """A publisher of the dataset's organisation uploads its next version (checked, then pending)."""
+    if not request.user.has_perm("opendata.publish_dataset"):
+        return render(request, "opendata/forbidden.html", status=403)
+    ds = Dataset.objects.select_related("publisher").filter(name=name).first()
+    if ds is None:
+        raise Http404
+    if not publishing.can_publish_for(request.user, ds.publisher):
+        return render(request, "opendata/forbidden.html", status=403)
+    try:
+        file = request.FILES.get("file")
+        if file is None:
+            raise UserError("no_file", "Chưa chọn tệp.", "No file chosen.", field="file")
+        versions.submit(request.user, ds, file.read(), file.name, request.POST.get("version_note", ""))
+    except UserError as err:
+        if err.status == 403:
+            return render(request, "opendata/forbidden.html", {"error": err}, status=err.status)
+        rows = err.details if isinstance(err.details, list) else []
+        rows = upload.titled_columns(rows, (ds.table_schema or {}).get("fields", []))
+        return render(request, "opendata/detail.html", _detail_context(
+            request, ds, {"version_error": err, "row_errors": rows, "form": request.POST}), status=err.status)
+    return redirect("opendata:dataset", name=ds.name)
+
+
+def _pending_or_refusal(ds: Dataset):
+    waiting = versions.pending(ds)
+    if waiting is None:
+        raise UserError("version_not_pending", "Không có phiên bản mới nào chờ duyệt.",
+                        "No new version is waiting for approval.", status=409)
+    return waiting
+
+
+@require_POST
+@login_required(login_url="/dang-nhap")
+def approve_version(request, name: str):
+    return _decide(request, name, lambda ds: versions.approve(_pending_or_refusal(ds), request.user))
+
+
+@require_POST
+@login_required(login_url="/dang-nhap")
+def reject_version(request, name: str):
+    return _decide(request, name, lambda ds: versions.reject(_pending_or_refusal(ds), request.user,
+                                                             request.POST.get("reason", "")))
 
 
 def catalogue(request):
@@ -194,6 +284,8 @@ TYPE_LABELS = {"string": pgettext_lazy("field type", "Văn bản"), "integer": p
                "date": pgettext_lazy("field type", "Ngày (yyyy-mm-dd)"),
                "date-dmy": pgettext_lazy("field type", "Ngày (dd/mm/yyyy)"),
                "year": pgettext_lazy("field type", "Năm"), "yearmonth": pgettext_lazy("field type", "Năm-tháng (yyyy-mm)")}
+# A new version's date column is read as yyyy-mm-dd or dd/mm/yyyy (upload.published_schema).
+VERSION_TYPE_LABELS = {"date": pgettext_lazy("field type", "Ngày (yyyy-mm-dd hoặc dd/mm/yyyy)")}
 TITLE_MAX, DESCRIPTION_MAX = 200, 1000
 
 
@@ -348,7 +440,9 @@ def review_queue(request):
     if not _can_review(request.user):
         return render(request, "opendata/forbidden.html", status=403)
     drafts = Dataset.objects.filter(state=DatasetState.DRAFT).select_related("publisher", "created_by")
-    return render(request, "opendata/review.html", {"drafts": drafts})
+    waiting = DatasetVersion.objects.filter(state=VersionState.PENDING).select_related(
+        "dataset", "dataset__publisher", "submitted_by").order_by("submitted_at")
+    return render(request, "opendata/review.html", {"drafts": drafts, "pending_versions": waiting})
 
 
 def _decide(request, name: str, act):
