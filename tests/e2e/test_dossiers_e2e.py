@@ -27,6 +27,27 @@ def dossiers(server):
     return server
 
 
+def open_filters(page) -> None:
+    """The dossier list's filter form starts folded on a phone (the dossiers come first): open it."""
+    if page.locator("#dvc-filter-box").get_attribute("open") is None:
+        page.locator("#dvc-filter-box > summary").click()
+
+
+def sign_in(browser, dossiers, path: str, width: int, language: str = "vi"):
+    user = dossiers["facts"]["users"]["operator"]
+    context = browser.new_context(base_url=dossiers["base"], viewport={"width": width, "height": 800},
+                                  locale="vi-VN" if language == "vi" else "en-GB")
+    context.set_default_timeout(15_000)
+    context.add_cookies([{"name": "django_language", "value": language, "url": dossiers["base"]}])
+    page = context.new_page()
+    page.goto(f"/dang-nhap?next={path}")
+    page.fill("input[name=username]", user["username"])
+    page.fill("input[name=password]", user["password"])
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"**{path}**")
+    return context, page
+
+
 def test_chart_draws_and_the_league_table_is_the_apis(context, dossiers):
     from playwright.sync_api import expect
 
@@ -135,6 +156,7 @@ def test_a_day_filter_from_the_form_is_shown_kept_and_fits_a_phone(browser, doss
     page.wait_for_url("**/dich-vu-cong/ho-so**")
     newest = page.locator("table.dvc-list tbody tr").first.locator("td").nth(6).inner_text()  # dd/mm/yyyy hh:mm
     day = dt.datetime.strptime(newest.split()[0], "%d/%m/%Y").date()
+    open_filters(page)  # folded on a phone: the dossiers come first
     fill_date(page, "since", day)  # typed dd/mm/yyyy (web/datefield.js); the form sends ISO
     fill_date(page, "until", day)
     page.click("form.dvc-filters button[type=submit]")
@@ -189,6 +211,7 @@ def test_a_list_an_indicator_leads_to_keeps_its_bucket_when_another_filter_is_ad
     expect(page.locator('#dvc-active [data-filter="bucket"]')).to_contain_text("Dùng lại dữ liệu số hóa")
     assert page.locator("select[name=bucket]").input_value() == "reuse"
     before = int(page.locator("#dvc-count").inner_text().split()[0].replace(".", ""))
+    open_filters(page)
     page.select_option("select[name=channel]", "2")
     page.click("form.dvc-filters button[type=submit]")
     page.wait_for_url("**channel=2**")
@@ -231,3 +254,48 @@ def test_a_period_not_over_yet_is_drawn_apart(browser, dossiers):
             page.locator(".dvc-chart-card").screenshot(
                 path=str(REPO / "var" / "screenshots" / f"dvc-partial-{lang}-{width}.png"))
             context.close()
+
+
+def test_the_list_names_procedures_filters_by_name_and_fits_a_phone(browser, dossiers):
+    """Staff read each dossier's procedure by its name (the code small beside it) and narrow the list by
+    picking a procedure's name in the form (folded on a phone); the list is the API's by code, and the page
+    has no sideways scroll at 360 px; in English the catalogue's English names."""
+    from playwright.sync_api import expect
+
+    context, page = sign_in(browser, dossiers, "/dich-vu-cong/ho-so", 360)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    expect(page.locator("#dvc-filter-box")).not_to_have_attribute("open", "")  # the dossiers come first
+    cells = page.locator("table.dvc-list tbody td.dvc-procedure")
+    first = cells.first.inner_text()
+    assert not first.startswith("DEMO.") and cells.first.locator("small.dvc-code").inner_text().startswith("DEMO.")
+    expect(page.locator("table.dvc-list thead")).not_to_contain_text("Mã TTHC")
+    open_filters(page)
+    field = page.locator("input[name=procedure]")
+    assert field.get_attribute("list") == "dvc-procedures"
+    names = page.locator("#dvc-procedures option").evaluate_all("os => os.map(o => o.value)")
+    assert "Đăng ký khai sinh" in names and not any(n.startswith("DEMO.") for n in names)
+    field.fill("Đăng ký khai sinh")
+    page.click("form.dvc-filters button[type=submit]")
+    page.wait_for_url("**procedure=**")
+    expect(page.locator('#dvc-active [data-filter="procedure"]')).to_contain_text("Đăng ký khai sinh")
+    shown = int(page.locator("#dvc-count").inner_text().split()[0].replace(".", ""))
+    api = page.request.get("/api/v1/dossiers/records?ma_tthc=DEMO.XA.KS&page_size=1").json()
+    assert shown == api["total"] > 0
+    texts = cells.evaluate_all("cs => cs.map(c => c.innerText)")
+    assert texts and all(t.startswith("Đăng ký khai sinh") and "DEMO.XA.KS" in t for t in texts), texts[:3]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # part of a name, typed without its marks
+    open_filters(page)
+    page.locator("input[name=procedure]").fill("khai sinh")
+    page.click("form.dvc-filters button[type=submit]")
+    page.wait_for_url("**procedure=khai+sinh**")
+    assert int(page.locator("#dvc-count").inner_text().split()[0].replace(".", "")) == shown
+    context.close()
+    # English, on a wide screen and on a phone
+    for width in (1920, 360):
+        context, page = sign_in(browser, dossiers, "/dich-vu-cong/ho-so?ma_tthc=DEMO.XA.KS", width, "en")
+        expect(page.locator('#dvc-active [data-filter="ma_tthc"]')).to_contain_text("Birth registration")
+        assert page.locator("table.dvc-list tbody td.dvc-procedure").first.inner_text().startswith("Birth registration")
+        expect(page.locator("table.dvc-list thead")).to_contain_text("Procedure")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        context.close()

@@ -7,7 +7,7 @@ from tinhso.dossiers.models import Agency, DossierImport, Feedback, Procedure, S
 class ProcedureAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "field", "online_level", "legal_time", "legal_time_unit", "fee_bearing", "synthetic")
     list_filter = ("online_level", "fee_bearing", "requires_paper_result", "subjects", "synthetic")
-    search_fields = ("code", "name", "field")
+    search_fields = ("code", "name", "name_en", "field")
 
 
 @admin.register(Agency)

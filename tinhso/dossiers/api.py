@@ -104,6 +104,7 @@ class DossierFilters(Schema):
     until: str | None = None
     agency: str | None = None
     ma_tthc: str | None = None
+    procedure: str | None = None  # a procedure's code or name, or words of its name
     status: int | None = None
     channel: int | None = None
     q: str | None = None

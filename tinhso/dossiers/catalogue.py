@@ -7,6 +7,7 @@ Columns (Vietnamese names as in the national TTHC database exports; English alia
 |---|---|---|
 | ``MaTTHC`` (code) | procedure code | required |
 | ``TenTTHC`` (name) | name | required |
+| ``TenTTHCTiengAnh`` (name_en) | English name (English pages show the Vietnamese name without it) | text |
 | ``LinhVuc`` (field) | field | text |
 | ``MucDo`` (online_level) | online service level | 2 or empty = none, 3 = một phần, 4 = toàn trình (or none/partial/full) |
 | ``DuDieuKienToanTrinh`` | eligible for full-online | 0/1 |
@@ -32,7 +33,7 @@ from tinhso.dossiers.models import Procedure
 from tinhso.dossiers.records import FieldError, _number, parse_code, parse_datetime, parse_text
 
 ALIASES = {
-    "code": "MaTTHC", "name": "TenTTHC", "field": "LinhVuc", "online_level": "MucDo",
+    "code": "MaTTHC", "name": "TenTTHC", "name_en": "TenTTHCTiengAnh", "field": "LinhVuc", "online_level": "MucDo",
     "eligible_full_online": "DuDieuKienToanTrinh", "legal_time": "ThoiHanGiaiQuyet",
     "legal_time_unit": "DonViThoiHan", "fee_bearing": "CoPhiLePhi", "requires_paper_result": "KetQuaGiay",
     "subjects": "DoiTuong", "legal_basis_effective": "NgayHieuLucCanCu",
@@ -68,6 +69,7 @@ def _record(raw: dict) -> tuple[dict, list[FieldError]]:
     steps = [
         ("code", lambda: parse_text(data.get("MaTTHC"), "MaTTHC", required=True)),
         ("name", lambda: parse_text(data.get("TenTTHC"), "TenTTHC", required=True)),
+        ("name_en", lambda: parse_text(data.get("TenTTHCTiengAnh"), "TenTTHCTiengAnh") or ""),
         ("field", lambda: parse_text(data.get("LinhVuc"), "LinhVuc") or ""),
         ("online_level", lambda: _choice(data.get("MucDo"), "MucDo", LEVELS)),
         ("eligible_full_online", lambda: parse_code(data.get("DuDieuKienToanTrinh"), "DuDieuKienToanTrinh", (0, 1), 0) == 1),

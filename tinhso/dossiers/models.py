@@ -38,6 +38,8 @@ class Procedure(models.Model):
 
     code = models.CharField(verbose_name=_("mã"), max_length=40, unique=True, help_text="MaTTHC, e.g. 1.001612")
     name = models.CharField(verbose_name=_("tên"), max_length=500)
+    name_en = models.CharField(verbose_name=_("tên tiếng Anh"), max_length=500, blank=True,
+                               help_text="TenTTHCTiengAnh; empty: English pages show the Vietnamese name")
     field = models.CharField(verbose_name=_("lĩnh vực"), max_length=200, blank=True, help_text="Lĩnh vực")
     online_level = models.CharField(verbose_name=_("mức trực tuyến"), max_length=8, choices=OnlineLevel.choices, default=OnlineLevel.NONE)
     eligible_full_online = models.BooleanField(verbose_name=_("đủ điều kiện trực tuyến toàn trình"), default=False, help_text="Đủ điều kiện cung cấp DVC toàn trình")

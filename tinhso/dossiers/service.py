@@ -21,7 +21,7 @@ from tinhso.core.workcalendar import VIETNAM_TZ
 from tinhso.dossiers import engine as engines
 from tinhso.dossiers import importer, rules, store, textsearch
 from tinhso.dossiers import indicators as _indicators
-from tinhso.dossiers.models import Agency
+from tinhso.dossiers.models import Agency, Procedure
 from tinhso.dossiers.periods import parse as parse_period
 
 MAX_PAGE_SIZE = 500
@@ -125,7 +125,11 @@ def _where(filters: dict | None, mode: str | None) -> str:
         codes = [agency] if isinstance(agency, str) else list(agency)
         where.append(f"agency IN ({', '.join(_quote(c) for c in codes)})")
     if filters.get("ma_tthc"):
-        where.append(f"ma_tthc = {_quote(filters['ma_tthc'])}")
+        codes = [filters["ma_tthc"]] if isinstance(filters["ma_tthc"], str) else list(filters["ma_tthc"])
+        where.append(f"ma_tthc IN ({', '.join(_quote(c) for c in codes)})" if codes else "FALSE")
+    if filters.get("procedure"):  # by name: the catalogue's codes first (a small table), then the store
+        codes = textsearch.procedure_codes(str(filters["procedure"]))
+        where.append(f"ma_tthc IN ({', '.join(_quote(c) for c in codes)})" if codes else "FALSE")
     if filters.get("q"):
         where.append(textsearch.condition(str(filters["q"])))
     for key in ("status", "channel"):
@@ -137,12 +141,35 @@ def _where(filters: dict | None, mode: str | None) -> str:
     return " AND ".join(where)
 
 
+def procedure_codes(text: str) -> list[str]:
+    """The catalogue's procedures a procedure filter names: :func:`textsearch.procedure_codes`."""
+    return textsearch.procedure_codes(text)
+
+
+def procedure_names(codes, english: bool = False) -> dict[str, str]:
+    """``{procedure code: its name in the page's language}`` for ``codes`` only (a page's rows: one query
+    on the small catalogue table, never a join over the store); the English name where the catalogue has
+    one, else the Vietnamese. A code missing from the catalogue is left out (shown as it is)."""
+    rows = Procedure.objects.filter(code__in=set(c for c in codes if c)).values_list("code", "name", "name_en")
+    return {code: en if english and en else vi for code, vi, en in rows}
+
+
+def procedure_choices(english: bool = False) -> list[str]:
+    """The names the list's procedure field suggests: every procedure of the catalogue by its name in the
+    page's language, each name once, in alphabetical order (case and diacritics aside)."""
+    from tinhso.core.text import fold
+
+    names = {en if english and en else vi for vi, en in Procedure.objects.values_list("name", "name_en")}
+    return sorted(names, key=lambda n: (fold(n), n))
+
+
 def list_dossiers(filters: dict | None = None, page: int = 1, page_size: int = 50, engine: str = "duckdb",
                   mode: str | None = None) -> dict:
     """The dossiers behind a number: ``filters`` may hold ``period`` (+ ``bucket``, one of the rule columns of
     :func:`rules.period_columns`, e.g. ``finished_late``), ``since`` and ``until`` (reception days,
     inclusive: dates or ``YYYY-MM-DD``, :func:`tinhso.core.timebounds.day_range`; with any other filter, the
-    dossiers of both), ``agency`` (one code or a list), ``ma_tthc``, ``status``, ``channel``, ``q``
+    dossiers of both), ``agency`` (one code or a list), ``ma_tthc`` (one code or a list), ``procedure`` (a
+    procedure's code or name, or words of its name: :func:`textsearch.procedure_codes`), ``status``, ``channel``, ``q``
     (words, case and diacritics ignored: :mod:`tinhso.dossiers.textsearch`). Paged, newest reception first."""
     if page < 1 or not (1 <= page_size <= MAX_PAGE_SIZE):
         raise UserError("bad_page", f"Trang ≥ 1, cỡ trang 1–{MAX_PAGE_SIZE}", f"Page ≥ 1, page size 1–{MAX_PAGE_SIZE}",

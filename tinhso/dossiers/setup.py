@@ -68,6 +68,18 @@ COMMUNE_PROCEDURES = [
     ("BTXH", "Trợ cấp xã hội hằng tháng", "Bảo trợ xã hội", "partial", 10, "working_days", False, False, "citizens"),
 ]
 
+PROCEDURE_NAMES_EN = {
+    "LLTP": "Issuing a criminal record certificate", "GPXD": "Issuing a construction permit",
+    "GCN": "Issuing a land use right certificate", "DKKD": "Registering a new enterprise",
+    "CCHN": "Issuing a medical practice certificate", "VB": "Issuing copies of diplomas and certificates from the register",
+    "RUOU": "Issuing a liquor retail licence", "TDKT": "Certificate of merit of the Chair of the Provincial People's Committee",
+    "BCVT": "Issuing a postal licence", "LH": "Issuing a domestic travel business licence",
+    "TG": "Registering regular religious gatherings", "TT": "Receiving requests for explanation",
+    "KS": "Birth registration", "KH": "Marriage registration", "CT": "Certifying copies against originals",
+    "HN": "Certifying marital status", "HKD": "Registering a household business", "BTXH": "Monthly social allowance",
+}
+"""The synthetic catalogue's English names, by code suffix (English pages show them)."""
+
 
 def init(out=print) -> None:
     from tinhso.geo.models import Unit
@@ -99,7 +111,7 @@ def demo_catalogue() -> int:
     rows += [(f"DEMO.XA.{suffix}", *rest) for suffix, *rest in COMMUNE_PROCEDURES]
     for i, (code, name, field, level, time, unit, fee, paper, subjects) in enumerate(rows):
         Procedure.objects.update_or_create(code=code, defaults={
-            "name": name, "field": field, "online_level": level, "eligible_full_online": level == "full" or i % 3 == 0,
+            "name": name, "name_en": PROCEDURE_NAMES_EN.get(code.rsplit(".", 1)[1], ""), "field": field, "online_level": level, "eligible_full_online": level == "full" or i % 3 == 0,
             "legal_time": time, "legal_time_unit": unit, "fee_bearing": fee, "requires_paper_result": paper,
             "subjects": subjects, "synthetic": True, "parts_complete": i % 7 != 3})
     return len(rows)

@@ -1,6 +1,6 @@
 """The dossier list's text search (``q``), in word mode like the reports and open data
 (:mod:`tinhso.core.search`): every word of the query is a *whole word* of a dossier's code, procedure
-code or handling officer, or of the name or code of its procedure or agency; the query's last word may
+code or handling officer, or of the name (Vietnamese or English) or code of its procedure or agency; the query's last word may
 also be the *start* of a word (the user is typing) when it is the only word or when it follows the
 previous word in the same field. Case, diacritics and punctuation do not matter: "an" finds "Nguyễn Văn
 An" and "AN", not "Hoàng" or "Lan"; "nguyen van a" finds "Nguyễn Văn An".
@@ -104,7 +104,7 @@ def condition(q: str) -> str:
     if len(words) > MAX_WORDS:
         raise UserError("bad_q", f"Tìm tối đa {MAX_WORDS} từ (có {len(words)} từ)",
                         f"Search at most {MAX_WORDS} words ({len(words)} given)", field="q")
-    procedures = _keyed(Procedure, ("code", "name"), q)
+    procedures = _keyed(Procedure, ("code", "name", "name_en"), q)
     agencies = _keyed(Agency, ("code", "name", "name_en"), q)
     parts = []
     for i in range(len(words)):
@@ -120,3 +120,35 @@ def condition(q: str) -> str:
         alternatives += [f"regexp_matches({field}, {regex})" for field in ROW_FIELDS]
         parts.append("(" + " OR ".join(alternatives) + ")")
     return " AND ".join(parts) or "TRUE"
+
+
+def procedure_codes(text: str) -> list[str]:
+    """The catalogue's procedures a procedure filter names (the list's "Thủ tục" field): a code, as it is
+    (any case); else every procedure whose Vietnamese or English name is the text (case and diacritics
+    ignored: the suggestion the user picked); else those whose code or names hold every word of it
+    (word mode, as :func:`condition`). The small Django table only; sorted codes, at most
+    :data:`MAX_PROCEDURES`."""
+    from tinhso.core.text import fold
+    from tinhso.dossiers.models import Procedure
+
+    text = " ".join(str(text or "").split())
+    if len(text) > MAX_Q:
+        raise UserError("bad_procedure", f"Tên thủ tục tối đa {MAX_Q} ký tự",
+                        f"The procedure's name is at most {MAX_Q} characters", field="procedure")
+    if not text:
+        return []
+    code = Procedure.objects.filter(code__iexact=text).values_list("code", flat=True).first()
+    if code:
+        return [code]
+    wanted = fold(text)
+    named = sorted(c for c, vi, en in Procedure.objects.values_list("code", "name", "name_en")
+                   if wanted in (fold(vi), fold(en or "")))
+    if named:
+        return named[:MAX_PROCEDURES]
+    if not search.words(text):
+        return []
+    found: set[str] | None = None
+    for rows in _keyed(Procedure, ("code", "name", "name_en"), text):
+        codes = set(rows.values_list("code", flat=True))
+        found = codes if found is None else found & codes
+    return sorted(found or ())[:MAX_PROCEDURES]

@@ -274,6 +274,11 @@ def _label(table: dict, code, english: bool) -> str:
     return en if english else vi
 
 
+def _count(n: int, english: bool) -> str:
+    """A whole number with its thousands grouped as the page's language writes them: 200.000 / 200,000."""
+    return f"{int(n):,}" if english else f"{int(n):,}".replace(",", ".")
+
+
 def _local_text(iso: str | None) -> str:
     """``2026-12-09T08:52:00`` (local, naive) → ``09/12/2026 08:52``; ``""`` for none."""
     return dt.datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M") if iso else ""
@@ -375,9 +380,10 @@ def agency_page(request, code: str):
     })
 
 
-FILTERS = ("period", "bucket", "since", "until", "agency", "ma_tthc", "status", "channel", "q")
-FILTER_LABELS = {"period": ("Kỳ", "Period"), "bucket": ("Nhóm", "Bucket"), "days": ("Tiếp nhận", "Received"),
-                 "agency": ("Cơ quan", "Agency"), "ma_tthc": ("Mã TTHC", "Procedure"),
+FILTERS = ("period", "bucket", "since", "until", "agency", "ma_tthc", "procedure", "status", "channel", "q")
+FILTER_LABELS = {"period": ("Kỳ", "Period"), "bucket": ("Nhóm", "List"), "days": ("Tiếp nhận", "Received"),
+                 "agency": ("Cơ quan", "Agency"), "ma_tthc": ("Thủ tục", "Procedure"),
+                 "procedure": ("Thủ tục", "Procedure"),
                  "status": ("Trạng thái", "Status"), "channel": ("Kênh", "Channel"), "q": ("Tìm", "Search")}
 DROPS = {"period": ("period", "bucket"), "days": ("since", "until")}
 """Filters removed together: a bucket needs its period; the reception days are one filter."""
@@ -461,26 +467,78 @@ def _period_text(code: str, english: bool) -> str:
 
 
 def _active_filters(query: dict, since: dt.date | None, until: dt.date | None, english: bool,
-                    names: dict[str, str]) -> list[dict]:
+                    names: dict[str, str], procedures: dict[str, str], matched: list[str] | None) -> list[dict]:
     """The filters the list is narrowed by, each named in the page's language with a link to the list
-    without it (back to its first page)."""
+    without it (back to its first page); a procedure by its name, its code as the detail."""
     shown = {"bucket": lambda v: _bucket_label(v, english), "period": lambda v: _period_text(v, english),
              "agency": lambda v: names.get(v, v), "status": lambda v: _label(STATUSES, v, english),
-             "channel": lambda v: _label(CHANNELS, v, english)}
+             "channel": lambda v: _label(CHANNELS, v, english), "ma_tthc": lambda v: procedures.get(v, v)}
     out = []
-    for key in ("period", "bucket", "days", "agency", "ma_tthc", "status", "channel", "q"):
+    for key in ("period", "bucket", "days", "agency", "ma_tthc", "procedure", "status", "channel", "q"):
+        detail = ""
         if key == "days":
             if not (since or until):
                 continue
             value = _days_text(since, until, english)
         elif not query.get(key):
             continue
+        elif key == "procedure" and matched and len(matched) == 1:
+            value, detail = procedures.get(matched[0], matched[0]), matched[0]
+        elif key == "procedure":
+            value = f"“{query[key]}”"
+            if matched:
+                detail = (f"{len(matched)} procedures" if english else f"{len(matched)} thủ tục")
         else:
             value = shown.get(key, str)(query[key])
+            if key == "ma_tthc" and value != query[key]:
+                detail = query[key]
         dropped = DROPS.get(key, (key,))
-        out.append({"key": key, "label": FILTER_LABELS[key][1 if english else 0], "value": value,
+        out.append({"key": key, "label": FILTER_LABELS[key][1 if english else 0], "value": value, "detail": detail,
                     "remove": _link(**{k: v for k, v in query.items() if k not in dropped})})
     return out
+
+
+PERIOD_CHOICES = {"month": 12, "quarter": 4, "year": 3}
+PERIOD_GROUPS = {"month": ("Tháng", "Months"), "quarter": ("Quý", "Quarters"), "year": ("Năm", "Years"),
+                 "week": ("Tuần", "Weeks")}
+
+
+def _period_choices(current: str, english: bool) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The "Kỳ" dropdown: the last months, quarters and years up to the latest data, each named as a
+    reader writes it (never ``2025-10``), grouped by kind; the current filter (a week from a link, an
+    older month) kept in its group when it is none of them."""
+    today = engines.today_local()
+    anchor = min(latest_day() or today, today)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for kind, count in PERIOD_CHOICES.items():
+        day = anchor
+        for _ in range(count):
+            p = containing(day, kind)
+            groups.setdefault(kind, []).append((p.code, period_text.full_label(p, today, english)))
+            day = p.start - dt.timedelta(days=1)
+    if current and all(current != code for rows in groups.values() for code, _label in rows):
+        try:
+            p = parse_period(current)
+            groups.setdefault(p.kind, []).insert(0, (p.code, period_text.full_label(p, today, english)))
+        except UserError:
+            pass
+    return [(PERIOD_GROUPS[kind][1 if english else 0], rows) for kind, rows in groups.items()]
+
+
+def _procedure_field(filters: dict, procedures: dict[str, str]) -> str:
+    """What the form's procedure field holds: the text typed; arriving by a link's ``ma_tthc``, that
+    procedure's name when the name leads back to it alone (else its code), so that sending the form again
+    keeps the same list."""
+    if filters.get("procedure") or not filters.get("ma_tthc"):
+        return filters.get("procedure", "")
+    code = filters["ma_tthc"]
+    name = procedures.get(code)
+    if name:
+        from tinhso.dossiers.textsearch import procedure_codes
+
+        if procedure_codes(name) == [code]:
+            return name
+    return code
 
 
 @require_GET
@@ -517,8 +575,13 @@ def dossier_list(request):
     english = _english(request)
     agencies = Agency.objects.all() if allowed is access.ALL else Agency.objects.filter(code__in=allowed)
     names = _agency_names(english)
+    # the procedures named from the catalogue (a small table), for this page's rows and the filters only
+    matched = service.procedure_codes(filters["procedure"]) if filters["procedure"] else None
+    procedures = service.procedure_names([i["ma_tthc"] for i in result["items"]]
+                                         + [filters["ma_tthc"]] + (matched or [])[:1], english)
     for item in result["items"]:  # the codes named, the times as people read them
         item["agency_name"] = names.get(item["agency"], item["agency"])
+        item["procedure_name"] = procedures.get(item["ma_tthc"], "")
         item["status_text"] = _label(STATUSES, item.get("status"), english)
         item["channel_text"] = _label(CHANNELS, item.get("channel"), english)
         for key in ("received_at", "due_pause_at", "end_at"):
@@ -526,11 +589,18 @@ def dossier_list(request):
     progress, linked = _bucket_choices(filters["bucket"], english)
     return render(request, "dossiers/list.html", {
         "filters": filters, "result": result, "pages": pages, "english": english,
+        # counts as the page's language groups digits (200.000 / 200,000)
+        "total_text": _count(result["total"], english), "pages_text": _count(pages, english),
+        "periods": _period_choices(filters["period"], english),
         "missing_page": missing_page,
-        "active": _active_filters(query, since, until, english, names),
+        "active": _active_filters(query, since, until, english, names, procedures, matched),
+        "no_procedure": matched == [],
+        "procedure_field": _procedure_field(filters, procedures),
+        "procedure_choices": service.procedure_choices(english),
         "synthetic": any(i["synthetic"] for i in result["items"]),
         "buckets": progress, "linked_buckets": linked,
         "statuses": [(str(c), en if english else vi) for c, (vi, en) in STATUSES.items()],
+        "channels": [(str(c), en if english else vi) for c, (vi, en) in CHANNELS.items()],
         "agencies": [(a.code, names.get(a.code, a.name)) for a in agencies],
         # a reader confined to some agencies, on a list not filtered by agency: the count is theirs only
         "limited_to": ", ".join(sorted(names.get(c, c) for c in allowed))
