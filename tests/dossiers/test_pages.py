@@ -272,7 +272,7 @@ def test_every_list_an_indicator_links_to_is_named_and_kept_by_the_form(loaded):
             assert html_lib.escape(bucket) not in {label for _v, _c, label in options}
             # what the form sends back (its selected bucket with another filter) is the same list, narrowed
             total = service.list_dossiers({"period": PERIOD, "bucket": bucket, "agency": AGENCY}, page_size=1)["total"]
-            shown = int(re.search(r'id="dvc-count">(\d+)', html).group(1))
+            shown = int(re.search(r'id="dvc-count" data-total="(\d+)"', html).group(1))
             assert shown == total, link
     english = _english(_staff("ioc-b2", "view_all_dossiers")).get(
         "/dich-vu-cong/ho-so", {"period": PERIOD, "bucket": "reuse"}).content.decode()

@@ -91,7 +91,7 @@ def test_the_page_shows_the_days_as_an_active_filter_and_keeps_them_through_page
     ioc = _staff("ioc", "view_all_dossiers")
     query = {"period": "2025-10", "bucket": "received", "since": "2025-10-15", "until": "2025-10-15", "agency": AGENCY}
     html = ioc.get("/dich-vu-cong/ho-so", query).content.decode()
-    assert re.search(r'id="dvc-count">60 ', html)
+    assert re.search(r'id="dvc-count" data-total="60"', html)
     assert 'name="since" value="2025-10-15"' in html and 'name="until" value="2025-10-15"' in html
     active = html.split('id="dvc-active"')[1].split("</ul>")[0]
     chip = re.search(r'<li data-filter="days">Tiếp nhận: <strong>15/10/2025</strong> <a href="([^"]+)"', active)
@@ -126,7 +126,7 @@ def test_the_days_keep_an_agency_official_within_their_agency(loaded, tmp_path):
     health = _staff("health", "view_agency_dossiers", agencies=["so-y-te"])
     days = {"period": "2025-10", "bucket": "received", "since": "2025-10-15", "until": "2025-10-15"}
     html = health.get("/dich-vu-cong/ho-so", days).content.decode()
-    assert re.search(r'id="dvc-count">1 ', html) and "HS-YT-1" in html and "HS-M-" not in html
+    assert re.search(r'id="dvc-count" data-total="1"', html) and "HS-YT-1" in html and "HS-M-" not in html
     assert 'id="dvc-limited"' in html
     assert health.get("/dich-vu-cong/ho-so", {**days, "agency": AGENCY}).status_code == 403
     assert health.get("/api/v1/dossiers/records", {**days, "agency": AGENCY}).status_code == 403

@@ -53,7 +53,7 @@ def _filters(href: str) -> dict:
 def _listed(client: Client, href: str) -> int:
     answer = client.get(href)
     assert answer.status_code == 200, href
-    return int(re.search(r'id="dvc-count">(\d+) ', answer.content.decode()).group(1))
+    return int(re.search(r'id="dvc-count" data-total="(\d+)"', answer.content.decode()).group(1))
 
 
 @pytest.mark.parametrize("unit", [None, AGENCY])
