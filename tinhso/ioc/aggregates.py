@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from tinhso.core import fastinsert
 from tinhso.ioc.models import RefreshMark, ReportChange, ReportDay, ReportRollup
+from tinhso.reports import sla
 
 # Handling-time buckets (hours since receipt) for medians over any period: bucket i holds
 # [EDGES[i], EDGES[i+1]); the last one is open-ended.
@@ -93,7 +94,6 @@ def roll_up(first: dt.date | None = None, last: dt.date | None = None) -> None:
 SOURCE_FIELDS = ("created_at", "handling_unit_id", "commune_id", "category_id", "state", "resolved_at",
                  "handle_due", "rating", "synthetic")
 _SOURCE_NAMES = frozenset(SOURCE_FIELDS) | {f.removesuffix("_id") for f in SOURCE_FIELDS}
-RESOLVED_STATES = frozenset({"resolved", "closed"})
 CHANGE_COLUMNS = ("day", "handling_unit_id", "commune_id", "category_id", "weight", "resolved", "on_time", "rating",
                   "synthetic", "bucket")
 
@@ -103,10 +103,10 @@ Contribution = tuple  # (day, unit, commune, category, resolved, on_time, rating
 def contribution(created_at, handling_unit_id, commune_id, category_id, state, resolved_at, handle_due, rating,
                  synthetic) -> Contribution:
     """How one report counts in the aggregates (what :func:`rebuild` computes for it in SQL)."""
-    resolved = state in RESOLVED_STATES and resolved_at is not None
-    on_time = resolved and handle_due is not None and resolved_at <= handle_due
+    on_time = sla.resolved_on_time(state, resolved_at, handle_due)  # None: not resolved
+    resolved = on_time is not None
     hours = bucket((resolved_at - created_at).total_seconds() / 3600) if resolved else None
-    return (local_day(created_at), handling_unit_id, commune_id, category_id, resolved, on_time, rating,
+    return (local_day(created_at), handling_unit_id, commune_id, category_id, resolved, bool(on_time), rating,
             bool(synthetic), hours)
 
 
@@ -326,7 +326,7 @@ def _day_rows_sql(first: dt.date | None, last: dt.date | None) -> tuple[str, lis
     if first is not None:
         start, end = day_bounds(first, last + dt.timedelta(days=1))
         qs = qs.filter(created_at__gte=start, created_at__lt=end)
-    resolved = Q(state__in=sorted(RESOLVED_STATES), resolved_at__isnull=False)
+    resolved = sla.resolved_q()
     hist = {}
     for i, low in enumerate(HOURS_EDGES):
         when = resolved
@@ -339,7 +339,7 @@ def _day_rows_sql(first: dt.date | None, last: dt.date | None) -> tuple[str, lis
                            took=ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField()))
                .values("local_day", *GROUP_KEYS).order_by()
                .annotate(received=Count("id"), resolved=Count("id", filter=resolved),
-                         on_time=Count("id", filter=resolved & Q(resolved_at__lte=F("handle_due"))),
+                         on_time=Count("id", filter=sla.on_time_q()),
                          rated=Count("rating"), rating_sum=Coalesce(Sum("rating"), 0),
                          satisfied=Count("id", filter=Q(rating__gte=4)),
                          synthetic_n=Count("id", filter=Q(synthetic=True)), **hist))

@@ -716,7 +716,7 @@ def _queue_rows(reports) -> list[dict]:
         if hasattr(r, "grp"):
             late = queue.GROUPS[r.grp] == "overdue"
             deadline = dataclasses.replace(deadline, overdue=late, near_due=deadline.near_due and not late)
-        on_time = _resolved_on_time(r)
+        on_time = sla.resolved_on_time(r.state, r.resolved_at, r.handle_due)
         rows.append({"code": r.code, "category": category_name(r.category), "state": r.state,
                      "state_text": state_label(r.state), "commune": local_name(r.commune) if r.commune_id else "",
                      "unit": local_name(r.handling_unit) if r.handling_unit_id else "", "created_at": r.created_at,
@@ -728,14 +728,6 @@ def _queue_rows(reports) -> list[dict]:
                      "info_received": getattr(r, "last_action", "") == "provide_info",
                      "resolved_on_time": on_time, "rating": r.rating})
     return rows
-
-
-def _resolved_on_time(report) -> bool | None:
-    """Whether a resolved report was resolved by its handling deadline (the IOC wall's on-time rule,
-    :func:`tinhso.ioc.aggregates.contribution`); ``None`` for a report not resolved."""
-    if report.state not in queue.RESOLVED_STATES or report.resolved_at is None:
-        return None
-    return report.handle_due is not None and report.resolved_at <= report.handle_due
 
 
 def _run_action(request, actor: Actor, code: str, table: dict, *, detail: Callable, done_url: Callable):

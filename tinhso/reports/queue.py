@@ -81,9 +81,6 @@ IOC_WAITING = (State.SUBMITTED, State.VERIFIED, State.RETURNED_TO_IOC, State.REO
 # Query-string names of the filters (the pages' links keep them; see Params.query).
 FILTER_KEYS = ("state", "group", "sort", "q", "overdue", "mine", "category", "commune", "unit", "since", "until",
                "resolved", "rated")
-# "Resolved" as the IOC wall's on-time figure counts it (tinhso.ioc.aggregates): resolved or closed, with
-# the time it was resolved; "on time" when that is no later than the handling deadline.
-RESOLVED_STATES = (State.RESOLVED, State.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -184,11 +181,6 @@ def _latest_action():
     return Subquery(ReportEvent.objects.filter(report=OuterRef("pk")).order_by("-at", "-id").values("action")[:1])
 
 
-def resolved_q() -> Q:
-    """Resolved (or closed after it) with the time it was resolved: what the on-time rate divides by."""
-    return Q(state__in=RESOLVED_STATES, resolved_at__isnull=False)
-
-
 def waiting_q(kind: str) -> Q:
     if kind == IOC:
         return Q(state__in=IOC_WAITING)
@@ -211,7 +203,7 @@ def _base(actor: Actor, kind: str, params: Params, now: dt.datetime) -> QuerySet
     if params.overdue_only:
         qs = qs.filter(sla.overdue_q(now))
     if params.resolved:
-        qs = qs.filter(resolved_q())
+        qs = qs.filter(sla.resolved_q())  # the resolved reports the wall's on-time rate divides
     if params.rated:
         qs = qs.filter(rating__isnull=False)
     if params.category:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from tinhso.core.errors import UserError
@@ -263,6 +263,29 @@ def overdue_q(now: dt.datetime) -> Q:
     """Database filter for reports whose running clock is past due (paused clocks excluded)."""
     return (Q(state__in=ACCEPT_STATES, accept_due__lt=now)
             | Q(state__in=HANDLE_STATES, paused_at__isnull=True, handle_due__lt=now))
+
+
+# Resolved, as every count of resolved reports counts it (the IOC wall's aggregates, the lists its tiles
+# open): resolved or closed after it, with the time it was resolved; on time when that is no later than
+# the handling deadline.
+RESOLVED_STATES = frozenset({State.RESOLVED.value, State.CLOSED.value})
+
+
+def resolved_on_time(state: str, resolved_at, handle_due) -> bool | None:
+    """Whether a resolved report was resolved by its handling deadline; ``None`` if it is not resolved."""
+    if state not in RESOLVED_STATES or resolved_at is None:
+        return None
+    return handle_due is not None and resolved_at <= handle_due
+
+
+def resolved_q() -> Q:
+    """Database filter of :func:`resolved_on_time`'s resolved reports."""
+    return Q(state__in=sorted(RESOLVED_STATES), resolved_at__isnull=False)
+
+
+def on_time_q() -> Q:
+    """Database filter of the reports :func:`resolved_on_time` finds on time."""
+    return resolved_q() & Q(resolved_at__lte=F("handle_due"))
 
 
 # ---------------------------------------------------------------------------------------------
