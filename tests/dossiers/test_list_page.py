@@ -130,9 +130,9 @@ def test_the_list_reads_as_people_read_it(listed, tmp_path):
     assert ">Trực tuyến<" in channel and ">Bưu chính<" in channel
     english = _english(listed).get("/dich-vu-cong/ho-so", {"period": "2025-10"}).content.decode()
     assert '<option value="2025-10" selected>October 2025</option>' in english and ">By post<" in english
-    from tinhso.dossiers.views import _count
+    from tinhso.core.i18n import grouped
 
-    assert _count(200000, False) == "200.000" and _count(200000, True) == "200,000"
+    assert grouped(200000, False) == "200.000" and grouped(200000, True) == "200,000"
 
 
 def test_the_catalogue_file_carries_english_names(catalogue, tmp_path):

@@ -21,6 +21,14 @@ def english_now() -> bool:
     return (translation.get_language() or "vi").startswith("en")
 
 
+def grouped(n: int | float, english: bool | None = None) -> str:
+    """A whole number with its thousands grouped as the language writes them: 200.000 (Vietnamese),
+    200,000 (English); the active language unless ``english`` says. (Django's Vietnamese formats do not
+    group digits.)"""
+    text = f"{int(n):,}"
+    return text if (english_now() if english is None else english) else text.replace(",", ".")
+
+
 def pick(vi: str, en: str) -> str:
     """``en`` on an English page when there is one, else ``vi``."""
     return en if en and english_now() else vi

@@ -33,6 +33,7 @@ import zlib
 from collections.abc import Iterator
 
 from tinhso.core.errors import UserError
+from tinhso.core.i18n import grouped
 
 MiB = 1024 * 1024
 
@@ -102,13 +103,13 @@ def _count_vi(n: int | float) -> str:
     """A number as Vietnamese writes it: 250.000, 25,3."""
     if isinstance(n, float) and not n.is_integer():
         return f"{n:.1f}".replace(".", ",")
-    return f"{int(n):,}".replace(",", ".")
+    return grouped(n, english=False)
 
 
 def _count_en(n: int | float) -> str:
     if isinstance(n, float) and not n.is_integer():
         return f"{n:.1f}"
-    return f"{int(n):,}"
+    return grouped(n, english=True)
 
 
 def _size(n: int) -> tuple[float | int, str]:

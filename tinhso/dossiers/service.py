@@ -120,16 +120,11 @@ def _where(filters: dict | None, mode: str | None) -> str:
         where.append(f"received_date >= DATE '{since.isoformat()}'")
     if until:
         where.append(f"received_date <= DATE '{until.isoformat()}'")
-    agency = filters.get("agency")
-    if agency:
-        codes = [agency] if isinstance(agency, str) else list(agency)
-        where.append(f"agency IN ({', '.join(_quote(c) for c in codes)})")
-    if filters.get("ma_tthc"):
-        codes = [filters["ma_tthc"]] if isinstance(filters["ma_tthc"], str) else list(filters["ma_tthc"])
-        where.append(f"ma_tthc IN ({', '.join(_quote(c) for c in codes)})" if codes else "FALSE")
+    for column in ("agency", "ma_tthc"):  # one code or a list
+        if filters.get(column):
+            where.append(_one_of(column, filters[column]))
     if filters.get("procedure"):  # by name: the catalogue's codes first (a small table), then the store
-        codes = textsearch.procedure_codes(str(filters["procedure"]))
-        where.append(f"ma_tthc IN ({', '.join(_quote(c) for c in codes)})" if codes else "FALSE")
+        where.append(_one_of("ma_tthc", textsearch.procedure_codes(str(filters["procedure"]))))
     if filters.get("q"):
         where.append(textsearch.condition(str(filters["q"])))
     for key in ("status", "channel"):
@@ -141,9 +136,10 @@ def _where(filters: dict | None, mode: str | None) -> str:
     return " AND ".join(where)
 
 
-def procedure_codes(text: str) -> list[str]:
-    """The catalogue's procedures a procedure filter names: :func:`textsearch.procedure_codes`."""
-    return textsearch.procedure_codes(text)
+def _one_of(column: str, codes) -> str:
+    """``column`` is one of ``codes`` (a code or a list of them; none: no row)."""
+    codes = [codes] if isinstance(codes, str) else list(codes)
+    return f"{column} IN ({', '.join(_quote(c) for c in codes)})" if codes else "FALSE"
 
 
 def procedure_names(codes, english: bool = False) -> dict[str, str]:

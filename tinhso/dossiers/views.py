@@ -16,9 +16,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from tinhso.core.errors import UserError
-from tinhso.core.i18n import pick
+from tinhso.core.i18n import grouped, pick
 from tinhso.core.timebounds import parse_day
-from tinhso.dossiers import access, period_text, service, store
+from tinhso.dossiers import access, period_text, service, store, textsearch
 from tinhso.dossiers import engine as engines
 from tinhso.dossiers.indicators import GROUPS, compute_many
 from tinhso.dossiers.models import Agency, AgencyKind, DossierImport
@@ -272,11 +272,6 @@ def _label(table: dict, code, english: bool) -> str:
     except (KeyError, TypeError, ValueError):
         return "" if code is None else str(code)
     return en if english else vi
-
-
-def _count(n: int, english: bool) -> str:
-    """A whole number with its thousands grouped as the page's language writes them: 200.000 / 200,000."""
-    return f"{int(n):,}" if english else f"{int(n):,}".replace(",", ".")
 
 
 def _local_text(iso: str | None) -> str:
@@ -533,11 +528,8 @@ def _procedure_field(filters: dict, procedures: dict[str, str]) -> str:
         return filters.get("procedure", "")
     code = filters["ma_tthc"]
     name = procedures.get(code)
-    if name:
-        from tinhso.dossiers.textsearch import procedure_codes
-
-        if procedure_codes(name) == [code]:
-            return name
+    if name and textsearch.procedure_codes(name) == [code]:
+        return name
     return code
 
 
@@ -576,7 +568,7 @@ def dossier_list(request):
     agencies = Agency.objects.all() if allowed is access.ALL else Agency.objects.filter(code__in=allowed)
     names = _agency_names(english)
     # the procedures named from the catalogue (a small table), for this page's rows and the filters only
-    matched = service.procedure_codes(filters["procedure"]) if filters["procedure"] else None
+    matched = textsearch.procedure_codes(filters["procedure"]) if filters["procedure"] else None
     procedures = service.procedure_names([i["ma_tthc"] for i in result["items"]]
                                          + [filters["ma_tthc"]] + (matched or [])[:1], english)
     for item in result["items"]:  # the codes named, the times as people read them
@@ -590,7 +582,7 @@ def dossier_list(request):
     return render(request, "dossiers/list.html", {
         "filters": filters, "result": result, "pages": pages, "english": english,
         # counts as the page's language groups digits (200.000 / 200,000)
-        "total_text": _count(result["total"], english), "pages_text": _count(pages, english),
+        "total_text": grouped(result["total"], english), "pages_text": grouped(pages, english),
         "periods": _period_choices(filters["period"], english),
         "missing_page": missing_page,
         "active": _active_filters(query, since, until, english, names, procedures, matched),
