@@ -148,7 +148,7 @@ def can_publish_for(user, org: Organization) -> bool:
 REASON_MAX = 2000
 
 
-def _reason(note: str, vi: str, en: str) -> str:
+def required_reason(note: str, vi: str, en: str) -> str:
     """The reason an approver gives (required, at most :data:`REASON_MAX` characters)."""
     note = (note or "").strip()
     if not note:
@@ -189,27 +189,35 @@ def submit_upload(user, org: Organization, meta: dict, table: writers.Table) -> 
     return ds
 
 
-def _check_reviewer(ds: Dataset, user, vi: str, en: str) -> None:
-    """An active approver who did not submit ``ds`` (a second person decides)."""
+SAME_PERSON = ("Người đăng không tự duyệt hay trả lại được; cần người thứ hai.",
+               "The person who submitted a dataset cannot approve or return it; a second person must.")
+
+
+def check_reviewer(user, submitter_id: int | None, vi: str, en: str, same: tuple[str, str] = SAME_PERSON) -> None:
+    """An active approver who is not the submitter (``submitter_id``: a second person decides); else a 403
+    saying ``vi``/``en`` (no permission) or ``same`` (the submitter)."""
     if not (user and user.is_active and user.has_perm("opendata.approve_dataset")):
         raise UserError("forbidden", vi, en, status=403)
-    if ds.created_by_id is not None and ds.created_by_id == user.pk:
-        raise UserError("same_person", "Người đăng không tự duyệt hay trả lại được; cần người thứ hai.",
-                        "The person who submitted a dataset cannot approve or return it; a second person must.",
-                        status=403)
+    if submitter_id is not None and submitter_id == user.pk:
+        raise UserError("same_person", *same, status=403)
+
+
+def _locked(ds: Dataset, state: str, code: str, vi: str, en: str) -> Dataset:
+    """``ds`` locked for the change, or a 409 (``code``, ``vi``/``en``) when it is no longer in ``state``."""
+    ds = Dataset.objects.select_for_update().get(pk=ds.pk)
+    if ds.state != state:
+        raise UserError(code, vi, en, status=409)
+    return ds
 
 
 def _locked_draft(ds: Dataset) -> Dataset:
-    ds = Dataset.objects.select_for_update().get(pk=ds.pk)
-    if ds.state != DatasetState.DRAFT:
-        raise UserError("not_draft", "Bộ dữ liệu không ở trạng thái chờ duyệt.", "The dataset is not a draft.",
-                        status=409)
-    return ds
+    return _locked(ds, DatasetState.DRAFT, "not_draft", "Bộ dữ liệu không ở trạng thái chờ duyệt.",
+                   "The dataset is not a draft.")
 
 
 def approve(ds: Dataset, user) -> Dataset:
     """A second person with the approver permission approves a draft and publishes it."""
-    _check_reviewer(ds, user, "Bạn không có quyền duyệt dữ liệu mở.", "You may not approve open datasets.")
+    check_reviewer(user, ds.created_by_id, "Bạn không có quyền duyệt dữ liệu mở.", "You may not approve open datasets.")
     with transaction.atomic():
         ds = _locked_draft(ds)
         record(ds, "approved", DatasetState.APPROVED, from_state=ds.state, actor=user)
@@ -223,8 +231,8 @@ def approve(ds: Dataset, user) -> Dataset:
 def reject(ds: Dataset, user, reason: str) -> Dataset:
     """A second person with the approver permission returns a draft to its publisher, saying why; nothing
     is published, and the publisher may submit it again under the same name."""
-    _check_reviewer(ds, user, "Bạn không có quyền duyệt dữ liệu mở.", "You may not review open datasets.")
-    reason = _reason(reason, "Cần ghi lý do trả lại.", "A reason for returning the dataset is required.")
+    check_reviewer(user, ds.created_by_id, "Bạn không có quyền duyệt dữ liệu mở.", "You may not review open datasets.")
+    reason = required_reason(reason, "Cần ghi lý do trả lại.", "A reason for returning the dataset is required.")
     with transaction.atomic():
         ds = _locked_draft(ds)
         record(ds, "returned", DatasetState.RETURNED, from_state=ds.state, actor=user, note=reason)
@@ -241,12 +249,10 @@ def withdraw(ds: Dataset, user, note: str = "") -> Dataset:
     if not (user and user.is_active and user.has_perm("opendata.approve_dataset")):
         raise UserError("forbidden", "Bạn không có quyền rút dữ liệu mở.", "You may not withdraw open datasets.",
                         status=403)
-    note = _reason(note, "Cần ghi lý do rút lại.", "A reason for withdrawing the dataset is required.")
+    note = required_reason(note, "Cần ghi lý do rút lại.", "A reason for withdrawing the dataset is required.")
     with transaction.atomic():
-        ds = Dataset.objects.select_for_update().get(pk=ds.pk)
-        if ds.state != DatasetState.PUBLISHED:
-            raise UserError("not_published", "Bộ dữ liệu chưa công bố nên không rút được.",
-                            "The dataset is not published, so it cannot be withdrawn.", status=409)
+        ds = _locked(ds, DatasetState.PUBLISHED, "not_published", "Bộ dữ liệu chưa công bố nên không rút được.",
+                     "The dataset is not published, so it cannot be withdrawn.")
         record(ds, "withdrawn", DatasetState.WITHDRAWN, from_state=ds.state, actor=user, note=note)
         ds.state, ds.metadata_modified = DatasetState.WITHDRAWN, timezone.now()
         ds.save(update_fields=["state", "metadata_modified"])
@@ -259,14 +265,13 @@ def republish(ds: Dataset, user, note: str = "") -> Dataset:
     at withdrawal, a generated dataset's as refreshed since). The history keeps the withdrawal and
     gains a ``republished`` event; ``issued`` (first published) is unchanged. An uploaded dataset is
     republished by a second person, as it was approved."""
-    _check_reviewer(ds, user, "Bạn không có quyền công bố lại dữ liệu mở.",
+    check_reviewer(user, ds.created_by_id, "Bạn không có quyền công bố lại dữ liệu mở.",
                     "You may not publish open datasets again.")
-    note = _reason(note, "Cần ghi lý do công bố lại.", "A reason for publishing the dataset again is required.")
+    note = required_reason(note, "Cần ghi lý do công bố lại.", "A reason for publishing the dataset again is required.")
     with transaction.atomic():
-        ds = Dataset.objects.select_for_update().get(pk=ds.pk)
-        if ds.state != DatasetState.WITHDRAWN:
-            raise UserError("not_withdrawn", "Bộ dữ liệu không ở trạng thái đã rút nên không công bố lại được.",
-                            "The dataset is not withdrawn, so it cannot be published again.", status=409)
+        ds = _locked(ds, DatasetState.WITHDRAWN, "not_withdrawn",
+                     "Bộ dữ liệu không ở trạng thái đã rút nên không công bố lại được.",
+                     "The dataset is not withdrawn, so it cannot be published again.")
         record(ds, "republished", DatasetState.PUBLISHED, from_state=ds.state, actor=user, note=note)
         now = timezone.now()
         ds.state, ds.issued, ds.metadata_modified = DatasetState.PUBLISHED, ds.issued or now, now

@@ -320,18 +320,25 @@ def _check(field: dict, value, text: str) -> str | None:
     return None
 
 
-def validate(content: bytes, filename: str, schema, table_name: str, expected_header: list[str] | None = None) -> Table:
-    """The rows of the file typed by ``schema``, or a :class:`UserError` listing every bad row. The file's
-    header row must name the schema's fields in order, or be ``expected_header`` (the header cells an inferred
-    schema was made from: its names are made from them)."""
-    parsed = parse_schema(schema)
-    fields, missing, key = parsed["fields"], parsed["missing"], parsed["primary_key"]
-    rows = tabular.read_table(content, filename)
-    if not rows:
-        raise UserError("empty_table", "Tệp không có dòng nào.", "The file has no rows.", field="file")
-    header = [nfc(tabular.cell_text(c)).strip() for c in rows[0]]
+def _header(rows: list) -> list[str]:
+    """The first row's cells as text, without the empty cells at its end."""
+    header = [nfc(tabular.cell_text(c)).strip() for c in (rows[0] if rows else [])]
     while header and not header[-1]:
         header.pop()
+    return header
+
+
+def validate(content: bytes, filename: str, schema, table_name: str, expected_header: list[str] | None = None,
+             rows: list | None = None) -> Table:
+    """The rows of the file typed by ``schema``, or a :class:`UserError` listing every bad row. The file's
+    header row must name the schema's fields in order, or be ``expected_header`` (the header cells an inferred
+    schema was made from: its names are made from them). ``rows``: the file already read (``read_table``)."""
+    parsed = parse_schema(schema)
+    fields, missing, key = parsed["fields"], parsed["missing"], parsed["primary_key"]
+    rows = tabular.read_table(content, filename) if rows is None else rows
+    if not rows:
+        raise UserError("empty_table", "Tệp không có dòng nào.", "The file has no rows.", field="file")
+    header = _header(rows)
     expected = [f["name"] for f in fields] if expected_header is None else list(expected_header)
     if header != expected:
         raise UserError("header_mismatch", f"Dòng tiêu đề {header} khác các trường của Table Schema {expected}.",
@@ -564,14 +571,10 @@ def validate_version(content: bytes, filename: str, table_schema: dict, table_na
     schema = published_schema(table_schema)
     names = [f["name"] for f in schema["fields"]]
     titles = [f.get("title") or f["name"] for f in schema["fields"]]
-    rows = tabular.read_table(content, filename)
-    header = [nfc(tabular.cell_text(c)).strip() for c in (rows[0] if rows else [])]
-    while header and not header[-1]:
-        header.pop()
-    if not rows:
-        return validate(content, filename, schema, table_name)  # refused: the file has no rows
-    if header in (names, titles):
-        return validate(content, filename, schema, table_name, expected_header=header)
+    rows = tabular.read_table(content, filename)  # read once, typed by validate()
+    header = _header(rows)
+    if not rows or header in (names, titles):  # (no rows: refused by validate)
+        return validate(content, filename, schema, table_name, expected_header=header or None, rows=rows)
     expected = ", ".join(names) if titles == names else f"{', '.join(names)} — {', '.join(titles)}"
     raise UserError("header_mismatch",
                     f"Dòng tiêu đề ({', '.join(header)}) khác các cột của phiên bản đang công bố ({expected}); "

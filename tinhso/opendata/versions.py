@@ -110,13 +110,10 @@ def _already_pending() -> UserError:
 
 def _check_reviewer(version: DatasetVersion, user) -> None:
     """An active approver who did not submit ``version`` (a second person decides)."""
-    if not (user and user.is_active and user.has_perm("opendata.approve_dataset")):
-        raise UserError("forbidden", "Bạn không có quyền duyệt dữ liệu mở.", "You may not approve open datasets.",
-                        status=403)
-    if version.submitted_by_id is not None and version.submitted_by_id == user.pk:
-        raise UserError("same_person", "Người gửi phiên bản không tự duyệt hay trả lại được; cần người thứ hai.",
-                        "The person who submitted a version cannot approve or return it; a second person must.",
-                        status=403)
+    publishing.check_reviewer(
+        user, version.submitted_by_id, "Bạn không có quyền duyệt dữ liệu mở.", "You may not approve open datasets.",
+        same=("Người gửi phiên bản không tự duyệt hay trả lại được; cần người thứ hai.",
+              "The person who submitted a version cannot approve or return it; a second person must."))
 
 
 def _locked(version: DatasetVersion) -> tuple[Dataset, DatasetVersion]:
@@ -192,7 +189,7 @@ def reject(version: DatasetVersion, user, reason: str) -> DatasetVersion:
     """A second person returns a pending version, saying why: the public version stays, the pending
     files are removed and the submitter is told."""
     _check_reviewer(version, user)
-    reason = publishing._reason(reason, "Cần ghi lý do trả lại.", "A reason for returning the version is required.")
+    reason = publishing.required_reason(reason, "Cần ghi lý do trả lại.", "A reason for returning the version is required.")
     with transaction.atomic():
         ds, version = _locked(version)
         version.state, version.decided_by, version.decided_at = VersionState.RETURNED, user, timezone.now()
