@@ -492,9 +492,7 @@ def infer(content: bytes, filename: str) -> dict:
     every cell, published as ISO), boolean (only the words true/false); otherwise, and for an empty
     column, string."""
     rows = tabular.read_table(content, filename)
-    header_cells = [nfc(tabular.cell_text(c)).strip() for c in (rows[0] if rows else [])]
-    while header_cells and not header_cells[-1]:
-        header_cells.pop()
+    header_cells = _header(rows)
     if not header_cells:
         raise UserError("empty_table", "Tệp không có dòng tiêu đề.", "The file has no header row.", field="file")
     taken: set[str] = set()
