@@ -59,12 +59,6 @@ def pending(user=None, plan: Plan | None = None) -> list[Observation]:
     return rows
 
 
-def _site(path: str) -> str:
-    from django.conf import settings
-
-    return f"{getattr(settings, 'SITE_URL', '')}{path}"
-
-
 def approvers_for(obs: Observation, exclude=None) -> list:
     """Active users who may decide on ``obs`` (permission and scope), ``exclude`` left out."""
     out = []
@@ -82,7 +76,7 @@ def _context(obs: Observation, plan: Plan | None, **extra) -> dict:
     path = f"/ke-hoach/{plan.code}/duyet" if plan else "/ke-hoach"
     return {"indicator": ind.name_vi, "indicator_en": ind.name_en, "code": ind.code, "unit": obs.unit.name,
             "period": obs.period, "value": value, "uom": ind.unit_of_measure, "entered_by": obs.entered_by_name,
-            "url": _site(path), **extra}
+            "url": notify.site_url(path), **extra}
 
 
 def notify_entered(entries: list[Observation], user, plan: Plan | None = None) -> None:
@@ -139,7 +133,7 @@ def decide(obs: Observation, user, decision: str, note: str = "", plan: Plan | N
                                                                note=review.note))
         notify.send(f"indicator_{kind}", subject=text.subject, body=text.body, users=[obs.entered_by],
                     ref_app="indicators", ref_code=plan.code if plan else obs.indicator.code,
-                    ref_url=_site(f"/ke-hoach/{plan.code}" if plan else "/ke-hoach"),
+                    ref_url=notify.site_url(f"/ke-hoach/{plan.code}" if plan else "/ke-hoach"),
                     data={"indicator": obs.indicator.code, "period": obs.period, "decision": decision})
     transaction.on_commit(lambda: cache.delete(IOC_CACHE_KEY))
     return review

@@ -9,3 +9,10 @@ def send(*args, **kwargs):
     from tinhso.notify.outbox import send as _send
 
     return _send(*args, **kwargs)
+
+
+def site_url(path: str) -> str:
+    """``path`` on this site, absolute (``SITE_URL``): the links messages carry out of the site."""
+    from django.conf import settings
+
+    return f"{getattr(settings, 'SITE_URL', '')}{path}"

@@ -18,8 +18,6 @@ files under ``opendata/templates/opendata/notify/`` (Vietnamese, then English).
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from tinhso import notify
 from tinhso.core import roles
 from tinhso.notify.outbox import render
@@ -32,12 +30,8 @@ APPROVE = "opendata.approve_dataset"
 REVIEW_PATH = "/du-lieu-mo/duyet"
 
 
-def _site(path: str) -> str:
-    return f"{getattr(settings, 'SITE_URL', '')}{path}"
-
-
 def dataset_url(ds) -> str:
-    return _site(f"/du-lieu-mo/{ds.name}")
+    return notify.site_url(f"/du-lieu-mo/{ds.name}")
 
 
 def tell_submitter(kind: str, ds, actor, reason: str, *, submitter=None, version: int | None = None) -> list:
@@ -63,7 +57,7 @@ def tell_approvers(ds, submitter, *, again: bool = False, version: int | None = 
     approvers = list(roles.holders(APPROVE).exclude(pk=submitter.pk))
     if not approvers:
         return []
-    url = _site(REVIEW_PATH)
+    url = notify.site_url(REVIEW_PATH)
     publisher = ds.publisher
     text = render(TEMPLATES + SUBMITTED, {
         "name": ds.name, "title_vi": ds.title_vi, "title_en": ds.title_en or ds.title_vi,

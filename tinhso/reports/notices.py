@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
-from django.conf import settings
 from django.utils import timezone
 
 from tinhso import notify
@@ -61,8 +60,7 @@ HANDLER_KINDS = {"auto_assign": "report_assigned", "forward": "report_assigned",
                  "provide_info": "report_info_provided"}
 
 
-def site_url(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+site_url = notify.site_url  # (the name other report modules import)
 
 
 def _context(report: Report, **extra) -> dict:
